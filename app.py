@@ -1,0 +1,37 @@
+"""Entry point: page config, the shared sidebar (language, presenter mode, seed) and navigation.
+
+Run with `streamlit run app.py`. Pages live in lessons/, computations in core/. (Not in pages/:
+Streamlit treats that folder as a legacy multipage app, and the first deep link on a fresh server
+would then render its page without this shell.)
+"""
+
+import streamlit as st
+
+from core import text
+from ui.common import presenting, t
+
+st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide")
+
+with st.sidebar:
+    st.selectbox("Language / 语言", list(text.LANGUAGES), format_func=text.LANGUAGES.get,
+                 key="lang", bind="query-params")
+    st.toggle(t("app.presenter"), key="present", help=t("app.presenter_help"),
+              bind="query-params")
+    st.number_input(t("app.seed"), value=3, step=1, key="seed", help=t("app.seed_help"),
+                    bind="query-params")
+    st.caption(t("app.offline"))
+
+if presenting():
+    # Larger type for a projector. A fixed stylesheet, nothing the user typed goes into it.
+    st.html("""<style>
+      html, .stApp { font-size: 22px; }
+      .stApp h1 { font-size: 2.4rem; }
+      [data-testid="stMarkdownContainer"] :is(p, li) { font-size: 1.15rem; }
+      [data-testid="stMetricValue"] { font-size: 2.2rem; }
+    </style>""")
+
+pages = [
+    st.Page("lessons/home.py", title=t("nav.home"), default=True),
+    st.Page("lessons/explosion.py", title=t("nav.explosion"), url_path="explosion"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,45 @@
+"""Time the explosion page's computation (draws, forward, backward, statistics): the default view
+and the largest run the bounds allow. Prints medians. Run: python -m bench.explosion"""
+
+import statistics
+import time
+from dataclasses import replace
+
+import torch
+
+from core import network
+
+
+def median_ms(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    default = network.NetConfig()
+    largest, _ = network.validate(replace(default, depth=network.DEPTH.high, width=512,
+                                          batch=network.BATCH.high))
+    network.run(default)  # warm torch up once
+
+    def cold(config):
+        network._after_construction.cache_clear()
+        network.run(config)
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"default (100 x 256, batch 16), construction draws cached: "
+          f"{median_ms(lambda: network.run(default), 21):.1f} ms median")
+    print(f"default, from a new seed (all 13.1M draws):          "
+          f"{median_ms(lambda: cold(default), 11):.1f} ms median")
+    size = f"{largest.depth} x {largest.width}, batch {largest.batch}"
+    print(f"largest allowed ({size}), cached:  "
+          f"{median_ms(lambda: network.run(largest), 5):.1f} ms median")
+    print(f"largest allowed ({size}), new seed: "
+          f"{median_ms(lambda: cold(largest), 5):.1f} ms median")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""A deep bias-free MLP, forward and backward, layer by layer: the course's explosion demo.
+
+The draws follow the course's code exactly, from a private generator: every `nn.Linear(n, n,
+bias=False)` draws its own kaiming_uniform_(a=sqrt(5)) weights at construction, then every weight
+is re-initialised, then the input is `randn(batch, n)`. So seed 3 prints the course's numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from core import activations, initializers
+from core.bounds import Bound
+from core.errors import InputError, Notice
+from core.initializers import InitSpec
+
+DEPTH = Bound("depth", 1, 200)
+WIDTH = Bound("width", 2, 1024)
+BATCH = Bound("batch", 1, 128)
+SEED = Bound("seed", 0, 2**31 - 1)
+WEIGHT_STD = Bound("std", 0.0, 1000.0)
+NEGATIVE_SLOPE = Bound("negative_slope", 0.0, 1.0)
+# depth * width**2 weights, each with a gradient: 2**24 keeps one run near 128 MB of tensors.
+MAX_WEIGHTS = 2**24
+FLOAT32_MAX_LOG = math.log(torch.finfo(torch.float32).max)
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    depth: int = 100
+    width: int = 256
+    batch: int = 16
+    activation: str = "none"
+    negative_slope: float = 0.01
+    init: InitSpec = field(default_factory=InitSpec)
+    seed: int = 3
+
+
+def validate(config: NetConfig) -> tuple[NetConfig, list[Notice]]:
+    """Clamp every size into its bound (with a notice each) and reject unknown names."""
+    if config.activation not in activations.ACTIVATIONS:
+        raise InputError("error.unknown_choice", field="activation", value=config.activation)
+    if config.init.method not in initializers.METHODS:
+        raise InputError("error.unknown_choice", field="init", value=config.init.method)
+    notices: list[Notice] = []
+    depth = DEPTH.clamp(config.depth, notices)
+    width = WIDTH.clamp(config.width, notices)
+    if depth * width * width > MAX_WEIGHTS:
+        allowed = MAX_WEIGHTS // (width * width)
+        notices.append(Notice("notice.weight_budget", {"depth": depth, "width": width,
+                                                       "used": allowed}))
+        depth = allowed
+    init = replace(config.init, std=WEIGHT_STD.clamp(config.init.std, notices))
+    return replace(
+        config, depth=depth, width=width, batch=BATCH.clamp(config.batch, notices),
+        seed=SEED.clamp(config.seed, notices), init=init,
+        negative_slope=NEGATIVE_SLOPE.clamp(config.negative_slope, notices),
+    ), notices
+
+
+@dataclass(frozen=True)
+class NetResult:
+    layers: pd.DataFrame  # one row per layer: std (float32 and float64), inf/nan flags, grad std
+    console: list[str]  # the course's printout, line by line
+    first_nan_std: int | None  # first layer whose float32 x.std() is nan (where the course stops)
+    first_inf: int | None  # first layer with an infinite activation
+    first_nan: int | None  # first layer with a nan activation
+    loss: float
+    trend: str  # "stable", "explodes" or "vanishes"
+    growth: float  # geometric-mean factor by which the std changes per layer
+
+
+def draw_weights(config: NetConfig) -> tuple[torch.Tensor, torch.Generator]:
+    """All weights, (depth, width, width), drawn in the course's order, and the generator ready
+    for the input draw."""
+    generator = torch.Generator()
+    generator.set_state(_after_construction(config.seed, config.depth, config.width))
+    weights = torch.empty(config.depth, config.width, config.width)
+    for layer in weights:  # the re-initialisation, layer by layer as the course's loop does
+        initializers.apply(config.init, layer, generator)
+    return weights, generator
+
+
+@functools.lru_cache(maxsize=32)
+def _after_construction(seed: int, depth: int, width: int) -> torch.Tensor:
+    """The generator state after every nn.Linear drew its kaiming_uniform_(a=sqrt(5)) weights.
+    Those draws are overwritten, but they move the generator; they depend only on seed and sizes,
+    so caching the state (5 kB) halves the cost of a run that changes std or activation."""
+    generator = torch.Generator().manual_seed(seed)
+    construction = torch.empty(width, width)
+    for _ in range(depth):
+        torch.nn.init.kaiming_uniform_(construction, a=math.sqrt(5), generator=generator)
+    return generator.get_state()
+
+
+def run(config: NetConfig) -> NetResult:
+    """Forward a batch through the network, then backpropagate loss = output.mean()."""
+    weights, generator = draw_weights(config)
+    weights.requires_grad_()
+    x = torch.randn(config.batch, config.width, generator=generator)
+    activation = activations.ACTIVATIONS[config.activation].apply
+
+    outputs = []
+    for weight in weights:
+        x = activation(F.linear(x, weight), config.negative_slope)
+        x.retain_grad()
+        outputs.append(x)
+    loss = x.mean()
+    loss.backward()
+
+    with torch.no_grad():
+        out = torch.stack(outputs).flatten(1)  # (depth, batch * width)
+        layers = pd.DataFrame({
+            "layer": range(config.depth),
+            # each layer's own x.std(), exactly as the course prints it (a std over a dim of the
+            # stacked outputs sums in another order and would not overflow where the course does)
+            "std": _each(outputs, torch.Tensor.std),
+            "std64": _each(outputs, lambda o: o.double().std()),
+            "has_inf": torch.isinf(out).any(dim=1).numpy(),
+            "has_nan": torch.isnan(out).any(dim=1).numpy(),
+            "grad_std": _each(weights.grad, torch.Tensor.std),
+            "out_grad_std": _each([o.grad for o in outputs], torch.Tensor.std),
+            "theory_std": theory_std(config),
+        })
+    return NetResult(
+        layers=layers,
+        console=console_lines(layers),
+        first_nan_std=_first(layers["std"].isna()),
+        first_inf=_first(layers["has_inf"]),
+        first_nan=_first(layers["has_nan"]),
+        loss=loss.item(),
+        **trend(layers["std"]),
+    )
+
+
+HEALTHY = (0.1, 10.0)  # the band of layer stds the pages call healthy
+
+
+def trend(stds: pd.Series) -> dict:
+    """Stable when every layer's std is finite and inside HEALTHY; otherwise it explodes or
+    vanishes, by whether the std grows or shrinks per layer (geometric mean over finite layers)."""
+    finite = stds[finite_positive(stds)]
+    span = finite.index[-1] - finite.index[0] if len(finite) >= 2 else 0
+    growth = (finite.iloc[-1] / finite.iloc[0]) ** (1 / span) if span else math.nan
+    if len(finite) == len(stds) and finite.between(*HEALTHY).all():
+        verdict = "stable"
+    elif len(finite) < len(stds) or finite.iloc[-1] > HEALTHY[1]:
+        verdict = "explodes"
+    else:
+        verdict = "vanishes"
+    return {"trend": verdict, "growth": growth}
+
+
+def finite_positive(values: pd.Series) -> pd.Series:
+    """True where a value is finite and above zero (so it can sit on a log axis)."""
+    return values.map(lambda v: math.isfinite(v) and v > 0)
+
+
+def _each(tensors, statistic) -> list[float]:
+    return torch.stack([statistic(t) for t in tensors]).tolist()
+
+
+def _first(flags: pd.Series) -> int | None:
+    hits = flags[flags.astype(bool)]
+    return int(hits.index[0]) if len(hits) else None
+
+
+def console_lines(layers: pd.DataFrame) -> list[str]:
+    """What the course's forward() prints: `layer:i, std:x.std()` until the std is nan."""
+    lines = []
+    for row in layers.itertuples():
+        lines.append(f"layer:{row.layer}, std:{row.std}")
+        if math.isnan(row.std):
+            lines.append(f"output is nan in {row.layer} layers")
+            break
+    return lines
+
+
+def theory_std(config: NetConfig) -> list[float]:
+    """Predicted std of each layer's output from the variance argument, for piecewise-linear
+    activations with negative-side slope a (none: a = 1, relu: a = 0); nan where it does not apply.
+
+    Pre-activations: D(h_0) = n·D(W) and D(h_{l+1}) = n·D(W)·E[x_l²] with E[x²] = (1+a²)/2·D(h).
+    The output x = act(h) has std(x) = std(h)·sqrt((1+a²)/2 − (1−a)²/(2π)).
+    """
+    slope = activations.piecewise_linear_slope(config.activation, config.negative_slope)
+    w_std = initializers.weight_std(config.init, config.width, config.width)
+    if slope is None or w_std is None:
+        return [math.nan] * config.depth
+    second_moment = (1 + slope**2) / 2
+    shrink = math.sqrt(second_moment - (1 - slope) ** 2 / (2 * math.pi))
+    first = math.sqrt(config.width) * w_std
+    factor = first * math.sqrt(second_moment)
+    if first == 0:
+        return [0.0] * config.depth
+    # In log space, so that 16**100 does not overflow here; past float32's largest value the
+    # prediction is inf, as the activations themselves become.
+    log_std = [math.log(first * shrink) + layer * math.log(factor) for layer in range(config.depth)]
+    return [math.exp(v) if v < FLOAT32_MAX_LOG else math.inf for v in log_std]
+
+
+def to_script(config: NetConfig) -> str:
+    """A runnable PyTorch script, in the course's style, that prints this run's numbers."""
+    act = activations.ACTIVATIONS[config.activation].code.format(slope=config.negative_slope)
+    layer = "linear(x)" if act == "x" else act.replace("(x", "(linear(x)", 1)
+    return f'''import torch
+import torch.nn as nn
+
+torch.manual_seed({config.seed})
+depth, width, batch = {config.depth}, {config.width}, {config.batch}
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linears = nn.ModuleList(
+            [nn.Linear(width, width, bias=False) for _ in range(depth)])
+
+    def forward(self, x):
+        seen_nan = False
+        for i, linear in enumerate(self.linears):
+            x = {layer}
+            if not seen_nan:
+                print(f"layer:{{i}}, std:{{x.std()}}")
+                if torch.isnan(x.std()):
+                    print(f"output is nan in {{i}} layers")
+                    seen_nan = True  # the course stops printing here; we go on for the gradients
+        return x
+
+
+net = MLP()
+for linear in net.linears:
+    {initializers.code(config.init, "linear.weight")}
+x = torch.randn(batch, width)
+loss = net(x).mean()
+loss.backward()
+for i, linear in enumerate(net.linears):
+    print(f"grad:{{i}}, std:{{linear.weight.grad.std()}}")
+'''

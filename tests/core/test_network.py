@@ -1,0 +1,144 @@
+"""The explosion demo against plain PyTorch: the course's printout, and layer-by-layer equality
+with an nn.Module MLP built after torch.manual_seed, as the course builds it."""
+
+import math
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+import torch
+import torch.nn as nn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import activations, network
+from core.errors import InputError
+from core.initializers import InitSpec
+
+COURSE = network.NetConfig()  # 100 layers of 256, batch 16, normal_(std=1), no activation, seed 3
+
+
+def course_mlp(config: network.NetConfig):
+    """The course's code, with torch's global generator: returns each layer's output and the
+    weights' gradients for loss = output.mean()."""
+    torch.manual_seed(config.seed)
+    linears = nn.ModuleList(
+        [nn.Linear(config.width, config.width, bias=False) for _ in range(config.depth)])
+    for linear in linears:
+        nn.init.normal_(linear.weight.data, std=config.init.std)
+    x = torch.randn(config.batch, config.width)
+    act = activations.ACTIVATIONS[config.activation].apply
+    outputs = []
+    for linear in linears:
+        x = act(linear(x), config.negative_slope)
+        outputs.append(x.detach())
+    x.mean().backward()
+    return outputs, [linear.weight.grad for linear in linears]
+
+
+def test_default_prints_the_course_numbers():
+    result = network.run(COURSE)
+    assert result.console[:3] == [
+        "layer:0, std:16.0981502532959",
+        "layer:1, std:253.29345703125",
+        "layer:2, std:3982.99951171875",
+    ]
+
+
+def test_torch_2_13_says_nan_at_30_while_activations_are_finite_until_31():
+    result = network.run(COURSE)
+    assert result.first_nan_std == 30
+    assert result.console[-1] == "output is nan in 30 layers"
+    assert result.first_inf == 31
+    # in float64 the std at layer 30 is the number the course printed, to 9 digits
+    assert result.layers["std64"][30] == pytest.approx(2.2885405881461517e37, rel=1e-8)
+    assert result.trend == "explodes"
+
+
+@pytest.mark.parametrize("config", [
+    replace(COURSE, depth=40),
+    replace(COURSE, depth=12, width=64, batch=5, activation="tanh", seed=7,
+            init=InitSpec("normal", std=0.2)),
+    replace(COURSE, depth=8, width=33, batch=3, activation="leaky_relu", negative_slope=0.2,
+            init=InitSpec("normal", std=0.3)),
+])
+def test_private_generator_equals_the_course_module_layer_by_layer(config):
+    outputs, grads = course_mlp(config)
+    result = network.run(config)
+    for layer, out in enumerate(outputs):
+        torch.testing.assert_close(result.layers["std"][layer], out.std().item(), rtol=0, atol=0,
+                                   equal_nan=True)
+        torch.testing.assert_close(result.layers["std64"][layer], out.double().std().item(),
+                                   rtol=0, atol=0, equal_nan=True)
+    for layer, grad in enumerate(grads):
+        torch.testing.assert_close(result.layers["grad_std"][layer], grad.std().item(),
+                                   equal_nan=True)
+
+
+def test_std_sqrt_one_over_n_stays_near_one_for_all_100_layers():
+    result = network.run(replace(COURSE, init=InitSpec("normal", std=math.sqrt(1 / 256))))
+    assert result.layers["std"].between(0.8, 1.5).all()
+    assert result.trend == "stable"
+
+
+def test_theory_line_is_the_variance_argument():
+    config = replace(COURSE, depth=5, init=InitSpec("normal", std=0.5))
+    expected = [(16 * 0.5) ** (layer + 1) for layer in range(5)]
+    assert network.theory_std(config) == pytest.approx(expected)
+    # ReLU with Kaiming's std = sqrt(2/n): the prediction is flat and the measurement follows it
+    relu = replace(COURSE, activation="relu", init=InitSpec("kaiming_normal"))
+    result = network.run(relu)
+    assert result.layers["theory_std"].tolist() == pytest.approx([math.sqrt(1 - 1 / math.pi)] * 100)
+    ratio = result.layers["std"] / result.layers["theory_std"]
+    assert ratio.between(0.5, 2.5).all()
+    # no closed form for a curved activation: no line rather than a wrong one
+    assert all(math.isnan(v) for v in network.theory_std(replace(COURSE, activation="tanh")))
+
+
+def test_validate_clamps_each_size_with_a_notice():
+    config, notices = network.validate(replace(COURSE, depth=5000, width=1, batch=-5, seed=-1))
+    assert (config.depth, config.width, config.batch, config.seed) == (200, 2, 1, 0)
+    assert [n.params["field"] for n in notices] == ["depth", "width", "batch", "seed"]
+    assert "depth: 5000 is outside 1 to 200; using 200." in [str(n) for n in notices]
+
+
+def test_weight_budget_reduces_depth_with_a_notice():
+    config, notices = network.validate(replace(COURSE, depth=200, width=1024))
+    assert config.depth * config.width**2 <= network.MAX_WEIGHTS
+    assert config.depth == 16
+    assert notices[0].key == "notice.weight_budget"
+
+
+def test_unknown_names_raise_input_errors_that_name_the_field():
+    with pytest.raises(InputError, match="activation"):
+        network.validate(replace(COURSE, activation="swish"))
+    with pytest.raises(InputError, match="std"):
+        network.validate(replace(COURSE, init=InitSpec("normal", std=math.nan)))
+
+
+def run_script(script: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    return done.stdout.splitlines()
+
+
+def test_generated_script_prints_the_course_numbers():
+    printed = run_script(network.to_script(COURSE))
+    result = network.run(COURSE)
+    assert printed[: len(result.console)] == result.console
+
+
+@settings(max_examples=6, deadline=None)
+@given(depth=st.integers(1, 12), width=st.integers(2, 40), batch=st.integers(1, 6),
+       activation=st.sampled_from(sorted(activations.ACTIVATIONS)),
+       std=st.floats(0.01, 3), slope=st.floats(0, 1), seed=st.integers(0, 2**31 - 1))
+def test_generated_script_reproduces_core_for_random_configs(depth, width, batch, activation,
+                                                             std, slope, seed):
+    config = network.NetConfig(depth, width, batch, activation, slope,
+                               InitSpec("normal", std=std), seed)
+    printed = run_script(network.to_script(config))
+    result = network.run(config)
+    assert printed[: len(result.console)] == result.console
+    grads = [float(line.split("std:")[1]) for line in printed if line.startswith("grad:")]
+    assert grads == pytest.approx(result.layers["grad_std"].tolist(), nan_ok=True)

@@ -1,0 +1,36 @@
+"""Every page opened by its own URL on a freshly started server, in a real browser."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+# url path -> (text that proves the page itself rendered, how many charts it draws at least)
+PAGES = {
+    "": ("How neural networks train, on real PyTorch", 0),
+    "explosion": ("layer:0, std:16.0981502532959", 2),
+}
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_deep_link_on_a_fresh_server(fresh_server, tab, path):
+    expected_text, charts = PAGES[path]
+    tab.open(f"{fresh_server.url}/{path}")
+    page = tab.page
+    assert tab.rendered_charts(charts) >= charts
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert expected_text in page.inner_text("[data-testid='stMain']")
+    # the app's own shell ran (not Streamlit's legacy page list): its sidebar controls are there
+    assert page.locator("[data-testid='stSidebar']").get_by_text("Presenter mode").count() == 1
+    assert tab.external_requests() == []
+    tab.screenshot(path or "home")
+
+
+def test_explosion_std_preset_redraws_the_chart(server, tab):
+    tab.open(f"{server.url}/explosion")
+    tab.page.get_by_role("button", name="std = sqrt(1/n)").click()
+    tab.wait()
+    main = tab.page.inner_text("[data-testid='stMain']")
+    assert "output is nan" not in main.split("Show the PyTorch code")[0]
+    assert "Stable" in main
+    assert "ex_std=0.0625" in tab.page.url  # the view is a link
+    tab.screenshot("explosion_stable")
