@@ -8,9 +8,10 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
-from ui.common import presenting, t
+from ui.common import check_link, presenting, t
 
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide")
+url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
 
 with st.sidebar:
     st.selectbox("Language / 语言", list(text.LANGUAGES), format_func=text.LANGUAGES.get,
@@ -34,4 +35,8 @@ pages = [
     st.Page("lessons/home.py", title=t("nav.home"), default=True),
     st.Page("lessons/explosion.py", title=t("nav.explosion"), url_path="explosion"),
 ]
-st.navigation(pages).run()
+link_notices = st.container()
+try:
+    st.navigation(pages).run()
+finally:  # also when a page stops early on an input error
+    check_link(url_at_start, link_notices)

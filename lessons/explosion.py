@@ -37,8 +37,7 @@ with controls:
     st.button(t("explosion.std_scaled"), on_click=set_std,
               args=(lambda n: math.sqrt(1 / max(n, 1)),), width="stretch")
     activation = st.selectbox(t("explosion.activation"), list(activations.ACTIVATIONS),
-                              format_func=lambda name: t(f"explosion.act_{name}"), key="ex_act",
-                              bind="query-params")
+                              key="ex_act", bind="query-params")
     slope = 0.01
     if activation == "leaky_relu":
         slope = st.number_input(t("explosion.negative_slope"), value=0.01, step=0.01,
@@ -92,7 +91,7 @@ with view:
     else:
         st.warning(t("explosion.vanishes", factor=result.growth))
     if math.isnan(layers["theory_std"].iloc[0]):
-        st.caption(t("explosion.no_theory", activation=t(f"explosion.act_{activation}")))
+        st.caption(t("explosion.no_theory", activation=activation))
 
     grads = layers.melt(id_vars="layer", value_vars=["grad_std"], var_name="series")
     grads["series"] = t("explosion.series_grad")

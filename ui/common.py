@@ -32,6 +32,26 @@ def show_error(error: InputError) -> None:
     st.error(t(error.key, **error.params), icon="⛔")
 
 
+def check_link(url_at_start: dict[str, str], slot) -> None:
+    """Say which link parameters could not be used. Streamlit's URL binding drops a value it cannot
+    parse without a word, and keeps a parameter no widget claims; both get a notice in slot."""
+    for param, value in url_at_start.items():
+        if param not in st.session_state or not _same(value, st.session_state[param]):
+            slot.warning(t("notice.url_ignored", param=param, value=value), icon="⚠️")
+
+
+def _same(text_value: str, value: object) -> bool:
+    """Whether a URL's text stands for a widget's value."""
+    if isinstance(value, bool):
+        return text_value.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(text_value) == float(value)
+        except ValueError:
+            return False
+    return text_value == str(value)
+
+
 def code_panel(script: str) -> None:
     with st.expander(t("common.show_code"), expanded=False):
         st.caption(t("common.code_caption"))

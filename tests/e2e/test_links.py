@@ -1,0 +1,39 @@
+"""Share links: a prepared URL reproduces a view on a fresh server; a garbage one gets notices
+and a working page."""
+
+import pytest
+
+from core import network
+from core.initializers import InitSpec
+
+pytestmark = pytest.mark.e2e
+
+
+def input_value(tab, label: str) -> str:
+    return tab.page.get_by_label(label, exact=True).input_value()
+
+
+def test_prepared_explosion_link_reproduces_the_view(fresh_server, tab):
+    tab.open(f"{fresh_server.url}/explosion?ex_depth=50&ex_width=128&ex_batch=8&ex_std=0.1"
+             "&ex_act=tanh&seed=7")
+    tab.rendered_charts(2)
+    assert input_value(tab, "Depth (layers)") == "50"
+    assert input_value(tab, "Width n (neurons per layer)") == "128"
+    assert input_value(tab, "Weight std σ_w") == "0.10000"
+    assert input_value(tab, "Seed") == "7"
+    expected = network.run(network.NetConfig(depth=50, width=128, batch=8, activation="tanh",
+                                             init=InitSpec("normal", std=0.1), seed=7))
+    console = tab.page.locator("[data-testid='stCode']").first.inner_text()
+    assert console.splitlines()[:3] == expected.console[:3]
+
+
+def test_garbage_link_gets_notices_and_a_working_page(fresh_server, tab):
+    tab.open(f"{fresh_server.url}/explosion?ex_depth=abc&ex_act=bogus&ex_width=-5&foo=1")
+    assert tab.rendered_charts(2) >= 2
+    main = tab.page.inner_text("[data-testid='stMain']")
+    assert "Link parameter ex_depth=“abc” is not valid and was ignored." in main
+    assert "Link parameter ex_act=“bogus” is not valid and was ignored." in main
+    assert "Link parameter foo=“1” is not valid and was ignored." in main
+    assert "width: -5 is outside 2 to 1024; using 2." in main
+    assert tab.page.locator("[data-testid='stException']").count() == 0
+    tab.screenshot("explosion_garbage_link")
