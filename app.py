@@ -14,8 +14,9 @@ st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", lay
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
 
 with st.sidebar:
-    st.selectbox("Language / 语言", list(text.LANGUAGES), format_func=text.LANGUAGES.get,
-                 key="lang", bind="query-params")
+    # Options are the codes themselves: a bound selectbox writes its label into the URL.
+    st.selectbox("Language / 语言 (en, zh)", list(text.LANGUAGES), key="lang",
+                 bind="query-params")
     st.toggle(t("app.presenter"), key="present", help=t("app.presenter_help"),
               bind="query-params")
     st.number_input(t("app.seed"), value=3, step=1, key="seed", help=t("app.seed_help"),
@@ -25,10 +26,11 @@ with st.sidebar:
 if presenting():
     # Larger type for a projector. A fixed stylesheet, nothing the user typed goes into it.
     st.html("""<style>
-      html, .stApp { font-size: 22px; }
+      html, .stApp { font-size: 20px; }
+      .stMainBlockContainer { padding-top: 2rem; }
       .stApp h1 { font-size: 2.4rem; }
       [data-testid="stMarkdownContainer"] :is(p, li) { font-size: 1.15rem; }
-      [data-testid="stMetricValue"] { font-size: 2.2rem; }
+      [data-testid="stMetricValue"] :is(div, p) { font-size: 2.8rem !important; }
     </style>""")
 
 pages = [

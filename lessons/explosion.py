@@ -7,7 +7,15 @@ import streamlit as st
 from core import activations, charts, network
 from core.errors import InputError
 from core.initializers import InitSpec
-from ui.common import code_panel, csv_download, presenting, show_error, show_notices, t
+from ui.common import (
+    code_panel,
+    csv_download,
+    explain,
+    show_chart,
+    show_error,
+    show_notices,
+    t,
+)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -20,7 +28,7 @@ def set_std(value_of_width) -> None:
 
 
 st.title(t("explosion.title"))
-st.write(t("explosion.lead"))
+explain(t("explosion.lead"))
 controls, view = st.columns([1, 3], gap="large")
 
 # ---- Controls: the course's demo is the default -------------------------------------------
@@ -75,13 +83,13 @@ with view:
     long["series"] = long["series"].map(series)
     nonfinite = [i for i in (result.first_nan_std, result.first_inf, result.first_nan)
                  if i is not None]
-    big = 520 if presenting() else 380
-    st.altair_chart(charts.layer_lines(
+    big = 380  # in presenter mode type grows, not the chart: it must fit a 1280x720 projector
+    show_chart(charts.layer_lines(
         long, title=t("explosion.chart_title"), x_title=t("explosion.axis_layer"),
         y_title=t("explosion.axis_std"), dashed=[series["std64"], series["theory_std"]],
         nonfinite_from=min(nonfinite) if nonfinite else None,
         nonfinite_label=t("explosion.nonfinite_marker"), height=big,
-    ), width="stretch")
+    ))
 
     finite = layers["std"][network.finite_positive(layers["std"])]
     if result.trend == "stable":
@@ -96,12 +104,12 @@ with view:
     grads = layers.melt(id_vars="layer", value_vars=["grad_std"], var_name="series")
     grads["series"] = t("explosion.series_grad")
     grad_nonfinite = grads.loc[~network.finite_positive(grads["value"]), "layer"]
-    st.altair_chart(charts.layer_lines(
+    show_chart(charts.layer_lines(
         grads, title=t("explosion.grad_title"), x_title=t("explosion.axis_layer"),
         y_title=t("explosion.axis_std"), dashed=[],
         nonfinite_from=int(grad_nonfinite.min()) if len(grad_nonfinite) else None,
         nonfinite_label=t("explosion.nonfinite_marker"), height=big // 2,
-    ), width="stretch")
+    ))
     st.caption(t("explosion.grad_note"))
 
     console, theory, why = st.tabs([t("common.console"), t("explosion.theory_title"),

@@ -52,6 +52,25 @@ def _same(text_value: str, value: object) -> bool:
     return text_value == str(value)
 
 
+def show_chart(chart) -> None:
+    """An Altair chart across the column; with large type in presenter mode."""
+    if presenting():  # Streamlit's chart theme would override these sizes, so it is left out
+        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
+            labelFontSize=16).configure_title(fontSize=20)
+        st.altair_chart(chart, width="stretch", theme=None)
+    else:
+        st.altair_chart(chart, width="stretch")
+
+
+def explain(markdown: str) -> None:
+    """A paragraph of explanation: shown, or folded away in presenter mode (the teacher says it)."""
+    if presenting():
+        with st.expander(t("common.explanation")):
+            st.markdown(markdown)
+    else:
+        st.markdown(markdown)
+
+
 def code_panel(script: str) -> None:
     with st.expander(t("common.show_code"), expanded=False):
         st.caption(t("common.code_caption"))
