@@ -23,8 +23,10 @@ def compute(config: network.NetConfig) -> network.NetResult:
     return network.run(config)
 
 
-def set_std(value_of_width) -> None:
-    st.session_state["ex_std"] = value_of_width(st.session_state.get("ex_width", 256))
+def preset_std(scaled: bool) -> None:
+    """The course's two settings: std = 1, and std = sqrt(1/n) for the width in use."""
+    width = network.WIDTH.clamp(st.session_state.get("ex_width", 256), [])
+    st.session_state["ex_std"] = math.sqrt(1 / width) if scaled else 1.0
 
 
 st.title(t("explosion.title"))
@@ -41,9 +43,8 @@ with controls:
                             bind="query-params")
     std = st.number_input(t("explosion.std"), value=1.0, step=0.01, format="%.5f", key="ex_std",
                           help=t("explosion.std_help"), bind="query-params")
-    st.button(t("explosion.std_one"), on_click=set_std, args=(lambda n: 1.0,), width="stretch")
-    st.button(t("explosion.std_scaled"), on_click=set_std,
-              args=(lambda n: math.sqrt(1 / max(n, 1)),), width="stretch")
+    st.button(t("explosion.std_one"), on_click=preset_std, args=(False,), width="stretch")
+    st.button(t("explosion.std_scaled"), on_click=preset_std, args=(True,), width="stretch")
     activation = st.selectbox(t("explosion.activation"), list(activations.ACTIVATIONS),
                               key="ex_act", bind="query-params")
     slope = 0.01
@@ -83,12 +84,12 @@ with view:
     long["series"] = long["series"].map(series)
     nonfinite = [i for i in (result.first_nan_std, result.first_inf, result.first_nan)
                  if i is not None]
-    big = 380  # in presenter mode type grows, not the chart: it must fit a 1280x720 projector
+    height = 380  # in presenter mode the type grows, not the chart: it must fit 1280x720
     show_chart(charts.layer_lines(
         long, title=t("explosion.chart_title"), x_title=t("explosion.axis_layer"),
         y_title=t("explosion.axis_std"), dashed=[series["std64"], series["theory_std"]],
         nonfinite_from=min(nonfinite) if nonfinite else None,
-        nonfinite_label=t("explosion.nonfinite_marker"), height=big,
+        nonfinite_label=t("explosion.nonfinite_marker"), height=height,
     ))
 
     finite = layers["std"][network.finite_positive(layers["std"])]
@@ -108,8 +109,10 @@ with view:
         grads, title=t("explosion.grad_title"), x_title=t("explosion.axis_layer"),
         y_title=t("explosion.axis_std"), dashed=[],
         nonfinite_from=int(grad_nonfinite.min()) if len(grad_nonfinite) else None,
-        nonfinite_label=t("explosion.nonfinite_marker"), height=big // 2,
+        nonfinite_label=t("explosion.nonfinite_marker"), height=height // 2,
     ))
+    if len(grad_nonfinite):
+        st.warning(t("explosion.grad_nonfinite", layer=int(grad_nonfinite.min())))
     st.caption(t("explosion.grad_note"))
 
     console, theory, why = st.tabs([t("common.console"), t("explosion.theory_title"),

@@ -65,3 +65,11 @@ def test_chinese_interface(open_page):
 def test_home_links_to_every_lesson(open_page):
     at = open_page("lessons/home.py")
     assert "Exploding and vanishing gradients" in " ".join(s.value for s in at.subheader)
+
+
+def test_std_preset_survives_a_nonsense_width(open_page):
+    at = open_page(PAGE)
+    at.number_input(key="ex_width").set_value(0).run()
+    at.button[1].click().run()
+    assert not at.exception
+    assert at.number_input(key="ex_std").value == math.sqrt(1 / 2)  # the width in use: 2
