@@ -36,9 +36,13 @@ if presenting():
 pages = [
     st.Page("lessons/home.py", title=t("nav.home"), default=True),
     st.Page("lessons/explosion.py", title=t("nav.explosion"), url_path="explosion"),
+    st.Page("lessons/init.py", title=t("nav.init"), url_path="init"),
+    st.Page("lessons/loss.py", title=t("nav.loss"), url_path="loss"),
+    st.Page("lessons/optim.py", title=t("nav.optim"), url_path="optim"),
 ]
 link_notices = st.container()
+page = st.navigation(pages)
 try:
-    st.navigation(pages).run()
+    page.run()
 finally:  # also when a page stops early on an input error
-    check_link(url_at_start, link_notices)
+    check_link(url_at_start, link_notices, page.url_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -36,15 +38,15 @@ def layer_lines(
         color=alt.Color("series:N", title=None, sort=series,
                         scale=alt.Scale(domain=series, range=PALETTE[: len(series)]),
                         legend=alt.Legend(orient="top", labelLimit=320)),
-        strokeDash=alt.condition(
-            alt.FieldOneOfPredicate(field="series", oneOf=dashed),
-            alt.value([6, 4]), alt.value([1, 0])),
-        strokeWidth=alt.condition(
-            alt.FieldOneOfPredicate(field="series", oneOf=dashed), alt.value(2), alt.value(3.5)),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("layer:Q", title=x_title),
                  alt.Tooltip("value:Q", title=y_title, format=".6g")],
     )
-    layers = [base.mark_line(point=alt.OverlayMarkDef(size=12))]
+    is_comparison = alt.FieldOneOfPredicate(field="series", oneOf=dashed)
+    layers = [  # comparisons dashed underneath, so the measured line stays visible on top
+        base.transform_filter(is_comparison).mark_line(strokeDash=[6, 4], strokeWidth=2),
+        base.transform_filter(~is_comparison).mark_line(
+            strokeWidth=3, point=alt.OverlayMarkDef(size=14)),
+    ]
     if nonfinite_from is not None:
         marker = pd.DataFrame({"layer": [nonfinite_from], "label": [nonfinite_label]})
         rule = alt.Chart(marker).encode(x="layer:Q")
@@ -53,4 +55,267 @@ def layer_lines(
             rule.mark_text(align="left", dx=4, dy=-6, color="#d62728", fontWeight="bold")
             .encode(y=alt.value(10), text="label:N"),
         ]
+    return alt.layer(*layers).properties(title=title, height=height)
+
+
+# ---- Loss functions (lessons/loss.py) ---------------------------------------------------------
+
+def loss_curve(
+    curve: pd.DataFrame,
+    marks: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    sample_title: str,
+    sample_loss_title: str,
+    nonfinite_label: str,
+    height: int,
+    probability: bool,
+) -> alt.LayerChart:
+    """The loss of one sample as a function of x (the true class's probability or logit), with the
+    current samples as points on it. Points whose x or loss is not finite sit on the chart's edge
+    in red with a label, so nothing disappears silently."""
+    low, high = float(curve["x"].min()), float(curve["x"].max())
+    top = float(curve["loss"].max())
+    finite = marks["x"].map(math.isfinite) & marks["loss"].map(math.isfinite)
+    shown = marks.assign(
+        x=marks["x"].where(finite, low).clip(low, high),
+        loss=marks["loss"].where(finite, top).clip(upper=top),
+        flag=(~finite).map({True: nonfinite_label, False: ""}),
+    )
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0 if probability else low, high]))
+    y = alt.Y("loss:Q", title=y_title)
+    line = alt.Chart(curve).mark_line(color=PALETTE[0], strokeWidth=3).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                           alt.Tooltip("loss:Q", title=y_title, format=".4g")])
+    points = alt.Chart(shown).encode(
+        x=x, y=y,
+        tooltip=[alt.Tooltip("sample:Q", title=sample_title),
+                 alt.Tooltip("class:Q", title="class"),
+                 alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                 alt.Tooltip("sample_loss:Q", title=sample_loss_title, format=".6g")])
+    return alt.layer(
+        line,
+        points.mark_point(size=140, filled=True, color=PALETTE[1], opacity=0.85),
+        points.mark_text(dx=9, dy=-9, color=PALETTE[1], fontWeight="bold").encode(
+            text="sample:Q"),
+        points.transform_filter("datum.flag != ''").mark_text(
+            dy=14, color="#d62728", fontWeight="bold").encode(text="flag:N"),
+    ).properties(title=title, height=height)
+
+
+# ---- Optimiser lesson (lessons/optim.py) -------------------------------------------------------
+
+def optim_curves(
+    long: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    log_y: bool,
+    height: int,
+    markers: pd.DataFrame | None = None,
+    current: int | None = None,
+    floor: float | None = None,
+) -> alt.LayerChart:
+    """Lines of y against x, one per series. On a log axis, values it cannot show (zero, nan,
+    inf) are left out, and so are values below floor; markers (columns x, label) draw a red rule
+    where a series diverged, and current draws a grey rule at the step being looked at."""
+    shown = long[finite_positive(long[y])] if log_y else long[long[y].map(math.isfinite)]
+    if floor is not None:
+        shown = shown[shown[y] >= floor]
+    order = list(dict.fromkeys(long[series]))
+    scale = alt.Scale(type="log") if log_y else alt.Scale()
+    lines = alt.Chart(shown).mark_line(strokeWidth=2.5).encode(
+        x=alt.X(f"{x}:Q", title=x_title),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
+                axis=alt.Axis(format="~e") if log_y else alt.Axis()),
+        color=alt.Color(f"{series}:N", title=None, sort=order,
+                        legend=alt.Legend(orient="top", columns=2, labelLimit=360)),
+        tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
+                 alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
+    )
+    layers = [lines]
+    if current is not None:
+        layers.append(alt.Chart(pd.DataFrame({x: [current]})).mark_rule(color="#7f7f7f")
+                      .encode(x=f"{x}:Q"))
+    if markers is not None and len(markers):
+        rule = alt.Chart(markers.rename(columns={"x": x})).encode(x=f"{x}:Q")
+        layers += [rule.mark_rule(color="#d62728", strokeWidth=2, strokeDash=[4, 3]),
+                   rule.mark_text(align="left", dx=4, color="#d62728", fontWeight="bold")
+                   .encode(y=alt.value(12), text="label:N")]
+    return alt.layer(*layers).properties(title=title, height=height)
+
+
+TRAJECTORY_COLOURS = ["#1f4e9c", "#e8710a", "#2a9d3a", "#9b3fb5"]
+
+
+def optim_landscape(
+    surface: pd.DataFrame,
+    paths: pd.DataFrame,
+    arrows: pd.DataFrame,
+    minima: pd.DataFrame,
+    *,
+    view: tuple[float, float, float, float],
+    title: str,
+    loss_title: str,
+    height: int,
+) -> alt.LayerChart:
+    """A filled contour of the loss (log colour; cells x..x2, y..y2) with each run's path, its
+    current point, and arrows (columns label, x, y, x2, y2, angle, kind) drawn from it."""
+    x_min, x_max, y_min, y_max = view
+    xs = alt.Scale(domain=[x_min, x_max], nice=False, zero=False)
+    ys = alt.Scale(domain=[y_min, y_max], nice=False, zero=False)
+    heat = surface.assign(level=surface["loss"].clip(lower=1e-6))
+    shade = alt.Scale(type="log", range=["#fbfbf7", "#8a8f99"])  # light valleys, darker hills
+    contour = alt.Chart(heat).mark_rect(strokeWidth=0.6).encode(
+        x=alt.X("x:Q", scale=xs, title="x"), x2="x2:Q",
+        y=alt.Y("y:Q", scale=ys, title="y"), y2="y2:Q",
+        color=alt.Color("level:Q", scale=shade, title=loss_title,
+                        legend=alt.Legend(format=".0e", orient="right")),
+        stroke=alt.Stroke("level:Q", scale=shade, legend=None),  # no hairline gaps
+        tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
+                 alt.Tooltip("loss:Q", title=loss_title, format=".4g")],
+    )
+    inside = paths[paths["x"].between(x_min, x_max) & paths["y"].between(y_min, y_max)]
+    order = list(dict.fromkeys(paths["label"]))
+    colour = alt.Color("label:N", title=None, sort=order,
+                       scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)]),
+                       legend=alt.Legend(orient="bottom", columns=2, labelLimit=360))
+    tips = [alt.Tooltip("label:N", title=" "), alt.Tooltip("step:Q"),
+            alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),
+            alt.Tooltip("loss:Q", format=".5g")]
+    path = alt.Chart(inside).mark_line(strokeWidth=2, clip=True,
+                                       point=alt.OverlayMarkDef(size=10, clip=True)).encode(
+        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, order="step:Q",
+        detail="label:N", tooltip=tips)
+    layers = [contour, path]
+    if len(arrows):
+        shaft = alt.Chart(arrows).encode(
+            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), x2="x2:Q", y2="y2:Q",
+            strokeDash=alt.condition(alt.datum.kind == "gradient", alt.value([1, 0]),
+                                     alt.value([5, 3])),
+            tooltip=["label:N", "kind:N", alt.Tooltip("size:Q", format=".4g")])
+        head = alt.Chart(arrows).mark_point(shape="triangle", filled=True, size=90, clip=True,
+                                            color="#111111", opacity=1).encode(
+            x=alt.X("x2:Q", scale=xs), y=alt.Y("y2:Q", scale=ys), angle=alt.Angle(
+                "angle:Q", scale=alt.Scale(domain=[0, 360], range=[0, 360])))
+        layers += [shaft.mark_rule(color="#111111", strokeWidth=2.5, clip=True), head]
+    now = paths.groupby("label", sort=False).tail(1) if "current" not in paths else \
+        paths[paths["current"]]
+    layers.append(alt.Chart(now[now["x"].between(x_min, x_max)
+                                & now["y"].between(y_min, y_max)]).mark_point(
+        size=160, filled=True, stroke="#111111", strokeWidth=1.5, opacity=1, clip=True).encode(
+        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, tooltip=tips))
+    layers.append(alt.Chart(minima).mark_point(shape="cross", size=140, color="#d62728",
+                                               filled=True).encode(
+        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),
+        tooltip=[alt.Tooltip("x:Q", format=".4f"), alt.Tooltip("y:Q", format=".4f")]))
+    return alt.layer(*layers).properties(title=title, height=height)
+
+
+def optim_sweep(
+    cells: pd.DataFrame,
+    *,
+    value: str,
+    log_colour: bool,
+    title: str,
+    value_title: str,
+    missing_label: str,
+    height: int,
+) -> alt.LayerChart:
+    """Heat map over learning rate (log axis) × momentum. Cells where `value` is missing (nan or
+    negative: diverged, or never reached the tolerance) are drawn in black with missing_label."""
+    ok = cells[value].map(lambda v: math.isfinite(v) and v >= 0 and (v > 0 or not log_colour))
+    tips = [alt.Tooltip("lr:Q", format=".4g"), alt.Tooltip("momentum:Q", format=".4f"),
+            alt.Tooltip("final_loss:Q", format=".4g"), alt.Tooltip("diverged_at:Q"),
+            alt.Tooltip("steps_to_tol:Q")]
+    base = alt.Chart(cells.assign(ok=ok)).encode(
+        x=alt.X("lr_lo:Q", scale=alt.Scale(type="log", nice=False), title="lr (log)",
+                axis=alt.Axis(format="~e")), x2="lr_hi:Q",
+        y=alt.Y("m_lo:Q", scale=alt.Scale(nice=False, zero=False), title="momentum"),
+        y2="m_hi:Q", tooltip=tips)
+    good = base.transform_filter(alt.datum.ok).mark_rect().encode(
+        color=alt.Color(f"{value}:Q", title=value_title,
+                        scale=alt.Scale(type="log" if log_colour else "linear",
+                                        scheme="viridis", reverse=True),
+                        legend=alt.Legend(format="~e" if log_colour else "d")))
+    bad = base.transform_filter(~alt.datum.ok).mark_rect(color="#111111")
+    label = alt.Chart(pd.DataFrame({"text": [missing_label]})).mark_text(
+        align="left", baseline="bottom", color="#111111", fontWeight="bold").encode(
+        x=alt.value(0), y=alt.value(-4), text="text:N")
+    return alt.layer(bad, good, label).properties(
+        title=title, height=height)
+
+
+# ---- Initialisation lesson (lessons/init.py) ------------------------------------------------
+
+def init_matrix(
+    frame: pd.DataFrame, *, value: str, healthy: str, rows: list[str], columns: list[str],
+    title: str, value_title: str, healthy_label: str, height: int,
+) -> alt.LayerChart:
+    """A heatmap of one value per (activation, scheme) cell, on a log colour scale centred on 1.
+
+    frame has columns row, column, value (numbers, possibly nan/inf/0), healthy (bool) and label
+    (the text shown in the cell, which says "nan" or "inf" where the value is not finite). Cells
+    whose value cannot sit on the log scale are grey with their label, never dropped; cells inside
+    the healthy band get a thick outline."""
+    shown = frame.assign(log10=frame[value].map(
+        lambda v: math.log10(v) if math.isfinite(v) and v > 0 else None))
+    base = alt.Chart(shown).encode(
+        x=alt.X("column:N", sort=columns, title=None,
+                axis=alt.Axis(labelAngle=-30, labelLimit=160, labelOverlap=False)),
+        y=alt.Y("row:N", sort=rows, title=None),
+        tooltip=[alt.Tooltip("row:N", title=" "), alt.Tooltip("column:N", title="  "),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=".4g"),
+                 alt.Tooltip(f"{healthy}:N", title=healthy_label)],
+    )
+    finite = "isValid(datum.log10) && isFinite(datum.log10)"
+    cells = base.transform_filter(finite).mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("log10:Q", title=f"log10 {value_title}",
+                        scale=alt.Scale(scheme="redblue", domain=[-6, 6], clamp=True,
+                                        reverse=True, domainMid=0)))
+    not_finite = base.transform_filter(f"!({finite})").mark_rect(
+        color="#bdbdbd", stroke="white", strokeWidth=1)
+    outline = base.transform_filter(f"datum.{healthy}").mark_rect(
+        fill=None, stroke="#1b7837", strokeWidth=4)
+    text = base.mark_text(fontSize=12, fontWeight="bold").encode(
+        text="label:N",
+        color=alt.condition("abs(datum.log10) > 3", alt.value("white"), alt.value("black")))
+    # a fixed size per cell: a chart of bands does not stretch to its container
+    return alt.layer(cells, not_finite, outline, text).properties(
+        title=title, width=alt.Step(58), height=alt.Step(height // len(rows)))
+
+
+def init_histogram(
+    histogram: pd.DataFrame, *, bounds: tuple[float, float] | None, title: str, x_title: str,
+    y_title: str, measured_label: str, expected_label: str, bound_label: str, height: int,
+) -> alt.LayerChart:
+    """Bars: the fraction of drawn weights in each bin; line and dots: the fraction the method's
+    distribution puts there; red rules: the bounds it draws between (if it has any)."""
+    bars = alt.Chart(histogram.assign(series=measured_label)).mark_bar(
+        color=PALETTE[0], opacity=0.75).encode(
+        x=alt.X("left:Q", title=x_title), x2="right:Q", y=alt.Y("measured:Q", title=y_title),
+        y2=alt.datum(0),
+        tooltip=[alt.Tooltip("left:Q", format=".4g"), alt.Tooltip("right:Q", format=".4g"),
+                 alt.Tooltip("measured:Q", title=measured_label, format=".4f"),
+                 alt.Tooltip("expected:Q", title=expected_label, format=".4f")])
+    theory = alt.Chart(histogram.assign(middle=(histogram["left"] + histogram["right"]) / 2)
+                       ).mark_line(color=PALETTE[1], strokeWidth=2.5,
+                                   point=alt.OverlayMarkDef(color=PALETTE[1], size=20)).encode(
+        x="middle:Q", y="expected:Q",
+        tooltip=[alt.Tooltip("middle:Q", format=".4g"),
+                 alt.Tooltip("expected:Q", title=expected_label, format=".4f")])
+    layers = [bars, theory]
+    if bounds is not None:
+        rules = pd.DataFrame({"x": list(bounds),
+                              "label": [f"{bound_label} {b:.4g}" for b in bounds]})
+        rule = alt.Chart(rules).encode(x="x:Q", tooltip=["label:N"])
+        layers += [rule.mark_rule(color="#d62728", strokeWidth=2, strokeDash=[5, 3]),
+                   rule.mark_text(align="left", dx=4, dy=-6, color="#d62728")
+                   .encode(y=alt.value(12), text="label:N")]
     return alt.layer(*layers).properties(title=title, height=height)

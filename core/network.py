@@ -99,19 +99,30 @@ def _after_construction(seed: int, depth: int, width: int) -> torch.Tensor:
     return generator.get_state()
 
 
-def run(config: NetConfig) -> NetResult:
-    """Forward a batch through the network, then backpropagate loss = output.mean()."""
+def draw(config: NetConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The weights (depth, width, width) and then the input batch, in the course's order."""
     weights, generator = draw_weights(config)
-    weights.requires_grad_()
-    x = torch.randn(config.batch, config.width, generator=generator)
-    activation = activations.ACTIVATIONS[config.activation].apply
+    return weights, torch.randn(config.batch, config.width, generator=generator)
 
+
+def forward(config: NetConfig, weights, x: torch.Tensor, *, retain_grad: bool) -> list:
+    """The network itself: x = act(x Wᵀ) layer by layer; returns every layer's output."""
+    activation = activations.ACTIVATIONS[config.activation].apply
     outputs = []
     for weight in weights:
         x = activation(F.linear(x, weight), config.negative_slope)
-        x.retain_grad()
+        if retain_grad:
+            x.retain_grad()
         outputs.append(x)
-    loss = x.mean()
+    return outputs
+
+
+def run(config: NetConfig) -> NetResult:
+    """Forward a batch through the network, then backpropagate loss = output.mean()."""
+    weights, x = draw(config)
+    weights.requires_grad_()
+    outputs = forward(config, weights, x, retain_grad=True)
+    loss = outputs[-1].mean()
     loss.backward()
 
     with torch.no_grad():
@@ -137,6 +148,25 @@ def run(config: NetConfig) -> NetResult:
         loss=loss.item(),
         **trend(layers["std"]),
     )
+
+
+@dataclass(frozen=True)
+class Ends:
+    last_std: float  # float32 x.std() of the last layer's output, as run's layers["std"]
+    first_grad_std: float  # std of the first layer's weight gradient
+    last_grad_std: float  # std of the last layer's weight gradient
+
+
+def ends(config: NetConfig, weights: torch.Tensor, x: torch.Tensor) -> Ends:
+    """The same forward and backward as run (weights and x from draw), keeping only the two ends:
+    autograd computes the gradients of the first and last weights alone, so many runs (a matrix
+    of activations x inits) stay fast. The first and last layers are copies; weights is kept."""
+    first, last = weights[0].clone().requires_grad_(), weights[-1].clone().requires_grad_()
+    layers = [first, *weights[1:-1], last] if config.depth > 1 else [first]
+    outputs = forward(config, layers, x, retain_grad=False)
+    wanted = [first, last] if config.depth > 1 else [first]
+    grads = torch.autograd.grad(outputs[-1].mean(), wanted)
+    return Ends(outputs[-1].detach().std().item(), grads[0].std().item(), grads[-1].std().item())
 
 
 HEALTHY = (0.1, 10.0)  # the band of layer stds the pages call healthy

@@ -7,7 +7,8 @@ from ui.common import t
 st.title(t("home.title"))
 st.write(t("home.intro"))
 
-LESSONS = [("explosion", "lessons/explosion.py")]
+LESSONS = [("explosion", "lessons/explosion.py"), ("init", "lessons/init.py"),
+           ("loss", "lessons/loss.py"), ("optim", "lessons/optim.py")]
 for name, path in LESSONS:
     with st.container(border=True):
         st.subheader(t(f"home.{name}_title"))

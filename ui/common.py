@@ -25,19 +25,41 @@ def presenting() -> bool:
 
 def show_notices(notices: list[Notice]) -> None:
     for notice in notices:
-        st.warning(t(notice.key, **notice.params), icon="⚠️")
+        st.warning(t(notice.key, **notice.params))
 
 
 def show_error(error: InputError) -> None:
-    st.error(t(error.key, **error.params), icon="⛔")
+    st.error(t(error.key, **error.params))
 
 
-def check_link(url_at_start: dict[str, str], slot) -> None:
-    """Say which link parameters could not be used. Streamlit's URL binding drops a value it cannot
-    parse without a word, and keeps a parameter no widget claims; both get a notice in slot."""
+def choose(label: str, options: list, key: str, format_func=str, **kwargs):
+    """A selectbox whose link parameter is the option itself, not its translated label.
+
+    Streamlit's bind="query-params" writes a selectbox's displayed label into the URL, so a link
+    made in one language would not open in the other; this binds the option instead."""
+    options = list(options)
+    if key not in st.session_state and st.query_params.get(key) in options:
+        st.session_state[key] = st.query_params[key]
+    value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
+    if value == options[kwargs.get("index", 0)]:
+        st.query_params.pop(key, None)  # the default stays out of the link, as bound widgets do
+    else:
+        st.query_params[key] = value
+    return value
+
+
+def check_link(url_at_start: dict[str, str], slot, page: str) -> None:
+    """Say which parameters of the link a page was opened with could not be used. Streamlit's URL
+    binding drops a value it cannot parse without a word, and keeps a parameter no widget claims;
+    both get a notice in slot. Only on a page's first run in a session: later the URL can lag
+    behind a control being dragged, which is no fault of the link."""
+    checked = st.session_state.setdefault("links_checked", set())
+    if page in checked:
+        return
+    checked.add(page)
     for param, value in url_at_start.items():
         if param not in st.session_state or not _same(value, st.session_state[param]):
-            slot.warning(t("notice.url_ignored", param=param, value=value), icon="⚠️")
+            slot.warning(t("notice.url_ignored", param=param, value=value))
 
 
 def _same(text_value: str, value: object) -> bool:
@@ -52,14 +74,16 @@ def _same(text_value: str, value: object) -> bool:
     return text_value == str(value)
 
 
-def show_chart(chart) -> None:
-    """An Altair chart across the column; with large type in presenter mode."""
+def show_chart(chart, stretch: bool = True) -> None:
+    """An Altair chart across the column (stretch=False: at the size the chart sets itself, as
+    a heatmap of bands needs); with large type in presenter mode."""
+    width = "stretch" if stretch else "content"
     if presenting():  # Streamlit's chart theme would override these sizes, so it is left out
         chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
             labelFontSize=16).configure_title(fontSize=20)
-        st.altair_chart(chart, width="stretch", theme=None)
+        st.altair_chart(chart, width=width, theme=None)
     else:
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, width=width)
 
 
 def explain(markdown: str) -> None:

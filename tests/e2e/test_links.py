@@ -23,6 +23,7 @@ def test_prepared_explosion_link_reproduces_the_view(fresh_server, tab):
     assert input_value(tab, "Seed") == "7"
     expected = network.run(network.NetConfig(depth=50, width=128, batch=8, activation="tanh",
                                              init=InitSpec("normal", std=0.1), seed=7))
+    tab.expect_text(expected.console[0])
     console = tab.page.locator("[data-testid='stCode']").first.inner_text()
     assert console.splitlines()[:3] == expected.console[:3]
 
@@ -30,7 +31,7 @@ def test_prepared_explosion_link_reproduces_the_view(fresh_server, tab):
 def test_garbage_link_gets_notices_and_a_working_page(fresh_server, tab):
     tab.open(f"{fresh_server.url}/explosion?ex_depth=abc&ex_act=bogus&ex_width=-5&foo=1")
     assert tab.rendered_charts(2) >= 2
-    main = tab.page.inner_text("[data-testid='stMain']")
+    main = tab.expect_text("Link parameter foo")
     assert "Link parameter ex_depth=“abc” is not valid and was ignored." in main
     assert "Link parameter ex_act=“bogus” is not valid and was ignored." in main
     assert "Link parameter foo=“1” is not valid and was ignored." in main

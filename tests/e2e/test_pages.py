@@ -8,6 +8,9 @@ pytestmark = pytest.mark.e2e
 PAGES = {
     "": ("How neural networks train, on real PyTorch", 0),
     "explosion": ("layer:0, std:16.0981502532959", 2),
+    "init": ("Weight initialisation for each activation", 3),
+    "loss": ("All 8 checks agree with torch", 1),
+    "optim": ("lr=0.0100 · converges", 1),
 }
 
 
@@ -18,7 +21,7 @@ def test_deep_link_on_a_fresh_server(fresh_server, tab, path):
     page = tab.page
     assert tab.rendered_charts(charts) >= charts
     assert page.locator("[data-testid='stException']").count() == 0
-    assert expected_text in page.inner_text("[data-testid='stMain']")
+    tab.expect_text(expected_text)
     # the app's own shell ran (not Streamlit's legacy page list): its sidebar controls are there
     assert page.locator("[data-testid='stSidebar']").get_by_text("Presenter mode").count() == 1
     assert tab.external_requests() == []
@@ -29,7 +32,7 @@ def test_explosion_std_preset_redraws_the_chart(server, tab):
     tab.open(f"{server.url}/explosion")
     tab.page.get_by_role("button", name="std = sqrt(1/n)").click()
     tab.wait()
-    main = tab.page.inner_text("[data-testid='stMain']")
+    main = tab.expect_text("Stable")
     assert "output is nan" not in main.split("Show the PyTorch code")[0]
     assert "Stable" in main
     assert "ex_std=0.0625" in tab.page.url  # the view is a link

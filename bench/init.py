@@ -1,0 +1,39 @@
+"""Time the initialisation page's computations: the matrix (every activation x every scheme through
+core.network) at the default sizes and the largest allowed, one cell's full run, the gains table and
+one histogram draw. Prints medians. Run: python -m bench.init"""
+
+from dataclasses import replace
+
+import torch
+
+from bench.explosion import median_ms
+from core import activations, init_lab, network
+
+
+def main() -> None:
+    default = init_lab.MatrixConfig()
+    largest, _ = init_lab.validate_matrix(replace(default, depth=network.DEPTH.high, width=512,
+                                                  batch=network.BATCH.high))
+    init_lab.matrix(default)  # warm torch up once
+    cells = len(activations.ACTIVATIONS) * len(init_lab.SCHEMES)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"matrix, default ({cells} cells of 100 x 256, batch 16): "
+          f"{median_ms(lambda: init_lab.matrix(default), 7):.0f} ms median")
+    size = f"{largest.depth} x {largest.width}, batch {largest.batch}"
+    print(f"matrix, largest allowed ({size}): "
+          f"{median_ms(lambda: init_lab.matrix(largest), 3):.0f} ms median")
+    cell = init_lab.cell(default, "tanh", "xavier_gain")
+    print(f"one cell's full network.run (per-layer curves): "
+          f"{median_ms(lambda: network.run(cell), 7):.0f} ms median")
+    gains = init_lab.GainConfig(samples=init_lab.SAMPLES.high)
+    print(f"gains table, N = {gains.samples}: "
+          f"{median_ms(lambda: init_lab.gains(gains), 5):.0f} ms median")
+    for method in ("xavier_uniform", "orthogonal", "sparse"):
+        draw = init_lab.DrawConfig(replace(init_lab.DrawConfig().init, method=method),
+                                   fan_in=init_lab.FAN.high, fan_out=init_lab.FAN.high)
+        print(f"draw + histogram, {method}_ 1024 x 1024: "
+              f"{median_ms(lambda d=draw: init_lab.draw(d), 3):.0f} ms median")
+
+
+if __name__ == "__main__":
+    main()

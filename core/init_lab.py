@@ -1,0 +1,320 @@
+"""Activation-specific initialisation: which scale suits which activation, and why.
+
+Three computations, all on torch itself with a private generator:
+- gains: `nn.init.calculate_gain` for every nonlinearity it accepts, its formula, and the gain
+  measured the course's way (`x = randn(N)`, `x.std() / act(x).std()`), plus the root-mean-square
+  ratio that calculate_gain actually preserves;
+- draws: one weight filled by a real `nn.init` method, its histogram and the method's formula;
+- the matrix: every activation x every scheme through the explosion lesson's network
+  (core.network: the same draws, the same forward and backward), keeping both ends of each run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from core import activations, initializers, network
+from core.bounds import Bound
+from core.errors import InputError, Notice
+from core.initializers import InitSpec
+
+# ---- Gains --------------------------------------------------------------------------------
+
+# Every nonlinearity nn.init.calculate_gain accepts, with the function a layer would apply.
+GAIN_FUNCTIONS = {
+    **{name: lambda x, slope: x for name in (
+        "linear", "conv1d", "conv2d", "conv3d",
+        "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")},
+    "sigmoid": lambda x, slope: torch.sigmoid(x),
+    "tanh": lambda x, slope: torch.tanh(x),
+    "relu": lambda x, slope: torch.relu(x),
+    "leaky_relu": lambda x, slope: F.leaky_relu(x, slope),
+    "selu": lambda x, slope: F.selu(x),
+}
+SAMPLES = Bound("N", 2, 4_000_000)
+
+
+def gain_formula(nonlinearity: str, negative_slope: float) -> float:
+    """The gain as the page writes it: 1 for linear, conv and sigmoid; 5/3 for tanh; sqrt(2) for
+    ReLU; sqrt(2 / (1 + a²)) for leaky ReLU with slope a; 3/4 for SELU."""
+    match nonlinearity:
+        case "tanh":
+            return 5 / 3
+        case "relu":
+            return math.sqrt(2)
+        case "leaky_relu":
+            return math.sqrt(2 / (1 + negative_slope**2))
+        case "selu":
+            return 3 / 4
+    return 1.0
+
+
+@dataclass(frozen=True)
+class GainConfig:
+    samples: int = 10_000  # the course's N
+    negative_slope: float = 0.01
+    seed: int = 3
+
+
+def validate_gains(config: GainConfig) -> tuple[GainConfig, list[Notice]]:
+    notices: list[Notice] = []
+    return replace(
+        config, samples=SAMPLES.clamp(config.samples, notices),
+        negative_slope=network.NEGATIVE_SLOPE.clamp(config.negative_slope, notices),
+        seed=network.SEED.clamp(config.seed, notices)), notices
+
+
+def gains(config: GainConfig) -> pd.DataFrame:
+    """One row per nonlinearity: its formula's gain, calculate_gain's, the course's ratio
+    x.std() / act(x).std() and the root-mean-square ratio sqrt(mean(x²) / mean(act(x)²))."""
+    x = torch.randn(config.samples, generator=torch.Generator().manual_seed(config.seed))
+    rows = []
+    for name, act in GAIN_FUNCTIONS.items():
+        y = act(x, config.negative_slope)
+        param = config.negative_slope if name == "leaky_relu" else None
+        rows.append({
+            "nonlinearity": name,
+            "param": param,
+            "formula": gain_formula(name, config.negative_slope),
+            "calculate_gain": float(torch.nn.init.calculate_gain(name, param)),
+            "course_ratio": (x.std() / y.std()).item(),
+            "rms_ratio": (x.square().mean() / y.square().mean()).sqrt().item(),
+        })
+    return pd.DataFrame(rows)
+
+
+def gains_script(config: GainConfig) -> str:
+    """A script that prints the gains table's numbers, the course's way."""
+    acts = {name: "x" for name in GAIN_FUNCTIONS} | {
+        "sigmoid": "torch.sigmoid(x)", "tanh": "torch.tanh(x)", "relu": "torch.relu(x)",
+        "leaky_relu": f"F.leaky_relu(x, {config.negative_slope!r})", "selu": "F.selu(x)"}
+    lines = "\n".join(f'    "{name}": {expr},' for name, expr in acts.items())
+    return f'''import torch
+import torch.nn.functional as F
+
+x = torch.randn({config.samples}, generator=torch.Generator().manual_seed({config.seed}))
+outputs = {{
+{lines}
+}}
+for name, y in outputs.items():
+    param = {config.negative_slope!r} if name == "leaky_relu" else None
+    gain = torch.nn.init.calculate_gain(name, param)
+    course = x.std() / y.std()  # the course's way
+    rms = (x.square().mean() / y.square().mean()).sqrt()  # the second moment calculate_gain keeps
+    print(name, gain, course.item(), rms.item())
+'''
+
+
+# ---- One weight, drawn by a real nn.init method --------------------------------------------
+
+FAN = Bound("fan", 1, 1024)
+GAIN = Bound("gain", 0.0, 100.0)
+KAIMING_A = Bound("a", 0.0, 100.0)
+VALUE = Bound("value", -1000.0, 1000.0)
+SPARSITY = Bound("sparsity", 0.0, 1.0)
+BINS = 60
+
+
+@dataclass(frozen=True)
+class DrawConfig:
+    init: InitSpec = InitSpec("xavier_uniform", gain=5 / 3)
+    fan_in: int = 256
+    fan_out: int = 256
+    seed: int = 3
+
+
+def validate_draw(config: DrawConfig) -> tuple[DrawConfig, list[Notice]]:
+    """Clamp fans and parameters into their bounds; reject a range the method cannot draw from."""
+    spec = config.init
+    if spec.method not in initializers.METHODS:
+        raise InputError("error.unknown_choice", field="method", value=spec.method)
+    if spec.nonlinearity not in GAIN_FUNCTIONS:
+        raise InputError("error.unknown_choice", field="nonlinearity", value=spec.nonlinearity)
+    if spec.mode not in ("fan_in", "fan_out"):
+        raise InputError("error.unknown_choice", field="mode", value=spec.mode)
+    notices: list[Notice] = []
+    spec = replace(
+        spec, std=network.WEIGHT_STD.clamp(spec.std, notices),
+        mean=VALUE.clamp(spec.mean, notices), value=VALUE.clamp(spec.value, notices),
+        low=VALUE.clamp(spec.low, notices), high=VALUE.clamp(spec.high, notices),
+        trunc_low=VALUE.clamp(spec.trunc_low, notices),
+        trunc_high=VALUE.clamp(spec.trunc_high, notices),
+        gain=GAIN.clamp(spec.gain, notices), a=KAIMING_A.clamp(spec.a, notices),
+        sparsity=SPARSITY.clamp(spec.sparsity, notices))
+    if spec.method == "uniform" and not spec.low < spec.high:
+        raise InputError("error.init.empty_range", field="uniform", low=spec.low, high=spec.high)
+    if spec.method == "trunc_normal":
+        if not spec.trunc_low < spec.trunc_high:
+            raise InputError("error.init.empty_range", field="trunc_normal", low=spec.trunc_low,
+                             high=spec.trunc_high)
+        if spec.std == 0:
+            raise InputError("error.init.zero_std", field="trunc_normal")
+    return replace(config, init=spec, fan_in=FAN.clamp(config.fan_in, notices),
+                   fan_out=FAN.clamp(config.fan_out, notices),
+                   seed=network.SEED.clamp(config.seed, notices)), notices
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    histogram: pd.DataFrame  # one row per bin: left, right, measured and expected fraction
+    mean: float  # of the drawn entries (float32, as torch computes it)
+    std: float
+    formula_mean: float
+    formula_std: float
+    gain: float
+    fan: int  # the fan a kaiming method divides by
+    bound: tuple[float, float] | None
+
+
+def draw(config: DrawConfig) -> DrawResult:
+    """Fill a (fan_out, fan_in) weight, as nn.Linear(fan_in, fan_out) holds it, with the real
+    nn.init method; bin its entries and the method's distribution into the same bins."""
+    spec, fan_in, fan_out = config.init, config.fan_in, config.fan_out
+    weight = torch.empty(fan_out, fan_in)
+    initializers.apply(spec, weight, torch.Generator().manual_seed(config.seed))
+    values = weight.flatten().double()
+    limits = initializers.bound(spec, fan_in, fan_out) or (values.min().item(),) * 2
+    low, high = min(values.min().item(), limits[0]), max(values.max().item(), limits[1])
+    pad = 0.02 * (high - low) or 0.5
+    edges = torch.linspace(low - pad, high + pad, BINS + 1, dtype=torch.float64)
+    # bins are (left, right], as P(left < X <= right) = cdf(right) - cdf(left)
+    counts = torch.bincount(torch.bucketize(values, edges[1:-1]), minlength=BINS)
+    cdf = [initializers.cdf(spec, fan_in, fan_out, edge) for edge in edges.tolist()]
+    histogram = pd.DataFrame({
+        "left": edges[:-1].numpy(), "right": edges[1:].numpy(),
+        "measured": (counts / values.numel()).numpy(),
+        "expected": [b - a for a, b in zip(cdf[:-1], cdf[1:], strict=True)],
+    })
+    return DrawResult(
+        histogram=histogram, mean=weight.mean().item(),
+        std=weight.std().item() if weight.numel() > 1 else math.nan,
+        formula_mean=initializers.entry_mean(spec, fan_in, fan_out),
+        formula_std=initializers.entry_std(spec, fan_in, fan_out),
+        gain=initializers.gain_of(spec), fan=fan_in if spec.mode == "fan_in" else fan_out,
+        bound=initializers.bound(spec, fan_in, fan_out))
+
+
+def draw_script(config: DrawConfig) -> str:
+    """A script that draws the same weight with the same generator and prints its mean and std."""
+    spec = config.init
+    if spec.method == "sparse":  # sparse_'s randperm, with the generator (see initializers)
+        fill = (f"w.normal_(0, {spec.std!r}, generator=g)\n"
+                f"for col in range(w.shape[1]):\n"
+                f"    w[torch.randperm(w.shape[0], generator=g)[:{math.ceil(spec.sparsity * config.fan_out)}], col] = 0")  # noqa: E501
+    else:
+        fill = initializers.code(spec, "w", generator="g")
+    return f'''import torch
+import torch.nn as nn
+
+g = torch.Generator().manual_seed({config.seed})
+w = torch.empty({config.fan_out}, {config.fan_in})  # the shape of nn.Linear(fan_in, fan_out).weight
+{fill}
+print("mean", w.mean().item())
+print("std", w.std().item())
+'''
+
+
+# ---- The matrix: every activation x every scheme -----------------------------------------
+
+SCHEMES = ("std_one", "sqrt_n", "xavier", "xavier_gain", "kaiming", "linear_default")
+# The course's three demos: (activation, scheme), each with the course's sizes and seed.
+COURSE_PAIRS = {
+    "tanh_sqrt_n": ("tanh", "sqrt_n"),
+    "tanh_xavier": ("tanh", "xavier_gain"),
+    "relu_kaiming": ("relu", "kaiming"),
+}
+
+
+def scheme_spec(scheme: str, activation: str, negative_slope: float, width: int) -> InitSpec:
+    """The nn.init call a scheme stands for in a network of this width and activation."""
+    match scheme:
+        case "std_one":
+            return InitSpec("normal", std=1.0)
+        case "sqrt_n":
+            return InitSpec("normal", std=math.sqrt(1 / width))
+        case "xavier":  # Glorot as published: gain 1
+            return InitSpec("xavier_uniform")
+        case "xavier_gain":  # the course: xavier_uniform_(w, gain=calculate_gain(activation))
+            return InitSpec("xavier_uniform", gain=activations.gain(activation, negative_slope))
+        case "kaiming":  # kaiming_normal_(w) as called: a=0, fan_in, leaky_relu -> gain sqrt(2)
+            return InitSpec("kaiming_normal")
+        case "linear_default":  # what nn.Linear does on construction
+            return InitSpec("kaiming_uniform", a=math.sqrt(5))
+    raise InputError("error.unknown_choice", field="scheme", value=scheme)
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    depth: int = 100
+    width: int = 256
+    batch: int = 16
+    negative_slope: float = 0.01
+    seed: int = 3
+
+
+def validate_matrix(config: MatrixConfig) -> tuple[MatrixConfig, list[Notice]]:
+    """The network's own bounds (core.network.validate), notices included."""
+    net, notices = network.validate(cell(config, "none", "std_one"))
+    return MatrixConfig(net.depth, net.width, net.batch, net.negative_slope, net.seed), notices
+
+
+def cell(config: MatrixConfig, activation: str, scheme: str) -> network.NetConfig:
+    """The explosion lesson's network for one cell of the matrix."""
+    return network.NetConfig(
+        depth=config.depth, width=config.width, batch=config.batch, activation=activation,
+        negative_slope=config.negative_slope, seed=config.seed,
+        init=scheme_spec(scheme, activation, config.negative_slope, config.width))
+
+
+def in_band(value: float) -> bool:
+    return math.isfinite(value) and network.HEALTHY[0] <= value <= network.HEALTHY[1]
+
+
+def matrix(config: MatrixConfig) -> pd.DataFrame:
+    """One row per (activation, scheme): the last layer's output std and the first layer's weight
+    gradient std, from core.network's draws, forward and backward. Cells whose init is the same
+    call (Xavier with gain 1 for none and sigmoid, Kaiming for every activation, ...) share one
+    draw of the weights, as they would share it in network.run."""
+    cells: dict[InitSpec, list[tuple[str, str]]] = {}
+    for activation in activations.ACTIVATIONS:
+        for scheme in SCHEMES:
+            cells.setdefault(cell(config, activation, scheme).init, []).append(
+                (activation, scheme))
+    rows = {}
+    for spec, pairs in cells.items():
+        weights, x = network.draw(replace(cell(config, "none", "std_one"), init=spec))
+        for activation, scheme in pairs:
+            ends = network.ends(cell(config, activation, scheme), weights, x)
+            ratio = ends.first_grad_std / ends.last_grad_std if ends.last_grad_std else math.nan
+            rows[activation, scheme] = {
+                "activation": activation, "scheme": scheme, "last_std": ends.last_std,
+                "first_grad_std": ends.first_grad_std, "last_grad_std": ends.last_grad_std,
+                "grad_ratio": ratio, "forward_healthy": in_band(ends.last_std),
+                "backward_healthy": in_band(ratio),
+            }
+    return pd.DataFrame([rows[a, s] for a in activations.ACTIVATIONS for s in SCHEMES])
+
+
+def derivations(fan_in: int, fan_out: int, negative_slope: float) -> dict[str, float]:
+    """The numbers the derivations produce for these fans, through initializers' formulas:
+    Xavier's D(W) = 2/(n_in + n_out) and bound sqrt(6/(n_in + n_out)) (and with tanh's gain),
+    Kaiming's D(W) = 2/n_in and 2/((1 + a²) n_in)."""
+    def std(spec: InitSpec) -> float:
+        return initializers.weight_std(spec, fan_in, fan_out)
+
+    xavier, kaiming = InitSpec("xavier_uniform"), InitSpec("kaiming_normal", nonlinearity="relu")
+    leaky = InitSpec("kaiming_normal", a=negative_slope)
+    return {
+        "fan_in": fan_in, "fan_out": fan_out, "a": negative_slope,
+        "xavier_var": std(xavier) ** 2, "xavier_std": std(xavier),
+        "xavier_bound": initializers.bound(xavier, fan_in, fan_out)[1],
+        "xavier_tanh_bound": initializers.bound(
+            InitSpec("xavier_uniform", gain=5 / 3), fan_in, fan_out)[1],
+        "kaiming_var": std(kaiming) ** 2, "kaiming_std": std(kaiming),
+        "leaky_var": std(leaky) ** 2,
+    }
