@@ -57,15 +57,18 @@ def _free_port() -> int:
 
 
 class Server:
-    """`streamlit run app.py` on a free localhost port, stopped when the test ends."""
+    """`streamlit run app.py` on a free localhost port, stopped when the test ends. options are
+    extra command-line flags (the benchmarks use this class too: bench/protocol.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
         self.port = _free_port()
         self.url = f"http://localhost:{self.port}"
+        self.started = time.monotonic()
+        # stderr is not piped: nobody reads it, and a full pipe would stall a busy server
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+             "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -118,6 +121,17 @@ class Tab:
         self.page.wait_for_timeout(150)
         self.page.wait_for_selector(IDLE, timeout=30_000)
         self.page.wait_for_timeout(300)
+
+    def main_text(self) -> str:
+        return self.page.inner_text("[data-testid='stMain']")
+
+    def expect_text(self, expected: str) -> str:
+        """Wait (up to 30 s: a rerun after an edit may start late) until the main area shows
+        expected, failing the test if it never does; return the main area's text."""
+        self.page.wait_for_function(
+            "text => document.querySelector(\"[data-testid='stMain']\").innerText.includes(text)",
+            arg=expected, timeout=30_000)
+        return self.main_text()
 
     def external_requests(self) -> list[str]:
         return [url for url in self.requests

@@ -1,0 +1,108 @@
+"""Interaction latency in a real browser (Debian's chromium through Playwright): on each page, step
+its first control up 20+ times and time, in the page's own clock, from the click to the last
+change of a chart's drawing once the rerun has finished. Prints p50/p95 per page.
+
+The control is the first number input of the page's main area (its "+" button), else its first
+slider (arrow key); found at run time, so new pages are covered.
+
+Run: python -m bench.latency [--moves 25] [--pages explosion loss]
+Target (issue 7): p95 under 200 ms on every page."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.protocol import lesson_pages, server, summary
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, Tab
+
+# Records in the page the time of the last change inside any chart, and of the last change at all.
+WATCH = """() => {
+  window.__chart = 0; window.__any = 0;
+  new MutationObserver((records) => {
+    const now = performance.now();
+    window.__any = now;
+    if (records.some((r) => (r.target.closest ? r.target : r.target.parentElement)
+        ?.closest("[data-testid='stVegaLiteChart']"))) window.__chart = now;
+  }).observe(document.body, {subtree: true, childList: true, attributes: true,
+                             characterData: true});
+}"""
+# Done: the app is idle, a chart changed after the click, and nothing has changed for 300 ms.
+SETTLED = f"""() => document.querySelector("{IDLE}") && window.__chart > window.__t0
+  && performance.now() - window.__any > 300"""
+CONTROLS = [  # (how to find it, what to do to it), first match wins
+    ("[data-testid='stMain'] [data-testid='stNumberInputStepUp']", "click"),
+    ("[data-testid='stMain'] [data-testid='stSlider'] [role='slider']", "ArrowRight"),
+]
+
+
+def move(page, selector: str, action: str) -> None:
+    """One interaction, its start stamped in the page's clock."""
+    page.evaluate("() => { window.__t0 = performance.now(); }")
+    control = page.locator(selector).first
+    if action == "click":
+        control.click()
+    else:
+        control.press(action)
+
+
+def measure(tab: Tab, url: str, moves: int) -> tuple[str, list[float], int] | None:
+    tab.open(url)
+    page = tab.page
+    tab.rendered_charts(1)
+    found = next(((s, a) for s, a in CONTROLS if page.locator(s).count()), None)
+    if found is None:
+        return None
+    page.evaluate(WATCH)
+    times, missed = [], 0
+    for _ in range(moves):
+        move(page, *found)
+        try:
+            page.wait_for_function(SETTLED, timeout=15_000, polling=50)
+            times.append(page.evaluate("() => window.__chart - window.__t0"))
+        except Exception:  # a move that never redrew is counted, not fatal
+            missed += 1
+            page.wait_for_selector(IDLE, timeout=30_000)
+    label = page.locator(found[0]).first.evaluate(
+        "(e) => e.closest(\"[data-testid='stNumberInput'],[data-testid='stSlider']\")"
+        ".querySelector('label')?.innerText")
+    return label, times, missed
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+    parser.add_argument("--moves", type=int, default=25)
+    parser.add_argument("--pages", nargs="*", help="url paths; default: every lesson")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    pages = args.pages or lesson_pages()
+    app = server()
+    results = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            print(f"interaction latency in chromium, click to chart redrawn, {args.moves} moves:")
+            for path in pages:
+                tab = Tab(browser)
+                try:
+                    result = measure(tab, f"{app.url}/{path}", args.moves)
+                except Exception as error:  # a page that never settles is a figure too
+                    print(f"  {path:12} failed: {type(error).__name__}: {str(error)[:120]}")
+                    continue
+                finally:
+                    tab.page.close()
+                if result is None:
+                    print(f"  {path:12} no number input or slider in the main area; skipped")
+                    continue
+                label, times, missed = result
+                results[path] = times
+                print(f"  {path:12} {summary(times)}  control: {label!r}"
+                      + (f", {missed} moves without a redraw" if missed else ""))
+            browser.close()
+    finally:
+        app.stop()
+    return results
+
+
+if __name__ == "__main__":
+    main()
