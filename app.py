@@ -8,10 +8,11 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
-from ui.common import check_link, presenting, t
+from ui.common import check_link, drop_unusable_link_numbers, presenting, t
 
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide")
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
+drop_unusable_link_numbers()
 
 with st.sidebar:
     # Options are the codes themselves: a bound selectbox writes its label into the URL.

@@ -48,6 +48,28 @@ def choose(label: str, options: list, key: str, format_func=str, **kwargs):
     return value
 
 
+def drop_unusable_link_numbers() -> None:
+    """Keep infinite or astronomically large numbers in a link away from the widgets.
+
+    Streamlit 1.67 converts a bound integer input's URL value with int(), and int(float("inf"))
+    raises OverflowError, which its binding does not catch: `?seed=1e309` would show a traceback.
+    Call before any widget; check_link then reports the dropped values like any other."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx  # internals, pinned version
+
+    ctx = get_script_run_ctx()
+    initial = ctx.session_state._state.query_params._initial_query_params if ctx else {}
+    for param in list(initial):
+        if any(_unusable_number(value) for value in initial[param]):
+            del initial[param]
+
+
+def _unusable_number(text_value: str) -> bool:
+    try:
+        return not abs(float(text_value)) < 2**63
+    except ValueError:
+        return False
+
+
 def check_link(url_at_start: dict[str, str], slot, page: str) -> None:
     """Say which parameters of the link a page was opened with could not be used. Streamlit's URL
     binding drops a value it cannot parse without a word, and keeps a parameter no widget claims;
