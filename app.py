@@ -8,6 +8,7 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
+from lessons import LESSONS, script
 from ui.common import check_link, drop_unusable_link_numbers, presenting, t
 
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide")
@@ -34,13 +35,8 @@ if presenting():
       [data-testid="stMetricValue"] :is(div, p) { font-size: 2.8rem !important; }
     </style>""")
 
-pages = [
-    st.Page("lessons/home.py", title=t("nav.home"), default=True),
-    st.Page("lessons/explosion.py", title=t("nav.explosion"), url_path="explosion"),
-    st.Page("lessons/init.py", title=t("nav.init"), url_path="init"),
-    st.Page("lessons/loss.py", title=t("nav.loss"), url_path="loss"),
-    st.Page("lessons/optim.py", title=t("nav.optim"), url_path="optim"),
-]
+pages = [st.Page(script("home"), title=t("nav.home"), default=True)] + [
+    st.Page(script(name), title=t(f"nav.{name}"), url_path=name) for name in LESSONS]
 link_notices = st.container()
 page = st.navigation(pages)
 try:

@@ -2,15 +2,14 @@
 
 import streamlit as st
 
+from lessons import LESSONS, script
 from ui.common import t
 
 st.title(t("home.title"))
 st.write(t("home.intro"))
 
-LESSONS = [("explosion", "lessons/explosion.py"), ("init", "lessons/init.py"),
-           ("loss", "lessons/loss.py"), ("optim", "lessons/optim.py")]
-for name, path in LESSONS:
+for name in LESSONS:
     with st.container(border=True):
         st.subheader(t(f"home.{name}_title"))
         st.write(t(f"home.{name}_blurb"))
-        st.page_link(path, label=t("home.open"))
+        st.page_link(script(name), label=t("home.open"))

@@ -1,12 +1,13 @@
-"""The pages app.py registers, read from its source: the one list the page-generic tests
-(tests/pages/test_fuzz.py, tests/core/test_isolation.py) and benchmarks (bench/) iterate, so a
-page registered there is covered with no change anywhere else."""
+"""The pages app.py registers (home, then lessons.LESSONS): the list the page-generic tests
+(tests/pages/test_fuzz.py, tests/core/test_isolation.py, tests/test_config.py) and benchmarks
+(bench/) iterate, so a lesson added to LESSONS is covered with no change anywhere else."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from typing import NamedTuple
+
+from lessons import LESSONS, script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,12 +18,5 @@ class AppPage(NamedTuple):
 
 
 def app_pages() -> list[AppPage]:
-    """Every st.Page(...) call in app.py, in its order."""
-    pages = []
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
-            keywords = {k.arg: k.value for k in node.keywords}
-            url = keywords.get("url_path")
-            pages.append(AppPage(ast.literal_eval(node.args[0]),
-                                 ast.literal_eval(url) if url is not None else ""))
-    return pages
+    """Home, then every lesson, in the navigation's order."""
+    return [AppPage(script("home"), ""), *(AppPage(script(name), name) for name in LESSONS)]

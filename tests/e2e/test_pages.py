@@ -2,6 +2,8 @@
 
 import pytest
 
+from lessons import LESSONS
+
 pytestmark = pytest.mark.e2e
 
 # url path -> (text that proves the page itself rendered, how many charts it draws at least)
@@ -12,6 +14,10 @@ PAGES = {
     "loss": ("All 8 checks agree with torch", 1),
     "optim": ("lr=0.0100 · converges", 1),
 }
+
+
+def test_every_page_is_covered():
+    assert list(PAGES) == ["", *LESSONS]
 
 
 @pytest.mark.parametrize("path", list(PAGES))
