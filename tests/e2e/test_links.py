@@ -42,3 +42,13 @@ def test_garbage_link_gets_notices_and_a_working_page(fresh_server, tab):
     assert "Link parameter ex_batch=“inf” is not valid and was ignored." in main
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("explosion_garbage_link")
+
+
+def test_prepared_init_link_reproduces_the_view_in_chinese(fresh_server, tab):
+    tab.open(f"{fresh_server.url}/init?init_act=tanh&init_scheme=xavier_gain&init_depth=50"
+             "&lang=zh")
+    tab.rendered_charts(3)
+    main = tab.expect_text("tanh + xavier_uniform_（激活函数的增益）")
+    assert "Link parameter" not in main and "链接参数" not in main
+    assert input_value(tab, "深度（层数）") == "50"
+    tab.screenshot("init_link_zh")
