@@ -23,6 +23,7 @@ def main() -> None:
     default = network.NetConfig()
     largest, _ = network.validate(replace(default, depth=network.DEPTH.high, width=512,
                                           batch=network.BATCH.high))
+    torch.set_num_threads(1)  # as app.py runs it
     network.run(default)  # warm torch up once
 
     def cold(config):

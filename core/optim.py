@@ -16,19 +16,19 @@ from core.errors import InputError, Notice
 from core.landscapes import LANDSCAPES, Landscape
 
 LR_COUNT = Bound("lr_count", 1, 30)
-ITERATIONS = Bound("iterations", 1, 2000)
+ITERATIONS = Bound("iterations", 1, 500)
 BETA_POINTS = Bound("points", 2, 1000)
-STEPS = Bound("steps", 1, 2000)
+STEPS = Bound("steps", 1, 800)
 GRID = Bound("grid", 2, 100)
-SWEEP_STEPS = Bound("sweep_steps", 1, 1000)
+SWEEP_STEPS = Bound("sweep_steps", 1, 500)
 CONDITION = Bound("condition", 1.0, 1000.0)
 START = Bound("start", -100.0, 100.0)
 MAX_RUNS = 4
 # Any rate or coefficient a user types: past this torch cannot take it as a float32 scalar.
 SETTING_MAX = 1e6
+SETTING = Bound("setting", -SETTING_MAX, SETTING_MAX)  # clamped under the setting's own name
 # A run has diverged once its loss is not finite or has grown this many times above where it began.
 ESCAPE = 1e6
-PARALLEL_GRAIN = 32768  # at::internal::GRAIN_SIZE: smaller tensor ops run on one thread
 
 
 def escaped(loss: torch.Tensor, first: torch.Tensor) -> torch.Tensor:
@@ -39,7 +39,7 @@ def escaped(loss: torch.Tensor, first: torch.Tensor) -> torch.Tensor:
 def first_index(flags: torch.Tensor) -> torch.Tensor:
     """Per column of a (steps, cells) bool tensor, the first row that is True, or -1."""
     hit = flags.any(dim=0)
-    return torch.where(hit, flags.int().argmax(dim=0), torch.full_like(hit, -1, dtype=torch.long))
+    return torch.where(hit, flags.byte().argmax(dim=0), torch.full_like(hit, -1, dtype=torch.long))
 
 
 # ---- 1. The course's learning-rate lesson: y = 4x², plain gradient descent -------------------
@@ -87,23 +87,28 @@ def verdict(xs: list[float]) -> str:
     return "converges"
 
 
-def descend(lr: float, iterations: int, x0: float, losses: list | None = None) -> list[float]:
-    """The course's loop: y = (2x)², y.backward(), x.data.sub_(lr * x.grad), x.grad.zero_().
-    Returns x before each iteration and after the last; appends each y (float32, as torch
-    computes it) to losses when given."""
-    x = torch.tensor([x0], requires_grad=True)
-    xs = [x.item()]
+def descend_all(lrs: list[float], iterations: int, x0: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The course's loop for every learning rate at once, one element of x per lr:
+    y = (2x)², y.backward(), x.data.sub_(lr * x.grad), x.grad.zero_(). Element by element the
+    same float32 operations as the course's scalar x, so the same numbers, at a fraction of the
+    cost. Returns x and y, (iterations + 1, lrs): before each iteration and after the last."""
+    lr = torch.tensor(lrs)
+    x = torch.full((len(lrs),), x0, requires_grad=True)
+    xs, losses = [x.detach().clone()], []
     for _ in range(iterations):
         y = torch.pow(2 * x, 2)
-        y.backward()
+        y.backward(torch.ones_like(y))
         x.data.sub_(lr * x.grad)
         x.grad.zero_()
-        xs.append(x.item())
-        if losses is not None:
-            losses.append(y.item())
-    if losses is not None:
-        losses.append(torch.pow(2 * x, 2).item())
-    return xs
+        xs.append(x.detach().clone())
+        losses.append(y.detach())
+    losses.append(torch.pow(2 * x, 2).detach())
+    return torch.stack(xs), torch.stack(losses)
+
+
+def descend(lr: float, iterations: int, x0: float) -> list[float]:
+    """The course's loop for one learning rate: x before each iteration and after the last."""
+    return descend_all([lr], iterations, x0)[0][:, 0].tolist()
 
 
 @dataclass(frozen=True)
@@ -115,25 +120,22 @@ class LrResult:
 
 def threshold_checks(config: LrConfig) -> pd.DataFrame:
     """Run the thresholds themselves: 1/8 (x₁ = 0), 1/4 (|x| stays x₀) and just beyond 1/4."""
-    rows = []
-    for lr in (ONE_STEP_LR, LIMIT_LR, LIMIT_LR * 1.04):
-        xs = descend(lr, config.iterations, config.x0)
-        rows.append({"lr": lr, "x1": xs[1], "final_x": xs[-1], "verdict": verdict(xs)})
-    return pd.DataFrame(rows)
+    lrs = [ONE_STEP_LR, LIMIT_LR, LIMIT_LR * 1.04]
+    xs = descend_all(lrs, config.iterations, config.x0)[0].T.tolist()
+    return pd.DataFrame([{"lr": lr, "x1": x[1], "final_x": x[-1], "verdict": verdict(x)}
+                         for lr, x in zip(lrs, xs, strict=True)])
 
 
 def run_lr(config: LrConfig) -> LrResult:
-    curves, summary = [], []
-    for lr in config.lrs:
-        losses: list[float] = []
-        xs = descend(lr, config.iterations, config.x0, losses)
-        curves.append(pd.DataFrame({"lr": lr, "iteration": range(len(xs)), "x": xs,
-                                    "loss": losses}))
-        summary.append({"lr": lr, "factor": 1 - 8 * lr, "verdict": verdict(xs),
-                        "final_x": xs[-1], "final_loss": losses[-1],
-                        "reached": abs(xs[-1]) <= 1e-3 * abs(config.x0)})
-    return LrResult(pd.concat(curves, ignore_index=True), pd.DataFrame(summary),
-                    threshold_checks(config))
+    lrs = config.lrs
+    xs, losses = (v.T.tolist() for v in descend_all(lrs, config.iterations, config.x0))
+    curves = pd.concat([pd.DataFrame({"lr": lr, "iteration": range(len(x)), "x": x, "loss": y})
+                        for lr, x, y in zip(lrs, xs, losses, strict=True)], ignore_index=True)
+    summary = pd.DataFrame([{"lr": lr, "factor": 1 - 8 * lr, "verdict": verdict(x),
+                             "final_x": x[-1], "final_loss": y[-1],
+                             "reached": abs(x[-1]) <= 1e-3 * abs(config.x0)}
+                            for lr, x, y in zip(lrs, xs, losses, strict=True)])
+    return LrResult(curves, summary, threshold_checks(config))
 
 
 def lr_script(config: LrConfig) -> str:
@@ -698,8 +700,12 @@ def sweep_losses(config: SweepConfig, dtype: torch.dtype = torch.float32) -> tor
     lr, m = (v.to(dtype) for v in config.grid())
     no_momentum = m == 0
     p = torch.tensor(config.start, dtype=dtype).unsqueeze(1).repeat(1, lr.shape[0])  # (2, cells)
-    buf, path = None, [p]
+    buf = None
     with torch.inference_mode():
+        # Each step's losses as it goes (the path itself is not kept): the peak memory is the
+        # losses alone, and every operation stays under torch's parallel grain (32768 elements)
+        # at the largest grid, so a busy second core cannot stall the computation.
+        losses = [surface.f(p[0], p[1], c)]
         for _ in range(config.steps):
             g = torch.stack(surface.grad(p[0], p[1], c))
             buf = g.clone() if buf is None else buf.mul_(m).add_(g, alpha=1 - config.dampening)
@@ -707,12 +713,8 @@ def sweep_losses(config: SweepConfig, dtype: torch.dtype = torch.float32) -> tor
             if config.dampening:  # with momentum 0, torch.optim.SGD steps by g itself
                 direction = torch.where(no_momentum, g, direction)
             p = torch.addcmul(p, lr, direction, value=-1)
-            path.append(p)
-        # The losses along every path in a few evaluations, each under torch's parallel grain
-        # (32768 elements), so a busy second core cannot stall the computation.
-        rows = max(1, PARALLEL_GRAIN // p.numel())
-        return torch.cat([surface.f(chunk[:, 0], chunk[:, 1], c)
-                          for chunk in torch.stack(path).split(rows)])
+            losses.append(surface.f(p[0], p[1], c))
+        return torch.stack(losses)
 
 
 def sweep_reference(config: SweepConfig, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -746,7 +748,9 @@ def summarise(config: SweepConfig, losses: torch.Tensor) -> SweepResult:
     lr, m = config.grid()
     bad = escaped(losses, losses[0])
     diverged_at = first_index(bad)
-    reached = first_index((losses < config.tol) & ~bad.cummax(dim=0).values)
+    before = torch.arange(len(losses)).unsqueeze(1) < diverged_at.where(diverged_at >= 0,
+                                                                         len(losses))
+    reached = first_index((losses < config.tol) & before)
     lr_log = torch.log10(lr)
     lr_half = (math.log10(config.lr_max) - math.log10(config.lr_min)) / max(
         config.lr_count - 1, 1) / 2 or 0.5
@@ -812,7 +816,7 @@ def to_script(config) -> str:
 
 
 def _upper(name: str, value: float, notices: list[Notice]) -> float:
-    return Bound(name, -SETTING_MAX, SETTING_MAX).clamp(float(value), notices)
+    return replace(SETTING, field=name).clamp(float(value), notices)
 
 
 def _number(name: str, value) -> None:

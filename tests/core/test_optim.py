@@ -344,3 +344,53 @@ def test_path_script_reproduces_core(landscape, specs, steps, zero_grad, conditi
         values = dict(item.split("=") for item in line.split(": ")[1].split())
         assert [float(values[k]) for k in ("x", "y", "loss")] == [row.x, row.y, row.loss]
     assert len(printed) == len(result.paths)
+
+
+# ---- huge floats: clamped with a notice, never an overflow inside torch ---------------------
+
+HUGE = [1e300, -1e300, 1.7e308]
+FLOAT_FIELDS = [(optim.LrConfig(), name) for name in ("lr_min", "lr_max", "x0")] + [
+    (optim.MomentumConfig(), name) for name in ("momentum", "lr_momentum", "lr_plain", "x0")] + [
+    (optim.SweepConfig(lr_count=3, momentum_count=3, steps=20), name)
+    for name in ("condition", "lr_min", "lr_max", "momentum_min", "momentum_max", "dampening",
+                 "tol")]
+VALIDATE = {optim.LrConfig: (optim.validate_lr, optim.run_lr),
+            optim.MomentumConfig: (optim.validate_momentum, optim.run_momentum),
+            optim.SweepConfig: (optim.validate_sweep, optim.run_sweep)}
+
+
+@pytest.mark.parametrize("value", HUGE)
+@pytest.mark.parametrize(("config", "name"), FLOAT_FIELDS,
+                         ids=[f"{type(c).__name__}.{n}" for c, n in FLOAT_FIELDS])
+def test_a_huge_float_is_clamped_with_a_notice_or_refused(config, name, value):
+    validate, run = VALIDATE[type(config)]
+    if name.endswith("_min"):  # keep the range ordered: the max moves with it
+        config = replace(config, **{name.replace("_min", "_max"): value})
+    try:
+        clean, notices = validate(replace(config, **{name: value}))
+    except InputError:
+        return  # a negative rate, a reversed range: refused, shown next to the input
+    assert notices and all(abs(getattr(clean, n.params["field"])) <= 1e6
+                           for n in notices if hasattr(clean, n.params["field"]))
+    run(clean)  # no RuntimeError from torch
+
+
+@pytest.mark.parametrize("value", HUGE)
+@pytest.mark.parametrize(("name", "setting"), [(n, s) for n, settings_ in optim.OPTIMIZERS.items()
+                                               for s in settings_ if s not in
+                                               ("nesterov", "amsgrad", "centered")])
+def test_a_huge_optimizer_setting_or_start_is_clamped(name, setting, value):
+    config = PathConfig(landscape="quadratic", condition=value, start=(value, -value), steps=5,
+                        runs=(OptSpec(name, **{setting: value}),))
+    try:
+        clean, notices = optim.validate_path(config)
+    except InputError as error:
+        assert value < 0 or setting.startswith("beta"), error  # negative, or a beta >= 1
+        return
+    fields_ = {n.params["field"] for n in notices}
+    assert {"condition", "start", f"run 1 {setting}"} <= fields_
+    assert clean.condition == optim.CONDITION.high and clean.start == (
+        math.copysign(optim.START.high, value), math.copysign(optim.START.high, -value))
+    frame, _ = optim.run_path(clean, clean.runs[0])
+    optim.anatomy(clean, 1, 5)
+    assert frame["step"].iloc[0] == 0
