@@ -141,6 +141,7 @@ with view:
         if use_pos_weight:
             st.caption(t("loss.table_pos_weight"))
             pos_weight = editor("pos_weight", tables["pos_weight"], class_columns, 80)
+        st.caption(t("loss.tables_not_in_link"))
     st.session_state["loss_typed"] = {"inputs": inputs, "target": target,
                                       "weight": weight or tables["weight"],
                                       "pos_weight": pos_weight or tables["pos_weight"]}
