@@ -12,6 +12,7 @@ from ui.common import (
     choose,
     code_panel,
     csv_download,
+    explain,
     show_chart,
     show_error,
     show_notices,
@@ -48,7 +49,7 @@ def course_pair(name: str) -> None:
 
 
 st.title(t("init.title"))
-st.write(t("init.lead"))
+explain(t("init.lead"))
 controls, view = st.columns([1, 3], gap="large")
 
 # ---- Controls: the network, the chosen cell, the course's three demos ---------------------

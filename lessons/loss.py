@@ -71,7 +71,7 @@ def editor(name: str, rows: tuple, columns: list[str], height: int) -> tuple:
 
 
 st.title(t("loss.title"))
-st.write(t("loss.lead"))
+explain(t("loss.lead"))
 controls, view = st.columns([1, 3], gap="large")
 # A link may name the preset: its tables are the start, before the selectbox has read the URL.
 start_name = st.session_state.get("loss_preset", st.query_params.get("loss_preset"))
