@@ -1,22 +1,12 @@
 """Time the explosion page's computation (draws, forward, backward, statistics): the default view
 and the largest run the bounds allow. Prints medians. Run: python -m bench.explosion"""
 
-import statistics
-import time
 from dataclasses import replace
 
 import torch
 
+from bench.timing import median_ms
 from core import network
-
-
-def median_ms(run, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:

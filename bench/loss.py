@@ -2,22 +2,12 @@
 autograd, checks, curve): the course's example and the largest tables the bounds allow.
 Prints medians. Run: python -m bench.loss"""
 
-import statistics
-import time
 from dataclasses import replace
 
 import torch
 
+from bench.timing import median_ms
 from core import losses
-
-
-def median_ms(run, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def largest(name: str) -> losses.LossConfig:

@@ -4,26 +4,19 @@ the largest allowed view (every size at its bound): each cached computation's ti
 memory it adds. Prints two lines. Run: python -m bench.optim"""
 
 import resource
-import statistics
 import time
 
 import torch
 
+from bench.timing import median_ms
 from core import optim
 
 
 def main() -> None:
     config = optim.SweepConfig()  # Rosenbrock from (-1.5, 2), 40 × 40, 200 steps
     optim.sweep_losses(config)  # warm up
-    times = []
-    for _ in range(21):
-        start = time.perf_counter()
-        optim.sweep_losses(config)
-        times.append((time.perf_counter() - start) * 1000)
-    batched = statistics.median(times)
-    start = time.perf_counter()
-    optim.sweep_reference(config)
-    cell_by_cell = (time.perf_counter() - start) * 1000
+    batched = median_ms(lambda: optim.sweep_losses(config), 21)
+    cell_by_cell = median_ms(lambda: optim.sweep_reference(config), 1)
     cells = config.lr_count * config.momentum_count
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, Rosenbrock "
           f"{config.lr_count} x {config.momentum_count} cells x {config.steps} steps: "
