@@ -315,7 +315,7 @@ with tab_anatomy:
         code_panel(optim.COURSE_ANATOMY_SCRIPT)
         st.subheader(t("optim.exercise_title"))
         seed = int(st.session_state.get("seed", 3))
-        exercise_k = max(int(k), 0)
+        exercise_k = min(max(int(k), 0), optim.STEPS.high)  # bounded like k above
         groups = optim.three_groups(seed, exercise_k)
         st.dataframe(groups, hide_index=True)
         st.caption(t("optim.exercise_note", k=exercise_k, seed=seed))
