@@ -14,6 +14,7 @@ from ui.common import (
     show_chart,
     show_error,
     show_notices,
+    show_trend,
     t,
 )
 
@@ -92,13 +93,7 @@ with view:
         nonfinite_label=t("explosion.nonfinite_marker"), height=height,
     ))
 
-    finite = layers["std"][network.finite_positive(layers["std"])]
-    if result.trend == "stable":
-        st.success(t("explosion.stable", low=finite.min(), high=finite.max()))
-    elif result.trend == "explodes":
-        st.error(t("explosion.explodes", factor=result.growth))
-    else:
-        st.warning(t("explosion.vanishes", factor=result.growth))
+    show_trend(result)
     if math.isnan(layers["theory_std"].iloc[0]):
         st.caption(t("explosion.no_theory", activation=activation))
 

@@ -16,6 +16,7 @@ from ui.common import (
     show_chart,
     show_error,
     show_notices,
+    show_trend,
     t,
 )
 
@@ -115,14 +116,8 @@ with view:
         x_title=t("init.axis_layer"), y_title=t("init.axis_std"), dashed=[series["grad_std"]],
         nonfinite_from=int(bad.min()) if len(bad) else None,
         nonfinite_label=t("init.nonfinite"), height=240))
-    finite = layers["std"][network.finite_positive(layers["std"])]
     verdict, side = st.columns(2)
-    if result.trend == "stable":
-        verdict.success(t("explosion.stable", low=finite.min(), high=finite.max()))
-    elif result.trend == "explodes":
-        verdict.error(t("explosion.explodes", factor=result.growth))
-    else:
-        verdict.warning(t("explosion.vanishes", factor=result.growth))
+    show_trend(result, verdict)
     ratio = matrix.set_index(["activation", "scheme"]).loc[(activation, scheme), "grad_ratio"]
     if init_lab.in_band(ratio):
         side.success(t("init.backward_ok", ratio=ratio))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import text
+from core import network, text
 from core.errors import InputError, Notice
 
 
@@ -115,6 +115,18 @@ def explain(markdown: str) -> None:
             st.markdown(markdown)
     else:
         st.markdown(markdown)
+
+
+def show_trend(result, place=st) -> None:
+    """A network run's verdict (core.network.NetResult): stable, explodes or vanishes."""
+    stds = result.layers["std"]
+    finite = stds[network.finite_positive(stds)]
+    if result.trend == "stable":
+        place.success(t("explosion.stable", low=finite.min(), high=finite.max()))
+    elif result.trend == "explodes":
+        place.error(t("explosion.explodes", factor=result.growth))
+    else:
+        place.warning(t("explosion.vanishes", factor=result.growth))
 
 
 def code_panel(script: str) -> None:
