@@ -14,7 +14,8 @@ PALETTE = ["#1f4e9c", "#f28e2b", "#7f7f7f", "#59a14f", "#b07aa1", "#9c755f"]
 
 
 def layer_lines(
-    long: pd.DataFrame,
+    layers: pd.DataFrame,
+    series: dict[str, str],
     *,
     title: str,
     x_title: str,
@@ -26,17 +27,20 @@ def layer_lines(
 ) -> alt.LayerChart:
     """Per-layer values of several series on a log scale.
 
-    long has columns layer, series, value. Values that cannot sit on a log axis (nan, inf, zero)
-    are left out of the lines, and a red rule marks the first layer where the measured values stop
-    being finite, so nothing disappears silently."""
+    layers has a column layer and one per series; series maps those columns to their labels, in
+    legend order. Values that cannot sit on a log axis (nan, inf, zero) are left out of the lines,
+    and a red rule marks the first layer where the measured values stop being finite, so nothing
+    disappears silently."""
+    long = layers.melt(id_vars="layer", value_vars=list(series), var_name="series")
+    long["series"] = long["series"].map(series)
     shown = long[finite_positive(long["value"])]
-    series = list(dict.fromkeys(long["series"]))
+    labels = list(series.values())
     base = alt.Chart(shown).encode(
         x=alt.X("layer:Q", title=x_title, scale=alt.Scale(domain=[0, int(long["layer"].max())])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="~e")),
-        color=alt.Color("series:N", title=None, sort=series,
-                        scale=alt.Scale(domain=series, range=PALETTE[: len(series)]),
+        color=alt.Color("series:N", title=None, sort=labels,
+                        scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]),
                         legend=alt.Legend(orient="top", labelLimit=320)),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("layer:Q", title=x_title),
                  alt.Tooltip("value:Q", title=y_title, format=".6g")],

@@ -81,31 +81,27 @@ with view:
 
     series = {"std": t("explosion.series_measured"), "std64": t("explosion.series_float64"),
               "theory_std": t("explosion.series_theory")}
-    long = layers.melt(id_vars="layer", value_vars=list(series), var_name="series")
-    long["series"] = long["series"].map(series)
     nonfinite = [i for i in (result.first_nan_std, result.first_inf, result.first_nan)
                  if i is not None]
     height = 380  # in presenter mode the type grows, not the chart: it must fit 1280x720
-    show_chart(charts.layer_lines(
-        long, title=t("explosion.chart_title"), x_title=t("explosion.axis_layer"),
+    show_chart(charts.layer_lines,
+        layers, series, title=t("explosion.chart_title"), x_title=t("explosion.axis_layer"),
         y_title=t("explosion.axis_std"), dashed=[series["std64"], series["theory_std"]],
         nonfinite_from=min(nonfinite) if nonfinite else None,
         nonfinite_label=t("explosion.nonfinite_marker"), height=height,
-    ))
+    )
 
     show_trend(result)
     if math.isnan(layers["theory_std"].iloc[0]):
         st.caption(t("explosion.no_theory", activation=activation))
 
-    grads = layers.melt(id_vars="layer", value_vars=["grad_std"], var_name="series")
-    grads["series"] = t("explosion.series_grad")
-    grad_nonfinite = grads.loc[~network.finite_positive(grads["value"]), "layer"]
-    show_chart(charts.layer_lines(
-        grads, title=t("explosion.grad_title"), x_title=t("explosion.axis_layer"),
-        y_title=t("explosion.axis_std"), dashed=[],
+    grad_nonfinite = layers.loc[~network.finite_positive(layers["grad_std"]), "layer"]
+    show_chart(charts.layer_lines,
+        layers, {"grad_std": t("explosion.series_grad")}, title=t("explosion.grad_title"),
+        x_title=t("explosion.axis_layer"), y_title=t("explosion.axis_std"), dashed=[],
         nonfinite_from=int(grad_nonfinite.min()) if len(grad_nonfinite) else None,
         nonfinite_label=t("explosion.nonfinite_marker"), height=height // 2,
-    ))
+    )
     if len(grad_nonfinite):
         st.warning(t("explosion.grad_nonfinite", layer=int(grad_nonfinite.min())))
     st.caption(t("explosion.grad_note"))

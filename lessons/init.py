@@ -100,22 +100,21 @@ with view:
             ("last_std", "forward_healthy", "init.matrix_forward", "init.value_last_std"),
             ("grad_ratio", "backward_healthy", "init.matrix_backward", "init.value_grad_ratio")):
         labelled = cells.assign(label=cells[value].map(lambda v: f"{v:.2g}"))
-        show_chart(charts.init_matrix(
+        show_chart(charts.init_matrix,
             labelled, value=value, healthy=healthy, rows=rows, columns=columns, title=t(title),
-            value_title=t(value_title), healthy_label=t("init.healthy"), height=168),
+            value_title=t(value_title), healthy_label=t("init.healthy"), height=168,
             stretch=False)
     st.caption(t("init.matrix_caption", seed=config.seed))
 
     series = {"std": t("init.series_forward"), "grad_std": t("init.series_backward")}
-    long = layers.melt(id_vars="layer", value_vars=list(series), var_name="series")
-    long["series"] = long["series"].map(series)
-    bad = long.loc[~network.finite_positive(long["value"]), "layer"]
-    show_chart(charts.layer_lines(
-        long, title=t("init.cell_title", activation=activation,
+    finite = network.finite_positive(layers["std"]) & network.finite_positive(layers["grad_std"])
+    bad = layers.loc[~finite, "layer"]
+    show_chart(charts.layer_lines,
+        layers, series, title=t("init.cell_title", activation=activation,
                       scheme=t(f"init.scheme_{scheme}")),
         x_title=t("init.axis_layer"), y_title=t("init.axis_std"), dashed=[series["grad_std"]],
         nonfinite_from=int(bad.min()) if len(bad) else None,
-        nonfinite_label=t("init.nonfinite"), height=240))
+        nonfinite_label=t("init.nonfinite"), height=240)
     verdict, side = st.columns(2)
     show_trend(result, verdict)
     ratio = matrix.set_index(["activation", "scheme"]).loc[(activation, scheme), "grad_ratio"]
@@ -226,13 +225,13 @@ with methods_tab:
                                              "min_fan": min(fi, fo), "max_fan": max(fi, fo),
                                              "cells": fi * fo, "p": min(fi, fo) / (fi * fo),
                                              "zeros": math.ceil(spec.sparsity * fo)}))
-            show_chart(charts.init_histogram(
+            show_chart(charts.init_histogram,
                 drawn.histogram, bounds=drawn.bound,
                 title=t("init.hist_title", method=f"{method}_", fan_in=fi, fan_out=fo),
                 x_title=t("init.axis_weight"), y_title=t("init.axis_fraction"),
                 measured_label=t("init.series_measured"),
                 expected_label=t("init.series_expected"), bound_label=t("init.bound_label"),
-                height=260))
+                height=260)
             if method == "orthogonal":
                 st.caption(t("init.orthogonal_note"))
             csv_download(drawn.histogram, "init_histogram")

@@ -175,12 +175,12 @@ with view:
                                                count=len(result.checks)))
     with chart:
         axis = "logit" if sigmoid else spec.curve
-        show_chart(charts.loss_curve(
+        show_chart(charts.loss_curve,
             result.curve, result.marks, title=t(f"loss.curve_title_{axis}"),
             x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
             sample_title=t("loss.axis_sample"), sample_loss_title=t("loss.axis_sample_loss"),
             nonfinite_label=t("loss.nonfinite_marker"), height=380 if presenting() else 220,
-            probability=axis == "probability"))
+            probability=axis == "probability")
     st.caption(t(f"loss.curve_note_{axis}"))
     if result.nonfinite:
         st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))

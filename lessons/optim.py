@@ -99,10 +99,10 @@ with tab_lr:
             labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
                       for row in result.summary.itertuples()}
             curves = result.curves.assign(series=result.curves["lr"].map(labels))
-            show_chart(charts.optim_curves(
+            show_chart(charts.optim_curves,
                 curves, x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
                 x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-                height=BIG, floor=1e-12))
+                height=BIG, floor=1e-12)
             counts = result.summary["verdict"].value_counts()
             st.write(t("optim.lr_counts", converges=counts.get("converges", 0),
                        oscillates=counts.get("oscillates", 0),
@@ -158,17 +158,17 @@ with tab_momentum:
         else:
             show_notices(notices)
             weights = m_result.weights.assign(series="β = " + m_result.weights["beta"].astype(str))
-            show_chart(charts.optim_curves(
+            show_chart(charts.optim_curves,
                 weights, x="t", y="weight", series="series", title=t("optim.weights_chart"),
                 x_title=t("optim.axis_t"), y_title=t("optim.axis_weight"), log_y=False,
-                height=BIG - 100))
+                height=BIG - 100)
             runs = m_result.runs.assign(series=[
                 t("optim.momentum_series", lr=lr, momentum=m)
                 for lr, m in zip(m_result.runs["lr"], m_result.runs["momentum"], strict=True)])
-            show_chart(charts.optim_curves(
+            show_chart(charts.optim_curves,
                 runs, x="iteration", y="loss", series="series", title=t("optim.momentum_chart"),
                 x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-                height=BIG - 100))
+                height=BIG - 100)
             st.markdown(t("optim.momentum_text"))
             csv_download(m_result.runs, "optim_momentum")
             code_panel(optim.to_script(m_config))
@@ -246,10 +246,10 @@ with tab_paths:
             frame = frame.assign(current=frame["step"] == last.clip(upper=step))
             minima = pd.DataFrame(surface.minima, columns=["x", "y"])
             st.latex(t(f"optim.formula_{landscape}"))
-            show_chart(charts.optim_landscape(
+            show_chart(charts.optim_landscape,
                 paths.surface, frame, optim.arrows(frame[frame["current"]], step, surface.view),
                 minima, view=surface.view, title=t("optim.paths_chart"),
-                loss_title=t("optim.axis_loss"), height=BIG))
+                loss_title=t("optim.axis_loss"), height=BIG)
             markers = pd.DataFrame(
                 [{"x": stop, "label": t("optim.diverged_marker", run=i + 1, step=stop)}
                  for i, stop in enumerate(paths.diverged_at) if stop is not None])
@@ -257,10 +257,10 @@ with tab_paths:
             for i, stop in enumerate(paths.diverged_at):
                 if stop is not None:
                     st.error(t("optim.diverged", run=i + 1, step=stop))
-            show_chart(charts.optim_curves(
+            show_chart(charts.optim_curves,
                 frame, x="step", y="loss", series="label", title=t("optim.loss_chart"),
                 x_title=t("optim.axis_step"), y_title=t("optim.axis_loss"), log_y=True,
-                height=BIG // 2 + 40, markers=markers, current=step))
+                height=BIG // 2 + 40, markers=markers, current=step)
             now = frame[frame["current"]][["label", "step", "x", "y", "loss", "grad_x",
                                            "grad_y", "vel_x", "vel_y"]]
             st.dataframe(now, hide_index=True)
@@ -370,11 +370,11 @@ with tab_sweep:
                          int((cells["steps_to_tol"] >= 0).sum()))
             missing = t("optim.sw_missing_loss") if metric == "final_loss" else \
                 t("optim.sw_missing_steps")
-            show_chart(charts.optim_sweep(
+            show_chart(charts.optim_sweep,
                 cells, value=metric, log_colour=metric == "final_loss",
                 title=t("optim.sw_chart", landscape=t(f"optim.land_{landscape}"),
                         x=sw_config.start[0], y=sw_config.start[1]),
-                value_title=t(f"optim.sw_{metric}"), missing_label=missing, height=BIG))
+                value_title=t(f"optim.sw_{metric}"), missing_label=missing, height=BIG)
             finite = cells[cells["diverged_at"] < 0]
             if len(finite):
                 best = finite.loc[finite["final_loss"].idxmin()]

@@ -96,16 +96,31 @@ def _same(text_value: str, value: object) -> bool:
     return text_value == str(value)
 
 
-def show_chart(chart, stretch: bool = True) -> None:
-    """An Altair chart across the column (stretch=False: at the size the chart sets itself, as
-    a heatmap of bands needs); with large type in presenter mode."""
-    width = "stretch" if stretch else "content"
-    if presenting():  # Streamlit's chart theme would override these sizes, so it is left out
+def show_chart(build, *args, stretch: bool = True, **kwargs) -> None:
+    """The Altair chart build(*args, **kwargs) from core.charts, across the column (stretch=False:
+    at the size the chart sets itself, as a heatmap of bands needs); with large type in presenter
+    mode. The finished Vega-Lite spec is cached on the arguments: building and validating an
+    Altair chart costs tens of milliseconds, most of a rerun, and a rerun mostly redraws the same
+    chart."""
+    large_type = presenting()
+    spec = _chart_spec(build, f"{build.__module__}.{build.__qualname__}", large_type, args, kwargs)
+    # Streamlit's chart theme would override presenter mode's sizes, so it is left out there
+    st.vega_lite_chart(spec, width="stretch" if stretch else "content",
+                       theme=None if large_type else "streamlit")
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) -> dict:
+    """Cached on the builder's name (Streamlit cannot hash a function) and its arguments."""
+    # Streamlit's own conversion (pinned version): the same spec and Arrow datasets that
+    # st.altair_chart would send
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    chart = _build(*args, **kwargs)
+    if large_type:
         chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
             labelFontSize=16).configure_title(fontSize=20)
-        st.altair_chart(chart, width=width, theme=None)
-    else:
-        st.altair_chart(chart, width=width)
+    return _convert_altair_to_vega_lite_spec(chart)
 
 
 def explain(markdown: str) -> None:
