@@ -11,6 +11,7 @@ from core import activations, init_lab, network
 
 
 def main() -> None:
+    torch.set_num_threads(1)  # as the app runs torch (app.py); the matrix uses every core itself
     default = init_lab.MatrixConfig()
     largest, _ = init_lab.validate_matrix(replace(default, depth=network.DEPTH.high, width=512,
                                                   batch=network.BATCH.high))

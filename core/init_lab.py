@@ -12,6 +12,8 @@ Three computations, all on torch itself with a private generator:
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -279,25 +281,33 @@ def matrix(config: MatrixConfig) -> pd.DataFrame:
     """One row per (activation, scheme): the last layer's output std and the first layer's weight
     gradient std, from core.network's draws, forward and backward. Cells whose init is the same
     call (Xavier with gain 1 for none and sigmoid, Kaiming for every activation, ...) share one
-    draw of the weights, as they would share it in network.run."""
+    draw of the weights, as they would share it in network.run. The draws are independent, so
+    they run on every core at once (torch releases the GIL; each has its own generator)."""
     cells: dict[InitSpec, list[tuple[str, str]]] = {}
     for activation in activations.ACTIVATIONS:
         for scheme in SCHEMES:
             cells.setdefault(cell(config, activation, scheme).init, []).append(
                 (activation, scheme))
-    rows = {}
-    for spec, pairs in cells.items():
-        weights, x = network.draw(replace(cell(config, "none", "std_one"), init=spec))
-        for activation, scheme in pairs:
-            ends = network.ends(cell(config, activation, scheme), weights, x)
-            ratio = ends.first_grad_std / ends.last_grad_std if ends.last_grad_std else math.nan
-            rows[activation, scheme] = {
-                "activation": activation, "scheme": scheme, "last_std": ends.last_std,
-                "first_grad_std": ends.first_grad_std, "last_grad_std": ends.last_grad_std,
-                "grad_ratio": ratio, "forward_healthy": in_band(ends.last_std),
-                "backward_healthy": in_band(ratio),
-            }
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        groups = pool.map(lambda item: _matrix_rows(config, *item), cells.items())
+        rows = {key: row for group in groups for key, row in group.items()}
     return pd.DataFrame([rows[a, s] for a in activations.ACTIVATIONS for s in SCHEMES])
+
+
+def _matrix_rows(config: MatrixConfig, spec: InitSpec, pairs: list[tuple[str, str]]) -> dict:
+    """The matrix's rows for the cells that share one init call, from one draw of the weights."""
+    weights, x = network.draw(replace(cell(config, "none", "std_one"), init=spec))
+    rows = {}
+    for activation, scheme in pairs:
+        ends = network.ends(cell(config, activation, scheme), weights, x)
+        ratio = ends.first_grad_std / ends.last_grad_std if ends.last_grad_std else math.nan
+        rows[activation, scheme] = {
+            "activation": activation, "scheme": scheme, "last_std": ends.last_std,
+            "first_grad_std": ends.first_grad_std, "last_grad_std": ends.last_grad_std,
+            "grad_ratio": ratio, "forward_healthy": in_band(ends.last_std),
+            "backward_healthy": in_band(ratio),
+        }
+    return rows
 
 
 def derivations(fan_in: int, fan_out: int, negative_slope: float) -> dict[str, float]:

@@ -151,5 +151,8 @@ def code_panel(script: str) -> None:
 
 
 def csv_download(frame: pd.DataFrame, name: str) -> None:
-    st.download_button(t("common.download_csv"), frame.to_csv(index=False).encode(),
-                       file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")
+    """A button that downloads frame as CSV. The CSV is written only when clicked (writing it on
+    every rerun was a large share of the optimiser page's rerun), and a click does not rerun."""
+    st.download_button(t("common.download_csv"), lambda: frame.to_csv(index=False),
+                       file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
+                       on_click="ignore")

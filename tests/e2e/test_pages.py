@@ -1,5 +1,7 @@
 """Every page opened by its own URL on a freshly started server, in a real browser."""
 
+from pathlib import Path
+
 import pytest
 
 from lessons import LESSONS
@@ -43,3 +45,17 @@ def test_explosion_std_preset_redraws_the_chart(server, tab):
     assert "Stable" in main
     assert "ex_std=0.0625" in tab.page.url  # the view is a link
     tab.screenshot("explosion_stable")
+
+
+def test_explosion_table_downloads_as_csv(server, tab):
+    """The CSV is written on the click (deferred), and holds the course's numbers."""
+    tab.open(f"{server.url}/explosion")
+    tab.page.get_by_role("tab", name="Why it happens").click()
+    with tab.page.expect_download() as download:
+        tab.page.get_by_test_id("stDownloadButton").get_by_role("button").click()
+    assert download.value.suggested_filename == "explosion_layers.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    header = lines[0].split(",")
+    first = dict(zip(header, lines[1].split(","), strict=True))
+    assert float(first["std"]) == pytest.approx(16.0981502532959, rel=1e-12)
+    assert len(lines) == 1 + 100  # a header, then one row per layer
