@@ -260,14 +260,16 @@ def optim_sweep(
 
 def init_matrix(
     frame: pd.DataFrame, *, value: str, healthy: str, rows: list[str], columns: list[str],
-    title: str, value_title: str, healthy_label: str, height: int,
+    chosen: tuple[str, str], title: str, value_title: str, healthy_label: str, height: int,
 ) -> alt.LayerChart:
     """A heatmap of one value per (activation, scheme) cell, on a log colour scale centred on 1.
 
-    frame has columns row, column, value (numbers, possibly nan/inf/0), healthy (bool) and label
-    (the text shown in the cell, which says "nan" or "inf" where the value is not finite). Cells
-    whose value cannot sit on the log scale are grey with their label, never dropped; cells inside
-    the healthy band get a thick outline."""
+    frame has columns activation, scheme, row, column (their labels), value (numbers, possibly
+    nan/inf/0), healthy (bool) and label (the text shown in the cell, which says "nan" or "inf"
+    where the value is not finite). Cells whose value cannot sit on the log scale are grey with
+    their label, never dropped; cells inside the healthy band get a thick green outline, the chosen
+    (activation, scheme) a black one. A click on a cell selects it: the selection parameter "cell"
+    carries its activation and scheme."""
     shown = frame.assign(log10=frame[value].map(
         lambda v: math.log10(v) if math.isfinite(v) and v > 0 else None))
     base = alt.Chart(shown).encode(
@@ -287,11 +289,18 @@ def init_matrix(
         color="#bdbdbd", stroke="white", strokeWidth=1)
     outline = base.transform_filter(f"datum.{healthy}").mark_rect(
         fill=None, stroke="#1b7837", strokeWidth=4)
+    activation, scheme = chosen
+    chosen_outline = base.transform_filter(
+        (alt.datum.activation == activation) & (alt.datum.scheme == scheme)).mark_rect(
+        fill=None, stroke="black", strokeWidth=3, strokeDash=[4, 2])
     text = base.mark_text(fontSize=12, fontWeight="bold").encode(
         text="label:N",
         color=alt.condition("abs(datum.log10) > 3", alt.value("white"), alt.value("black")))
+    # on top, an almost transparent rect per cell takes the clicks, whatever the cell shows
+    pick = alt.selection_point(name="cell", fields=["activation", "scheme"], on="click")
+    clicks = base.mark_rect(opacity=0.001).add_params(pick)
     # a fixed size per cell: a chart of bands does not stretch to its container
-    return alt.layer(cells, not_finite, outline, text).properties(
+    return alt.layer(cells, not_finite, outline, chosen_outline, text, clicks).properties(
         title=title, width=alt.Step(58), height=alt.Step(height // len(rows)))
 
 

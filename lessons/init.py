@@ -49,6 +49,14 @@ def course_pair(name: str) -> None:
                             init_width=course.width, init_batch=course.batch, seed=course.seed)
 
 
+def pick_cell(chart_key: str) -> None:
+    """A click on a cell of either matrix chooses that cell (its activation and scheme)."""
+    picked = st.session_state[chart_key]["selection"]["cell"]
+    if picked:  # empty when the click cleared the selection: the chosen cell stays
+        st.session_state.update(init_act=picked[0]["activation"],
+                                init_scheme=picked[0]["scheme"])
+
+
 st.title(t("init.title"))
 explain(t("init.lead"))
 controls, view = st.columns([1, 3], gap="large")
@@ -100,10 +108,12 @@ with view:
             ("last_std", "forward_healthy", "init.matrix_forward", "init.value_last_std"),
             ("grad_ratio", "backward_healthy", "init.matrix_backward", "init.value_grad_ratio")):
         labelled = cells.assign(label=cells[value].map(lambda v: f"{v:.2g}"))
+        chart_key = f"init_pick_{value}"
         show_chart(charts.init_matrix,
-            labelled, value=value, healthy=healthy, rows=rows, columns=columns, title=t(title),
-            value_title=t(value_title), healthy_label=t("init.healthy"), height=168,
-            stretch=False)
+            labelled, value=value, healthy=healthy, rows=rows, columns=columns,
+            chosen=(activation, scheme), title=t(title), value_title=t(value_title),
+            healthy_label=t("init.healthy"), height=168,
+            stretch=False, key=chart_key, on_select=lambda key=chart_key: pick_cell(key))
     st.caption(t("init.matrix_caption", seed=config.seed))
 
     series = {"std": t("init.series_forward"), "grad_std": t("init.series_backward")}

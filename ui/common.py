@@ -96,17 +96,19 @@ def _same(text_value: str, value: object) -> bool:
     return text_value == str(value)
 
 
-def show_chart(build, *args, stretch: bool = True, **kwargs) -> None:
+def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_select="ignore",
+               **kwargs) -> None:
     """The Altair chart build(*args, **kwargs) from core.charts, across the column (stretch=False:
     at the size the chart sets itself, as a heatmap of bands needs); with large type in presenter
-    mode. The finished Vega-Lite spec is cached on the arguments: building and validating an
-    Altair chart costs tens of milliseconds, most of a rerun, and a rerun mostly redraws the same
-    chart."""
+    mode. key and on_select as in st.vega_lite_chart, for a chart that is clicked on.
+
+    The finished Vega-Lite spec is cached on the arguments: building and validating an Altair
+    chart costs tens of milliseconds, most of a rerun, and a rerun mostly redraws the same chart."""
     large_type = presenting()
     spec = _chart_spec(build, f"{build.__module__}.{build.__qualname__}", large_type, args, kwargs)
     # Streamlit's chart theme would override presenter mode's sizes, so it is left out there
     st.vega_lite_chart(spec, width="stretch" if stretch else "content",
-                       theme=None if large_type else "streamlit")
+                       theme=None if large_type else "streamlit", key=key, on_select=on_select)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)

@@ -1,0 +1,31 @@
+"""The initialisation page in a real browser: a click on a cell of the matrix shows that cell."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def matrix_cell(tab, chart: int, activation: str, column: str):
+    """The clickable mark of one cell of the chart-th matrix (Vega-Lite labels each mark)."""
+    matrix = tab.page.locator("[data-testid='stVegaLiteChart']").nth(chart)
+    return matrix.locator(f"path[aria-label*='row: {activation};']"
+                          f"[aria-label*='column: {column};']").last
+
+
+@pytest.mark.parametrize(("chart", "activation", "column", "scheme"), [
+    (0, "relu", "Kaiming", "kaiming"),  # the forward matrix
+    (1, "sigmoid", "Xavier+gain", "xavier_gain"),  # the backward one
+])
+def test_clicking_a_cell_shows_it(server, tab, chart, activation, column, scheme):
+    tab.open(f"{server.url}/init")
+    tab.rendered_charts(3)
+    matrix_cell(tab, chart, activation, column).click()
+    tab.page.wait_for_url(f"**init_act={activation}**", timeout=15_000)
+    tab.wait()
+    assert f"init_scheme={scheme}" in tab.page.url
+    assert tab.page.locator("[data-testid='stException']").count() == 0
+    controls = tab.main_text()
+    assert activation in controls
+    if activation == "relu":  # the course's pair: stable, as the course says
+        tab.expect_text("Stable")
+        tab.screenshot("init_clicked")
