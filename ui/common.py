@@ -41,11 +41,38 @@ def choose(label: str, options: list, key: str, format_func=str, **kwargs):
     if key not in st.session_state and st.query_params.get(key) in options:
         st.session_state[key] = st.query_params[key]
     value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
-    if value == options[kwargs.get("index", 0)]:
-        st.query_params.pop(key, None)  # the default stays out of the link, as bound widgets do
-    else:
-        st.query_params[key] = value
+    put_in_link(key, value, default=options[kwargs.get("index", 0)])
     return value
+
+
+def put_in_link(param: str, value: str, default: str) -> None:
+    """Keep a value in the URL, leaving the default out as bound widgets do. Written only when it
+    changes: every write sends the whole URL as this run saw it, which would undo a bound widget's
+    newer value (a slider dragged on while this run was under way)."""
+    wanted = None if value == default else value
+    if st.query_params.get(param) == wanted:
+        return
+    if wanted is None:
+        del st.query_params[param]
+    else:
+        st.query_params[param] = wanted
+
+
+def sections(key: str, labels: dict[str, str]) -> tuple[dict, str]:
+    """Tabs of which only the open one's code need run: ({id: tab container}, the open id).
+
+    A rerun can skip the hidden tabs' work (Streamlit keeps their widgets' values). The open tab
+    is in the link by its id, not its translated label (as choose does for selectboxes), so a link
+    opens the same tab in either language; st.session_state[key] holds the id too."""
+    widget = f"{key}_label"
+    if st.session_state.get(widget) not in labels.values():  # first run, or a new language
+        wanted = st.session_state.get(key, st.query_params.get(key))
+        st.session_state[widget] = labels.get(wanted, next(iter(labels.values())))
+    tabs = st.tabs(list(labels.values()), key=widget, on_change="rerun")
+    opened = next(name for name, tab in zip(labels, tabs, strict=True) if tab.open)
+    st.session_state[key] = opened
+    put_in_link(key, opened, default=next(iter(labels)))
+    return dict(zip(labels, tabs, strict=True)), opened
 
 
 def drop_unusable_link_numbers() -> None:

@@ -2,8 +2,9 @@
 included), with a random link (URL parameters for the page's widgets, values that parse and values
 that do not, unknown parameters), random sidebar settings, then rounds of random interaction:
 every widget the page drew may get a random value (numbers huge, negative, zero, tiny; any
-option; any text), a button may be clicked, every table editor may get random cell edits, added
-and deleted rows. After every run: no exception element and no traceback anywhere on the page.
+option; any text), another tab may be opened, a button may be clicked, every table editor may get
+random cell edits, added and deleted rows. After every run: no exception element and no traceback
+anywhere on the page.
 
 Widgets and editors are found at run time, so a new page is fuzzed with no change here.
 FUZZ_RUNS (default 1000) is the number of fuzzed page runs over all pages: each example is one
@@ -102,12 +103,28 @@ def interact(at: AppTest, data) -> list[str]:
             edits = data.draw(editor_edits(editor))
             at.session_state[editor.key] = edits
             done.append(f"{editor.key} <- {edits}")
+    for key, labels in stateful_tabs(at):  # a student opens another tab
+        if data.draw(st.booleans()):
+            at.session_state[key] = data.draw(st.sampled_from(labels))
+            done.append(f"{key}={at.session_state[key]!r}")
     buttons = [b for b in at.button if not b.disabled]
     if buttons and data.draw(st.booleans()):
         button = data.draw(st.sampled_from(buttons))
         button.click()
         done.append(f"click {button.label!r}")
     return done
+
+
+def stateful_tabs(at: AppTest) -> list[tuple[str, list[str]]]:
+    """(key, tab labels) of every st.tabs with a key: tabs that run only the open tab's code."""
+    found = []
+    for node in walk(at.main):
+        proto = getattr(node, "proto", None)
+        if getattr(proto, "WhichOneof", None) and proto.DESCRIPTOR.name == "Block" \
+                and proto.WhichOneof("type") == "tab_container" and proto.tab_container.id:
+            key = proto.tab_container.id.rsplit("-", 1)[-1]  # "$$ID-<hash>-<key>"
+            found.append((key, [tab.label for tab in node.children.values()]))
+    return found
 
 
 def editor_edits(editor) -> st.SearchStrategy[dict]:
@@ -150,11 +167,20 @@ def links(draw, keys: list[str]) -> dict[str, str]:
 
 
 def widget_keys(script: str) -> list[str]:
-    """The keys of the widgets a page draws in its default view (for its links)."""
+    """The keys of the widgets a page draws in its default view and with each tab open, and the
+    link parameters it writes itself (for its links)."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page(script).run()
     assert_clean(at, ["default view"])
-    return sorted({w.key for w in walk(at.main) if getattr(w, "key", None)})
+    keys = {w.key for w in walk(at.main) if getattr(w, "key", None)}
+    for key, labels in stateful_tabs(at):
+        for label in labels:
+            at.session_state[key] = label
+            at.run()
+            assert_clean(at, [f"{key}={label!r}"])
+            keys |= {w.key for w in walk(at.main) if getattr(w, "key", None)}
+            keys |= set(at.query_params)
+    return sorted(keys)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.url_path or "home" for p in PAGES])

@@ -23,8 +23,7 @@ def test_opens_on_the_course_example(open_page):
     assert at.number_input(key="optim_lr_max").value == 0.2
     assert at.number_input(key="optim_lr_count").value == 10
     assert at.number_input(key="optim_lr_iters").value == 100
-    # every chart draws: 1-D losses, momentum weights and runs, landscape and its losses, sweep
-    assert len(at.get("vega_lite_chart")) == 6
+    assert len(at.get("vega_lite_chart")) == 1  # only the open tab runs: the 1-D losses
     summary = table(at, "lr", "factor", "verdict")  # the per-lr table of tab 1
     assert summary["lr"].tolist() == torch.linspace(0.01, 0.2, 10).tolist()
     assert summary["verdict"].tolist() == ["converges"] * 6 + ["oscillates"] * 4
@@ -41,8 +40,18 @@ def test_upper_end_05_diverges_past_one_quarter(open_page):
                            else "diverges")
 
 
+def test_only_the_open_tab_runs_and_the_tab_is_in_the_link(open_page):
+    charts = {"lr": 1, "momentum": 2, "paths": 2, "anatomy": 2, "sweep": 3}  # paths run hidden
+    for name, count in charts.items():
+        at = open_page(PAGE, optim_tab=name)
+        assert len(at.get("vega_lite_chart")) == count, name
+        assert at.query_params.get("optim_tab") == (None if name == "lr" else name)
+    at = open_page(PAGE, optim_tab="sweep", lang="zh")  # a link opens its tab in any language
+    assert at.session_state["optim_tab_label"] == "5 · 扫描：学习率 × 动量"
+
+
 def test_stepping_moves_the_current_point_and_its_arrows(open_page):
-    at = open_page(PAGE)
+    at = open_page(PAGE, optim_tab="paths")
     at.slider(key="optim_step").set_value(40).run()
     assert not at.exception
     now = table(at, "label", "vel_x")  # the current points, under the landscape
@@ -55,28 +64,29 @@ def test_stepping_moves_the_current_point_and_its_arrows(open_page):
 
 
 def test_a_too_large_lr_says_diverged_at_step_k(open_page):
-    at = open_page(PAGE)
+    at = open_page(PAGE, optim_tab="paths")
     at.number_input(key="optim_r0_lr").set_value(0.01).run()
     assert not at.exception
     config = optim.PathConfig(runs=(optim.OptSpec("SGD", lr=0.01),))
     _, stop = optim.run_path(config, config.runs[0])
     assert stop is not None
     assert f"Run 1 diverged at step {stop}" in text_of(at)
-    assert len(at.get("vega_lite_chart")) == 6  # the charts still draw
+    assert len(at.get("vega_lite_chart")) == 2  # the charts still draw
 
 
 def test_bad_run_setting_names_the_run_and_the_rest_keeps_working(open_page):
-    at = open_page(PAGE)
+    at = open_page(PAGE, optim_tab="sweep")
     at.number_input(key="optim_r1_momentum").set_value(-0.5).run()
     assert not at.exception
     assert "Run 2, momentum: -0.5 is negative" in text_of(at)
-    assert len(at.get("vega_lite_chart")) == 4  # tabs 1, 2 and 5 still draw
+    assert len(at.get("vega_lite_chart")) == 1  # the sweep still draws
+    at = open_page(PAGE, optim_tab="momentum")
     at.text_input(key="optim_betas").set_value("0.9, abc").run()
     assert "betas: “abc” is not a number." in text_of(at)
 
 
 def test_out_of_range_steps_are_clamped_with_a_notice(open_page):
-    at = open_page(PAGE)
+    at = open_page(PAGE, optim_tab="paths")
     at.number_input(key="optim_steps").set_value(99999).run()
     assert not at.exception
     high = optim.STEPS.high
@@ -85,7 +95,7 @@ def test_out_of_range_steps_are_clamped_with_a_notice(open_page):
 
 
 def test_anatomy_shows_the_momentum_buffer_and_forgotten_zero_grad(open_page):
-    at = open_page(PAGE)
+    at = open_page(PAGE, optim_tab="anatomy")
     at.selectbox(key="optim_anat_run").set_value("2").run()
     at.toggle(key="optim_forget").set_value(True).run()
     assert not at.exception
@@ -101,7 +111,7 @@ def test_anatomy_shows_the_momentum_buffer_and_forgotten_zero_grad(open_page):
 
 
 def test_sweep_matches_core_and_marks_divergence(open_page):
-    at = open_page(PAGE)
+    at = open_page(PAGE, optim_tab="sweep")
     metrics = {m.label: m.value for m in at.metric}
     cells = optim.run_sweep(optim.SweepConfig()).cells
     assert metrics["diverged cells"] == str(int((cells["diverged_at"] >= 0).sum()))
@@ -113,7 +123,7 @@ def test_sweep_matches_core_and_marks_divergence(open_page):
 
 
 def test_landscape_switch_moves_the_start(open_page):
-    at = open_page(PAGE)
+    at = open_page(PAGE, optim_tab="paths")
     at.selectbox(key="optim_land").set_value("quadratic").run()
     assert not at.exception
     assert at.number_input(key="optim_x0").value == -4.0
