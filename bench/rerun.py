@@ -3,7 +3,8 @@ drawing): the default view and the heaviest allowed view, each timed twice: repe
 (the computation cached) and with a new seed each time (computed afresh).
 
 The heaviest view of a page is its link with every integer control at 10**9, which core clamps
-to the largest size its bounds allow; found at run time, so new pages are covered.
+to the largest size its bounds allow; found at run time, so new pages are covered. A page that
+runs only its open tab (lessons.TABS) is timed tab by tab.
 
 Run: python -m bench.rerun [--repeats 20] [--pages explosion loss]
 Targets (issue 7): median under 60 ms for every default view, under 500 ms for the heaviest."""
@@ -16,6 +17,7 @@ import statistics
 from urllib.parse import urlencode
 
 from bench.protocol import Session, registered_pages, server
+from lessons import TABS
 
 HUGE = 10**9
 
@@ -50,15 +52,23 @@ async def view(url: str, page: str, query: str, repeats: int) -> tuple[float, fl
         return float("inf"), float("inf"), ["timed out: one run took over 60 s"]
 
 
+def tab_queries(page: str) -> list[str]:
+    """The links to each tab of a page that runs only its open tab ("" is its default view)."""
+    return ["", *(f"{page}_tab={tab}" for tab in TABS.get(page, ())[1:])]
+
+
 async def measure(url: str, pages: list[str], repeats: int) -> list[tuple]:
     rows = []
     for page in pages:
-        async with Session(url) as session:
-            await session.open(page)
-            query = heaviest_query(session)
-        rows.append((page or "home", "default", *await view(url, page, "", repeats)))
-        if query:
-            rows.append((page, f"heaviest ?{query}", *await view(url, page, query, repeats)))
+        for tab in tab_queries(page):
+            async with Session(url) as session:
+                await session.open(page, query=tab)
+                heaviest = "&".join(q for q in (tab, heaviest_query(session)) if q)
+            rows.append((page or "home", f"?{tab}" if tab else "default",
+                         *await view(url, page, tab, repeats)))
+            if heaviest != tab:
+                rows.append((page, f"heaviest ?{heaviest}",
+                             *await view(url, page, heaviest, repeats)))
     return rows
 
 

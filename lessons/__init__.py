@@ -6,6 +6,10 @@ benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME
 
 LESSONS = ("explosion", "init", "loss", "optim")
 
+# Lessons whose tabs run only the open one (ui.common.sections): the tab ids, the first opening by
+# default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
+TABS = {"optim": ("lr", "momentum", "paths", "anatomy", "sweep")}
+
 
 def script(name: str) -> str:
     """The page file of a lesson (or of "home"), as st.Page and st.page_link take it."""

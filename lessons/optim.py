@@ -9,6 +9,7 @@ import streamlit as st
 from core import charts, optim
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
+from lessons import TABS
 from ui.common import (
     choose,
     code_panel,
@@ -73,8 +74,7 @@ st.title(t("optim.title"))
 explain(t("optim.lead"))
 # Only the open tab's code runs; the landscape tab's also runs for the two tabs that use its
 # landscape and runs (its view is then drawn, hidden, in its own tab).
-tabs, opened = sections("optim_tab", {name: t(f"optim.tab_{name}") for name in (
-    "lr", "momentum", "paths", "anatomy", "sweep")})
+tabs, opened = sections("optim_tab", {name: t(f"optim.tab_{name}") for name in TABS["optim"]})
 
 # ---- 1. Learning rate on y = 4x² (the course's example) -------------------------------------
 if opened == "lr":
