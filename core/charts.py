@@ -270,25 +270,30 @@ def init_matrix(
     their label, never dropped; cells inside the healthy band get a thick green outline, the chosen
     (activation, scheme) a black one. A click on a cell selects it: the selection parameter "cell"
     carries its activation and scheme."""
-    shown = frame.assign(log10=frame[value].map(
-        lambda v: math.log10(v) if math.isfinite(v) and v > 0 else None))
+    # log10 0 where the value has no logarithm: Vega-Lite would drop a cell whose colour field is
+    # null, and the cell must stay, grey
+    on_scale = finite_positive(frame[value])
+    shown = frame.assign(on_scale=on_scale, log10=[
+        math.log10(v) if ok else 0.0 for v, ok in zip(frame[value], on_scale, strict=True)])
     base = alt.Chart(shown).encode(
         x=alt.X("column:N", sort=columns, title=None,
                 axis=alt.Axis(labelAngle=-30, labelLimit=160, labelOverlap=False)),
         y=alt.Y("row:N", sort=rows, title=None),
+    )
+    # One layer of cells (few layers: each costs tens of ms to build) takes the tooltips and the
+    # clicks; the layers on top have neither, so Vega-Lite lets the pointer through them.
+    pick = alt.selection_point(name="cell", fields=["activation", "scheme"], on="click")
+    cells = base.mark_rect().encode(
         tooltip=[alt.Tooltip("row:N", title=" "), alt.Tooltip("column:N", title="  "),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=".4g"),
                  alt.Tooltip(f"{healthy}:N", title=healthy_label)],
-    )
-    finite = "isValid(datum.log10) && isFinite(datum.log10)"
-    cells = base.transform_filter(finite).mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("log10:Q", title=f"log10 {value_title}",
-                        scale=alt.Scale(scheme="redblue", domain=[-6, 6], clamp=True,
-                                        reverse=True, domainMid=0)))
-    not_finite = base.transform_filter(f"!({finite})").mark_rect(
-        color="#bdbdbd", stroke="white", strokeWidth=1)
-    outline = base.transform_filter(f"datum.{healthy}").mark_rect(
-        fill=None, stroke="#1b7837", strokeWidth=4)
+        color=alt.condition("datum.on_scale", alt.Color(
+            "log10:Q", title=f"log10 {value_title}",
+            scale=alt.Scale(scheme="redblue", domain=[-6, 6], clamp=True, reverse=True,
+                            domainMid=0)), alt.value("#bdbdbd")),
+        stroke=alt.condition(f"datum.{healthy}", alt.value("#1b7837"), alt.value("white")),
+        strokeWidth=alt.condition(f"datum.{healthy}", alt.value(4), alt.value(1)),
+    ).add_params(pick)
     activation, scheme = chosen
     chosen_outline = base.transform_filter(
         (alt.datum.activation == activation) & (alt.datum.scheme == scheme)).mark_rect(
@@ -296,11 +301,8 @@ def init_matrix(
     text = base.mark_text(fontSize=12, fontWeight="bold").encode(
         text="label:N",
         color=alt.condition("abs(datum.log10) > 3", alt.value("white"), alt.value("black")))
-    # on top, an almost transparent rect per cell takes the clicks, whatever the cell shows
-    pick = alt.selection_point(name="cell", fields=["activation", "scheme"], on="click")
-    clicks = base.mark_rect(opacity=0.001).add_params(pick)
     # a fixed size per cell: a chart of bands does not stretch to its container
-    return alt.layer(cells, not_finite, outline, chosen_outline, text, clicks).properties(
+    return alt.layer(cells, chosen_outline, text).properties(
         title=title, width=alt.Step(58), height=alt.Step(height // len(rows)))
 
 

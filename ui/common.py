@@ -140,16 +140,24 @@ def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_se
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) -> dict:
-    """Cached on the builder's name (Streamlit cannot hash a function) and its arguments."""
-    # Streamlit's own conversion (pinned version): the same spec and Arrow datasets that
-    # st.altair_chart would send
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    """Cached on the builder's name (Streamlit cannot hash a function) and its arguments.
+
+    The spec and Arrow datasets st.altair_chart would send, made as Streamlit makes them (pinned
+    version's internals) but without Altair's schema validation, which was half the cost of a
+    new chart; tests/pages/test_charts.py validates every chart the pages send instead."""
+    import altair as alt
+    from streamlit.elements.vega_charts import _altair_globals_lock, _to_arrow_dataset
 
     chart = _build(*args, **kwargs)
     if large_type:
         chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
             labelFontSize=16).configure_title(fontSize=20)
-    return _convert_altair_to_vega_lite_spec(chart)
+    datasets: dict = {}
+    alt.data_transformers.register("to_arrow_dataset", _to_arrow_dataset)
+    with _altair_globals_lock, alt.theme.enable("none"), \
+            alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
+        spec = chart.to_dict(validate=False)
+    return spec | {"datasets": datasets}
 
 
 def explain(markdown: str) -> None:

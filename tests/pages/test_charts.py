@@ -1,0 +1,27 @@
+"""Every chart every page sends is valid Vega-Lite. The app skips Altair's validation for speed
+(ui.common.show_chart), so the check lives here, on the specs the pages really send."""
+
+import json
+
+import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
+
+from lessons import TABS
+from tests.app_pages import app_pages
+
+VIEWS = [(page.script, None) for page in app_pages()] + [
+    (f"lessons/{lesson}.py", tab) for lesson, tabs in TABS.items() for tab in tabs[1:]]
+
+
+@pytest.mark.parametrize(("script", "tab"), VIEWS, ids=[f"{s}-{t}" for s, t in VIEWS])
+@pytest.mark.parametrize("present", [False, True], ids=["normal", "presenter"])
+def test_every_chart_is_valid_vega_lite(open_page, script, tab, present):
+    state = {"present": present} | ({f"{script[8:-3]}_tab": tab} if tab else {})
+    at = open_page(script, **state)
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert specs or script == "lessons/home.py"
+    for spec in specs:
+        assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
+    assert all(spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+               for spec in specs)
