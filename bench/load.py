@@ -18,7 +18,7 @@ from bench.protocol import Session, lesson_pages, rss_mb, server, summary
 
 
 async def student(url: str, page: str, seconds: float, interval: float, seed: int,
-                  times: list[float], errors: list[str]) -> None:
+                  times: dict[str, list[float]], errors: list[str]) -> None:
     """One session: open page, then every interval (jittered) change a control, until time is up.
     Bounded: at most seconds / interval + 1 reruns, each given at most 30 s."""
     rng = random.Random(seed)
@@ -32,7 +32,7 @@ async def student(url: str, page: str, seconds: float, interval: float, seed: in
                     break
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * interval)
                 run = await session.change(rng, timeout=30)
-                times.append(run.ms)
+                times.setdefault(page, []).append(run.ms)
                 if run.exceptions or run.status != "FINISHED_SUCCESSFULLY":
                     errors.append(f"{page}: {run.status} {run.exceptions}")
     except Exception as error:  # every failure is a figure to report
@@ -49,7 +49,7 @@ async def sample_memory(pid: int, samples: list[float], stop: asyncio.Event) -> 
 
 async def classroom(url: str, pid: int, sessions: int, seconds: float, interval: float,
                     pages: list[str]) -> dict:
-    times: list[float] = []
+    times: dict[str, list[float]] = {}  # rerun ms by page
     errors: list[str] = []
     samples: list[float] = []
     stop = asyncio.Event()
@@ -95,11 +95,14 @@ def main(argv: list[str] | None = None) -> dict:
         closed = rss_mb(pid)
     finally:
         app.stop()
-    times, errors, samples = figures["times"], figures["errors"], figures["samples"]
+    by_page, errors, samples = figures["times"], figures["errors"], figures["samples"]
+    times = [ms for page in by_page.values() for ms in page]
     gc = args.post_script_gc or "as configured"
     print(f"load: {args.sessions} sessions on {', '.join(pages)}, one change every "
           f"~{args.interval:g} s each, {args.seconds:g} s, runner.postScriptGC {gc}")
     print(f"  reruns: {summary(times)}, {len(times) / figures['elapsed']:.1f} reruns/s")
+    for page, page_times in sorted(by_page.items()):
+        print(f"    {page:10} {summary(page_times)}")
     print(f"  errors: {len(errors)}" + "".join(f"\n    {e[:300]}" for e in errors[:10]))
     print(f"  server RSS: start {at_start:.0f} MB, warm {warm:.0f} MB, peak {max(samples):.0f} MB,"
           f" end {at_end:.0f} MB, {args.settle:g} s after sessions closed {closed:.0f} MB")
