@@ -2,13 +2,16 @@
 (ui.common.show_chart), so the check lives here, on the specs the pages really send."""
 
 import json
+import pickle
 
+import pandas as pd
 import pytest
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
 from lessons import TABS
 from tests.app_pages import app_pages
+from ui.common import _frame_bytes
 
 VIEWS = [(page.script, None) for page in app_pages()] + [
     (f"lessons/{lesson}.py", tab) for lesson, tabs in TABS.items() for tab in tabs[1:]]
@@ -25,3 +28,16 @@ def test_every_chart_is_valid_vega_lite(open_page, script, tab, present):
         assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
     assert all(spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
                for spec in specs)
+
+
+def test_a_chart_is_cached_on_its_data_by_value():
+    """The cache key of a chart's data (ui.common._frame_bytes) is equal for equal frames, however
+    they were made, and differs when a value, a dtype or a column name does."""
+    frame = pd.DataFrame({"name": ["tanh", "relu", "tanh"], "std": [0.5, 1.0, 1e-30],
+                          "healthy": [True, False, True]})
+    copy = pickle.loads(pickle.dumps(frame))  # as st.cache_data returns a cached frame
+    assert _frame_bytes(frame) == _frame_bytes(copy)
+    assert _frame_bytes(frame) != _frame_bytes(frame.assign(std=[0.5, 1.0, 2e-30]))
+    assert _frame_bytes(frame) != _frame_bytes(frame.astype({"std": "float32"}))
+    assert _frame_bytes(frame) != _frame_bytes(frame.rename(columns={"std": "mean"}))
+    assert _frame_bytes(frame) != _frame_bytes(frame.assign(name=["tanh", "relu", "relu"]))
