@@ -8,7 +8,8 @@ LESSONS = ("explosion", "init", "loss", "optim")
 
 # Lessons whose tabs run only the open one (ui.common.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
-TABS = {"optim": ("lr", "momentum", "paths", "anatomy", "sweep")}
+TABS = {"init": ("gains", "methods", "derivations", "table"),
+        "optim": ("lr", "momentum", "paths", "anatomy", "sweep")}
 
 
 def script(name: str) -> str:

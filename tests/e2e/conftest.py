@@ -122,6 +122,12 @@ class Tab:
         self.page.wait_for_selector(IDLE, timeout=30_000)
         self.page.wait_for_timeout(300)
 
+    def open_tab(self, label: str) -> None:
+        """Click one of the page's tabs; opening a tab reruns the page where only the open tab's
+        code runs (ui.common.sections)."""
+        self.page.get_by_role("tab", name=label).click()
+        self.wait()
+
     def main_text(self) -> str:
         return self.page.inner_text("[data-testid='stMain']")
 

@@ -1,4 +1,5 @@
-"""The initialisation page in a real browser: a click on a cell of the matrix shows that cell."""
+"""The initialisation page in a real browser: a click on a cell of the matrix shows that cell;
+the methods tab draws its histogram when opened."""
 
 import pytest
 
@@ -29,3 +30,15 @@ def test_clicking_a_cell_shows_it(server, tab, chart, activation, column, scheme
     if activation == "relu":  # the course's pair: stable, as the course says
         tab.expect_text("Stable")
         tab.screenshot("init_clicked")
+
+
+def test_methods_tab_draws_the_weights_when_opened(server, tab):
+    tab.open(f"{server.url}/init")
+    assert tab.rendered_charts(3) == 3  # the closed tabs' code did not run
+    tab.open_tab("Every nn.init method")
+    assert tab.rendered_charts(4) == 4
+    assert "init_tab=methods" in tab.page.url  # the open tab is part of the link
+    main = tab.expect_text("std by the formula")
+    assert "0.0625" in main  # xavier_uniform_ on 256 x 256: sqrt(6 / 512) / sqrt(3)
+    assert tab.page.locator("[data-testid='stException']").count() == 0
+    tab.screenshot("init_methods")
