@@ -57,11 +57,11 @@ def layer_lines(
     ]
     if nonfinite_from is not None:
         marker = pd.DataFrame({"layer": [nonfinite_from], "label": [nonfinite_label]})
-        rule = alt.Chart(marker).encode(x="layer:Q")
+        rule = alt.Chart(marker).encode(x=alt.X("layer:Q"))
         layers += [
             rule.mark_rule(color="#d62728", strokeWidth=2),
             rule.mark_text(align="left", dx=4, dy=-6, color="#d62728", fontWeight="bold")
-            .encode(y=alt.value(10), text="label:N"),
+            .encode(y=alt.value(10), text=alt.Text("label:N")),
         ]
     return alt.layer(*layers, data=shown).properties(title=title, height=height)
 
@@ -107,9 +107,9 @@ def loss_curve(
         line,
         points.mark_point(size=140, filled=True, color=PALETTE[1], opacity=0.85),
         points.mark_text(dx=9, dy=-9, color=PALETTE[1], fontWeight="bold").encode(
-            text="sample:Q"),
+            text=alt.Text("sample:Q")),
         points.transform_filter("datum.flag != ''").mark_text(
-            dy=14, color="#d62728", fontWeight="bold").encode(text="flag:N"),
+            dy=14, color="#d62728", fontWeight="bold").encode(text=alt.Text("flag:N")),
     ).properties(title=title, height=height)
 
 
@@ -155,7 +155,7 @@ def optim_curves(
         rule = alt.Chart(markers.rename(columns={"x": x})).encode(x=f"{x}:Q")
         layers += [rule.mark_rule(color="#d62728", strokeWidth=2, strokeDash=[4, 3]),
                    rule.mark_text(align="left", dx=4, color="#d62728", fontWeight="bold")
-                   .encode(y=alt.value(12), text="label:N")]
+                   .encode(y=alt.value(12), text=alt.Text("label:N"))]
     return alt.layer(*layers, data=shown).properties(title=title, height=height)
 
 
@@ -181,8 +181,8 @@ def optim_landscape(
     heat = surface.assign(level=surface["loss"].clip(lower=1e-6))
     shade = alt.Scale(type="log", range=["#fbfbf7", "#8a8f99"])  # light valleys, darker hills
     contour = alt.Chart(heat).mark_rect(strokeWidth=0.6).encode(
-        x=alt.X("x:Q", scale=xs, title="x"), x2="x2:Q",
-        y=alt.Y("y:Q", scale=ys, title="y"), y2="y2:Q",
+        x=alt.X("x:Q", scale=xs, title="x"), x2=alt.X2("x2"),
+        y=alt.Y("y:Q", scale=ys, title="y"), y2=alt.Y2("y2"),
         color=alt.Color("level:Q", scale=shade, title=loss_title,
                         legend=alt.Legend(format=".0e", orient="right")),
         stroke=alt.Stroke("level:Q", scale=shade, legend=None),  # no hairline gaps
@@ -199,15 +199,16 @@ def optim_landscape(
             alt.Tooltip("loss:Q", format=".5g")]
     path = alt.Chart(inside).mark_line(strokeWidth=2, clip=True,
                                        point=alt.OverlayMarkDef(size=10, clip=True)).encode(
-        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, order="step:Q",
-        detail="label:N", tooltip=tips)
+        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, order=alt.Order("step:Q"),
+        detail=alt.Detail("label:N"), tooltip=tips)
     layers = [contour, path]
     if len(arrows):
         shaft = alt.Chart(arrows).encode(
-            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), x2="x2:Q", y2="y2:Q",
+            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), x2=alt.X2("x2"), y2=alt.Y2("y2"),
             strokeDash=alt.condition(alt.datum.kind == "gradient", alt.value([1, 0]),
                                      alt.value([5, 3])),
-            tooltip=["label:N", "kind:N", alt.Tooltip("size:Q", format=".4g")])
+            tooltip=[alt.Tooltip("label:N"), alt.Tooltip("kind:N"),
+                     alt.Tooltip("size:Q", format=".4g")])
         head = alt.Chart(arrows).mark_point(shape="triangle", filled=True, size=90, clip=True,
                                             color="#111111", opacity=1).encode(
             x=alt.X("x2:Q", scale=xs), y=alt.Y("y2:Q", scale=ys), angle=alt.Angle(
@@ -244,9 +245,9 @@ def optim_sweep(
             alt.Tooltip("steps_to_tol:Q")]
     base = alt.Chart(cells.assign(ok=ok)).encode(
         x=alt.X("lr_lo:Q", scale=alt.Scale(type="log", nice=False), title="lr (log)",
-                axis=alt.Axis(format="~e")), x2="lr_hi:Q",
+                axis=alt.Axis(format="~e")), x2=alt.X2("lr_hi"),
         y=alt.Y("m_lo:Q", scale=alt.Scale(nice=False, zero=False), title="momentum"),
-        y2="m_hi:Q", tooltip=tips)
+        y2=alt.Y2("m_hi"), tooltip=tips)
     good = base.transform_filter(alt.datum.ok).mark_rect().encode(
         color=alt.Color(f"{value}:Q", title=value_title,
                         scale=alt.Scale(type="log" if log_colour else "linear",
@@ -255,7 +256,7 @@ def optim_sweep(
     bad = base.transform_filter(~alt.datum.ok).mark_rect(color="#111111")
     label = alt.Chart(pd.DataFrame({"text": [missing_label]})).mark_text(
         align="left", baseline="bottom", color="#111111", fontWeight="bold").encode(
-        x=alt.value(0), y=alt.value(-4), text="text:N")
+        x=alt.value(0), y=alt.value(-4), text=alt.Text("text:N"))
     return alt.layer(bad, good, label).properties(
         title=title, height=height)
 
@@ -309,7 +310,7 @@ def init_matrix(
         (alt.datum.activation == activation) & (alt.datum.scheme == scheme)).mark_rect(
         fill=None, stroke="black", strokeWidth=3, strokeDash=[4, 2])
     text = base.mark_text(fontSize=12, fontWeight="bold").encode(
-        text="label:N", color=alt.Color("ink:N", legend=None, scale=alt.Scale(
+        text=alt.Text("label:N"), color=alt.Color("ink:N", legend=None, scale=alt.Scale(
             domain=["white", "black"], range=["white", "black"])))
     # a fixed size per cell: a chart of bands does not stretch to its container
     return alt.layer(cells, not_finite, chosen_outline, text, data=shown).properties(
@@ -324,7 +325,7 @@ def init_histogram(
     distribution puts there; red rules: the bounds it draws between (if it has any)."""
     bars = alt.Chart(histogram.assign(series=measured_label)).mark_bar(
         color=PALETTE[0], opacity=0.75).encode(
-        x=alt.X("left:Q", title=x_title), x2="right:Q", y=alt.Y("measured:Q", title=y_title),
+        x=alt.X("left:Q", title=x_title), x2=alt.X2("right"), y=alt.Y("measured:Q", title=y_title),
         y2=alt.datum(0),
         tooltip=[alt.Tooltip("left:Q", format=".4g"), alt.Tooltip("right:Q", format=".4g"),
                  alt.Tooltip("measured:Q", title=measured_label, format=".4f"),
@@ -332,15 +333,15 @@ def init_histogram(
     theory = alt.Chart(histogram.assign(middle=(histogram["left"] + histogram["right"]) / 2)
                        ).mark_line(color=PALETTE[1], strokeWidth=2.5,
                                    point=alt.OverlayMarkDef(color=PALETTE[1], size=20)).encode(
-        x="middle:Q", y="expected:Q",
+        x=alt.X("middle:Q"), y=alt.Y("expected:Q"),
         tooltip=[alt.Tooltip("middle:Q", format=".4g"),
                  alt.Tooltip("expected:Q", title=expected_label, format=".4f")])
     layers = [bars, theory]
     if bounds is not None:
         rules = pd.DataFrame({"x": list(bounds),
                               "label": [f"{bound_label} {b:.4g}" for b in bounds]})
-        rule = alt.Chart(rules).encode(x="x:Q", tooltip=["label:N"])
+        rule = alt.Chart(rules).encode(x=alt.X("x:Q"), tooltip=[alt.Tooltip("label:N")])
         layers += [rule.mark_rule(color="#d62728", strokeWidth=2, strokeDash=[5, 3]),
                    rule.mark_text(align="left", dx=4, dy=-6, color="#d62728")
-                   .encode(y=alt.value(12), text="label:N")]
+                   .encode(y=alt.value(12), text=alt.Text("label:N"))]
     return alt.layer(*layers).properties(title=title, height=height)
