@@ -6,17 +6,10 @@ would then render its page without this shell.)
 """
 
 import streamlit as st
-import torch
 
 from core import text
 from lessons import LESSONS, script
 from ui.common import check_link, drop_unusable_link_numbers, presenting, t
-
-# One thread per computation: the tensors are small, and the server runs every session's rerun as a
-# thread of this one process. With torch's default of one thread per core, each small matmul
-# waits for a second core that other sessions keep busy: a matrix cell took 0.1-5 s that way at
-# load 4 on 2 cores, and 15-80 ms with one thread (core/init_lab.py's matrix, measured).
-torch.set_num_threads(1)
 
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide")
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
@@ -46,6 +39,15 @@ pages = [st.Page(script("home"), title=t("nav.home"), default=True)] + [
     st.Page(script(name), title=t(f"nav.{name}"), url_path=name) for name in LESSONS]
 link_notices = st.container()
 page = st.navigation(pages)
+if page.url_path:  # a lesson. Home draws without torch, which takes 1.6 s of a cold start to load.
+    import torch
+
+    # One thread per computation: the tensors are small, and the server runs every session's
+    # rerun as a thread of this one process. With torch's default of one thread per core, each
+    # small matmul waits for a second core that other sessions keep busy: a matrix cell took
+    # 0.1-5 s that way at load 4 on 2 cores, and 15-80 ms with one thread (core/init_lab.py's
+    # matrix, measured).
+    torch.set_num_threads(1)
 try:
     page.run()
 finally:  # also when a page stops early on an input error

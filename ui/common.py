@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import network, text
+from core import text
 from core.errors import InputError, Notice
 
 
@@ -184,6 +184,7 @@ def explain(markdown: str) -> None:
 
 def show_trend(result, place=st) -> None:
     """A network run's verdict (core.network.NetResult): stable, explodes or vanishes."""
+    from core import network  # here, not above: the home page opens without loading torch
     stds = result.layers["std"]
     finite = stds[network.finite_positive(stds)]
     if result.trend == "stable":
