@@ -13,16 +13,20 @@ from core import activations, init_lab, network
 def main() -> None:
     torch.set_num_threads(1)  # as the app runs torch (app.py); the matrix uses every core itself
     default = init_lab.MatrixConfig()
-    largest, _ = init_lab.validate_matrix(replace(default, depth=network.DEPTH.high, width=512,
-                                                  batch=network.BATCH.high))
+    # the largest allowed: every size at its maximum, the matrix's budget then cuts the depth
+    largest = [init_lab.validate_matrix(replace(default, depth=network.DEPTH.high, width=width,
+                                                batch=batch))[0]
+               for width, batch in ((256, network.BATCH.high), (512, network.BATCH.high),
+                                    (network.WIDTH.high, 1))]
     init_lab.matrix(default)  # warm torch up once
     cells = len(activations.ACTIVATIONS) * len(init_lab.SCHEMES)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"matrix, default ({cells} cells of 100 x 256, batch 16): "
           f"{median_ms(lambda: init_lab.matrix(default), 7):.0f} ms median")
-    size = f"{largest.depth} x {largest.width}, batch {largest.batch}"
-    print(f"matrix, largest allowed ({size}): "
-          f"{median_ms(lambda: init_lab.matrix(largest), 3):.0f} ms median")
+    for big in largest:
+        size = f"{big.depth} x {big.width}, batch {big.batch}"
+        print(f"matrix, largest allowed ({size}): "
+              f"{median_ms(lambda b=big: init_lab.matrix(b), 3):.0f} ms median")
     cell = init_lab.cell(default, "tanh", "xavier_gain")
     print(f"one cell's full network.run (per-layer curves): "
           f"{median_ms(lambda: network.run(cell), 7):.0f} ms median")

@@ -259,10 +259,25 @@ class MatrixConfig:
     seed: int = 3
 
 
+# The matrix runs every cell's network, so it has a budget of its own on depth x width² x
+# (batch + 28), what its time grows with: every weight drawn, and the batch rows pushed through
+# it. The default sizes use 288 M. Measured by bench.init: 64 x 512 with batch 128 (allowed by
+# the network's own bounds) took 6.1 s; at this budget the largest shapes take 0.4 to 1.0 s.
+MATRIX_WORK = 400_000_000
+DRAW_COST_IN_ROWS = 28
+
+
 def validate_matrix(config: MatrixConfig) -> tuple[MatrixConfig, list[Notice]]:
-    """The network's own bounds (core.network.validate), notices included."""
+    """The network's own bounds (core.network.validate), then the matrix's budget: fewer layers,
+    with a notice, where the sizes would make every cell's network take seconds."""
     net, notices = network.validate(cell(config, "none", "std_one"))
-    return MatrixConfig(net.depth, net.width, net.batch, net.negative_slope, net.seed), notices
+    depth = net.depth
+    per_layer = net.width * net.width * (net.batch + DRAW_COST_IN_ROWS)
+    if depth * per_layer > MATRIX_WORK:
+        depth = max(1, MATRIX_WORK // per_layer)
+        notices.append(Notice("notice.matrix_budget", {
+            "depth": net.depth, "width": net.width, "batch": net.batch, "used": depth}))
+    return MatrixConfig(depth, net.width, net.batch, net.negative_slope, net.seed), notices
 
 
 def cell(config: MatrixConfig, activation: str, scheme: str) -> network.NetConfig:

@@ -196,8 +196,13 @@ def test_validation_clamps_with_notices_and_rejects_empty_ranges():
         init_lab.validate_draw(init_lab.DrawConfig(InitSpec("uniform", low=2.0, high=1.0)))
     with pytest.raises(InputError, match="std must be above 0"):
         init_lab.validate_draw(init_lab.DrawConfig(InitSpec("trunc_normal", std=0.0)))
-    matrix, notices = init_lab.validate_matrix(replace(COURSE, depth=999))
+    matrix, notices = init_lab.validate_matrix(replace(COURSE, depth=999, width=8))
     assert matrix.depth == 200 and notices[0].params["field"] == "depth"
+    assert init_lab.validate_matrix(COURSE) == (COURSE, [])  # the course's sizes fit the budget
+    # 200 layers of 256 with batch 128: over the matrix's budget, so fewer layers, said so
+    matrix, notices = init_lab.validate_matrix(replace(COURSE, depth=200, batch=128))
+    assert matrix.depth == 400_000_000 // (256 * 256 * (128 + 28)) == 39
+    assert notices[-1].key == "notice.matrix_budget" and notices[-1].params["used"] == 39
     gains, notices = init_lab.validate_gains(init_lab.GainConfig(samples=1))
     assert gains.samples == 2 and notices
 
