@@ -1,11 +1,12 @@
 """Time the explosion page's computation (draws, forward, backward, statistics): the default view
-and the largest run the bounds allow. Prints medians. Run: python -m bench.explosion"""
+and the largest run the bounds allow. Prints medians, and the largest run's peak memory.
+Run: python -m bench.explosion"""
 
 from dataclasses import replace
 
 import torch
 
-from bench.timing import median_ms
+from bench.timing import median_ms, peak_growth_mb
 from core import network
 
 
@@ -14,12 +15,13 @@ def main() -> None:
     largest, _ = network.validate(replace(default, depth=network.DEPTH.high, width=512,
                                           batch=network.BATCH.high))
     torch.set_num_threads(1)  # as app.py runs it
-    network.run(default)  # warm torch up once
 
     def cold(config):
         network._after_construction.cache_clear()
         network.run(config)
 
+    grown = peak_growth_mb(lambda: cold(largest))  # first, before anything else raised the peak
+    network.run(default)  # warm torch up once
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"default (100 x 256, batch 16), construction draws cached: "
           f"{median_ms(lambda: network.run(default), 21):.1f} ms median")
@@ -29,7 +31,7 @@ def main() -> None:
     print(f"largest allowed ({size}), cached:  "
           f"{median_ms(lambda: network.run(largest), 5):.1f} ms median")
     print(f"largest allowed ({size}), new seed: "
-          f"{median_ms(lambda: cold(largest), 5):.1f} ms median")
+          f"{median_ms(lambda: cold(largest), 5):.1f} ms median, peak memory +{grown:.0f} MB")
 
 
 if __name__ == "__main__":

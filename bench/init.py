@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import torch
 
-from bench.explosion import median_ms
+from bench.timing import median_ms, peak_growth_mb
 from core import activations, init_lab, network
 
 
@@ -18,6 +18,8 @@ def main() -> None:
                                                 batch=batch))[0]
                for width, batch in ((256, network.BATCH.high), (512, network.BATCH.high),
                                     (network.WIDTH.high, 1))]
+    # first, before anything else raised the peak: all three, so a bound for each
+    grown = peak_growth_mb(lambda: [init_lab.matrix(big) for big in largest])
     init_lab.matrix(default)  # warm torch up once
     cells = len(activations.ACTIVATIONS) * len(init_lab.SCHEMES)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
@@ -27,6 +29,7 @@ def main() -> None:
         size = f"{big.depth} x {big.width}, batch {big.batch}"
         print(f"matrix, largest allowed ({size}): "
               f"{median_ms(lambda b=big: init_lab.matrix(b), 3):.0f} ms median")
+    print(f"peak memory of the largest matrices: +{grown:.0f} MB at most each")
     cell = init_lab.cell(default, "tanh", "xavier_gain")
     print(f"one cell's full network.run (per-layer curves): "
           f"{median_ms(lambda: network.run(cell), 7):.0f} ms median")

@@ -1,5 +1,6 @@
-"""The one timing helper the computation benchmarks share."""
+"""The timing and memory helpers the computation benchmarks share."""
 
+import resource
 import statistics
 import time
 
@@ -12,3 +13,11 @@ def median_ms(run, repeats: int) -> float:
         run()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def peak_growth_mb(run) -> float:
+    """How far run() raises the process's peak resident memory, in MB. Measured before anything
+    else runs, it bounds what run() needs on top of the imports (issue 7: about 256 MB at most)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    run()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
