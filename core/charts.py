@@ -152,9 +152,9 @@ def optim_curves(
     layers = [lines]
     if current is not None:
         layers.append(alt.Chart(pd.DataFrame({x: [current]})).mark_rule(color="#7f7f7f")
-                      .encode(x=f"{x}:Q"))
+                      .encode(x=alt.X(f"{x}:Q")))
     if markers is not None and len(markers):
-        rule = alt.Chart(markers.rename(columns={"x": x})).encode(x=f"{x}:Q")
+        rule = alt.Chart(markers.rename(columns={"x": x})).encode(x=alt.X(f"{x}:Q"))
         layers += [rule.mark_rule(color="#d62728", strokeWidth=2, strokeDash=[4, 3]),
                    rule.mark_text(align="left", dx=4, color="#d62728", fontWeight="bold")
                    .encode(y=alt.value(12), text=alt.Text("label:N"))]
