@@ -9,7 +9,8 @@ import streamlit as st
 
 from core import text
 from lessons import LESSONS, script
-from ui.common import check_link, drop_unusable_link_numbers, presenting, t
+from ui.links import check_link, drop_unusable_link_numbers
+from ui.text import presenting, t
 
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide")
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop

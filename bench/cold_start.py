@@ -11,7 +11,7 @@ import statistics
 import time
 
 from bench.protocol import Server
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, Tab
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, Tab
 
 RENDERED = f"{IDLE} [data-testid='stMain'] h1"
 

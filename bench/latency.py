@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from bench.protocol import lesson_pages, server, summary
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, Tab
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, Tab
 
 # Records in the page the time of the last change inside any chart, and of the last change at all.
 WATCH = """() => {

@@ -17,8 +17,8 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.app_pages import app_pages
-from tests.e2e.conftest import Server
+from harness.pages import app_pages
+from harness.server import Server
 
 FINISHED = ForwardMsg.ScriptFinishedStatus
 MAIN = 0  # delta_path[0] of an element: 0 is the page's main area, 1 the sidebar

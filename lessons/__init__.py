@@ -6,7 +6,7 @@ benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME
 
 LESSONS = ("explosion", "init", "loss", "optim")
 
-# Lessons whose tabs run only the open one (ui.common.sections): the tab ids, the first opening by
+# Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
 TABS = {"init": ("gains", "methods", "derivations", "table"),
         "optim": ("lr", "momentum", "paths", "anatomy", "sweep")}

@@ -7,16 +7,10 @@ import streamlit as st
 from core import activations, charts, network
 from core.errors import InputError
 from core.initializers import InitSpec
-from ui.common import (
-    code_panel,
-    csv_download,
-    explain,
-    show_chart,
-    show_error,
-    show_notices,
-    show_trend,
-    t,
-)
+from ui.charts import show_chart
+from ui.panels import code_panel, csv_download, explain, show_error, show_notices
+from ui.text import t
+from ui.trend import show_trend
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lessons import LESSONS, script
-from ui.common import t
+from ui.text import t
 
 st.title(t("home.title"))
 st.write(t("home.intro"))

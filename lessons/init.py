@@ -9,18 +9,11 @@ from core import activations, charts, init_lab, initializers, network
 from core.errors import InputError
 from core.initializers import InitSpec
 from lessons import TABS
-from ui.common import (
-    choose,
-    code_panel,
-    csv_download,
-    explain,
-    sections,
-    show_chart,
-    show_error,
-    show_notices,
-    show_trend,
-    t,
-)
+from ui.charts import show_chart
+from ui.links import choose, sections
+from ui.panels import code_panel, csv_download, explain, show_error, show_notices
+from ui.text import t
+from ui.trend import show_trend
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -7,16 +7,9 @@ import streamlit as st
 
 from core import charts, losses
 from core.errors import InputError
-from ui.common import (
-    code_panel,
-    csv_download,
-    explain,
-    presenting,
-    show_chart,
-    show_error,
-    show_notices,
-    t,
-)
+from ui.charts import show_chart
+from ui.panels import code_panel, csv_download, explain, show_error, show_notices
+from ui.text import presenting, t
 
 EDITORS = {"inputs": "loss_inputs", "target": "loss_target", "weight": "loss_weight",
            "pos_weight": "loss_pos_weight"}

@@ -10,17 +10,10 @@ from core import charts, optim
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from lessons import TABS
-from ui.common import (
-    choose,
-    code_panel,
-    csv_download,
-    explain,
-    sections,
-    show_chart,
-    show_error,
-    show_notices,
-    t,
-)
+from ui.charts import show_chart
+from ui.links import choose, sections
+from ui.panels import code_panel, csv_download, explain, show_error, show_notices
+from ui.text import t
 
 BIG = 400  # presenter mode enlarges the type, not the charts: they must fit 1280x720
 

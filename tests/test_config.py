@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app_pages import ROOT, app_pages
+from harness.pages import ROOT, app_pages
 
 CONFIG = ROOT / ".streamlit" / "config.toml"
 APP_SOURCES = [ROOT / "app.py", *sorted((ROOT / "lessons").glob("*.py")),

@@ -3,8 +3,6 @@ nn.init function, every gain against calculate_gain, the course's three demos, t
 network.run cell by cell, and the generated scripts against core."""
 
 import math
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -16,6 +14,7 @@ from torch.nn import init
 from core import activations, init_lab, initializers, network
 from core.errors import InputError
 from core.initializers import InitSpec
+from harness.scripts import printed_lines
 
 FAN_IN, FAN_OUT = 700, 1100  # rectangular, so fan_in and fan_out formulas cannot be confused
 SPECS = [
@@ -207,18 +206,13 @@ def test_validation_clamps_with_notices_and_rejects_empty_ranges():
     assert gains.samples == 2 and notices
 
 
-def run_script(script: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=True)
-    return done.stdout.splitlines()
-
 
 @settings(max_examples=4, deadline=None)
 @given(samples=st.integers(2, 5000), slope=st.floats(0, 1), seed=st.integers(0, 2**31 - 1))
 def test_gains_script_prints_core_numbers(samples, slope, seed):
     config = init_lab.GainConfig(samples, slope, seed)
     table = init_lab.gains(config)
-    printed = [line.split() for line in run_script(init_lab.gains_script(config))]
+    printed = [line.split() for line in printed_lines(init_lab.gains_script(config))]
     assert [p[0] for p in printed] == table["nonlinearity"].tolist()
     assert [float(p[1]) for p in printed] == table["calculate_gain"].tolist()
     assert [float(p[2]) for p in printed] == pytest.approx(table["course_ratio"].tolist(),
@@ -233,7 +227,7 @@ def test_gains_script_prints_core_numbers(samples, slope, seed):
 def test_draw_script_prints_core_numbers(spec, fan_in, fan_out, seed):
     config = init_lab.DrawConfig(spec, fan_in, fan_out, seed)
     result = init_lab.draw(config)
-    printed = dict(line.split() for line in run_script(init_lab.draw_script(config)))
+    printed = dict(line.split() for line in printed_lines(init_lab.draw_script(config)))
     assert float(printed["mean"]) == pytest.approx(result.mean, abs=1e-7)
     assert float(printed["std"]) == pytest.approx(result.std, abs=1e-7, nan_ok=True)
 
@@ -244,6 +238,6 @@ def test_draw_script_prints_core_numbers(spec, fan_in, fan_out, seed):
        width=st.integers(2, 40), slope=st.floats(0, 1), seed=st.integers(0, 2**31 - 1))
 def test_cell_script_reproduces_core(activation, scheme, depth, width, slope, seed):
     config = init_lab.cell(init_lab.MatrixConfig(depth, width, 3, slope, seed), activation, scheme)
-    printed = run_script(network.to_script(config))
+    printed = printed_lines(network.to_script(config))
     result = network.run(config)
     assert printed[: len(result.console)] == result.console

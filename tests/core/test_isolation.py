@@ -20,7 +20,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from core import network
-from tests.app_pages import ROOT, app_pages
+from harness.pages import ROOT, app_pages
 
 THREADS = 16
 APP = str(ROOT / "app.py")

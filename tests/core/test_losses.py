@@ -1,8 +1,6 @@
 """The loss playground against torch: the course's numbers, every displayed stage and gradient
 for random shapes, options and values, and the script the page shows."""
 
-import subprocess
-import sys
 from dataclasses import replace
 
 import numpy as np
@@ -15,6 +13,7 @@ from hypothesis import strategies as st
 
 from core import losses
 from core.errors import InputError
+from harness.scripts import printed_lines
 
 COURSE_INPUTS = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
 COURSE_TARGET = torch.tensor([0, 1, 1])
@@ -298,10 +297,8 @@ def test_reshape_keeps_what_was_typed():
 # ---- The script the page shows prints the same numbers --------------------------------------
 
 def run_script(script: str) -> dict[str, list]:
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=True)
     printed = {}
-    for line in done.stdout.splitlines():
+    for line in printed_lines(script):
         name, value = line.split(" ", 1)
         printed[name] = eval(value, {"nan": float("nan"), "inf": float("inf")})  # noqa: S307
     return printed

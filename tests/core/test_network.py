@@ -2,8 +2,6 @@
 with an nn.Module MLP built after torch.manual_seed, as the course builds it."""
 
 import math
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -15,6 +13,7 @@ from hypothesis import strategies as st
 from core import activations, network
 from core.errors import InputError
 from core.initializers import InitSpec
+from harness.scripts import printed_lines
 
 COURSE = network.NetConfig()  # 100 layers of 256, batch 16, normal_(std=1), no activation, seed 3
 
@@ -117,14 +116,9 @@ def test_unknown_names_raise_input_errors_that_name_the_field():
         network.validate(replace(COURSE, init=InitSpec("normal", std=math.nan)))
 
 
-def run_script(script: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=True)
-    return done.stdout.splitlines()
-
 
 def test_generated_script_prints_the_course_numbers():
-    printed = run_script(network.to_script(COURSE))
+    printed = printed_lines(network.to_script(COURSE))
     result = network.run(COURSE)
     assert printed[: len(result.console)] == result.console
 
@@ -137,7 +131,7 @@ def test_generated_script_reproduces_core_for_random_configs(depth, width, batch
                                                              std, slope, seed):
     config = network.NetConfig(depth, width, batch, activation, slope,
                                InitSpec("normal", std=std), seed)
-    printed = run_script(network.to_script(config))
+    printed = printed_lines(network.to_script(config))
     result = network.run(config)
     assert printed[: len(result.console)] == result.console
     grads = [float(line.split("std:")[1]) for line in printed if line.startswith("grad:")]

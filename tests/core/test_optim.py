@@ -3,8 +3,6 @@ optimiser reaching the minimum (in the style of pytorch-optimizer's test_basic.p
 tables, and the generated scripts."""
 
 import math
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -16,6 +14,7 @@ from core import optim
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from core.optim import OptSpec, PathConfig
+from harness.scripts import printed_lines
 
 # ---- the course's y = 4x² -------------------------------------------------------------------
 
@@ -285,18 +284,13 @@ def test_arrows_point_down_the_gradient():
 
 # ---- the generated scripts print core's numbers ---------------------------------------------
 
-def run_script(script: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, check=True)
-    return done.stdout.splitlines()
-
 
 @settings(max_examples=4, deadline=None)
 @given(lr_min=st.floats(0.001, 0.2), span=st.floats(0, 0.3), count=st.integers(1, 6),
        iterations=st.integers(1, 60), x0=st.floats(-5, 5))
 def test_lr_script_reproduces_core(lr_min, span, count, iterations, x0):
     config = optim.LrConfig(lr_min, lr_min + span, count, iterations, x0)
-    printed = run_script(optim.to_script(config))
+    printed = printed_lines(optim.to_script(config))
     result = optim.run_lr(config)
     finals = [float(line.split("final x=")[1].split()[0]) for line in printed]
     assert finals == result.summary["final_x"].tolist()
@@ -306,7 +300,7 @@ def test_lr_script_reproduces_core(lr_min, span, count, iterations, x0):
 @given(momentum=st.floats(0, 0.99), lr=st.floats(0.001, 0.05), iterations=st.integers(2, 80))
 def test_momentum_script_reproduces_core(momentum, lr, iterations):
     config = optim.MomentumConfig(momentum=momentum, lr_momentum=lr, iterations=iterations)
-    printed = run_script(optim.to_script(config))
+    printed = printed_lines(optim.to_script(config))
     runs = optim.run_momentum(config).runs
     last = [float(line.split("last loss=")[1]) for line in printed if "last loss" in line]
     assert last == runs["loss"].iloc[[iterations - 1, -1]].tolist()  # each run's last loss
@@ -331,7 +325,7 @@ def test_path_script_reproduces_core(landscape, specs, steps, zero_grad, conditi
     config = PathConfig(landscape=landscape, condition=condition,
                         start=LANDSCAPES[landscape].start, steps=steps, runs=tuple(specs),
                         zero_grad=zero_grad)
-    printed = run_script(optim.to_script(config))
+    printed = printed_lines(optim.to_script(config))
     result = optim.run_paths(config)
     for line in printed:
         run = int(line.split()[1].rstrip(":"))

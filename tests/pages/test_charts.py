@@ -1,5 +1,5 @@
 """Every chart every page sends is valid Vega-Lite. The app skips Altair's validation for speed
-(ui.common.show_chart), so the check lives here, on the specs the pages really send."""
+(ui.charts.show_chart), so the check lives here, on the specs the pages really send."""
 
 import json
 import pickle
@@ -9,9 +9,9 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
+from harness.pages import app_pages
 from lessons import TABS
-from tests.app_pages import app_pages
-from ui.common import _frame_bytes
+from ui.charts import _frame_bytes
 
 VIEWS = [(page.script, None) for page in app_pages()] + [
     (f"lessons/{lesson}.py", tab) for lesson, tabs in TABS.items() for tab in tabs[1:]]
@@ -31,7 +31,7 @@ def test_every_chart_is_valid_vega_lite(open_page, script, tab, present):
 
 
 def test_a_chart_is_cached_on_its_data_by_value():
-    """The cache key of a chart's data (ui.common._frame_bytes) is equal for equal frames, however
+    """The cache key of a chart's data (ui.charts._frame_bytes) is equal for equal frames, however
     they were made, and differs when a value, a dtype or a column name does."""
     frame = pd.DataFrame({"name": ["tanh", "relu", "tanh"], "std": [0.5, 1.0, 1e-30],
                           "healthy": [True, False, True]})

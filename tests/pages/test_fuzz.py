@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-from tests.app_pages import ROOT, app_pages
+from harness.pages import ROOT, app_pages
 
 PAGES = app_pages()
 ROUNDS = 3

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import text
-from tests.app_pages import app_pages
+from harness.pages import app_pages
 from tests.pages.conftest import APP
 
 TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning",

@@ -1,0 +1,58 @@
+"""Altair charts from core.charts, drawn with their finished Vega-Lite spec cached."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui.text import presenting
+
+
+def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_select="ignore",
+               **kwargs) -> None:
+    """The Altair chart build(*args, **kwargs) from core.charts, across the column (stretch=False:
+    at the size the chart sets itself, as a heatmap of bands needs); with large type in presenter
+    mode. key and on_select as in st.vega_lite_chart, for a chart that is clicked on.
+
+    The finished Vega-Lite spec is cached on the arguments: building and validating an Altair
+    chart costs tens of milliseconds, most of a rerun, and a rerun mostly redraws the same chart."""
+    large_type = presenting()
+    spec = _chart_spec(build, f"{build.__module__}.{build.__qualname__}", large_type, args, kwargs)
+    # Streamlit's chart theme would override presenter mode's sizes, so it is left out there
+    st.vega_lite_chart(spec, width="stretch" if stretch else "content",
+                       theme=None if large_type else "streamlit", key=key, on_select=on_select)
+
+
+def _frame_bytes(frame: pd.DataFrame) -> bytes:
+    """A chart's data as its cache key, by value: every column's values, names and dtypes, and the
+    index. About 0.6 ms where Streamlit's own DataFrame hash takes about 2 ms (the init matrix),
+    several times per rerun. Not pickle: a frame computed afresh and its copy from st.cache_data
+    pickle differently (pickle records which values are one object), which missed the cache on
+    the rerun after every new computation."""
+    parts = [repr((list(frame.columns), [str(dtype) for dtype in frame.dtypes])).encode()]
+    for values in (frame.index.to_numpy(), *(column.to_numpy() for _, column in frame.items())):
+        parts.append(values.tobytes() if values.dtype != object
+                     else "\x1f".join(map(repr, values)).encode())
+    return b"\x1e".join(parts)
+
+
+@st.cache_data(max_entries=512, show_spinner=False, hash_funcs={pd.DataFrame: _frame_bytes})
+def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) -> dict:
+    """Cached on the builder's name (Streamlit cannot hash a function) and its arguments.
+
+    The spec and Arrow datasets st.altair_chart would send, made as Streamlit makes them (pinned
+    version's internals) but without Altair's schema validation, which was half the cost of a
+    new chart; tests/pages/test_charts.py validates every chart the pages send instead."""
+    import altair as alt
+    from streamlit.elements.vega_charts import _altair_globals_lock, _to_arrow_dataset
+
+    chart = _build(*args, **kwargs)
+    if large_type:
+        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
+            labelFontSize=16).configure_title(fontSize=20)
+    datasets: dict = {}
+    alt.data_transformers.register("to_arrow_dataset", _to_arrow_dataset)
+    with _altair_globals_lock, alt.theme.enable("none"), \
+            alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
+        spec = chart.to_dict(validate=False)
+    return spec | {"datasets": datasets}

@@ -1,0 +1,99 @@
+"""Every view is a link: choices and tabs bound to the URL by their id, and a check of what a
+link asked for that the page could not use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.text import t
+
+
+def choose(label: str, options: list, key: str, format_func=str, **kwargs):
+    """A selectbox whose link parameter is the option itself, not its translated label.
+
+    Streamlit's bind="query-params" writes a selectbox's displayed label into the URL, so a link
+    made in one language would not open in the other; this binds the option instead."""
+    options = list(options)
+    if key not in st.session_state and st.query_params.get(key) in options:
+        st.session_state[key] = st.query_params[key]
+    value = st.selectbox(label, options, format_func=format_func, key=key, **kwargs)
+    put_in_link(key, value, default=options[kwargs.get("index", 0)])
+    return value
+
+
+def put_in_link(param: str, value: str, default: str) -> None:
+    """Keep a value in the URL, leaving the default out as bound widgets do. Written only when it
+    changes: every write sends the whole URL as this run saw it, which would undo a bound widget's
+    newer value (a slider dragged on while this run was under way)."""
+    wanted = None if value == default else value
+    if st.query_params.get(param) == wanted:
+        return
+    if wanted is None:
+        del st.query_params[param]
+    else:
+        st.query_params[param] = wanted
+
+
+def sections(key: str, labels: dict[str, str]) -> tuple[dict, str]:
+    """Tabs of which only the open one's code need run: ({id: tab container}, the open id).
+
+    A rerun can skip the hidden tabs' work (Streamlit keeps their widgets' values). The open tab
+    is in the link by its id, not its translated label (as choose does for selectboxes), so a link
+    opens the same tab in either language; st.session_state[key] holds the id too."""
+    widget = f"{key}_label"
+    if st.session_state.get(widget) not in labels.values():  # first run, or a new language
+        wanted = st.session_state.get(key, st.query_params.get(key))
+        st.session_state[widget] = labels.get(wanted, next(iter(labels.values())))
+    tabs = st.tabs(list(labels.values()), key=widget, on_change="rerun")
+    opened = next(name for name, tab in zip(labels, tabs, strict=True) if tab.open)
+    st.session_state[key] = opened
+    put_in_link(key, opened, default=next(iter(labels)))
+    return dict(zip(labels, tabs, strict=True)), opened
+
+
+def drop_unusable_link_numbers() -> None:
+    """Keep infinite or astronomically large numbers in a link away from the widgets.
+
+    Streamlit 1.67 converts a bound integer input's URL value with int(), and int(float("inf"))
+    raises OverflowError, which its binding does not catch: `?seed=1e309` would show a traceback.
+    Call before any widget; check_link then reports the dropped values like any other."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx  # internals, pinned version
+
+    ctx = get_script_run_ctx()
+    initial = ctx.session_state._state.query_params._initial_query_params if ctx else {}
+    for param in list(initial):
+        if any(_unusable_number(value) for value in initial[param]):
+            del initial[param]
+
+
+def _unusable_number(text_value: str) -> bool:
+    try:
+        return not abs(float(text_value)) < 2**63
+    except ValueError:
+        return False
+
+
+def check_link(url_at_start: dict[str, str], slot, page: str) -> None:
+    """Say which parameters of the link a page was opened with could not be used. Streamlit's URL
+    binding drops a value it cannot parse without a word, and keeps a parameter no widget claims;
+    both get a notice in slot. Only on a page's first run in a session: later the URL can lag
+    behind a control being dragged, which is no fault of the link."""
+    checked = st.session_state.setdefault("links_checked", set())
+    if page in checked:
+        return
+    checked.add(page)
+    for param, value in url_at_start.items():
+        if param not in st.session_state or not _same(value, st.session_state[param]):
+            slot.warning(t("notice.url_ignored", param=param, value=value))
+
+
+def _same(text_value: str, value: object) -> bool:
+    """Whether a URL's text stands for a widget's value."""
+    if isinstance(value, bool):
+        return text_value.lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            return float(text_value) == float(value)
+        except ValueError:
+            return False
+    return text_value == str(value)

@@ -1,0 +1,42 @@
+"""What every lesson says the same way: notices and errors, explanations, the code panel and
+CSV downloads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import InputError, Notice
+from ui.text import presenting, t
+
+
+def show_notices(notices: list[Notice]) -> None:
+    for notice in notices:
+        st.warning(t(notice.key, **notice.params))
+
+
+def show_error(error: InputError) -> None:
+    st.error(t(error.key, **error.params))
+
+
+def explain(markdown: str) -> None:
+    """A paragraph of explanation: shown, or folded away in presenter mode (the teacher says it)."""
+    if presenting():
+        with st.expander(t("common.explanation")):
+            st.markdown(markdown)
+    else:
+        st.markdown(markdown)
+
+
+def code_panel(script: str) -> None:
+    with st.expander(t("common.show_code"), expanded=False):
+        st.caption(t("common.code_caption"))
+        st.code(script, language="python")
+
+
+def csv_download(frame: pd.DataFrame, name: str) -> None:
+    """A button that downloads frame as CSV. The CSV is written only when clicked (writing it on
+    every rerun was a large share of the optimiser page's rerun), and a click does not rerun."""
+    st.download_button(t("common.download_csv"), lambda: frame.to_csv(index=False),
+                       file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
+                       on_click="ignore")
