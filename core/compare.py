@@ -1,0 +1,124 @@
+"""Pin a view and compare: what differs between two Configs, a Config as the text of a link, and
+two results' tables as one, each row saying which view it belongs to.
+
+A lesson's Config is a frozen dataclass of numbers, strings, booleans, None, tuples and nested
+Configs; that is all this module needs to know about it."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import types
+import typing
+
+import pandas as pd
+
+from core.errors import InputError
+
+VIEW = "view"  # the column that says which view a row of a side-by-side table belongs to
+LINK_MAX = 4096  # characters of an encoded Config in a link; larger text is refused unread
+
+
+def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
+    """Every setting whose value differs between Configs a and b, as (dotted name, a's, b's).
+    Nested Configs are compared field by field ("init.std"); tuples of Configs element by element
+    ("runs[2].lr"); anything else as a whole."""
+    if dataclasses.is_dataclass(a) and type(a) is type(b):
+        found = []
+        for f in dataclasses.fields(a):
+            found += differences(getattr(a, f.name), getattr(b, f.name), f"{prefix}{f.name}.")
+        return found
+    if (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
+            and any(dataclasses.is_dataclass(x) for x in a)):
+        found = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found += differences(x, y, f"{prefix.rstrip('.')}[{i + 1}].")
+        return found
+    return [] if a == b else [(prefix.rstrip("."), a, b)]
+
+
+def encode(config) -> str:
+    """config as compact link text: its fields as JSON, base64url without padding."""
+    raw = json.dumps(_plain(config), separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode(text: str, config_type: type, field: str):
+    """The Config of type config_type that encode wrote into text. Fields the text lacks keep
+    their defaults, fields the type lacks are ignored (a link made by an older version still
+    opens); anything unreadable raises InputError naming the link parameter `field`. The result
+    is not validated: the lesson validates it as it validates its own controls."""
+    try:
+        if len(text) > LINK_MAX:
+            raise ValueError("too long")
+        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode())
+        return _build(config_type, raw)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError):
+        raise InputError("error.compare.link", field=field) from None
+
+
+def side_by_side(a: pd.DataFrame, b: pd.DataFrame, label_a: str, label_b: str) -> pd.DataFrame:
+    """A's and B's rows in one tidy table, the VIEW column naming each row's view (A first)."""
+    return pd.concat([a.assign(**{VIEW: label_a}), b.assign(**{VIEW: label_b})],
+                     ignore_index=True)
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value != value:  # JSON has no nan
+        return "nan"
+    return value
+
+
+def _build(hint, raw):
+    """raw (parsed JSON) as a value of type hint: dataclasses field by field, lists as tuples."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if raw is None:
+            return None
+        options = [h for h in typing.get_args(hint) if h is not type(None)]
+        return _build(options[0], raw)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(raw, dict):
+            raise TypeError(f"{hint.__name__} wants an object")
+        hints = typing.get_type_hints(hint)
+        known = {f.name for f in dataclasses.fields(hint) if f.init}
+        return hint(**{name: _build(hints[name], value) for name, value in raw.items()
+                       if name in known})
+    if origin is tuple:
+        if not isinstance(raw, list):
+            raise TypeError("a tuple wants a list")
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v) for v in raw)
+        if args and len(args) != len(raw):
+            raise ValueError("wrong length")
+        return tuple(_build(h, v) for h, v in zip(args, raw, strict=True)) if args \
+            else tuple(_loose(v) for v in raw)
+    if hint is float:
+        if raw == "nan":
+            return float("nan")
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise TypeError("a number wanted")
+        return float(raw)
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise TypeError("a whole number wanted")
+        return raw
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise TypeError("true or false wanted")
+        return raw
+    if hint is str:
+        if not isinstance(raw, str):
+            raise TypeError("text wanted")
+        return raw
+    return _loose(raw)  # typing.Any, object: keep the JSON value, lists as tuples
+
+
+def _loose(raw):
+    return tuple(_loose(v) for v in raw) if isinstance(raw, list) else raw

@@ -1,0 +1,104 @@
+"""Pin and compare: the differing settings are named, a Config survives its link text, a bad link
+text is an InputError naming the parameter, and side-by-side tables keep both views' rows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import compare
+from core.errors import InputError
+
+
+@dataclass(frozen=True)
+class Inner:
+    method: str = "normal"
+    std: float = 1.0
+    pairs: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outer:
+    depth: int = 100
+    std: float = 1.0
+    flag: bool = False
+    inner: Inner = field(default_factory=Inner)
+    runs: tuple[Inner, ...] = (Inner(), Inner("uniform", 2.0))
+    table: tuple[tuple[str, ...], ...] = (("1", "2"), ("3", "4"))
+    weight: tuple[tuple[str, ...], ...] | None = None
+    seed: int = 3
+
+
+def test_differences_name_each_changed_setting_by_its_path():
+    a = Outer()
+    b = replace(a, std=0.0625, inner=replace(a.inner, std=2.0),
+                runs=(a.runs[0], replace(a.runs[1], method="xavier")))
+    assert compare.differences(a, b) == [("std", 1.0, 0.0625), ("inner.std", 1.0, 2.0),
+                                         ("runs[2].method", "uniform", "xavier")]
+    assert compare.differences(a, a) == []
+
+
+def test_tables_and_runs_of_another_length_differ_as_a_whole():
+    a = Outer()
+    b = replace(a, table=(("1", "2"),), runs=(Inner(),))
+    assert compare.differences(a, b) == [("runs", a.runs, b.runs), ("table", a.table, b.table)]
+
+
+configs = st.builds(
+    Outer, depth=st.integers(-10**9, 10**9), std=st.floats(allow_infinity=False),
+    flag=st.booleans(),
+    inner=st.builds(Inner, method=st.text(max_size=12), std=st.floats(-1e9, 1e9),
+                    pairs=st.lists(st.tuples(st.text(max_size=4), st.floats(-9, 9)),
+                                   max_size=3).map(tuple)),
+    table=st.lists(st.lists(st.text(max_size=5), min_size=1, max_size=3).map(tuple),
+                   max_size=4).map(tuple),
+    weight=st.none() | st.just((("1", "2"),)), seed=st.integers(0, 2**31))
+
+
+@settings(max_examples=60, deadline=None)
+@given(config=configs)
+def test_every_config_comes_back_from_its_link_text(config):
+    text = compare.encode(config)
+    assert text.isascii() and "=" not in text and "&" not in text
+    back = compare.decode(text, Outer, "ex_pin")
+    if math.isnan(config.std):
+        assert math.isnan(back.std)
+        back = replace(back, std=config.std)
+    assert back == config
+
+
+@pytest.mark.parametrize("text", ["", "!!!", "bm90IGpzb24", compare.encode((1, 2)),
+                                  compare.encode(replace(Outer(), depth=2))[:-3] + "xyz",
+                                  "A" * (compare.LINK_MAX + 1)])
+def test_unreadable_link_text_names_the_parameter(text):
+    with pytest.raises(InputError, match="ex_pin"):
+        compare.decode(text, Outer, "ex_pin")
+
+
+def test_a_link_with_a_wrongly_typed_field_is_refused():
+    import base64
+    import json
+    raw = json.dumps({"depth": "deep"}).encode()
+    with pytest.raises(InputError, match="ex_pin"):
+        compare.decode(base64.urlsafe_b64encode(raw).decode(), Outer, "ex_pin")
+
+
+def test_fields_a_link_lacks_keep_their_defaults_and_unknown_ones_are_ignored():
+    import base64
+    import json
+    raw = json.dumps({"depth": 7, "gone": 1}).encode()
+    back = compare.decode(base64.urlsafe_b64encode(raw).decode(), Outer, "ex_pin")
+    assert back == replace(Outer(), depth=7)
+
+
+def test_side_by_side_keeps_both_views_rows_in_order():
+    a = pd.DataFrame({"layer": [0, 1], "std": [1.0, 2.0]})
+    b = pd.DataFrame({"layer": [0, 1], "std": [1.0, 0.5]})
+    both = compare.side_by_side(a, b, "A", "B")
+    assert both[compare.VIEW].tolist() == ["A", "A", "B", "B"]
+    assert both["std"].tolist() == [1.0, 2.0, 1.0, 0.5]

@@ -1,0 +1,85 @@
+"""Pin a view and compare, on any lesson: Pin keeps the current view's Config as A; every change
+after that is B, drawn against A. Swap, unpin, and "same settings, another seed" (the spread the
+draw alone makes). A is in the link (LESSON_pin), so a shared link opens the comparison.
+
+The lesson gives its validated Config and a restore(config) callback that sets its widgets to a
+Config (the same one its "back to the course's example" button uses); results are the lesson's
+own cached computations, so A costs nothing after it is pinned."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import streamlit as st
+
+from core import compare
+from core.errors import InputError
+from ui.links import put_in_link
+from ui.text import t
+
+
+def pin_bar(lesson: str, config, restore: Callable[[object], None],
+            seed_field: str | None = "seed"):
+    """The pin buttons for this lesson's view; returns A (the pinned Config) or None.
+    config is B, the view the controls show now (validated). seed_field names the Config's seed,
+    or None where the lesson draws nothing at random."""
+    pinned_key, param = f"{lesson}_pinned", f"{lesson}_pin"
+    state = st.session_state
+    if pinned_key not in state and param in st.query_params:  # a shared link with a pinned view
+        try:
+            state[pinned_key] = compare.decode(st.query_params[param], type(config), param)
+        except InputError as error:
+            st.warning(t(error.key, **error.params))
+            state[pinned_key] = None
+    pinned = state.get(pinned_key)
+    state[param] = compare.encode(pinned) if pinned is not None else None
+    put_in_link(param, state[param], default=None)
+
+    columns = st.columns(3 if pinned is None or seed_field is None else 4)
+    if pinned is None:
+        columns[0].button(t("compare.pin"), key=f"{lesson}_pin_button", on_click=_pin,
+                          args=(pinned_key, config), help=t("compare.pin_help"), width="stretch")
+        return None
+    columns[0].button(t("compare.unpin"), key=f"{lesson}_unpin", on_click=_pin,
+                      args=(pinned_key, None), width="stretch")
+    columns[1].button(t("compare.swap"), key=f"{lesson}_swap", on_click=_swap,
+                      args=(pinned_key, config, restore), help=t("compare.swap_help"),
+                      width="stretch")
+    if seed_field is not None:
+        columns[2].button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
+                          args=(dataclasses.replace(
+                              pinned, **{seed_field: getattr(pinned, seed_field) + 1}),),
+                          help=t("compare.reseed_help"), width="stretch")
+    return pinned
+
+
+def _pin(pinned_key: str, config) -> None:
+    st.session_state[pinned_key] = config
+
+
+def _swap(pinned_key: str, config, restore: Callable[[object], None]) -> None:
+    restore(st.session_state[pinned_key])
+    st.session_state[pinned_key] = config
+
+
+def describe(a, b) -> str:
+    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50"."""
+    found = compare.differences(a, b)
+    if not found:
+        return t("compare.same")
+    return t("compare.differs", what="; ".join(
+        f"{name}: {_short(x)} → {_short(y)}" for name, x, y in found))
+
+
+def labels() -> tuple[str, str]:
+    """The two views' names in the user's language, A first."""
+    return t("compare.label_a"), t("compare.label_b")
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if dataclasses.is_dataclass(value):
+        return type(value).__name__
+    return str(value)
