@@ -33,12 +33,17 @@ def lesson_pages() -> list[str]:
     return [path for path in registered_pages() if path]
 
 
-def server(post_script_gc: str | None = None) -> Server:
+def server(post_script_gc: str | None = None, processes: int = 0):
     """`streamlit run app.py` for a benchmark: as in class, plus no file watcher (an edited
-    source must not reload modules mid-run), and runner.postScriptGC overridden if given."""
+    source must not reload modules mid-run), and runner.postScriptGC overridden if given.
+    processes > 0: that many behind nginx (classroom.Classroom). Either has url, pids, stop()."""
     options = ["--server.fileWatcherType", "none"]
     if post_script_gc:
         options += ["--runner.postScriptGC", post_script_gc]
+    if processes:
+        from classroom import Classroom
+        from harness.server import free_port
+        return Classroom(processes, free_port(), *options)
     return Server(*options)
 
 
@@ -151,6 +156,10 @@ class Session:
         widget = self.widgets[rng.choice(self.main)] if self.main else None
         changes = {widget.id: widget.nudged(rng)} if widget else {}
         return await self.rerun(changes, timeout=timeout)
+
+    def first_control(self) -> Widget | None:
+        """The first control in the page's main area (what a teacher moves in the model)."""
+        return self.widgets[self.main[0]] if self.main else None
 
     async def rerun(self, changes: dict[str, object] | None = None, query: str = "",
                     timeout: float = 60) -> Run:

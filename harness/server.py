@@ -32,16 +32,11 @@ class Server:
              "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("streamlit did not start within 60 s")
+        wait_healthy(self.url, self.stop)
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.process.pid]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -49,3 +44,18 @@ class Server:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def wait_healthy(url: str, give_up, seconds: float = 60) -> None:
+    """Until url answers Streamlit's health check; otherwise give_up() and raise."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    give_up()
+    raise RuntimeError(f"{url} did not answer its health check within {seconds:g} s")
+
