@@ -347,3 +347,54 @@ def init_histogram(
                    rule.mark_text(align="left", dx=4, dy=-6, color="#d62728")
                    .encode(y=alt.value(12), text=alt.Text("label:N"))]
     return alt.layer(*layers).properties(title=title, height=height)
+
+
+# ---- Learning-rate schedules (lessons/schedules.py) -------------------------------------------
+
+def range_test(
+    steps: pd.DataFrame,
+    *,
+    suggested: int | None,
+    stopped_at: int | None,
+    title: str,
+    x_title: str,
+    y_title: str,
+    loss_label: str,
+    smoothed_label: str,
+    suggested_label: str,
+    stopped_label: str,
+    height: int,
+) -> alt.LayerChart:
+    """The range test: each batch's loss (thin) and the smoothed loss (thick) against the rate on
+    a log axis; a red point at the suggested rate, a red rule where the test stopped. Non-finite
+    losses are left out of the lines (the stop rule says where the run ended)."""
+    long = steps.melt(id_vars=["step", "lr"], value_vars=["loss", "smoothed"], var_name="series")
+    long["series"] = long["series"].map({"loss": loss_label, "smoothed": smoothed_label})
+    shown = long[long["value"].map(math.isfinite)]
+    labels = [smoothed_label, loss_label]
+    x = alt.X("lr:Q", title=x_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~e"))
+    lines = alt.Chart(shown).mark_line().encode(
+        x=x, y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("series:N", title=None, sort=labels,
+                        scale=alt.Scale(domain=labels, range=[PALETTE[0], "#9ab0d6"]),
+                        legend=alt.Legend(orient="top", labelLimit=360)),
+        strokeWidth=alt.StrokeWidth("series:N", legend=None,
+                                    scale=alt.Scale(domain=labels, range=[3, 1.2])),
+        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("step:Q"),
+                 alt.Tooltip("lr:Q", title=x_title, format=".3e"),
+                 alt.Tooltip("value:Q", title=y_title, format=".5g")])
+    layers = [lines]
+    if suggested is not None:
+        point = steps.iloc[[suggested]].assign(label=suggested_label)
+        mark = alt.Chart(point).encode(x=x, y=alt.Y("smoothed:Q"), tooltip=[
+            alt.Tooltip("label:N", title=" "), alt.Tooltip("lr:Q", format=".3e"),
+            alt.Tooltip("smoothed:Q", format=".5g")])
+        layers += [mark.mark_point(size=220, filled=True, color="#d62728", opacity=1),
+                   mark.mark_text(align="left", dx=10, dy=-10, color="#d62728",
+                                  fontWeight="bold").encode(text=alt.Text("label:N"))]
+    if stopped_at is not None:
+        rule = alt.Chart(steps.iloc[[stopped_at]].assign(label=stopped_label)).encode(x=x)
+        layers += [rule.mark_rule(color="#d62728", strokeDash=[4, 3], strokeWidth=2),
+                   rule.mark_text(align="right", dx=-4, color="#d62728", fontWeight="bold")
+                   .encode(y=alt.value(12), text=alt.Text("label:N"))]
+    return alt.layer(*layers).properties(title=title, height=height)

@@ -16,6 +16,7 @@ import torch
 from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.landscapes import LANDSCAPES
+from core.optim import PathConfig, surface_grid
 from core.schedules import ScheduleConfig, _refused
 
 MOMENTUM = Bound("momentum", 0.0, 0.999)
@@ -105,6 +106,7 @@ def descend(config: ApplyConfig, f, start: list[float], lr: float,
 class Applied:
     landscape: pd.DataFrame  # run ("scheduled" / "constant"), step, lr, x, y, loss
     parabola: pd.DataFrame  # run, step, lr, x, loss: the course's 4x² from x = 2
+    surface: pd.DataFrame  # the landscape's contour grid, as the optimiser lesson draws it
 
 
 def run(config: ApplyConfig) -> Applied:
@@ -124,7 +126,8 @@ def run(config: ApplyConfig) -> Applied:
                                   for run_name, scheduled in (("scheduled", True),
                                                               ("constant", False))],
                                  ignore_index=True)
-    return Applied(frames["landscape"], frames["parabola"])
+    return Applied(frames["landscape"], frames["parabola"],
+                   surface_grid(PathConfig(landscape=config.landscape, condition=c)))
 
 
 def to_script(config: ApplyConfig) -> str:
