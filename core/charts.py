@@ -372,9 +372,16 @@ def range_test(
     long["series"] = long["series"].map({"loss": loss_label, "smoothed": smoothed_label})
     shown = long[long["value"].map(math.isfinite)]
     labels = [smoothed_label, loss_label]
-    x = alt.X("lr:Q", title=x_title, scale=alt.Scale(type="log"), axis=alt.Axis(format="~e"))
-    lines = alt.Chart(shown).mark_line().encode(
-        x=x, y=alt.Y("value:Q", title=y_title),
+    decades = range(math.floor(math.log10(steps["lr"].min())),
+                    math.ceil(math.log10(steps["lr"].max())) + 1)
+    x = alt.X("lr:Q", title=x_title, scale=alt.Scale(type="log"),
+              axis=alt.Axis(format="~e", values=[10.0 ** d for d in decades]))
+    # The y axis follows the smoothed loss, which the reading is about; a batch's loss that
+    # shoots past it is clipped at the chart's top edge, not dropped.
+    smoothed = steps["smoothed"][steps["smoothed"].map(math.isfinite)]
+    top = 1.5 * float(smoothed.max()) if len(smoothed) else 1.0
+    lines = alt.Chart(shown).mark_line(clip=True).encode(
+        x=x, y=alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[0, top], clamp=True)),
         color=alt.Color("series:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=[PALETTE[0], "#9ab0d6"]),
                         legend=alt.Legend(orient="top", labelLimit=360)),
@@ -390,7 +397,7 @@ def range_test(
             alt.Tooltip("label:N", title=" "), alt.Tooltip("lr:Q", format=".3e"),
             alt.Tooltip("smoothed:Q", format=".5g")])
         layers += [mark.mark_point(size=220, filled=True, color="#d62728", opacity=1),
-                   mark.mark_text(align="left", dx=10, dy=-10, color="#d62728",
+                   mark.mark_text(align="right", dx=-10, dy=-12, color="#d62728",
                                   fontWeight="bold").encode(text=alt.Text("label:N"))]
     if stopped_at is not None:
         rule = alt.Chart(steps.iloc[[stopped_at]].assign(label=stopped_label)).encode(x=x)

@@ -84,14 +84,18 @@ def setting_widget(scheduler: str, setting: schedules.Setting):
                            key=key, help=help_text, bind="query-params")
 
 
-st.title(t("schedules.title"))
-explain(t("schedules.lead"))
-top = st.columns([1, 1, 2], vertical_alignment="bottom")
-top[0].button(t("schedules.back_to_course"), on_click=back_to_course, width="stretch",
+def course_controls() -> int:
+    """What every tab's controls start with: the way back to the course's example, and this
+    lesson's seed (the course's 1). Drawn in the open tab only, so one key serves them all."""
+    st.button(t("schedules.back_to_course"), on_click=back_to_course, width="stretch",
               key="schedules_back")
-seed = top[1].number_input(t("schedules.seed"), value=default(Config, "seed"), step=1,
+    return st.number_input(t("schedules.seed"), value=default(Config, "seed"), step=1,
                            key="schedules_seed", help=t("schedules.seed_help"),
                            bind="query-params")
+
+
+st.title(t("schedules.title"))
+explain(t("schedules.lead"))
 tabs, opened = sections("schedules_tab",
                         {name: t(f"schedules.tab_{name}") for name in TABS["schedules"]})
 
@@ -102,6 +106,7 @@ if opened in ("curves", "applied"):
     with tabs["curves"]:
         controls, view = st.columns([1, 3], gap="large")
         with controls:
+            seed = course_controls()
             names = list(schedules.SCHEDULERS)
             name = choose(t("schedules.scheduler"), names, key="schedules_scheduler",
                           index=names.index(default(Config, "scheduler")),
@@ -133,7 +138,6 @@ if opened in ("curves", "applied"):
                 config = None
             else:
                 show_notices(notices)
-                st.markdown(t(f"schedules.about_{name}"))
                 frames = [result.rates.assign(order="before")]
                 if entry.logged_after:
                     frames.append(result.rates_after.assign(order="after"))
@@ -141,18 +145,25 @@ if opened in ("curves", "applied"):
                 curves["series"] = [t(f"schedules.series_{order}", group=group + 1)
                                     for order, group in zip(curves["order"], curves["group"],
                                                             strict=True)]
+                # every event is a rule; only the first of each kind is labelled (they repeat)
+                first = ~result.events["event"].duplicated()
                 markers = pd.DataFrame({"x": result.events["epoch"], "label": [
-                    t(f"schedules.event_{event}", epoch=epoch)
-                    for epoch, event in zip(result.events["epoch"], result.events["event"],
-                                            strict=True)]})
+                    t(f"schedules.event_{event}", epoch=epoch) if labelled else ""
+                    for epoch, event, labelled in zip(result.events["epoch"],
+                                                      result.events["event"], first,
+                                                      strict=True)]})
                 show_chart(charts.optim_curves, curves, x="epoch", y="lr", series="series",
                            title=t("schedules.curves_chart", name=name),
                            x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
                            log_y=bool(log_y), height=HEIGHT, markers=markers)
+                st.markdown(t(f"schedules.about_{name}"))
                 st.caption(t("schedules.order_after" if entry.logged_after
                              else "schedules.order_before"))
                 if len(result.events):
                     st.caption(t("schedules.events_note"))
+                    with st.expander(t("schedules.events_title", count=len(result.events))):
+                        st.dataframe(result.events.assign(event=result.events["event"].map(
+                            lambda e: t(f"schedules.event_name_{e}"))), hide_index=True)
                 changes = result.rates[result.rates.groupby("group")["lr"].diff().ne(0)]
                 with st.expander(t("schedules.changes_title", count=len(changes))):
                     st.dataframe(changes, hide_index=True)
@@ -200,18 +211,18 @@ if opened == "applied":
                                                          "angle", "size"]),
                                    pd.DataFrame(surface.minima, columns=["x", "y"]),
                                    view=surface.view,
-                                   title=t("schedules.landscape_chart",
-                                           landscape=t(f"schedules.land_{landscape}")),
+                                   title=t("schedules.landscape_chart"),
                                    loss_title=t("schedules.axis_loss"), height=HEIGHT)
+                    parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
                     with right:
-                        parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
-                        both = pd.concat([path.assign(where=t(f"schedules.land_{landscape}")),
-                                          parabola.assign(where="4x²")], ignore_index=True)
-                        both["series"] = both["where"] + " · " + both["label"]
-                        show_chart(charts.optim_curves, both, x="step", y="loss",
-                                   series="series", title=t("schedules.applied_loss_chart"),
-                                   x_title=t("schedules.axis_step"),
-                                   y_title=t("schedules.axis_loss"), log_y=True, height=HEIGHT)
+                        for frame, where in ((path, t(f"schedules.land_{landscape}")),
+                                             (parabola, "4x²")):
+                            show_chart(charts.optim_curves, frame, x="step", y="loss",
+                                       series="label",
+                                       title=t("schedules.applied_loss_chart", where=where),
+                                       x_title=t("schedules.axis_step"),
+                                       y_title=t("schedules.axis_loss"), log_y=True,
+                                       height=HEIGHT // 2 - 40)
                     summary = pd.concat([
                         frame.groupby("run", sort=False).tail(1).assign(function=where)
                         for frame, where in ((runs.landscape, t(f"schedules.land_{landscape}")),
@@ -226,6 +237,7 @@ if opened == "range":
     with tabs["range"]:
         controls, view = st.columns([1, 3], gap="large")
         with controls:
+            seed = course_controls()
             start_lr = st.number_input("start_lr", value=default(Range, "start_lr"), step=None,
                                        format="%.3g", key="schedules_start_lr",
                                        bind="query-params")
