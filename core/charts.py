@@ -405,3 +405,43 @@ def range_test(
                    rule.mark_text(align="right", dx=-4, color="#d62728", fontWeight="bold")
                    .encode(y=alt.value(12), text=alt.Text("label:N"))]
     return alt.layer(*layers).properties(title=title, height=height)
+
+
+def schedule_curves(
+    curves: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    log_y: bool,
+    height: int,
+) -> alt.LayerChart:
+    """The learning rate per epoch (columns epoch, lr, series), one line per series, and the
+    events a scheduler reported (columns epoch, label) as vertical rules, one colour per kind of
+    event, named in a legend under the chart. On a log axis a rate of 0 cannot be drawn: it is
+    left out of the line."""
+    shown = curves[finite_positive(curves["lr"])] if log_y else curves
+    order = list(dict.fromkeys(curves["series"]))
+    lines = alt.Chart(shown).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
+        x=alt.X("epoch:Q", title=x_title),
+        y=alt.Y("lr:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(),
+                axis=alt.Axis(format="~e") if log_y else alt.Axis()),
+        color=alt.Color("series:N", title=None, sort=order,
+                        scale=alt.Scale(domain=order, range=PALETTE[:len(order)]),
+                        legend=alt.Legend(orient="top", columns=1, labelLimit=560)),
+        strokeDash=alt.StrokeDash("series:N", sort=order, legend=None, scale=alt.Scale(
+            domain=order, range=[[1, 0], [6, 3], [1, 0], [6, 3]][:len(order)])),
+        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),
+                 alt.Tooltip("lr:Q", title=y_title, format=".6g")])
+    if not len(events):
+        return lines.properties(title=title, height=height)
+    kinds = list(dict.fromkeys(events["label"]))
+    rules = alt.Chart(events).mark_rule(strokeWidth=2, strokeDash=[4, 3]).encode(
+        x=alt.X("epoch:Q"),
+        stroke=alt.Stroke("label:N", title=None, sort=kinds, scale=alt.Scale(
+            domain=kinds, range=["#d62728", "#2a9d3a", "#7f7f7f"][:len(kinds)]),
+            legend=alt.Legend(orient="bottom", labelLimit=560)),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("epoch:Q", title=x_title)])
+    return alt.layer(lines, rules).resolve_scale(color="independent").properties(
+        title=title, height=height)

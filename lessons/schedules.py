@@ -145,25 +145,19 @@ if opened in ("curves", "applied"):
                 curves["series"] = [t(f"schedules.series_{order}", group=group + 1)
                                     for order, group in zip(curves["order"], curves["group"],
                                                             strict=True)]
-                # every event is a rule; only the first of each kind is labelled (they repeat)
-                first = ~result.events["event"].duplicated()
-                markers = pd.DataFrame({"x": result.events["epoch"], "label": [
-                    t(f"schedules.event_{event}", epoch=epoch) if labelled else ""
-                    for epoch, event, labelled in zip(result.events["epoch"],
-                                                      result.events["event"], first,
-                                                      strict=True)]})
-                show_chart(charts.optim_curves, curves, x="epoch", y="lr", series="series",
+                events = result.events.assign(label=result.events["event"].map(
+                    lambda e: t(f"schedules.event_name_{e}")))
+                show_chart(charts.schedule_curves, curves, events,
                            title=t("schedules.curves_chart", name=name),
                            x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
-                           log_y=bool(log_y), height=HEIGHT, markers=markers)
+                           log_y=bool(log_y), height=HEIGHT)
                 st.markdown(t(f"schedules.about_{name}"))
                 st.caption(t("schedules.order_after" if entry.logged_after
                              else "schedules.order_before"))
                 if len(result.events):
                     st.caption(t("schedules.events_note"))
                     with st.expander(t("schedules.events_title", count=len(result.events))):
-                        st.dataframe(result.events.assign(event=result.events["event"].map(
-                            lambda e: t(f"schedules.event_name_{e}"))), hide_index=True)
+                        st.dataframe(events[["epoch", "label"]], hide_index=True)
                 changes = result.rates[result.rates.groupby("group")["lr"].diff().ne(0)]
                 with st.expander(t("schedules.changes_title", count=len(changes))):
                     st.dataframe(changes, hide_index=True)
@@ -198,35 +192,33 @@ if opened == "applied":
                     show_error(error)
                 else:
                     show_notices(notices)
-                    explain(t("schedules.applied_lead", name=config.scheduler,
-                              epochs=config.max_epoch))
                     labels = {"scheduled": t("schedules.run_scheduled", name=config.scheduler),
                               "constant": t("schedules.run_constant")}
                     path = runs.landscape.assign(label=runs.landscape["run"].map(labels))
                     surface = LANDSCAPES[landscape]
-                    left, right = st.columns(2)
+                    parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
+                    left, right = st.columns([2, 3])
                     with left:
                         show_chart(charts.optim_landscape, runs.surface, path,
                                    pd.DataFrame(columns=["label", "kind", "x", "y", "x2", "y2",
                                                          "angle", "size"]),
                                    pd.DataFrame(surface.minima, columns=["x", "y"]),
-                                   view=surface.view,
-                                   title=t("schedules.landscape_chart"),
+                                   view=surface.view, title=t("schedules.landscape_chart"),
                                    loss_title=t("schedules.axis_loss"), height=HEIGHT)
-                    parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
                     with right:
-                        for frame, where in ((path, t(f"schedules.land_{landscape}")),
-                                             (parabola, "4x²")):
-                            show_chart(charts.optim_curves, frame, x="step", y="loss",
-                                       series="label",
-                                       title=t("schedules.applied_loss_chart", where=where),
-                                       x_title=t("schedules.axis_step"),
-                                       y_title=t("schedules.axis_loss"), log_y=True,
-                                       height=HEIGHT // 2 - 40)
+                        both = pd.concat([path.assign(where=t("schedules.on_landscape")),
+                                          parabola.assign(where="4x²")], ignore_index=True)
+                        both["series"] = both["where"] + " · " + both["label"]
+                        show_chart(charts.optim_curves, both, x="step", y="loss",
+                                   series="series", title=t("schedules.applied_loss_chart"),
+                                   x_title=t("schedules.axis_step"),
+                                   y_title=t("schedules.axis_loss"), log_y=True, height=HEIGHT)
                     summary = pd.concat([
                         frame.groupby("run", sort=False).tail(1).assign(function=where)
                         for frame, where in ((runs.landscape, t(f"schedules.land_{landscape}")),
                                              (runs.parabola, "4x²"))], ignore_index=True)
+                    explain(t("schedules.applied_lead", name=config.scheduler,
+                              epochs=config.max_epoch))
                     summary["run"] = summary["run"].map(labels)
                     st.dataframe(summary[["function", "run", "step", "lr", "loss"]],
                                  hide_index=True)

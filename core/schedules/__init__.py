@@ -139,8 +139,8 @@ class Scheduler:
     """One registry entry. build(optimizer, values, max_epoch) makes the torch scheduler;
     constructor(values, max_epoch) is the same call as source, with `optimizer` as its argument.
     step(scheduler, epoch, values, loss) steps it once after an epoch and returns the events of
-    that step (text keys `schedules.event_<name>`); step_code(values, loss) is that step as lines
-    of source, loss an expression of the step's loss (None: the course's loop)."""
+    that step (text keys `schedules.event_name_<event>`); step_code(values, loss) is that step as
+    lines of source, loss an expression of the step's loss (None: the course's loop)."""
 
     name: str
     settings: tuple[Setting, ...]
