@@ -429,7 +429,7 @@ def schedule_curves(
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color("series:N", title=None, sort=order,
                         scale=alt.Scale(domain=order, range=PALETTE[:len(order)]),
-                        legend=alt.Legend(orient="top", columns=1, labelLimit=560)),
+                        legend=alt.Legend(orient="top", columns=2, labelLimit=360)),
         strokeDash=alt.StrokeDash("series:N", sort=order, legend=None, scale=alt.Scale(
             domain=order, range=[[1, 0], [6, 3], [1, 0], [6, 3]][:len(order)])),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),

@@ -197,7 +197,7 @@ if opened == "applied":
                     path = runs.landscape.assign(label=runs.landscape["run"].map(labels))
                     surface = LANDSCAPES[landscape]
                     parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
-                    left, right = st.columns([2, 3])
+                    left, right = st.columns(2)
                     with left:
                         show_chart(charts.optim_landscape, runs.surface, path,
                                    pd.DataFrame(columns=["label", "kind", "x", "y", "x2", "y2",
