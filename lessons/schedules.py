@@ -205,14 +205,20 @@ if opened == "applied":
                                    pd.DataFrame(surface.minima, columns=["x", "y"]),
                                    view=surface.view, title=t("schedules.landscape_chart"),
                                    loss_title=t("schedules.axis_loss"), height=HEIGHT)
-                    with right:
-                        both = pd.concat([path.assign(where=t("schedules.on_landscape")),
-                                          parabola.assign(where="4x²")], ignore_index=True)
-                        both["series"] = both["where"] + " · " + both["label"]
-                        show_chart(charts.optim_curves, both, x="step", y="loss",
-                                   series="series", title=t("schedules.applied_loss_chart"),
+                    with right:  # the rate each run stepped with
+                        show_chart(charts.schedule_curves,
+                                   path.rename(columns={"step": "epoch", "label": "series"}),
+                                   pd.DataFrame(columns=["epoch", "label"]),
+                                   title=t("schedules.applied_lr_chart"),
                                    x_title=t("schedules.axis_step"),
-                                   y_title=t("schedules.axis_loss"), log_y=True, height=HEIGHT)
+                                   y_title=t("schedules.axis_lr"), log_y=True, height=HEIGHT)
+                    both = pd.concat([path.assign(where=t("schedules.on_landscape")),
+                                      parabola.assign(where="4x²")], ignore_index=True)
+                    both["series"] = both["where"] + " · " + both["label"]
+                    show_chart(charts.optim_curves, both, x="step", y="loss", series="series",
+                               title=t("schedules.applied_loss_chart"),
+                               x_title=t("schedules.axis_step"), y_title=t("schedules.axis_loss"),
+                               log_y=True, height=HEIGHT - 60)
                     summary = pd.concat([
                         frame.groupby("run", sort=False).tail(1).assign(function=where)
                         for frame, where in ((runs.landscape, t(f"schedules.land_{landscape}")),
