@@ -153,7 +153,7 @@ order = torch.randperm({POINTS})
 
 
 def uniform(shape, fan_in):  # as nn.Linear draws its weights
-    return (torch.rand(shape) * 2 - 1) / math.sqrt(fan_in)
+    return (torch.rand(shape) * 2 - 1) * (1 / math.sqrt(fan_in))
 
 
 params = [uniform((2, {HIDDEN}), 2), uniform(({HIDDEN},), 2), uniform(({HIDDEN}, 2), {HIDDEN}),
