@@ -131,3 +131,11 @@ def test_chinese(open_page):
     at = open_page(PAGE, lang="zh")
     assert at.title[0].value == "学习率调整策略"
     assert not at.error
+
+
+def test_the_preset_button_restores_the_schedulers_settings(open_page):
+    at = open_page(PAGE, schedules_scheduler="CosineAnnealingLR")
+    at.number_input(key="schedules_CosineAnnealingLR_T_max").set_value(20).run()
+    assert rates_table(at)["lr"].iloc[-1] != 0.1
+    at.button(key="schedules_preset").click().run()
+    assert at.number_input(key="schedules_CosineAnnealingLR_T_max").value == 50
