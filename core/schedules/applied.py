@@ -1,0 +1,173 @@
+"""A schedule applied: the chosen scheduler driving an optimiser on a landscape of the optimiser
+lesson and on the course's y = 4x², beside the same optimiser at a constant rate.
+
+The scheduler is stepped after every optimiser step here (one step = one epoch of the schedule),
+so the course's schedules, set in epochs, shape a run of max_epoch steps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import torch
+
+from core.bounds import Bound
+from core.errors import InputError, Notice
+from core.landscapes import LANDSCAPES
+from core.optim import PathConfig, surface_grid
+from core.schedules import ScheduleConfig, _refused
+
+MOMENTUM = Bound("momentum", 0.0, 0.999)
+LANDSCAPE_LR = Bound("landscape_lr", 1e-8, 10.0)
+START = Bound("start", -100.0, 100.0)
+ESCAPE = 1e6  # a run has diverged once its loss grows this many times above where it began
+COURSE_X0 = 2.0  # the course's 4x² starts at x = 2
+
+
+def make_optimizer(params: list[torch.Tensor], lr: float, momentum: float):
+    """The one place the optimiser is chosen (SGD with momentum, as in the course): the optimiser
+    registry of the optimiser lesson can take its place."""
+    return torch.optim.SGD(params, lr=lr, momentum=momentum)
+
+
+def optimizer_code(lr_name: str, momentum: float) -> str:
+    return f"torch.optim.SGD([p], lr={lr_name}, momentum={momentum!r})"
+
+
+def suggested_lr(landscape: str) -> float:
+    """A rate the landscape's plain SGD tolerates: a third of the top of its sweep range."""
+    return LANDSCAPES[landscape].lr_range[1] / 3
+
+
+@dataclass(frozen=True)
+class ApplyConfig:
+    schedule: ScheduleConfig = ScheduleConfig()
+    landscape: str = "rosenbrock"
+    landscape_lr: float = 1e-3  # suggested_lr("rosenbrock")
+    momentum: float = 0.9
+
+    @property
+    def start(self) -> tuple[float, float]:
+        return LANDSCAPES[self.landscape].start
+
+
+def validate(config: ApplyConfig) -> tuple[ApplyConfig, list[Notice]]:
+    if config.landscape not in LANDSCAPES:
+        raise InputError("error.unknown_choice", field="landscape", value=config.landscape)
+    for name in ("landscape_lr", "momentum"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            raise InputError("error.not_a_number", field=name, value=value)
+    notices: list[Notice] = []
+    return replace(config, landscape_lr=LANDSCAPE_LR.clamp(float(config.landscape_lr), notices),
+                   momentum=MOMENTUM.clamp(float(config.momentum), notices)), notices
+
+
+def descend(config: ApplyConfig, f, start: list[float], lr: float,
+            scheduled: bool) -> pd.DataFrame:
+    """max_epoch optimiser steps on f from start; with the schedule stepped after each (its loss
+    is the step's loss, for ReduceLROnPlateau), or at a constant rate. Rows: step, lr (the rate
+    of that step), x (and y), loss before the step; stops at the first escaped loss."""
+    schedule = config.schedule
+    entry, values = schedule.entry, schedule.values()
+    p = torch.tensor(start, requires_grad=True)
+    optimizer = make_optimizer([p], lr, config.momentum)
+    scheduler = None
+    if scheduled:
+        try:
+            scheduler = entry.build(optimizer, values, schedule.max_epoch)
+        except (ValueError, ZeroDivisionError) as error:
+            raise _refused(schedule, error) from None
+    rows, first = [], None
+    for step in range(schedule.max_epoch + 1):
+        loss = f(p)
+        first = loss.item() if first is None else first
+        rate = optimizer.param_groups[0]["lr"]
+        rows.append((step, rate, *p.tolist(), loss.item()))
+        if not math.isfinite(loss.item()) or loss.item() > ESCAPE * max(first, 1.0) \
+                or step == schedule.max_epoch:
+            break
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        if scheduler is not None:
+            try:
+                entry.step(scheduler, step, values, loss.item())
+            except (ValueError, ZeroDivisionError) as error:
+                raise _refused(schedule, error) from None
+    axes = ["x", "y"][:len(start)]
+    return pd.DataFrame(rows, columns=["step", "lr", *axes, "loss"])
+
+
+@dataclass(frozen=True)
+class Applied:
+    landscape: pd.DataFrame  # run ("scheduled" / "constant"), step, lr, x, y, loss
+    parabola: pd.DataFrame  # run, step, lr, x, loss: the course's 4x² from x = 2
+    surface: pd.DataFrame  # the landscape's contour grid, as the optimiser lesson draws it
+
+
+def run(config: ApplyConfig) -> Applied:
+    surface = LANDSCAPES[config.landscape]
+    c = 10.0  # the quadratic's condition number, as the optimiser lesson's default
+
+    def on_landscape(p):
+        return surface.f(p[0], p[1], c)
+
+    def parabola(p):
+        return torch.pow(2 * p[0], 2)
+
+    frames = {}
+    for name, f, start, lr in (("landscape", on_landscape, list(config.start), config.landscape_lr),
+                               ("parabola", parabola, [COURSE_X0], config.schedule.lr)):
+        frames[name] = pd.concat([descend(config, f, start, lr, scheduled).assign(run=run_name)
+                                  for run_name, scheduled in (("scheduled", True),
+                                                              ("constant", False))],
+                                 ignore_index=True)
+    return Applied(frames["landscape"], frames["parabola"],
+                   surface_grid(PathConfig(landscape=config.landscape, condition=c)))
+
+
+def to_script(config: ApplyConfig) -> str:
+    """Both runs on both functions; prints each run's final position and loss."""
+    schedule = config.schedule
+    entry, values = schedule.entry, schedule.values()
+    surface = LANDSCAPES[config.landscape]
+    formula = surface.source(surface.code, 10.0)
+    step_code = "\n".join(entry.step_code(values, "loss.item()"))
+    return f'''import torch
+
+
+def landscape(x, y):
+    return {formula}
+
+
+def parabola(x):
+    return torch.pow(2 * x, 2)  # the course's y = 4x^2
+
+
+runs = [("landscape", lambda p: landscape(p[0], p[1]), {list(config.start)!r}, \
+{config.landscape_lr!r}),
+        ("parabola", lambda p: parabola(p[0]), [{COURSE_X0!r}], {schedule.lr!r})]
+for name, f, start, LR in runs:
+    for scheduled in (True, False):
+        p = torch.tensor(start, requires_grad=True)
+        optimizer = {optimizer_code("LR", config.momentum)}
+        scheduler = {entry.constructor(values, schedule.max_epoch)} if scheduled else None
+        first = None
+        for epoch in range({schedule.max_epoch} + 1):
+            loss = f(p)
+            first = loss.item() if first is None else first
+            if not torch.isfinite(loss) or loss.item() > {ESCAPE!r} * max(first, 1.0) \\
+                    or epoch == {schedule.max_epoch}:
+                break
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            if scheduled:
+                {step_code}
+        print(f"{{name}} scheduled={{scheduled}} step {{epoch}}: p={{p.tolist()}} "
+              f"loss={{loss.item()}}")
+'''

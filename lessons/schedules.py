@@ -1,0 +1,280 @@
+"""Lesson 5: learning-rate schedules — every torch.optim.lr_scheduler in the course's setting, a
+schedule driving an optimiser on a landscape and on the course's 4x², and the learning-rate range
+test. Opens on the course's StepLR example."""
+
+import pandas as pd
+import streamlit as st
+
+from core import charts, schedules
+from core.errors import InputError
+from core.landscapes import LANDSCAPES
+from core.schedules import applied, range_test
+from lessons import TABS
+from ui.charts import show_chart
+from ui.controls import default
+from ui.links import choose, sections
+from ui.panels import code_panel, csv_download, explain, show_error, show_notices
+from ui.text import t
+
+Config, Apply, Range = schedules.ScheduleConfig, applied.ApplyConfig, range_test.RangeConfig
+HEIGHT = 300  # the charts fit 1280x720 beside their controls, in presenter mode too
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def compute(config: schedules.ScheduleConfig) -> schedules.ScheduleResult:
+    return schedules.run(config)  # about 0.2 s: 2000 real SGD steps (python -m bench.schedules)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute_applied(config: applied.ApplyConfig) -> applied.Applied:
+    return applied.run(config)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def compute_range(config: range_test.RangeConfig) -> range_test.RangeResult:
+    return range_test.run(config)
+
+
+def setting_key(scheduler: str, setting: str) -> str:
+    return f"schedules_{scheduler}_{setting}"
+
+
+def widget_value(setting: schedules.Setting):
+    """A setting's preset as its widget holds it (a list of integers is typed as text)."""
+    return ", ".join(map(str, setting.default)) if setting.kind == "ints" else setting.default
+
+
+def presets(scheduler: str) -> dict:
+    return {setting_key(scheduler, s.name): widget_value(s)
+            for s in schedules.SCHEDULERS[scheduler].settings}
+
+
+def back_to_course() -> None:
+    """The course's StepLR example: every control at its default."""
+    st.session_state.update({
+        "schedules_scheduler": default(Config, "scheduler"), "schedules_lr": default(Config, "lr"),
+        "schedules_max_epoch": default(Config, "max_epoch"),
+        "schedules_iteration": default(Config, "iteration"),
+        "schedules_seed": default(Config, "seed"), "schedules_tab": TABS["schedules"][0],
+        "schedules_tab_label": t("schedules.tab_curves"),
+        **{key: value for name in schedules.SCHEDULERS for key, value in presets(name).items()}})
+
+
+def landscape_changed() -> None:
+    st.session_state["schedules_land_lr"] = applied.suggested_lr(
+        st.session_state["schedules_land"])
+
+
+def setting_widget(scheduler: str, setting: schedules.Setting):
+    """The widget of one setting, labelled with torch's own name, its preset as its default."""
+    key, help_text = setting_key(scheduler, setting.name), t(f"schedules.help_{setting.name}")
+    if setting.kind == "choice":
+        return choose(setting.name, list(setting.choices), key=key, help=help_text,
+                      index=setting.choices.index(setting.default))
+    if setting.kind == "bool":
+        return st.checkbox(setting.name, value=setting.default, key=key, help=help_text,
+                           bind="query-params")
+    if setting.kind == "ints":
+        return st.text_input(setting.name, value=widget_value(setting), key=key, help=help_text,
+                             bind="query-params")
+    if setting.kind == "int":
+        return st.number_input(setting.name, value=int(setting.default), step=1, key=key,
+                               help=help_text, bind="query-params")
+    return st.number_input(setting.name, value=float(setting.default), step=None, format="%.6g",
+                           key=key, help=help_text, bind="query-params")
+
+
+def course_controls() -> int:
+    """What every tab's controls start with: the way back to the course's example, and this
+    lesson's seed (the course's 1). Drawn in the open tab only, so one key serves them all."""
+    st.button(t("schedules.back_to_course"), on_click=back_to_course, width="stretch",
+              key="schedules_back")
+    return st.number_input(t("schedules.seed"), value=default(Config, "seed"), step=1,
+                           key="schedules_seed", help=t("schedules.seed_help"),
+                           bind="query-params")
+
+
+st.title(t("schedules.title"))
+explain(t("schedules.lead"))
+tabs, opened = sections("schedules_tab",
+                        {name: t(f"schedules.tab_{name}") for name in TABS["schedules"]})
+
+# ---- 1. Each scheduler's rate per epoch, in the course's loop ---------------------------------
+# Its controls also drive the applied tab, so they are drawn (hidden) when that tab is open.
+config = None
+if opened in ("curves", "applied"):
+    with tabs["curves"]:
+        controls, view = st.columns([1, 3], gap="large")
+        with controls:
+            seed = course_controls()
+            names = list(schedules.SCHEDULERS)
+            name = choose(t("schedules.scheduler"), names, key="schedules_scheduler",
+                          index=names.index(default(Config, "scheduler")),
+                          format_func=lambda n: n if schedules.SCHEDULERS[n].course
+                          else t("schedules.beyond_course", name=n))
+            entry = schedules.SCHEDULERS[name]
+            st.caption(t("schedules.preset_course" if entry.course else "schedules.preset_ours"))
+            values = {s.name: setting_widget(name, s) for s in entry.settings}
+            st.button(t("schedules.preset_button"), on_click=st.session_state.update,
+                      args=(presets(name),), width="stretch", key="schedules_preset")
+            with st.expander(t("schedules.course_setting"), expanded=False):
+                lr = st.number_input("lr", value=default(Config, "lr"), step=None,
+                                     format="%.6g", key="schedules_lr", bind="query-params")
+                max_epoch = st.number_input("max_epoch", value=default(Config, "max_epoch"),
+                                            step=10, key="schedules_max_epoch",
+                                            bind="query-params")
+                iteration = st.number_input("iteration", value=default(Config, "iteration"),
+                                            step=1, key="schedules_iteration",
+                                            bind="query-params")
+            log_y = st.toggle(t("schedules.log_axis"), key="schedules_log", bind="query-params")
+        with view:
+            try:
+                config, notices = schedules.validate(Config(
+                    scheduler=name, settings=schedules.settings_differing(entry, values),
+                    lr=lr, max_epoch=max_epoch, iteration=iteration, seed=seed))
+                result = compute(config)
+            except InputError as error:
+                show_error(error)
+                config = None
+            else:
+                show_notices(notices)
+                frames = [result.rates.assign(order="before")]
+                if entry.logged_after:
+                    frames.append(result.rates_after.assign(order="after"))
+                curves = pd.concat(frames, ignore_index=True)
+                curves["series"] = [t(f"schedules.series_{order}", group=group + 1)
+                                    for order, group in zip(curves["order"], curves["group"],
+                                                            strict=True)]
+                events = result.events.assign(label=result.events["event"].map(
+                    lambda e: t(f"schedules.event_name_{e}")))
+                show_chart(charts.schedule_curves, curves, events,
+                           title=t("schedules.curves_chart", name=name),
+                           x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
+                           log_y=bool(log_y), height=HEIGHT)
+                st.markdown(t(f"schedules.about_{name}"))
+                st.caption(t("schedules.order_after" if entry.logged_after
+                             else "schedules.order_before"))
+                if len(result.events):
+                    st.caption(t("schedules.events_note"))
+                    with st.expander(t("schedules.events_title", count=len(result.events))):
+                        st.dataframe(events[["epoch", "label"]], hide_index=True)
+                changes = result.rates[result.rates.groupby("group")["lr"].diff().ne(0)]
+                with st.expander(t("schedules.changes_title", count=len(changes))):
+                    st.dataframe(changes, hide_index=True)
+                    csv_download(result.rates, "schedules_rates")
+                code_panel(schedules.to_script(config))
+
+# ---- 2. A schedule applied: a landscape and the course's 4x² --------------------------------
+if opened == "applied":
+    with tabs["applied"]:
+        controls, view = st.columns([1, 3], gap="large")
+        with controls:
+            landscape = choose(t("schedules.landscape"), list(LANDSCAPES), key="schedules_land",
+                               index=list(LANDSCAPES).index(default(Apply, "landscape")),
+                               format_func=lambda n: t(f"schedules.land_{n}"),
+                               on_change=landscape_changed)
+            land_lr = st.number_input(t("schedules.land_lr"), value=default(Apply, "landscape_lr"),
+                                      step=None, format="%.4g", key="schedules_land_lr",
+                                      bind="query-params")
+            momentum = st.number_input("momentum", value=default(Apply, "momentum"), step=0.05,
+                                       format="%.3f", key="schedules_momentum",
+                                       help=t("schedules.momentum_help"), bind="query-params")
+        with view:
+            if config is None:
+                st.info(t("schedules.applied_needs_schedule"))
+            else:
+                try:
+                    apply_config, notices = applied.validate(Apply(
+                        schedule=config, landscape=landscape, landscape_lr=land_lr,
+                        momentum=momentum))
+                    runs = compute_applied(apply_config)
+                except InputError as error:
+                    show_error(error)
+                else:
+                    show_notices(notices)
+                    labels = {"scheduled": t("schedules.run_scheduled", name=config.scheduler),
+                              "constant": t("schedules.run_constant")}
+                    path = runs.landscape.assign(label=runs.landscape["run"].map(labels))
+                    surface = LANDSCAPES[landscape]
+                    parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
+                    left, right = st.columns(2)
+                    with left:
+                        show_chart(charts.optim_landscape, runs.surface, path,
+                                   pd.DataFrame(columns=["label", "kind", "x", "y", "x2", "y2",
+                                                         "angle", "size"]),
+                                   pd.DataFrame(surface.minima, columns=["x", "y"]),
+                                   view=surface.view, title=t("schedules.landscape_chart"),
+                                   loss_title=t("schedules.axis_loss"), height=HEIGHT)
+                    with right:  # the rate each run stepped with
+                        show_chart(charts.schedule_curves,
+                                   path.rename(columns={"step": "epoch", "label": "series"}),
+                                   pd.DataFrame(columns=["epoch", "label"]),
+                                   title=t("schedules.applied_lr_chart"),
+                                   x_title=t("schedules.axis_step"),
+                                   y_title=t("schedules.axis_lr"), log_y=True, height=HEIGHT)
+                    both = pd.concat([path.assign(where=t("schedules.on_landscape")),
+                                      parabola.assign(where="4x²")], ignore_index=True)
+                    both["series"] = both["where"] + " · " + both["label"]
+                    show_chart(charts.optim_curves, both, x="step", y="loss", series="series",
+                               title=t("schedules.applied_loss_chart"),
+                               x_title=t("schedules.axis_step"), y_title=t("schedules.axis_loss"),
+                               log_y=True, height=HEIGHT - 60)
+                    summary = pd.concat([
+                        frame.groupby("run", sort=False).tail(1).assign(function=where)
+                        for frame, where in ((runs.landscape, t(f"schedules.land_{landscape}")),
+                                             (runs.parabola, "4x²"))], ignore_index=True)
+                    explain(t("schedules.applied_lead", name=config.scheduler,
+                              epochs=config.max_epoch))
+                    summary["run"] = summary["run"].map(labels)
+                    st.dataframe(summary[["function", "run", "step", "lr", "loss"]],
+                                 hide_index=True)
+                    code_panel(applied.to_script(apply_config))
+
+# ---- 3. The learning-rate range test -------------------------------------------------------
+if opened == "range":
+    with tabs["range"]:
+        controls, view = st.columns([1, 3], gap="large")
+        with controls:
+            seed = course_controls()
+            start_lr = st.number_input("start_lr", value=default(Range, "start_lr"), step=None,
+                                       format="%.3g", key="schedules_start_lr",
+                                       bind="query-params")
+            end_lr = st.number_input("end_lr", value=default(Range, "end_lr"), step=None,
+                                     format="%.3g", key="schedules_end_lr", bind="query-params")
+            num_iter = st.number_input("num_iter", value=default(Range, "num_iter"), step=10,
+                                       key="schedules_num_iter", bind="query-params")
+            beta = st.number_input(t("schedules.beta"), value=default(Range, "beta"), step=0.01,
+                                   format="%.3f", key="schedules_beta",
+                                   help=t("schedules.beta_help"), bind="query-params")
+            diverge = st.number_input(t("schedules.diverge"), value=default(Range, "diverge"),
+                                      step=0.5, key="schedules_diverge",
+                                      help=t("schedules.diverge_help"), bind="query-params")
+        with view:
+            try:
+                range_config, notices = range_test.validate(Range(
+                    seed=seed, start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, beta=beta,
+                    diverge=diverge))
+                found = compute_range(range_config)
+            except InputError as error:
+                show_error(error)
+            else:
+                show_notices(notices)
+                show_chart(charts.range_test, found.steps, suggested=found.suggested,
+                           stopped_at=found.stopped_at, title=t("schedules.range_chart"),
+                           x_title=t("schedules.axis_lr_log"), y_title=t("schedules.axis_loss"),
+                           loss_label=t("schedules.range_loss"),
+                           smoothed_label=t("schedules.range_smoothed"),
+                           suggested_label=t("schedules.range_suggested"),
+                           stopped_label=t("schedules.range_stopped"), height=HEIGHT)
+                first, second = st.columns(2)
+                if found.suggested is None:
+                    first.warning(t("schedules.range_no_suggestion"))
+                else:
+                    first.metric(t("schedules.range_suggested"), f"{found.suggested_lr:.3g}")
+                second.metric(t("schedules.range_steps"), len(found.steps))
+                if found.stopped_at is not None:
+                    st.caption(t("schedules.range_stopped_note", step=found.stopped_at,
+                                 times=range_config.diverge))
+                explain(t("schedules.range_read"))
+                csv_download(found.steps, "schedules_range_test")
+                code_panel(range_test.to_script(range_config))

@@ -1,0 +1,247 @@
+"""The schedules lesson's core against torch: every scheduler's per-epoch rates in the course's
+loop (closed forms of the course's six, and the shown script run for every entry, with hypothesis
+over settings), ReduceLROnPlateau's marks, both logging orders, a schedule applied, the range
+test, and the validation of what a user types."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import schedules
+from core.errors import InputError
+from core.schedules import applied, range_test
+from harness.scripts import printed_lines
+
+COURSE = {name: schedules.validate(schedules.ScheduleConfig(scheduler=name))[0]
+          for name in schedules.SCHEDULERS}
+
+
+@pytest.fixture(scope="module")
+def course_runs():
+    return {name: schedules.run(config) for name, config in COURSE.items()}
+
+
+def rates(result, group=0, after=False):
+    frame = result.rates_after if after else result.rates
+    return frame[frame["group"] == group]["lr"].tolist()
+
+
+def printed_rates(script: str) -> tuple[list[list[float]], float]:
+    """Each epoch's printed get_last_lr() and the printed trained weight."""
+    lines = printed_lines(script)
+    epochs = [[float(v) for v in re.findall(r"[-+\d.e]+", line.split(" lr ")[1])]
+              for line in lines if line.startswith("epoch ")]
+    return epochs, float(lines[-1].split()[-1])
+
+
+def test_the_course_presets(course_runs):
+    epochs = range(200)
+    closed = {
+        "StepLR": [0.1 * 0.1 ** (e // 50) for e in epochs],
+        "MultiStepLR": [0.1 * 0.1 ** sum(e >= m for m in (50, 125, 160)) for e in epochs],
+        "ExponentialLR": [0.1 * 0.95 ** e for e in epochs],
+        "CosineAnnealingLR": [0.1 * (1 + math.cos(math.pi * e / 50)) / 2 for e in epochs],
+    }
+    for name, expected in closed.items():
+        assert rates(course_runs[name]) == pytest.approx(expected, rel=1e-9, abs=1e-15), name
+    lambdas = course_runs["LambdaLR"]
+    assert rates(lambdas, 0) == pytest.approx([0.1 * 0.1 ** (e // 20) for e in epochs], rel=1e-9)
+    assert rates(lambdas, 1) == pytest.approx([0.1 * 0.95 ** e for e in epochs], rel=1e-9)
+
+
+def test_every_entry_has_its_course_preset_where_the_course_has_one():
+    course = {name for name, entry in schedules.SCHEDULERS.items() if entry.course}
+    assert course == {"StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+                      "ReduceLROnPlateau", "LambdaLR"}
+    assert schedules.SCHEDULERS["StepLR"].preset() == {"step_size": 50, "gamma": 0.1}
+    assert schedules.SCHEDULERS["MultiStepLR"].preset()["milestones"] == (50, 125, 160)
+    plateau = schedules.SCHEDULERS["ReduceLROnPlateau"].preset()
+    assert {k: plateau[k] for k in ("factor", "mode", "patience", "cooldown", "min_lr")} == {
+        "factor": 0.1, "mode": "min", "patience": 10, "cooldown": 10, "min_lr": 1e-4}
+    assert set(schedules.SCHEDULERS) >= {"LinearLR", "ConstantLR", "PolynomialLR",
+                                         "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
+                                         "SequentialLR", "ChainedScheduler"}
+
+
+def test_settings_come_from_torch_signatures():
+    step = schedules.SCHEDULERS["StepLR"].settings
+    assert [(s.name, s.kind) for s in step] == [("step_size", "int"), ("gamma", "float")]
+    cyclic = {s.name: s for s in schedules.SCHEDULERS["CyclicLR"].settings}
+    assert cyclic["mode"].choices == ("triangular", "triangular2", "exp_range")
+    one_cycle = {s.name: s for s in schedules.SCHEDULERS["OneCycleLR"].settings}
+    assert one_cycle["div_factor"].default == 25.0  # torch's default, no preset
+    assert one_cycle["three_phase"].kind == "bool"
+
+
+def test_plateau_marks_where_patience_ran_out_and_cooldown_ended(course_runs):
+    result = course_runs["ReduceLROnPlateau"]
+    events = [tuple(row) for row in result.events.itertuples(index=False)]
+    # best 0.4 at epoch 5; bad epochs 6..16 pass patience 10 at 16; cooldown 17..26; again at 37
+    assert events[:4] == [(16, "patience"), (26, "cooldown"), (37, "patience"),
+                          (47, "cooldown")]
+    lr = rates(result)
+    assert lr[16] == 0.1 and lr[17] == pytest.approx(0.01)  # cut by factor 0.1 after epoch 16
+    assert lr[38] == pytest.approx(1e-3) and min(lr) == pytest.approx(1e-4)  # min_lr holds
+
+
+def test_recording_after_the_step_is_one_epoch_later(course_runs):
+    for name, result in course_runs.items():
+        for group in result.rates["group"].unique():
+            assert rates(result, group, after=True)[:-1] == rates(result, group)[1:], name
+
+
+@pytest.mark.parametrize("name", list(schedules.SCHEDULERS))
+def test_the_shown_script_prints_the_same_rates(course_runs, name):
+    epochs, w = printed_rates(schedules.to_script(COURSE[name]))
+    result = course_runs[name]
+    groups = result.rates["group"].nunique()
+    assert epochs == [[r for g in range(groups) for r in [rates(result, g)[e]]]
+                      for e in range(200)]
+    assert w == result.weights["w"].iloc[-1]
+
+
+def setting_values(setting: schedules.Setting):
+    if setting.kind == "choice":
+        return st.sampled_from(setting.choices)
+    if setting.kind == "bool":
+        return st.booleans()
+    low, high = schedules.BOUNDS[setting.name]
+    if setting.kind == "ints":
+        return st.lists(st.integers(max(low, 1), 40), min_size=1, max_size=4).map(tuple)
+    if setting.kind == "int":
+        return st.integers(int(low), min(int(high), 40))
+    return st.floats(low, min(high, 2.0), allow_nan=False)
+
+
+@st.composite
+def configs(draw):
+    name = draw(st.sampled_from(list(schedules.SCHEDULERS)))
+    entry = schedules.SCHEDULERS[name]
+    chosen = tuple((s.name, draw(setting_values(s))) for s in entry.settings
+                   if draw(st.booleans()))
+    return schedules.ScheduleConfig(
+        scheduler=name, settings=chosen, lr=draw(st.sampled_from([0.1, 0.5, 1e-3])),
+        max_epoch=draw(st.integers(1, 30)), iteration=draw(st.integers(1, 3)),
+        seed=draw(st.integers(0, 100)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(configs())
+def test_any_settings_the_script_prints_what_core_computes(config):
+    config, _ = schedules.validate(config)
+    try:
+        result = schedules.run(config)
+    except InputError as error:  # torch refused the combination: the script would raise too
+        assert error.key == "error.schedules.refused"
+        with pytest.raises((ValueError, ZeroDivisionError)):
+            printed_lines(schedules.to_script(config))
+        return
+    epochs, w = printed_rates(schedules.to_script(config))
+    groups = result.rates["group"].nunique()
+    assert epochs == [[rates(result, g)[e] for g in range(groups)]
+                      for e in range(config.max_epoch)]
+    assert w == result.weights["w"].iloc[-1] or (math.isnan(w) and math.isnan(
+        result.weights["w"].iloc[-1]))
+
+
+def test_core_leaves_torch_global_rng_alone():
+    before = torch.get_rng_state()
+    schedules.run(COURSE["StepLR"])
+    range_test.run(range_test.RangeConfig(num_iter=20))
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_the_seed_is_the_courses_draw():
+    result = schedules.run(COURSE["StepLR"])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        assert result.initial_w == torch.randn(1).item()
+
+
+def test_bad_values_name_their_field():
+    with pytest.raises(InputError, match="milestones"):
+        schedules.validate(schedules.ScheduleConfig("MultiStepLR",
+                                                    settings=(("milestones", "50, x"),)))
+    with pytest.raises(InputError, match="step_size"):
+        schedules.validate(schedules.ScheduleConfig(settings=(("step_size", 2.5),)))
+    config, notices = schedules.validate(schedules.ScheduleConfig(max_epoch=10**9))
+    assert config.max_epoch == schedules.MAX_EPOCH.high and notices
+    short = schedules.ScheduleConfig("OneCycleLR", settings=(("total_steps", 50),))
+    with pytest.raises(InputError, match="OneCycleLR"):
+        schedules.run(schedules.validate(short)[0])
+
+
+def test_a_new_entry_is_one_entry(monkeypatch):
+    L = torch.optim.lr_scheduler  # noqa: N806
+    entry = schedules._simple(L.ExponentialLR, schedules.from_torch(L.ExponentialLR, "gamma", 0.5))
+    monkeypatch.setitem(schedules.SCHEDULERS, "Halving", entry)
+    config = schedules.ScheduleConfig("Halving", max_epoch=5)
+    assert rates(schedules.run(config)) == [0.1 * 0.5 ** e for e in range(5)]
+
+
+# ---- A schedule applied ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["StepLR", "CosineAnnealingLR", "ReduceLROnPlateau", "LambdaLR"])
+def test_applied_runs_follow_the_schedule_and_the_script(name):
+    config, _ = applied.validate(applied.ApplyConfig(schedule=COURSE[name]))
+    result = applied.run(config)
+    constant = result.parabola[result.parabola["run"] == "constant"]
+    assert set(constant["lr"]) == {config.schedule.lr}
+    if name != "ReduceLROnPlateau":  # the others do not depend on the loss: the course's rates
+        scheduled = result.parabola[result.parabola["run"] == "scheduled"]
+        course = rates(schedules.run(config.schedule))
+        assert scheduled["lr"].tolist()[:-1] == course[:len(scheduled) - 1]
+    lines = printed_lines(applied.to_script(config))
+    finals = [frame[frame["run"] == run].iloc[-1] for frame in (result.landscape, result.parabola)
+              for run in ("scheduled", "constant")]
+    assert len(lines) == 4
+    for line, final in zip(lines, finals, strict=True):
+        assert f"step {int(final['step'])}:" in line
+        assert float(line.split("loss=")[1]) == final["loss"]
+
+
+# ---- The range test ------------------------------------------------------------------------------
+
+def test_range_test_rates_grow_exponentially_and_the_script_agrees():
+    config, _ = range_test.validate(range_test.RangeConfig())
+    result = range_test.run(config)
+    lrs = result.steps["lr"].tolist()
+    assert lrs[0] == pytest.approx(1e-7) and lrs[-1] == pytest.approx(10.0, rel=1e-9)
+    assert len(lrs) == 100 or result.stopped_at is not None
+    ratios = [b / a for a, b in zip(lrs, lrs[1:], strict=False)]
+    assert ratios == pytest.approx([1e8 ** (1 / 99)] * len(ratios), rel=1e-9)
+    lines = printed_lines(range_test.to_script(config))
+    steps = [line for line in lines if line.startswith("step ")]
+    for line, row in zip(steps, result.steps.itertuples(), strict=True):
+        numbers = [float(v) for v in line.split()[1::2]]
+        assert numbers == [row.step, row.lr, row.loss, row.smoothed]
+    assert lines[-1] == f"steepest fall at step {result.suggested}"
+
+
+def test_range_test_smoothing_stop_and_suggestion():
+    result = range_test.run(range_test.RangeConfig(diverge=1.1, num_iter=100))
+    losses, beta = result.steps["loss"].tolist(), 0.98
+    average = 0.0
+    for i, loss in enumerate(losses):
+        average = beta * average + (1 - beta) * loss
+        assert result.steps["smoothed"][i] == pytest.approx(average / (1 - beta ** (i + 1)))
+    assert result.stopped_at == len(losses) - 1
+    assert result.steps["smoothed"].iloc[-1] > 1.1 * result.steps["smoothed"].iloc[:-1].min()
+    full = range_test.run(range_test.RangeConfig())
+    smoothed = full.steps["smoothed"].tolist()
+    kept = smoothed[range_test.SKIP_START:len(smoothed) - range_test.SKIP_END]
+    # the steepest fall, by numpy's np.gradient as torch-lr-finder computes it
+    import numpy as np
+    assert full.suggested == range_test.SKIP_START + int(np.gradient(np.array(kept)).argmin())
+    assert full.suggested_lr == full.steps["lr"][full.suggested]
+
+
+def test_range_test_rejects_an_empty_range():
+    with pytest.raises(InputError, match="end_lr"):
+        range_test.validate(range_test.RangeConfig(start_lr=1.0, end_lr=0.1))

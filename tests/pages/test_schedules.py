@@ -1,0 +1,141 @@
+"""The schedules page through AppTest: it opens on the course's StepLR example, every scheduler's
+preset runs, a bad value gets a message naming its field, a link reproduces a view, the other two
+tabs, the way back to the course's example, a throwaway registry entry, and Chinese."""
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from core import schedules
+from core.schedules import range_test
+from tests.pages.conftest import APP
+
+PAGE = "lessons/schedules.py"
+
+
+def rates_table(at):
+    """The rates the page computed (the table under the chart: epochs where the rate changes)."""
+    return next(d.value for d in at.dataframe if {"epoch", "group", "lr"} <= set(d.value.columns))
+
+
+def text_of(at) -> str:
+    return " ".join(m.value for m in [*at.markdown, *at.caption, *at.error, *at.warning,
+                                      *at.info])
+
+
+def test_opens_on_the_courses_step_lr(open_page):
+    at = open_page(PAGE)
+    assert at.selectbox(key="schedules_scheduler").value == "StepLR"
+    assert at.number_input(key="schedules_StepLR_step_size").value == 50
+    assert at.number_input(key="schedules_StepLR_gamma").value == 0.1
+    assert at.number_input(key="schedules_seed").value == 1
+    assert len(at.get("vega_lite_chart")) == 1  # only the open tab runs
+    changes = rates_table(at)
+    assert changes["epoch"].tolist() == [0, 50, 100, 150]
+    expected = schedules.run(schedules.ScheduleConfig()).rates
+    assert changes["lr"].tolist() == expected["lr"][[0, 50, 100, 150]].tolist()
+
+
+@pytest.mark.parametrize("name", list(schedules.SCHEDULERS))
+def test_every_preset_runs(open_page, name):
+    at = open_page(PAGE, schedules_scheduler=name)
+    assert not at.error, [e.value for e in at.error]
+    changes = rates_table(at).sort_values(["group", "epoch"], kind="stable")
+    result = schedules.run(schedules.ScheduleConfig(scheduler=name))
+    assert changes["lr"].tolist() == [
+        lr for _, frame in result.rates.groupby("group")
+        for lr, keep in zip(frame["lr"], frame["lr"].diff().ne(0), strict=True) if keep]
+    if name == "ReduceLROnPlateau":  # its events listed: patience ran out at 16, cooldown at 26
+        events = next(d.value for d in at.dataframe if "label" in d.value.columns)
+        assert events["epoch"].tolist()[:2] == [16, 26]
+
+
+def test_a_bad_value_gets_a_named_message_and_is_kept(open_page):
+    at = open_page(PAGE, schedules_scheduler="MultiStepLR")
+    at.text_input(key="schedules_MultiStepLR_milestones").set_value("50, x, 160").run()
+    assert not at.exception
+    assert any("milestones" in e.value and "“x”" in e.value for e in at.error)
+    assert at.text_input(key="schedules_MultiStepLR_milestones").value == "50, x, 160"
+    with pytest.raises(KeyError):  # only the chosen scheduler's settings are drawn
+        at.number_input(key="schedules_StepLR_step_size")
+    at = open_page(PAGE, schedules_scheduler="OneCycleLR")
+    at.number_input(key="schedules_OneCycleLR_total_steps").set_value(20).run()
+    assert any("OneCycleLR" in e.value for e in at.error)  # torch's own refusal, named
+
+
+def test_a_huge_value_is_clamped_with_a_notice(open_page):
+    at = open_page(PAGE)
+    at.number_input(key="schedules_max_epoch").set_value(10**9).run()
+    assert any("max_epoch" in w.value for w in at.warning)
+    assert rates_table(at)["epoch"].max() < schedules.MAX_EPOCH.high
+
+
+def test_a_link_reproduces_a_view(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="schedules_scheduler").set_value("ExponentialLR").run()
+    assert at.query_params["schedules_scheduler"] == "ExponentialLR"  # the choice, by its id
+    link = AppTest.from_file(APP, default_timeout=30)
+    for param, value in {"schedules_scheduler": "ExponentialLR",
+                         "schedules_ExponentialLR_gamma": "0.9",
+                         "schedules_tab": "curves"}.items():
+        link.query_params[param] = value
+    link.switch_page(PAGE).run()
+    assert not link.exception
+    assert link.number_input(key="schedules_ExponentialLR_gamma").value == 0.9
+    assert rates_table(link)["lr"].tolist()[:3] == pytest.approx([0.1, 0.09, 0.081])
+
+
+def test_back_to_the_courses_example(open_page):
+    at = open_page(PAGE, schedules_scheduler="CyclicLR", schedules_seed=7)
+    at.button(key="schedules_back").click().run()
+    assert at.selectbox(key="schedules_scheduler").value == "StepLR"
+    assert at.number_input(key="schedules_seed").value == 1
+
+
+def test_lambda_lr_shows_both_orders(open_page):
+    at = open_page(PAGE, schedules_scheduler="LambdaLR")
+    chart = at.get("vega_lite_chart")[0]
+    assert "after step()" in chart.proto.spec or "after step()" in str(chart.proto)
+    assert "one epoch later" in text_of(at)
+
+
+def test_the_applied_tab(open_page):
+    at = open_page(PAGE, schedules_tab="applied", schedules_scheduler="CosineAnnealingLR")
+    assert not at.error
+    summary = next(d.value for d in at.dataframe if "function" in d.value.columns)
+    assert len(summary) == 4
+    at.selectbox(key="schedules_land").set_value("himmelblau").run()
+    assert at.number_input(key="schedules_land_lr").value == pytest.approx(1e-2)
+
+
+def test_the_range_test_tab(open_page):
+    at = open_page(PAGE, schedules_tab="range")
+    result = range_test.run(range_test.RangeConfig())
+    shown = [m.value for m in at.metric]
+    assert f"{result.suggested_lr:.3g}" in shown
+    at.number_input(key="schedules_start_lr").set_value(1.0).run()
+    at.number_input(key="schedules_end_lr").set_value(0.5).run()
+    assert any("end_lr" in e.value for e in at.error)
+
+
+def test_a_throwaway_entry_runs_through_the_generic_page(open_page, monkeypatch):
+    L = torch.optim.lr_scheduler  # noqa: N806
+    entry = schedules._simple(L.ExponentialLR, schedules.from_torch(L.ExponentialLR, "gamma", 0.5))
+    monkeypatch.setitem(schedules.SCHEDULERS, "Halving", entry)
+    at = open_page(PAGE, schedules_scheduler="Halving")
+    assert at.number_input(key="schedules_Halving_gamma").value == 0.5
+    assert rates_table(at)["lr"].tolist()[:3] == [0.1, 0.05, 0.025]
+
+
+def test_chinese(open_page):
+    at = open_page(PAGE, lang="zh")
+    assert at.title[0].value == "学习率调整策略"
+    assert not at.error
+
+
+def test_the_preset_button_restores_the_schedulers_settings(open_page):
+    at = open_page(PAGE, schedules_scheduler="CosineAnnealingLR")
+    at.number_input(key="schedules_CosineAnnealingLR_T_max").set_value(20).run()
+    assert rates_table(at)["lr"].iloc[-1] != 0.1
+    at.button(key="schedules_preset").click().run()
+    assert at.number_input(key="schedules_CosineAnnealingLR_T_max").value == 50
