@@ -19,6 +19,7 @@ from core import activations, initializers
 from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.initializers import InitSpec
+from core.values import finite_positive
 
 DEPTH = Bound("depth", 1, 200)
 WIDTH = Bound("width", 2, 1024)
@@ -29,6 +30,9 @@ NEGATIVE_SLOPE = Bound("negative_slope", 0.0, 1.0)
 # depth * width**2 weights, each with a gradient: 2**24 keeps one run near 128 MB of tensors.
 MAX_WEIGHTS = 2**24
 FLOAT32_MAX_LOG = math.log(torch.finfo(torch.float32).max)
+# The course's printout for its network (seed 3) at layer 30, where torch 2.13's float32 x.std()
+# is already nan: the page compares it with the float64 std of the same, still finite, layer.
+COURSE_STD_AT_30 = 2.2885405881461517e37
 
 
 @dataclass(frozen=True)
@@ -185,11 +189,6 @@ def trend(stds: pd.Series) -> dict:
     else:
         verdict = "vanishes"
     return {"trend": verdict, "growth": growth}
-
-
-def finite_positive(values: pd.Series) -> pd.Series:
-    """True where a value is finite and above zero (so it can sit on a log axis)."""
-    return values.map(lambda v: math.isfinite(v) and v > 0)
 
 
 def _each(tensors, statistic) -> list[float]:

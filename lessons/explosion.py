@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from core import activations, charts, network
+from core import activations, charts, network, values
 from core.errors import InputError
 from core.initializers import InitSpec
 from ui.charts import show_chart
@@ -89,7 +89,7 @@ with view:
     if math.isnan(layers["theory_std"].iloc[0]):
         st.caption(t("explosion.no_theory", activation=activation))
 
-    grad_nonfinite = layers.loc[~network.finite_positive(layers["grad_std"]), "layer"]
+    grad_nonfinite = layers.loc[~values.finite_positive(layers["grad_std"]), "layer"]
     show_chart(charts.layer_lines,
         layers, {"grad_std": t("explosion.series_grad")}, title=t("explosion.grad_title"),
         x_title=t("explosion.axis_layer"), y_title=t("explosion.axis_std"), dashed=[],
@@ -114,7 +114,8 @@ with view:
             key = "explosion.course_diff" if config == network.validate(network.NetConfig())[0] \
                 else "explosion.course_diff_short"
             st.markdown(t(key, nan_std=result.first_nan_std, first_inf=result.first_inf,
-                          std64=std64))
+                          std64=std64, course=network.COURSE_STD_AT_30,
+                          digits=values.agreeing_digits(std64, network.COURSE_STD_AT_30)))
         st.dataframe(layers, hide_index=True, height=240)
         csv_download(layers, "explosion_layers")
     code_panel(network.to_script(config))

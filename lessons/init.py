@@ -5,7 +5,7 @@ import math
 
 import streamlit as st
 
-from core import activations, charts, init_lab, initializers, network
+from core import activations, charts, init_lab, initializers, network, values
 from core.errors import InputError
 from core.initializers import InitSpec
 from lessons import TABS
@@ -112,7 +112,7 @@ with view:
     st.caption(t("init.matrix_caption", seed=config.seed))
 
     series = {"std": t("init.series_forward"), "grad_std": t("init.series_backward")}
-    finite = network.finite_positive(layers["std"]) & network.finite_positive(layers["grad_std"])
+    finite = values.finite_positive(layers["std"]) & values.finite_positive(layers["grad_std"])
     bad = layers.loc[~finite, "layer"]
     show_chart(charts.layer_lines,
         layers, series, title=t("init.cell_title", activation=activation,
