@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import torch
 from torch.nn import init
 
-METHODS = ("normal", "uniform", "trunc_normal", "constant", "ones", "zeros", "eye", "orthogonal",
-           "sparse", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
-DETERMINISTIC = ("constant", "ones", "zeros", "eye")  # the methods that draw nothing
+from core import activations
+from core.bounds import Bound
+from core.errors import InputError, Notice
+
+STD = Bound("std", 0.0, 1000.0)
+VALUE = Bound("value", -1000.0, 1000.0)
+GAIN = Bound("gain", 0.0, 100.0)
+KAIMING_A = Bound("a", 0.0, 100.0)
+SPARSITY = Bound("sparsity", 0.0, 1.0)
+MODES = ("fan_in", "fan_out")
 
 
 @dataclass(frozen=True)
 class InitSpec:
-    """One initialiser and all its parameters (each method reads the ones it takes)."""
+    """One initialiser and all its parameters (each method reads the ones its entry lists).
+    The defaults are torch's where it has one."""
 
     method: str = "normal"
     mean: float = 0.0
     std: float = 1.0
-    low: float = -1.0  # uniform_'s a
+    low: float = 0.0  # uniform_'s a
     high: float = 1.0  # uniform_'s b
     trunc_low: float = -2.0  # trunc_normal_'s a
     trunc_high: float = 2.0  # trunc_normal_'s b
-    value: float = 0.0  # constant_'s val
+    value: float = 0.5  # constant_'s val (torch has no default)
     gain: float = 1.0  # xavier_*, orthogonal_
     a: float = 0.0  # kaiming_*'s negative slope
     mode: str = "fan_in"
@@ -32,38 +41,136 @@ class InitSpec:
     sparsity: float = 0.1
 
 
+# A Param's choices: every nonlinearity calculate_gain accepts (core.activations' table).
+GAIN_NAMES = ("<calculate_gain's nonlinearities>",)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an nn.init method: the InitSpec field that holds it, the keyword torch
+    takes it by, and its bound (a number) or its choices (a name)."""
+
+    field: str
+    keyword: str
+    bound: Bound | None = None
+    choices: tuple[str, ...] | None = None
+    label: str | None = None  # locale key, where the field's own (init.<field>) would not do
+
+
+MEAN, STD_PARAM = Param("mean", "mean", VALUE), Param("std", "std", STD)
+GAIN_PARAM = Param("gain", "gain", GAIN)
+KAIMING = (Param("a", "a", KAIMING_A, label="init.kaiming_a"),
+           Param("mode", "mode", choices=MODES),
+           Param("nonlinearity", "nonlinearity", choices=GAIN_NAMES))
+
+
+@dataclass(frozen=True)
+class Method:
+    """Everything about one nn.init method but its formulas (weight_std, entry_std, ... below)."""
+
+    params: tuple[Param, ...] = ()
+    draws: bool = True  # takes a generator
+    defaults: tuple[tuple[str, object], ...] = ()  # fields whose default differs from InitSpec's
+    ranges: tuple[tuple[str, str], ...] = ()  # (low, high) fields that must be ordered
+    nonzero: tuple[str, ...] = ()  # fields that must not be 0
+    gain_from_nonlinearity: bool = False  # its gain is calculate_gain(nonlinearity, a)
+    note: str | None = None  # locale key of a caption under its histogram
+    # the fill and its script, where torch's own function will not do (None: nn.init.<name>_)
+    fill: Callable[[InitSpec, torch.Tensor, torch.Generator], torch.Tensor] | None = None
+    script: Callable[[InitSpec, str, str | None], str] | None = None
+
+    def spec(self, name: str) -> InitSpec:
+        """The method called name with its default parameters: what its controls start at."""
+        return InitSpec(name, **dict(self.defaults))
+
+
+def _sparse_fill(spec: InitSpec, weight: torch.Tensor, generator: torch.Generator):
+    return sparse_(weight, spec.sparsity, spec.std, generator)
+
+
+def _sparse_script(spec: InitSpec, target: str, generator: str | None) -> str:
+    """sparse_ step for step, its randperm drawing from the same generator as its values (see
+    sparse_ below). With no generator's name both draw from torch's global one, seeded as ours."""
+    given = f", generator={generator}" if generator else ""
+    return (f"{target}.data.normal_(0, {spec.std!r}{given})\n"
+            f"for col in range({target}.shape[1]):  # nn.init.sparse_, step for step\n"
+            f"    zeros = math.ceil({spec.sparsity!r} * {target}.shape[0])\n"
+            f"    {target}.data[torch.randperm({target}.shape[0]{given})[:zeros], col] = 0")
+
+
+METHODS: dict[str, Method] = {
+    "normal": Method((MEAN, STD_PARAM)),
+    "uniform": Method((Param("low", "a", VALUE), Param("high", "b", VALUE)),
+                      ranges=(("low", "high"),)),
+    "trunc_normal": Method((MEAN, STD_PARAM, Param("trunc_low", "a", VALUE),
+                            Param("trunc_high", "b", VALUE)),
+                           ranges=(("trunc_low", "trunc_high"),), nonzero=("std",)),
+    "constant": Method((Param("value", "val", VALUE),), draws=False),
+    "ones": Method(draws=False),
+    "zeros": Method(draws=False),
+    "eye": Method(draws=False),
+    "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note"),
+    "sparse": Method((Param("sparsity", "sparsity", SPARSITY), STD_PARAM),
+                     defaults=(("std", 0.01),), fill=_sparse_fill, script=_sparse_script),
+    "xavier_uniform": Method((GAIN_PARAM,)),
+    "xavier_normal": Method((GAIN_PARAM,)),
+    "kaiming_uniform": Method(KAIMING, gain_from_nonlinearity=True),
+    "kaiming_normal": Method(KAIMING, gain_from_nonlinearity=True),
+}
+
+
+def choices_of(param: Param) -> tuple[str, ...]:
+    return tuple(activations.gain_names()) if param.choices == GAIN_NAMES else param.choices
+
+
+def validate(spec: InitSpec, notices: list[Notice]) -> InitSpec:
+    """The method's parameters clamped into their bounds (a notice each); an InputError naming
+    the field for an unknown name, an empty range, or a zero the method cannot draw with."""
+    if spec.method not in METHODS:
+        raise InputError("error.unknown_choice", field="init", value=spec.method)
+    method = METHODS[spec.method]
+    changes = {}
+    for param in method.params:
+        value = getattr(spec, param.field)
+        if param.bound is not None:
+            changes[param.field] = param.bound.clamp(value, notices)
+        elif value not in choices_of(param):
+            raise InputError("error.unknown_choice", field=param.field, value=value)
+    spec = replace(spec, **changes)
+    for low, high in method.ranges:
+        if not getattr(spec, low) < getattr(spec, high):
+            raise InputError("error.init.empty_range", field=spec.method, low=getattr(spec, low),
+                             high=getattr(spec, high))
+    for name in method.nonzero:
+        if getattr(spec, name) == 0:
+            raise InputError("error.init.zero_std", field=spec.method)
+    return spec
+
+
+def _arguments(spec: InitSpec) -> dict:
+    return {p.keyword: getattr(spec, p.field) for p in METHODS[spec.method].params}
+
+
 def apply(spec: InitSpec, weight: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Fill weight (out_features x in_features) in place as `nn.init.<method>_` does."""
-    g = generator
-    match spec.method:
-        case "normal":
-            return init.normal_(weight, spec.mean, spec.std, generator=g)
-        case "uniform":
-            return init.uniform_(weight, spec.low, spec.high, generator=g)
-        case "trunc_normal":
-            return init.trunc_normal_(weight, spec.mean, spec.std, spec.trunc_low, spec.trunc_high,
-                                      generator=g)
-        case "constant":
-            return init.constant_(weight, spec.value)
-        case "ones":
-            return init.ones_(weight)
-        case "zeros":
-            return init.zeros_(weight)
-        case "eye":
-            return init.eye_(weight)
-        case "orthogonal":
-            return init.orthogonal_(weight, spec.gain, generator=g)
-        case "sparse":
-            return sparse_(weight, spec.sparsity, spec.std, g)
-        case "xavier_uniform":
-            return init.xavier_uniform_(weight, spec.gain, generator=g)
-        case "xavier_normal":
-            return init.xavier_normal_(weight, spec.gain, generator=g)
-        case "kaiming_uniform":
-            return init.kaiming_uniform_(weight, spec.a, spec.mode, spec.nonlinearity, generator=g)
-        case "kaiming_normal":
-            return init.kaiming_normal_(weight, spec.a, spec.mode, spec.nonlinearity, generator=g)
-    raise ValueError(f"unknown init method {spec.method!r}")
+    method = METHODS[spec.method]
+    if method.fill is not None:
+        return method.fill(spec, weight, generator)
+    drawn = {"generator": generator} if method.draws else {}
+    return getattr(init, f"{spec.method}_")(weight, **_arguments(spec), **drawn)
+
+
+def code(spec: InitSpec, target: str, generator: str | None = None) -> str:
+    """The `nn.init` call that spec stands for, applied to target, as a script writes it
+    (passing generator=<name> to the methods that draw, when a generator's name is given). It
+    may span lines (sparse_); the script it goes in imports math, torch and torch.nn as nn."""
+    method = METHODS[spec.method]
+    if method.script is not None:
+        return method.script(spec, target, generator)
+    args = [f"{keyword}={value!r}" for keyword, value in _arguments(spec).items()]
+    if generator and method.draws:
+        args.append(f"generator={generator}")
+    return f"nn.init.{spec.method}_({', '.join([target, *args])})"
 
 
 def weight_std(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
@@ -78,31 +185,8 @@ def weight_std(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
             return spec.gain * math.sqrt(2.0 / (fan_in + fan_out))
         case "kaiming_uniform" | "kaiming_normal":
             fan = fan_in if spec.mode == "fan_in" else fan_out
-            param = spec.a if spec.nonlinearity == "leaky_relu" else None
-            return init.calculate_gain(spec.nonlinearity, param) / math.sqrt(fan)
+            return activations.gain_by_name(spec.nonlinearity, spec.a) / math.sqrt(fan)
     return None
-
-
-def code(spec: InitSpec, target: str, generator: str | None = None) -> str:
-    """The `nn.init` call that spec stands for, applied to target, as a script writes it
-    (passing generator=<name> to the methods that draw, when a generator's name is given)."""
-    args = {
-        "normal": f"mean={spec.mean!r}, std={spec.std!r}",
-        "uniform": f"a={spec.low!r}, b={spec.high!r}",
-        "trunc_normal": f"mean={spec.mean!r}, std={spec.std!r}, a={spec.trunc_low!r}, "
-                        f"b={spec.trunc_high!r}",
-        "constant": f"val={spec.value!r}",
-        "ones": "", "zeros": "", "eye": "",
-        "orthogonal": f"gain={spec.gain!r}",
-        "sparse": f"sparsity={spec.sparsity!r}, std={spec.std!r}",
-        "xavier_uniform": f"gain={spec.gain!r}",
-        "xavier_normal": f"gain={spec.gain!r}",
-        "kaiming_uniform": f"a={spec.a!r}, mode={spec.mode!r}, nonlinearity={spec.nonlinearity!r}",
-        "kaiming_normal": f"a={spec.a!r}, mode={spec.mode!r}, nonlinearity={spec.nonlinearity!r}",
-    }[spec.method]
-    if generator and spec.method not in DETERMINISTIC:
-        args += f"{', ' if args else ''}generator={generator}"
-    return f"nn.init.{spec.method}_({target}{', ' + args if args else ''})"
 
 
 def sparse_(weight: torch.Tensor, sparsity: float, std: float,
@@ -121,9 +205,8 @@ def sparse_(weight: torch.Tensor, sparsity: float, std: float,
 def gain_of(spec: InitSpec) -> float:
     """The gain the method multiplies by: its gain argument, or for kaiming_* calculate_gain of
     its nonlinearity (with a as the leaky slope)."""
-    if spec.method.startswith("kaiming"):
-        param = spec.a if spec.nonlinearity == "leaky_relu" else None
-        return init.calculate_gain(spec.nonlinearity, param)
+    if METHODS[spec.method].gain_from_nonlinearity:
+        return activations.gain_by_name(spec.nonlinearity, spec.a)
     return spec.gain
 
 

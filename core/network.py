@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -25,7 +26,6 @@ DEPTH = Bound("depth", 1, 200)
 WIDTH = Bound("width", 2, 1024)
 BATCH = Bound("batch", 1, 128)
 SEED = Bound("seed", 0, 2**31 - 1)
-WEIGHT_STD = Bound("std", 0.0, 1000.0)
 NEGATIVE_SLOPE = Bound("negative_slope", 0.0, 1.0)
 # depth * width**2 weights, each with a gradient: 2**24 keeps one run near 128 MB of tensors.
 MAX_WEIGHTS = 2**24
@@ -50,8 +50,6 @@ def validate(config: NetConfig) -> tuple[NetConfig, list[Notice]]:
     """Clamp every size into its bound (with a notice each) and reject unknown names."""
     if config.activation not in activations.ACTIVATIONS:
         raise InputError("error.unknown_choice", field="activation", value=config.activation)
-    if config.init.method not in initializers.METHODS:
-        raise InputError("error.unknown_choice", field="init", value=config.init.method)
     notices: list[Notice] = []
     depth = DEPTH.clamp(config.depth, notices)
     width = WIDTH.clamp(config.width, notices)
@@ -60,7 +58,7 @@ def validate(config: NetConfig) -> tuple[NetConfig, list[Notice]]:
         notices.append(Notice("notice.weight_budget", {"depth": depth, "width": width,
                                                        "used": allowed}))
         depth = allowed
-    init = replace(config.init, std=WEIGHT_STD.clamp(config.init.std, notices))
+    init = initializers.validate(config.init, notices)
     return replace(
         config, depth=depth, width=width, batch=BATCH.clamp(config.batch, notices),
         seed=SEED.clamp(config.seed, notices), init=init,
@@ -111,10 +109,10 @@ def draw(config: NetConfig) -> tuple[torch.Tensor, torch.Tensor]:
 
 def forward(config: NetConfig, weights, x: torch.Tensor, *, retain_grad: bool) -> list:
     """The network itself: x = act(x Wᵀ) layer by layer; returns every layer's output."""
-    activation = activations.ACTIVATIONS[config.activation].apply
+    activation = activations.function(config.activation, config.negative_slope)
     outputs = []
     for weight in weights:
-        x = activation(F.linear(x, weight), config.negative_slope)
+        x = activation(F.linear(x, weight))
         if retain_grad:
             x.retain_grad()
         outputs.append(x)
@@ -236,9 +234,12 @@ def theory_std(config: NetConfig) -> list[float]:
 
 def to_script(config: NetConfig) -> str:
     """A runnable PyTorch script, in the course's style, that prints this run's numbers."""
-    act = activations.ACTIVATIONS[config.activation].code.format(slope=config.negative_slope)
+    act = activations.code(config.activation, config.negative_slope)
     layer = "linear(x)" if act == "x" else act.replace("(x", "(linear(x)", 1)
-    return f'''import torch
+    init_code = textwrap.indent(initializers.code(config.init, "linear.weight"), "    ")
+    return f'''import math
+
+import torch
 import torch.nn as nn
 
 torch.manual_seed({config.seed})
@@ -265,7 +266,7 @@ class MLP(nn.Module):
 
 net = MLP()
 for linear in net.linears:
-    {initializers.code(config.init, "linear.weight")}
+{init_code}
 x = torch.randn(batch, width)
 loss = net(x).mean()
 loss.backward()

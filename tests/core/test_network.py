@@ -27,10 +27,10 @@ def course_mlp(config: network.NetConfig):
     for linear in linears:
         nn.init.normal_(linear.weight.data, std=config.init.std)
     x = torch.randn(config.batch, config.width)
-    act = activations.ACTIVATIONS[config.activation].apply
+    act = activations.function(config.activation, config.negative_slope)
     outputs = []
     for linear in linears:
-        x = act(linear(x), config.negative_slope)
+        x = act(linear(x))
         outputs.append(x.detach())
     x.mean().backward()
     return outputs, [linear.weight.grad for linear in linears]
