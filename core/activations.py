@@ -19,17 +19,14 @@ IDENTITY_GAIN_NAMES = ("linear", "conv1d", "conv2d", "conv3d",
 @dataclass(frozen=True)
 class Activation:
     code: str  # how a PyTorch script applies it to x, with {slope} for a negative slope
-    gain_names: tuple[str, ...]  # the nonlinearity names nn.init.calculate_gain knows it by
+    # the nonlinearity names nn.init.calculate_gain knows it by (none: it does not know it)
+    gain_names: tuple[str, ...]
     gain_formula: Callable[[float], float]  # the gain as the page writes it, of the slope
     gain_text: str  # the locale key of that formula, in words
     # the negative-side slope of a piecewise-linear activation, of the slope parameter; None when
     # it is curved and the variance argument has no closed form
     linear_slope: Callable[[float], float] | None = None
     takes_slope: bool = False  # whether calculate_gain and the code take the negative slope
-
-    @property
-    def gain_name(self) -> str:
-        return self.gain_names[0]
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -50,7 +47,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 def gain_names() -> list[str]:
     """Every nonlinearity name calculate_gain accepts, in the table's order."""
-    return [name for entry in ACTIVATIONS.values() for name in entry.gain_names]
+    return list(dict.fromkeys(name for entry in ACTIVATIONS.values() for name in entry.gain_names))
 
 
 def by_gain_name(gain_name: str) -> Activation:
@@ -73,8 +70,12 @@ def _compiled(expression: str) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def gain(name: str, negative_slope: float) -> float:
-    """nn.init.calculate_gain for the activation called name."""
-    return gain_by_name(ACTIVATIONS[name].gain_name, negative_slope)
+    """nn.init.calculate_gain for the activation called name (its own formula where
+    calculate_gain does not know it)."""
+    entry = ACTIVATIONS[name]
+    if not entry.gain_names:
+        return entry.gain_formula(negative_slope)
+    return gain_by_name(entry.gain_names[0], negative_slope)
 
 
 def gain_by_name(gain_name: str, negative_slope: float) -> float:

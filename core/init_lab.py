@@ -53,14 +53,14 @@ def gains(config: GainConfig) -> pd.DataFrame:
     rows = []
     for name, entry in activations.ACTIVATIONS.items():
         y = activations.function(name, config.negative_slope)(x)
-        for gain_name in entry.gain_names:
+        for gain_name in entry.gain_names or (name,):  # calculate_gain's names, or its own
             rows.append({
                 "nonlinearity": gain_name,
                 "param": config.negative_slope if entry.takes_slope else None,
                 "formula": entry.gain_formula(config.negative_slope),
                 "formula_text": entry.gain_text,
-                "calculate_gain": float(activations.gain_by_name(gain_name,
-                                                                 config.negative_slope)),
+                "calculate_gain": activations.gain_by_name(gain_name, config.negative_slope)
+                if entry.gain_names else math.nan,
                 "course_ratio": (x.std() / y.std()).item(),
                 "rms_ratio": (x.square().mean() / y.square().mean()).sqrt().item(),
             })
@@ -72,16 +72,17 @@ def gains_script(config: GainConfig) -> str:
     slope = float(config.negative_slope)
     lines = "\n".join(
         f'    "{gain_name}": ({activations.code(name, slope)}, '
-        f'{slope if entry.takes_slope else None!r}),'
-        for name, entry in activations.ACTIVATIONS.items() for gain_name in entry.gain_names)
+        f'{slope if entry.takes_slope else None!r}, {bool(entry.gain_names)}),'
+        for name, entry in activations.ACTIVATIONS.items()
+        for gain_name in entry.gain_names or (name,))
     return f'''import torch
 
 x = torch.randn({config.samples}, generator=torch.Generator().manual_seed({config.seed}))
-outputs = {{  # nonlinearity: (act(x), its calculate_gain parameter)
+outputs = {{  # nonlinearity: (act(x), its calculate_gain parameter, calculate_gain knows it)
 {lines}
 }}
-for name, (y, param) in outputs.items():
-    gain = torch.nn.init.calculate_gain(name, param)
+for name, (y, param, known) in outputs.items():
+    gain = torch.nn.init.calculate_gain(name, param) if known else float("nan")
     course = x.std() / y.std()  # the course's way
     rms = (x.square().mean() / y.square().mean()).sqrt()  # the second moment calculate_gain keeps
     print(name, gain, course.item(), rms.item())

@@ -64,11 +64,107 @@ KAIMING = (Param("a", "a", KAIMING_A, label="init.kaiming_a"),
            Param("nonlinearity", "nonlinearity", choices=GAIN_NAMES))
 
 
+# ---- A method's formulas, by kind of distribution ------------------------------------------
+# Each takes (spec, fan_in, fan_out) for a (fan_out, fan_in) weight, as nn.Linear holds it.
+
+def _phi(z: float) -> float:
+    return math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+
+def _big_phi(z: float) -> float:
+    return (1 + math.erf(z / math.sqrt(2))) / 2
+
+
+def normal_cdf(mean: float, std: float, value: float) -> float:
+    return float(value >= mean) if std == 0 else _big_phi((value - mean) / std)
+
+
+def _fan(spec: InitSpec, fan_in: int, fan_out: int) -> int:
+    return fan_in if spec.mode == "fan_in" else fan_out
+
+
+def _xavier_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return spec.gain * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def _kaiming_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return activations.gain_by_name(spec.nonlinearity, spec.a) / math.sqrt(
+        _fan(spec, fan_in, fan_out))
+
+
+def _symmetric(std: Callable) -> Callable:
+    """The bounds of a zero-mean uniform with that std: ±√3·std."""
+    def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float]:
+        half = math.sqrt(3) * std(spec, fan_in, fan_out)
+        return -half, half
+    return bound
+
+
+def _truncation(spec: InitSpec) -> tuple[float, float, float]:
+    alpha, beta = ((v - spec.mean) / spec.std for v in (spec.trunc_low, spec.trunc_high))
+    return alpha, beta, _big_phi(beta) - _big_phi(alpha)
+
+
+def _trunc_mean(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    alpha, beta, z = _truncation(spec)
+    return spec.mean + spec.std * (_phi(alpha) - _phi(beta)) / z
+
+
+def _trunc_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    alpha, beta, z = _truncation(spec)
+    spread = (alpha * _phi(alpha) - beta * _phi(beta)) / z
+    shift = (_phi(alpha) - _phi(beta)) / z
+    return spec.std * math.sqrt(max(1 + spread - shift**2, 0.0))
+
+
+def _trunc_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    alpha, beta, z = _truncation(spec)
+    xi = min(max((value - spec.mean) / spec.std, alpha), beta)
+    return (_big_phi(xi) - _big_phi(alpha)) / z
+
+
+def _eye_fraction(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return min(fan_in, fan_out) / (fan_in * fan_out)
+
+
+def _eye_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    p = _eye_fraction(spec, fan_in, fan_out)
+    return math.sqrt(p * (1 - p))
+
+
+def _eye_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    p = _eye_fraction(spec, fan_in, fan_out)
+    return (1 - p) * (value >= 0) + p * (value >= 1)
+
+
+def _sparse_kept(spec: InitSpec, fan_out: int) -> float:
+    """The fraction of entries sparse_ leaves non-zero: all but ceil(sparsity * rows) per column."""
+    return 1 - math.ceil(spec.sparsity * fan_out) / fan_out
+
+
+def _sparse_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    kept = _sparse_kept(spec, fan_out)
+    return (1 - kept) * (value >= 0) + kept * normal_cdf(0.0, spec.std, value)
+
+
+def _zero(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return 0.0
+
+
 @dataclass(frozen=True)
 class Method:
-    """Everything about one nn.init method but its formulas (weight_std, entry_std, ... below)."""
+    """Everything about one nn.init method: its parameters, how it draws, its code and its
+    formulas (each of (spec, fan_in, fan_out) for a (fan_out, fan_in) weight)."""
 
     params: tuple[Param, ...] = ()
+    # the std the variance argument uses (None where it has none: eye, orthogonal, sparse, ...)
+    weight_std: Callable[[InitSpec, int, int], float] | None = None
+    # the mean and std of its entries, and P(entry <= value); a normal of mean and std unless
+    # the method says otherwise
+    entry_mean: Callable[[InitSpec, int, int], float] = _zero
+    entry_std: Callable[[InitSpec, int, int], float] | None = None  # None: weight_std
+    cdf: Callable[[InitSpec, int, int, float], float] | None = None
+    bound: Callable[[InitSpec, int, int], tuple[float, float]] | None = None  # where it draws
     draws: bool = True  # takes a generator
     defaults: tuple[tuple[str, object], ...] = ()  # fields whose default differs from InitSpec's
     ranges: tuple[tuple[str, str], ...] = ()  # (low, high) fields that must be ordered
@@ -82,6 +178,17 @@ class Method:
     def spec(self, name: str) -> InitSpec:
         """The method called name with its default parameters: what its controls start at."""
         return InitSpec(name, **dict(self.defaults))
+
+
+def _constant(of: Callable[[InitSpec], float]) -> dict:
+    """The formulas of a method that fills every entry with of(spec)."""
+    return {"entry_mean": lambda spec, fi, fo: of(spec), "entry_std": _zero,
+            "cdf": lambda spec, fi, fo, value: float(value >= of(spec)), "draws": False}
+
+
+def _uniform_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    low, high = METHODS[spec.method].bound(spec, fan_in, fan_out)
+    return min(max((value - low) / (high - low), 0.0), 1.0) if high > low else float(value >= low)
 
 
 def _sparse_fill(spec: InitSpec, weight: torch.Tensor, generator: torch.Generator):
@@ -99,23 +206,36 @@ def _sparse_script(spec: InitSpec, target: str, generator: str | None) -> str:
 
 
 METHODS: dict[str, Method] = {
-    "normal": Method((MEAN, STD_PARAM)),
+    "normal": Method((MEAN, STD_PARAM), weight_std=lambda spec, fi, fo: spec.std,
+                     entry_mean=lambda spec, fi, fo: spec.mean),
     "uniform": Method((Param("low", "a", VALUE), Param("high", "b", VALUE)),
+                      weight_std=lambda spec, fi, fo: (spec.high - spec.low) / math.sqrt(12),
+                      entry_mean=lambda spec, fi, fo: (spec.low + spec.high) / 2,
+                      bound=lambda spec, fi, fo: (spec.low, spec.high), cdf=_uniform_cdf,
                       ranges=(("low", "high"),)),
     "trunc_normal": Method((MEAN, STD_PARAM, Param("trunc_low", "a", VALUE),
                             Param("trunc_high", "b", VALUE)),
+                           entry_mean=_trunc_mean, entry_std=_trunc_std, cdf=_trunc_cdf,
+                           bound=lambda spec, fi, fo: (spec.trunc_low, spec.trunc_high),
                            ranges=(("trunc_low", "trunc_high"),), nonzero=("std",)),
-    "constant": Method((Param("value", "val", VALUE),), draws=False),
-    "ones": Method(draws=False),
-    "zeros": Method(draws=False),
-    "eye": Method(draws=False),
-    "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note"),
+    "constant": Method((Param("value", "val", VALUE),), **_constant(lambda spec: spec.value)),
+    "ones": Method(**_constant(lambda spec: 1.0)),
+    "zeros": Method(**_constant(lambda spec: 0.0)),
+    "eye": Method(entry_mean=_eye_fraction, entry_std=_eye_std, cdf=_eye_cdf, draws=False),
+    # an orthogonal matrix's root mean square is exactly gain/sqrt(max(fans)); its entries are
+    # approximately normal for large fans
+    "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note",
+                         entry_std=lambda spec, fi, fo: spec.gain / math.sqrt(max(fi, fo))),
     "sparse": Method((Param("sparsity", "sparsity", SPARSITY), STD_PARAM),
-                     defaults=(("std", 0.01),), fill=_sparse_fill, script=_sparse_script),
-    "xavier_uniform": Method((GAIN_PARAM,)),
-    "xavier_normal": Method((GAIN_PARAM,)),
-    "kaiming_uniform": Method(KAIMING, gain_from_nonlinearity=True),
-    "kaiming_normal": Method(KAIMING, gain_from_nonlinearity=True),
+                     entry_std=lambda spec, fi, fo: spec.std * math.sqrt(_sparse_kept(spec, fo)),
+                     cdf=_sparse_cdf, defaults=(("std", 0.01),), fill=_sparse_fill,
+                     script=_sparse_script),
+    "xavier_uniform": Method((GAIN_PARAM,), weight_std=_xavier_std,
+                             bound=_symmetric(_xavier_std), cdf=_uniform_cdf),
+    "xavier_normal": Method((GAIN_PARAM,), weight_std=_xavier_std),
+    "kaiming_uniform": Method(KAIMING, weight_std=_kaiming_std, bound=_symmetric(_kaiming_std),
+                              cdf=_uniform_cdf, gain_from_nonlinearity=True),
+    "kaiming_normal": Method(KAIMING, weight_std=_kaiming_std, gain_from_nonlinearity=True),
 }
 
 
@@ -176,17 +296,35 @@ def code(spec: InitSpec, target: str, generator: str | None = None) -> str:
 def weight_std(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
     """The standard deviation the method aims for (its formula), or None where it has none that
     the variance argument can use (eye, orthogonal, sparse, trunc_normal with a cut)."""
-    match spec.method:
-        case "normal":
-            return spec.std
-        case "uniform":
-            return (spec.high - spec.low) / math.sqrt(12)
-        case "xavier_uniform" | "xavier_normal":
-            return spec.gain * math.sqrt(2.0 / (fan_in + fan_out))
-        case "kaiming_uniform" | "kaiming_normal":
-            fan = fan_in if spec.mode == "fan_in" else fan_out
-            return activations.gain_by_name(spec.nonlinearity, spec.a) / math.sqrt(fan)
-    return None
+    formula = METHODS[spec.method].weight_std
+    return None if formula is None else formula(spec, fan_in, fan_out)
+
+
+def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float] | None:
+    """The interval a uniform method draws from (or trunc_normal_ cuts to); None otherwise."""
+    formula = METHODS[spec.method].bound
+    return None if formula is None else formula(spec, fan_in, fan_out)
+
+
+def entry_mean(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    """The expected mean of the entries of a (fan_out, fan_in) weight the method fills."""
+    return METHODS[spec.method].entry_mean(spec, fan_in, fan_out)
+
+
+def entry_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    """The std of the entries of a (fan_out, fan_in) weight the method fills, by its formula:
+    weight_std where the variance argument has one, the distribution's own std otherwise."""
+    formula = METHODS[spec.method].entry_std or METHODS[spec.method].weight_std
+    return formula(spec, fan_in, fan_out)
+
+
+def cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    """P(entry <= value) for the method's distribution: exact for every method but orthogonal,
+    whose entries are approximately normal with its std for large fans."""
+    formula = METHODS[spec.method].cdf
+    if formula is not None:
+        return formula(spec, fan_in, fan_out, value)
+    return normal_cdf(entry_mean(spec, fan_in, fan_out), entry_std(spec, fan_in, fan_out), value)
 
 
 def sparse_(weight: torch.Tensor, sparsity: float, std: float,
@@ -208,109 +346,3 @@ def gain_of(spec: InitSpec) -> float:
     if METHODS[spec.method].gain_from_nonlinearity:
         return activations.gain_by_name(spec.nonlinearity, spec.a)
     return spec.gain
-
-
-def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float] | None:
-    """The interval a uniform method draws from (or trunc_normal_ cuts to); None otherwise."""
-    match spec.method:
-        case "uniform":
-            return spec.low, spec.high
-        case "trunc_normal":
-            return spec.trunc_low, spec.trunc_high
-        case "xavier_uniform" | "kaiming_uniform":
-            half = math.sqrt(3) * weight_std(spec, fan_in, fan_out)
-            return -half, half
-    return None
-
-
-def _phi(z: float) -> float:
-    return math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
-
-
-def _big_phi(z: float) -> float:
-    return (1 + math.erf(z / math.sqrt(2))) / 2
-
-
-def _truncation(spec: InitSpec) -> tuple[float, float, float]:
-    alpha, beta = ((v - spec.mean) / spec.std for v in (spec.trunc_low, spec.trunc_high))
-    return alpha, beta, _big_phi(beta) - _big_phi(alpha)
-
-
-def _eye_fraction(fan_in: int, fan_out: int) -> float:
-    return min(fan_in, fan_out) / (fan_in * fan_out)
-
-
-def _sparse_kept(spec: InitSpec, fan_out: int) -> float:
-    """The fraction of entries sparse_ leaves non-zero: all but ceil(sparsity * rows) per column."""
-    return 1 - math.ceil(spec.sparsity * fan_out) / fan_out
-
-
-def entry_mean(spec: InitSpec, fan_in: int, fan_out: int) -> float:
-    """The expected mean of the entries of a (fan_out, fan_in) weight the method fills."""
-    match spec.method:
-        case "normal":
-            return spec.mean
-        case "uniform":
-            return (spec.low + spec.high) / 2
-        case "trunc_normal":
-            alpha, beta, z = _truncation(spec)
-            return spec.mean + spec.std * (_phi(alpha) - _phi(beta)) / z
-        case "constant":
-            return spec.value
-        case "ones":
-            return 1.0
-        case "eye":
-            return _eye_fraction(fan_in, fan_out)
-    return 0.0
-
-
-def entry_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
-    """The std of the entries of a (fan_out, fan_in) weight the method fills, by its formula:
-    weight_std where the variance argument has one, and the distribution's own std otherwise
-    (orthogonal: its root mean square gain/sqrt(max(fan_in, fan_out)), exact; eye: the std of
-    min(fan_in, fan_out) ones among fan_in * fan_out entries, exact)."""
-    match spec.method:
-        case "trunc_normal":
-            alpha, beta, z = _truncation(spec)
-            spread = (alpha * _phi(alpha) - beta * _phi(beta)) / z
-            shift = (_phi(alpha) - _phi(beta)) / z
-            return spec.std * math.sqrt(max(1 + spread - shift**2, 0.0))
-        case "constant" | "ones" | "zeros":
-            return 0.0
-        case "eye":
-            p = _eye_fraction(fan_in, fan_out)
-            return math.sqrt(p * (1 - p))
-        case "orthogonal":
-            return spec.gain / math.sqrt(max(fan_in, fan_out))
-        case "sparse":
-            return spec.std * math.sqrt(_sparse_kept(spec, fan_out))
-    return weight_std(spec, fan_in, fan_out)
-
-
-def cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
-    """P(entry <= value) for the method's distribution: exact for every method but orthogonal,
-    whose entries are approximately normal with its std for large fans."""
-    def normal(mean: float, std: float) -> float:
-        if std == 0:
-            return float(value >= mean)
-        return _big_phi((value - mean) / std)
-
-    match spec.method:
-        case "normal":
-            return normal(spec.mean, spec.std)
-        case "trunc_normal":
-            alpha, beta, z = _truncation(spec)
-            xi = min(max((value - spec.mean) / spec.std, alpha), beta)
-            return (_big_phi(xi) - _big_phi(alpha)) / z
-        case "constant" | "ones" | "zeros":
-            return float(value >= entry_mean(spec, fan_in, fan_out))
-        case "eye":
-            p = _eye_fraction(fan_in, fan_out)
-            return (1 - p) * (value >= 0) + p * (value >= 1)
-        case "sparse":
-            kept = _sparse_kept(spec, fan_out)
-            return (1 - kept) * (value >= 0) + kept * normal(0.0, spec.std)
-        case "orthogonal" | "xavier_normal" | "kaiming_normal":
-            return normal(0.0, entry_std(spec, fan_in, fan_out))
-    low, high = bound(spec, fan_in, fan_out)
-    return min(max((value - low) / (high - low), 0.0), 1.0) if high > low else float(value >= low)

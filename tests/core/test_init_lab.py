@@ -243,3 +243,30 @@ def test_cell_script_reproduces_core(activation, scheme, depth, width, slope, se
     printed = printed_lines(network.to_script(config))
     result = network.run(config)
     assert printed[: len(result.console)] == result.console
+
+
+@pytest.mark.parametrize("pair", init_lab.COURSE_PAIRS)
+def test_each_course_pairs_script_prints_every_number_core_computes(pair):
+    config = init_lab.cell(COURSE, *init_lab.COURSE_PAIRS[pair])
+    printed = printed_lines(network.to_script(config))
+    result = network.run(config)
+    assert printed[: len(result.console)] == result.console
+    grads = [float(line.split("std:")[1]) for line in printed if line.startswith("grad:")]
+    assert grads == result.layers["grad_std"].tolist()
+
+
+@pytest.mark.parametrize("method", initializers.METHODS)
+def test_each_methods_default_draw_script_prints_core_numbers(method):
+    config = init_lab.DrawConfig(initializers.METHODS[method].spec(method), 64, 48)
+    result = init_lab.draw(config)
+    printed = dict(line.split() for line in printed_lines(init_lab.draw_script(config)))
+    assert (float(printed["mean"]), float(printed["std"])) == (result.mean, result.std)
+
+
+def test_the_course_gain_experiment_script_prints_the_course_numbers():
+    config = init_lab.GainConfig()  # the course's N = 10000 and set_seed(1)
+    table = init_lab.gains(config)
+    printed = [line.split() for line in printed_lines(init_lab.gains_script(config))]
+    assert [float(p[2]) for p in printed] == table["course_ratio"].tolist()
+    assert [float(p[3]) for p in printed] == table["rms_ratio"].tolist()
+    assert f"{init_lab.gains_story(table)['tanh_course']:.4g}" == "1.598"

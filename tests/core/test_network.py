@@ -149,3 +149,13 @@ def test_generated_script_reproduces_core_for_random_configs(depth, width, batch
     assert printed[: len(result.console)] == result.console
     grads = [float(line.split("std:")[1]) for line in printed if line.startswith("grad:")]
     assert grads == pytest.approx(result.layers["grad_std"].tolist(), nan_ok=True)
+
+
+@pytest.mark.parametrize("std", [1.0, math.sqrt(1 / 256)], ids=["std_one", "std_scaled"])
+def test_each_std_preset_script_prints_every_number_core_computes(std):
+    config = replace(COURSE, init=InitSpec("normal", std=std))
+    printed = printed_lines(network.to_script(config))
+    result = network.run(config)
+    assert printed[: len(result.console)] == result.console
+    grads = [float(line.split("std:")[1]) for line in printed if line.startswith("grad:")]
+    assert grads == pytest.approx(result.layers["grad_std"].tolist(), rel=0, abs=0, nan_ok=True)
