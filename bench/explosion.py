@@ -18,6 +18,7 @@ def main() -> None:
 
     def cold(config):
         network._after_construction.cache_clear()
+        network.STANDARD_DRAWS.clear()
         network.run(config)
 
     grown = peak_growth_mb(lambda: cold(largest))  # first, before anything else raised the peak

@@ -174,6 +174,10 @@ class Method:
     # the fill and its script, where torch's own function will not do (None: nn.init.<name>_)
     fill: Callable[[InitSpec, torch.Tensor, torch.Generator], torch.Tensor] | None = None
     script: Callable[[InitSpec, str, str | None], str] | None = None
+    # the factor s for which this method's fill is bitwise s * normal_(0, 1) from the same
+    # generator state (torch's normal_ computes 0 + s·z, the same product), or None: so one
+    # standard draw serves every std (core.network keeps it)
+    standard_normal_scale: Callable[[InitSpec, int, int], float | None] | None = None
 
     def spec(self, name: str) -> InitSpec:
         """The method called name with its default parameters: what its controls start at."""
@@ -207,7 +211,8 @@ def _sparse_script(spec: InitSpec, target: str, generator: str | None) -> str:
 
 METHODS: dict[str, Method] = {
     "normal": Method((MEAN, STD_PARAM), weight_std=lambda spec, fi, fo: spec.std,
-                     entry_mean=lambda spec, fi, fo: spec.mean),
+                     entry_mean=lambda spec, fi, fo: spec.mean,
+                     standard_normal_scale=lambda spec, fi, fo: None if spec.mean else spec.std),
     "uniform": Method((Param("low", "a", VALUE), Param("high", "b", VALUE)),
                       weight_std=lambda spec, fi, fo: (spec.high - spec.low) / math.sqrt(12),
                       entry_mean=lambda spec, fi, fo: (spec.low + spec.high) / 2,
@@ -232,10 +237,12 @@ METHODS: dict[str, Method] = {
                      script=_sparse_script),
     "xavier_uniform": Method((GAIN_PARAM,), weight_std=_xavier_std,
                              bound=_symmetric(_xavier_std), cdf=_uniform_cdf),
-    "xavier_normal": Method((GAIN_PARAM,), weight_std=_xavier_std),
+    "xavier_normal": Method((GAIN_PARAM,), weight_std=_xavier_std,
+                            standard_normal_scale=_xavier_std),
     "kaiming_uniform": Method(KAIMING, weight_std=_kaiming_std, bound=_symmetric(_kaiming_std),
                               cdf=_uniform_cdf, gain_from_nonlinearity=True),
-    "kaiming_normal": Method(KAIMING, weight_std=_kaiming_std, gain_from_nonlinearity=True),
+    "kaiming_normal": Method(KAIMING, weight_std=_kaiming_std, gain_from_nonlinearity=True,
+                             standard_normal_scale=_kaiming_std),
 }
 
 
@@ -297,6 +304,12 @@ def weight_std(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
     """The standard deviation the method aims for (its formula), or None where it has none that
     the variance argument can use (eye, orthogonal, sparse, trunc_normal with a cut)."""
     formula = METHODS[spec.method].weight_std
+    return None if formula is None else formula(spec, fan_in, fan_out)
+
+
+def standard_normal_scale(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
+    """s where the method's fill is bitwise s * normal_(0, 1) from the same generator state."""
+    formula = METHODS[spec.method].standard_normal_scale
     return None if formula is None else formula(spec, fan_in, fan_out)
 
 

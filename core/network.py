@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from core import activations, initializers
 from core.bounds import Bound
+from core.cache import ByteBoundCache
 from core.errors import InputError, Notice
 from core.initializers import InitSpec
 from core.values import finite_positive
@@ -78,22 +79,54 @@ class NetResult:
     growth: float  # geometric-mean factor by which the std changes per layer
 
 
-def draw_weights(config: NetConfig) -> tuple[torch.Tensor, torch.Generator]:
-    """All weights, (depth, width, width), drawn in the course's order, and the generator ready
-    for the input draw."""
+def draw_weights(config: NetConfig) -> tuple[list[torch.Tensor], torch.Generator]:
+    """All weights, one (width, width) tensor per layer, drawn in the course's order, and the
+    generator ready for the input draw.
+
+    Each layer is a tensor of its own, as each nn.Linear's weight is: slices of one stacked
+    tensor sit at other memory alignments, and the matmul kernels then round some small shapes
+    differently from the course's module. A method whose fill is a multiple of a standard normal
+    draw (normal_ with mean 0, kaiming_normal_, xavier_normal_) scales the standard draw kept
+    for (seed, width, depth): a move of std, activation or batch draws nothing again."""
+    generator = torch.Generator()
+    scale = initializers.standard_normal_scale(config.init, config.width, config.width)
+    if scale is not None and config.width**2 >= VECTORISED_NORMAL:
+        standard, state = STANDARD_DRAWS.get((config.seed, config.width, config.depth),
+                                             lambda: _standard_draws(config))
+        generator.set_state(state)
+        return [scale * layer for layer in standard], generator
+    generator.set_state(_after_construction(config.seed, config.depth, config.width))
+    weights = [initializers.apply(config.init, torch.empty(config.width, config.width), generator)
+               for _ in range(config.depth)]  # the re-initialisation, as the course's loop does
+    return weights, generator
+
+
+# torch's normal_ fills a tensor of 16 entries or more with its vectorised float32 kernel (0 + s·z,
+# bitwise s times the standard draw); smaller ones in double precision, which rounds otherwise.
+VECTORISED_NORMAL = 16
+
+
+def _standard_draws(config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """normal_(0, 1) for every layer in the course's order, and the generator's state after."""
     generator = torch.Generator()
     generator.set_state(_after_construction(config.seed, config.depth, config.width))
-    weights = torch.empty(config.depth, config.width, config.width)
-    for layer in weights:  # the re-initialisation, layer by layer as the course's loop does
-        initializers.apply(config.init, layer, generator)
-    return weights, generator
+    standard = [torch.empty(config.width, config.width).normal_(0, 1, generator=generator)
+                for _ in range(config.depth)]
+    return standard, generator.get_state()
+
+
+# The standard draws kept: 256 MB holds ten of the course's networks (26 MB each) or four of
+# the largest allowed (64 MB).
+STANDARD_DRAWS = ByteBoundCache(
+    256 * 2**20, lambda drawn: sum(layer.nbytes for layer in drawn[0]) + drawn[1].nbytes)
 
 
 @functools.lru_cache(maxsize=32)
 def _after_construction(seed: int, depth: int, width: int) -> torch.Tensor:
     """The generator state after every nn.Linear drew its kaiming_uniform_(a=sqrt(5)) weights.
-    Those draws are overwritten, but they move the generator; they depend only on seed and sizes,
-    so caching the state (5 kB) halves the cost of a run that changes std or activation."""
+    Those draws are overwritten, but they move the generator by an amount that depends on the
+    depth: so a shallower network is not a prefix of a deeper one in the course's order (its
+    re-initialisation starts elsewhere). Cached: the state is 5 kB."""
     generator = torch.Generator().manual_seed(seed)
     construction = torch.empty(width, width)
     for _ in range(depth):
@@ -101,8 +134,9 @@ def _after_construction(seed: int, depth: int, width: int) -> torch.Tensor:
     return generator.get_state()
 
 
-def draw(config: NetConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """The weights (depth, width, width) and then the input batch, in the course's order."""
+def draw(config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """The weights (depth tensors of width x width) and then the input batch, in the course's
+    order."""
     weights, generator = draw_weights(config)
     return weights, torch.randn(config.batch, config.width, generator=generator)
 
@@ -122,7 +156,8 @@ def forward(config: NetConfig, weights, x: torch.Tensor, *, retain_grad: bool) -
 def run(config: NetConfig) -> NetResult:
     """Forward a batch through the network, then backpropagate loss = output.mean()."""
     weights, x = draw(config)
-    weights.requires_grad_()
+    for weight in weights:
+        weight.requires_grad_()
     outputs = forward(config, weights, x, retain_grad=True)
     loss = outputs[-1].mean()
     loss.backward()
@@ -137,7 +172,7 @@ def run(config: NetConfig) -> NetResult:
             "std64": _each(outputs, lambda o: o.double().std()),
             "has_inf": torch.isinf(out).any(dim=1).numpy(),
             "has_nan": torch.isnan(out).any(dim=1).numpy(),
-            "grad_std": _each(weights.grad, torch.Tensor.std),
+            "grad_std": _each([w.grad for w in weights], torch.Tensor.std),
             "out_grad_std": _each([o.grad for o in outputs], torch.Tensor.std),
             "theory_std": theory_std(config),
         })

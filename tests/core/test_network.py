@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import activations, network, values
+from core.cache import ByteBoundCache
 from core.errors import InputError
 from core.initializers import InitSpec
 from harness.scripts import printed_lines
@@ -159,3 +160,54 @@ def test_each_std_preset_script_prints_every_number_core_computes(std):
     assert printed[: len(result.console)] == result.console
     grads = [float(line.split("std:")[1]) for line in printed if line.startswith("grad:")]
     assert grads == pytest.approx(result.layers["grad_std"].tolist(), rel=0, abs=0, nan_ok=True)
+
+
+STDS = [1.0, 1 / 16, 0.3, math.sqrt(1 / 33), math.sqrt(2 / 256), 0.05, 2.0, 7.5]
+
+
+@pytest.mark.parametrize("std", STDS)
+def test_normal_with_std_s_is_bitwise_s_times_the_standard_draw(std):
+    """What the kept standard draws rely on, for every std the pages' presets and schemes use
+    (1, sqrt(1/n), Kaiming's sqrt(2/n)) and a few others, on odd and even sizes of 16 entries
+    or more (torch draws smaller tensors in double precision: network draws those afresh)."""
+    for shape in ((256, 256), (33, 33), (4, 4), (1024, 1024)):
+        drawn = torch.empty(shape).normal_(0, std, generator=torch.Generator().manual_seed(7))
+        standard = torch.empty(shape).normal_(0, 1, generator=torch.Generator().manual_seed(7))
+        assert torch.equal(drawn, std * standard)
+
+
+def test_kept_standard_draws_give_the_same_bits_as_drawing_afresh():
+    config = replace(COURSE, depth=20, width=64, batch=4, init=InitSpec("normal", std=0.3))
+    network.STANDARD_DRAWS.clear()
+    first = network.run(config)  # draws and keeps the standard draw
+    assert network.STANDARD_DRAWS.bytes > 0
+    again = network.run(replace(config, init=InitSpec("normal", std=0.3)))  # from the kept one
+    generator = torch.Generator()
+    generator.set_state(network._after_construction(config.seed, config.depth, config.width))
+    fresh = [torch.empty(64, 64).normal_(0, 0.3, generator=generator) for _ in range(20)]
+    kept, _ = network.draw_weights(config)
+    assert all(torch.equal(a, b) for a, b in zip(kept, fresh, strict=True))
+    assert first.layers.equals(again.layers)
+    tiny = replace(config, width=3, depth=4)  # 9 entries a layer: drawn afresh, as the course
+    generator = torch.Generator()
+    generator.set_state(network._after_construction(tiny.seed, tiny.depth, tiny.width))
+    fresh = [torch.empty(3, 3).normal_(0, 0.3, generator=generator) for _ in range(4)]
+    assert all(torch.equal(a, b) for a, b in zip(network.draw_weights(tiny)[0], fresh,
+                                                 strict=True))
+
+
+def test_a_shallower_network_is_not_a_prefix_of_a_deeper_one_in_the_course_order():
+    """nn.Linear's construction draws every layer's default weights before the re-initialisation,
+    so the depth moves where the re-initialisation starts: depth cannot reuse a prefix."""
+    shallow, _ = network.draw_weights(replace(COURSE, depth=50))
+    deep, _ = network.draw_weights(COURSE)
+    assert not torch.equal(shallow[0], deep[0])
+
+
+def test_the_draw_cache_is_bounded_by_bytes():
+    cache = ByteBoundCache(1000, lambda value: value.nbytes)
+    for key in range(5):
+        cache.get(key, lambda: torch.zeros(100))  # 400 bytes each
+    assert cache.bytes == 800  # the two newest
+    assert cache.get(0, lambda: torch.ones(100))[0] == 1  # the oldest went, so made again
+    assert cache.get(9, lambda: torch.zeros(1000)).numel() == 1000 and cache.bytes <= 1000
