@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from core import activations, initializers, network
 from core.bounds import Bound
@@ -257,11 +258,16 @@ def in_band(value: float) -> bool:
 
 
 def matrix(config: MatrixConfig) -> pd.DataFrame:
-    """One row per (activation, scheme): the last layer's output std and the first layer's weight
-    gradient std, from core.network's draws, forward and backward. Cells whose init is the same
-    call (Xavier with gain 1 for none and sigmoid, Kaiming for every activation, ...) share one
-    draw of the weights, as they would share it in network.run. The draws are independent, so
-    they run on every core at once (torch releases the GIL; each has its own generator)."""
+    """One row per (activation, scheme): the last layer's output std and the first and last
+    layers' weight-gradient stds, from core.network's draws, forward and backward.
+
+    Cells whose init is the same call (Xavier with gain 1 for none and sigmoid, Kaiming for every
+    activation, ...) share one draw of the weights and run as one stacked computation: each
+    layer is one matrix product for all of them. Draws are shared across schemes too where the
+    maths allows (core.network keeps one standard draw per seed and size): std = 1, sqrt(1/n)
+    and Kaiming's normal are one normal_(0, 1) draw scaled, bit for bit, and orthogonal_ with any
+    gain is one orthogonal matrix scaled. The groups are independent, so they run on every core
+    at once (torch releases the GIL; each has its own generator)."""
     cells: dict[InitSpec, list[tuple[str, str]]] = {}
     for activation in activations.ACTIVATIONS:
         for scheme in SCHEMES:
@@ -274,16 +280,41 @@ def matrix(config: MatrixConfig) -> pd.DataFrame:
 
 
 def _matrix_rows(config: MatrixConfig, spec: InitSpec, pairs: list[tuple[str, str]]) -> dict:
-    """The matrix's rows for the cells that share one init call, from one draw of the weights."""
+    """The matrix's rows for the cells that share one init call: one draw of the weights, and
+    every layer one product for all the cells (their batches stacked).
+
+    Backward, each cell's weight gradient is (dL/dh)ᵀ·input, the product autograd forms for a
+    weight: autograd gives dL/dh for every cell at once from the stacked pre-activations of the
+    first and last layers, so no weight needs a gradient of its own."""
     weights, x = network.draw(replace(cell(config, "none", "std_one"), init=spec))
+    functions = [activations.function(activation, config.negative_slope)
+                 for activation, _ in pairs]
+
+    def activate(pre: torch.Tensor) -> torch.Tensor:
+        return torch.stack([act(one) for act, one in zip(functions, pre, strict=True)])
+
+    first = F.linear(x, weights[0]).expand(len(pairs), *x.shape).clone().requires_grad_()
+    pre, inputs = first, x.expand(len(pairs), *x.shape)
+    out = activate(first)
+    for weight in weights[1:]:
+        pre, inputs = F.linear(out, weight), out
+        out = activate(pre)
+    first_grad, last_grad = torch.autograd.grad(out.mean(dim=(1, 2)).sum(), [first, pre],
+                                                allow_unused=True)
+    last_grad = first_grad if last_grad is None else last_grad  # depth 1: the same layer
+    with torch.no_grad():
+        first_weight_grads = first_grad.transpose(1, 2) @ x
+        last_weight_grads = last_grad.transpose(1, 2) @ inputs
     rows = {}
-    for activation, scheme in pairs:
-        ends = network.ends(cell(config, activation, scheme), weights, x)
-        ratio = ends.first_grad_std / ends.last_grad_std if ends.last_grad_std else math.nan
+    for index, (activation, scheme) in enumerate(pairs):
+        last_std = out[index].detach().std().item()
+        first_grad_std = first_weight_grads[index].std().item()
+        last_grad_std = last_weight_grads[index].std().item()
+        ratio = first_grad_std / last_grad_std if last_grad_std else math.nan
         rows[activation, scheme] = {
-            "activation": activation, "scheme": scheme, "last_std": ends.last_std,
-            "first_grad_std": ends.first_grad_std, "last_grad_std": ends.last_grad_std,
-            "grad_ratio": ratio, "forward_healthy": in_band(ends.last_std),
+            "activation": activation, "scheme": scheme, "last_std": last_std,
+            "first_grad_std": first_grad_std, "last_grad_std": last_grad_std,
+            "grad_ratio": ratio, "forward_healthy": in_band(last_std),
             "backward_healthy": in_band(ratio),
         }
     return rows

@@ -174,10 +174,12 @@ class Method:
     # the fill and its script, where torch's own function will not do (None: nn.init.<name>_)
     fill: Callable[[InitSpec, torch.Tensor, torch.Generator], torch.Tensor] | None = None
     script: Callable[[InitSpec, str, str | None], str] | None = None
-    # the factor s for which this method's fill is bitwise s * normal_(0, 1) from the same
-    # generator state (torch's normal_ computes 0 + s·z, the same product), or None: so one
-    # standard draw serves every std (core.network keeps it)
-    standard_normal_scale: Callable[[InitSpec, int, int], float | None] | None = None
+    # The standard fill this method's is a multiple of, bitwise, from the same generator state
+    # ("normal": normal_(0, 1), as torch's normal_ computes 0 + s·z; "orthogonal": orthogonal_
+    # with gain 1, which torch multiplies by the gain last), and the factor (None: not here).
+    # core.network keeps one standard fill for every std and gain.
+    standard: str | None = None
+    standard_scale: Callable[[InitSpec, int, int], float | None] | None = None
 
     def spec(self, name: str) -> InitSpec:
         """The method called name with its default parameters: what its controls start at."""
@@ -212,7 +214,8 @@ def _sparse_script(spec: InitSpec, target: str, generator: str | None) -> str:
 METHODS: dict[str, Method] = {
     "normal": Method((MEAN, STD_PARAM), weight_std=lambda spec, fi, fo: spec.std,
                      entry_mean=lambda spec, fi, fo: spec.mean,
-                     standard_normal_scale=lambda spec, fi, fo: None if spec.mean else spec.std),
+                     standard="normal",
+                     standard_scale=lambda spec, fi, fo: None if spec.mean else spec.std),
     "uniform": Method((Param("low", "a", VALUE), Param("high", "b", VALUE)),
                       weight_std=lambda spec, fi, fo: (spec.high - spec.low) / math.sqrt(12),
                       entry_mean=lambda spec, fi, fo: (spec.low + spec.high) / 2,
@@ -229,7 +232,8 @@ METHODS: dict[str, Method] = {
     "eye": Method(entry_mean=_eye_fraction, entry_std=_eye_std, cdf=_eye_cdf, draws=False),
     # an orthogonal matrix's root mean square is exactly gain/sqrt(max(fans)); its entries are
     # approximately normal for large fans
-    "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note",
+    "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note", standard="orthogonal",
+                         standard_scale=lambda spec, fi, fo: spec.gain,
                          entry_std=lambda spec, fi, fo: spec.gain / math.sqrt(max(fi, fo))),
     "sparse": Method((Param("sparsity", "sparsity", SPARSITY), STD_PARAM),
                      entry_std=lambda spec, fi, fo: spec.std * math.sqrt(_sparse_kept(spec, fo)),
@@ -238,11 +242,11 @@ METHODS: dict[str, Method] = {
     "xavier_uniform": Method((GAIN_PARAM,), weight_std=_xavier_std,
                              bound=_symmetric(_xavier_std), cdf=_uniform_cdf),
     "xavier_normal": Method((GAIN_PARAM,), weight_std=_xavier_std,
-                            standard_normal_scale=_xavier_std),
+                            standard="normal", standard_scale=_xavier_std),
     "kaiming_uniform": Method(KAIMING, weight_std=_kaiming_std, bound=_symmetric(_kaiming_std),
                               cdf=_uniform_cdf, gain_from_nonlinearity=True),
     "kaiming_normal": Method(KAIMING, weight_std=_kaiming_std, gain_from_nonlinearity=True,
-                             standard_normal_scale=_kaiming_std),
+                             standard="normal", standard_scale=_kaiming_std),
 }
 
 
@@ -307,10 +311,11 @@ def weight_std(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
     return None if formula is None else formula(spec, fan_in, fan_out)
 
 
-def standard_normal_scale(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
-    """s where the method's fill is bitwise s * normal_(0, 1) from the same generator state."""
-    formula = METHODS[spec.method].standard_normal_scale
-    return None if formula is None else formula(spec, fan_in, fan_out)
+def standard_fill(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[str, float] | None:
+    """(standard, s) where the method's fill is bitwise s times that standard fill (Method)."""
+    method = METHODS[spec.method]
+    scale = None if method.standard is None else method.standard_scale(spec, fan_in, fan_out)
+    return None if scale is None else (method.standard, scale)
 
 
 def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float] | None:

@@ -89,28 +89,37 @@ def draw_weights(config: NetConfig) -> tuple[list[torch.Tensor], torch.Generator
     draw (normal_ with mean 0, kaiming_normal_, xavier_normal_) scales the standard draw kept
     for (seed, width, depth): a move of std, activation or batch draws nothing again."""
     generator = torch.Generator()
-    scale = initializers.standard_normal_scale(config.init, config.width, config.width)
-    if scale is not None and config.width**2 >= VECTORISED_NORMAL:
-        standard, state = STANDARD_DRAWS.get((config.seed, config.width, config.depth),
-                                             lambda: _standard_draws(config))
+    standard = initializers.standard_fill(config.init, config.width, config.width)
+    if standard is not None and config.width**2 >= STANDARDS[standard[0]][1]:
+        kind, scale = standard
+        kept, state = STANDARD_DRAWS.get((kind, config.seed, config.width, config.depth),
+                                         lambda: _standard_draws(kind, config))
         generator.set_state(state)
-        return [scale * layer for layer in standard], generator
+        return [scale * layer for layer in kept], generator
     generator.set_state(_after_construction(config.seed, config.depth, config.width))
     weights = [initializers.apply(config.init, torch.empty(config.width, config.width), generator)
                for _ in range(config.depth)]  # the re-initialisation, as the course's loop does
     return weights, generator
 
 
-# torch's normal_ fills a tensor of 16 entries or more with its vectorised float32 kernel (0 + s·z,
-# bitwise s times the standard draw); smaller ones in double precision, which rounds otherwise.
-VECTORISED_NORMAL = 16
+# The standard fills (initializers.Method.standard): how to draw one layer, and the fewest
+# entries for which a multiple of it is bitwise the method's own fill. torch's normal_ fills a
+# tensor of 16 entries or more with its vectorised float32 kernel (0 + s·z, the same product as
+# s times the standard draw) and smaller ones in double precision, which rounds otherwise;
+# orthogonal_ multiplies by its gain last, at any size.
+STANDARDS = {
+    "normal": (lambda layer, generator: layer.normal_(0, 1, generator=generator), 16),
+    "orthogonal": (lambda layer, generator: torch.nn.init.orthogonal_(
+        layer, 1.0, generator=generator), 0),
+}
 
 
-def _standard_draws(config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """normal_(0, 1) for every layer in the course's order, and the generator's state after."""
+def _standard_draws(kind: str, config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """The standard fill of every layer in the course's order, and the generator's state after."""
     generator = torch.Generator()
     generator.set_state(_after_construction(config.seed, config.depth, config.width))
-    standard = [torch.empty(config.width, config.width).normal_(0, 1, generator=generator)
+    fill = STANDARDS[kind][0]
+    standard = [fill(torch.empty(config.width, config.width), generator)
                 for _ in range(config.depth)]
     return standard, generator.get_state()
 
@@ -185,25 +194,6 @@ def run(config: NetConfig) -> NetResult:
         loss=loss.item(),
         **trend(layers["std"]),
     )
-
-
-@dataclass(frozen=True)
-class Ends:
-    last_std: float  # float32 x.std() of the last layer's output, as run's layers["std"]
-    first_grad_std: float  # std of the first layer's weight gradient
-    last_grad_std: float  # std of the last layer's weight gradient
-
-
-def ends(config: NetConfig, weights: torch.Tensor, x: torch.Tensor) -> Ends:
-    """The same forward and backward as run (weights and x from draw), keeping only the two ends:
-    autograd computes the gradients of the first and last weights alone, so many runs (a matrix
-    of activations x inits) stay fast. The first and last layers are copies; weights is kept."""
-    first, last = weights[0].clone().requires_grad_(), weights[-1].clone().requires_grad_()
-    layers = [first, *weights[1:-1], last] if config.depth > 1 else [first]
-    outputs = forward(config, layers, x, retain_grad=False)
-    wanted = [first, last] if config.depth > 1 else [first]
-    grads = torch.autograd.grad(outputs[-1].mean(), wanted)
-    return Ends(outputs[-1].detach().std().item(), grads[0].std().item(), grads[-1].std().item())
 
 
 HEALTHY = (0.1, 10.0)  # the band of layer stds the pages call healthy

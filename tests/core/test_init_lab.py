@@ -152,8 +152,9 @@ def test_course_pairs_come_out_as_the_course_describes():
         assert verdicts[stable].layers["std"].between(0.3, 3).all()
 
 
-def test_matrix_cells_equal_network_run():
-    config = init_lab.MatrixConfig(depth=9, width=24, batch=5, negative_slope=0.1, seed=4)
+@pytest.mark.parametrize("depth", [1, 9])
+def test_matrix_cells_equal_network_run(depth):
+    config = init_lab.MatrixConfig(depth=depth, width=24, batch=5, negative_slope=0.1, seed=4)
     matrix = init_lab.matrix(config)
     assert len(matrix) == len(activations.ACTIVATIONS) * len(init_lab.SCHEMES)
     for row in matrix.itertuples():
@@ -172,6 +173,8 @@ def test_matrix_default_sizes_tell_the_course_story():
     assert matrix.loc[("relu", "kaiming"), "forward_healthy"]
     assert not matrix.loc[("relu", "xavier"), "forward_healthy"]  # Xavier's gain 1 under ReLU
     assert not matrix.loc[("tanh", "sqrt_n"), "forward_healthy"]
+    assert matrix.loc[("relu", "orthogonal"), "forward_healthy"]  # orthogonal with ReLU's gain
+    assert matrix.loc[("relu", "orthogonal"), "backward_healthy"]
 
 
 def test_derivation_numbers_match_torch_draws():

@@ -211,3 +211,21 @@ def test_the_draw_cache_is_bounded_by_bytes():
     assert cache.bytes == 800  # the two newest
     assert cache.get(0, lambda: torch.ones(100))[0] == 1  # the oldest went, so made again
     assert cache.get(9, lambda: torch.zeros(1000)).numel() == 1000 and cache.bytes <= 1000
+
+
+@pytest.mark.parametrize("gain", [1.0, 5 / 3, math.sqrt(2), 3 / 4, math.sqrt(2 / 1.0001)])
+def test_orthogonal_with_a_gain_is_bitwise_the_gain_times_orthogonal_with_gain_one(gain):
+    """What lets the init matrix compute one orthogonal matrix per layer for every gain."""
+    for shape in ((64, 64), (3, 3)):
+        drawn = torch.nn.init.orthogonal_(torch.empty(shape), gain,
+                                          generator=torch.Generator().manual_seed(2))
+        standard = torch.nn.init.orthogonal_(torch.empty(shape), 1.0,
+                                             generator=torch.Generator().manual_seed(2))
+        assert torch.equal(drawn, gain * standard)
+    config = replace(COURSE, depth=3, width=8, init=InitSpec("orthogonal", gain=gain))
+    generator = torch.Generator()
+    generator.set_state(network._after_construction(config.seed, config.depth, config.width))
+    fresh = [torch.nn.init.orthogonal_(torch.empty(8, 8), gain, generator=generator)
+             for _ in range(3)]
+    assert all(torch.equal(a, b) for a, b in zip(network.draw_weights(config)[0], fresh,
+                                                 strict=True))
