@@ -4,6 +4,7 @@ each, registered in a fixture, goes through the pages, both languages and the sh
 import math
 
 import pytest
+import streamlit as st
 import torch
 
 from core import activations, init_lab, initializers, network, text
@@ -37,6 +38,9 @@ def throwaway(monkeypatch):
     formula = "|N(0, σ²)|: std = σ·√(1 − 2/π) = **{result:.4g}**"
     for lang in text.LANGUAGES:
         monkeypatch.setitem(text.strings(lang), f"init.formula_{METHOD}", formula)
+    st.cache_data.clear()  # results cached before the registries grew (and after, below)
+    yield
+    st.cache_data.clear()
 
 
 def test_the_explosion_page_runs_the_throwaway_activation(throwaway, open_page):
