@@ -1,12 +1,12 @@
 """Lesson 1: exploding and vanishing gradients — the course's 100-layer demo, exactly."""
 
 import math
+from dataclasses import replace
 
 import streamlit as st
 
 from core import activations, charts, network, values
 from core.errors import InputError
-from core.initializers import InitSpec
 from ui.charts import show_chart
 from ui.controls import default
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
@@ -20,8 +20,13 @@ CONTROLS = {"ex_depth": "depth", "ex_width": "width", "ex_batch": "batch", "ex_a
 STD_KEY = "ex_std"  # the weight std, NetConfig.init's
 
 
+def course_init():
+    """The course's init call (normal_ with std 1); the page moves only its std."""
+    return default(network.NetConfig, "init")
+
+
 def course_std() -> float:
-    return default(network.NetConfig, "init").std
+    return course_init().std
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -75,7 +80,8 @@ def lab() -> None:
     try:
         config, notices = network.validate(network.NetConfig(
             depth=int(depth), width=int(width), batch=int(batch), activation=activation,
-            negative_slope=float(slope), init=InitSpec("normal", std=float(std)), seed=int(seed)))
+            negative_slope=float(slope), init=replace(course_init(), std=float(std)),
+            seed=int(seed)))
     except InputError as error:
         with view:
             show_error(error)
