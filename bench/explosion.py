@@ -18,6 +18,7 @@ def main() -> None:
 
     def cold(config):
         network._after_construction.cache_clear()
+        network.STANDARD_DRAWS.clear()
         network.run(config)
 
     grown = peak_growth_mb(lambda: cold(largest))  # first, before anything else raised the peak
@@ -27,6 +28,10 @@ def main() -> None:
           f"{median_ms(lambda: network.run(default), 21):.1f} ms median")
     print(f"default, from a new seed (all 13.1M draws):          "
           f"{median_ms(lambda: cold(default), 11):.1f} ms median")
+    moved = [replace(default, init=replace(default.init, std=0.01 * k)) for k in range(1, 22)]
+    moves = iter(moved)
+    print(f"default, a std never asked before (standard draw kept):  "
+          f"{median_ms(lambda: network.run(next(moves)), 21):.1f} ms median")
     size = f"{largest.depth} x {largest.width}, batch {largest.batch}"
     print(f"largest allowed ({size}), cached:  "
           f"{median_ms(lambda: network.run(largest), 5):.1f} ms median")

@@ -1,41 +1,91 @@
-"""The activations a network can use, each with the name `nn.init.calculate_gain` knows it by."""
+"""The activations a network can use: one table, everything about each one in its entry.
+
+An entry's code is what a PyTorch script writes for it; the computation runs that same code
+(compiled once per negative slope), so the shown scripts and the pages cannot drift apart."""
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
+
+IDENTITY_GAIN_NAMES = ("linear", "conv1d", "conv2d", "conv3d",
+                       "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
 
 @dataclass(frozen=True)
 class Activation:
-    apply: Callable[[torch.Tensor, float], torch.Tensor]  # (x, negative_slope) -> activated x
-    gain_name: str  # the nonlinearity argument of nn.init.calculate_gain
-    code: str  # how a PyTorch script writes it, with {slope} for leaky ReLU
+    code: str  # how a PyTorch script applies it to x, with {slope} for a negative slope
+    # the nonlinearity names nn.init.calculate_gain knows it by (none: it does not know it)
+    gain_names: tuple[str, ...]
+    gain_formula: Callable[[float], float]  # the gain as the page writes it, of the slope
+    gain_text: str  # the locale key of that formula, in words
+    # the negative-side slope of a piecewise-linear activation, of the slope parameter; None when
+    # it is curved and the variance argument has no closed form
+    linear_slope: Callable[[float], float] | None = None
+    takes_slope: bool = False  # whether calculate_gain and the code take the negative slope
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "none": Activation(lambda x, slope: x, "linear", "x"),
-    "tanh": Activation(lambda x, slope: torch.tanh(x), "tanh", "torch.tanh(x)"),
-    "sigmoid": Activation(lambda x, slope: torch.sigmoid(x), "sigmoid", "torch.sigmoid(x)"),
-    "relu": Activation(lambda x, slope: torch.relu(x), "relu", "torch.relu(x)"),
+    "none": Activation("x", IDENTITY_GAIN_NAMES, lambda a: 1.0, "init.gain_formula_one",
+                       linear_slope=lambda a: 1.0),
+    "tanh": Activation("torch.tanh(x)", ("tanh",), lambda a: 5 / 3, "init.gain_formula_tanh"),
+    "sigmoid": Activation("torch.sigmoid(x)", ("sigmoid",), lambda a: 1.0,
+                          "init.gain_formula_one"),
+    "relu": Activation("torch.relu(x)", ("relu",), lambda a: math.sqrt(2),
+                       "init.gain_formula_relu", linear_slope=lambda a: 0.0),
     "leaky_relu": Activation(
-        lambda x, slope: F.leaky_relu(x, slope), "leaky_relu",
-        "torch.nn.functional.leaky_relu(x, {slope})"),
-    "selu": Activation(lambda x, slope: F.selu(x), "selu", "torch.selu(x)"),
+        "torch.nn.functional.leaky_relu(x, {slope})", ("leaky_relu",),
+        lambda a: math.sqrt(2 / (1 + a**2)), "init.gain_formula_leaky_relu",
+        linear_slope=lambda a: a, takes_slope=True),
+    "selu": Activation("torch.selu(x)", ("selu",), lambda a: 3 / 4, "init.gain_formula_selu"),
 }
 
 
+def gain_names() -> list[str]:
+    """Every nonlinearity name calculate_gain accepts, in the table's order."""
+    return list(dict.fromkeys(name for entry in ACTIVATIONS.values() for name in entry.gain_names))
+
+
+def by_gain_name(gain_name: str) -> Activation:
+    return next(entry for entry in ACTIVATIONS.values() if gain_name in entry.gain_names)
+
+
+def code(name: str, negative_slope: float) -> str:
+    """The activation applied to x as a script writes it."""
+    return ACTIVATIONS[name].code.format(slope=repr(float(negative_slope)))
+
+
+def function(name: str, negative_slope: float) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The activation as a function of x: its code, compiled."""
+    return _compiled(code(name, negative_slope))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(expression: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    return eval(f"lambda x: {expression}", {"torch": torch})  # noqa: S307 (the table's own code)
+
+
 def gain(name: str, negative_slope: float) -> float:
-    """nn.init.calculate_gain for the activation called name."""
-    gain_name = ACTIVATIONS[name].gain_name
-    param = negative_slope if gain_name == "leaky_relu" else None
+    """nn.init.calculate_gain for the activation called name (its own formula where
+    calculate_gain does not know it)."""
+    entry = ACTIVATIONS[name]
+    if not entry.gain_names:
+        return entry.gain_formula(negative_slope)
+    return gain_by_name(entry.gain_names[0], negative_slope)
+
+
+def gain_by_name(gain_name: str, negative_slope: float) -> float:
+    """nn.init.calculate_gain(gain_name), with the negative slope where that name takes one."""
+    param = negative_slope if by_gain_name(gain_name).takes_slope else None
     return torch.nn.init.calculate_gain(gain_name, param)
 
 
 def piecewise_linear_slope(name: str, negative_slope: float) -> float | None:
     """The negative-side slope of a piecewise-linear activation (none: 1, relu: 0), or None when
     the activation is curved and the variance argument has no closed form."""
-    return {"none": 1.0, "relu": 0.0, "leaky_relu": negative_slope}.get(name)
+    slope = ACTIVATIONS[name].linear_slope
+    return None if slope is None else slope(negative_slope)

@@ -7,7 +7,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from core.network import finite_positive
+from core.values import finite_positive
 
 # Shared data: layers that draw the same DataFrame are built from alt.Chart() and get the frame
 # once, from alt.layer(..., data=frame). When every layer carries the same frame, Altair hashes

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -27,40 +28,14 @@ from core.initializers import InitSpec
 
 # ---- Gains --------------------------------------------------------------------------------
 
-# Every nonlinearity nn.init.calculate_gain accepts, with the function a layer would apply.
-GAIN_FUNCTIONS = {
-    **{name: lambda x, slope: x for name in (
-        "linear", "conv1d", "conv2d", "conv3d",
-        "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")},
-    "sigmoid": lambda x, slope: torch.sigmoid(x),
-    "tanh": lambda x, slope: torch.tanh(x),
-    "relu": lambda x, slope: torch.relu(x),
-    "leaky_relu": lambda x, slope: F.leaky_relu(x, slope),
-    "selu": lambda x, slope: F.selu(x),
-}
 SAMPLES = Bound("N", 2, 4_000_000)
-
-
-def gain_formula(nonlinearity: str, negative_slope: float) -> float:
-    """The gain as the page writes it: 1 for linear, conv and sigmoid; 5/3 for tanh; sqrt(2) for
-    ReLU; sqrt(2 / (1 + a²)) for leaky ReLU with slope a; 3/4 for SELU."""
-    match nonlinearity:
-        case "tanh":
-            return 5 / 3
-        case "relu":
-            return math.sqrt(2)
-        case "leaky_relu":
-            return math.sqrt(2 / (1 + negative_slope**2))
-        case "selu":
-            return 3 / 4
-    return 1.0
 
 
 @dataclass(frozen=True)
 class GainConfig:
     samples: int = 10_000  # the course's N
     negative_slope: float = 0.01
-    seed: int = 3
+    seed: int = 1  # the course's set_seed(1), whose tanh ratio prints 1.598...
 
 
 def validate_gains(config: GainConfig) -> tuple[GainConfig, list[Notice]]:
@@ -72,90 +47,79 @@ def validate_gains(config: GainConfig) -> tuple[GainConfig, list[Notice]]:
 
 
 def gains(config: GainConfig) -> pd.DataFrame:
-    """One row per nonlinearity: its formula's gain, calculate_gain's, the course's ratio
-    x.std() / act(x).std() and the root-mean-square ratio sqrt(mean(x²) / mean(act(x)²))."""
+    """One row per nonlinearity calculate_gain accepts (core.activations' table): its formula's
+    gain, calculate_gain's, the course's ratio x.std() / act(x).std() and the root-mean-square
+    ratio sqrt(mean(x²) / mean(act(x)²))."""
     x = torch.randn(config.samples, generator=torch.Generator().manual_seed(config.seed))
     rows = []
-    for name, act in GAIN_FUNCTIONS.items():
-        y = act(x, config.negative_slope)
-        param = config.negative_slope if name == "leaky_relu" else None
-        rows.append({
-            "nonlinearity": name,
-            "param": param,
-            "formula": gain_formula(name, config.negative_slope),
-            "calculate_gain": float(torch.nn.init.calculate_gain(name, param)),
-            "course_ratio": (x.std() / y.std()).item(),
-            "rms_ratio": (x.square().mean() / y.square().mean()).sqrt().item(),
-        })
+    for name, entry in activations.ACTIVATIONS.items():
+        y = activations.function(name, config.negative_slope)(x)
+        for gain_name in entry.gain_names or (name,):  # calculate_gain's names, or its own
+            rows.append({
+                "nonlinearity": gain_name,
+                "param": config.negative_slope if entry.takes_slope else None,
+                "formula": entry.gain_formula(config.negative_slope),
+                "formula_text": entry.gain_text,
+                "calculate_gain": activations.gain_by_name(gain_name, config.negative_slope)
+                if entry.gain_names else math.nan,
+                "course_ratio": (x.std() / y.std()).item(),
+                "rms_ratio": (x.square().mean() / y.square().mean()).sqrt().item(),
+            })
     return pd.DataFrame(rows)
 
 
 def gains_script(config: GainConfig) -> str:
-    """A script that prints the gains table's numbers, the course's way."""
-    acts = {name: "x" for name in GAIN_FUNCTIONS} | {
-        "sigmoid": "torch.sigmoid(x)", "tanh": "torch.tanh(x)", "relu": "torch.relu(x)",
-        "leaky_relu": f"F.leaky_relu(x, {config.negative_slope!r})", "selu": "F.selu(x)"}
-    lines = "\n".join(f'    "{name}": {expr},' for name, expr in acts.items())
+    """A script that prints the gains table's numbers, the course's way, from the same table."""
+    slope = float(config.negative_slope)
+    lines = "\n".join(
+        f'    "{gain_name}": ({activations.code(name, slope)}, '
+        f'{slope if entry.takes_slope else None!r}, {bool(entry.gain_names)}),'
+        for name, entry in activations.ACTIVATIONS.items()
+        for gain_name in entry.gain_names or (name,))
     return f'''import torch
-import torch.nn.functional as F
 
 x = torch.randn({config.samples}, generator=torch.Generator().manual_seed({config.seed}))
-outputs = {{
+outputs = {{  # nonlinearity: (act(x), its calculate_gain parameter, calculate_gain knows it)
 {lines}
 }}
-for name, y in outputs.items():
-    param = {config.negative_slope!r} if name == "leaky_relu" else None
-    gain = torch.nn.init.calculate_gain(name, param)
+for name, (y, param, known) in outputs.items():
+    gain = torch.nn.init.calculate_gain(name, param) if known else float("nan")
     course = x.std() / y.std()  # the course's way
     rms = (x.square().mean() / y.square().mean()).sqrt()  # the second moment calculate_gain keeps
     print(name, gain, course.item(), rms.item())
 '''
 
 
+def gains_story(table: pd.DataFrame) -> dict[str, float]:
+    """The numbers the page's explanation of the gains table quotes: ReLU's three gains (where
+    the course's ratio and calculate_gain part) and tanh's course ratio (the course's 1.598...)."""
+    by_name = table.set_index("nonlinearity")
+    return {"relu": by_name.loc["relu", "calculate_gain"],
+            "relu_rms": by_name.loc["relu", "rms_ratio"],
+            "relu_course": by_name.loc["relu", "course_ratio"],
+            "tanh_course": by_name.loc["tanh", "course_ratio"],
+            "tanh_rms": by_name.loc["tanh", "rms_ratio"]}
+
+
 # ---- One weight, drawn by a real nn.init method --------------------------------------------
 
 FAN = Bound("fan", 1, 1024)
-GAIN = Bound("gain", 0.0, 100.0)
-KAIMING_A = Bound("a", 0.0, 100.0)
-VALUE = Bound("value", -1000.0, 1000.0)
-SPARSITY = Bound("sparsity", 0.0, 1.0)
 BINS = 60
 
 
 @dataclass(frozen=True)
 class DrawConfig:
-    init: InitSpec = InitSpec("xavier_uniform", gain=5 / 3)
+    init: InitSpec = InitSpec("xavier_uniform")
     fan_in: int = 256
     fan_out: int = 256
     seed: int = 3
 
 
 def validate_draw(config: DrawConfig) -> tuple[DrawConfig, list[Notice]]:
-    """Clamp fans and parameters into their bounds; reject a range the method cannot draw from."""
-    spec = config.init
-    if spec.method not in initializers.METHODS:
-        raise InputError("error.unknown_choice", field="method", value=spec.method)
-    if spec.nonlinearity not in GAIN_FUNCTIONS:
-        raise InputError("error.unknown_choice", field="nonlinearity", value=spec.nonlinearity)
-    if spec.mode not in ("fan_in", "fan_out"):
-        raise InputError("error.unknown_choice", field="mode", value=spec.mode)
+    """Clamp fans and the method's parameters into their bounds; reject what the method cannot
+    draw (core.initializers.validate)."""
     notices: list[Notice] = []
-    spec = replace(
-        spec, std=network.WEIGHT_STD.clamp(spec.std, notices),
-        mean=VALUE.clamp(spec.mean, notices), value=VALUE.clamp(spec.value, notices),
-        low=VALUE.clamp(spec.low, notices), high=VALUE.clamp(spec.high, notices),
-        trunc_low=VALUE.clamp(spec.trunc_low, notices),
-        trunc_high=VALUE.clamp(spec.trunc_high, notices),
-        gain=GAIN.clamp(spec.gain, notices), a=KAIMING_A.clamp(spec.a, notices),
-        sparsity=SPARSITY.clamp(spec.sparsity, notices))
-    if spec.method == "uniform" and not spec.low < spec.high:
-        raise InputError("error.init.empty_range", field="uniform", low=spec.low, high=spec.high)
-    if spec.method == "trunc_normal":
-        if not spec.trunc_low < spec.trunc_high:
-            raise InputError("error.init.empty_range", field="trunc_normal", low=spec.trunc_low,
-                             high=spec.trunc_high)
-        if spec.std == 0:
-            raise InputError("error.init.zero_std", field="trunc_normal")
+    spec = initializers.validate(config.init, notices)
     return replace(config, init=spec, fan_in=FAN.clamp(config.fan_in, notices),
                    fan_out=FAN.clamp(config.fan_out, notices),
                    seed=network.SEED.clamp(config.seed, notices)), notices
@@ -203,19 +167,14 @@ def draw(config: DrawConfig) -> DrawResult:
 
 def draw_script(config: DrawConfig) -> str:
     """A script that draws the same weight with the same generator and prints its mean and std."""
-    spec = config.init
-    if spec.method == "sparse":  # sparse_'s randperm, with the generator (see initializers)
-        fill = (f"w.normal_(0, {spec.std!r}, generator=g)\n"
-                f"for col in range(w.shape[1]):\n"
-                f"    w[torch.randperm(w.shape[0], generator=g)[:{math.ceil(spec.sparsity * config.fan_out)}], col] = 0")  # noqa: E501
-    else:
-        fill = initializers.code(spec, "w", generator="g")
-    return f'''import torch
+    return f'''import math
+
+import torch
 import torch.nn as nn
 
 g = torch.Generator().manual_seed({config.seed})
 w = torch.empty({config.fan_out}, {config.fan_in})  # the shape of nn.Linear(fan_in, fan_out).weight
-{fill}
+{initializers.code(config.init, "w", generator="g")}
 print("mean", w.mean().item())
 print("std", w.std().item())
 '''
@@ -223,7 +182,24 @@ print("std", w.std().item())
 
 # ---- The matrix: every activation x every scheme -----------------------------------------
 
-SCHEMES = ("std_one", "sqrt_n", "xavier", "xavier_gain", "kaiming", "linear_default")
+# The matrix's columns: the nn.init call each scheme stands for in a network of a width and an
+# activation (with its negative slope): (activation, negative_slope, width) -> InitSpec.
+SCHEMES: dict[str, Callable[[str, float, int], InitSpec]] = {
+    "std_one": lambda act, slope, width: InitSpec("normal", std=1.0),
+    "sqrt_n": lambda act, slope, width: InitSpec("normal", std=math.sqrt(1 / width)),
+    # Glorot as published: gain 1
+    "xavier": lambda act, slope, width: InitSpec("xavier_uniform"),
+    # the course: xavier_uniform_(w, gain=calculate_gain(activation))
+    "xavier_gain": lambda act, slope, width: InitSpec(
+        "xavier_uniform", gain=activations.gain(act, slope)),
+    # kaiming_normal_(w) as called: a=0, fan_in, leaky_relu -> gain sqrt(2)
+    "kaiming": lambda act, slope, width: InitSpec("kaiming_normal"),
+    # what nn.Linear does on construction
+    "linear_default": lambda act, slope, width: InitSpec("kaiming_uniform", a=math.sqrt(5)),
+    # Saxe et al.: an orthogonal matrix keeps every direction's length, times the activation's gain
+    "orthogonal": lambda act, slope, width: InitSpec(
+        "orthogonal", gain=activations.gain(act, slope)),
+}
 # The course's three demos: (activation, scheme), each with the course's sizes and seed.
 COURSE_PAIRS = {
     "tanh_sqrt_n": ("tanh", "sqrt_n"),
@@ -234,20 +210,9 @@ COURSE_PAIRS = {
 
 def scheme_spec(scheme: str, activation: str, negative_slope: float, width: int) -> InitSpec:
     """The nn.init call a scheme stands for in a network of this width and activation."""
-    match scheme:
-        case "std_one":
-            return InitSpec("normal", std=1.0)
-        case "sqrt_n":
-            return InitSpec("normal", std=math.sqrt(1 / width))
-        case "xavier":  # Glorot as published: gain 1
-            return InitSpec("xavier_uniform")
-        case "xavier_gain":  # the course: xavier_uniform_(w, gain=calculate_gain(activation))
-            return InitSpec("xavier_uniform", gain=activations.gain(activation, negative_slope))
-        case "kaiming":  # kaiming_normal_(w) as called: a=0, fan_in, leaky_relu -> gain sqrt(2)
-            return InitSpec("kaiming_normal")
-        case "linear_default":  # what nn.Linear does on construction
-            return InitSpec("kaiming_uniform", a=math.sqrt(5))
-    raise InputError("error.unknown_choice", field="scheme", value=scheme)
+    if scheme not in SCHEMES:
+        raise InputError("error.unknown_choice", field="scheme", value=scheme)
+    return SCHEMES[scheme](activation, negative_slope, width)
 
 
 @dataclass(frozen=True)
@@ -293,11 +258,16 @@ def in_band(value: float) -> bool:
 
 
 def matrix(config: MatrixConfig) -> pd.DataFrame:
-    """One row per (activation, scheme): the last layer's output std and the first layer's weight
-    gradient std, from core.network's draws, forward and backward. Cells whose init is the same
-    call (Xavier with gain 1 for none and sigmoid, Kaiming for every activation, ...) share one
-    draw of the weights, as they would share it in network.run. The draws are independent, so
-    they run on every core at once (torch releases the GIL; each has its own generator)."""
+    """One row per (activation, scheme): the last layer's output std and the first and last
+    layers' weight-gradient stds, from core.network's draws, forward and backward.
+
+    Cells whose init is the same call (Xavier with gain 1 for none and sigmoid, Kaiming for every
+    activation, ...) share one draw of the weights and run as one stacked computation: each
+    layer is one matrix product for all of them. Draws are shared across schemes too where the
+    maths allows (core.network keeps one standard draw per seed and size): std = 1, sqrt(1/n)
+    and Kaiming's normal are one normal_(0, 1) draw scaled, bit for bit, and orthogonal_ with any
+    gain is one orthogonal matrix scaled. The groups are independent, so they run on every core
+    at once (torch releases the GIL; each has its own generator)."""
     cells: dict[InitSpec, list[tuple[str, str]]] = {}
     for activation in activations.ACTIVATIONS:
         for scheme in SCHEMES:
@@ -310,16 +280,41 @@ def matrix(config: MatrixConfig) -> pd.DataFrame:
 
 
 def _matrix_rows(config: MatrixConfig, spec: InitSpec, pairs: list[tuple[str, str]]) -> dict:
-    """The matrix's rows for the cells that share one init call, from one draw of the weights."""
+    """The matrix's rows for the cells that share one init call: one draw of the weights, and
+    every layer one product for all the cells (their batches stacked).
+
+    Backward, each cell's weight gradient is (dL/dh)ᵀ·input, the product autograd forms for a
+    weight: autograd gives dL/dh for every cell at once from the stacked pre-activations of the
+    first and last layers, so no weight needs a gradient of its own."""
     weights, x = network.draw(replace(cell(config, "none", "std_one"), init=spec))
+    functions = [activations.function(activation, config.negative_slope)
+                 for activation, _ in pairs]
+
+    def activate(pre: torch.Tensor) -> torch.Tensor:
+        return torch.stack([act(one) for act, one in zip(functions, pre, strict=True)])
+
+    first = F.linear(x, weights[0]).expand(len(pairs), *x.shape).clone().requires_grad_()
+    pre, inputs = first, x.expand(len(pairs), *x.shape)
+    out = activate(first)
+    for weight in weights[1:]:
+        pre, inputs = F.linear(out, weight), out
+        out = activate(pre)
+    first_grad, last_grad = torch.autograd.grad(out.mean(dim=(1, 2)).sum(), [first, pre],
+                                                allow_unused=True)
+    last_grad = first_grad if last_grad is None else last_grad  # depth 1: the same layer
+    with torch.no_grad():
+        first_weight_grads = first_grad.transpose(1, 2) @ x
+        last_weight_grads = last_grad.transpose(1, 2) @ inputs
     rows = {}
-    for activation, scheme in pairs:
-        ends = network.ends(cell(config, activation, scheme), weights, x)
-        ratio = ends.first_grad_std / ends.last_grad_std if ends.last_grad_std else math.nan
+    for index, (activation, scheme) in enumerate(pairs):
+        last_std = out[index].detach().std().item()
+        first_grad_std = first_weight_grads[index].std().item()
+        last_grad_std = last_weight_grads[index].std().item()
+        ratio = first_grad_std / last_grad_std if last_grad_std else math.nan
         rows[activation, scheme] = {
-            "activation": activation, "scheme": scheme, "last_std": ends.last_std,
-            "first_grad_std": ends.first_grad_std, "last_grad_std": ends.last_grad_std,
-            "grad_ratio": ratio, "forward_healthy": in_band(ends.last_std),
+            "activation": activation, "scheme": scheme, "last_std": last_std,
+            "first_grad_std": first_grad_std, "last_grad_std": last_grad_std,
+            "grad_ratio": ratio, "forward_healthy": in_band(last_std),
             "backward_healthy": in_band(ratio),
         }
     return rows

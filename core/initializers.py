@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import torch
 from torch.nn import init
 
-METHODS = ("normal", "uniform", "trunc_normal", "constant", "ones", "zeros", "eye", "orthogonal",
-           "sparse", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
-DETERMINISTIC = ("constant", "ones", "zeros", "eye")  # the methods that draw nothing
+from core import activations
+from core.bounds import Bound
+from core.errors import InputError, Notice
+
+STD = Bound("std", 0.0, 1000.0)
+VALUE = Bound("value", -1000.0, 1000.0)
+GAIN = Bound("gain", 0.0, 100.0)
+KAIMING_A = Bound("a", 0.0, 100.0)
+SPARSITY = Bound("sparsity", 0.0, 1.0)
+MODES = ("fan_in", "fan_out")
 
 
 @dataclass(frozen=True)
 class InitSpec:
-    """One initialiser and all its parameters (each method reads the ones it takes)."""
+    """One initialiser and all its parameters (each method reads the ones its entry lists).
+    The defaults are torch's where it has one."""
 
     method: str = "normal"
     mean: float = 0.0
     std: float = 1.0
-    low: float = -1.0  # uniform_'s a
+    low: float = 0.0  # uniform_'s a
     high: float = 1.0  # uniform_'s b
     trunc_low: float = -2.0  # trunc_normal_'s a
     trunc_high: float = 2.0  # trunc_normal_'s b
-    value: float = 0.0  # constant_'s val
+    value: float = 0.5  # constant_'s val (torch has no default)
     gain: float = 1.0  # xavier_*, orthogonal_
     a: float = 0.0  # kaiming_*'s negative slope
     mode: str = "fan_in"
@@ -32,77 +41,308 @@ class InitSpec:
     sparsity: float = 0.1
 
 
+# A Param's choices: every nonlinearity calculate_gain accepts (core.activations' table).
+GAIN_NAMES = ("<calculate_gain's nonlinearities>",)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an nn.init method: the InitSpec field that holds it, the keyword torch
+    takes it by, and its bound (a number) or its choices (a name)."""
+
+    field: str
+    keyword: str
+    bound: Bound | None = None
+    choices: tuple[str, ...] | None = None
+    label: str | None = None  # locale key, where the field's own (init.<field>) would not do
+
+
+MEAN, STD_PARAM = Param("mean", "mean", VALUE), Param("std", "std", STD)
+GAIN_PARAM = Param("gain", "gain", GAIN)
+KAIMING = (Param("a", "a", KAIMING_A, label="init.kaiming_a"),
+           Param("mode", "mode", choices=MODES),
+           Param("nonlinearity", "nonlinearity", choices=GAIN_NAMES))
+
+
+# ---- A method's formulas, by kind of distribution ------------------------------------------
+# Each takes (spec, fan_in, fan_out) for a (fan_out, fan_in) weight, as nn.Linear holds it.
+
+def _phi(z: float) -> float:
+    return math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+
+def _big_phi(z: float) -> float:
+    return (1 + math.erf(z / math.sqrt(2))) / 2
+
+
+def normal_cdf(mean: float, std: float, value: float) -> float:
+    return float(value >= mean) if std == 0 else _big_phi((value - mean) / std)
+
+
+def _fan(spec: InitSpec, fan_in: int, fan_out: int) -> int:
+    return fan_in if spec.mode == "fan_in" else fan_out
+
+
+def _xavier_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return spec.gain * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def _kaiming_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return activations.gain_by_name(spec.nonlinearity, spec.a) / math.sqrt(
+        _fan(spec, fan_in, fan_out))
+
+
+def _symmetric(std: Callable) -> Callable:
+    """The bounds of a zero-mean uniform with that std: ±√3·std."""
+    def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float]:
+        half = math.sqrt(3) * std(spec, fan_in, fan_out)
+        return -half, half
+    return bound
+
+
+def _truncation(spec: InitSpec) -> tuple[float, float, float]:
+    alpha, beta = ((v - spec.mean) / spec.std for v in (spec.trunc_low, spec.trunc_high))
+    return alpha, beta, _big_phi(beta) - _big_phi(alpha)
+
+
+def _trunc_mean(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    alpha, beta, z = _truncation(spec)
+    return spec.mean + spec.std * (_phi(alpha) - _phi(beta)) / z
+
+
+def _trunc_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    alpha, beta, z = _truncation(spec)
+    spread = (alpha * _phi(alpha) - beta * _phi(beta)) / z
+    shift = (_phi(alpha) - _phi(beta)) / z
+    return spec.std * math.sqrt(max(1 + spread - shift**2, 0.0))
+
+
+def _trunc_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    alpha, beta, z = _truncation(spec)
+    xi = min(max((value - spec.mean) / spec.std, alpha), beta)
+    return (_big_phi(xi) - _big_phi(alpha)) / z
+
+
+def _eye_fraction(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return min(fan_in, fan_out) / (fan_in * fan_out)
+
+
+def _eye_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    p = _eye_fraction(spec, fan_in, fan_out)
+    return math.sqrt(p * (1 - p))
+
+
+def _eye_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    p = _eye_fraction(spec, fan_in, fan_out)
+    return (1 - p) * (value >= 0) + p * (value >= 1)
+
+
+def _sparse_kept(spec: InitSpec, fan_out: int) -> float:
+    """The fraction of entries sparse_ leaves non-zero: all but ceil(sparsity * rows) per column."""
+    return 1 - math.ceil(spec.sparsity * fan_out) / fan_out
+
+
+def _sparse_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    kept = _sparse_kept(spec, fan_out)
+    return (1 - kept) * (value >= 0) + kept * normal_cdf(0.0, spec.std, value)
+
+
+def _zero(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Method:
+    """Everything about one nn.init method: its parameters, how it draws, its code and its
+    formulas (each of (spec, fan_in, fan_out) for a (fan_out, fan_in) weight)."""
+
+    params: tuple[Param, ...] = ()
+    # the std the variance argument uses (None where it has none: eye, orthogonal, sparse, ...)
+    weight_std: Callable[[InitSpec, int, int], float] | None = None
+    # the mean and std of its entries, and P(entry <= value); a normal of mean and std unless
+    # the method says otherwise
+    entry_mean: Callable[[InitSpec, int, int], float] = _zero
+    entry_std: Callable[[InitSpec, int, int], float] | None = None  # None: weight_std
+    cdf: Callable[[InitSpec, int, int, float], float] | None = None
+    bound: Callable[[InitSpec, int, int], tuple[float, float]] | None = None  # where it draws
+    draws: bool = True  # takes a generator
+    defaults: tuple[tuple[str, object], ...] = ()  # fields whose default differs from InitSpec's
+    ranges: tuple[tuple[str, str], ...] = ()  # (low, high) fields that must be ordered
+    nonzero: tuple[str, ...] = ()  # fields that must not be 0
+    gain_from_nonlinearity: bool = False  # its gain is calculate_gain(nonlinearity, a)
+    note: str | None = None  # locale key of a caption under its histogram
+    # the fill and its script, where torch's own function will not do (None: nn.init.<name>_)
+    fill: Callable[[InitSpec, torch.Tensor, torch.Generator], torch.Tensor] | None = None
+    script: Callable[[InitSpec, str, str | None], str] | None = None
+    # The standard fill this method's is a multiple of, bitwise, from the same generator state
+    # ("normal": normal_(0, 1), as torch's normal_ computes 0 + s·z; "orthogonal": orthogonal_
+    # with gain 1, which torch multiplies by the gain last), and the factor (None: not here).
+    # core.network keeps one standard fill for every std and gain.
+    standard: str | None = None
+    standard_scale: Callable[[InitSpec, int, int], float | None] | None = None
+
+    def spec(self, name: str) -> InitSpec:
+        """The method called name with its default parameters: what its controls start at."""
+        return InitSpec(name, **dict(self.defaults))
+
+
+def _constant(of: Callable[[InitSpec], float]) -> dict:
+    """The formulas of a method that fills every entry with of(spec)."""
+    return {"entry_mean": lambda spec, fi, fo: of(spec), "entry_std": _zero,
+            "cdf": lambda spec, fi, fo, value: float(value >= of(spec)), "draws": False}
+
+
+def _uniform_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    low, high = METHODS[spec.method].bound(spec, fan_in, fan_out)
+    return min(max((value - low) / (high - low), 0.0), 1.0) if high > low else float(value >= low)
+
+
+def _sparse_fill(spec: InitSpec, weight: torch.Tensor, generator: torch.Generator):
+    return sparse_(weight, spec.sparsity, spec.std, generator)
+
+
+def _sparse_script(spec: InitSpec, target: str, generator: str | None) -> str:
+    """sparse_ step for step, its randperm drawing from the same generator as its values (see
+    sparse_ below). With no generator's name both draw from torch's global one, seeded as ours."""
+    given = f", generator={generator}" if generator else ""
+    return (f"{target}.data.normal_(0, {spec.std!r}{given})\n"
+            f"for col in range({target}.shape[1]):  # nn.init.sparse_, step for step\n"
+            f"    zeros = math.ceil({spec.sparsity!r} * {target}.shape[0])\n"
+            f"    {target}.data[torch.randperm({target}.shape[0]{given})[:zeros], col] = 0")
+
+
+METHODS: dict[str, Method] = {
+    "normal": Method((MEAN, STD_PARAM), weight_std=lambda spec, fi, fo: spec.std,
+                     entry_mean=lambda spec, fi, fo: spec.mean,
+                     standard="normal",
+                     standard_scale=lambda spec, fi, fo: None if spec.mean else spec.std),
+    "uniform": Method((Param("low", "a", VALUE), Param("high", "b", VALUE)),
+                      weight_std=lambda spec, fi, fo: (spec.high - spec.low) / math.sqrt(12),
+                      entry_mean=lambda spec, fi, fo: (spec.low + spec.high) / 2,
+                      bound=lambda spec, fi, fo: (spec.low, spec.high), cdf=_uniform_cdf,
+                      ranges=(("low", "high"),)),
+    "trunc_normal": Method((MEAN, STD_PARAM, Param("trunc_low", "a", VALUE),
+                            Param("trunc_high", "b", VALUE)),
+                           entry_mean=_trunc_mean, entry_std=_trunc_std, cdf=_trunc_cdf,
+                           bound=lambda spec, fi, fo: (spec.trunc_low, spec.trunc_high),
+                           ranges=(("trunc_low", "trunc_high"),), nonzero=("std",)),
+    "constant": Method((Param("value", "val", VALUE),), **_constant(lambda spec: spec.value)),
+    "ones": Method(**_constant(lambda spec: 1.0)),
+    "zeros": Method(**_constant(lambda spec: 0.0)),
+    "eye": Method(entry_mean=_eye_fraction, entry_std=_eye_std, cdf=_eye_cdf, draws=False),
+    # an orthogonal matrix's root mean square is exactly gain/sqrt(max(fans)); its entries are
+    # approximately normal for large fans
+    "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note", standard="orthogonal",
+                         standard_scale=lambda spec, fi, fo: spec.gain,
+                         entry_std=lambda spec, fi, fo: spec.gain / math.sqrt(max(fi, fo))),
+    "sparse": Method((Param("sparsity", "sparsity", SPARSITY), STD_PARAM),
+                     entry_std=lambda spec, fi, fo: spec.std * math.sqrt(_sparse_kept(spec, fo)),
+                     cdf=_sparse_cdf, defaults=(("std", 0.01),), fill=_sparse_fill,
+                     script=_sparse_script),
+    "xavier_uniform": Method((GAIN_PARAM,), weight_std=_xavier_std,
+                             bound=_symmetric(_xavier_std), cdf=_uniform_cdf),
+    "xavier_normal": Method((GAIN_PARAM,), weight_std=_xavier_std,
+                            standard="normal", standard_scale=_xavier_std),
+    "kaiming_uniform": Method(KAIMING, weight_std=_kaiming_std, bound=_symmetric(_kaiming_std),
+                              cdf=_uniform_cdf, gain_from_nonlinearity=True),
+    "kaiming_normal": Method(KAIMING, weight_std=_kaiming_std, gain_from_nonlinearity=True,
+                             standard="normal", standard_scale=_kaiming_std),
+}
+
+
+def choices_of(param: Param) -> tuple[str, ...]:
+    return tuple(activations.gain_names()) if param.choices == GAIN_NAMES else param.choices
+
+
+def validate(spec: InitSpec, notices: list[Notice]) -> InitSpec:
+    """The method's parameters clamped into their bounds (a notice each); an InputError naming
+    the field for an unknown name, an empty range, or a zero the method cannot draw with."""
+    if spec.method not in METHODS:
+        raise InputError("error.unknown_choice", field="init", value=spec.method)
+    method = METHODS[spec.method]
+    changes = {}
+    for param in method.params:
+        value = getattr(spec, param.field)
+        if param.bound is not None:
+            changes[param.field] = param.bound.clamp(value, notices)
+        elif value not in choices_of(param):
+            raise InputError("error.unknown_choice", field=param.field, value=value)
+    spec = replace(spec, **changes)
+    for low, high in method.ranges:
+        if not getattr(spec, low) < getattr(spec, high):
+            raise InputError("error.init.empty_range", field=spec.method, low=getattr(spec, low),
+                             high=getattr(spec, high))
+    for name in method.nonzero:
+        if getattr(spec, name) == 0:
+            raise InputError("error.init.zero_std", field=spec.method)
+    return spec
+
+
+def _arguments(spec: InitSpec) -> dict:
+    return {p.keyword: getattr(spec, p.field) for p in METHODS[spec.method].params}
+
+
 def apply(spec: InitSpec, weight: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Fill weight (out_features x in_features) in place as `nn.init.<method>_` does."""
-    g = generator
-    match spec.method:
-        case "normal":
-            return init.normal_(weight, spec.mean, spec.std, generator=g)
-        case "uniform":
-            return init.uniform_(weight, spec.low, spec.high, generator=g)
-        case "trunc_normal":
-            return init.trunc_normal_(weight, spec.mean, spec.std, spec.trunc_low, spec.trunc_high,
-                                      generator=g)
-        case "constant":
-            return init.constant_(weight, spec.value)
-        case "ones":
-            return init.ones_(weight)
-        case "zeros":
-            return init.zeros_(weight)
-        case "eye":
-            return init.eye_(weight)
-        case "orthogonal":
-            return init.orthogonal_(weight, spec.gain, generator=g)
-        case "sparse":
-            return sparse_(weight, spec.sparsity, spec.std, g)
-        case "xavier_uniform":
-            return init.xavier_uniform_(weight, spec.gain, generator=g)
-        case "xavier_normal":
-            return init.xavier_normal_(weight, spec.gain, generator=g)
-        case "kaiming_uniform":
-            return init.kaiming_uniform_(weight, spec.a, spec.mode, spec.nonlinearity, generator=g)
-        case "kaiming_normal":
-            return init.kaiming_normal_(weight, spec.a, spec.mode, spec.nonlinearity, generator=g)
-    raise ValueError(f"unknown init method {spec.method!r}")
+    method = METHODS[spec.method]
+    if method.fill is not None:
+        return method.fill(spec, weight, generator)
+    drawn = {"generator": generator} if method.draws else {}
+    return getattr(init, f"{spec.method}_")(weight, **_arguments(spec), **drawn)
+
+
+def code(spec: InitSpec, target: str, generator: str | None = None) -> str:
+    """The `nn.init` call that spec stands for, applied to target, as a script writes it
+    (passing generator=<name> to the methods that draw, when a generator's name is given). It
+    may span lines (sparse_); the script it goes in imports math, torch and torch.nn as nn."""
+    method = METHODS[spec.method]
+    if method.script is not None:
+        return method.script(spec, target, generator)
+    args = [f"{keyword}={value!r}" for keyword, value in _arguments(spec).items()]
+    if generator and method.draws:
+        args.append(f"generator={generator}")
+    return f"nn.init.{spec.method}_({', '.join([target, *args])})"
 
 
 def weight_std(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
     """The standard deviation the method aims for (its formula), or None where it has none that
     the variance argument can use (eye, orthogonal, sparse, trunc_normal with a cut)."""
-    match spec.method:
-        case "normal":
-            return spec.std
-        case "uniform":
-            return (spec.high - spec.low) / math.sqrt(12)
-        case "xavier_uniform" | "xavier_normal":
-            return spec.gain * math.sqrt(2.0 / (fan_in + fan_out))
-        case "kaiming_uniform" | "kaiming_normal":
-            fan = fan_in if spec.mode == "fan_in" else fan_out
-            param = spec.a if spec.nonlinearity == "leaky_relu" else None
-            return init.calculate_gain(spec.nonlinearity, param) / math.sqrt(fan)
-    return None
+    formula = METHODS[spec.method].weight_std
+    return None if formula is None else formula(spec, fan_in, fan_out)
 
 
-def code(spec: InitSpec, target: str, generator: str | None = None) -> str:
-    """The `nn.init` call that spec stands for, applied to target, as a script writes it
-    (passing generator=<name> to the methods that draw, when a generator's name is given)."""
-    args = {
-        "normal": f"mean={spec.mean!r}, std={spec.std!r}",
-        "uniform": f"a={spec.low!r}, b={spec.high!r}",
-        "trunc_normal": f"mean={spec.mean!r}, std={spec.std!r}, a={spec.trunc_low!r}, "
-                        f"b={spec.trunc_high!r}",
-        "constant": f"val={spec.value!r}",
-        "ones": "", "zeros": "", "eye": "",
-        "orthogonal": f"gain={spec.gain!r}",
-        "sparse": f"sparsity={spec.sparsity!r}, std={spec.std!r}",
-        "xavier_uniform": f"gain={spec.gain!r}",
-        "xavier_normal": f"gain={spec.gain!r}",
-        "kaiming_uniform": f"a={spec.a!r}, mode={spec.mode!r}, nonlinearity={spec.nonlinearity!r}",
-        "kaiming_normal": f"a={spec.a!r}, mode={spec.mode!r}, nonlinearity={spec.nonlinearity!r}",
-    }[spec.method]
-    if generator and spec.method not in DETERMINISTIC:
-        args += f"{', ' if args else ''}generator={generator}"
-    return f"nn.init.{spec.method}_({target}{', ' + args if args else ''})"
+def standard_fill(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[str, float] | None:
+    """(standard, s) where the method's fill is bitwise s times that standard fill (Method)."""
+    method = METHODS[spec.method]
+    scale = None if method.standard is None else method.standard_scale(spec, fan_in, fan_out)
+    return None if scale is None else (method.standard, scale)
+
+
+def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float] | None:
+    """The interval a uniform method draws from (or trunc_normal_ cuts to); None otherwise."""
+    formula = METHODS[spec.method].bound
+    return None if formula is None else formula(spec, fan_in, fan_out)
+
+
+def entry_mean(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    """The expected mean of the entries of a (fan_out, fan_in) weight the method fills."""
+    return METHODS[spec.method].entry_mean(spec, fan_in, fan_out)
+
+
+def entry_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    """The std of the entries of a (fan_out, fan_in) weight the method fills, by its formula:
+    weight_std where the variance argument has one, the distribution's own std otherwise."""
+    formula = METHODS[spec.method].entry_std or METHODS[spec.method].weight_std
+    return formula(spec, fan_in, fan_out)
+
+
+def cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+    """P(entry <= value) for the method's distribution: exact for every method but orthogonal,
+    whose entries are approximately normal with its std for large fans."""
+    formula = METHODS[spec.method].cdf
+    if formula is not None:
+        return formula(spec, fan_in, fan_out, value)
+    return normal_cdf(entry_mean(spec, fan_in, fan_out), entry_std(spec, fan_in, fan_out), value)
 
 
 def sparse_(weight: torch.Tensor, sparsity: float, std: float,
@@ -121,113 +361,6 @@ def sparse_(weight: torch.Tensor, sparsity: float, std: float,
 def gain_of(spec: InitSpec) -> float:
     """The gain the method multiplies by: its gain argument, or for kaiming_* calculate_gain of
     its nonlinearity (with a as the leaky slope)."""
-    if spec.method.startswith("kaiming"):
-        param = spec.a if spec.nonlinearity == "leaky_relu" else None
-        return init.calculate_gain(spec.nonlinearity, param)
+    if METHODS[spec.method].gain_from_nonlinearity:
+        return activations.gain_by_name(spec.nonlinearity, spec.a)
     return spec.gain
-
-
-def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float] | None:
-    """The interval a uniform method draws from (or trunc_normal_ cuts to); None otherwise."""
-    match spec.method:
-        case "uniform":
-            return spec.low, spec.high
-        case "trunc_normal":
-            return spec.trunc_low, spec.trunc_high
-        case "xavier_uniform" | "kaiming_uniform":
-            half = math.sqrt(3) * weight_std(spec, fan_in, fan_out)
-            return -half, half
-    return None
-
-
-def _phi(z: float) -> float:
-    return math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
-
-
-def _big_phi(z: float) -> float:
-    return (1 + math.erf(z / math.sqrt(2))) / 2
-
-
-def _truncation(spec: InitSpec) -> tuple[float, float, float]:
-    alpha, beta = ((v - spec.mean) / spec.std for v in (spec.trunc_low, spec.trunc_high))
-    return alpha, beta, _big_phi(beta) - _big_phi(alpha)
-
-
-def _eye_fraction(fan_in: int, fan_out: int) -> float:
-    return min(fan_in, fan_out) / (fan_in * fan_out)
-
-
-def _sparse_kept(spec: InitSpec, fan_out: int) -> float:
-    """The fraction of entries sparse_ leaves non-zero: all but ceil(sparsity * rows) per column."""
-    return 1 - math.ceil(spec.sparsity * fan_out) / fan_out
-
-
-def entry_mean(spec: InitSpec, fan_in: int, fan_out: int) -> float:
-    """The expected mean of the entries of a (fan_out, fan_in) weight the method fills."""
-    match spec.method:
-        case "normal":
-            return spec.mean
-        case "uniform":
-            return (spec.low + spec.high) / 2
-        case "trunc_normal":
-            alpha, beta, z = _truncation(spec)
-            return spec.mean + spec.std * (_phi(alpha) - _phi(beta)) / z
-        case "constant":
-            return spec.value
-        case "ones":
-            return 1.0
-        case "eye":
-            return _eye_fraction(fan_in, fan_out)
-    return 0.0
-
-
-def entry_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
-    """The std of the entries of a (fan_out, fan_in) weight the method fills, by its formula:
-    weight_std where the variance argument has one, and the distribution's own std otherwise
-    (orthogonal: its root mean square gain/sqrt(max(fan_in, fan_out)), exact; eye: the std of
-    min(fan_in, fan_out) ones among fan_in * fan_out entries, exact)."""
-    match spec.method:
-        case "trunc_normal":
-            alpha, beta, z = _truncation(spec)
-            spread = (alpha * _phi(alpha) - beta * _phi(beta)) / z
-            shift = (_phi(alpha) - _phi(beta)) / z
-            return spec.std * math.sqrt(max(1 + spread - shift**2, 0.0))
-        case "constant" | "ones" | "zeros":
-            return 0.0
-        case "eye":
-            p = _eye_fraction(fan_in, fan_out)
-            return math.sqrt(p * (1 - p))
-        case "orthogonal":
-            return spec.gain / math.sqrt(max(fan_in, fan_out))
-        case "sparse":
-            return spec.std * math.sqrt(_sparse_kept(spec, fan_out))
-    return weight_std(spec, fan_in, fan_out)
-
-
-def cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
-    """P(entry <= value) for the method's distribution: exact for every method but orthogonal,
-    whose entries are approximately normal with its std for large fans."""
-    def normal(mean: float, std: float) -> float:
-        if std == 0:
-            return float(value >= mean)
-        return _big_phi((value - mean) / std)
-
-    match spec.method:
-        case "normal":
-            return normal(spec.mean, spec.std)
-        case "trunc_normal":
-            alpha, beta, z = _truncation(spec)
-            xi = min(max((value - spec.mean) / spec.std, alpha), beta)
-            return (_big_phi(xi) - _big_phi(alpha)) / z
-        case "constant" | "ones" | "zeros":
-            return float(value >= entry_mean(spec, fan_in, fan_out))
-        case "eye":
-            p = _eye_fraction(fan_in, fan_out)
-            return (1 - p) * (value >= 0) + p * (value >= 1)
-        case "sparse":
-            kept = _sparse_kept(spec, fan_out)
-            return (1 - kept) * (value >= 0) + kept * normal(0.0, spec.std)
-        case "orthogonal" | "xavier_normal" | "kaiming_normal":
-            return normal(0.0, entry_std(spec, fan_in, fan_out))
-    low, high = bound(spec, fan_in, fan_out)
-    return min(max((value - low) / (high - low), 0.0), 1.0) if high > low else float(value >= low)

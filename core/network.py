@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -17,18 +18,22 @@ import torch.nn.functional as F
 
 from core import activations, initializers
 from core.bounds import Bound
+from core.cache import ByteBoundCache
 from core.errors import InputError, Notice
 from core.initializers import InitSpec
+from core.values import finite_positive
 
 DEPTH = Bound("depth", 1, 200)
 WIDTH = Bound("width", 2, 1024)
 BATCH = Bound("batch", 1, 128)
 SEED = Bound("seed", 0, 2**31 - 1)
-WEIGHT_STD = Bound("std", 0.0, 1000.0)
 NEGATIVE_SLOPE = Bound("negative_slope", 0.0, 1.0)
 # depth * width**2 weights, each with a gradient: 2**24 keeps one run near 128 MB of tensors.
 MAX_WEIGHTS = 2**24
 FLOAT32_MAX_LOG = math.log(torch.finfo(torch.float32).max)
+# The course's printout for its network (seed 3) at layer 30, where torch 2.13's float32 x.std()
+# is already nan: the page compares it with the float64 std of the same, still finite, layer.
+COURSE_STD_AT_30 = 2.2885405881461517e37
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,6 @@ def validate(config: NetConfig) -> tuple[NetConfig, list[Notice]]:
     """Clamp every size into its bound (with a notice each) and reject unknown names."""
     if config.activation not in activations.ACTIVATIONS:
         raise InputError("error.unknown_choice", field="activation", value=config.activation)
-    if config.init.method not in initializers.METHODS:
-        raise InputError("error.unknown_choice", field="init", value=config.init.method)
     notices: list[Notice] = []
     depth = DEPTH.clamp(config.depth, notices)
     width = WIDTH.clamp(config.width, notices)
@@ -56,7 +59,7 @@ def validate(config: NetConfig) -> tuple[NetConfig, list[Notice]]:
         notices.append(Notice("notice.weight_budget", {"depth": depth, "width": width,
                                                        "used": allowed}))
         depth = allowed
-    init = replace(config.init, std=WEIGHT_STD.clamp(config.init.std, notices))
+    init = initializers.validate(config.init, notices)
     return replace(
         config, depth=depth, width=width, batch=BATCH.clamp(config.batch, notices),
         seed=SEED.clamp(config.seed, notices), init=init,
@@ -76,22 +79,63 @@ class NetResult:
     growth: float  # geometric-mean factor by which the std changes per layer
 
 
-def draw_weights(config: NetConfig) -> tuple[torch.Tensor, torch.Generator]:
-    """All weights, (depth, width, width), drawn in the course's order, and the generator ready
-    for the input draw."""
+def draw_weights(config: NetConfig) -> tuple[list[torch.Tensor], torch.Generator]:
+    """All weights, one (width, width) tensor per layer, drawn in the course's order, and the
+    generator ready for the input draw.
+
+    Each layer is a tensor of its own, as each nn.Linear's weight is: slices of one stacked
+    tensor sit at other memory alignments, and the matmul kernels then round some small shapes
+    differently from the course's module. A method whose fill is a multiple of a standard normal
+    draw (normal_ with mean 0, kaiming_normal_, xavier_normal_) scales the standard draw kept
+    for (seed, width, depth): a move of std, activation or batch draws nothing again."""
+    generator = torch.Generator()
+    standard = initializers.standard_fill(config.init, config.width, config.width)
+    if standard is not None and config.width**2 >= STANDARDS[standard[0]][1]:
+        kind, scale = standard
+        kept, state = STANDARD_DRAWS.get((kind, config.seed, config.width, config.depth),
+                                         lambda: _standard_draws(kind, config))
+        generator.set_state(state)
+        return [scale * layer for layer in kept], generator
+    generator.set_state(_after_construction(config.seed, config.depth, config.width))
+    weights = [initializers.apply(config.init, torch.empty(config.width, config.width), generator)
+               for _ in range(config.depth)]  # the re-initialisation, as the course's loop does
+    return weights, generator
+
+
+# The standard fills (initializers.Method.standard): how to draw one layer, and the fewest
+# entries for which a multiple of it is bitwise the method's own fill. torch's normal_ fills a
+# tensor of 16 entries or more with its vectorised float32 kernel (0 + s·z, the same product as
+# s times the standard draw) and smaller ones in double precision, which rounds otherwise;
+# orthogonal_ multiplies by its gain last, at any size.
+STANDARDS = {
+    "normal": (lambda layer, generator: layer.normal_(0, 1, generator=generator), 16),
+    "orthogonal": (lambda layer, generator: torch.nn.init.orthogonal_(
+        layer, 1.0, generator=generator), 0),
+}
+
+
+def _standard_draws(kind: str, config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """The standard fill of every layer in the course's order, and the generator's state after."""
     generator = torch.Generator()
     generator.set_state(_after_construction(config.seed, config.depth, config.width))
-    weights = torch.empty(config.depth, config.width, config.width)
-    for layer in weights:  # the re-initialisation, layer by layer as the course's loop does
-        initializers.apply(config.init, layer, generator)
-    return weights, generator
+    fill = STANDARDS[kind][0]
+    standard = [fill(torch.empty(config.width, config.width), generator)
+                for _ in range(config.depth)]
+    return standard, generator.get_state()
+
+
+# The standard draws kept: 256 MB holds ten of the course's networks (26 MB each) or four of
+# the largest allowed (64 MB).
+STANDARD_DRAWS = ByteBoundCache(
+    256 * 2**20, lambda drawn: sum(layer.nbytes for layer in drawn[0]) + drawn[1].nbytes)
 
 
 @functools.lru_cache(maxsize=32)
 def _after_construction(seed: int, depth: int, width: int) -> torch.Tensor:
     """The generator state after every nn.Linear drew its kaiming_uniform_(a=sqrt(5)) weights.
-    Those draws are overwritten, but they move the generator; they depend only on seed and sizes,
-    so caching the state (5 kB) halves the cost of a run that changes std or activation."""
+    Those draws are overwritten, but they move the generator by an amount that depends on the
+    depth: so a shallower network is not a prefix of a deeper one in the course's order (its
+    re-initialisation starts elsewhere). Cached: the state is 5 kB."""
     generator = torch.Generator().manual_seed(seed)
     construction = torch.empty(width, width)
     for _ in range(depth):
@@ -99,18 +143,19 @@ def _after_construction(seed: int, depth: int, width: int) -> torch.Tensor:
     return generator.get_state()
 
 
-def draw(config: NetConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """The weights (depth, width, width) and then the input batch, in the course's order."""
+def draw(config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """The weights (depth tensors of width x width) and then the input batch, in the course's
+    order."""
     weights, generator = draw_weights(config)
     return weights, torch.randn(config.batch, config.width, generator=generator)
 
 
 def forward(config: NetConfig, weights, x: torch.Tensor, *, retain_grad: bool) -> list:
     """The network itself: x = act(x Wᵀ) layer by layer; returns every layer's output."""
-    activation = activations.ACTIVATIONS[config.activation].apply
+    activation = activations.function(config.activation, config.negative_slope)
     outputs = []
     for weight in weights:
-        x = activation(F.linear(x, weight), config.negative_slope)
+        x = activation(F.linear(x, weight))
         if retain_grad:
             x.retain_grad()
         outputs.append(x)
@@ -120,7 +165,8 @@ def forward(config: NetConfig, weights, x: torch.Tensor, *, retain_grad: bool) -
 def run(config: NetConfig) -> NetResult:
     """Forward a batch through the network, then backpropagate loss = output.mean()."""
     weights, x = draw(config)
-    weights.requires_grad_()
+    for weight in weights:
+        weight.requires_grad_()
     outputs = forward(config, weights, x, retain_grad=True)
     loss = outputs[-1].mean()
     loss.backward()
@@ -135,7 +181,7 @@ def run(config: NetConfig) -> NetResult:
             "std64": _each(outputs, lambda o: o.double().std()),
             "has_inf": torch.isinf(out).any(dim=1).numpy(),
             "has_nan": torch.isnan(out).any(dim=1).numpy(),
-            "grad_std": _each(weights.grad, torch.Tensor.std),
+            "grad_std": _each([w.grad for w in weights], torch.Tensor.std),
             "out_grad_std": _each([o.grad for o in outputs], torch.Tensor.std),
             "theory_std": theory_std(config),
         })
@@ -148,25 +194,6 @@ def run(config: NetConfig) -> NetResult:
         loss=loss.item(),
         **trend(layers["std"]),
     )
-
-
-@dataclass(frozen=True)
-class Ends:
-    last_std: float  # float32 x.std() of the last layer's output, as run's layers["std"]
-    first_grad_std: float  # std of the first layer's weight gradient
-    last_grad_std: float  # std of the last layer's weight gradient
-
-
-def ends(config: NetConfig, weights: torch.Tensor, x: torch.Tensor) -> Ends:
-    """The same forward and backward as run (weights and x from draw), keeping only the two ends:
-    autograd computes the gradients of the first and last weights alone, so many runs (a matrix
-    of activations x inits) stay fast. The first and last layers are copies; weights is kept."""
-    first, last = weights[0].clone().requires_grad_(), weights[-1].clone().requires_grad_()
-    layers = [first, *weights[1:-1], last] if config.depth > 1 else [first]
-    outputs = forward(config, layers, x, retain_grad=False)
-    wanted = [first, last] if config.depth > 1 else [first]
-    grads = torch.autograd.grad(outputs[-1].mean(), wanted)
-    return Ends(outputs[-1].detach().std().item(), grads[0].std().item(), grads[-1].std().item())
 
 
 HEALTHY = (0.1, 10.0)  # the band of layer stds the pages call healthy
@@ -185,11 +212,6 @@ def trend(stds: pd.Series) -> dict:
     else:
         verdict = "vanishes"
     return {"trend": verdict, "growth": growth}
-
-
-def finite_positive(values: pd.Series) -> pd.Series:
-    """True where a value is finite and above zero (so it can sit on a log axis)."""
-    return values.map(lambda v: math.isfinite(v) and v > 0)
 
 
 def _each(tensors, statistic) -> list[float]:
@@ -237,9 +259,12 @@ def theory_std(config: NetConfig) -> list[float]:
 
 def to_script(config: NetConfig) -> str:
     """A runnable PyTorch script, in the course's style, that prints this run's numbers."""
-    act = activations.ACTIVATIONS[config.activation].code.format(slope=config.negative_slope)
+    act = activations.code(config.activation, config.negative_slope)
     layer = "linear(x)" if act == "x" else act.replace("(x", "(linear(x)", 1)
-    return f'''import torch
+    init_code = textwrap.indent(initializers.code(config.init, "linear.weight"), "    ")
+    return f'''import math
+
+import torch
 import torch.nn as nn
 
 torch.manual_seed({config.seed})
@@ -266,7 +291,7 @@ class MLP(nn.Module):
 
 net = MLP()
 for linear in net.linears:
-    {initializers.code(config.init, "linear.weight")}
+{init_code}
 x = torch.randn(batch, width)
 loss = net(x).mean()
 loss.backward()

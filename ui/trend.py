@@ -9,9 +9,9 @@ from ui.text import t
 
 def show_trend(result, place=st) -> None:
     """A network run's verdict (core.network.NetResult): stable, explodes or vanishes."""
-    from core import network  # here, not above: the home page opens without loading torch
+    from core import values  # here, not above: the home page opens without loading torch
     stds = result.layers["std"]
-    finite = stds[network.finite_positive(stds)]
+    finite = stds[values.finite_positive(stds)]
     if result.trend == "stable":
         place.success(t("explosion.stable", low=finite.min(), high=finite.max()))
     elif result.trend == "explodes":

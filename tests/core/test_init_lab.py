@@ -83,7 +83,8 @@ def test_our_sparse_matches_nn_init_sparse_but_with_the_private_generator():
     assert ((ours == 0).sum(dim=0) == math.ceil(0.3 * 50)).all()  # each column, as sparse_ does
     theirs = torch.empty(50, 40)
     init.sparse_(theirs, 0.3, 0.5, generator=torch.Generator().manual_seed(5))
-    assert torch.equal(ours != 0, ours != 0)  # sanity: zeros where set
+    # as many zeros per column as torch's own (in other rows: the randperm draws differ)
+    assert torch.equal((ours == 0).sum(dim=0), (theirs == 0).sum(dim=0))
     # the non-zero values are the same normal draws (the generator is consumed the same way first)
     kept = (ours != 0) & (theirs != 0)
     assert torch.equal(ours[kept], theirs[kept])
@@ -102,11 +103,12 @@ def test_histogram_expected_fractions_match_the_drawn_fractions(spec):
 
 def test_every_gain_formula_equals_calculate_gain():
     for slope in (0.0, 0.01, 0.2, 1.0, 3.0):
-        for name in init_lab.GAIN_FUNCTIONS:
-            param = slope if name == "leaky_relu" else None
-            assert init_lab.gain_formula(name, slope) == pytest.approx(
-                init.calculate_gain(name, param), rel=1e-15), name
-    assert set(init_lab.GAIN_FUNCTIONS) >= {"conv_transpose3d", "selu", "leaky_relu", "sigmoid"}
+        for entry in activations.ACTIVATIONS.values():
+            for name in entry.gain_names:
+                param = slope if entry.takes_slope else None
+                assert entry.gain_formula(slope) == pytest.approx(
+                    init.calculate_gain(name, param), rel=1e-15), name
+    assert set(activations.gain_names()) >= {"conv_transpose3d", "selu", "leaky_relu", "sigmoid"}
 
 
 def test_gains_table_is_the_course_experiment():
@@ -150,8 +152,9 @@ def test_course_pairs_come_out_as_the_course_describes():
         assert verdicts[stable].layers["std"].between(0.3, 3).all()
 
 
-def test_matrix_cells_equal_network_run():
-    config = init_lab.MatrixConfig(depth=9, width=24, batch=5, negative_slope=0.1, seed=4)
+@pytest.mark.parametrize("depth", [1, 9])
+def test_matrix_cells_equal_network_run(depth):
+    config = init_lab.MatrixConfig(depth=depth, width=24, batch=5, negative_slope=0.1, seed=4)
     matrix = init_lab.matrix(config)
     assert len(matrix) == len(activations.ACTIVATIONS) * len(init_lab.SCHEMES)
     for row in matrix.itertuples():
@@ -170,6 +173,8 @@ def test_matrix_default_sizes_tell_the_course_story():
     assert matrix.loc[("relu", "kaiming"), "forward_healthy"]
     assert not matrix.loc[("relu", "xavier"), "forward_healthy"]  # Xavier's gain 1 under ReLU
     assert not matrix.loc[("tanh", "sqrt_n"), "forward_healthy"]
+    assert matrix.loc[("relu", "orthogonal"), "forward_healthy"]  # orthogonal with ReLU's gain
+    assert matrix.loc[("relu", "orthogonal"), "backward_healthy"]
 
 
 def test_derivation_numbers_match_torch_draws():
@@ -234,10 +239,37 @@ def test_draw_script_prints_core_numbers(spec, fan_in, fan_out, seed):
 
 @settings(max_examples=4, deadline=None)
 @given(activation=st.sampled_from(sorted(activations.ACTIVATIONS)),
-       scheme=st.sampled_from(init_lab.SCHEMES), depth=st.integers(1, 10),
+       scheme=st.sampled_from(list(init_lab.SCHEMES)), depth=st.integers(1, 10),
        width=st.integers(2, 40), slope=st.floats(0, 1), seed=st.integers(0, 2**31 - 1))
 def test_cell_script_reproduces_core(activation, scheme, depth, width, slope, seed):
     config = init_lab.cell(init_lab.MatrixConfig(depth, width, 3, slope, seed), activation, scheme)
     printed = printed_lines(network.to_script(config))
     result = network.run(config)
     assert printed[: len(result.console)] == result.console
+
+
+@pytest.mark.parametrize("pair", init_lab.COURSE_PAIRS)
+def test_each_course_pairs_script_prints_every_number_core_computes(pair):
+    config = init_lab.cell(COURSE, *init_lab.COURSE_PAIRS[pair])
+    printed = printed_lines(network.to_script(config))
+    result = network.run(config)
+    assert printed[: len(result.console)] == result.console
+    grads = [float(line.split("std:")[1]) for line in printed if line.startswith("grad:")]
+    assert grads == result.layers["grad_std"].tolist()
+
+
+@pytest.mark.parametrize("method", initializers.METHODS)
+def test_each_methods_default_draw_script_prints_core_numbers(method):
+    config = init_lab.DrawConfig(initializers.METHODS[method].spec(method), 64, 48)
+    result = init_lab.draw(config)
+    printed = dict(line.split() for line in printed_lines(init_lab.draw_script(config)))
+    assert (float(printed["mean"]), float(printed["std"])) == (result.mean, result.std)
+
+
+def test_the_course_gain_experiment_script_prints_the_course_numbers():
+    config = init_lab.GainConfig()  # the course's N = 10000 and set_seed(1)
+    table = init_lab.gains(config)
+    printed = [line.split() for line in printed_lines(init_lab.gains_script(config))]
+    assert [float(p[2]) for p in printed] == table["course_ratio"].tolist()
+    assert [float(p[3]) for p in printed] == table["rms_ratio"].tolist()
+    assert f"{init_lab.gains_story(table)['tanh_course']:.4g}" == "1.598"

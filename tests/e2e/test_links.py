@@ -15,12 +15,12 @@ def input_value(tab, label: str) -> str:
 
 def test_prepared_explosion_link_reproduces_the_view(fresh_server, tab):
     tab.open(f"{fresh_server.url}/explosion?ex_depth=50&ex_width=128&ex_batch=8&ex_std=0.1"
-             "&ex_act=tanh&seed=7")
+             "&ex_act=tanh&ex_seed=7")
     tab.rendered_charts(2)
     assert input_value(tab, "Depth (layers)") == "50"
     assert input_value(tab, "Width n (neurons per layer)") == "128"
     assert input_value(tab, "Weight std σ_w") == "0.10000"
-    assert input_value(tab, "Seed") == "7"
+    assert input_value(tab, "Seed of the network") == "7"
     expected = network.run(network.NetConfig(depth=50, width=128, batch=8, activation="tanh",
                                              init=InitSpec("normal", std=0.1), seed=7))
     tab.expect_text(expected.console[0])
@@ -30,7 +30,7 @@ def test_prepared_explosion_link_reproduces_the_view(fresh_server, tab):
 
 def test_garbage_link_gets_notices_and_a_working_page(fresh_server, tab):
     tab.open(f"{fresh_server.url}/explosion?ex_depth=abc&ex_act=bogus&ex_width=-5&foo=1"
-             "&seed=1e309&ex_batch=inf")
+             "&ex_seed=1e309&ex_batch=inf")
     assert tab.rendered_charts(2) >= 2
     main = tab.expect_text("Link parameter foo")
     assert "Link parameter ex_depth=“abc” is not valid and was ignored." in main
@@ -38,7 +38,7 @@ def test_garbage_link_gets_notices_and_a_working_page(fresh_server, tab):
     assert "Link parameter foo=“1” is not valid and was ignored." in main
     assert "width: -5 is outside 2 to 1024; using 2." in main
     # int(float("inf")) inside Streamlit's own binding would raise: the app drops these first
-    assert "Link parameter seed=“1e309” is not valid and was ignored." in main
+    assert "Link parameter ex_seed=“1e309” is not valid and was ignored." in main
     assert "Link parameter ex_batch=“inf” is not valid and was ignored." in main
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("explosion_garbage_link")
