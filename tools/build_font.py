@@ -6,7 +6,7 @@ character as an empty box; .streamlit/config.toml serves these files ([[theme.fo
 ui/charts.py names the same family in the charts. Run it again whenever the texts change:
 tests/test_font.py fails while a character of locales/*.toml is missing from the subset.
 
-    pip install -r tools/requirements-font.txt     # fontTools and brotli (woff2)
+    pip install -r requirements-dev.txt            # fontTools and brotli (woff2)
     apt-get install -y fonts-noto-cjk              # the source font, needed only here
     python -m tools.build_font [--prefix DIR]      # the package unpacked under DIR instead of /
 """
