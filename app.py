@@ -41,6 +41,7 @@ st.html("""<style>
       .stDownloadButton button, [data-testid="stSidebarNavLink"]) :is(div, p, span) {
     white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
   .stButton button, .stDownloadButton button { height: auto; }
+  [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
 </style>""")
 if presenting():
     # Larger type for a projector.

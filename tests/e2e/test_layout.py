@@ -28,8 +28,8 @@ LAYOUT = """() => {
     const found = document.querySelector(`[data-testid='stMain'] ${selector}`);
     return found ? found.getBoundingClientRect().top : null;
   };
-  // Text cut off with an ellipsis (labels, buttons, metrics, navigation), and choices wider than
-  // their select box (an <input>, which cannot wrap).
+  // Text cut off with an ellipsis (labels, buttons, metrics, navigation), choices wider than
+  // their select box (an <input>, which cannot wrap), and tabs scrolled out of their row.
   const cut = [];
   for (const el of document.querySelectorAll("[data-testid='stAppViewContainer'] *")) {
     const style = getComputedStyle(el);
@@ -39,6 +39,8 @@ LAYOUT = """() => {
   }
   for (const input of document.querySelectorAll("[data-testid='stSelectbox'] input"))
     if (input.scrollWidth > input.clientWidth + 1) cut.push(input.value);
+  for (const tabs of document.querySelectorAll("[role='tablist']"))
+    if (tabs.scrollWidth > tabs.clientWidth + 1) cut.push(tabs.innerText);
   return {chart: top("[data-testid='stVegaLiteChart']"),
           widget: top(":is([data-testid='stNumberInput'], [data-testid='stSelectbox'],"
                       + " [data-testid='stSlider'], [data-testid='stRadio'])"),
