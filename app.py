@@ -31,9 +31,10 @@ with st.sidebar:
     st.caption(t("app.offline"))
 
 # A desktop layout: at 1280 x 720 the title, the controls and the first chart fit on one screen
-# (.streamlit/config.toml's paddingTop sets the gap above the title), and a label or a choice
-# wraps onto a second line rather than being cut off with an ellipsis. Fixed stylesheets, nothing
-# the user typed goes into them.
+# (.streamlit/config.toml's paddingTop sets the gap above the title); labels, buttons, metrics and
+# tabs wrap onto a second line rather than being cut off, and a selectbox's list is as wide as its
+# longest choice (a chosen value, an <input>, cannot wrap: an ellipsis at least says it is cut).
+# Fixed stylesheets, nothing the user typed goes into them.
 st.html("""<style>
   .stMainBlockContainer { padding-left: 2rem; padding-right: 2rem; }
   .stApp h1 { padding-top: 0; padding-bottom: 0.25rem; }
@@ -42,6 +43,9 @@ st.html("""<style>
     white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
   .stButton button, .stDownloadButton button { height: auto; }
   [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
+  [data-testid="stSelectbox"] input { text-overflow: ellipsis; }
+  [data-testid="stSelectboxVirtualDropdown"] {
+    width: max-content !important; min-width: var(--trigger-width); max-width: 36rem; }
 </style>""")
 if presenting():
     # Larger type for a projector.

@@ -82,6 +82,23 @@ def test_first_screen(server, desktop, path, lang, mode):
     assert desktop.external_requests() == []
     if lang == "zh":
         assert_chinese_uses_the_shipped_font(page)
+    assert cut_choices(page) == []
+
+
+def cut_choices(page) -> list[str]:
+    """The choices that a selectbox's opened list cuts off (opening it does not rerun)."""
+    cut = []
+    boxes = page.locator("[data-testid='stMain'] [data-testid='stSelectbox'] input")
+    for index in range(boxes.count()):
+        boxes.nth(index).scroll_into_view_if_needed()  # a click that scrolls closes the list
+        page.wait_for_timeout(200)
+        boxes.nth(index).click()
+        page.wait_for_selector("[role='option']")
+        cut += page.evaluate("""() => [...document.querySelectorAll("[role='option'] *")]
+            .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)""")
+        page.keyboard.press("Escape")
+        page.wait_for_selector("[role='option']", state="detached")
+    return cut
 
 
 def assert_chinese_uses_the_shipped_font(page) -> None:
