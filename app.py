@@ -43,7 +43,7 @@ st.html("""<style>
     white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
   .stButton button, .stDownloadButton button { height: auto; }
   [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
-  [data-testid="stSelectbox"] input { text-overflow: ellipsis; }
+  [data-testid="stSelectbox"] input { text-overflow: ellipsis; padding-right: 0.125rem; }
   [data-testid="stSelectboxVirtualDropdown"] {
     width: max-content !important; min-width: var(--trigger-width); max-width: 36rem; }
 </style>""")

@@ -18,9 +18,10 @@ CHINESE = "[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]"  # a JavaScript character 
 VIEWS = [(page.url_path, lang, mode) for page in app_pages() for lang in ("en", "zh")
          for mode in ("normal", "presenter")]
 
-# Until every chart has drawn and no element is still a loading placeholder.
+# Until every chart on view has drawn (SVG or canvas; not those folded in an expander) and no
+# element is still a loading placeholder.
 DRAWN = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
-                   .every(chart => chart.querySelector("svg"))
+                   .every(chart => chart.querySelector("svg, canvas") || !chart.checkVisibility())
                  && !document.querySelector("[data-testid='stSkeleton']")"""
 
 LAYOUT = """() => {
@@ -86,10 +87,13 @@ def test_first_screen(server, desktop, path, lang, mode):
 
 
 def cut_choices(page) -> list[str]:
-    """The choices that a selectbox's opened list cuts off (opening it does not rerun)."""
+    """The choices that a selectbox's opened list cuts off (opening it does not rerun); those
+    folded in an expander aside."""
     cut = []
     boxes = page.locator("[data-testid='stMain'] [data-testid='stSelectbox'] input")
     for index in range(boxes.count()):
+        if not boxes.nth(index).is_visible():
+            continue
         boxes.nth(index).scroll_into_view_if_needed()  # a click that scrolls closes the list
         page.wait_for_timeout(200)
         boxes.nth(index).click()
