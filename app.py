@@ -38,7 +38,8 @@ with st.sidebar:
 st.html("""<style>
   .stMainBlockContainer { padding-left: 2rem; padding-right: 2rem; }
   .stApp h1 { padding-top: 0; padding-bottom: 0.25rem; }
-  :is([data-testid="stWidgetLabel"], [data-testid="stMetricLabel"], .stButton button,
+  :is([data-testid="stWidgetLabel"], [data-testid="stMetricLabel"],
+      [data-testid="stMetricValue"], .stButton button,
       .stDownloadButton button, [data-testid="stSidebarNavLink"]) :is(div, p, span) {
     white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
   .stButton button, .stDownloadButton button { height: auto; }

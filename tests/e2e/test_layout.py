@@ -25,8 +25,9 @@ DRAWN = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']"
                  && !document.querySelector("[data-testid='stSkeleton']")"""
 
 LAYOUT = """() => {
-  const top = selector => {
-    const found = document.querySelector(`[data-testid='stMain'] ${selector}`);
+  const top = selector => {  // of the first one on view (not folded in an expander or a tab)
+    const found = [...document.querySelectorAll(`[data-testid='stMain'] ${selector}`)]
+      .find(el => el.checkVisibility());
     return found ? found.getBoundingClientRect().top : null;
   };
   // Text cut off with an ellipsis (labels, buttons, metrics, navigation), choices wider than
