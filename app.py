@@ -12,7 +12,11 @@ from lessons import LESSONS, script
 from ui.links import check_link, drop_unusable_link_numbers
 from ui.text import presenting, t
 
-st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide")
+SIDEBAR_WIDTH = 240  # pixels
+
+# A narrower sidebar than Streamlit's 300 px leaves the lesson's columns room at 1280 px.
+st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide",
+                   initial_sidebar_state=SIDEBAR_WIDTH)
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
 drop_unusable_link_numbers()
 
@@ -26,11 +30,28 @@ with st.sidebar:
                     bind="query-params")
     st.caption(t("app.offline"))
 
+# A desktop layout: at 1280 x 720 the title, the controls and the first chart fit on one screen
+# (.streamlit/config.toml's paddingTop sets the gap above the title); labels, buttons, metrics and
+# tabs wrap onto a second line rather than being cut off, and a selectbox's list is as wide as its
+# longest choice (a chosen value, an <input>, cannot wrap: an ellipsis at least says it is cut).
+# Fixed stylesheets, nothing the user typed goes into them.
+st.html("""<style>
+  .stMainBlockContainer { padding-left: 2rem; padding-right: 2rem; }
+  .stApp h1 { padding-top: 0; padding-bottom: 0.25rem; }
+  :is([data-testid="stWidgetLabel"], [data-testid="stMetricLabel"],
+      [data-testid="stMetricValue"], .stButton button,
+      .stDownloadButton button, [data-testid="stSidebarNavLink"]) :is(div, p, span) {
+    white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
+  .stButton button, .stDownloadButton button { height: auto; }
+  [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
+  [data-testid="stSelectbox"] input { text-overflow: ellipsis; padding-right: 0.125rem; }
+  [data-testid="stSelectboxVirtualDropdown"] {
+    width: max-content !important; min-width: var(--trigger-width); max-width: 36rem; }
+</style>""")
 if presenting():
-    # Larger type for a projector. A fixed stylesheet, nothing the user typed goes into it.
+    # Larger type for a projector.
     st.html("""<style>
       html, .stApp { font-size: 20px; }
-      .stMainBlockContainer { padding-top: 2rem; }
       .stApp h1 { font-size: 2.4rem; }
       [data-testid="stMarkdownContainer"] :is(p, li) { font-size: 1.15rem; }
       [data-testid="stMetricValue"] :is(div, p) { font-size: 2.8rem !important; }

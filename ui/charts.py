@@ -7,6 +7,11 @@ import streamlit as st
 
 from ui.text import presenting
 
+# Every chart's text (axes, legends, titles, text marks) in the page's own fonts: Streamlit's
+# Source Sans for Latin, then the subset of Noto Sans CJK SC the app ships in static/ (declared in
+# .streamlit/config.toml) for Chinese, which a machine without CJK fonts would draw as boxes.
+CHART_FONT = '"Source Sans", "Noto Sans SC Subset", sans-serif'
+
 
 def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_select="ignore",
                **kwargs) -> None:
@@ -55,4 +60,4 @@ def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) 
     with _altair_globals_lock, alt.theme.enable("none"), \
             alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
         spec = chart.to_dict(validate=False)
-    return spec | {"datasets": datasets}
+    return spec | {"config": {"font": CHART_FONT, **spec.get("config", {})}, "datasets": datasets}

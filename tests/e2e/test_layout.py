@@ -1,0 +1,133 @@
+"""Every page as a desktop user first sees it, at 1280 x 720, in English and Chinese, in normal and
+presenter mode: the controls and the first chart without scrolling, no label or choice cut off,
+and Chinese drawn by the font the app ships (static/, tools/build_font.py), not by whatever the
+machine has installed. Screenshots: tests/e2e/screenshots/layout_<page>_<lang>_<mode>.png."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.browser import Tab
+from harness.pages import app_pages
+
+pytestmark = pytest.mark.e2e
+
+WIDTH, HEIGHT = 1280, 720
+FAMILY = "Noto Sans SC Subset"  # .streamlit/config.toml's [[theme.fontFaces]]
+CHINESE = "[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]"  # a JavaScript character class
+VIEWS = [(page.url_path, lang, mode) for page in app_pages() for lang in ("en", "zh")
+         for mode in ("normal", "presenter")]
+
+# Until every chart on view has drawn (SVG or canvas; not those folded in an expander) and no
+# element is still a loading placeholder.
+DRAWN = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
+                   .every(chart => chart.querySelector("svg, canvas") || !chart.checkVisibility())
+                 && !document.querySelector("[data-testid='stSkeleton']")"""
+
+LAYOUT = """() => {
+  const top = selector => {  // of the first one on view (not folded in an expander or a tab)
+    const found = [...document.querySelectorAll(`[data-testid='stMain'] ${selector}`)]
+      .find(el => el.checkVisibility());
+    return found ? found.getBoundingClientRect().top : null;
+  };
+  // Text cut off with an ellipsis (labels, buttons, metrics, navigation), choices wider than
+  // their select box (an <input>, which cannot wrap), and tabs scrolled out of their row.
+  const cut = [];
+  for (const el of document.querySelectorAll("[data-testid='stAppViewContainer'] *")) {
+    const style = getComputedStyle(el);
+    if (style.textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth + 1
+        && el.getBoundingClientRect().width > 0 && el.innerText.trim())
+      cut.push(el.innerText.trim());
+  }
+  for (const input of document.querySelectorAll("[data-testid='stSelectbox'] input"))
+    if (input.scrollWidth > input.clientWidth + 1) cut.push(input.value);
+  for (const tabs of document.querySelectorAll("[role='tablist']"))
+    if (tabs.scrollWidth > tabs.clientWidth + 1) cut.push(tabs.innerText);
+  return {chart: top("[data-testid='stVegaLiteChart']"),
+          widget: top(":is([data-testid='stNumberInput'], [data-testid='stSelectbox'],"
+                      + " [data-testid='stSlider'], [data-testid='stRadio'])"),
+          cut};
+}"""
+
+
+@pytest.fixture(scope="module")
+def desktop(browser, server):
+    """One 1280 x 720 tab for the whole module (one server, one browser page)."""
+    tab = Tab(browser, WIDTH, HEIGHT)
+    yield tab
+    tab.page.close()
+
+
+def open_view(tab: Tab, url: str, path: str, lang: str, mode: str) -> None:
+    query = f"?lang={lang}" + ("&present=true" if mode == "presenter" else "")
+    tab.open(f"{url}/{path}{query}")
+    tab.page.wait_for_function(DRAWN, timeout=30_000)
+    tab.page.evaluate("document.fonts.ready")
+    tab.page.wait_for_timeout(300)  # the charts' own layout after the fonts arrive
+
+
+@pytest.mark.parametrize(("path", "lang", "mode"), VIEWS,
+                         ids=[f"{path or 'home'}-{lang}-{mode}" for path, lang, mode in VIEWS])
+def test_first_screen(server, desktop, path, lang, mode):
+    open_view(desktop, server.url, path, lang, mode)
+    page = desktop.page
+    desktop.screenshot(f"layout_{path or 'home'}_{lang}_{mode}")
+    layout = page.evaluate(LAYOUT)
+    assert page.locator("[data-testid='stException']").count() == 0
+    if path:  # a lesson: its first control is on the first screen
+        assert layout["widget"] is not None and layout["widget"] < HEIGHT - 60, layout
+    if layout["chart"] is not None:  # at least 200 px of the first chart, not only its top edge
+        assert layout["chart"] + 200 <= HEIGHT, layout
+    else:
+        assert path == ""  # every lesson draws a chart on opening
+    assert layout["cut"] == []
+    assert desktop.external_requests() == []
+    if lang == "zh":
+        assert_chinese_uses_the_shipped_font(page)
+    assert cut_choices(page) == []
+
+
+def cut_choices(page) -> list[str]:
+    """The choices that a selectbox's opened list cuts off (opening it does not rerun); those
+    folded in an expander aside."""
+    cut = []
+    boxes = page.locator("[data-testid='stMain'] [data-testid='stSelectbox'] input")
+    for index in range(boxes.count()):
+        if not boxes.nth(index).is_visible():
+            continue
+        boxes.nth(index).scroll_into_view_if_needed()  # a click that scrolls closes the list
+        page.wait_for_timeout(200)
+        boxes.nth(index).click()
+        page.wait_for_selector("[role='option']")
+        cut += page.evaluate("""() => [...document.querySelectorAll("[role='option'] *")]
+            .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.innerText)""")
+        page.keyboard.press("Escape")
+        page.wait_for_selector("[role='option']", state="detached")
+    return cut
+
+
+def assert_chinese_uses_the_shipped_font(page) -> None:
+    """The title is drawn by the shipped font (what Chromium itself says it drew the text with,
+    not just the CSS), the font loaded, and every chart's Chinese text names it."""
+    assert page.evaluate(f"document.fonts.check('16px \"{FAMILY}\"', '损失')")
+    loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded')"
+                           ".map(f => f.family.replaceAll('\"', ''))")
+    assert FAMILY in loaded
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        title = cdp.send("DOM.querySelector", {"nodeId": root,
+                                               "selector": "[data-testid='stMain'] h1"})
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": title["nodeId"]})["fonts"]
+    finally:
+        cdp.detach()
+    drawn_by = {font["familyName"]: font for font in fonts}
+    assert "Noto Sans CJK SC" in drawn_by, fonts  # the name inside the shipped file
+    assert drawn_by["Noto Sans CJK SC"]["isCustomFont"], fonts  # a web font, not the system's
+    chart_fonts = page.evaluate(f"""() => [...document.querySelectorAll(
+        "[data-testid='stVegaLiteChart'] svg text")]
+        .filter(text => /{CHINESE}/.test(text.textContent))
+        .map(text => getComputedStyle(text).fontFamily)""")
+    assert all(FAMILY in family for family in chart_fonts), set(chart_fonts)
