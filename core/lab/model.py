@@ -127,7 +127,7 @@ def build(config: LabConfig, g: torch.Generator) -> nn.Sequential:
             if config.dropout:
                 layers.append(Dropout(config.dropout, g))
     model = nn.Sequential(*layers)
-    if config.init != "default":
+    if config.init != plug.DEFAULT_INIT:
         spec = plug.init_spec(config.init, config.activation, config.slope, config.init_std)
         for layer in linears(model):
             plug.init_weight(spec, layer.weight, g)

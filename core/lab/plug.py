@@ -41,7 +41,8 @@ def activation_code(name: str, slope: float) -> str:
 
 # ---- Initialisation: "default" is nn.Linear's own; the others are nn.init methods ------------
 
-INITS = ("default", *initializers.METHODS)
+DEFAULT_INIT = "default"  # nn.Linear's own initialisation, not an nn.init method
+INITS = (DEFAULT_INIT, *initializers.METHODS)
 
 
 def linear_default(layer: nn.Linear, g: torch.Generator | None) -> None:

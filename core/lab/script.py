@@ -35,7 +35,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
             if config.dropout:
                 layers.append(f"nn.Dropout({config.dropout!r})")
     init = ""
-    if config.init != "default":
+    if config.init != plug.DEFAULT_INIT:
         spec = plug.init_spec(config.init, config.activation, config.slope, config.init_std)
         init = ("for layer in model:\n    if isinstance(layer, nn.Linear):\n"
                 f"        {plug.init_code(spec, 'layer.weight')}\n")
@@ -49,10 +49,10 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
     lines = [
         "import math", "", "import torch", "from torch import nn", "",
         f"RADIUS = {data.RADIUS!r}", "", "",
-        source.rstrip() + ("\n\n" if source else ""),
+        (source.rstrip() + "\n\n") if source else None,
         f"torch.manual_seed({config.seed})",
         draw,
-        f"order = torch.randperm(len(labels))",
+        "order = torch.randperm(len(labels))",
         f"test, train = order[:len(labels) * {config.test_percent} // 100], "
         f"order[len(labels) * {config.test_percent} // 100:]",
         "x1, x2 = points[:, 0], points[:, 1]",
@@ -62,10 +62,10 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         "target[test]",
         "",
         "model = nn.Sequential(\n    " + ",\n    ".join(layers) + ",\n)",
-        init.rstrip(),
+        init.rstrip() or None,
         f"loss_fn = nn.{config.loss}()",
         f"optimizer = {plug.optimizer_code(config.optimizer, config.lr, config.momentum)}",
-        f"schedule = {schedule}" if schedule else "",
+        f"schedule = {schedule}" if schedule else None,
         "weights = [layer.weight for layer in model if isinstance(layer, nn.Linear)]",
         "",
         "",
@@ -93,7 +93,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         f"    if epoch % {every} == 0 or epoch == {epochs}:",
         '        print("epoch {}: train loss {!r}, test loss {!r}".format(epoch, *losses()))',
     ]
-    return "\n".join(line for line in lines if line is not None).replace("\n\n\n\n", "\n\n\n") + "\n"
+    return "\n".join(line for line in lines if line is not None) + "\n"
 
 
 def _csv_rows(config: LabConfig) -> list[float]:
