@@ -15,11 +15,10 @@ from core.lab import data, model, pictures, plug, train
 from core.lab.challenges import CHALLENGES
 from core.lab.script import to_script
 from core.network import HEALTHY
-from ui.charts import show_chart
 from ui.controls import default
 from ui.links import choose
 from ui.panels import code_panel, explain, show_error, show_notices
-from ui.text import t
+from ui.text import presenting, t
 
 Config = model.LabConfig
 TICK = 0.1  # seconds between redraws while playing
@@ -191,6 +190,31 @@ with view:
     buttons[2].button(t("lab.reset"), on_click=reset, key="lab_reset", width="stretch")
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _live_spec(name: str, large_type: bool, settings: tuple) -> dict:
+    """The Vega-Lite spec of the data-less chart builder core.charts.<name>, built once per set of
+    titles (building one costs about 25 ms, too much for ten redraws a second)."""
+    chart = getattr(charts, name)(*dict(settings).pop("args", ()),
+                                  **{k: v for k, v in settings if k != "args"})
+    if large_type:
+        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
+            labelFontSize=16).configure_title(fontSize=20)
+    spec = chart.to_dict(validate=False)
+    spec.pop("data", None)  # the frame given at draw time takes the place of the empty data
+    for layer in spec.get("layer", []):
+        if layer.get("data") == {"name": "empty"}:
+            del layer["data"]
+    spec.get("datasets", {}).pop("empty", None)
+    return spec
+
+
+def live_chart(build, frame: pd.DataFrame, *args, **settings) -> None:
+    """A chart that is redrawn with new rows while training: its spec cached, its data sent."""
+    large_type = presenting()
+    spec = _live_spec(build.__name__, large_type, (("args", args), *sorted(settings.items())))
+    st.vega_lite_chart(frame, spec, width="stretch", theme=None if large_type else "streamlit")
+
+
 def thinned(frame: pd.DataFrame) -> pd.DataFrame:
     every = max(1, len(frame) // CURVE_POINTS)
     return frame[(frame["epoch"] % every == 0) | (frame["epoch"] == frame["epoch"].max())]
@@ -213,8 +237,8 @@ def show_run(trainer: train.Trainer) -> None:
 
     prediction, neurons = trainer.plane()
     surface_column, network_column = st.columns([2, 3])
-    surface_column.image(pictures.surface(trainer, prediction).numpy(),
-                         caption=t("lab.surface_caption"), width="stretch")
+    surface_column.image(pictures.surface(trainer, prediction), caption=t("lab.surface_caption"),
+                         width="stretch")
     labels = [t("lab.inputs")] + [t("lab.layer", layer=i) for i in range(1, len(neurons))]
     network_column.image(pictures.network_svg(trainer, neurons, labels),
                          caption=t("lab.network_caption"))
@@ -224,14 +248,14 @@ def show_run(trainer: train.Trainer) -> None:
     left, right = st.columns(2)
     with left:
         long = curves.melt(id_vars="epoch", value_vars=list(loss_series), var_name="series")
-        show_chart(charts.lab_curves, long.assign(series=long["series"].map(loss_series)),
+        live_chart(charts.lab_curves, long.assign(series=long["series"].map(loss_series)),
                    title=t("lab.loss_title"), x_title=t("lab.epoch"), y_title=t("lab.loss_axis"),
                    log=True, height=220)
     with right:
         acc_series = {"train_acc": t("lab.train_acc"), "test_acc": t("lab.test_acc")}
         if trainer.data.task == "classification":
             long = curves.melt(id_vars="epoch", value_vars=list(acc_series), var_name="series")
-            show_chart(charts.lab_curves, long.assign(series=long["series"].map(acc_series)),
+            live_chart(charts.lab_curves, long.assign(series=long["series"].map(acc_series)),
                        title=t("lab.acc_title"), x_title=t("lab.epoch"),
                        y_title=t("lab.acc_axis"), log=False, height=220)
     stats = trainer.layer_stats()
@@ -240,7 +264,7 @@ def show_run(trainer: train.Trainer) -> None:
         left, right = st.columns(2)
         for column, field in ((left, "act_std"), (right, "grad_std")):
             with column:
-                show_chart(charts.lab_layer_stds,
+                live_chart(charts.lab_layer_stds,
                            stats.rename(columns={field: "value"})[["epoch", "layer", "value"]],
                            HEALTHY, title=t(f"lab.{field}_title"), x_title=t("lab.epoch"),
                            y_title=t("lab.std_axis"), layer_title=t("lab.layer_axis"),
@@ -254,13 +278,14 @@ def show_run(trainer: train.Trainer) -> None:
         if challenge.passed(trainer.config, history):
             passed.add(name)
         with card.container(border=True):
-            st.markdown(("✅ " if name in passed else "⬜ ") + f"**{t(f'lab.challenge_{name}')}**")
+            st.markdown(f"**{t(f'lab.challenge_{name}')}**"
+                        + (f" :green-badge[{t('lab.passed')}]" if name in passed else ""))
             st.caption(t(f"lab.challenge_{name}_task"))
             st.button(t("lab.challenge_start"), key=f"lab_start_{name}", on_click=apply_settings,
                       args=(dict(challenge.start),), width="stretch")
 
     if not st.session_state.get("lab_playing"):  # heavier views: drawn when the run stands still
-        show_chart(charts.lab_weights, trainer.weights(), title=t("lab.weights_title"),
+        live_chart(charts.lab_weights, trainer.weights(), title=t("lab.weights_title"),
                    x_title=t("lab.weight_axis"), y_title=t("lab.count_axis"),
                    layer_title=t("lab.layer_axis"), height=60)
         code_panel(to_script(trainer.config, max(trainer.epoch, 10)))
