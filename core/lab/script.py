@@ -5,6 +5,7 @@ losses at the same epochs."""
 from __future__ import annotations
 
 import inspect
+import textwrap
 
 from core.lab import data, plug
 from core.lab.model import LabConfig
@@ -21,7 +22,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
                 "points, labels = table[:, :2], table[:, 2]")
         source = ""
     else:
-        source = inspect.getsource(entry.draw) + "\n\n"
+        source = textwrap.dedent(inspect.getsource(entry.draw)) + "\n\n"
         draw = (f"points, labels = {entry.draw.__name__}({config.points}, {config.noise!r}, "
                 "None)  # None: torch's global generator")
     sizes = [len(config.features), *config.widths, loss.outputs]
