@@ -369,7 +369,8 @@ def lab_curves(*, title: str, x_title: str, y_title: str, log: bool, height: int
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),
                  alt.Tooltip("value:Q", title=y_title, format=".6g")],
     )
-    return (chart.transform_filter(_POSITIVE) if log else chart).properties(
+    # a layer of one: a Vega-Lite view without data must be a layer (a single view requires it)
+    return alt.layer(chart.transform_filter(_POSITIVE) if log else chart).properties(
         title=title, height=height)
 
 
@@ -392,11 +393,13 @@ def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_tit
 
 
 def lab_weights(*, title: str, x_title: str, y_title: str, layer_title: str,
-                height: int) -> alt.Chart:
-    """A histogram of each Linear layer's weights (rows layer, weight), one row per layer."""
-    return alt.Chart().mark_bar(color=PALETTE[0]).encode(
-        x=alt.X("weight:Q", title=x_title, bin=alt.Bin(maxbins=30)),
-        y=alt.Y("count():Q", title=y_title),
-        row=alt.Row("layer:O", title=layer_title),
-        tooltip=[alt.Tooltip("count():Q", title=y_title)],
-    ).properties(title=title, height=height)
+                height: int) -> alt.LayerChart:
+    """A histogram of each Linear layer's weights (rows layer, weight), the layers overlaid in
+    their own colours."""
+    return alt.layer(alt.Chart().mark_bar(opacity=0.55, binSpacing=0).encode(
+        x=alt.X("weight:Q", title=x_title, bin=alt.Bin(maxbins=40)),
+        y=alt.Y("count():Q", title=y_title, stack=None),
+        color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis")),
+        tooltip=[alt.Tooltip("layer:O", title=layer_title),
+                 alt.Tooltip("count():Q", title=y_title)],
+    )).properties(title=title, height=height)

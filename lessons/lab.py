@@ -66,7 +66,8 @@ def use_preset() -> None:
 
 
 def stop() -> None:
-    st.session_state["lab_playing"] = False
+    """Pause (from a callback, before the Play switch is drawn)."""
+    st.session_state["lab_play"] = False
 
 
 def number(field: str, step, fmt: str | None = None, **kwargs):
@@ -153,7 +154,6 @@ try:
     if trainer is None or st.session_state.get("lab_config") != config:
         trainer = train.Trainer(config)
         st.session_state["lab_trainer"], st.session_state["lab_config"] = trainer, config
-        stop()
 except train.CsvProblems as error:
     with csv_slot:
         show_error(error)
@@ -171,10 +171,6 @@ def reset() -> None:
     stop()
 
 
-def play() -> None:
-    st.session_state["lab_playing"] = not st.session_state.get("lab_playing", False)
-
-
 def step() -> None:
     stop()
     st.session_state["lab_trainer"].train(epochs=1)
@@ -182,10 +178,10 @@ def step() -> None:
 
 with view:
     show_notices(notices + trainer.notices)
-    playing = st.session_state.get("lab_playing", False)
-    buttons = st.columns([1, 1, 1, 3])
-    buttons[0].button(t("lab.pause") if playing else t("lab.play"), on_click=play,
-                      key="lab_play", width="stretch", type="primary")
+    buttons = st.columns([1, 1.3, 1, 2], vertical_alignment="center")
+    # A switch, not a button: its value survives a click that lands while a redraw is under way
+    # (a button's one-shot click could be taken by the timer's rerun of the fragment)
+    playing = buttons[0].toggle(t("lab.play"), key="lab_play")
     buttons[1].button(t("lab.step"), on_click=step, key="lab_step", width="stretch")
     buttons[2].button(t("lab.reset"), on_click=reset, key="lab_reset", width="stretch")
 
@@ -222,10 +218,8 @@ def thinned(frame: pd.DataFrame) -> pd.DataFrame:
 
 def show_run(trainer: train.Trainer) -> None:
     """The live views: trains a chunk first while playing."""
-    if st.session_state.get("lab_playing"):
-        trainer.train(seconds=CHUNK)
-        if trainer.epoch >= train.MAX_EPOCHS:
-            stop()
+    if st.session_state.get("lab_play"):
+        trainer.train(seconds=CHUNK)  # nothing more once it reaches train.MAX_EPOCHS
     history = trainer.history
     last = history[-1]
     metrics = st.columns(4)
@@ -284,10 +278,10 @@ def show_run(trainer: train.Trainer) -> None:
             st.button(t("lab.challenge_start"), key=f"lab_start_{name}", on_click=apply_settings,
                       args=(dict(challenge.start),), width="stretch")
 
-    if not st.session_state.get("lab_playing"):  # heavier views: drawn when the run stands still
+    if not st.session_state.get("lab_play"):  # heavier views: drawn when the run stands still
         live_chart(charts.lab_weights, trainer.weights(), title=t("lab.weights_title"),
                    x_title=t("lab.weight_axis"), y_title=t("lab.count_axis"),
-                   layer_title=t("lab.layer_axis"), height=60)
+                   layer_title=t("lab.layer_axis"), height=200)
         code_panel(to_script(trainer.config, max(trainer.epoch, 10)))
 
 

@@ -27,10 +27,11 @@ def test_play_pause_step(server, tab):
     tab.open(f"{server.url}/lab")
     tab.rendered_charts(2)
     assert epoch(tab) == 0
+    play = tab.page.get_by_text("Play", exact=True)  # a switch
     tab.page.get_by_role("button", name="One epoch").click()
     tab.wait()
     assert epoch(tab) == 1
-    tab.page.get_by_role("button", name="Play", exact=True).click()
+    play.click()
     tab.page.wait_for_function(f"+document.querySelector({EPOCH!r}).innerText > 3",
                                timeout=30_000)
     seconds = 5
@@ -39,9 +40,10 @@ def test_play_pause_step(server, tab):
           f"(epochs {shown[0]} -> {shown[-1]} in {seconds} s)")
     assert len(shown) > 1  # it redraws in place while it plays
     tab.screenshot("lab_training")
-    tab.page.get_by_role("button", name="Pause").click()
-    tab.page.get_by_role("button", name="Play", exact=True).wait_for()
+    play.click()  # pause
+    tab.page.wait_for_timeout(1000)
     tab.wait()
+    assert not tab.page.get_by_label("Play", exact=True).is_checked()
     paused = epoch(tab)
     tab.page.wait_for_timeout(1000)
     print("paused at", paused, "then", epoch(tab))
