@@ -84,7 +84,7 @@ with controls:
     with st.expander(t("lab.data_section"), expanded=True):
         dataset = choose(t("lab.dataset"), list(data.DATASETS), key=KEYS["dataset"],
                          format_func=lambda name: t(f"lab.dataset_{name}"))
-        st.button(t("lab.preset"), on_click=use_preset, width="stretch")
+        st.button(t("lab.preset"), on_click=use_preset, key="lab_preset", width="stretch")
         csv_slot = st.container()
         csv_text, skip = default(Config, "csv"), default(Config, "skip_bad_rows")
         noise, points = default(Config, "noise"), default(Config, "points")

@@ -69,7 +69,8 @@ def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]], labels: lis
 
     The pictures are one image (a row of GRID-square tiles, each neuron scaled by its own largest
     magnitude) that each neuron's frame crops: one image to encode per redraw, not one each."""
-    size, gap_x, gap_y = 36, 110, 46
+    size, gap_y = 36, 46
+    gap_x = 110 if len(neurons) <= 5 else 70  # deep networks: closer columns, same pictures
     weights = [layer.weight.detach() for layer in trainer.model
                if isinstance(layer, torch.nn.Linear)]
     tallest = max(len(column) for column in neurons)

@@ -75,3 +75,18 @@ def test_chinese(open_page):
     at = open_page(PAGE, lang="zh")
     assert at.title[0].value == "5 · 训练实验室"
     assert at.button(key="lab_step").label == "训练一个 epoch" and not at.exception
+
+
+def test_every_dataset_trains_on_the_page(open_page):
+    from core.lab.data import DATASETS
+
+    at = open_page(PAGE)
+    for name, entry in DATASETS.items():
+        if entry.draw is None:
+            continue
+        at.selectbox(key="lab_data").set_value(name).run()
+        at.button(key="lab_preset").click().run()
+        at.button(key="lab_step").click().run()
+        assert epoch(at) == 1, name
+        assert at.session_state["lab_trainer"].config.dataset == name
+        assert not at.exception, name
