@@ -197,10 +197,13 @@ def _live_spec(name: str, large_type: bool, settings: tuple) -> dict:
             labelFontSize=16).configure_title(fontSize=20)
     spec = chart.to_dict(validate=False)
     spec.pop("data", None)  # the frame given at draw time takes the place of the empty data
+    datasets = spec.pop("datasets", {})
     for layer in spec.get("layer", []):
         if layer.get("data") == {"name": "empty"}:
             del layer["data"]
-    spec.get("datasets", {}).pop("empty", None)
+        elif "name" in layer.get("data", {}):  # a layer's own fixed rows, inline: the browser
+            # ignores the rows sent at draw time when a spec also carries named datasets
+            layer["data"] = {"values": datasets[layer["data"]["name"]]}
     return spec
 
 
@@ -286,4 +289,10 @@ def show_run(trainer: train.Trainer) -> None:
 
 
 with view:
-    st.fragment(show_run, run_every=TICK if playing else None)(trainer)
+    # Playing: a fragment the browser reruns every TICK. Paused: no fragment at all. (The same
+    # fragment drawn again with run_every=None keeps the browser's timer running: its rerun
+    # requests never stop, and a slow network is then never idle.)
+    if playing:
+        st.fragment(show_run, run_every=TICK)(trainer)
+    else:
+        show_run(trainer)
