@@ -4,7 +4,7 @@ LESSONS is the one list the navigation (app.py), the home page, the page-generic
 benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME.
 """
 
-LESSONS = ("explosion", "init", "loss", "optim", "schedules")
+LESSONS = ("explosion", "init", "loss", "optim", "schedules", "lab")
 
 # Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.

@@ -15,6 +15,8 @@ PAGES = {
     "init": ("Weight initialisation for each activation", 3),
     "loss": ("All 8 checks agree with torch", 1),
     "optim": ("lr=0.0100 · converges", 1),
+    "schedules": ("StepLR", 1),
+    "lab": ("Training lab", 1),
 }
 
 

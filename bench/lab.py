@@ -1,0 +1,41 @@
+"""Time the training lab's computation, single-threaded as app.py runs it: optimiser steps per
+second for the default network (2 hidden layers of 8, 500 points, batch 10: 40 steps an epoch,
+each epoch also evaluating the train and test losses), and the time of one decision surface with
+every neuron's picture (the plane's forward pass and the two SVG pictures).
+Run: python -m bench.lab"""
+
+import time
+
+import torch
+
+from bench.timing import median_ms
+from core.lab import pictures
+from core.lab.model import LabConfig, validate
+from core.lab.train import Trainer
+
+
+def main() -> None:
+    torch.set_num_threads(1)  # as app.py runs it
+    trainer = Trainer(validate(LabConfig())[0])
+    trainer.train(epochs=5)  # warm up
+    steps_per_epoch = -(-len(trainer.x_train) // trainer.config.batch)
+    epochs = 50
+    start = time.perf_counter()
+    trainer.train(epochs=epochs)
+    seconds = time.perf_counter() - start
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread")
+    print(f"default network ({trainer.config.widths}, {trainer.config.points} points, "
+          f"batch {trainer.config.batch}): {epochs * steps_per_epoch / seconds:.0f} optimiser "
+          f"steps/s including the per-epoch evaluation ({epochs / seconds:.0f} epochs/s)")
+
+    def surface():
+        prediction, neurons = trainer.plane()
+        pictures.surface(trainer, prediction)
+        pictures.network_svg(trainer, neurons, ["inputs", "1", "2"])
+
+    print(f"decision surface (plane forward pass): {median_ms(trainer.plane, 51):.2f} ms median")
+    print(f"decision surface and neuron pictures drawn: {median_ms(surface, 51):.1f} ms median")
+
+
+if __name__ == "__main__":
+    main()

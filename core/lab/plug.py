@@ -1,0 +1,152 @@
+"""The lab's one adapter to the other lessons' registries: activations, init methods, losses,
+optimisers; and the learning-rate schedules the lab offers. When those registries change, this
+file is the only one in the lab that changes with them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from core import activations, initializers, losses
+from core import optim as optimisers
+from core.initializers import InitSpec
+
+# ---- Activations: the registry's function as a layer of the Sequential ------------------------
+
+ACTIVATIONS = tuple(activations.ACTIVATIONS)
+# The nn module a script writes for each activation (numerically the registry's function).
+_MODULE_CODE = {"none": "nn.Identity()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()",
+                "relu": "nn.ReLU()", "leaky_relu": "nn.LeakyReLU({slope!r})", "selu": "nn.SELU()"}
+
+
+class Activation(nn.Module):
+    """The activation called name, from core.activations, as a layer."""
+
+    def __init__(self, name: str, slope: float) -> None:
+        super().__init__()
+        self.name, self.slope = name, slope
+        self.apply_ = activations.ACTIVATIONS[name].apply
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.apply_(x, self.slope)
+
+
+def activation_code(name: str, slope: float) -> str:
+    return _MODULE_CODE[name].format(slope=slope)
+
+
+# ---- Initialisation: "default" is nn.Linear's own; the others are nn.init methods ------------
+
+DEFAULT_INIT = "default"  # nn.Linear's own initialisation, not an nn.init method
+INITS = (DEFAULT_INIT, *initializers.METHODS)
+
+
+def linear_default(layer: nn.Linear, g: torch.Generator | None) -> None:
+    """What nn.Linear's constructor draws (reset_parameters), from generator g."""
+    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=g)
+    bound = 1 / math.sqrt(layer.in_features) if layer.in_features else 0
+    nn.init.uniform_(layer.bias, -bound, bound, generator=g)
+
+
+def init_spec(method: str, activation: str, slope: float, std: float) -> InitSpec:
+    """The init method with the parameters the lab picks for the network's activation: Xavier's
+    gain and Kaiming's nonlinearity are the activation's (the init lesson's point)."""
+    gain_name = activations.ACTIVATIONS[activation].gain_name
+    return InitSpec(method, std=std, gain=activations.gain(activation, slope), a=slope,
+                    nonlinearity=gain_name)
+
+
+def init_weight(spec: InitSpec, weight: torch.Tensor, g: torch.Generator) -> None:
+    with torch.no_grad():
+        initializers.apply(spec, weight, g)
+
+
+def init_code(spec: InitSpec, target: str) -> str:
+    return initializers.code(spec, target)
+
+
+# ---- Losses: the loss lesson's entries that take logits, and the regression losses -----------
+
+@dataclass(frozen=True)
+class LabLoss:
+    """How the lab uses a loss: its task, the network's number of outputs, the target as the loss
+    wants it (from labels), the prediction (probability of class 1, or the value) from outputs."""
+
+    task: str
+    module: type[nn.Module]
+    outputs: int
+    target: Callable[[torch.Tensor], torch.Tensor]
+    target_code: str  # the same, as a script writes it, of `labels`
+    predict: Callable[[torch.Tensor], torch.Tensor]
+
+
+def _from_loss_lesson(entry: losses.Loss) -> LabLoss:
+    if entry.target == "index":  # class indices, one logit per class
+        return LabLoss("classification", entry.module, 2, lambda y: y.long(), "labels.long()",
+                       lambda out: torch.softmax(out, 1)[:, 1])
+    return LabLoss("classification", entry.module, 1, lambda y: y[:, None],
+                   "labels[:, None]", lambda out: torch.sigmoid(out[:, 0]))
+
+
+def _regression(module: type[nn.Module]) -> LabLoss:
+    return LabLoss("regression", module, 1, lambda y: y[:, None], "labels[:, None]",
+                   lambda out: out[:, 0])
+
+
+LOSSES: dict[str, LabLoss] = {
+    **{name: _from_loss_lesson(entry) for name, entry in losses.LOSSES.items()
+       if entry.inputs == "logits"},
+    **{module.__name__: _regression(module)
+       for module in (nn.MSELoss, nn.L1Loss, nn.HuberLoss, nn.SmoothL1Loss)},
+}
+
+
+def losses_for(task: str) -> list[str]:
+    return [name for name, entry in LOSSES.items() if entry.task == task]
+
+
+# ---- Optimisers (the optimiser lesson's) and schedules ----------------------------------------
+
+OPTIMIZERS = tuple(optimisers.OPTIMIZERS)
+MOMENTUM_TAKERS = tuple(name for name, taken in optimisers.OPTIMIZERS.items()
+                        if "momentum" in taken)
+
+
+def make_optimizer(name: str, lr: float, momentum: float, params) -> torch.optim.Optimizer:
+    return _spec(name, lr, momentum).make(params)
+
+
+def optimizer_code(name: str, lr: float, momentum: float) -> str:
+    return _spec(name, lr, momentum).code("model.parameters()")
+
+
+def _spec(name: str, lr: float, momentum: float) -> optimisers.OptSpec:
+    spec = optimisers.OptSpec(name=name, lr=lr)
+    return optimisers.OptSpec(name=name, lr=lr, momentum=momentum) \
+        if name in MOMENTUM_TAKERS else spec
+
+
+# A schedule: its torch.optim.lr_scheduler class and settings, stepped once per epoch.
+SCHEDULES: dict[str, dict] = {
+    "none": {},
+    "StepLR": {"step_size": 100, "gamma": 0.5},
+    "ExponentialLR": {"gamma": 0.99},
+    "CosineAnnealingLR": {"T_max": 500, "eta_min": 0.0},
+}
+
+
+def make_schedule(name: str, optimizer: torch.optim.Optimizer):
+    if name == "none":
+        return None
+    return getattr(torch.optim.lr_scheduler, name)(optimizer, **SCHEDULES[name])
+
+
+def schedule_code(name: str) -> str | None:
+    if name == "none":
+        return None
+    settings = ", ".join(f"{key}={value!r}" for key, value in SCHEDULES[name].items())
+    return f"torch.optim.lr_scheduler.{name}(optimizer, {settings})"

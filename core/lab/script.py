@@ -1,0 +1,104 @@
+"""The lab's "Show the PyTorch code": a plain script that builds the same data, network,
+initialisation, loss, optimiser and schedule from torch.manual_seed(seed) and prints the same
+losses at the same epochs."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+from core.lab import data, plug
+from core.lab.model import LabConfig
+
+PRINT_EVERY = 10  # the script prints the losses every this many epochs
+
+
+def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
+    """config validated, for its task (the Trainer's config)."""
+    entry = data.DATASETS[config.dataset]
+    loss = plug.LOSSES[config.loss]
+    if entry.draw is None:
+        draw = (f"table = torch.tensor({_csv_rows(config)!r}).reshape(-1, 3)\n"
+                "points, labels = table[:, :2], table[:, 2]")
+        source = ""
+    else:
+        source = textwrap.dedent(inspect.getsource(entry.draw)) + "\n\n"
+        draw = (f"points, labels = {entry.draw.__name__}({config.points}, {config.noise!r}, "
+                "None)  # None: torch's global generator")
+    sizes = [len(config.features), *config.widths, loss.outputs]
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        layers.append(f"nn.Linear({fan_in}, {fan_out})")
+        if i < len(config.widths):
+            if config.batchnorm:
+                layers.append(f"nn.BatchNorm1d({fan_out})")
+            layers.append(plug.activation_code(config.activation, config.slope))
+            if config.dropout:
+                layers.append(f"nn.Dropout({config.dropout!r})")
+    init = ""
+    if config.init != plug.DEFAULT_INIT:
+        spec = plug.init_spec(config.init, config.activation, config.slope, config.init_std)
+        init = ("for layer in model:\n    if isinstance(layer, nn.Linear):\n"
+                f"        {plug.init_code(spec, 'layer.weight')}\n")
+    schedule = plug.schedule_code(config.schedule)
+    penalty = []
+    if config.l1:
+        penalty.append(f"{config.l1!r} * sum(w.abs().sum() for w in weights)")
+    if config.l2:
+        penalty.append(f"{config.l2!r} * sum((w * w).sum() for w in weights)")
+    features = ", ".join(data.FEATURE_CODE[name] for name in config.features)
+    lines = [
+        "import math", "", "import torch", "from torch import nn", "",
+        f"RADIUS = {data.RADIUS!r}", "", "",
+        (source.rstrip() + "\n\n") if source else None,
+        f"torch.manual_seed({config.seed})",
+        draw,
+        "order = torch.randperm(len(labels))",
+        f"test, train = order[:len(labels) * {config.test_percent} // 100], "
+        f"order[len(labels) * {config.test_percent} // 100:]",
+        "x1, x2 = points[:, 0], points[:, 1]",
+        f"inputs = torch.stack([{features}], 1)",
+        f"target = {loss.target_code}",
+        "x_train, y_train, x_test, y_test = inputs[train], target[train], inputs[test], "
+        "target[test]",
+        "",
+        "model = nn.Sequential(\n    " + ",\n    ".join(layers) + ",\n)",
+        init.rstrip() or None,
+        f"loss_fn = nn.{config.loss}()",
+        f"optimizer = {plug.optimizer_code(config.optimizer, config.lr, config.momentum)}",
+        f"schedule = {schedule}" if schedule else None,
+        "weights = [layer.weight for layer in model if isinstance(layer, nn.Linear)]",
+        "",
+        "",
+        "def losses():",
+        "    model.eval()",
+        "    with torch.no_grad():",
+        "        return loss_fn(model(x_train), y_train).item(), "
+        "loss_fn(model(x_test), y_test).item()",
+        "",
+        "",
+        'print("epoch 0: train loss {!r}, test loss {!r}".format(*losses()))',
+        f"for epoch in range(1, {epochs + 1}):",
+        "    model.train()",
+        "    order = torch.randperm(len(x_train))",
+        f"    for start in range(0, len(x_train), {config.batch}):",
+        f"        batch = order[start:start + {config.batch}]",
+        "        if len(batch) == 1:  # BatchNorm needs two points: the lab skips such a batch",
+        "            continue",
+        "        loss = loss_fn(model(x_train[batch]), y_train[batch])",
+        *([f"        loss = loss + {' + '.join(penalty)}"] if penalty else []),
+        "        optimizer.zero_grad()",
+        "        loss.backward()",
+        "        optimizer.step()",
+        *(["    schedule.step()"] if schedule else []),
+        f"    if epoch % {every} == 0 or epoch == {epochs}:",
+        '        print("epoch {}: train loss {!r}, test loss {!r}".format(epoch, *losses()))',
+    ]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def _csv_rows(config: LabConfig) -> list[float]:
+    """The user's good rows, flattened (x1, x2, label, x1, ...)."""
+    parsed = data.parse_csv(config.csv)
+    return [value for point, label in zip(parsed.points.tolist(), parsed.labels.tolist(),
+                                          strict=True) for value in (*point, label)]

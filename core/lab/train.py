@@ -1,0 +1,196 @@
+"""Training the lab's network in chunks of epochs, so the page can redraw between chunks.
+
+A Trainer holds one session's model, optimiser, schedule and generator (the page keeps it in
+st.session_state: it is mutated, so it is never shared between sessions). Everything it draws
+comes from one torch.Generator seeded from the Config, in the order the shown script draws from
+torch.manual_seed: the data, the split, the weights (nn.Linear's order), then per epoch the batch
+order and the dropout masks. So training is deterministic given the Config, however it is
+chunked."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+
+from core.errors import InputError, Notice
+from core.lab import data, plug
+from core.lab.model import LabConfig, build, linears, penalty, validate
+
+MAX_EPOCHS = 5000  # a session's run stops here
+GRID = 40  # cells per side of the decision surface and the neuron pictures
+EXTENT = 6.0  # the plane shown: [-6, 6]²
+
+
+@dataclass(frozen=True)
+class Data:
+    points: torch.Tensor  # n x 2
+    labels: torch.Tensor  # n, float (0/1 for classification)
+    train: torch.Tensor  # indices
+    test: torch.Tensor
+    task: str
+
+
+def draw_data(config: LabConfig, g: torch.Generator | None) -> tuple[Data, list[Notice]]:
+    """The points and the split. The user's CSV: its bad rows are errors, unless the user chose
+    to skip them (then they are notices)."""
+    notices: list[Notice] = []
+    entry = data.DATASETS[config.dataset]
+    if entry.draw is None:
+        parsed = data.parse_csv(config.csv)
+        if parsed.problems and not config.skip_bad_rows:
+            raise CsvProblems(parsed.problems)
+        notices += parsed.problems
+        if len(parsed.labels) < 4:
+            raise InputError("error.lab.csv_too_few", count=len(parsed.labels))
+        points, labels, task = parsed.points, parsed.labels, parsed.task
+    else:
+        points, labels = entry.draw(config.points, config.noise, g)
+        task = entry.task
+    train, test = data.split(len(labels), config.test_percent, g)
+    return Data(points, labels, train, test, task), notices
+
+
+class CsvProblems(InputError):
+    """Bad rows in the user's CSV that the user has not agreed to skip: every one is listed."""
+
+    def __init__(self, problems: list[Notice]) -> None:
+        self.problems = problems
+        super().__init__("error.lab.csv_bad_rows", count=len(problems))
+
+
+class Trainer:
+    def __init__(self, config: LabConfig) -> None:
+        """config validated (model.validate)."""
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.data, self.notices = draw_data(config, self.generator)
+        self.config, notices = validate(config, self.data.task)
+        self.notices += notices
+        self.loss_entry = plug.LOSSES[self.config.loss]
+        self.model = build(self.config, self.generator)
+        self.optimizer = plug.make_optimizer(self.config.optimizer, self.config.lr,
+                                             self.config.momentum, self.model.parameters())
+        self.schedule = plug.make_schedule(self.config.schedule, self.optimizer)
+        self.loss_fn = self.loss_entry.module()
+        inputs = data.features(self.data.points, self.config.features)
+        target = self.loss_entry.target(self.data.labels)
+        self.x_train, self.y_train = inputs[self.data.train], target[self.data.train]
+        self.x_test, self.y_test = inputs[self.data.test], target[self.data.test]
+        self.epoch = 0
+        self.history: list[dict] = []  # one row per epoch
+        self.layers: list[dict] = []  # one row per epoch and layer
+        self._record(None)
+
+    # ---- training ---------------------------------------------------------------------------
+    def run_epoch(self) -> None:
+        model, config = self.model, self.config
+        model.train()
+        n = len(self.x_train)
+        order = torch.randperm(n, generator=self.generator)
+        stats = None
+        for start in range(0, n, config.batch):
+            index = order[start:start + config.batch]
+            if len(index) == 1:  # BatchNorm needs two points; the script skips it too
+                continue
+            last = start + config.batch >= n
+            out, activations = self._forward(self.x_train[index], keep=last)
+            loss = self.loss_fn(out, self.y_train[index])
+            extra = penalty(config, model)
+            if extra is not None:
+                loss = loss + extra
+            self.optimizer.zero_grad()
+            loss.backward()
+            if last:
+                stats = (activations, [layer.weight.grad.std().item() if layer.weight.numel() > 1
+                                       else float("nan") for layer in linears(model)])
+            self.optimizer.step()
+        if self.schedule is not None:
+            self.schedule.step()
+        self.epoch += 1
+        self._record(stats)
+
+    def _forward(self, x: torch.Tensor, keep: bool) -> tuple[torch.Tensor, list[float]]:
+        """The Sequential's forward (module after module, as nn.Sequential does), keeping each
+        hidden layer's activation std when keep."""
+        if not keep:
+            return self.model(x), []
+        stds = []
+        for layer in self.model:
+            x = layer(x)
+            if isinstance(layer, plug.Activation):
+                stds.append(x.detach().std().item() if x.numel() > 1 else float("nan"))
+        return x, stds
+
+    def train(self, epochs: int | None = None, seconds: float | None = None) -> None:
+        """Run epochs epochs, or as many as fit in seconds (at least one), up to MAX_EPOCHS."""
+        started = time.perf_counter()
+        done = 0
+        while self.epoch < MAX_EPOCHS:
+            self.run_epoch()
+            done += 1
+            if epochs is not None and done >= epochs:
+                break
+            if seconds is not None and time.perf_counter() - started >= seconds:
+                break
+
+    # ---- what is recorded -------------------------------------------------------------------
+    @torch.no_grad()
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        """The loss (without weight decay) and accuracy on a set, in eval mode."""
+        self.model.eval()
+        out = self.model(x)
+        loss = self.loss_fn(out, y).item() if len(y) else float("nan")
+        if self.data.task != "classification" or not len(y):
+            return loss, float("nan")
+        predicted = (self.loss_entry.predict(out) > 0.5).float()
+        truth = y.float().reshape(len(y), -1)[:, 0]
+        return loss, (predicted == truth).float().mean().item()
+
+    def _record(self, stats) -> None:
+        train_loss, train_acc = self.evaluate(self.x_train, self.y_train)
+        test_loss, test_acc = self.evaluate(self.x_test, self.y_test)
+        self.history.append({"epoch": self.epoch, "train_loss": train_loss,
+                             "test_loss": test_loss, "train_acc": train_acc,
+                             "test_acc": test_acc,
+                             "lr": self.optimizer.param_groups[0]["lr"]})
+        if stats is not None:
+            activations, grads = stats
+            for layer, grad in enumerate(grads, start=1):
+                self.layers.append({"epoch": self.epoch, "layer": layer,
+                                    "act_std": activations[layer - 1]
+                                    if layer <= len(activations) else float("nan"),
+                                    "grad_std": grad})
+
+    def curves(self) -> pd.DataFrame:
+        return pd.DataFrame(self.history)
+
+    def layer_stats(self) -> pd.DataFrame:
+        return pd.DataFrame(self.layers, columns=["epoch", "layer", "act_std", "grad_std"])
+
+    def weights(self) -> pd.DataFrame:
+        """Every weight of every Linear layer (layer 1 is the first), for the histograms."""
+        return pd.DataFrame([{"layer": i, "weight": w} for i, layer in
+                             enumerate(linears(self.model), start=1)
+                             for w in layer.weight.detach().flatten().tolist()])
+
+    # ---- the plane --------------------------------------------------------------------------
+    @torch.no_grad()
+    def plane(self) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
+        """Over a GRID x GRID grid of the plane (row 0 at the top, y = +EXTENT): the network's
+        prediction (probability of class 1, or the value), and every neuron's own output: the
+        input features, then each hidden layer's activations, as lists of GRID x GRID tensors."""
+        self.model.eval()
+        axis = torch.linspace(-EXTENT, EXTENT, GRID)
+        y, x = torch.meshgrid(axis.flip(0), axis, indexing="ij")
+        points = torch.stack([x.flatten(), y.flatten()], 1)
+        h = data.features(points, self.config.features)
+        neurons = [[h[:, j].reshape(GRID, GRID) for j in range(h.shape[1])]]
+        for layer in self.model:
+            h = layer(h)
+            if isinstance(layer, plug.Activation):
+                neurons.append([h[:, j].reshape(GRID, GRID) for j in range(h.shape[1])])
+        prediction = self.loss_entry.predict(h).reshape(GRID, GRID)
+        return prediction, neurons
+

@@ -1,0 +1,298 @@
+"""Lesson 5: the training lab — everything the lessons taught, in one network that trains live.
+
+The run (model, optimiser, history) lives in st.session_state: it is mutated as it trains, so it
+belongs to this session alone. Training runs in a fragment that reruns on a timer while playing:
+each tick trains a chunk of epochs and redraws the views, without rerunning the page."""
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from core import charts
+from core.errors import InputError
+from core.lab import data, model, pictures, plug, train
+from core.lab.challenges import CHALLENGES
+from core.lab.script import to_script
+from core.network import HEALTHY
+from ui.controls import default
+from ui.links import choose
+from ui.panels import code_panel, explain, show_error, show_notices
+from ui.text import presenting, t
+
+Config = model.LabConfig
+TICK = 0.1  # seconds between redraws while playing
+CHUNK = 0.04  # seconds of training per redraw (at least one epoch)
+CURVE_POINTS = 300  # the curves are thinned to about this many epochs
+
+
+def width_key(layer: int) -> str:
+    return f"lab_w{layer}"
+
+
+def feature_key(name: str) -> str:
+    return f"lab_f_{name}"
+
+
+# The Config fields set by one widget each: field -> widget key
+KEYS = {"dataset": "lab_data", "noise": "lab_noise", "points": "lab_points",
+        "test_percent": "lab_test", "activation": "lab_act", "slope": "lab_slope",
+        "batchnorm": "lab_bn", "dropout": "lab_dropout", "l1": "lab_l1", "l2": "lab_l2",
+        "init": "lab_init", "init_std": "lab_init_std", "loss": "lab_loss",
+        "optimizer": "lab_opt", "lr": "lab_lr", "momentum": "lab_momentum",
+        "schedule": "lab_schedule", "batch": "lab_batch", "csv": "lab_csv",
+        "skip_bad_rows": "lab_skip"}
+
+
+def apply_settings(settings: dict) -> None:
+    """Set the widgets to settings (Config fields), as a preset or a challenge card does."""
+    for field, value in settings.items():
+        if field == "features":
+            for name in data.FEATURES:
+                st.session_state[feature_key(name)] = name in value
+        elif field == "widths":
+            st.session_state["lab_depth"] = len(value)
+            for layer, width in enumerate(value, start=1):
+                st.session_state[width_key(layer)] = width
+        else:
+            st.session_state[KEYS[field]] = value
+    stop()
+
+
+def use_preset() -> None:
+    chosen = st.session_state.get(KEYS["dataset"], default(Config, "dataset"))
+    apply_settings({f.name: getattr(model.preset(chosen), f.name)
+                    for f in dataclasses.fields(Config) if f.name not in ("seed", "csv")})
+
+
+def stop() -> None:
+    """Pause (from a callback, before the Play switch is drawn)."""
+    st.session_state["lab_play"] = False
+
+
+def number(field: str, step, fmt: str | None = None, **kwargs):
+    return st.number_input(t(f"lab.{field}"), value=default(Config, field), step=step,
+                           format=fmt, key=KEYS[field], bind="query-params", **kwargs)
+
+
+st.title(t("lab.title"))
+explain(t("lab.lead"))
+controls, view = st.columns([1, 3], gap="large")
+
+# ---- Controls: one per Config field; Config's defaults are the Playground's --------------------
+with controls:
+    with st.expander(t("lab.data_section"), expanded=True):
+        dataset = choose(t("lab.dataset"), list(data.DATASETS), key=KEYS["dataset"],
+                         format_func=lambda name: t(f"lab.dataset_{name}"))
+        st.button(t("lab.preset"), on_click=use_preset, key="lab_preset", width="stretch")
+        csv_slot = st.container()
+        csv_text, skip = default(Config, "csv"), default(Config, "skip_bad_rows")
+        noise, points = default(Config, "noise"), default(Config, "points")
+        if data.DATASETS[dataset].draw is None:
+            csv_text = csv_slot.text_area(t("lab.csv"), key=KEYS["csv"], height=140,
+                                          placeholder="x1,x2,label\n1.5,-2,1",
+                                          bind="query-params")
+            skip = csv_slot.toggle(t("lab.skip_bad_rows"), key=KEYS["skip_bad_rows"],
+                                   bind="query-params")
+        else:
+            noise = st.slider(t("lab.noise"), 0.0, model.NOISE.high, default(Config, "noise"),
+                              0.05, key=KEYS["noise"], bind="query-params")
+            points = number("points", 10)
+        test_percent = st.slider(t("lab.test_percent"), int(model.TEST_PERCENT.low),
+                                 int(model.TEST_PERCENT.high), default(Config, "test_percent"),
+                                 key=KEYS["test_percent"], bind="query-params")
+    with st.expander(t("lab.features_section")):
+        features = tuple(name for name in data.FEATURES if st.toggle(
+            t(f"lab.feature_{name}"), value=name in default(Config, "features"),
+            key=feature_key(name), bind="query-params"))
+    with st.expander(t("lab.network_section"), expanded=True):
+        depth = st.number_input(t("lab.hidden_layers"), value=len(default(Config, "widths")),
+                                step=1, key="lab_depth", bind="query-params")
+        depth = int(model.DEPTH.clamp(depth, []))
+        start_widths = default(Config, "widths")
+        widths = tuple(st.number_input(
+            t("lab.width", layer=layer), value=start_widths[layer - 1]
+            if layer <= len(start_widths) else start_widths[-1], step=1, key=width_key(layer),
+            bind="query-params") for layer in range(1, depth + 1))
+        activation = choose(t("lab.activation"), plug.ACTIVATIONS, key=KEYS["activation"],
+                            index=plug.ACTIVATIONS.index(default(Config, "activation")))
+        slope = number("slope", 0.01, "%.3f")
+        batchnorm = st.toggle(t("lab.batchnorm"), key=KEYS["batchnorm"], bind="query-params",
+                              help=t("lab.batchnorm_help"))
+        dropout = number("dropout", 0.05, "%.2f")
+        l1 = number("l1", 0.0001, "%.4f")
+        l2 = number("l2", 0.0001, "%.4f")
+        init = choose(t("lab.init"), plug.INITS, key=KEYS["init"],
+                      format_func=lambda name: t("lab.init_default") if name == plug.DEFAULT_INIT
+                      else f"nn.init.{name}_")
+        init_std = number("init_std", 0.1, "%.4f", help=t("lab.init_std_help"))
+    with st.expander(t("lab.training_section"), expanded=True):
+        task = data.DATASETS[dataset].task
+        if data.DATASETS[dataset].draw is None:
+            task = data.parse_csv(csv_text).task
+        loss = choose(t("lab.loss"), plug.losses_for(task), key=KEYS["loss"],
+                      format_func=lambda name: f"nn.{name}")
+        optimizer = choose(t("lab.optimizer"), plug.OPTIMIZERS, key=KEYS["optimizer"])
+        lr = number("lr", 0.01, "%.5f")
+        momentum = number("momentum", 0.1, "%.3f", help=t("lab.momentum_help"))
+        schedule = choose(t("lab.schedule"), list(plug.SCHEDULES), key=KEYS["schedule"],
+                          format_func=lambda name: plug.schedule_code(name) or t("lab.no_schedule"))
+        batch = number("batch", 1)
+
+# ---- The run: a new one whenever the settings change (a link reproduces it from epoch 0) -------
+try:
+    config, notices = model.validate(Config(
+        dataset=dataset, noise=float(noise), points=int(points),
+        test_percent=int(test_percent), features=features, widths=tuple(map(int, widths)),
+        activation=activation, slope=float(slope), batchnorm=bool(batchnorm),
+        dropout=float(dropout), l1=float(l1), l2=float(l2), init=init,
+        init_std=float(init_std), loss=loss, optimizer=optimizer, lr=float(lr),
+        momentum=float(momentum), schedule=schedule, batch=int(batch),
+        seed=int(st.session_state.get("seed", default(Config, "seed"))), csv=csv_text,
+        skip_bad_rows=bool(skip)), task)
+    trainer = st.session_state.get("lab_trainer")
+    if trainer is None or st.session_state.get("lab_config") != config:
+        trainer = train.Trainer(config)
+        st.session_state["lab_trainer"], st.session_state["lab_config"] = trainer, config
+except train.CsvProblems as error:
+    with csv_slot:
+        show_error(error)
+        for problem in error.problems:
+            st.error(t(problem.key, **problem.params))
+    st.stop()
+except InputError as error:
+    with view:
+        show_error(error)
+    st.stop()
+
+
+def reset() -> None:
+    st.session_state.pop("lab_trainer", None)
+    stop()
+
+
+def step() -> None:
+    stop()
+    st.session_state["lab_trainer"].train(epochs=1)
+
+
+with view:
+    show_notices(notices + trainer.notices)
+    buttons = st.columns([1, 1.3, 1, 2], vertical_alignment="center")
+    # A switch, not a button: its value survives a click that lands while a redraw is under way
+    # (a button's one-shot click could be taken by the timer's rerun of the fragment)
+    playing = buttons[0].toggle(t("lab.play"), key="lab_play")
+    buttons[1].button(t("lab.step"), on_click=step, key="lab_step", width="stretch")
+    buttons[2].button(t("lab.reset"), on_click=reset, key="lab_reset", width="stretch")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _live_spec(name: str, large_type: bool, settings: tuple) -> dict:
+    """The Vega-Lite spec of the data-less chart builder core.charts.<name>, built once per set of
+    titles (building one costs about 25 ms, too much for ten redraws a second)."""
+    chart = getattr(charts, name)(*dict(settings).pop("args", ()),
+                                  **{k: v for k, v in settings if k != "args"})
+    if large_type:
+        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
+            labelFontSize=16).configure_title(fontSize=20)
+    spec = chart.to_dict(validate=False)
+    spec.pop("data", None)  # the frame given at draw time takes the place of the empty data
+    datasets = spec.pop("datasets", {})
+    for layer in spec.get("layer", []):
+        if layer.get("data") == {"name": "empty"}:
+            del layer["data"]
+        elif "name" in layer.get("data", {}):  # a layer's own fixed rows, inline: the browser
+            # ignores the rows sent at draw time when a spec also carries named datasets
+            layer["data"] = {"values": datasets[layer["data"]["name"]]}
+    return spec
+
+
+def live_chart(build, frame: pd.DataFrame, *args, **settings) -> None:
+    """A chart that is redrawn with new rows while training: its spec cached, its data sent."""
+    large_type = presenting()
+    spec = _live_spec(build.__name__, large_type, (("args", args), *sorted(settings.items())))
+    st.vega_lite_chart(frame, spec, width="stretch", theme=None if large_type else "streamlit")
+
+
+def thinned(frame: pd.DataFrame) -> pd.DataFrame:
+    every = max(1, len(frame) // CURVE_POINTS)
+    return frame[(frame["epoch"] % every == 0) | (frame["epoch"] == frame["epoch"].max())]
+
+
+def show_run(trainer: train.Trainer) -> None:
+    """The live views: trains a chunk first while playing."""
+    if st.session_state.get("lab_play"):
+        trainer.train(seconds=CHUNK)  # nothing more once it reaches train.MAX_EPOCHS
+    history = trainer.history
+    last = history[-1]
+    metrics = st.columns(4)
+    metrics[0].metric(t("lab.epoch"), trainer.epoch)
+    metrics[1].metric(t("lab.train_loss"), f"{last['train_loss']:.4f}")
+    metrics[2].metric(t("lab.test_loss"), f"{last['test_loss']:.4f}")
+    metrics[3].metric(t("lab.test_acc"), "—" if last["test_acc"] != last["test_acc"]
+                      else f"{last['test_acc']:.1%}")
+
+    prediction, neurons = trainer.plane()
+    surface_column, network_column = st.columns([2, 3])
+    surface_column.image(pictures.surface(trainer, prediction), caption=t("lab.surface_caption"),
+                         width="stretch")
+    labels = [t("lab.inputs")] + [t("lab.layer", layer=i) for i in range(1, len(neurons))]
+    network_column.image(pictures.network_svg(trainer, neurons, labels),
+                         caption=t("lab.network_caption"))
+
+    curves = thinned(trainer.curves())
+    loss_series = {"train_loss": t("lab.train_loss"), "test_loss": t("lab.test_loss")}
+    left, right = st.columns(2)
+    with left:
+        long = curves.melt(id_vars="epoch", value_vars=list(loss_series), var_name="series")
+        live_chart(charts.lab_curves, long.assign(series=long["series"].map(loss_series)),
+                   title=t("lab.loss_title"), x_title=t("lab.epoch"), y_title=t("lab.loss_axis"),
+                   log=True, height=220)
+    with right:
+        acc_series = {"train_acc": t("lab.train_acc"), "test_acc": t("lab.test_acc")}
+        if trainer.data.task == "classification":
+            long = curves.melt(id_vars="epoch", value_vars=list(acc_series), var_name="series")
+            live_chart(charts.lab_curves, long.assign(series=long["series"].map(acc_series)),
+                       title=t("lab.acc_title"), x_title=t("lab.epoch"),
+                       y_title=t("lab.acc_axis"), log=False, height=220)
+    stats = trainer.layer_stats()
+    if len(stats):
+        stats = thinned(stats)
+        left, right = st.columns(2)
+        for column, field in ((left, "act_std"), (right, "grad_std")):
+            with column:
+                live_chart(charts.lab_layer_stds,
+                           stats.rename(columns={field: "value"})[["epoch", "layer", "value"]],
+                           HEALTHY, title=t(f"lab.{field}_title"), x_title=t("lab.epoch"),
+                           y_title=t("lab.std_axis"), layer_title=t("lab.layer_axis"),
+                           band_label=t("lab.healthy"), height=200)
+    else:
+        st.caption(t("lab.stats_after_step"))
+
+    passed = st.session_state.setdefault("lab_passed", set())
+    cards = st.columns(len(CHALLENGES))
+    for card, (name, challenge) in zip(cards, CHALLENGES.items(), strict=True):
+        if challenge.passed(trainer.config, history):
+            passed.add(name)
+        with card.container(border=True):
+            st.markdown(f"**{t(f'lab.challenge_{name}')}**"
+                        + (f" :green-badge[{t('lab.passed')}]" if name in passed else ""))
+            st.caption(t(f"lab.challenge_{name}_task"))
+            st.button(t("lab.challenge_start"), key=f"lab_start_{name}", on_click=apply_settings,
+                      args=(dict(challenge.start),), width="stretch")
+
+    if not st.session_state.get("lab_play"):  # heavier views: drawn when the run stands still
+        live_chart(charts.lab_weights, trainer.weights(), title=t("lab.weights_title"),
+                   x_title=t("lab.weight_axis"), y_title=t("lab.count_axis"),
+                   layer_title=t("lab.layer_axis"), height=200)
+        code_panel(to_script(trainer.config, max(trainer.epoch, 10)))
+
+
+with view:
+    # Playing: a fragment the browser reruns every TICK. Paused: no fragment at all. (The same
+    # fragment drawn again with run_every=None keeps the browser's timer running: its rerun
+    # requests never stop, and a slow network is then never idle.)
+    if playing:
+        st.fragment(show_run, run_every=TICK)(trainer)
+    else:
+        show_run(trainer)

@@ -1,0 +1,207 @@
+"""The training lab's core against plain PyTorch.
+
+The shown script is the reference: a plain nn.Sequential built after torch.manual_seed(seed),
+trained with the same steps. Its printed losses must equal the lab's bit for bit. That holds on
+every CPU (unlike a hard-coded float32 result): both sides run the same float32 operations in
+the same order on the same machine, in one process, one thread."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+from torch import nn
+
+from core.errors import InputError
+from core.lab import challenges, data, model, pictures, plug, script, train
+from harness.scripts import printed_lines
+
+EPOCHS = 4
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def run(config: model.LabConfig, epochs: int = EPOCHS) -> train.Trainer:
+    trainer = train.Trainer(model.validate(config)[0])
+    trainer.train(epochs=epochs)
+    return trainer
+
+
+def script_losses(trainer: train.Trainer, epochs: int, every: int = 1) -> list[tuple]:
+    """(epoch, train loss, test loss) as the shown script prints them (repr: every digit)."""
+    lines = printed_lines(script.to_script(trainer.config, epochs, every))
+    rows = []
+    for line in lines:
+        head, rest = line.split(": train loss ")
+        train_loss, test_loss = rest.split(", test loss ")
+        rows.append((int(head.split()[1]), train_loss, test_loss))
+    return rows
+
+
+def lab_losses(trainer: train.Trainer) -> list[tuple]:
+    return [(row["epoch"], repr(row["train_loss"]), repr(row["test_loss"]))
+            for row in trainer.history]
+
+
+def small(config: model.LabConfig) -> model.LabConfig:
+    return dataclasses.replace(config, points=120)
+
+
+@pytest.mark.parametrize("dataset", [name for name, entry in data.DATASETS.items()
+                                     if entry.draw is not None])
+def test_each_preset_trains_as_plain_pytorch(dataset):
+    trainer = run(model.preset(dataset))
+    assert script_losses(trainer, EPOCHS) == lab_losses(trainer)
+    assert trainer.history[-1]["train_loss"] < trainer.history[0]["train_loss"]
+
+
+def test_every_option_at_once_trains_as_plain_pytorch():
+    config = dataclasses.replace(
+        model.preset("moons"), noise=0.2, batchnorm=True, dropout=0.2, l1=0.001, l2=0.01,
+        init="kaiming_normal", optimizer="SGD", momentum=0.9, schedule="StepLR", batch=7,
+        features=("x1", "x2", "x1x2", "sinx2"), widths=(5, 3, 6))
+    trainer = run(config)
+    assert script_losses(trainer, EPOCHS) == lab_losses(trainer)
+
+
+CHOICES = [("activation", name) for name in plug.ACTIVATIONS] + \
+          [("init", name) for name in plug.INITS] + \
+          [("optimizer", name) for name in plug.OPTIMIZERS] + \
+          [("schedule", name) for name in plug.SCHEDULES]
+
+
+@pytest.mark.parametrize(("field", "choice"), CHOICES, ids=[f"{f}={c}" for f, c in CHOICES])
+def test_every_registry_choice_trains_as_plain_pytorch(field, choice):
+    trainer = run(small(dataclasses.replace(model.LabConfig(), **{field: choice})), 2)
+    assert script_losses(trainer, 2) == lab_losses(trainer)
+
+
+@pytest.mark.parametrize("loss", list(plug.LOSSES))
+def test_every_loss_trains_as_plain_pytorch(loss):
+    task = plug.LOSSES[loss].task
+    dataset = next(name for name, entry in data.DATASETS.items()
+                   if entry.task == task and entry.draw is not None)
+    trainer = run(small(dataclasses.replace(model.preset(dataset), loss=loss)), 2)
+    assert trainer.config.loss == loss
+    assert script_losses(trainer, 2) == lab_losses(trainer)
+
+
+def test_chunks_do_not_change_the_run_and_the_global_generator_is_untouched():
+    state = torch.get_rng_state()
+    config = small(dataclasses.replace(model.LabConfig(), dropout=0.3))
+    whole = run(config, 5)
+    chunked = train.Trainer(model.validate(config)[0])
+    chunked.train(epochs=2)
+    chunked.train(epochs=3)
+    assert lab_losses(whole) == lab_losses(chunked)
+    assert whole.layer_stats().equals(chunked.layer_stats())  # nan where no activation
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_dropout_draws_the_masks_nn_dropout_draws():
+    x = torch.randn(50, 8)
+    torch.manual_seed(5)
+    expected = nn.Dropout(0.3).train()(x)
+    mine = model.Dropout(0.3, torch.Generator().manual_seed(5)).train()(x)
+    assert torch.equal(mine, expected)
+
+
+def test_layer_stds_are_the_last_batchs():
+    trainer = run(small(model.LabConfig(widths=(4, 3))), 1)
+    rows = [row for row in trainer.layers if row["epoch"] == 1]
+    assert [row["layer"] for row in rows] == [1, 2, 3]  # two hidden layers and the output
+    assert all(row["grad_std"] > 0 for row in rows)
+    assert rows[-1]["act_std"] != rows[-1]["act_std"]  # the output layer has no activation
+
+
+def test_spiral_preset_reaches_its_challenge():
+    trainer = train.Trainer(model.validate(model.preset("spiral"))[0])
+    while trainer.epoch < 500 and not challenges.CHALLENGES["spiral"].passed(
+            trainer.config, trainer.history):
+        trainer.run_epoch()
+    assert trainer.history[-1]["test_acc"] >= 0.95
+    assert trainer.epoch <= 500
+
+
+def test_the_deep_sigmoid_network_learns_with_batchnorm():
+    start = dataclasses.replace(model.LabConfig(), **dict(
+        challenges.CHALLENGES["deep_sigmoid"].start))
+    check = challenges.CHALLENGES["deep_sigmoid"].passed
+    stuck = run(start, 60)
+    fixed = run(dataclasses.replace(start, batchnorm=True), 60)
+    assert not check(stuck.config, stuck.history)
+    assert stuck.history[-1]["test_acc"] < 0.7  # the gradients vanish: it does not learn
+    first_layer = [row["grad_std"] for row in stuck.layers if row["layer"] == 1]
+    assert first_layer[-1] < 1e-6
+    assert check(fixed.config, fixed.history)
+
+
+def test_plane_shows_what_the_network_computes():
+    trainer = run(small(model.LabConfig(widths=(3, 2), batchnorm=True)), 2)
+    prediction, neurons = trainer.plane()
+    assert [len(column) for column in neurons] == [2, 3, 2]
+    axis = torch.linspace(-train.EXTENT, train.EXTENT, train.GRID)
+    y, x = torch.meshgrid(axis.flip(0), axis, indexing="ij")
+    points = torch.stack([x.flatten(), y.flatten()], 1)
+    trainer.model.eval()
+    with torch.no_grad():
+        first = trainer.model[:3](points)  # Linear, BatchNorm1d, activation
+        out = trainer.model(points)
+    assert torch.equal(neurons[1][2], first[:, 2].reshape(train.GRID, train.GRID))
+    assert torch.equal(prediction, torch.sigmoid(out[:, 0]).reshape(train.GRID, train.GRID))
+    svg = pictures.surface(trainer, prediction)
+    assert svg.count("<circle") == len(trainer.data.labels)
+    network = pictures.network_svg(trainer, neurons, ["in", "1", "2"])
+    assert network.count("<use ") == 7 and network.count("<line") == 2 * 3 + 3 * 2
+
+
+def test_csv_bad_rows_are_named_and_skipped_only_with_consent():
+    text = "x1,x2,label\n1,2,1\n3,abc,0\n\n4,5\n-1,-2,0\n2,2,inf\n0,1,1\n1,0,0\n"
+    parsed = data.parse_csv(text)
+    assert [(p.key, p.params.get("row"), p.params.get("column")) for p in parsed.problems] == [
+        ("error.lab.csv_number", 3, "x2"), ("error.lab.csv_cells", 5, None),
+        ("error.lab.csv_finite", 7, "label")]
+    assert parsed.points.tolist() == [[1, 2], [-1, -2], [0, 1], [1, 0]]
+    assert parsed.task == "classification"
+    config = model.LabConfig(dataset="csv", csv=text)
+    with pytest.raises(train.CsvProblems) as refused:
+        train.Trainer(config)
+    assert len(refused.value.problems) == 3
+    trainer = train.Trainer(dataclasses.replace(config, skip_bad_rows=True))
+    assert len(trainer.notices) == 3 and len(trainer.data.labels) == 4
+    trainer.train(epochs=2)
+    assert script_losses(trainer, 2) == lab_losses(trainer)
+
+
+def test_csv_with_values_is_regression_and_too_few_rows_is_an_error():
+    assert data.parse_csv("0,0,0.5\n1,1,2\n").task == "regression"
+    with pytest.raises(InputError, match="at least 4"):
+        train.Trainer(model.LabConfig(dataset="csv", csv="0,0,1\n1,1,0\n"))
+
+
+def test_validation_clamps_with_notices_and_names_unknown_choices():
+    config, notices = model.validate(model.LabConfig(lr=1e9, widths=(64,) * 12, points=5))
+    assert config.lr == model.LR.high and config.points == model.POINTS.low
+    assert config.widths == (32,) * 10
+    assert {n.params["field"] for n in notices} >= {"lr", "points", "width", "hidden_layers"}
+    with pytest.raises(InputError, match="activation"):
+        model.validate(model.LabConfig(activation="nope"))
+    config, notices = model.validate(model.LabConfig(dataset="plane"))
+    assert plug.LOSSES[config.loss].task == "regression" and notices
+
+
+def test_a_new_dataset_is_one_entry(monkeypatch):
+    def stripes(n, noise, g):
+        points = torch.rand(n, 2, generator=g) * 12 - 6
+        return points, (torch.sin(points[:, 0]) > 0).float()
+
+    monkeypatch.setitem(data.DATASETS, "stripes", data.Dataset("classification", stripes))
+    trainer = run(small(model.preset("stripes")), 2)
+    assert script_losses(trainer, 2) == lab_losses(trainer)

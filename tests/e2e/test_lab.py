@@ -1,0 +1,58 @@
+"""The training lab in a real browser: play, pause and one step; while it plays, the page
+redraws in place (the fragment), and the rate is printed (measured, never asserted on time)."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+EPOCH = "[data-testid='stMetricValue']"  # the page's first metric is the epoch
+COUNT_REDRAWS = """seconds => new Promise(resolve => {
+    const epochs = [];
+    const started = performance.now();
+    const poll = () => {
+        const shown = document.querySelector(arguments_selector)?.innerText;
+        if (shown !== undefined && shown !== epochs[epochs.length - 1]) epochs.push(shown);
+        if (performance.now() - started < seconds * 1000) requestAnimationFrame(poll);
+        else resolve(epochs);
+    };
+    poll();
+})""".replace("arguments_selector", repr(EPOCH))
+
+
+def epoch(tab) -> int:
+    return int(tab.page.locator(EPOCH).first.inner_text())
+
+
+def test_play_pause_step(server, tab):
+    tab.open(f"{server.url}/lab")
+    tab.rendered_charts(2)
+    assert epoch(tab) == 0
+    play = tab.page.get_by_text("Play", exact=True)  # a switch
+    tab.page.get_by_role("button", name="One epoch").click()
+    tab.wait()
+    assert epoch(tab) == 1
+    play.click()
+    tab.page.wait_for_function(f"+document.querySelector({EPOCH!r}).innerText > 3",
+                               timeout=30_000)
+    seconds = 5
+    shown = tab.page.evaluate(COUNT_REDRAWS, seconds)
+    print(f"\nlab redraws while training: {len(shown) / seconds:.1f} per second "
+          f"(epochs {shown[0]} -> {shown[-1]} in {seconds} s)")
+    assert len(shown) > 1  # it redraws in place while it plays
+    tab.screenshot("lab_training")
+    play.click()  # pause
+    tab.page.wait_for_timeout(1000)
+    tab.wait()
+    assert not tab.page.get_by_label("Play", exact=True).is_checked()
+    paused = epoch(tab)
+    tab.page.wait_for_timeout(1000)
+    print("paused at", paused, "then", epoch(tab))
+    assert epoch(tab) == paused  # paused means paused
+    tab.page.get_by_role("button", name="One epoch").click()
+    tab.wait()
+    assert epoch(tab) == paused + 1
+    tab.page.get_by_role("button", name="Reset", exact=True).click()
+    tab.wait()
+    assert epoch(tab) == 0
+    assert tab.page.locator("[data-testid='stException']").count() == 0
+    assert tab.external_requests() == []
