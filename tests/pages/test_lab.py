@@ -73,7 +73,7 @@ def test_bad_csv_rows_are_named_and_nothing_typed_is_lost(open_page):
 
 def test_chinese(open_page):
     at = open_page(PAGE, lang="zh")
-    assert at.title[0].value == "5 · 训练实验室"
+    assert at.title[0].value == "训练实验室：真实网络当场学习"
     assert at.button(key="lab_step").label == "训练一个 epoch" and not at.exception
 
 
