@@ -10,7 +10,7 @@ import streamlit as st
 from core import charts
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
-from core.optim import anatomy, common, learning_rate, momentum, paths, sweep, to_script
+from core.optim import anatomy, common, inside, learning_rate, momentum, paths, sweep, to_script
 from core.optim.registry import OPTIMIZERS, Spec
 from lessons import TABS
 from ui.charts import show_chart
@@ -92,6 +92,11 @@ def compute_paths(config: paths.PathConfig) -> paths.PathResult:
 @st.cache_data(max_entries=64, show_spinner=False)
 def compute_anatomy(config: paths.PathConfig, run: int, k: int) -> anatomy.Anatomy:
     return anatomy.anatomy(config, run, k)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute_inside(config: paths.PathConfig, run: int, k: int) -> pd.DataFrame:
+    return inside.step_inside(config, run, k)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -420,6 +425,7 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
                          used=used))
         result = compute_anatomy(runs, run, used)
         st.write(t("optim.anat_lead", label=runs.runs[run - 1].label(), k=used))
+        step_by_step(runs, run, used)
         left, right = st.columns(2)
         with left:
             st.markdown("**optimizer.param_groups**")
@@ -438,6 +444,20 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
                       else t("optim.forgotten")))
         st.dataframe(result.grads, hide_index=True, height=220)
         csv_download(result.grads, "optim_grads")
+
+
+def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
+    """Step k of the run: each state entry's formula evaluated beside what torch holds."""
+    st.markdown(t("optim.inside_title", k=k))
+    table = compute_inside(runs, run, k) if k >= 1 else None
+    if table is None:
+        st.caption(t("optim.inside_no_step"))
+    elif not len(table):
+        st.caption(t("optim.inside_none", name=runs.runs[run - 1].name))
+    else:
+        st.dataframe(table.assign(agree=table["agree"].map({True: "✓", False: "✗"})),
+                     hide_index=True)
+        st.caption(t("optim.inside_caption"))
 
 
 # ---- 5. The sweep: learning rate × momentum, batched --------------------------------------------

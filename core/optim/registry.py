@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Union, get_args, get_origin
@@ -20,6 +21,7 @@ from typing import Union, get_args, get_origin
 import torch
 
 from core.errors import InputError, Notice
+from core.optim import rules
 from core.optim.common import SETTING_MAX, number, upper
 
 # How torch computes, not what: on a CPU and two numbers they give the same steps, so not offered.
@@ -91,6 +93,7 @@ class Optimizer:
     cls: type[torch.optim.Optimizer]
     velocity: str | None = None  # the state entry drawn as the velocity arrow
     closure: bool = False  # step(closure): it evaluates the loss itself, maybe several times
+    rule: Callable | None = None  # its update rule (core.optim.rules); None: no per-entry formula
     help_overrides: frozenset = field(default_factory=frozenset)  # settings it means differently
 
     @property
@@ -111,18 +114,19 @@ class Optimizer:
 
 
 OPTIMIZERS: dict[str, Optimizer] = {entry.name: entry for entry in [
-    Optimizer(torch.optim.SGD, velocity="momentum_buffer"),
-    Optimizer(torch.optim.ASGD, velocity="ax", help_overrides=frozenset({"alpha"})),
-    Optimizer(torch.optim.Rprop),
-    Optimizer(torch.optim.Adagrad),
-    Optimizer(torch.optim.Adadelta, velocity="acc_delta"),
-    Optimizer(torch.optim.RMSprop, velocity="momentum_buffer"),
-    Optimizer(torch.optim.Adam, velocity="exp_avg"),
-    Optimizer(torch.optim.AdamW, velocity="exp_avg"),
-    Optimizer(torch.optim.Adamax, velocity="exp_avg"),
-    Optimizer(torch.optim.NAdam, velocity="exp_avg"),
-    Optimizer(torch.optim.RAdam, velocity="exp_avg"),
-    Optimizer(torch.optim.LBFGS, closure=True),
+    Optimizer(torch.optim.SGD, velocity="momentum_buffer", rule=rules.sgd),
+    Optimizer(torch.optim.ASGD, velocity="ax", rule=rules.asgd,
+              help_overrides=frozenset({"alpha"})),
+    Optimizer(torch.optim.Rprop, rule=rules.rprop),
+    Optimizer(torch.optim.Adagrad, rule=rules.adagrad),
+    Optimizer(torch.optim.Adadelta, velocity="acc_delta", rule=rules.adadelta),
+    Optimizer(torch.optim.RMSprop, velocity="momentum_buffer", rule=rules.rmsprop),
+    Optimizer(torch.optim.Adam, velocity="exp_avg", rule=rules.adam),
+    Optimizer(torch.optim.AdamW, velocity="exp_avg", rule=rules.adamw),
+    Optimizer(torch.optim.Adamax, velocity="exp_avg", rule=rules.adamax),
+    Optimizer(torch.optim.NAdam, velocity="exp_avg", rule=rules.nadam),
+    Optimizer(torch.optim.RAdam, velocity="exp_avg", rule=rules.radam),
+    Optimizer(torch.optim.LBFGS, closure=True),  # a two-loop recursion over its history
 ]}
 
 

@@ -13,9 +13,19 @@ from hypothesis import strategies as st
 
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
-from core.optim import anatomy, common, learning_rate, momentum, paths, sweep, to_script
+from core.optim import (
+    anatomy,
+    common,
+    inside,
+    learning_rate,
+    momentum,
+    paths,
+    rules,
+    sweep,
+    to_script,
+)
 from core.optim.paths import PathConfig
-from core.optim.registry import OPTIMIZERS, Spec
+from core.optim.registry import OPTIMIZERS, Optimizer, Spec
 from harness.scripts import printed_lines, run_script
 
 # ---- the course's y = 4x² -------------------------------------------------------------------
@@ -540,3 +550,36 @@ def test_a_huge_optimizer_setting_or_start_is_clamped(name, setting, value):
     frame, _, _ = paths.run_path(clean, clean.runs[0])
     anatomy.anatomy(clean, 1, 5)
     assert frame["step"].iloc[0] == 0
+
+
+# ---- inside the optimiser: every state entry's formula, against torch ------------------------
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "LBFGS"])
+def test_every_state_entry_follows_its_formula_as_torch_computes_it(name):
+    @settings(max_examples=8, deadline=None)
+    @given(spec=spec_strategy(name).map(clean_spec), k=st.integers(1, 6),
+           landscape=st.sampled_from(sorted(LANDSCAPES)), zero_grad=st.booleans())
+    def check(spec, k, landscape, zero_grad):
+        config = PathConfig(landscape=landscape, start=LANDSCAPES[landscape].start, steps=10,
+                            runs=(spec,), zero_grad=zero_grad)
+        table = inside.step_inside(config, 1, k)
+        assert table["agree"].all(), table[["key", "ours", "torch"]].to_dict("records")
+        p = torch.tensor(config.start, requires_grad=True)
+        optimizer = spec.make([p])
+        for _ in range(k):
+            optimizer.zero_grad()
+            config.surface.f(p[0], p[1], config.condition).backward()
+            optimizer.step()
+        assert set(table["key"]) == {*optimizer.state[p], "param"}  # every entry torch holds
+    check()
+
+
+def test_a_wrong_formula_would_not_agree():
+    """The check can fail: Adam's step with β₁ misread as 1 − β₁ disagrees with torch."""
+    config = PathConfig(runs=(Spec.of("Adam", lr=0.05),), steps=5)
+    assert inside.step_inside(config, 1, 3)["agree"].all()
+    wrong = Optimizer(torch.optim.Adam, rule=lambda g, p, s, h: rules.adam(
+        g, p, s, h | {"betas": (0.1, 0.999)}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(OPTIMIZERS, "Adam", wrong)
+        assert not inside.step_inside(config, 1, 3)["agree"].all()

@@ -17,7 +17,7 @@ def test_optim_stepping_walks_the_trajectories(server, tab):
     tab.open(f"{server.url}/optim")
     assert tab.rendered_charts(1) >= 1  # only the open tab's charts are drawn
     tab.screenshot("optim")
-    tab.page.get_by_text("Add the thresholds 1/8 and 1/4 to the grid").click()
+    tab.page.get_by_text("Add lr 1/8 and 1/4").click()
     tab.wait()
     assert "1 oscillate forever" in tab.main_text()
     assert "optim_lr_thresholds=true" in tab.page.url

@@ -10,7 +10,7 @@ from hypothesis import strategies as hypothesis_st
 from streamlit.testing.v1 import AppTest
 
 from core import text
-from core.optim import anatomy, common, learning_rate, paths, sweep
+from core.optim import anatomy, common, learning_rate, paths, rules, sweep
 from core.optim.registry import OPTIMIZERS, Optimizer, Spec
 from tests.pages.conftest import APP
 from tests.pages.test_fuzz import ROUNDS, assert_clean, interact, pick, shown
@@ -245,7 +245,7 @@ class Halfway(torch.optim.SGD):
 
 @pytest.fixture
 def throwaway(monkeypatch):
-    entry = Optimizer(Halfway, velocity="momentum_buffer")
+    entry = Optimizer(Halfway, velocity="momentum_buffer", rule=rules.sgd)
     monkeypatch.setitem(OPTIMIZERS, entry.name, entry)
     yield entry
 
@@ -279,7 +279,7 @@ def test_a_throwaway_optimizer_runs_on_the_page_in_both_languages(open_page, thr
 def test_a_throwaway_optimizer_survives_the_fuzzer(data, lang):
     """The generic fuzzer's rounds of random input, on the landscape tab with the throwaway entry
     in every run."""
-    entry = Optimizer(Halfway, velocity="momentum_buffer")
+    entry = Optimizer(Halfway, velocity="momentum_buffer", rule=rules.sgd)
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(OPTIMIZERS, entry.name, entry)
         at = AppTest.from_file(APP, default_timeout=60)
