@@ -100,6 +100,11 @@ def compute_inside(config: paths.PathConfig, run: int, k: int) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def compute_exercise(seed: int, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return anatomy.exercise(seed, k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def compute_course(seed: int) -> str:
     return anatomy.course_anatomy(seed)
 
@@ -397,8 +402,16 @@ def exercise() -> None:
         t("optim.anat_k"), value=CONTROLS["optim_ex_k"], step=1, key="optim_ex_k",
         bind="query-params")), notices)
     show_notices(notices)
-    st.dataframe(anatomy.three_groups(seed, k), hide_index=True)
+    groups, history = compute_exercise(seed, k)
+    st.dataframe(groups, hide_index=True)
     st.caption(t("optim.exercise_note", k=k, seed=seed))
+    if len(history):
+        show_chart(charts.optim_curves, history.assign(series=[
+            t("optim.exercise_series", group=g, momentum=m, limit=1 / (1 - m))
+            for g, m in zip(history["group"], history["momentum"], strict=True)]),
+            x="step", y="buffer", series="series", title=t("optim.exercise_chart"),
+            x_title=t("optim.axis_step"), y_title="momentum_buffer", log_y=False,
+            height=BIG // 2 + 40)
 
 
 def sparse_adam() -> None:

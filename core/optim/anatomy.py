@@ -138,6 +138,12 @@ EXERCISE = ((0.01, 0.9), (0.02, 0.8), (0.03, 0.7))  # the course's three groups:
 def three_groups(seed: int, k: int) -> pd.DataFrame:
     """The course's exercise: one SGD with three parameter groups, each w = randn(2, 2) with a
     gradient of ones, after k steps: each group's lr, momentum and momentum buffer."""
+    return exercise(seed, k)[0]
+
+
+def exercise(seed: int, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The exercise after k steps (group, lr, momentum, buffer, weight[0,0]), and each group's
+    buffer after every step on the way (step, group, momentum, buffer)."""
     generator = torch.Generator().manual_seed(seed)
     weights = [torch.randn((2, 2), generator=generator, requires_grad=True) for _ in EXERCISE]
     optimizer = torch.optim.SGD(
@@ -145,15 +151,20 @@ def three_groups(seed: int, k: int) -> pd.DataFrame:
                                                                         strict=True)])
     for w in weights:
         w.grad = torch.ones((2, 2))
-    for _ in range(min(max(k, 0), STEPS.high)):
+    history = []
+    for step in range(1, min(max(k, 0), STEPS.high) + 1):
         optimizer.step()
+        history += [{"step": step, "group": i, "momentum": m,
+                     "buffer": optimizer.state[w]["momentum_buffer"][0, 0].item()}
+                    for i, (w, (_, m)) in enumerate(zip(weights, EXERCISE, strict=True))]
     rows = []
     for i, (group, w) in enumerate(zip(optimizer.param_groups, weights, strict=True)):
         buffer = optimizer.state[w].get("momentum_buffer")
         rows.append({"group": i, "lr": group["lr"], "momentum": group["momentum"],
                      "buffer": math.nan if buffer is None else buffer[0, 0].item(),
                      "weight[0,0]": w[0, 0].item()})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.DataFrame(history, columns=["step", "group", "momentum",
+                                                              "buffer"])
 
 
 # ---- SparseAdam: sparse gradients only -----------------------------------------------------------

@@ -369,6 +369,9 @@ def test_three_group_exercise_buffers_are_geometric_sums():
     assert groups["momentum"].tolist() == [0.9, 0.8, 0.7]
     for row in groups.itertuples():
         assert row.buffer == pytest.approx((1 - row.momentum**7) / (1 - row.momentum), rel=1e-5)
+    _, history = anatomy.exercise(seed=3, k=7)
+    for step, rows in history.groupby("step"):
+        assert rows["buffer"].tolist() == anatomy.three_groups(3, step)["buffer"].tolist()
 
 
 def test_sparse_adam_moves_only_looked_up_rows_and_refuses_a_dense_parameter():

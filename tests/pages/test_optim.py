@@ -65,7 +65,7 @@ def test_upper_end_05_has_all_four_verdicts_where_the_thresholds_say(open_page):
 
 
 def test_only_the_open_tab_runs_and_the_tab_is_in_the_link(open_page):
-    charts = {"lr": 1, "momentum": 2, "paths": 2, "anatomy": 0, "sweep": 1}
+    charts = {"lr": 1, "momentum": 2, "paths": 2, "anatomy": 1, "sweep": 1}
     for name, count in charts.items():
         at = open_page(PAGE, optim_tab=name)
         assert len(at.get("vega_lite_chart")) == count, name
