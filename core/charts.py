@@ -225,7 +225,9 @@ def optim_landscape(
         layers.append(alt.Chart(inner).mark_line(
             strokeWidth=1, strokeDash=[2, 2], clip=True,
             point=alt.OverlayMarkDef(filled=False, size=60, clip=True)).encode(
-            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour,
+            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),
+            color=alt.Color("label:N", sort=order, legend=None,  # the paths' legend says it
+                            scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)])),
             order=alt.Order("evaluation:Q"), detail=alt.Detail("label:N"),
             tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("evaluation:Q"),
                      alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),

@@ -438,7 +438,6 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
                          used=used))
         result = compute_anatomy(runs, run, used)
         st.write(t("optim.anat_lead", label=runs.runs[run - 1].label(), k=used))
-        step_by_step(runs, run, used)
         left, right = st.columns(2)
         with left:
             st.markdown("**optimizer.param_groups**")
@@ -457,6 +456,7 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
                       else t("optim.forgotten")))
         st.dataframe(result.grads, hide_index=True, height=220)
         csv_download(result.grads, "optim_grads")
+    step_by_step(runs, run, used)  # across the page: formulas and values side by side
 
 
 def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
@@ -469,7 +469,10 @@ def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
         st.caption(t("optim.inside_none", name=runs.runs[run - 1].name))
     else:
         st.dataframe(table.assign(agree=table["agree"].map({True: "✓", False: "✗"})),
-                     hide_index=True)
+                     hide_index=True, column_config={
+                         "key": st.column_config.TextColumn(width="small"),
+                         "formula": st.column_config.TextColumn(width="large"),
+                         "agree": st.column_config.TextColumn(width="small")})
         st.caption(t("optim.inside_caption"))
 
 
