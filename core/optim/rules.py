@@ -146,12 +146,15 @@ def adadelta(g, p, s, h):
 def rmsprop(g, p, s, h):
     _, step = _step(s)
     g, alpha = _grad(g, p, h), h["alpha"]
-    v = alpha * s.get("square_avg", 0.0) + (1 - alpha) * g * g
+    # Centred, ṽ = v − (gᵃᵛᵍ)² is a difference of near-equal numbers (equal when α = 0): its
+    # sign, and whether the step is finite, hang on the last bit, so v, gᵃᵛᵍ and ṽ are computed
+    # with torch's own fused operations (addcmul, lerp), in its order.
+    v = torch.addcmul(alpha * s.get("square_avg", torch.zeros_like(g)), g, g, value=1 - alpha)
     rows = [step, Entry("square_avg", "vₜ = α·vₜ₋₁ + (1 − α)·gₜ²", v)]
     if h["centered"]:
-        mean = alpha * s.get("grad_avg", 0.0) + (1 - alpha) * g
+        mean = torch.lerp(s.get("grad_avg", torch.zeros_like(g)), g, 1 - alpha)
         rows.append(Entry("grad_avg", "gᵃᵛᵍₜ = α·gᵃᵛᵍₜ₋₁ + (1 − α)·gₜ; ṽₜ = vₜ − (gᵃᵛᵍₜ)²", mean))
-        v = v - mean * mean
+        v = torch.addcmul(v, mean, mean, value=-1)
     denom = v.sqrt() + h["eps"]
     if h["momentum"]:
         b = h["momentum"] * s.get("momentum_buffer", 0.0) + g / denom
