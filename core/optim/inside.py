@@ -3,8 +3,9 @@
 previous state, the step's gradient and the update formulas of torch's documentation, beside the
 values torch holds after its own step.
 
-The float32 arithmetic is torch's own, but an expression written in the documentation's order
-(m·β + (1 − β)·g where torch calls lerp) can round its last bit differently: agreement is judged
+The float32 arithmetic is torch's own, and where the order of rounding decides (a moment whose
+two terms nearly cancel) the rules call torch's fused operations (lerp, addcmul); elsewhere an
+expression in the documentation's order can round its last bit differently: agreement is judged
 to float32's precision (AGREE), which a wrong formula misses by orders of magnitude.
 """
 

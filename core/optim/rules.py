@@ -39,8 +39,10 @@ def sgd(g, p, s, h):
 
 
 def _moments(g, s, b1, b2):
-    m = b1 * s.get("exp_avg", 0.0) + (1 - b1) * g
-    v = b2 * s.get("exp_avg_sq", 0.0) + (1 - b2) * g * g
+    """The two moments, with torch's own operations (lerp, addcmul): where β₁·mₜ₋₁ and
+    (1 − β₁)·gₜ nearly cancel, another order of rounding differs in the fifth digit."""
+    m = torch.lerp(s.get("exp_avg", torch.zeros_like(g)), g, 1 - b1)
+    v = torch.addcmul(b2 * s.get("exp_avg_sq", torch.zeros_like(g)), g, g, value=1 - b2)
     return [Entry("exp_avg", "mₜ = β₁·mₜ₋₁ + (1 − β₁)·gₜ", m),
             Entry("exp_avg_sq", "vₜ = β₂·vₜ₋₁ + (1 − β₂)·gₜ²", v)]
 
@@ -75,7 +77,7 @@ def adamax(g, p, s, h):
     t, step = _step(s)
     b1, b2 = h["betas"]
     g = _grad(g, p, h)
-    m = b1 * s.get("exp_avg", 0.0) + (1 - b1) * g
+    m = torch.lerp(s.get("exp_avg", torch.zeros_like(g)), g, 1 - b1)  # as _moments
     u = torch.maximum(b2 * s.get("exp_inf", torch.zeros_like(g)), g.abs() + h["eps"])
     return [step, Entry("exp_avg", "mₜ = β₁·mₜ₋₁ + (1 − β₁)·gₜ", m),
             Entry("exp_inf", "uₜ = max(β₂·uₜ₋₁, |gₜ| + ε)", u),
