@@ -199,6 +199,8 @@ def optim_landscape(
     colour = alt.Color("label:N", title=None, sort=order,
                        scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)]),
                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=360))
+    quiet = alt.Color("label:N", sort=order, legend=None,  # the paths' legend is the one key
+                      scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)]))
     tips = [alt.Tooltip("label:N", title=" "), alt.Tooltip("step:Q"),
             alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),
             alt.Tooltip("loss:Q", format=".5g")]
@@ -226,8 +228,7 @@ def optim_landscape(
             strokeWidth=1, strokeDash=[2, 2], clip=True,
             point=alt.OverlayMarkDef(filled=False, size=60, clip=True)).encode(
             x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),
-            color=alt.Color("label:N", sort=order, legend=None,  # the paths' legend says it
-                            scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)])),
+            color=quiet,
             order=alt.Order("evaluation:Q"), detail=alt.Detail("label:N"),
             tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("evaluation:Q"),
                      alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),
@@ -237,7 +238,7 @@ def optim_landscape(
     layers.append(alt.Chart(now[now["x"].between(x_min, x_max)
                                 & now["y"].between(y_min, y_max)]).mark_point(
         size=160, filled=True, stroke="#111111", strokeWidth=1.5, opacity=1, clip=True).encode(
-        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, tooltip=tips))
+        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=quiet, tooltip=tips))
     layers.append(alt.Chart(minima).mark_point(shape="cross", size=140, color="#d62728",
                                                filled=True).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),

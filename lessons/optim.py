@@ -470,7 +470,7 @@ def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
     else:
         st.dataframe(table.assign(agree=table["agree"].map({True: "✓", False: "✗"})),
                      hide_index=True, column_config={
-                         "key": st.column_config.TextColumn(width="small"),
+                         "key": st.column_config.TextColumn(width="medium"),
                          "formula": st.column_config.TextColumn(width="large"),
                          "agree": st.column_config.TextColumn(width="small")})
         st.caption(t("optim.inside_caption"))
