@@ -174,9 +174,12 @@ def optim_landscape(
     title: str,
     loss_title: str,
     height: int,
+    evaluations: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
     """A filled contour of the loss (log colour; cells x..x2, y..y2) with each run's path, its
-    current point, and arrows (columns label, x, y, x2, y2, angle, kind) drawn from it."""
+    current point, and arrows (columns label, x, y, x2, y2, angle, kind) drawn from it; and
+    evaluations (label, evaluation, x, y, loss), the points a step's closure evaluated (LBFGS),
+    as hollow circles joined in their order."""
     x_min, x_max, y_min, y_max = view
     xs = alt.Scale(domain=[x_min, x_max], nice=False, zero=False)
     ys = alt.Scale(domain=[y_min, y_max], nice=False, zero=False)
@@ -196,6 +199,8 @@ def optim_landscape(
     colour = alt.Color("label:N", title=None, sort=order,
                        scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)]),
                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=360))
+    quiet = alt.Color("label:N", sort=order, legend=None,  # the paths' legend is the one key
+                      scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)]))
     tips = [alt.Tooltip("label:N", title=" "), alt.Tooltip("step:Q"),
             alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),
             alt.Tooltip("loss:Q", format=".5g")]
@@ -216,12 +221,24 @@ def optim_landscape(
             x=alt.X("x2:Q", scale=xs), y=alt.Y("y2:Q", scale=ys), angle=alt.Angle(
                 "angle:Q", scale=alt.Scale(domain=[0, 360], range=[0, 360])))
         layers += [shaft.mark_rule(color="#111111", strokeWidth=2.5, clip=True), head]
+    if evaluations is not None and len(evaluations):
+        inner = evaluations[evaluations["x"].between(x_min, x_max)
+                            & evaluations["y"].between(y_min, y_max)]
+        layers.append(alt.Chart(inner).mark_line(
+            strokeWidth=1, strokeDash=[2, 2], clip=True,
+            point=alt.OverlayMarkDef(filled=False, size=60, clip=True)).encode(
+            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),
+            color=quiet,
+            order=alt.Order("evaluation:Q"), detail=alt.Detail("label:N"),
+            tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("evaluation:Q"),
+                     alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),
+                     alt.Tooltip("loss:Q", format=".5g")]))
     now = paths.groupby("label", sort=False).tail(1) if "current" not in paths else \
         paths[paths["current"]]
     layers.append(alt.Chart(now[now["x"].between(x_min, x_max)
                                 & now["y"].between(y_min, y_max)]).mark_point(
         size=160, filled=True, stroke="#111111", strokeWidth=1.5, opacity=1, clip=True).encode(
-        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, tooltip=tips))
+        x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=quiet, tooltip=tips))
     layers.append(alt.Chart(minima).mark_point(shape="cross", size=140, color="#d62728",
                                                filled=True).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),

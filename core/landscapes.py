@@ -26,6 +26,11 @@ class Landscape:
     start: tuple[float, float]  # the start point the page suggests
     lr_range: tuple[float, float]  # the sweep's suggested learning rates (log-spaced)
 
+    @property
+    def takes_condition(self) -> bool:
+        """Whether the formula has the condition number c (the anisotropic quadratic's)."""
+        return "c *" in self.code
+
     def f(self, x: Tensor, y: Tensor, c: float = 1.0) -> Tensor:
         return eval(self._compiled[0], {}, {"x": x, "y": y, "c": c})  # our own constant source
 

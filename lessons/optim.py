@@ -1,52 +1,122 @@
 """Lesson 4: optimisers — learning rate and momentum on the course's y = 4x², real torch.optim
-trajectories on 2-D landscapes, an optimiser's anatomy, and a learning-rate × momentum sweep."""
+trajectories on 2-D landscapes, inside an optimiser, and a learning-rate × momentum sweep.
 
-from dataclasses import replace
+Each tab is a function of what it uses, and an st.fragment: a click reruns that tab only. The
+anatomy tab reads the runs of the landscape tab from a shared value (not its widgets)."""
 
 import pandas as pd
 import streamlit as st
 
-from core import charts, optim
+from core import charts
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
+from core.optim import anatomy, common, inside, learning_rate, momentum, paths, sweep, to_script
+from core.optim.registry import OPTIMIZERS, Spec
 from lessons import TABS
 from ui.charts import show_chart
+from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import t
 
 BIG = 400  # presenter mode enlarges the type, not the charts: they must fit 1280x720
+SHARED_RUNS = "optim_path_config"  # the landscape tab's validated runs, read by the anatomy tab
+OFF = "off"
+
+
+def run_keys(i: int, spec: Spec) -> dict:
+    """The widget keys of run i's controls with spec's values: its optimiser and its settings."""
+    return {f"optim_r{i}_name": spec.name,
+            **{f"optim_r{i}_{spec.name}_{name}": value for name, value in spec.values}}
+
+
+def lesson_controls() -> dict:
+    """The lesson's controls table: every widget key and its default, from the Configs. The
+    widgets start there and "back to the course's example" puts them all back."""
+    lr, mom, sw = learning_rate.LrConfig, momentum.MomentumConfig, sweep.SweepConfig
+    path = paths.PathConfig
+    start = default(path, "start")
+    table = {
+        "optim_lr_min": default(lr, "lr_min"), "optim_lr_max": default(lr, "lr_max"),
+        "optim_lr_count": default(lr, "lr_count"), "optim_lr_iters": default(lr, "iterations"),
+        "optim_lr_x0": default(lr, "x0"), "optim_lr_thresholds": default(lr, "thresholds"),
+        "optim_betas": ", ".join(map(str, default(mom, "betas"))),
+        "optim_points": default(mom, "points"), "optim_mom": default(mom, "momentum"),
+        "optim_mom_lr": default(mom, "lr_momentum"), "optim_plain_lr": default(mom, "lr_plain"),
+        "optim_mom_iters": default(mom, "iterations"),
+        "optim_land": default(path, "landscape"), "optim_cond": default(path, "condition"),
+        "optim_x0": start[0], "optim_y0": start[1], "optim_steps": default(path, "steps"),
+        "optim_forget": not default(path, "zero_grad"), "optim_step": 0,
+        "optim_course_seed": anatomy.COURSE_SEED, "optim_ex_seed": anatomy.COURSE_SEED,
+        "optim_ex_k": 10, "optim_anat_run": "1", "optim_anat_k": 10,
+        "optim_sw_land": default(sw, "landscape"), "optim_sw_cond": default(sw, "condition"),
+        "optim_sw_x0": default(sw, "start")[0], "optim_sw_y0": default(sw, "start")[1],
+        "optim_sw_lr_min": default(sw, "lr_min"), "optim_sw_lr_max": default(sw, "lr_max"),
+        "optim_sw_lr_n": default(sw, "lr_count"), "optim_sw_m_min": default(sw, "momentum_min"),
+        "optim_sw_m_max": default(sw, "momentum_max"),
+        "optim_sw_m_n": default(sw, "momentum_count"), "optim_sw_steps": default(sw, "steps"),
+        "optim_sw_metric": "final_loss", "optim_sw_tol": default(sw, "tol"),
+        "optim_sw_nesterov": default(sw, "nesterov"),
+    }
+    for i, spec in enumerate(default(path, "runs")):
+        table |= run_keys(i, spec)
+    return table
+
+
+CONTROLS = lesson_controls()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute_lr(config: optim.LrConfig) -> optim.LrResult:
-    return optim.run_lr(config)
+def compute_lr(config: learning_rate.LrConfig) -> learning_rate.LrResult:
+    return learning_rate.run_lr(config)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute_momentum(config: optim.MomentumConfig) -> optim.MomentumResult:
-    return optim.run_momentum(config)
+def compute_momentum(config: momentum.MomentumConfig) -> momentum.MomentumResult:
+    return momentum.run_momentum(config)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def compute_path(config: optim.PathConfig, spec: optim.OptSpec):
-    return optim.run_path(config, spec)  # one run at a time: editing one run reruns only it
+def compute_path(config: paths.PathConfig, spec: Spec):
+    return paths.run_path(config, spec)  # one run at a time: editing one run reruns only it
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute_paths(config: optim.PathConfig):
-    bare = replace(config, runs=())
-    return optim.combine(config, [compute_path(bare, spec) for spec in config.runs])
+def compute_paths(config: paths.PathConfig) -> paths.PathResult:
+    bare = paths.PathConfig(landscape=config.landscape, condition=config.condition,
+                            start=config.start, steps=config.steps, runs=(),
+                            zero_grad=config.zero_grad)
+    return paths.combine(config, [compute_path(bare, spec) for spec in config.runs])
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute_anatomy(config: optim.PathConfig, run: int, k: int) -> optim.Anatomy:
-    return optim.anatomy(config, run, k)
+def compute_anatomy(config: paths.PathConfig, run: int, k: int) -> anatomy.Anatomy:
+    return anatomy.anatomy(config, run, k)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute_inside(config: paths.PathConfig, run: int, k: int) -> pd.DataFrame:
+    return inside.step_inside(config, run, k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compute_exercise(seed: int, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return anatomy.exercise(seed, k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compute_course(seed: int) -> str:
+    return anatomy.course_anatomy(seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compute_sparse(seed: int) -> str:
+    return anatomy.sparse_adam(seed)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def compute_sweep(config: optim.SweepConfig) -> optim.SweepResult:
-    return optim.run_sweep(config)  # all cells at once: about 15-30 ms (python -m bench.optim)
+def compute_sweep(config: sweep.SweepConfig) -> sweep.SweepResult:
+    return sweep.run_sweep(config)  # all cells at once: about 15-30 ms (python -m bench.optim)
 
 
 def put(**values) -> None:
@@ -54,339 +124,424 @@ def put(**values) -> None:
     st.session_state.update(values)
 
 
-def landscape_changed() -> None:
-    x, y = LANDSCAPES[st.session_state["optim_land"]].start
-    put(optim_x0=x, optim_y0=y)
+def back_to_the_course() -> None:
+    """Every control of the lesson back to the course's example; runs' other settings forgotten."""
+    for key in [k for k in st.session_state if k.startswith("optim_r") and k not in CONTROLS]:
+        del st.session_state[key]
+    put(**CONTROLS)
+
+
+def number(label: str, key: str, **kwargs):
+    """A number input bound to the link, starting at the lesson's default for key."""
+    return st.number_input(label, value=CONTROLS[key], key=key, bind="query-params", **kwargs)
 
 
 def verdict_label(verdict: str) -> str:
     return t(f"optim.verdict_{verdict}")
 
 
+# ---- 1. Learning rate on y = 4x² (the course's example) -----------------------------------------
+
+@st.fragment
+def lr_tab() -> None:
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        lr_min = number(t("optim.lr_min"), "optim_lr_min", step=0.01, format="%.4f")
+        lr_max = number(t("optim.lr_max"), "optim_lr_max", step=0.01, format="%.4f")
+        lr_count = number(t("optim.lr_count"), "optim_lr_count", step=1)
+        iterations = number(t("optim.iterations"), "optim_lr_iters", step=1)
+        x0 = number(t("optim.x0"), "optim_lr_x0", step=0.5)
+        thresholds = st.toggle(t("optim.lr_thresholds"), value=CONTROLS["optim_lr_thresholds"],
+                               key="optim_lr_thresholds", help=t("optim.lr_thresholds_help"),
+                               bind="query-params")
+        st.caption(t("optim.lr_presets"))
+        for upper in (0.2, 0.3, 0.5):
+            st.button(t("optim.lr_upper", upper=upper), on_click=put,
+                      kwargs={"optim_lr_min": 0.01, "optim_lr_max": upper}, width="stretch",
+                      key=f"optim_lr_upper_{upper}")
+    with view:
+        try:
+            config, notices = learning_rate.validate_lr(learning_rate.LrConfig(
+                lr_min=float(lr_min), lr_max=float(lr_max), lr_count=int(lr_count),
+                iterations=int(iterations), x0=float(x0), thresholds=bool(thresholds)))
+            result = compute_lr(config)
+        except InputError as error:
+            show_error(error)
+            return
+        show_notices(notices)
+        show_lr(config, result)
+
+
+def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult) -> None:
+    labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
+              for row in result.summary.itertuples()}
+    curves = result.curves.assign(series=result.curves["lr"].map(labels))
+    show_chart(charts.optim_curves, curves, x="iteration", y="loss", series="series",
+               title=t("optim.lr_chart"), x_title=t("optim.axis_iteration"),
+               y_title=t("optim.axis_loss"), log_y=True, height=BIG, floor=1e-12)
+    counts = result.summary["verdict"].value_counts()
+    st.write(t("optim.lr_counts", **{v: counts.get(v, 0) for v in learning_rate.VERDICTS}))
+    theory, table, checks = st.tabs([t("optim.lr_theory_title"), t("optim.lr_table"),
+                                     t("optim.lr_checks_title")])
+    with theory:
+        st.markdown(t("optim.lr_theory"))
+    with table:
+        st.dataframe(result.summary.assign(verdict=result.summary["verdict"].map(verdict_label)),
+                     hide_index=True)
+        csv_download(result.summary, "optim_lr")
+    with checks:
+        st.caption(t("optim.lr_checks", iterations=config.iterations))
+        st.dataframe(result.checks.assign(verdict=result.checks["verdict"].map(verdict_label)),
+                     hide_index=True)
+    code_panel(to_script(config))
+
+
+# ---- 2. Momentum --------------------------------------------------------------------------------
+
+@st.fragment
+def momentum_tab() -> None:
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        betas_text = st.text_input(t("optim.betas"), value=CONTROLS["optim_betas"],
+                                   key="optim_betas", bind="query-params")
+        points = number(t("optim.points"), "optim_points", step=10)
+        value = number(t("optim.momentum"), "optim_mom", step=0.01, format="%.3f")
+        st.button(t("optim.momentum_063"), on_click=put, kwargs={"optim_mom": 0.63},
+                  width="stretch", key="optim_mom_063")
+        lr_with = number(t("optim.lr_with"), "optim_mom_lr", step=0.005, format="%.4f")
+        lr_without = number(t("optim.lr_without"), "optim_plain_lr", step=0.005, format="%.4f")
+        iterations = number(t("optim.iterations"), "optim_mom_iters", step=10)
+    with view:
+        try:
+            config, notices = momentum.validate_momentum(momentum.MomentumConfig(
+                betas=parse_numbers(betas_text, "betas"), points=int(points),
+                momentum=float(value), lr_momentum=float(lr_with), lr_plain=float(lr_without),
+                iterations=int(iterations)))
+            result = compute_momentum(config)
+        except InputError as error:
+            show_error(error)
+            return
+        show_notices(notices)
+        weights = result.weights.assign(series="β = " + result.weights["beta"].astype(str))
+        show_chart(charts.optim_curves, weights, x="t", y="weight", series="series",
+                   title=t("optim.weights_chart"), x_title=t("optim.axis_t"),
+                   y_title=t("optim.axis_weight"), log_y=False, height=BIG - 100)
+        runs = result.runs.assign(series=[
+            t("optim.momentum_series", lr=lr, momentum=m)
+            for lr, m in zip(result.runs["lr"], result.runs["momentum"], strict=True)])
+        show_chart(charts.optim_curves, runs, x="iteration", y="loss", series="series",
+                   title=t("optim.momentum_chart"), x_title=t("optim.axis_iteration"),
+                   y_title=t("optim.axis_loss"), log_y=True, height=BIG - 100)
+        st.markdown(t("optim.momentum_text"))
+        csv_download(result.runs, "optim_momentum")
+        code_panel(to_script(config))
+
+
+def parse_numbers(text_value: str, field: str) -> tuple[float, ...]:
+    numbers = []
+    for item in text_value.split(","):
+        try:
+            numbers.append(float(item))
+        except ValueError:
+            raise InputError("error.not_a_number", field=field, value=item.strip()) from None
+    return tuple(numbers)
+
+
+# ---- 3. Optimisers on 2-D landscapes, with torch.optim ------------------------------------------
+
+def landscape_controls(prefix: str) -> tuple[str, float, tuple[float, float]]:
+    """A landscape, its condition number (where its formula has one) and a start point; choosing
+    a landscape moves the start to the one it suggests."""
+    land, cond, x0, y0 = (f"optim_{prefix}{name}" for name in ("land", "cond", "x0", "y0"))
+
+    def moved() -> None:
+        put(**dict(zip((x0, y0), LANDSCAPES[st.session_state[land]].start, strict=True)))
+
+    landscape = choose(t("optim.landscape"), list(LANDSCAPES), key=land,
+                       index=list(LANDSCAPES).index(CONTROLS[land]),
+                       format_func=lambda name: t(f"optim.land_{name}"), on_change=moved)
+    condition = CONTROLS[cond]
+    if LANDSCAPES[landscape].takes_condition:
+        condition = number(t("optim.condition"), cond, step=1.0, help=t("optim.condition_help"))
+    start_x = number(t("optim.start_x"), x0, step=0.1)
+    start_y = number(t("optim.start_y"), y0, step=0.1)
+    return landscape, float(condition), (float(start_x), float(start_y))
+
+
+def run_controls(i: int) -> Spec | None:
+    """Run i's optimiser and every setting torch takes for it, each starting at this run's default
+    (the course's runs) or torch's own, explained; None when the run is off."""
+    defaults = dict(CONTROLS)
+    name = choose(t("optim.run", run=i + 1), [OFF, *OPTIMIZERS], key=f"optim_r{i}_name",
+                  index=[OFF, *OPTIMIZERS].index(defaults.get(f"optim_r{i}_name", OFF)),
+                  format_func=lambda n: t("optim.off") if n == OFF else n)
+    if name == OFF:
+        return None
+    entry, values = OPTIMIZERS[name], {}
+    for setting in entry.settings:
+        key = f"optim_r{i}_{name}_{setting.name}"
+        start = defaults.get(key, setting.default)
+        label, help_ = setting.name.replace("_0", "[0]").replace("_1", "[1]"), \
+            t(entry.help_key(setting.name))
+        if setting.kind is bool:
+            values[setting.name] = st.checkbox(label, value=start, key=key, help=help_,
+                                               bind="query-params")
+        elif setting.kind is str:
+            options = [str(c) for c in setting.choices]
+            chosen = choose(label, options, key=key, index=options.index(str(start)),
+                            help=help_)
+            values[setting.name] = setting.choices[options.index(chosen)]
+        elif setting.kind is int:
+            typed = st.number_input(label, value=start, step=1, key=key, help=help_,
+                                    placeholder=t("optim.torch_decides"), bind="query-params")
+            values[setting.name] = None if typed is None else int(typed)
+        else:
+            values[setting.name] = float(st.number_input(
+                label, value=float(start), step=None, format="%.5g", key=key, help=help_,
+                bind="query-params"))
+    return Spec.of(name, **values)
+
+
+@st.fragment
+def paths_tab() -> None:
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        landscape, condition, start = landscape_controls("")
+        steps = number(t("optim.steps"), "optim_steps", step=50)
+        forget = st.toggle(t("optim.forget_zero_grad"), value=CONTROLS["optim_forget"],
+                           key="optim_forget", help=t("optim.forget_help"), bind="query-params")
+    with view:
+        chart_area = st.container()
+        st.subheader(t("optim.runs_title"))
+        columns = st.columns(common.MAX_RUNS)
+    specs = []
+    for i, column in enumerate(columns):
+        with column:
+            spec = run_controls(i)
+        if spec is not None:
+            specs.append(spec)
+    with chart_area:
+        try:
+            config, notices = paths.validate_path(paths.PathConfig(
+                landscape=landscape, condition=condition, start=start, steps=int(steps),
+                runs=tuple(specs), zero_grad=not forget))
+        except InputError as error:
+            show_error(error)
+            st.session_state.pop(SHARED_RUNS, None)
+            return
+        show_notices(notices)
+        st.session_state[SHARED_RUNS] = config
+        show_paths(config, compute_paths(config))
+
+
+def show_paths(config: paths.PathConfig, result: paths.PathResult) -> None:
+    surface = config.surface
+    if st.session_state.get("optim_step", 0) > config.steps:
+        st.session_state["optim_step"] = config.steps
+    step = st.slider(t("optim.step"), 0, config.steps, value=CONTROLS["optim_step"],
+                     key="optim_step", help=t("optim.step_help"), bind="query-params")
+    frame = result.paths
+    last = frame.groupby("run")["step"].transform("max")
+    frame = frame.assign(current=frame["step"] == last.clip(upper=step))
+    st.latex(t(f"optim.formula_{config.landscape}"))
+    show_chart(charts.optim_landscape, result.surface, frame,
+               paths.arrows(frame[frame["current"]], step, surface.view),
+               pd.DataFrame(surface.minima, columns=["x", "y"]), view=surface.view,
+               title=t("optim.paths_chart"), loss_title=t("optim.axis_loss"), height=BIG,
+               evaluations=result.evaluations[result.evaluations["step"] == step])
+    st.caption(t("optim.arrows_caption"))
+    if len(result.evaluations):
+        st.caption(t("optim.evaluations_caption"))
+    markers = pd.DataFrame(
+        [{"x": stop, "label": t("optim.diverged_marker", run=i + 1, step=stop)}
+         for i, stop in enumerate(result.diverged_at) if stop is not None])
+    for i, stop in enumerate(result.diverged_at):
+        if stop is not None:
+            st.error(t("optim.diverged", run=i + 1, step=stop))
+    show_chart(charts.optim_curves, frame, x="step", y="loss", series="label",
+               title=t("optim.loss_chart"), x_title=t("optim.axis_step"),
+               y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 40, markers=markers,
+               current=step)
+    st.dataframe(frame[frame["current"]][["label", "step", "x", "y", "loss", "grad_x", "grad_y",
+                                          "vel_x", "vel_y"]], hide_index=True)
+    csv_download(frame.drop(columns="current"), "optim_paths")
+    code_panel(to_script(config))
+
+
+# ---- 4. Inside the optimiser: the course's example first, then a landscape run ------------------
+
+@st.fragment
+def anatomy_tab(runs: paths.PathConfig) -> None:
+    course_example()
+    exercise()
+    sparse_adam()
+    landscape_run_anatomy(runs)
+
+
+def course_example() -> None:
+    st.subheader(t("optim.course_title"))
+    seed_column, _ = st.columns([1, 3])
+    notices: list = []
+    seed = anatomy.clamp_seed(int(seed_column.number_input(
+        t("optim.course_seed"), value=CONTROLS["optim_course_seed"], step=1,
+        key="optim_course_seed", bind="query-params")), notices)
+    show_notices(notices)
+    st.code(compute_course(seed), language="text")
+    st.markdown(t("optim.course_note"))
+    code_panel(anatomy.course_script(seed))
+
+
+def exercise() -> None:
+    st.subheader(t("optim.exercise_title"))
+    seed_column, k_column, _ = st.columns([1, 1, 2])
+    notices: list = []
+    seed = anatomy.clamp_seed(int(seed_column.number_input(
+        t("optim.exercise_seed"), value=CONTROLS["optim_ex_seed"], step=1, key="optim_ex_seed",
+        bind="query-params")), notices)
+    k = common.STEPS.clamp(int(k_column.number_input(
+        t("optim.anat_k"), value=CONTROLS["optim_ex_k"], step=1, key="optim_ex_k",
+        bind="query-params")), notices)
+    show_notices(notices)
+    groups, history = compute_exercise(seed, k)
+    st.dataframe(groups, hide_index=True)
+    st.caption(t("optim.exercise_note", k=k, seed=seed))
+    if len(history):
+        show_chart(charts.optim_curves, history.assign(series=[
+            t("optim.exercise_series", group=g, momentum=m, limit=1 / (1 - m))
+            for g, m in zip(history["group"], history["momentum"], strict=True)]),
+            x="step", y="buffer", series="series", title=t("optim.exercise_chart"),
+            x_title=t("optim.axis_step"), y_title="momentum_buffer", log_y=False,
+            height=BIG // 2 + 40)
+
+
+def sparse_adam() -> None:
+    st.subheader(t("optim.sparse_title"))
+    st.code(compute_sparse(anatomy.COURSE_SEED), language="text")
+    st.markdown(t("optim.sparse_note"))
+    code_panel(anatomy.sparse_script(anatomy.COURSE_SEED))
+
+
+def landscape_run_anatomy(runs: paths.PathConfig) -> None:
+    st.subheader(t("optim.anat_title"))
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        names = [str(i) for i in range(1, len(runs.runs) + 1)]
+        if st.session_state.get("optim_anat_run", "1") not in names:  # a run switched off
+            st.session_state["optim_anat_run"] = "1"
+        run = int(choose(t("optim.anat_run"), names, key="optim_anat_run"))
+        k = number(t("optim.anat_k"), "optim_anat_k", step=1)
+        st.caption(t("optim.anat_forget_note"))
+    with view:
+        used = int(min(max(int(k), 0), runs.steps))
+        if used != k:
+            st.warning(t("notice.clamped", field="k", value=k, low=0, high=runs.steps,
+                         used=used))
+        result = compute_anatomy(runs, run, used)
+        st.write(t("optim.anat_lead", label=runs.runs[run - 1].label(), k=used))
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**optimizer.param_groups**")
+            st.dataframe(result.param_groups, hide_index=True)
+            st.markdown("**optimizer.defaults**")
+            st.dataframe(result.defaults, hide_index=True)
+        with right:
+            st.markdown("**optimizer.state**")
+            if len(result.state):
+                st.dataframe(result.state, hide_index=True)
+            else:
+                st.caption(t("optim.anat_state_empty"))
+            st.markdown("**optimizer.state_dict()**")
+            st.json(result.state_dict, expanded=2)
+        st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
+                      else t("optim.forgotten")))
+        st.dataframe(result.grads, hide_index=True, height=220)
+        csv_download(result.grads, "optim_grads")
+    step_by_step(runs, run, used)  # across the page: formulas and values side by side
+
+
+def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
+    """Step k of the run: each state entry's formula evaluated beside what torch holds."""
+    st.markdown(t("optim.inside_title", k=k))
+    table = compute_inside(runs, run, k) if k >= 1 else None
+    if table is None:
+        st.caption(t("optim.inside_no_step"))
+    elif not len(table):
+        st.caption(t("optim.inside_none", name=runs.runs[run - 1].name))
+    else:
+        st.dataframe(table.assign(agree=table["agree"].map({True: "✓", False: "✗"})),
+                     hide_index=True, column_config={
+                         "key": st.column_config.TextColumn(width="medium"),
+                         "formula": st.column_config.TextColumn(width="large"),
+                         "agree": st.column_config.TextColumn(width="small")})
+        st.caption(t("optim.inside_caption"))
+
+
+# ---- 5. The sweep: learning rate × momentum, batched --------------------------------------------
+
+@st.fragment
+def sweep_tab() -> None:
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        landscape, condition, start = landscape_controls("sw_")
+        low, high = LANDSCAPES[landscape].lr_range
+        st.button(t("optim.sweep_suggest"), on_click=put,
+                  kwargs={"optim_sw_lr_min": low, "optim_sw_lr_max": high}, width="stretch",
+                  key="optim_sw_suggest")
+        lr_min = number(t("optim.lr_min"), "optim_sw_lr_min", format="%.3g", step=None)
+        lr_max = number(t("optim.lr_max"), "optim_sw_lr_max", format="%.3g", step=None)
+        lr_count = number(t("optim.sw_lr_count"), "optim_sw_lr_n", step=1)
+        m_min = number(t("optim.sw_m_min"), "optim_sw_m_min", step=0.05, format="%.3f")
+        m_max = number(t("optim.sw_m_max"), "optim_sw_m_max", step=0.05, format="%.3f")
+        m_count = number(t("optim.sw_m_count"), "optim_sw_m_n", step=1)
+        steps = number(t("optim.steps"), "optim_sw_steps", step=50)
+        metric = choose(t("optim.sw_metric"), ["final_loss", "steps_to_tol"],
+                        key="optim_sw_metric", format_func=lambda m: t(f"optim.sw_{m}"))
+        tol = number(t("optim.sw_tol"), "optim_sw_tol", format="%.3g", step=None)
+        nesterov = st.checkbox("nesterov", value=CONTROLS["optim_sw_nesterov"],
+                               key="optim_sw_nesterov", bind="query-params")
+    with view:
+        try:
+            config, notices = sweep.validate_sweep(sweep.SweepConfig(
+                landscape=landscape, condition=condition, start=start, lr_min=float(lr_min),
+                lr_max=float(lr_max), lr_count=int(lr_count), momentum_min=float(m_min),
+                momentum_max=float(m_max), momentum_count=int(m_count), steps=int(steps),
+                nesterov=bool(nesterov), tol=float(tol)))
+            result = compute_sweep(config)
+        except InputError as error:
+            show_error(error)
+            return
+        show_notices(notices)
+        show_sweep(config, result, metric)
+
+
+def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str) -> None:
+    cells = result.cells
+    first, second, third = st.columns(3)
+    first.metric(t("optim.sw_cells"), f"{len(cells)} × {config.steps}")
+    second.metric(t("optim.sw_diverged"), int((cells["diverged_at"] >= 0).sum()))
+    third.metric(t("optim.sw_reached", tol=config.tol), int((cells["steps_to_tol"] >= 0).sum()))
+    show_chart(charts.optim_sweep, cells, value=metric, log_colour=metric == "final_loss",
+               title=t("optim.sw_chart", landscape=t(f"optim.land_{config.landscape}"),
+                       x=config.start[0], y=config.start[1]),
+               value_title=t(f"optim.sw_{metric}"), missing_label=t(f"optim.sw_missing_{metric}"),
+               height=BIG)
+    finite = cells[cells["diverged_at"] < 0]
+    if len(finite):
+        best = finite.loc[finite["final_loss"].idxmin()]
+        st.write(t("optim.sw_best", lr=best["lr"], momentum=best["momentum"],
+                   loss=best["final_loss"]))
+    st.markdown(t("optim.sw_text"))
+    csv_download(cells, "optim_sweep")
+    code_panel(to_script(config))
+
+
 st.title(t("optim.title"))
 explain(t("optim.lead"))
-# Only the open tab's code runs; the landscape tab's also runs for the two tabs that use its
-# landscape and runs (its view is then drawn, hidden, in its own tab).
+st.button(t("optim.back_to_course"), on_click=back_to_the_course, key="optim_back",
+          help=t("optim.back_to_course_help"))
 tabs, opened = sections("optim_tab", {name: t(f"optim.tab_{name}") for name in TABS["optim"]})
-
-# ---- 1. Learning rate on y = 4x² (the course's example) -------------------------------------
-if opened == "lr":
-    with tabs["lr"]:
-        controls, view = st.columns([1, 3], gap="large")
-        with controls:
-            lr_min = st.number_input(t("optim.lr_min"), value=0.01, step=0.01, format="%.4f",
-                                     key="optim_lr_min", bind="query-params")
-            lr_max = st.number_input(t("optim.lr_max"), value=0.2, step=0.01, format="%.4f",
-                                     key="optim_lr_max", bind="query-params")
-            lr_count = st.number_input(t("optim.lr_count"), value=10, step=1, key="optim_lr_count",
-                                       bind="query-params")
-            iterations = st.number_input(t("optim.iterations"), value=100, step=1,
-                                         key="optim_lr_iters", bind="query-params")
-            x0 = st.number_input(t("optim.x0"), value=2.0, step=0.5, key="optim_lr_x0",
-                                 bind="query-params")
-            st.caption(t("optim.lr_presets"))
-            for upper in (0.2, 0.3, 0.5):
-                st.button(t("optim.lr_upper", upper=upper), on_click=put,
-                          kwargs={"optim_lr_min": 0.01, "optim_lr_max": upper}, width="stretch",
-                          key=f"optim_lr_upper_{upper}")
-        with view:
-            try:
-                lr_config, notices = optim.validate_lr(optim.LrConfig(
-                    float(lr_min), float(lr_max), int(lr_count), int(iterations), float(x0)))
-                result = compute_lr(lr_config)
-            except InputError as error:
-                show_error(error)
-            else:
-                show_notices(notices)
-                labels = {row.lr: t("optim.lr_series", lr=row.lr,
-                                     verdict=verdict_label(row.verdict))
-                          for row in result.summary.itertuples()}
-                curves = result.curves.assign(series=result.curves["lr"].map(labels))
-                show_chart(charts.optim_curves,
-                    curves, x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
-                    x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-                    height=BIG, floor=1e-12)
-                counts = result.summary["verdict"].value_counts()
-                st.write(t("optim.lr_counts", converges=counts.get("converges", 0),
-                           oscillates=counts.get("oscillates", 0),
-                           diverges=counts.get("diverges", 0)))
-                theory, table, checks = st.tabs([t("optim.lr_theory_title"), t("optim.lr_table"),
-                                                 t("optim.lr_checks_title")])
-                with theory:
-                    st.markdown(t("optim.lr_theory"))
-                with table:
-                    summary = result.summary.assign(verdict=result.summary["verdict"].map(
-                        verdict_label))
-                    st.dataframe(summary, hide_index=True)
-                    csv_download(result.summary, "optim_lr")
-                with checks:
-                    st.caption(t("optim.lr_checks", iterations=lr_config.iterations))
-                    st.dataframe(result.checks.assign(verdict=result.checks["verdict"].map(
-                        verdict_label)), hide_index=True)
-                code_panel(optim.to_script(lr_config))
-
-# ---- 2. Momentum -----------------------------------------------------------------------------
-if opened == "momentum":
-    with tabs["momentum"]:
-        controls, view = st.columns([1, 3], gap="large")
-        with controls:
-            betas_text = st.text_input(t("optim.betas"), value="0.98, 0.95, 0.9, 0.8",
-                                       key="optim_betas", bind="query-params")
-            points = st.number_input(t("optim.points"), value=100, step=10, key="optim_points",
-                                     bind="query-params")
-            momentum = st.number_input(t("optim.momentum"), value=0.9, step=0.01, format="%.3f",
-                                       key="optim_mom", bind="query-params")
-            st.button(t("optim.momentum_063"), on_click=put, kwargs={"optim_mom": 0.63},
-                      width="stretch", key="optim_mom_063")
-            lr_m = st.number_input(t("optim.lr_with"), value=0.01, step=0.005, format="%.4f",
-                                   key="optim_mom_lr", bind="query-params")
-            lr_p = st.number_input(t("optim.lr_without"), value=0.03, step=0.005, format="%.4f",
-                                   key="optim_plain_lr", bind="query-params")
-            m_iterations = st.number_input(t("optim.iterations"), value=100, step=10,
-                                           key="optim_mom_iters", bind="query-params")
-        with view:
-            try:
-                betas = []
-                for item in betas_text.split(","):
-                    try:
-                        betas.append(float(item))
-                    except ValueError:
-                        raise InputError("error.not_a_number", field="betas",
-                                         value=item.strip()) from None
-                m_config, notices = optim.validate_momentum(optim.MomentumConfig(
-                    tuple(betas), int(points), float(momentum), float(lr_m), float(lr_p),
-                    int(m_iterations)))
-                m_result = compute_momentum(m_config)
-            except InputError as error:
-                show_error(error)
-            else:
-                show_notices(notices)
-                weights = m_result.weights.assign(
-                    series="β = " + m_result.weights["beta"].astype(str))
-                show_chart(charts.optim_curves,
-                    weights, x="t", y="weight", series="series", title=t("optim.weights_chart"),
-                    x_title=t("optim.axis_t"), y_title=t("optim.axis_weight"), log_y=False,
-                    height=BIG - 100)
-                runs = m_result.runs.assign(series=[
-                    t("optim.momentum_series", lr=lr, momentum=m)
-                    for lr, m in zip(m_result.runs["lr"], m_result.runs["momentum"], strict=True)])
-                show_chart(charts.optim_curves,
-                    runs, x="iteration", y="loss", series="series", title=t("optim.momentum_chart"),
-                    x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-                    height=BIG - 100)
-                st.markdown(t("optim.momentum_text"))
-                csv_download(m_result.runs, "optim_momentum")
-                code_panel(optim.to_script(m_config))
-
-# ---- 3. Optimisers on 2-D landscapes, with torch.optim --------------------------------------
-if opened in ("paths", "anatomy", "sweep"):
-    with tabs["paths"]:
-        controls, view = st.columns([1, 3], gap="large")
-        with controls:
-            landscape = choose(t("optim.landscape"), list(LANDSCAPES), key="optim_land",
-                               index=list(LANDSCAPES).index(optim.PathConfig.landscape),
-                               format_func=lambda name: t(f"optim.land_{name}"),
-                               on_change=landscape_changed)
-            surface = LANDSCAPES[landscape]
-            condition = 10.0
-            if landscape == "quadratic":
-                condition = st.number_input(t("optim.condition"), value=10.0, step=1.0,
-                                            key="optim_cond", help=t("optim.condition_help"),
-                                            bind="query-params")
-            start_x = st.number_input(t("optim.start_x"), value=surface.start[0], step=0.1,
-                                      key="optim_x0", bind="query-params")
-            start_y = st.number_input(t("optim.start_y"), value=surface.start[1], step=0.1,
-                                      key="optim_y0", bind="query-params")
-            steps = st.number_input(t("optim.steps"), value=300, step=50, key="optim_steps",
-                                    bind="query-params")
-            forget = st.toggle(t("optim.forget_zero_grad"), key="optim_forget",
-                               help=t("optim.forget_help"), bind="query-params")
-
-        # Up to four runs, one column each, under the chart.
-        specs, defaults = [], optim.PathConfig().runs
-        with view:
-            chart_area = st.container()
-            st.subheader(t("optim.runs_title"))
-            columns = st.columns(optim.MAX_RUNS)
-        for i, (column, default) in enumerate(zip(columns, defaults, strict=True)):
-            with column:
-                name = choose(t("optim.run", run=i + 1), ["off", *optim.OPTIMIZERS],
-                              key=f"optim_r{i}_name",
-                              index=1 + list(optim.OPTIMIZERS).index(default.name),
-                              format_func=lambda n: t("optim.off") if n == "off" else n)
-                if name == "off":
-                    continue
-                values = {"name": name}
-                for setting in optim.OPTIMIZERS[name]:
-                    key = f"optim_r{i}_{setting}"
-                    label = t(f"optim.set_{setting}")
-                    if setting in ("nesterov", "amsgrad", "centered"):
-                        values[setting] = st.checkbox(label, key=key, bind="query-params")
-                    else:
-                        start_value = getattr(default, setting) if name == default.name \
-                            else optim.setting_default(name, setting)
-                        values[setting] = float(st.number_input(
-                            label, value=float(start_value), step=None, format="%.5g", key=key,
-                            bind="query-params"))
-                specs.append(optim.OptSpec(**values))
-
-        path_config = None
-        with chart_area:
-            try:
-                path_config, notices = optim.validate_path(optim.PathConfig(
-                    landscape=landscape, condition=float(condition),
-                    start=(float(start_x), float(start_y)), steps=int(steps), runs=tuple(specs),
-                    zero_grad=not forget))
-            except InputError as error:
-                show_error(error)
-            else:
-                show_notices(notices)
-                paths = compute_paths(path_config)
-                if st.session_state.get("optim_step", 0) > path_config.steps:
-                    st.session_state["optim_step"] = path_config.steps
-                step = st.slider(t("optim.step"), 0, path_config.steps, value=0, key="optim_step",
-                                 help=t("optim.step_help"), bind="query-params")
-                frame = paths.paths
-                last = frame.groupby("run")["step"].transform("max")
-                frame = frame.assign(current=frame["step"] == last.clip(upper=step))
-                minima = pd.DataFrame(surface.minima, columns=["x", "y"])
-                st.latex(t(f"optim.formula_{landscape}"))
-                show_chart(charts.optim_landscape,
-                    paths.surface, frame, optim.arrows(frame[frame["current"]], step, surface.view),
-                    minima, view=surface.view, title=t("optim.paths_chart"),
-                    loss_title=t("optim.axis_loss"), height=BIG)
-                markers = pd.DataFrame(
-                    [{"x": stop, "label": t("optim.diverged_marker", run=i + 1, step=stop)}
-                     for i, stop in enumerate(paths.diverged_at) if stop is not None])
-                st.caption(t("optim.arrows_caption"))
-                for i, stop in enumerate(paths.diverged_at):
-                    if stop is not None:
-                        st.error(t("optim.diverged", run=i + 1, step=stop))
-                show_chart(charts.optim_curves,
-                    frame, x="step", y="loss", series="label", title=t("optim.loss_chart"),
-                    x_title=t("optim.axis_step"), y_title=t("optim.axis_loss"), log_y=True,
-                    height=BIG // 2 + 40, markers=markers, current=step)
-                now = frame[frame["current"]][["label", "step", "x", "y", "loss", "grad_x",
-                                               "grad_y", "vel_x", "vel_y"]]
-                st.dataframe(now, hide_index=True)
-                csv_download(frame.drop(columns="current"), "optim_paths")
-                code_panel(optim.to_script(path_config))
-
-# ---- 4. Anatomy: param_groups, defaults, state, state_dict ----------------------------------
-if opened == "anatomy":
-    with tabs["anatomy"]:
-        controls, view = st.columns([1, 3], gap="large")
-        with controls:
-            run_count = len(path_config.runs) if path_config else 1
-            run_names = [str(i) for i in range(1, run_count + 1)]
-            if st.session_state.get("optim_anat_run", "1") not in run_names:  # a run switched off
-                st.session_state["optim_anat_run"] = "1"
-            anat_run = choose(t("optim.anat_run"), run_names, key="optim_anat_run")
-            k = st.number_input(t("optim.anat_k"), value=10, step=1, key="optim_anat_k",
-                                bind="query-params")
-            st.caption(t("optim.anat_forget_note"))
-        with view:
-            if path_config is None:
-                st.info(t("optim.anat_needs_runs"))
-            else:
-                k_used = int(min(max(int(k), 0), path_config.steps))
-                if k_used != k:
-                    st.warning(t("notice.clamped", field="k", value=k, low=0,
-                                 high=path_config.steps, used=k_used))
-                anatomy = compute_anatomy(path_config, int(anat_run), k_used)
-                st.write(t("optim.anat_lead", label=path_config.runs[int(anat_run) - 1].label(),
-                           k=k_used))
-                left, right = st.columns(2)
-                with left:
-                    st.markdown("**optimizer.param_groups**")
-                    st.dataframe(anatomy.param_groups, hide_index=True)
-                    st.markdown("**optimizer.defaults**")
-                    st.dataframe(anatomy.defaults, hide_index=True)
-                with right:
-                    st.markdown("**optimizer.state**")
-                    if len(anatomy.state):
-                        st.dataframe(anatomy.state, hide_index=True)
-                    else:
-                        st.caption(t("optim.anat_state_empty"))
-                    st.markdown("**optimizer.state_dict()**")
-                    st.json(anatomy.state_dict, expanded=2)
-                st.markdown(t("optim.anat_grads", forgotten=t("optim.forgotten") if forget
-                              else t("optim.cleared")))
-                st.dataframe(anatomy.grads, hide_index=True, height=220)
-                csv_download(anatomy.grads, "optim_grads")
-
-            st.subheader(t("optim.course_title"))
-            st.code("\n".join(optim.course_anatomy()), language="text")
-            st.markdown(t("optim.course_note"))
-            code_panel(optim.COURSE_ANATOMY_SCRIPT)
-            st.subheader(t("optim.exercise_title"))
-            seed = int(st.session_state.get("seed", 3))
-            exercise_k = min(max(int(k), 0), optim.STEPS.high)  # bounded like k above
-            groups = optim.three_groups(seed, exercise_k)
-            st.dataframe(groups, hide_index=True)
-            st.caption(t("optim.exercise_note", k=exercise_k, seed=seed))
-
-# ---- 5. The sweep: learning rate × momentum, batched -----------------------------------------
-if opened == "sweep":
-    with tabs["sweep"]:
-        controls, view = st.columns([1, 3], gap="large")
-        low, high = LANDSCAPES[landscape].lr_range
-        with controls:
-            st.button(t("optim.sweep_suggest"), on_click=put,
-                      kwargs={"optim_sw_lr_min": low, "optim_sw_lr_max": high}, width="stretch",
-                      key="optim_sw_suggest")
-            sw_lr_min = st.number_input(t("optim.lr_min"), value=1e-5, format="%.3g", step=None,
-                                        key="optim_sw_lr_min", bind="query-params")
-            sw_lr_max = st.number_input(t("optim.lr_max"), value=3e-3, format="%.3g", step=None,
-                                        key="optim_sw_lr_max", bind="query-params")
-            sw_lr_count = st.number_input(t("optim.sw_lr_count"), value=40, step=1,
-                                          key="optim_sw_lr_n", bind="query-params")
-            sw_m_min = st.number_input(t("optim.sw_m_min"), value=0.0, step=0.05, format="%.3f",
-                                       key="optim_sw_m_min", bind="query-params")
-            sw_m_max = st.number_input(t("optim.sw_m_max"), value=0.99, step=0.05, format="%.3f",
-                                       key="optim_sw_m_max", bind="query-params")
-            sw_m_count = st.number_input(t("optim.sw_m_count"), value=40, step=1,
-                                         key="optim_sw_m_n", bind="query-params")
-            sw_steps = st.number_input(t("optim.steps"), value=200, step=50, key="optim_sw_steps",
-                                       bind="query-params")
-            metric = choose(t("optim.sw_metric"), ["final_loss", "steps_to_tol"],
-                            key="optim_sw_metric", format_func=lambda m: t(f"optim.sw_{m}"))
-            tol = st.number_input(t("optim.sw_tol"), value=1e-3, format="%.3g", step=None,
-                                  key="optim_sw_tol", bind="query-params")
-            nesterov = st.checkbox("nesterov", key="optim_sw_nesterov", bind="query-params")
-        with view:
-            try:
-                sw_config, notices = optim.validate_sweep(optim.SweepConfig(
-                    landscape=landscape, condition=float(condition),
-                    start=(float(start_x), float(start_y)), lr_min=float(sw_lr_min),
-                    lr_max=float(sw_lr_max), lr_count=int(sw_lr_count),
-                    momentum_min=float(sw_m_min), momentum_max=float(sw_m_max),
-                    momentum_count=int(sw_m_count), steps=int(sw_steps), nesterov=bool(nesterov),
-                    tol=float(tol)))
-                sweep = compute_sweep(sw_config)
-            except InputError as error:
-                show_error(error)
-            else:
-                show_notices(notices)
-                cells = sweep.cells
-                diverged = int((cells["diverged_at"] >= 0).sum())
-                first, second, third = st.columns(3)
-                first.metric(t("optim.sw_cells"), f"{len(cells)} × {sw_config.steps}")
-                second.metric(t("optim.sw_diverged"), diverged)
-                third.metric(t("optim.sw_reached", tol=sw_config.tol),
-                             int((cells["steps_to_tol"] >= 0).sum()))
-                missing = t("optim.sw_missing_loss") if metric == "final_loss" else \
-                    t("optim.sw_missing_steps")
-                show_chart(charts.optim_sweep,
-                    cells, value=metric, log_colour=metric == "final_loss",
-                    title=t("optim.sw_chart", landscape=t(f"optim.land_{landscape}"),
-                            x=sw_config.start[0], y=sw_config.start[1]),
-                    value_title=t(f"optim.sw_{metric}"), missing_label=missing, height=BIG)
-                finite = cells[cells["diverged_at"] < 0]
-                if len(finite):
-                    best = finite.loc[finite["final_loss"].idxmin()]
-                    st.write(t("optim.sw_best", lr=best["lr"], momentum=best["momentum"],
-                               loss=best["final_loss"]))
-                st.markdown(t("optim.sw_text"))
-                csv_download(cells, "optim_sweep")
-                code_panel(optim.to_script(sw_config))
+with tabs[opened]:
+    if opened == "anatomy":
+        anatomy_tab(st.session_state.get(SHARED_RUNS) or paths.PathConfig())
+    else:
+        {"lr": lr_tab, "momentum": momentum_tab, "paths": paths_tab, "sweep": sweep_tab}[opened]()

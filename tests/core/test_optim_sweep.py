@@ -6,19 +6,21 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import optim
-from core.optim import SweepConfig
+from core.errors import InputError
+from core.landscapes import LANDSCAPES
+from core.optim import common, sweep, to_script
+from core.optim.sweep import SweepConfig
 from harness.scripts import printed_lines
 
 
 def test_quadratic_sweep_equals_torch_optim_sgd_to_float_tolerance():
     config = SweepConfig(landscape="quadratic", condition=10.0, start=(-4.0, 2.0), lr_min=1e-3,
                          lr_max=0.3, lr_count=7, momentum_count=6, steps=120)
-    batched, reference = optim.sweep_losses(config), optim.sweep_reference(config)
+    batched, reference = sweep.sweep_losses(config), sweep.sweep_reference(config)
     torch.testing.assert_close(batched, reference, rtol=1e-4, atol=1e-6, equal_nan=True)
-    verdicts = optim.first_index(optim.escaped(batched, batched[0]))
+    verdicts = common.first_index(common.escaped(batched, batched[0]))
     assert (verdicts >= 0).any() and (verdicts < 0).any()  # the grid straddles the edge
-    assert torch.equal(verdicts, optim.first_index(optim.escaped(reference, reference[0])))
+    assert torch.equal(verdicts, common.first_index(common.escaped(reference, reference[0])))
 
 
 @pytest.mark.parametrize(("dampening", "nesterov", "momentum_min"),
@@ -27,14 +29,14 @@ def test_quadratic_sweep_with_dampening_or_nesterov(dampening, nesterov, momentu
     config = SweepConfig(landscape="quadratic", start=(-4.0, 2.0), lr_min=1e-3, lr_max=0.3,
                          lr_count=5, momentum_min=momentum_min, momentum_count=4, steps=80,
                          dampening=dampening, nesterov=nesterov)
-    torch.testing.assert_close(optim.sweep_losses(config), optim.sweep_reference(config),
+    torch.testing.assert_close(sweep.sweep_losses(config), sweep.sweep_reference(config),
                                rtol=1e-4, atol=1e-6, equal_nan=True)
 
 
 def test_rosenbrock_sweep_same_verdicts_and_close_final_losses():
     config = SweepConfig(lr_count=8, momentum_count=8, steps=200)  # the page's default ranges
-    batched = optim.summarise(config, optim.sweep_losses(config)).cells
-    reference = optim.summarise(config, optim.sweep_reference(config)).cells
+    batched = sweep.summarise(config, sweep.sweep_losses(config)).cells
+    reference = sweep.summarise(config, sweep.sweep_reference(config)).cells
     assert batched["diverged_at"].tolist() == reference["diverged_at"].tolist()
     assert (batched["diverged_at"] >= 0).sum() >= 3 and (batched["diverged_at"] < 0).sum() >= 3
     # Rosenbrock's valley amplifies float32 rounding (closed-form gradient vs autograd's order):
@@ -49,14 +51,14 @@ def test_rosenbrock_sweep_same_verdicts_and_close_final_losses():
 def test_rosenbrock_sweep_in_float64_is_the_same_update_rule():
     """Without float32's rounding, every cell of the batched sweep equals torch.optim.SGD."""
     config = SweepConfig(lr_count=6, momentum_count=6, steps=200)
-    torch.testing.assert_close(optim.sweep_losses(config, torch.float64),
-                               optim.sweep_reference(config, torch.float64),
+    torch.testing.assert_close(sweep.sweep_losses(config, torch.float64),
+                               sweep.sweep_reference(config, torch.float64),
                                rtol=1e-7, atol=1e-12, equal_nan=True)
 
 
 def test_cells_are_laid_out_lr_fastest():
     config = SweepConfig(lr_count=3, momentum_count=2, steps=1)
-    cells = optim.run_sweep(config).cells
+    cells = sweep.run_sweep(config).cells
     assert cells["lr"].tolist() == pytest.approx([1e-5, 1e-5 ** 0.5 * 3e-3 ** 0.5, 3e-3] * 2)
     assert cells["momentum"].tolist() == pytest.approx([0, 0, 0, 0.99, 0.99, 0.99])
 
@@ -64,31 +66,31 @@ def test_cells_are_laid_out_lr_fastest():
 def test_steps_to_tolerance_is_the_first_step_below_it():
     config = SweepConfig(landscape="quadratic", start=(-4.0, 2.0), lr_min=0.1, lr_max=0.1,
                          lr_count=2, momentum_max=0.0, momentum_count=2, steps=100, tol=1e-3)
-    losses = optim.sweep_losses(config)[:, 0]
+    losses = sweep.sweep_losses(config)[:, 0]
     expected = int((losses < 1e-3).int().argmax())
-    assert optim.summarise(config, optim.sweep_losses(config)).cells["steps_to_tol"][0] == expected
+    assert sweep.summarise(config, sweep.sweep_losses(config)).cells["steps_to_tol"][0] == expected
 
 
 def test_bad_sweep_input_is_an_input_error():
-    with pytest.raises(optim.InputError, match="lr_max"):
-        optim.validate_sweep(SweepConfig(lr_min=0.1, lr_max=0.01))
-    with pytest.raises(optim.InputError, match="lr_min"):
-        optim.validate_sweep(SweepConfig(lr_min=0.0))
-    with pytest.raises(optim.InputError, match="nesterov"):
-        optim.validate_sweep(SweepConfig(nesterov=True))
+    with pytest.raises(InputError, match="lr_max"):
+        sweep.validate_sweep(SweepConfig(lr_min=0.1, lr_max=0.01))
+    with pytest.raises(InputError, match="lr_min"):
+        sweep.validate_sweep(SweepConfig(lr_min=0.0))
+    with pytest.raises(InputError, match="nesterov"):
+        sweep.validate_sweep(SweepConfig(nesterov=True))
 
 
 @settings(max_examples=3, deadline=None)
 @given(landscape=st.sampled_from(["quadratic", "rosenbrock", "himmelblau", "beale", "saddle"]),
        count=st.integers(2, 5), steps=st.integers(1, 60), nesterov=st.booleans())
 def test_sweep_script_reproduces_core(landscape, count, steps, nesterov):
-    surface = optim.LANDSCAPES[landscape]
+    surface = LANDSCAPES[landscape]
     config = SweepConfig(landscape=landscape, start=surface.start, lr_min=surface.lr_range[0],
                          lr_max=surface.lr_range[1], lr_count=count,
                          momentum_min=0.1 if nesterov else 0.0, momentum_count=count,
                          steps=steps, nesterov=nesterov)
-    printed = printed_lines(optim.to_script(config))
-    cells = optim.run_sweep(config).cells
+    printed = printed_lines(to_script(config))
+    cells = sweep.run_sweep(config).cells
     for line, row in zip(printed, cells.itertuples(), strict=True):
         if row.diverged_at >= 0:
             assert line.endswith(f"diverged at step {row.diverged_at}")

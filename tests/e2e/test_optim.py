@@ -1,5 +1,6 @@
 """The optimiser page in a real browser: the landscape tab, stepping with the slider, a view
-shared as a link, bad input, and the Chinese interface."""
+shared as a link, the anatomy opening on the course's example with its seed in the link, LBFGS,
+"back to the course's example", bad input, and the Chinese interface."""
 
 import pytest
 
@@ -8,10 +9,19 @@ pytestmark = pytest.mark.e2e
 MAIN = "[data-testid='stMain']"
 
 
+def no_exception(tab) -> None:
+    assert tab.page.locator("[data-testid='stException']").count() == 0
+
+
 def test_optim_stepping_walks_the_trajectories(server, tab):
     tab.open(f"{server.url}/optim")
     assert tab.rendered_charts(1) >= 1  # only the open tab's charts are drawn
     tab.screenshot("optim")
+    tab.page.get_by_text("Add lr 1/8 and 1/4").click()
+    tab.wait()
+    assert "1 oscillate forever" in tab.main_text()
+    assert "optim_lr_thresholds=true" in tab.page.url
+    tab.screenshot("optim_thresholds")
     tab.open_tab("3 · Landscapes and trajectories")
     tab.screenshot("optim_paths_step0")
     slider = tab.page.locator("[data-testid='stSlider'] input[type='range']").first
@@ -22,25 +32,39 @@ def test_optim_stepping_walks_the_trajectories(server, tab):
     tab.wait()
     assert slider.input_value() == "25"
     assert "optim_step=25" in tab.page.url  # the step is part of the link
-    assert tab.page.locator("[data-testid='stException']").count() == 0
+    no_exception(tab)
     tab.screenshot("optim_paths_step25")
     tab.open_tab("4 · Inside the optimiser")
-    assert "optimizer.state_dict()" in tab.page.inner_text(MAIN)
+    text = tab.main_text()
+    assert text.index("state_dict after step:") < text.index("optimizer.state_dict()")
     tab.screenshot("optim_anatomy")
     tab.open_tab("2 · Momentum")
     assert tab.rendered_charts(2) >= 2
     assert "optim_tab=momentum" in tab.page.url
     tab.screenshot("optim_momentum")
+    tab.open_tab("5 · Sweep: lr × momentum")
+    assert tab.rendered_charts(1) >= 1
+    tab.screenshot("optim_sweep")
     assert tab.external_requests() == []
 
 
-def test_optim_shared_link_and_divergence(server, tab):
-    tab.open(f"{server.url}/optim?optim_r0_lr=0.01&optim_step=3")
-    tab.open_tab("3 · Landscapes and trajectories")
-    main = tab.page.inner_text(MAIN)
-    assert "Run 1 diverged at step" in main
-    assert tab.page.locator("[data-testid='stException']").count() == 0
-    tab.screenshot("optim_diverged")
+def test_optim_shared_link_lbfgs_and_divergence(server, tab):
+    tab.open(f"{server.url}/optim?optim_tab=paths&optim_r0_SGD_lr=0.01&optim_step=3"
+             "&optim_r3_name=LBFGS&optim_r3_LBFGS_line_search_fn=strong_wolfe")
+    main = tab.expect_text("Run 1 diverged at step")
+    assert "every point where LBFGS evaluated the loss" in main
+    no_exception(tab)
+    tab.screenshot("optim_diverged_lbfgs")
+
+
+def test_optim_anatomy_seed_link_and_back_to_the_course(server, tab):
+    tab.open(f"{server.url}/optim?optim_tab=anatomy&optim_course_seed=3")
+    assert "optim_course_seed=3" in tab.page.url
+    tab.page.get_by_role("button", name="Back to the course's example").click()
+    tab.wait()
+    assert "optim_course_seed" not in tab.page.url
+    assert "tensor([[0.6614, 0.2669]," in tab.main_text()  # the course's set_seed(1) weights
+    no_exception(tab)
 
 
 def test_optim_bad_input_and_chinese(server, tab):

@@ -1,0 +1,210 @@
+"""Inside an optimiser: its defaults, param_groups, state and state_dict; the course's example of
+step, zero_grad, add_param_group and state_dict (one script, shown and run); the course's exercise
+of one SGD with three parameter groups; and SparseAdam, which takes sparse gradients only."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+
+from core.optim.common import SEED, STEPS
+from core.optim.paths import PathConfig, trajectory
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    defaults: pd.DataFrame  # key, value
+    param_groups: pd.DataFrame  # group, key, value
+    state: pd.DataFrame  # param, key, value
+    state_dict: dict  # optimizer.state_dict() with tensors as lists
+    grads: pd.DataFrame  # step, fresh gradient and p.grad (they differ when zero_grad is forgotten)
+
+
+def anatomy(config: PathConfig, run: int, k: int) -> Anatomy:
+    """The optimiser of run `run` (1-based) after k steps of the trajectory."""
+    spec = config.runs[run - 1]
+    rows, previous, optimizer = [], None, None
+    for point in trajectory(config, spec, steps=k):
+        optimizer = point.optimizer
+        if point.grad is None or point.step == k:
+            break
+        grad = point.grad
+        fresh = grad if config.zero_grad or previous is None else grad - previous
+        rows.append({"step": point.step, "fresh_x": fresh[0].item(), "fresh_y": fresh[1].item(),
+                     "grad_x": grad[0].item(), "grad_y": grad[1].item()})
+        previous = grad
+    groups = [(i, key, _readable(value)) for i, group in enumerate(optimizer.param_groups)
+              for key, value in group.items()]
+    state = [(0, key, _readable(value)) for values in optimizer.state.values()
+             for key, value in values.items()]
+    return Anatomy(
+        defaults=pd.DataFrame([(k_, _readable(v)) for k_, v in optimizer.defaults.items()],
+                              columns=["key", "value"]),
+        param_groups=pd.DataFrame(groups, columns=["group", "key", "value"]),
+        state=pd.DataFrame(state, columns=["param", "key", "value"]),
+        state_dict=_plain(optimizer.state_dict()),
+        grads=pd.DataFrame(rows, columns=["step", "fresh_x", "fresh_y", "grad_x", "grad_y"]),
+    )
+
+
+def _readable(value) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, torch.Tensor) and v.requires_grad
+                                                 for v in value):
+        return ", ".join(f"Parameter of shape {tuple(v.shape)}" for v in value)
+    if isinstance(value, list):  # LBFGS's history: lists of tensors
+        return "[" + ", ".join(_readable(v) for v in value) + "]"
+    if isinstance(value, torch.Tensor):
+        return str([round(v, 6) for v in value.flatten().tolist()])
+    return repr(value)
+
+
+def _plain(value):
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+# ---- the course's example: written once, as the script the page shows --------------------------
+
+COURSE_SEED = 1  # the course's anatomy example runs set_seed(1)
+
+# Its prints in the course's order and with its labels. The seed is a private generator (the same
+# numbers as the course's torch.manual_seed, without touching torch's global one); the last block
+# is ours: the course's momentum buffer needs the gradient of ones that torch 2 no longer keeps.
+_COURSE_SCRIPT = '''import torch
+
+generator = torch.Generator().manual_seed({seed})  # the course's set_seed({seed})
+weight = torch.randn((2, 2), generator=generator, requires_grad=True)
+weight.grad = torch.ones((2, 2))
+optimizer = torch.optim.SGD([weight], lr=0.1)
+
+print("weight before step:{{}}".format(weight.data))
+optimizer.step()
+print("weight after step:{{}}".format(weight.data))
+print("weight.grad is {{}}\\n".format(weight.grad))
+optimizer.zero_grad()  # torch >= 2.0: weight.grad becomes None (set_to_none=True)
+print("after optimizer.zero_grad(), weight.grad is\\n{{}}".format(weight.grad))
+
+print("optimizer.param_groups is\\n{{}}".format(optimizer.param_groups))
+w2 = torch.randn((3, 3), generator=generator, requires_grad=True)
+optimizer.add_param_group({{"params": w2, "lr": 0.0001}})
+print("optimizer.param_groups is\\n{{}}".format(optimizer.param_groups))
+
+optimizer = torch.optim.SGD([weight], lr=0.1, momentum=0.9)
+opt_state_dict = optimizer.state_dict()
+print("state_dict before step:\\n", opt_state_dict)
+for i in range(10):
+    optimizer.step()  # weight.grad is None: SGD skips the weight, no momentum buffer
+print("state_dict after step:\\n", optimizer.state_dict())
+
+weight.grad = torch.ones((2, 2))  # the gradient of ones the course's buffer comes from
+for i in range(10):
+    optimizer.step()
+print("with weight.grad = ones, state_dict after 10 more steps:\\n", optimizer.state_dict())
+'''
+
+
+def course_script(seed: int = COURSE_SEED) -> str:
+    """The course's anatomy example as the page shows it."""
+    return _COURSE_SCRIPT.format(seed=seed)
+
+
+def course_anatomy(seed: int = COURSE_SEED) -> str:
+    """What course_script(seed) prints: the script itself, run here (our own constant source)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(course_script(seed), "<course anatomy>", "exec"), {})  # noqa: S102
+    return printed.getvalue()
+
+
+def clamp_seed(seed: int, notices: list) -> int:
+    return SEED.clamp(int(seed), notices)
+
+
+# ---- the course's exercise: one SGD, three parameter groups -------------------------------------
+
+EXERCISE = ((0.01, 0.9), (0.02, 0.8), (0.03, 0.7))  # the course's three groups: (lr, momentum)
+
+
+def three_groups(seed: int, k: int) -> pd.DataFrame:
+    """The course's exercise: one SGD with three parameter groups, each w = randn(2, 2) with a
+    gradient of ones, after k steps: each group's lr, momentum and momentum buffer."""
+    return exercise(seed, k)[0]
+
+
+def exercise(seed: int, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The exercise after k steps (group, lr, momentum, buffer, weight[0,0]), and each group's
+    buffer after every step on the way (step, group, momentum, buffer)."""
+    generator = torch.Generator().manual_seed(seed)
+    weights = [torch.randn((2, 2), generator=generator, requires_grad=True) for _ in EXERCISE]
+    optimizer = torch.optim.SGD(
+        [{"params": w, "lr": lr, "momentum": m} for w, (lr, m) in zip(weights, EXERCISE,
+                                                                        strict=True)])
+    for w in weights:
+        w.grad = torch.ones((2, 2))
+    history = []
+    for step in range(1, min(max(k, 0), STEPS.high) + 1):
+        optimizer.step()
+        history += [{"step": step, "group": i, "momentum": m,
+                     "buffer": optimizer.state[w]["momentum_buffer"][0, 0].item()}
+                    for i, (w, (_, m)) in enumerate(zip(weights, EXERCISE, strict=True))]
+    rows = []
+    for i, (group, w) in enumerate(zip(optimizer.param_groups, weights, strict=True)):
+        buffer = optimizer.state[w].get("momentum_buffer")
+        rows.append({"group": i, "lr": group["lr"], "momentum": group["momentum"],
+                     "buffer": math.nan if buffer is None else buffer[0, 0].item(),
+                     "weight[0,0]": w[0, 0].item()})
+    return pd.DataFrame(rows), pd.DataFrame(history, columns=["step", "group", "momentum",
+                                                              "buffer"])
+
+
+# ---- SparseAdam: sparse gradients only -----------------------------------------------------------
+
+SPARSE_SCRIPT = '''import torch
+
+generator = torch.Generator().manual_seed({seed})
+weights = torch.randn(10, 3, generator=generator)
+embedding = torch.nn.Embedding.from_pretrained(weights, freeze=False, sparse=True)  # sparse grad
+optimizer = torch.optim.SparseAdam(embedding.parameters(), lr=0.1)
+words = torch.tensor([1, 4, 4, 7])
+for step in range(3):
+    optimizer.zero_grad()
+    loss = embedding(words).pow(2).sum()
+    loss.backward()
+    optimizer.step()  # only rows 1, 4 and 7 move; their exp_avg and exp_avg_sq too
+    sparse = embedding.weight.grad.is_sparse
+    print(f"step {{step}}: loss={{loss.item()}} grad is sparse: {{sparse}}")
+print("rows touched:", sorted(embedding.weight.grad.coalesce().indices()[0].tolist()))
+print("exp_avg of row 0:", optimizer.state[embedding.weight]["exp_avg"][0].tolist())
+print("exp_avg of row 4:", optimizer.state[embedding.weight]["exp_avg"][4].tolist())
+
+dense = torch.zeros(2, requires_grad=True)  # a landscape's point: a dense gradient
+optimizer = torch.optim.SparseAdam([dense], lr=0.1)
+(dense ** 2).sum().backward()
+try:
+    optimizer.step()
+except RuntimeError as error:
+    print("dense parameter:", error)
+'''
+
+
+def sparse_script(seed: int = COURSE_SEED) -> str:
+    return SPARSE_SCRIPT.format(seed=seed)
+
+
+def sparse_adam(seed: int = COURSE_SEED) -> str:
+    """What sparse_script prints: SparseAdam on an nn.Embedding(sparse=True), then torch's own
+    error for a dense parameter."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(sparse_script(seed), "<sparse adam>", "exec"), {})  # noqa: S102
+    return printed.getvalue()
