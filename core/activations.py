@@ -27,21 +27,24 @@ class Activation:
     # it is curved and the variance argument has no closed form
     linear_slope: Callable[[float], float] | None = None
     takes_slope: bool = False  # whether calculate_gain and the code take the negative slope
+    module: str | None = None  # the same as an nn layer, with {slope}: how nn.Sequential writes it
 
 
 ACTIVATIONS: dict[str, Activation] = {
     "none": Activation("x", IDENTITY_GAIN_NAMES, lambda a: 1.0, "init.gain_formula_one",
-                       linear_slope=lambda a: 1.0),
-    "tanh": Activation("torch.tanh(x)", ("tanh",), lambda a: 5 / 3, "init.gain_formula_tanh"),
+                       linear_slope=lambda a: 1.0, module="nn.Identity()"),
+    "tanh": Activation("torch.tanh(x)", ("tanh",), lambda a: 5 / 3, "init.gain_formula_tanh",
+                       module="nn.Tanh()"),
     "sigmoid": Activation("torch.sigmoid(x)", ("sigmoid",), lambda a: 1.0,
-                          "init.gain_formula_one"),
+                          "init.gain_formula_one", module="nn.Sigmoid()"),
     "relu": Activation("torch.relu(x)", ("relu",), lambda a: math.sqrt(2),
-                       "init.gain_formula_relu", linear_slope=lambda a: 0.0),
+                       "init.gain_formula_relu", linear_slope=lambda a: 0.0, module="nn.ReLU()"),
     "leaky_relu": Activation(
         "torch.nn.functional.leaky_relu(x, {slope})", ("leaky_relu",),
         lambda a: math.sqrt(2 / (1 + a**2)), "init.gain_formula_leaky_relu",
-        linear_slope=lambda a: a, takes_slope=True),
-    "selu": Activation("torch.selu(x)", ("selu",), lambda a: 3 / 4, "init.gain_formula_selu"),
+        linear_slope=lambda a: a, takes_slope=True, module="nn.LeakyReLU({slope})"),
+    "selu": Activation("torch.selu(x)", ("selu",), lambda a: 3 / 4, "init.gain_formula_selu",
+                       module="nn.SELU()"),
 }
 
 

@@ -12,15 +12,14 @@ import torch
 from torch import nn
 
 from core import activations, initializers, losses
-from core import optim as optimisers
 from core.initializers import InitSpec
+from core.optim.registry import OPTIMIZERS as OPTIMISER_REGISTRY
+from core.optim.registry import Spec
 
 # ---- Activations: the registry's function as a layer of the Sequential ------------------------
 
-ACTIVATIONS = tuple(activations.ACTIVATIONS)
-# The nn module a script writes for each activation (numerically the registry's function).
-_MODULE_CODE = {"none": "nn.Identity()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()",
-                "relu": "nn.ReLU()", "leaky_relu": "nn.LeakyReLU({slope!r})", "selu": "nn.SELU()"}
+# Those a script can write as an nn layer (numerically the registry's function).
+ACTIVATIONS = tuple(name for name, entry in activations.ACTIVATIONS.items() if entry.module)
 
 
 class Activation(nn.Module):
@@ -29,14 +28,14 @@ class Activation(nn.Module):
     def __init__(self, name: str, slope: float) -> None:
         super().__init__()
         self.name, self.slope = name, slope
-        self.apply_ = activations.ACTIVATIONS[name].apply
+        self.function = activations.function(name, slope)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.apply_(x, self.slope)
+        return self.function(x)
 
 
 def activation_code(name: str, slope: float) -> str:
-    return _MODULE_CODE[name].format(slope=slope)
+    return activations.ACTIVATIONS[name].module.format(slope=repr(float(slope)))
 
 
 # ---- Initialisation: "default" is nn.Linear's own; the others are nn.init methods ------------
@@ -55,7 +54,8 @@ def linear_default(layer: nn.Linear, g: torch.Generator | None) -> None:
 def init_spec(method: str, activation: str, slope: float, std: float) -> InitSpec:
     """The init method with the parameters the lab picks for the network's activation: Xavier's
     gain and Kaiming's nonlinearity are the activation's (the init lesson's point)."""
-    gain_name = activations.ACTIVATIONS[activation].gain_name
+    gain_names = activations.ACTIVATIONS[activation].gain_names
+    gain_name = gain_names[0] if gain_names else "linear"
     return InitSpec(method, std=std, gain=activations.gain(activation, slope), a=slope,
                     nonlinearity=gain_name)
 
@@ -111,9 +111,10 @@ def losses_for(task: str) -> list[str]:
 
 # ---- Optimisers (the optimiser lesson's) and schedules ----------------------------------------
 
-OPTIMIZERS = tuple(optimisers.OPTIMIZERS)
-MOMENTUM_TAKERS = tuple(name for name, taken in optimisers.OPTIMIZERS.items()
-                        if "momentum" in taken)
+# Those whose step needs no closure (LBFGS evaluates the loss itself, several times a step).
+OPTIMIZERS = tuple(name for name, entry in OPTIMISER_REGISTRY.items() if not entry.closure)
+MOMENTUM_TAKERS = tuple(name for name in OPTIMIZERS
+                        if any(s.name == "momentum" for s in OPTIMISER_REGISTRY[name].settings))
 
 
 def make_optimizer(name: str, lr: float, momentum: float, params) -> torch.optim.Optimizer:
@@ -124,10 +125,8 @@ def optimizer_code(name: str, lr: float, momentum: float) -> str:
     return _spec(name, lr, momentum).code("model.parameters()")
 
 
-def _spec(name: str, lr: float, momentum: float) -> optimisers.OptSpec:
-    spec = optimisers.OptSpec(name=name, lr=lr)
-    return optimisers.OptSpec(name=name, lr=lr, momentum=momentum) \
-        if name in MOMENTUM_TAKERS else spec
+def _spec(name: str, lr: float, momentum: float) -> Spec:
+    return Spec.of(name, lr=lr, **({"momentum": momentum} if name in MOMENTUM_TAKERS else {}))
 
 
 # A schedule: its torch.optim.lr_scheduler class and settings, stepped once per epoch.

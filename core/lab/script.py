@@ -39,7 +39,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
     if config.init != plug.DEFAULT_INIT:
         spec = plug.init_spec(config.init, config.activation, config.slope, config.init_std)
         init = ("for layer in model:\n    if isinstance(layer, nn.Linear):\n"
-                f"        {plug.init_code(spec, 'layer.weight')}\n")
+                + textwrap.indent(plug.init_code(spec, "layer.weight"), " " * 8) + "\n")
     schedule = plug.schedule_code(config.schedule)
     penalty = []
     if config.l1:

@@ -16,7 +16,8 @@ import torch
 from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.landscapes import LANDSCAPES
-from core.optim import PathConfig, surface_grid
+from core.optim.paths import PathConfig, surface_grid
+from core.optim.registry import Spec
 from core.schedules import ScheduleConfig, _refused
 
 MOMENTUM = Bound("momentum", 0.0, 0.999)
@@ -27,12 +28,12 @@ COURSE_X0 = 2.0  # the course's 4x² starts at x = 2
 
 
 def make_optimizer(params: list[torch.Tensor], lr: float, momentum: float):
-    """The one place the optimiser is chosen (SGD with momentum, as in the course): the optimiser
-    registry of the optimiser lesson can take its place."""
-    return torch.optim.SGD(params, lr=lr, momentum=momentum)
+    """The course's optimiser, SGD with momentum, from the optimiser lesson's registry."""
+    return Spec.of("SGD", lr=lr, momentum=momentum).make(params)
 
 
 def optimizer_code(lr_name: str, momentum: float) -> str:
+    """The same, as the shown script writes it with its rate in the variable lr_name."""
     return f"torch.optim.SGD([p], lr={lr_name}, momentum={momentum!r})"
 
 
