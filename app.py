@@ -26,8 +26,6 @@ with st.sidebar:
                  bind="query-params")
     st.toggle(t("app.presenter"), key="present", help=t("app.presenter_help"),
               bind="query-params")
-    st.number_input(t("app.seed"), value=3, step=1, key="seed", help=t("app.seed_help"),
-                    bind="query-params")
     st.caption(t("app.offline"))
 
 # A desktop layout: at 1280 x 720 the title, the controls and the first chart fit on one screen
