@@ -10,8 +10,8 @@ import argparse
 import statistics
 import time
 
-from bench.protocol import Server
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, Tab
+from harness.server import Server
 
 RENDERED = f"{IDLE} [data-testid='stMain'] h1"
 

@@ -20,7 +20,8 @@ import contextlib
 import random
 import time
 
-from bench.protocol import Session, lesson_pages, rss_mb, server, summary
+from bench.protocol import lesson_pages, rss_mb, server, summary
+from harness.protocol import Session
 
 
 async def student(url: str, page: str, seconds: float, interval: float, seed: int,
