@@ -1,0 +1,16 @@
+"""Loss functions step by step: every torch.nn loss in the registry (core.losses.registry), one
+entry each, in a module per family; typed tables parsed and checked (tables), the hand
+computation against torch (compute)."""
+
+# the families register their entries on import, in the page's order
+from core.losses import classification, binary, regression  # noqa: F401, I001
+from core.losses.compute import (CLASSES, MAX_ROWS, LossConfig, LossResult, classes, config,
+                                 entry, fit_tables, from_preset, options_of, parse, run,
+                                 to_script, validate)
+from core.losses.registry import LOSSES, REDUCTIONS, Loss, Option, Preset, presets, register
+from core.losses.tables import Table, TableSpec, decode, encode
+
+__all__ = ["CLASSES", "LOSSES", "MAX_ROWS", "REDUCTIONS", "Loss", "LossConfig", "LossResult",
+           "Option", "Preset", "Table", "TableSpec", "classes", "config", "decode", "encode",
+           "entry", "fit_tables", "from_preset", "options_of", "parse", "presets", "register",
+           "run", "to_script", "validate"]
