@@ -158,7 +158,7 @@ def decode(text: str) -> dict[str, Table] | None:
     tables: dict[str, Table] = {}
     for part in text.split("!"):
         name, colon, body = part.partition(":")
-        if not colon or not name.isidentifier() or not body or name in tables:
+        if not colon or not name.isidentifier() or name in tables:
             return None
         rows = tuple(tuple(unquote(cell) for cell in row.split(",")) for row in body.split(";"))
         if len({len(row) for row in rows}) != 1:
