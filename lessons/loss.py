@@ -53,21 +53,19 @@ def restart_tables(tables: dict) -> None:
         del st.session_state[key]
 
 
-def apply_preset() -> None:
-    """The chosen example in its own settings and tables (also what the reset button does)."""
-    name = st.session_state["loss_preset"]
+def apply_preset(name: str | None = None, linked: frozenset = frozenset()) -> None:
+    """The chosen example in its own settings and tables (also what the reset button does);
+    settings a link gave (linked) are left as the link says."""
+    name = name or st.session_state["loss_preset"]
     loss, preset = PRESETS[name]
-    state = st.session_state
-    state["loss_loss"] = loss.name
-    state["loss_reduction"] = preset.reduction
-    for option in loss.options:
-        state[option_key(option.name)] = preset.options.get(option.name, option.default)
     tables = preset_tables(name)
-    for spec in losses.entry(losses.config(loss.name, {}, preset.options)).specs(
-            {**{o.name: o.default for o in loss.options}, **preset.options}):
-        if spec.optional:
-            state[use_key(spec.name)] = spec.name in preset.tables
-    state["loss_classes"] = len(next(iter(tables.values()))[0])
+    settings = {"loss_loss": loss.name, "loss_reduction": preset.reduction,
+                "loss_classes": len(next(iter(tables.values()))[0])}
+    options = {o.name: preset.options.get(o.name, o.default) for o in loss.options}
+    settings.update({option_key(k): v for k, v in options.items()})
+    settings.update({use_key(spec.name): spec.name in preset.tables
+                     for spec in loss.specs(options) if spec.optional})
+    st.session_state.update({k: v for k, v in settings.items() if k not in linked})
     restart_tables(tables)
 
 
@@ -130,13 +128,16 @@ if start_name not in PRESETS:
     linked = losses.LOSSES.get(state.get("loss_loss", st.query_params.get("loss_loss")))
     start_name = (linked.presets[0] if linked else next(iter(PRESETS.values()))[1]).name
 start_loss, start = PRESETS[start_name]
-if "loss_base" not in state:
+from_link = False  # this run opened the link's tables: the link stays as it was given
+if "loss_base" not in state:  # a new session: the example's settings, except what the link says
+    apply_preset(start_name, frozenset(st.query_params))
     tables = preset_tables(start_name)
     linked_tables = losses.decode(st.query_params.get("loss_tables", "")) \
         if "loss_tables" in st.query_params else None
     if linked_tables:
         tables.update({k: v for k, v in linked_tables.items() if k in tables})
         state["loss_tables"] = st.query_params["loss_tables"]  # the link's tables were used
+        from_link = True
     restart_tables(tables)
 elif not any(str(k).startswith("loss_table_") for k in state):
     # back from another page: Streamlit dropped the editors' state; what was typed was kept
@@ -201,9 +202,10 @@ with view:
                                       dynamic=False, height=80)
     kept = {**base, **typed}
     state["loss_typed"] = kept
-    state["loss_tables"] = losses.encode(kept)
-    put_in_link("loss_tables", state["loss_tables"],
-                default=losses.encode(preset_tables(state["loss_preset"])))
+    if not from_link:
+        state["loss_tables"] = losses.encode(kept)
+        put_in_link("loss_tables", state["loss_tables"],
+                    default=losses.encode(preset_tables(state["loss_preset"])))
 
 # ---- Compute: validated Config -> cached core run -------------------------------------------
 try:
