@@ -120,7 +120,7 @@ def none_frame(result: losses.LossResult) -> pd.DataFrame:
 
 st.title(t("loss.title"))
 explain(t("loss.lead"))
-controls, view = st.columns([1, 3], gap="large")
+controls, view = st.columns([4, 11], gap="large")
 state = st.session_state
 # A link may name the preset or the loss: its tables are the start, before the widgets read it.
 start_name = state.get("loss_preset", st.query_params.get("loss_preset"))
@@ -156,15 +156,17 @@ with controls:
     reduction = st.radio(t("loss.reduction"), losses.REDUCTIONS, horizontal=True,
                          index=losses.REDUCTIONS.index(start.reduction), key="loss_reduction",
                          bind="query-params")
-    start_classes = len(next(iter(preset_tables(start_name).values()))[0])
-    typed_classes = st.number_input(t("loss.classes"), value=start_classes, step=1,
-                                    key="loss_classes", bind="query-params")
     options = {}
     for option in loss.options:
         options[option.name] = option.default
         if option.shown(options):
             options[option.name] = option_widget(option)
     specs = loss.specs(options)
+    typed_classes = 1
+    if any("C" in spec.columns for spec in specs):  # a loss of single values has no C to set
+        start_classes = len(next(iter(preset_tables(start_name).values()))[0])
+        typed_classes = st.number_input(t("loss.classes"), value=start_classes, step=1,
+                                        key="loss_classes", bind="query-params")
     used = {spec.name: st.toggle(t(f"loss.use_{spec.name}"), key=use_key(spec.name),
                                  value=spec.name in start.tables and start_loss is loss,
                                  help=t(f"loss.use_{spec.name}_help"), bind="query-params")
