@@ -347,3 +347,27 @@ def init_histogram(
                    rule.mark_text(align="left", dx=4, dy=-6, color="#d62728")
                    .encode(y=alt.value(12), text=alt.Text("label:N"))]
     return alt.layer(*layers).properties(title=title, height=height)
+
+
+def loss_comparison(
+    curves: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    series_title: str,
+    height: int,
+) -> alt.Chart:
+    """Several losses of one element against the same quantity, one line each (the loss
+    lesson's comparison): curves has loss, x, value."""
+    names = list(dict.fromkeys(curves["loss"]))
+    return alt.Chart(curves).mark_line(strokeWidth=3).encode(
+        x=alt.X("x:Q", title=x_title),
+        y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("loss:N", title=series_title, sort=names,
+                        scale=alt.Scale(domain=names, range=PALETTE[: len(names)]),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("loss:N", title=series_title),
+                 alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                 alt.Tooltip("value:Q", title=y_title, format=".4g")],
+    ).properties(title=title, height=height)

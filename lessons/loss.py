@@ -23,6 +23,11 @@ def compute(config: losses.LossConfig) -> losses.LossResult:
     return losses.run(config)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def compare(config: losses.LossConfig) -> losses.Comparison:
+    return losses.compare(config)
+
+
 def editor_key(table: str) -> str:
     return f"loss_table_{table}"
 
@@ -255,8 +260,10 @@ with view:
     if result.nonfinite:
         st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))
 
-    steps, reduce, grads, checks = st.tabs([t("loss.tab_steps"), t("loss.tab_reduction"),
-                                            t("loss.tab_gradients"), t("loss.tab_checks")])
+    others = losses.comparable(config)[1:]
+    steps, reduce, grads, checks, *comparison = st.tabs(
+        [t("loss.tab_steps"), t("loss.tab_reduction"), t("loss.tab_gradients"),
+         t("loss.tab_checks")] + ([t("loss.tab_compare")] if others else []))
     with steps:
         explain(t(f"loss.steps_{name}"))
         st.dataframe(result.steps, hide_index=True)
@@ -278,4 +285,17 @@ with view:
         shown_checks = result.checks.assign(
             check=[t(f"loss.check_{c}") for c in result.checks["check"]])
         st.dataframe(shown_checks, hide_index=True)
+    for tab in comparison:  # the same tables through the other losses of the family
+        with tab:
+            found = compare(config)
+            explain(t("loss.compare_note"))
+            left, right = st.columns([3, 2])
+            with left:
+                show_chart(charts.loss_comparison, found.curves,
+                           title=t(f"loss.curve_title_{axis}"), x_title=t(f"loss.axis_{axis}"),
+                           y_title=t("loss.axis_loss"), series_title=t("loss.compare_loss"),
+                           height=380 if presenting() else 260)
+            with right:
+                st.dataframe(found.totals, hide_index=True)
+            st.dataframe(found.elements, hide_index=True)
     code_panel(losses.to_script(config))

@@ -4,13 +4,14 @@ computation against torch (compute)."""
 
 # the families register their entries on import, in the page's order
 from core.losses import classification, binary, regression, ranking  # noqa: F401, I001
-from core.losses.compute import (CLASSES, MAX_ROWS, LossConfig, LossResult, classes, config,
-                                 entry, fit_tables, from_preset, options_of, parse, run,
-                                 to_script, validate)
+from core.losses.compute import (CLASSES, MAX_ROWS, Comparison, LossConfig, LossResult, classes,
+                                 comparable, compare, config, entry, fit_tables, from_preset,
+                                 options_of, parse, run, to_script, validate)
 from core.losses.registry import LOSSES, REDUCTIONS, Loss, Option, Preset, presets, register
 from core.losses.tables import Table, TableSpec, decode, encode
 
-__all__ = ["CLASSES", "LOSSES", "MAX_ROWS", "REDUCTIONS", "Loss", "LossConfig", "LossResult",
+__all__ = ["CLASSES", "LOSSES", "MAX_ROWS", "REDUCTIONS", "Comparison", "Loss", "LossConfig",
+           "LossResult", "comparable", "compare",
            "Option", "Preset", "Table", "TableSpec", "classes", "config", "decode", "encode",
            "entry", "fit_tables", "from_preset", "options_of", "parse", "presets", "register",
            "run", "to_script", "validate"]

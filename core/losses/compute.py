@@ -268,3 +268,50 @@ def fit_tables(cfg: LossConfig, typed: dict[str, Table], classes: int) -> dict[s
     first = typed.get(specs[0].name) or ()
     n = max(len(first), 1)
     return {spec.name: tables_.reshape(spec, typed.get(spec.name), classes, n) for spec in specs}
+
+
+# ---- The same inputs through the other losses of the family ---------------------------------
+
+def comparable(cfg: LossConfig) -> list[str]:
+    """The losses of cfg's family that take the same tables (names and kinds), cfg's own first."""
+    loss, options = entry(cfg), options_of(cfg)
+
+    def signature(other: Loss) -> tuple:
+        defaults = {o.name: o.default for o in other.options}
+        return tuple((s.name, s.kind) for s in other.specs(defaults) if not s.optional)
+
+    mine = tuple((s.name, s.kind) for s in loss.specs(options) if not s.optional)
+    return [loss.name] + [other.name for other in LOSSES.values() if other is not loss
+                          and other.family == loss.family and signature(other) == mine]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    totals: pd.DataFrame  # loss, sum, mean
+    elements: pd.DataFrame  # sample, class, then one column per loss: reduction="none"
+    curves: pd.DataFrame  # loss, x, value: each loss's curve on one axis
+
+
+def compare(cfg: LossConfig) -> Comparison:
+    """Every comparable loss on cfg's tables, each with its own default options except those it
+    shares with cfg (so beta and delta keep what was chosen)."""
+    options = options_of(cfg)
+    results, curves = {}, []
+    for name in comparable(cfg):
+        other = LOSSES[name]
+        mine = {o.name: options.get(o.name, o.default) for o in other.options}
+        tables = {s.name: cfg.table(s.name) for s in other.specs(mine)
+                  if cfg.table(s.name) is not None}
+        results[name] = run(config(name, tables, mine, cfg.reduction))
+        curve = other.curve(mine)
+        xs = torch.linspace(curve.low, curve.high, 121, dtype=torch.float64)
+        curves.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
+                                    "value": curve.loss(xs).tolist()}))
+    first = next(iter(results.values()))
+    index = first.marks[["sample", "class"]]
+    return Comparison(
+        totals=pd.DataFrame([{"loss": n, "sum": r.losses["sum"], "mean": r.losses["mean"]}
+                             for n, r in results.items()]),
+        elements=index.assign(**{n: torch.tensor(r.none).flatten().tolist()
+                                 for n, r in results.items()}),
+        curves=pd.concat(curves, ignore_index=True))

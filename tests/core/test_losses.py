@@ -329,3 +329,21 @@ def test_course_script_prints_the_course_numbers():
     assert shown["none"] == pytest.approx([1.3133, 0.1269, 0.1269], abs=1e-4)
     assert shown["mean"] == pytest.approx(0.5224, abs=1e-4)
     assert F.cross_entropy(COURSE_INPUTS, COURSE_TARGET).item() == pytest.approx(shown["mean"])
+
+
+def test_compare_runs_the_regression_family_on_the_same_errors():
+    errors = losses.from_preset("HuberLoss, errors in [-3, 3]").tables
+    cfg = losses.config("HuberLoss", dict(errors), {"delta": 2.0})
+    assert losses.comparable(cfg) == ["HuberLoss", "L1Loss", "MSELoss", "SmoothL1Loss"]
+    found = losses.compare(cfg)
+    x = torch.tensor([[-3.0], [-2], [-1], [-0.5], [0], [0.5], [1], [2], [3]])
+    zero = torch.zeros_like(x)
+    expected = {"HuberLoss": nn.HuberLoss(delta=2.0), "L1Loss": nn.L1Loss(),
+                "MSELoss": nn.MSELoss(), "SmoothL1Loss": nn.SmoothL1Loss()}
+    for name, module in expected.items():
+        row = found.totals.set_index("loss").loc[name]
+        assert row["mean"] == pytest.approx(module(x, zero).item())
+        module.reduction = "none"
+        close(found.elements[name].to_numpy(), module(x, zero).flatten())
+    assert set(found.curves["loss"]) == set(expected)
+    assert losses.comparable(losses.from_preset("CrossEntropyLoss")) == ["CrossEntropyLoss"]

@@ -247,3 +247,14 @@ def test_a_throwaway_entry_is_drawn_by_the_generic_page(throwaway):
     for cell in ("x", "", "1e309", "-3", "0.5"):
         edit(at, "inputs", {0: {"0": cell}})
         assert not at.exception
+
+
+def test_compare_tab_draws_the_regression_family(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="loss_preset").set_value("SmoothL1Loss, errors in [-3, 3]").run()
+    assert [tab.label for tab in at.tabs][-1] == "Compare losses"
+    assert len(at.get("vega_lite_chart")) == 2
+    totals = shown_frames(at)[-2]
+    assert list(totals["loss"]) == ["SmoothL1Loss", "L1Loss", "MSELoss", "HuberLoss"]
+    at.selectbox(key="loss_preset").set_value("CrossEntropyLoss").run()
+    assert "Compare losses" not in [tab.label for tab in at.tabs]
