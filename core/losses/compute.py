@@ -184,7 +184,7 @@ def run(cfg: LossConfig) -> LossResult:
         denominator=steps.denominator.item(), denominator_kind=steps.denominator_kind,
         gradients=gradients,
         checks=pd.DataFrame([_check(name, mine, theirs) for name, mine, theirs in checks]),
-        curve=curve, marks=marks, curve_axis=loss.curve(options).axis,
+        curve=curve, marks=marks, curve_axis=(steps.curve or loss.curve(options)).axis,
         nonfinite=list(dict.fromkeys(nonfinite)))
 
 
@@ -209,12 +209,13 @@ def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor) -> dict:
 
 
 def _curve(loss: Loss, options: Options, steps: Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
-    curve = loss.curve(options)
+    curve = steps.curve or loss.curve(options)
     xs = torch.linspace(curve.low, curve.high, 201, dtype=torch.float64)
     at = steps.curve_x.double().flatten()
     frame = _long({"x": steps.per_element.reshape(steps.per_element.shape or (1,))})
+    mark_y = curve.loss(at) if steps.curve_y is None else steps.curve_y.flatten()
     marks = pd.DataFrame({"sample": frame["sample"], "class": frame["class"],
-                          "x": at.tolist(), "loss": curve.loss(at).tolist(),
+                          "x": at.tolist(), "loss": mark_y.tolist(),
                           "sample_loss": frame["x"]})
     return pd.DataFrame({"x": xs.tolist(), "loss": curve.loss(xs).tolist()}), marks
 

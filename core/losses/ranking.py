@@ -51,14 +51,17 @@ def _triplet(t: Tensors, options: Options, reduction: str) -> Steps:
     d_ap, d_an, d_pn = (v.norm(p=p, dim=1) for v in (v_ap, v_an, v_pn))
     swapped = bool(options["swap"]) & (d_pn < d_an)  # swap: the nearer of anchor, positive
     d_neg = torch.where(swapped, d_pn, d_an)
+    # how much of the negative distance's gradient goes to the swapped one: torch.min splits a
+    # tie evenly
+    share = torch.where(swapped, 1.0, 0.5 * (bool(options["swap"]) & (d_pn == d_an)))
     loss = (d_ap - d_neg + margin).clamp(min=0)
     active = ((d_ap - d_neg + margin) >= 0)[:, None].float()  # as clamp_min at 0
     g_ap, g_an, g_pn = (_norm_grad(v, p) for v in (v_ap, v_an, v_pn))
-    s = swapped[:, None]
+    s = share[:, None]
     denominator = torch.tensor(float(loss.numel()))
-    grads = {"anchor": active * (g_ap - torch.where(s, 0.0, g_an)),
-             "positive": active * (-g_ap - torch.where(s, g_pn, 0.0)),
-             "negative": active * torch.where(s, g_pn, g_an)}
+    grads = {"anchor": active * (g_ap - (1 - s) * g_an),
+             "positive": active * (-g_ap - s * g_pn),
+             "negative": active * ((1 - s) * g_an + s * g_pn)}
     grads = {k: reduce_grad(v, reduction, denominator) for k, v in grads.items()}
     table = pd.DataFrame({"sample": range(len(a)), "d_anchor_positive": d_ap.tolist(),
                           "d_anchor_negative": d_an.tolist(),

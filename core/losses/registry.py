@@ -36,6 +36,17 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Curve:
+    """One element's loss against the quantity it punishes: axis names the texts
+    (loss.axis_AXIS, loss.curve_title_AXIS, loss.curve_note_AXIS)."""
+
+    axis: str
+    low: float
+    high: float
+    loss: Callable[[torch.Tensor], torch.Tensor]  # float64 x -> one element's loss
+
+
+@dataclass(frozen=True)
 class Steps:
     """A loss computed by hand."""
 
@@ -46,17 +57,10 @@ class Steps:
     grads: Tensors  # closed-form d loss / d table for the config's reduction, per input table
     checks: list[tuple[str, torch.Tensor, torch.Tensor]]  # (what, by hand, torch)
     curve_x: torch.Tensor  # per element of per_element: where it sits on the curve
-
-
-@dataclass(frozen=True)
-class Curve:
-    """One element's loss against the quantity it punishes: axis names the texts
-    (loss.axis_AXIS, loss.curve_title_AXIS, loss.curve_note_AXIS)."""
-
-    axis: str
-    low: float
-    high: float
-    loss: Callable[[torch.Tensor], torch.Tensor]  # float64 x -> one element's loss
+    # where the curve depends on more than one typed value (a target, a variance): the curve
+    # drawn for the first element's other values, and each element's own loss as its mark
+    curve: Curve | None = None
+    curve_y: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ Table = tuple[tuple[str, ...], ...]
 
 # What a table holds. Its kind decides the rule its cells obey and the caption it gets.
 FLOAT_KINDS = ("logits", "log_probs", "values")  # any finite number
-KINDS = (*FLOAT_KINDS, "probabilities", "unit", "signs", "indices", "weights")
+KINDS = (*FLOAT_KINDS, "probabilities", "unit", "signs", "indices", "weights", "positive")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class TableSpec:
     @property
     def fill(self) -> str:
         """What a new cell gets when the table widens: weights 1, everything else 0."""
-        return "1" if self.kind == "weights" else "0"
+        return "1" if self.kind in ("weights", "positive") else "0"
 
     def width(self, classes: int, typed: int) -> int:
         if self.columns == "C|1":
@@ -102,6 +102,8 @@ def _check_rule(spec: TableSpec, r: int, c: int, value: float, classes: int | No
         raise InputError("error.loss.probability", **where)
     if spec.kind == "unit" and not 0 <= value <= 1:
         raise InputError("error.loss.target_probability", **where)
+    if spec.kind == "positive" and value <= 0:
+        raise InputError("error.loss.not_positive", **where)
     if spec.kind == "signs" and value not in (-1, 1):
         raise InputError("error.loss.not_sign", **where)
     if spec.kind == "weights" and value < 0:

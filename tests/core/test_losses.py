@@ -134,7 +134,8 @@ def test_all_ignored_mean_is_nan_as_in_torch():
 CELL = {"logits": st.floats(-15, 15, width=32), "values": st.floats(-5, 5, width=32),
         "log_probs": st.floats(-15, 15, width=32), "probabilities": st.floats(0, 1, width=32),
         "unit": st.floats(0, 1, width=32) | st.sampled_from([0.0, 1.0]),
-        "signs": st.sampled_from([-1.0, 1.0]), "weights": st.floats(0.25, 5, width=32)}
+        "signs": st.sampled_from([-1.0, 1.0]), "weights": st.floats(0.25, 5, width=32),
+        "positive": st.floats(0.25, 5, width=32)}
 
 
 @st.composite
