@@ -158,8 +158,9 @@ with controls:
     loss = losses.LOSSES[name]
     st.button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
               key="loss_reset")
-    reduction = st.radio(t("loss.reduction"), losses.REDUCTIONS, horizontal=True,
-                         index=losses.REDUCTIONS.index(start.reduction), key="loss_reduction",
+    reduction = st.radio(t("loss.reduction"), loss.reductions, horizontal=True,
+                         index=loss.reductions.index(start.reduction) if start_loss is loss
+                         else 0, key="loss_reduction",
                          bind="query-params")
     options = {}
     for option in loss.options:
@@ -230,7 +231,7 @@ with view:
     show_notices(notices + more)
     chart, numbers = st.columns([2, 1] if presenting() else [3, 2])
     with numbers:
-        others = [r for r in ("sum", "mean") if r != reduction]
+        others = [r for r in result.losses if r != reduction]
         if reduction == "none":
             st.caption(t("loss.metric_chosen", reduction="none") + " · "
                        + t("loss.none_shape", shape=" × ".join(map(str, result.none_shape))))
@@ -290,11 +291,13 @@ with view:
             found = compare(config)
             explain(t("loss.compare_note"))
             left, right = st.columns([3, 2])
-            with left:
-                show_chart(charts.loss_comparison, found.curves,
-                           title=t(f"loss.curve_title_{axis}"), x_title=t(f"loss.axis_{axis}"),
-                           y_title=t("loss.axis_loss"), series_title=t("loss.compare_loss"),
-                           height=380 if presenting() else 260)
+            if not found.curves.empty:  # only losses whose curves share this one's axis
+                with left:
+                    show_chart(charts.loss_comparison, found.curves,
+                               title=t(f"loss.curve_title_{axis}"),
+                               x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
+                               series_title=t("loss.compare_loss"),
+                               height=380 if presenting() else 260)
             with right:
                 st.dataframe(found.totals, hide_index=True)
             st.dataframe(found.elements, hide_index=True)

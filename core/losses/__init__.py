@@ -3,7 +3,8 @@ entry each, in a module per family; typed tables parsed and checked (tables), th
 computation against torch (compute)."""
 
 # the families register their entries on import, in the page's order
-from core.losses import classification, binary, regression, ranking, likelihood  # noqa: F401, I001
+from core.losses import (  # noqa: F401, I001
+    classification, binary, regression, ranking, likelihood, divergence)
 from core.losses.compute import (CLASSES, MAX_ROWS, Comparison, LossConfig, LossResult, classes,
                                  comparable, compare, config, entry, fit_tables, from_preset,
                                  options_of, parse, run, to_script, validate)

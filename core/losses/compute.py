@@ -12,7 +12,7 @@ import torch
 from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.losses import tables as tables_
-from core.losses.registry import LOSSES, REDUCTIONS, Loss, Options, Steps, Tensors, presets
+from core.losses.registry import LOSSES, Loss, Options, Steps, Tensors, presets
 from core.losses.tables import Table
 
 CLASSES = Bound("classes", 1, 16)
@@ -71,7 +71,7 @@ def validate(cfg: LossConfig) -> tuple[LossConfig, list[Notice]]:
     """Reject unknown names, clamp what has a bound (with a notice), keep at most MAX_ROWS samples
     (with a notice), then parse every table so that a bad cell is reported here."""
     loss = entry(cfg)
-    if cfg.reduction not in REDUCTIONS:
+    if cfg.reduction not in loss.reductions:
         raise InputError("error.unknown_choice", field="reduction", value=cfg.reduction)
     notices: list[Notice] = []
     options = options_of(cfg)
@@ -117,7 +117,7 @@ def parse(cfg: LossConfig) -> Tensors:
     if not first or not first[0]:
         raise InputError("error.loss.empty", table=specs[0].name)
     n, c = len(first), len(first[0])
-    ignore_index = int(options.get("ignore_index", -100))
+    ignore_index = options.get("ignore_index")  # None: every index must be a class
     return {spec.name: tables_.parse_table(spec, cfg.table(spec.name), n, c, ignore_index)
             for spec in specs if cfg.table(spec.name) is not None}
 
@@ -127,7 +127,7 @@ def parse(cfg: LossConfig) -> Tensors:
 @dataclass(frozen=True)
 class LossResult:
     steps: pd.DataFrame  # every stage, one row per sample or element
-    losses: dict[str, float]  # "sum" and "mean": torch's values
+    losses: dict[str, float]  # "sum", "mean" (and "batchmean"): torch's values
     none: list  # torch's reduction="none", nested as torch prints it
     none_shape: tuple[int, ...]
     by_hand: dict[str, float]  # "sum" and "mean" from the stage table
@@ -149,11 +149,14 @@ def run(cfg: LossConfig) -> LossResult:
     loss, options = entry(cfg), options_of(cfg)
     t = parse(cfg)
     steps = loss.steps(t, options, cfg.reduction)
-    torch_losses = {r: loss.make(t, options, r)(*loss.arguments(t, options)) for r in REDUCTIONS}
+    torch_losses = {r: loss.make(t, options, r)(*loss.arguments(t, options))
+                    for r in loss.reductions}
     total = steps.per_element.sum()
     # a zero denominator (every picked weight 0, every sample ignored) makes torch's mean nan
     by_hand = {"sum": total, "mean": total / steps.denominator if steps.denominator != 0
-               else torch.tensor(torch.nan)}
+               else torch.tensor(torch.nan),
+               "batchmean": total / steps.per_element.shape[0]}  # the sum over the batch size
+    by_hand = {r: by_hand[r] for r in loss.reductions if r != "none"}
 
     leaves = {name: t[name].clone().requires_grad_() for name in loss.differentiable}
     out = loss.make(t, options, cfg.reduction)(*loss.arguments({**t, **leaves}, options))
@@ -162,8 +165,7 @@ def run(cfg: LossConfig) -> LossResult:
 
     checks = [*steps.checks,
               ("per_sample", steps.per_element, torch_losses["none"]),
-              ("sum", by_hand["sum"], torch_losses["sum"]),
-              ("mean", by_hand["mean"], torch_losses["mean"])]
+              *((r, by_hand[r], torch_losses[r]) for r in by_hand)]
     checks += [("gradient", steps.grads[name], autograd[name]) for name in leaves]
     if loss.functional is not None:
         checks.append(("functional", torch_losses[cfg.reduction],
@@ -178,7 +180,7 @@ def run(cfg: LossConfig) -> LossResult:
                  if not torch.isfinite(value).all()]
     none = torch_losses["none"]
     return LossResult(
-        steps=steps.table, losses={r: torch_losses[r].item() for r in ("sum", "mean")},
+        steps=steps.table, losses={r: torch_losses[r].item() for r in by_hand},
         none=none.tolist(), none_shape=tuple(none.shape),
         by_hand={k: v.item() for k, v in by_hand.items()},
         denominator=steps.denominator.item(), denominator_kind=steps.denominator_kind,
@@ -248,7 +250,7 @@ import torch.nn as nn
 
 {chr(10).join(lines)}
 
-for reduction in ("none", "sum", "mean"):
+for reduction in {loss.reductions!r}:
     loss_f = nn.{loss.name}({kwargs}reduction=reduction)
     print(reduction, loss_f({call}).tolist())
 
@@ -290,21 +292,28 @@ def comparable(cfg: LossConfig) -> list[str]:
 class Comparison:
     totals: pd.DataFrame  # loss, sum, mean
     elements: pd.DataFrame  # sample, class, then one column per loss: reduction="none"
-    curves: pd.DataFrame  # loss, x, value: each loss's curve on one axis
+    curves: pd.DataFrame  # loss, x, value: the curves on cfg's axis (empty: fewer than two)
 
 
 def compare(cfg: LossConfig) -> Comparison:
     """Every comparable loss on cfg's tables, each with its own default options except those it
     shares with cfg (so beta and delta keep what was chosen)."""
     options = options_of(cfg)
+    axis = entry(cfg).curve(options).axis
     results, curves = {}, []
     for name in comparable(cfg):
         other = LOSSES[name]
         mine = {o.name: options.get(o.name, o.default) for o in other.options}
         tables = {s.name: cfg.table(s.name) for s in other.specs(mine)
                   if cfg.table(s.name) is not None}
-        results[name] = run(config(name, tables, mine, cfg.reduction))
+        try:  # a cell one loss accepts may break another's rule (ignore_index: no class)
+            checked, _ = validate(config(name, tables, mine, cfg.reduction))
+        except InputError:
+            continue
+        results[name] = run(checked)
         curve = other.curve(mine)
+        if curve.axis != axis:  # curves on another quantity: compared by numbers only
+            continue
         xs = torch.linspace(curve.low, curve.high, 121, dtype=torch.float64)
         curves.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
                                     "value": curve.loss(xs).tolist()}))
@@ -315,4 +324,4 @@ def compare(cfg: LossConfig) -> Comparison:
                              for n, r in results.items()]),
         elements=index.assign(**{n: torch.tensor(r.none).flatten().tolist()
                                  for n, r in results.items()}),
-        curves=pd.concat(curves, ignore_index=True))
+        curves=pd.concat(curves, ignore_index=True) if len(curves) > 1 else pd.DataFrame())

@@ -88,6 +88,7 @@ class Loss:
     feed: Callable[[Tensors, Options], list[torch.Tensor]] | None = None
     feed_code: Callable[[Options], list[str]] | None = None
     functional: Callable[[Tensors, Options, str], torch.Tensor] | None = None
+    reductions: tuple[str, ...] = REDUCTIONS  # KLDivLoss adds "batchmean"
 
     def specs(self, options: Options) -> tuple[TableSpec, ...]:
         return self.tables(options)

@@ -75,7 +75,7 @@ def _check_shape(spec: TableSpec, rows: Table, n: int | None, classes: int | Non
 
 
 def parse_table(spec: TableSpec, rows: Table, n: int | None, classes: int | None,
-                ignore_index: int = -100) -> torch.Tensor:
+                ignore_index: int | None = None) -> torch.Tensor:
     """The typed rows as a tensor of this kind: float32, or int64 for class indices (a column
     vector becomes (N,)), weights as one row (C,) or (1,)."""
     _check_shape(spec, rows, n, classes)
@@ -96,7 +96,7 @@ def parse_table(spec: TableSpec, rows: Table, n: int | None, classes: int | None
 
 
 def _check_rule(spec: TableSpec, r: int, c: int, value: float, classes: int | None,
-                ignore_index: int) -> None:
+                ignore_index: int | None) -> None:
     where = {"table": spec.name, "row": r, "column": c, "value": f"{value:g}"}
     if spec.kind == "probabilities" and not 0 <= value <= 1:
         raise InputError("error.loss.probability", **where)
@@ -113,9 +113,12 @@ def _check_rule(spec: TableSpec, r: int, c: int, value: float, classes: int | No
         if value != int(value):
             raise InputError("error.loss.not_integer", **where)
         high = (classes or 1) - 1
-        if not (0 <= value <= high or value == ignore_index):
+        if ignore_index is None and not 0 <= value <= high:
+            raise InputError("error.loss.index_range", table=spec.name, row=r, column=c,
+                             value=int(value), high=high)
+        if ignore_index is not None and not (0 <= value <= high or value == ignore_index):
             raise InputError("error.loss.class_range", table=spec.name, row=r, column=c,
-                             value=int(value), high=high, ignore_index=ignore_index)
+                             value=int(value), high=high, ignore_index=int(ignore_index))
 
 
 def _as_number(cell: str) -> float | None:

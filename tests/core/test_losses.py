@@ -42,7 +42,7 @@ def assert_matches_torch(cfg: losses.LossConfig) -> None:
     t = losses.parse(cfg)
     close(torch.tensor(result.none), torch_reference(cfg, "none"))
     close(result.steps["loss"].to_numpy(), torch_reference(cfg, "none").flatten())
-    for reduction in ("sum", "mean"):
+    for reduction in result.losses:
         close(result.losses[reduction], torch_reference(cfg, reduction))
         close(result.by_hand[reduction], torch_reference(cfg, reduction), rtol=1e-5, atol=1e-5)
     leaves = {name: t[name].clone().requires_grad_() for name in loss.differentiable}
@@ -59,7 +59,7 @@ def assert_matches_torch(cfg: losses.LossConfig) -> None:
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_every_stage_and_gradient_equals_torch(preset):
-    for reduction in losses.REDUCTIONS:
+    for reduction in losses.entry(losses.from_preset(preset)).reductions:
         cfg, _ = losses.validate(losses.from_preset(preset))
         cfg = losses.LossConfig(cfg.loss, cfg.tables, cfg.options, reduction)
         assert_matches_torch(cfg)
@@ -160,12 +160,13 @@ def valid_configs(draw, name: str | None = None):
         width = 1 if spec.columns == "1" else draw(st.sampled_from([1, c])) \
             if spec.columns == "C|1" else c
         if spec.kind == "indices":
-            choices = list(range(c)) + [options.get("ignore_index", -100)]
+            choices = list(range(c)) + ([options["ignore_index"]] if "ignore_index" in options
+                                        else [])
             cells = [[draw(st.sampled_from(choices))] for _ in range(rows)]
         else:
             cells = [[draw(CELL[spec.kind]) for _ in range(width)] for _ in range(rows)]
         tables[spec.name] = tuple(tuple(repr(v) for v in row) for row in cells)
-    return losses.config(name, tables, options, draw(st.sampled_from(losses.REDUCTIONS)))
+    return losses.config(name, tables, options, draw(st.sampled_from(loss.reductions)))
 
 
 @pytest.mark.parametrize("name", list(losses.LOSSES))
@@ -347,4 +348,8 @@ def test_compare_runs_the_regression_family_on_the_same_errors():
         module.reduction = "none"
         close(found.elements[name].to_numpy(), module(x, zero).flatten())
     assert set(found.curves["loss"]) == set(expected)
-    assert losses.comparable(losses.from_preset("CrossEntropyLoss")) == ["CrossEntropyLoss"]
+    classification = losses.compare(losses.from_preset("CrossEntropyLoss"))
+    assert list(classification.totals["loss"]) == ["CrossEntropyLoss", "MultiMarginLoss"]
+    expected = nn.MultiMarginLoss()(COURSE_INPUTS, COURSE_TARGET)
+    assert classification.totals["mean"][1] == pytest.approx(expected.item())
+    assert classification.curves.empty  # −log p and the margin are on different axes

@@ -256,5 +256,5 @@ def test_compare_tab_draws_the_regression_family(open_page):
     assert len(at.get("vega_lite_chart")) == 2
     totals = shown_frames(at)[-2]
     assert list(totals["loss"]) == ["SmoothL1Loss", "L1Loss", "MSELoss", "HuberLoss"]
-    at.selectbox(key="loss_preset").set_value("CrossEntropyLoss").run()
+    at.selectbox(key="loss_preset").set_value("BCEWithLogitsLoss, weight=[1, 1]").run()
     assert "Compare losses" not in [tab.label for tab in at.tabs]
