@@ -16,7 +16,8 @@ Table = tuple[tuple[str, ...], ...]
 
 # What a table holds. Its kind decides the rule its cells obey and the caption it gets.
 FLOAT_KINDS = ("logits", "log_probs", "values")  # any finite number
-KINDS = (*FLOAT_KINDS, "probabilities", "unit", "signs", "indices", "weights", "positive")
+KINDS = (*FLOAT_KINDS, "probabilities", "unit", "signs", "indices", "weights", "positive",
+         "index_lists")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ def parse_table(spec: TableSpec, rows: Table, n: int | None, classes: int | None
         return weights
     if spec.kind == "indices":
         return torch.tensor([row[0] for row in values], dtype=torch.long)
+    if spec.kind == "index_lists":
+        _check_padding(spec.name, values)
+        return torch.tensor(values, dtype=torch.long)
     tensor = torch.tensor(values, dtype=torch.float32)
     return tensor[:, 0] if spec.columns == "1" else tensor
 
@@ -109,6 +113,8 @@ def _check_rule(spec: TableSpec, r: int, c: int, value: float, classes: int | No
     if spec.kind == "weights" and value < 0:
         raise InputError("error.loss.negative_weight", table=spec.name, column=c,
                          value=f"{value:g}")
+    if spec.kind == "index_lists" and (value != int(value) or not -1 <= value < (classes or 1)):
+        raise InputError("error.loss.index_list", **where, high=(classes or 1) - 1)
     if spec.kind == "indices":
         if value != int(value):
             raise InputError("error.loss.not_integer", **where)
@@ -119,6 +125,18 @@ def _check_rule(spec: TableSpec, r: int, c: int, value: float, classes: int | No
         if ignore_index is not None and not (0 <= value <= high or value == ignore_index):
             raise InputError("error.loss.class_range", table=spec.name, row=r, column=c,
                              value=int(value), high=high, ignore_index=int(ignore_index))
+
+
+def _check_padding(table: str, values: list[list[float]]) -> None:
+    """-1 only as padding at the end of a row: torch stops at a row's first -1 and silently
+    ignores what follows, so a class index after it is a mistake to point out."""
+    for r, row in enumerate(values):
+        if -1 in row:
+            first = row.index(-1)
+            for c in range(first + 1, len(row)):
+                if row[c] != -1:
+                    raise InputError("error.loss.padding", table=table, row=r, column=c,
+                                     value=int(row[c]), first=first)
 
 
 def _as_number(cell: str) -> float | None:
@@ -138,6 +156,9 @@ def reshape(spec: TableSpec, rows: Table | None, classes: int, n: int) -> Table:
     if spec.kind == "indices" and len(rows[0]) != 1:
         rows = tuple((str(max(range(len(row)), key=lambda c: _as_number(row[c]) or 0.0)),)
                      for row in rows)
+    elif spec.kind == "index_lists":
+        return tuple(tuple(row[:width]) + ("-1",) * (width - len(row)) for row in rows)[:n] \
+            + ((("-1",) * width),) * (n - len(rows))
     elif spec.kind in ("unit", "signs") and len(rows[0]) == 1 and width > 1:
         off = "-1" if spec.kind == "signs" else "0"
         rows = tuple(tuple("1" if _as_number(row[0]) == c else off for c in range(width))

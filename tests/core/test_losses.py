@@ -159,7 +159,11 @@ def valid_configs(draw, name: str | None = None):
         rows = 1 if spec.rows == "1" else n
         width = 1 if spec.columns == "1" else draw(st.sampled_from([1, c])) \
             if spec.columns == "C|1" else c
-        if spec.kind == "indices":
+        if spec.kind == "index_lists":  # target classes first, then -1 padding
+            cells = [sorted(draw(st.lists(st.integers(0, c - 1), max_size=c, unique=True)))
+                     for _ in range(rows)]
+            cells = [row + [-1] * (c - len(row)) for row in cells]
+        elif spec.kind == "indices":
             choices = list(range(c)) + ([options["ignore_index"]] if "ignore_index" in options
                                         else [])
             cells = [[draw(st.sampled_from(choices))] for _ in range(rows)]
@@ -190,6 +194,8 @@ def test_generated_inputs_every_stage_and_gradient_equal_torch(name):
     ("CrossEntropyLoss, weight=[1, 2]", "weight", "-1", "error.loss.negative_weight"),
     ("SoftMarginLoss", "target", "0", "error.loss.not_sign"),
     ("BCEWithLogitsLoss, weight=[1, 1]", "target", "2", "error.loss.target_probability"),
+    ("MultiLabelMarginLoss", "target", "1", "error.loss.padding"),
+    ("MultiLabelMarginLoss", "target", "4", "error.loss.index_list"),
 ])
 def test_bad_cells_name_table_row_column_and_rule(preset, table, cell, key):
     cfg = losses.from_preset(preset)
