@@ -125,180 +125,193 @@ def none_frame(result: losses.LossResult) -> pd.DataFrame:
 
 st.title(t("loss.title"))
 explain(t("loss.lead"))
-controls, view = st.columns([4, 11], gap="large")
-state = st.session_state
-# A link may name the preset or the loss: its tables are the start, before the widgets read it.
-start_name = state.get("loss_preset", st.query_params.get("loss_preset"))
-if start_name not in PRESETS:
-    linked = losses.LOSSES.get(state.get("loss_loss", st.query_params.get("loss_loss")))
-    start_name = (linked.presets[0] if linked else next(iter(PRESETS.values()))[1]).name
-start_loss, start = PRESETS[start_name]
-from_link = False  # this run opened the link's tables: the link stays as it was given
-if "loss_base" not in state:  # a new session: the example's settings, except what the link says
-    apply_preset(start_name, frozenset(st.query_params))
-    tables = preset_tables(start_name)
-    linked_tables = losses.decode(st.query_params.get("loss_tables", "")) \
-        if "loss_tables" in st.query_params else None
-    if linked_tables:
-        tables.update({k: v for k, v in linked_tables.items() if k in tables})
-        state["loss_tables"] = st.query_params["loss_tables"]  # the link's tables were used
-        from_link = True
-    restart_tables(tables)
-elif not any(str(k).startswith("loss_table_") for k in state):
-    # back from another page: Streamlit dropped the editors' state; what was typed was kept
-    restart_tables(state["loss_typed"])
 
-# ---- Controls: the course's CrossEntropy example is the default -------------------------------
-with controls:
-    st.selectbox(t("loss.preset"), list(PRESETS), key="loss_preset", index=list(PRESETS).index(
-        start_name), on_change=apply_preset, bind="query-params")
-    names = list(losses.LOSSES)
-    name = st.selectbox(t("loss.loss"), names, index=names.index(start_loss.name),
-                        key="loss_loss", on_change=apply_loss, bind="query-params")
-    loss = losses.LOSSES[name]
-    st.button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
-              key="loss_reset")
-    reduction = st.radio(t("loss.reduction"), loss.reductions, horizontal=True,
-                         index=loss.reductions.index(start.reduction) if start_loss is loss
-                         else 0, key="loss_reduction",
-                         bind="query-params")
-    options = {}
-    for option in loss.options:
-        options[option.name] = option.default
-        if option.shown(options):
-            options[option.name] = option_widget(option)
-    specs = loss.specs(options)
-    typed_classes = 1
-    if any("C" in spec.columns for spec in specs):  # a loss of single values has no C to set
-        start_classes = len(next(iter(preset_tables(start_name).values()))[0])
-        typed_classes = st.number_input(t("loss.classes"), value=start_classes, step=1,
-                                        key="loss_classes", bind="query-params")
-    used = {spec.name: st.toggle(t(f"loss.use_{spec.name}"), key=use_key(spec.name),
-                                 value=spec.name in start.tables and start_loss is loss,
-                                 help=t(f"loss.use_{spec.name}_help"), bind="query-params")
-            for spec in specs if spec.optional}
 
-# ---- The tables, as typed: text cells, so a letter reaches core and gets its message ---------
-n_classes, notices = losses.classes(int(typed_classes))
-shape_config = losses.config(name, {}, options)
-base = state["loss_base"]
-fitted = losses.fit_tables(shape_config, base, n_classes)
-if fitted != base:  # C, the loss or an option changed the tables' shapes: keep what was typed
-    restart_tables(losses.fit_tables(shape_config, state["loss_typed"], n_classes))
+@st.fragment
+def lesson() -> None:
+    """The whole playground: its controls, tables and views depend on one another, so a click
+    or an edit reruns this fragment only (not the app's shell and sidebar)."""
+    state = st.session_state
+    controls, view = st.columns([4, 11], gap="large")
+    # A link may name the preset or the loss: its tables are the start, before the widgets read it.
+    start_name = state.get("loss_preset", st.query_params.get("loss_preset"))
+    if start_name not in PRESETS:
+        linked = losses.LOSSES.get(state.get("loss_loss", st.query_params.get("loss_loss")))
+        start_name = (linked.presets[0] if linked else next(iter(PRESETS.values()))[1]).name
+    start_loss, start = PRESETS[start_name]
+    from_link = False  # this run opened the link's tables: the link stays as it was given
+    if "loss_base" not in state:  # a new session: the example's settings, except what the link says
+        apply_preset(start_name, frozenset(st.query_params))
+        tables = preset_tables(start_name)
+        linked_tables = losses.decode(st.query_params.get("loss_tables", "")) \
+            if "loss_tables" in st.query_params else None
+        if linked_tables:
+            tables.update({k: v for k, v in linked_tables.items() if k in tables})
+            state["loss_tables"] = st.query_params["loss_tables"]  # the link's tables were used
+            from_link = True
+        restart_tables(tables)
+    elif not any(str(k).startswith("loss_table_") for k in state):
+        # back from another page: Streamlit dropped the editors' state; what was typed was kept
+        restart_tables(state["loss_typed"])
+
+    # ---- Controls: the course's CrossEntropy example is the default ---------------------------
+    with controls:
+        st.selectbox(t("loss.preset"), list(PRESETS), key="loss_preset", index=list(PRESETS).index(
+            start_name), on_change=apply_preset, bind="query-params")
+        names = list(losses.LOSSES)
+        name = st.selectbox(t("loss.loss"), names, index=names.index(start_loss.name),
+                            key="loss_loss", on_change=apply_loss, bind="query-params")
+        loss = losses.LOSSES[name]
+        st.button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
+                  key="loss_reset")
+        reduction = st.radio(t("loss.reduction"), loss.reductions, horizontal=True,
+                             index=loss.reductions.index(start.reduction) if start_loss is loss
+                             else 0, key="loss_reduction",
+                             bind="query-params")
+        options = {}
+        for option in loss.options:
+            options[option.name] = option.default
+            if option.shown(options):
+                options[option.name] = option_widget(option)
+        specs = loss.specs(options)
+        typed_classes = 1
+        if any("C" in spec.columns for spec in specs):  # a loss of single values has no C to set
+            start_classes = len(next(iter(preset_tables(start_name).values()))[0])
+            typed_classes = st.number_input(t("loss.classes"), value=start_classes, step=1,
+                                            key="loss_classes", bind="query-params")
+        used = {spec.name: st.toggle(t(f"loss.use_{spec.name}"), key=use_key(spec.name),
+                                     value=spec.name in start.tables and start_loss is loss,
+                                     help=t(f"loss.use_{spec.name}_help"), bind="query-params")
+                for spec in specs if spec.optional}
+
+    # ---- The tables, as typed: text cells, so a letter reaches core and gets its message ---------
+    n_classes, notices = losses.classes(int(typed_classes))
+    shape_config = losses.config(name, {}, options)
     base = state["loss_base"]
-typed = {}
-with view:
-    shown = [spec for spec in specs if not spec.optional or used[spec.name]]
-    main = [spec for spec in shown if spec.rows == "N"]
-    # every row visible (header, rows, the add-row line) up to 6 rows; more rows scroll
-    height = 38 + 35 * (min(len(base[specs[0].name]), 6) + 1)
-    ones = [spec for spec in shown if spec.rows == "1"]  # weights: one row, beside the rest
-    places = st.columns([5] * len(main) + ([4] if ones else []))
-    for place, spec in zip(places, main, strict=False):
-        with place:
-            st.caption(table_caption(spec))
-            width = len(base[spec.name][0])
-            typed[spec.name] = editor(
-                spec.name, base[spec.name],
-                [str(c) for c in range(width)] if spec.columns != "1" else [spec.kind],
-                dynamic=True, height=height)
-    for spec in ones:
-        with places[-1]:
-            st.caption(table_caption(spec))
-            typed[spec.name] = editor(spec.name, base[spec.name],
-                                      [str(c) for c in range(len(base[spec.name][0]))],
-                                      dynamic=False, height=80)
-    kept = {**base, **typed}
-    state["loss_typed"] = kept
-    if not from_link:
-        state["loss_tables"] = losses.encode(kept)
-        put_in_link("loss_tables", state["loss_tables"],
-                    default=losses.encode(preset_tables(state["loss_preset"])))
-
-# ---- Compute: validated Config -> cached core run -------------------------------------------
-try:
-    config, more = losses.validate(losses.config(name, typed, options, reduction))
-except InputError as error:
+    fitted = losses.fit_tables(shape_config, base, n_classes)
+    if fitted != base:  # C, the loss or an option changed the tables' shapes: keep what was typed
+        restart_tables(losses.fit_tables(shape_config, state["loss_typed"], n_classes))
+        base = state["loss_base"]
+    typed = {}
     with view:
-        show_notices(notices)
-        show_error(error)
-        st.caption(t("loss.kept_as_typed"))
-    st.stop()
-result = compute(config)
+        shown = [spec for spec in specs if not spec.optional or used[spec.name]]
+        main = [spec for spec in shown if spec.rows == "N"]
+        # every row visible (header, rows, the add-row line) up to 6 rows; more rows scroll
+        height = 38 + 35 * (min(len(base[specs[0].name]), 6) + 1)
+        ones = [spec for spec in shown if spec.rows == "1"]  # weights: one row, beside the rest
+        places = st.columns([5] * len(main) + ([4] if ones else []))
+        for place, spec in zip(places, main, strict=False):
+            with place:
+                st.caption(table_caption(spec))
+                width = len(base[spec.name][0])
+                typed[spec.name] = editor(
+                    spec.name, base[spec.name],
+                    [str(c) for c in range(width)] if spec.columns != "1" else [spec.kind],
+                    dynamic=True, height=height)
+        for spec in ones:
+            with places[-1]:
+                st.caption(table_caption(spec))
+                typed[spec.name] = editor(spec.name, base[spec.name],
+                                          [str(c) for c in range(len(base[spec.name][0]))],
+                                          dynamic=False, height=80)
+        kept = {**base, **typed}
+        state["loss_typed"] = kept
+        if not from_link:
+            state["loss_tables"] = losses.encode(kept)
+            put_in_link("loss_tables", state["loss_tables"],
+                        default=losses.encode(preset_tables(state["loss_preset"])))
 
-# ---- View: the chosen reduction first, the curve, each step ----------------------------------
-with view:
-    show_notices(notices + more)
-    chart, numbers = st.columns([2, 1] if presenting() else [3, 2])
-    with numbers:
-        others = [r for r in result.losses if r != reduction]
-        if reduction == "none":
-            st.caption(t("loss.metric_chosen", reduction="none") + " · "
-                       + t("loss.none_shape", shape=" × ".join(map(str, result.none_shape))))
-            st.dataframe(none_frame(result), height=min(250, 38 + 35 * len(result.none)))
-        else:
-            st.metric(t("loss.metric_chosen", reduction=reduction),
-                      f"{result.losses[reduction]:.4f}")
-        cells = st.columns(len(others))
-        for cell, other in zip(cells, others, strict=True):
-            cell.metric(t("loss.metric_other", reduction=other), f"{result.losses[other]:.4f}")
-        if reduction != "none":
-            with st.expander(t("loss.metric_other", reduction="none") + " · " + t(
-                    "loss.none_shape", shape=" × ".join(map(str, result.none_shape)))):
-                st.dataframe(none_frame(result))
-        agree = bool(result.checks["agrees"].all())
-        (st.success if agree else st.warning)(t("loss.all_agree" if agree else "loss.some_differ",
-                                               count=len(result.checks)))
-    axis = result.curve_axis
-    with chart:
-        show_chart(charts.loss_curve,
-                   result.curve, result.marks, title=t(f"loss.curve_title_{axis}"),
-                   x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
-                   sample_title=t("loss.axis_sample"), sample_loss_title=t("loss.axis_sample_loss"),
-                   nonfinite_label=t("loss.nonfinite_marker"),
-                   height=380 if presenting() else 220, probability=axis == "probability")
-    st.caption(t(f"loss.curve_note_{axis}"))
-    if result.nonfinite:
-        st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))
+    # ---- Compute: validated Config -> cached core run -------------------------------------------
+    try:
+        config, more = losses.validate(losses.config(name, typed, options, reduction))
+    except InputError as error:
+        with view:
+            show_notices(notices)
+            show_error(error)
+            st.caption(t("loss.kept_as_typed"))
+        return
+    result = compute(config)
 
-    others = losses.comparable(config)[1:]
-    steps, reduce, grads, checks, *comparison = st.tabs(
-        [t("loss.tab_steps"), t("loss.tab_reduction"), t("loss.tab_gradients"),
-         t("loss.tab_checks")] + ([t("loss.tab_compare")] if others else []))
-    with steps:
-        explain(t(f"loss.steps_{name}"))
-        st.dataframe(result.steps, hide_index=True)
-        csv_download(result.steps, "loss_steps")
-    with reduce:
-        kept_rows = result.steps[~result.steps["ignored"]] if "ignored" in result.steps else None
-        terms = " + ".join(f"{w:g}" for w in kept_rows["weight"]) if kept_rows is not None else ""
-        first = config.table(specs[0].name)
-        st.markdown(t(f"loss.denominator_{result.denominator_kind}", terms=terms,
-                      denominator=result.denominator, n=len(first), c=len(first[0])))
-        st.markdown(t("loss.reduction_math", total=result.by_hand["sum"],
-                      denominator=result.denominator, mean=result.by_hand["mean"],
-                      torch_sum=result.losses["sum"], torch_mean=result.losses["mean"]))
-    with grads:
-        explain(t(f"loss.grad_{name}") + " " + t(f"loss.grad_reduction_{reduction}"))
-        st.dataframe(result.gradients, hide_index=True)
-        csv_download(result.gradients, "loss_gradients")
-    with checks:
-        shown_checks = result.checks.assign(
-            check=[t(f"loss.check_{c}") for c in result.checks["check"]])
-        st.dataframe(shown_checks, hide_index=True)
-    for tab in comparison:  # the same tables through the other losses of the family
-        with tab:
-            found = compare(config)
-            explain(t("loss.compare_note"))
-            left, right = st.columns([3, 2])
-            if not found.curves.empty:  # only losses whose curves share this one's axis
-                with left:
-                    show_chart(charts.loss_comparison, found.curves,
-                               title=t(f"loss.curve_title_{axis}"),
-                               x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
-                               series_title=t("loss.compare_loss"),
-                               height=380 if presenting() else 260)
-            with right:
-                st.dataframe(found.totals, hide_index=True)
-            st.dataframe(found.elements, hide_index=True)
-    code_panel(losses.to_script(config))
+    # ---- View: the chosen reduction first, the curve, each step ----------------------------------
+    with view:
+        show_notices(notices + more)
+        chart, numbers = st.columns([2, 1] if presenting() else [3, 2])
+        with numbers:
+            others = [r for r in result.losses if r != reduction]
+            if reduction == "none":
+                st.caption(t("loss.metric_chosen", reduction="none") + " · "
+                           + t("loss.none_shape", shape=" × ".join(map(str, result.none_shape))))
+                st.dataframe(none_frame(result), height=min(250, 38 + 35 * len(result.none)))
+            else:
+                st.metric(t("loss.metric_chosen", reduction=reduction),
+                          f"{result.losses[reduction]:.4f}")
+            cells = st.columns(len(others))
+            for cell, other in zip(cells, others, strict=True):
+                cell.metric(t("loss.metric_other", reduction=other), f"{result.losses[other]:.4f}")
+            if reduction != "none":
+                with st.expander(t("loss.metric_other", reduction="none") + " · " + t(
+                        "loss.none_shape", shape=" × ".join(map(str, result.none_shape)))):
+                    st.dataframe(none_frame(result))
+            agree = bool(result.checks["agrees"].all())
+            verdict = st.success if agree else st.warning
+            verdict(t("loss.all_agree" if agree else "loss.some_differ",
+                      count=len(result.checks)))
+        axis = result.curve_axis
+        with chart:
+            show_chart(charts.loss_curve,
+                       result.curve, result.marks, title=t(f"loss.curve_title_{axis}"),
+                       x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
+                       sample_title=t("loss.axis_sample"),
+                       sample_loss_title=t("loss.axis_sample_loss"),
+                       nonfinite_label=t("loss.nonfinite_marker"),
+                       height=380 if presenting() else 220, probability=axis == "probability")
+        st.caption(t(f"loss.curve_note_{axis}"))
+        if result.nonfinite:
+            st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))
+
+        others = losses.comparable(config)[1:]
+        steps, reduce, grads, checks, *comparison = st.tabs(
+            [t("loss.tab_steps"), t("loss.tab_reduction"), t("loss.tab_gradients"),
+             t("loss.tab_checks")] + ([t("loss.tab_compare")] if others else []))
+        with steps:
+            explain(t(f"loss.steps_{name}"))
+            st.dataframe(result.steps, hide_index=True)
+            csv_download(result.steps, "loss_steps")
+        with reduce:
+            kept_rows = result.steps[~result.steps["ignored"]] \
+                if "ignored" in result.steps else None
+            terms = " + ".join(f"{w:g}" for w in kept_rows["weight"]) \
+                if kept_rows is not None else ""
+            first = config.table(specs[0].name)
+            st.markdown(t(f"loss.denominator_{result.denominator_kind}", terms=terms,
+                          denominator=result.denominator, n=len(first), c=len(first[0])))
+            st.markdown(t("loss.reduction_math", total=result.by_hand["sum"],
+                          denominator=result.denominator, mean=result.by_hand["mean"],
+                          torch_sum=result.losses["sum"], torch_mean=result.losses["mean"]))
+        with grads:
+            explain(t(f"loss.grad_{name}") + " " + t(f"loss.grad_reduction_{reduction}"))
+            st.dataframe(result.gradients, hide_index=True)
+            csv_download(result.gradients, "loss_gradients")
+        with checks:
+            shown_checks = result.checks.assign(
+                check=[t(f"loss.check_{c}") for c in result.checks["check"]])
+            st.dataframe(shown_checks, hide_index=True)
+        for tab in comparison:  # the same tables through the other losses of the family
+            with tab:
+                found = compare(config)
+                explain(t("loss.compare_note"))
+                left, right = st.columns([3, 2])
+                if not found.curves.empty:  # only losses whose curves share this one's axis
+                    with left:
+                        show_chart(charts.loss_comparison, found.curves,
+                                   title=t(f"loss.curve_title_{axis}"),
+                                   x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
+                                   series_title=t("loss.compare_loss"),
+                                   height=380 if presenting() else 260)
+                with right:
+                    st.dataframe(found.totals, hide_index=True)
+                st.dataframe(found.elements, hide_index=True)
+        code_panel(losses.to_script(config))
+
+
+lesson()
