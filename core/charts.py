@@ -366,7 +366,7 @@ def loss_comparison(
         y=alt.Y("value:Q", title=y_title),
         color=alt.Color("loss:N", title=series_title, sort=names,
                         scale=alt.Scale(domain=names, range=PALETTE[: len(names)]),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(orient="top", labelLimit=200, columns=4)),
         tooltip=[alt.Tooltip("loss:N", title=series_title),
                  alt.Tooltip("x:Q", title=x_title, format=".4g"),
                  alt.Tooltip("value:Q", title=y_title, format=".4g")],

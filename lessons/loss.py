@@ -132,7 +132,8 @@ def lesson() -> None:
     """The whole playground: its controls, tables and views depend on one another, so a click
     or an edit reruns this fragment only (not the app's shell and sidebar)."""
     state = st.session_state
-    controls, view = st.columns([4, 11], gap="large")
+    # presenter mode's larger type needs wider controls to show the examples' names
+    controls, view = st.columns([5, 10] if presenting() else [4, 11], gap="large")
     # A link may name the preset or the loss: its tables are the start, before the widgets read it.
     start_name = state.get("loss_preset", st.query_params.get("loss_preset"))
     if start_name not in PRESETS:
@@ -235,7 +236,7 @@ def lesson() -> None:
     # ---- View: the chosen reduction first, the curve, each step ----------------------------------
     with view:
         show_notices(notices + more)
-        chart, numbers = st.columns([2, 1] if presenting() else [3, 2])
+        chart, numbers = st.columns([3, 2])
         with numbers:
             others = [r for r in result.losses if r != reduction]
             if reduction == "none":
@@ -245,9 +246,8 @@ def lesson() -> None:
             else:
                 st.metric(t("loss.metric_chosen", reduction=reduction),
                           f"{result.losses[reduction]:.4f}")
-            cells = st.columns(len(others))
-            for cell, other in zip(cells, others, strict=True):
-                cell.metric(t("loss.metric_other", reduction=other), f"{result.losses[other]:.4f}")
+            for other in others:  # one under another: side by side they were cut off
+                st.metric(t("loss.metric_other", reduction=other), f"{result.losses[other]:.4f}")
             if reduction != "none":
                 with st.expander(t("loss.metric_other", reduction="none") + " · " + t(
                         "loss.none_shape", shape=" × ".join(map(str, result.none_shape)))):
@@ -300,17 +300,15 @@ def lesson() -> None:
             with tab:
                 found = compare(config)
                 explain(t("loss.compare_note"))
-                left, right = st.columns([3, 2])
                 if not found.curves.empty:  # only losses whose curves share this one's axis
-                    with left:
-                        show_chart(charts.loss_comparison, found.curves,
-                                   title=t(f"loss.curve_title_{axis}"),
-                                   x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
-                                   series_title=t("loss.compare_loss"),
-                                   height=380 if presenting() else 260)
-                with right:
-                    st.dataframe(found.totals, hide_index=True)
-                st.dataframe(found.elements, hide_index=True)
+                    show_chart(charts.loss_comparison, found.curves,
+                               title=t(f"loss.curve_title_{axis}"),
+                               x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
+                               series_title=t("loss.compare_loss"),
+                               height=380 if presenting() else 260)
+                totals, elements = st.columns([2, 3])
+                totals.dataframe(found.totals, hide_index=True)
+                elements.dataframe(found.elements, hide_index=True)
         code_panel(losses.to_script(config))
 
 
