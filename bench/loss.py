@@ -10,7 +10,7 @@ from core import losses
 SAMPLE = {"logits": lambda i: f"{(i % 17 - 8) / 2:g}", "values": lambda i: f"{(i % 13 - 6) / 2:g}",
           "log_probs": lambda i: f"{-(i % 7) / 2:g}", "probabilities": lambda i: f"{(i % 9) / 8:g}",
           "unit": lambda i: f"{i % 2}", "signs": lambda i: "1" if i % 3 else "-1",
-          "weights": lambda i: f"{i % 4 + 1}"}
+          "weights": lambda i: f"{i % 4 + 1}", "positive": lambda i: f"{i % 5 + 1}"}
 
 
 def heaviest(loss: losses.Loss) -> losses.LossConfig:
@@ -21,7 +21,9 @@ def heaviest(loss: losses.Loss) -> losses.LossConfig:
     for spec in loss.specs(options):
         rows = 1 if spec.rows == "1" else n
         width = 1 if spec.columns == "1" else c
-        cell = SAMPLE[spec.kind] if spec.kind != "indices" else (lambda i: str(i % c))
+        cell = {"indices": lambda i: str(i % c),  # half of the classes are targets, then -1s
+                "index_lists": lambda i: str(i % c) if i % c < c // 2 else "-1",
+                }.get(spec.kind, SAMPLE.get(spec.kind))
         tables[spec.name] = tuple(tuple(cell(r * width + k) for k in range(width))
                                   for r in range(rows))
     return losses.config(loss.name, tables, options)
