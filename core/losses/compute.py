@@ -235,7 +235,8 @@ def to_script(cfg: LossConfig) -> str:
     three reductions and the gradient of the chosen one w.r.t. each input table."""
     loss, options = entry(cfg), options_of(cfg)
     t = parse(cfg)
-    kwargs = "".join(f"{name}={_literal(value)}, "
+    codes = {o.name: o.to_code(options[o.name]) for o in loss.options if o.to_code}
+    kwargs = "".join(f"{name}={codes.get(name, _literal(value))}, "
                      for name, value in loss.constructor(t, options).items()
                      if not isinstance(value, torch.Tensor))
     kwargs += "".join(f"{name}={name}, " for name, value in loss.constructor(t, options).items()
@@ -247,6 +248,7 @@ def to_script(cfg: LossConfig) -> str:
                       for name in loss.differentiable)
     return f'''import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 {chr(10).join(lines)}
 

@@ -106,3 +106,39 @@ register(Loss(
                     {"anchor": (("1",),), "positive": (("2",),), "negative": (("0.5",),)},
                     {"p": 1.0}),),
 ))
+
+
+# TripletMarginWithDistanceLoss: the distance is a function; these are the ones offered, each
+# with the p-norm the hand computation uses (pairwise_distance's eps is 1e-6)
+DISTANCES = {
+    "pairwise_distance": (None, "None", 2.0),  # torch's default: F.pairwise_distance, p = 2
+    "pairwise_distance_p1": (lambda a, b: F.pairwise_distance(a, b, p=1),
+                             "lambda a, b: F.pairwise_distance(a, b, p=1)", 1.0),
+}
+
+
+def _with_distance(t: Tensors, options: Options, reduction: str) -> Steps:
+    p = DISTANCES[options["distance_function"]][2]
+    return _triplet(t, {**options, "p": p, "eps": 1e-6}, reduction)
+
+
+register(Loss(
+    name="TripletMarginWithDistanceLoss", module=nn.TripletMarginWithDistanceLoss,
+    tables=lambda o: (TableSpec("anchor", "values"), TableSpec("positive", "values"),
+                      TableSpec("negative", "values")),
+    options=(Option("distance_function", "choice", "pairwise_distance",
+                    choices=tuple(DISTANCES), to_value=lambda v: DISTANCES[v][0],
+                    to_code=lambda v: DISTANCES[v][1]),
+             Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0)),
+             Option("swap", "bool", False)),
+    steps=_with_distance, family="ranking", differentiable=("anchor", "positive", "negative"),
+    curve=lambda o: Curve("triplet", -4.0, 4.0,
+                          lambda gap: (gap + float(o["margin"])).clamp(min=0)),
+    functional=lambda t, o, r: F.triplet_margin_with_distance_loss(
+        t["anchor"], t["positive"], t["negative"],
+        distance_function=DISTANCES[o["distance_function"]][0], margin=float(o["margin"]),
+        swap=bool(o["swap"]), reduction=r),
+    presets=(Preset("TripletMarginWithDistanceLoss, pairwise_distance(p=1)",
+                    {"anchor": (("1",),), "positive": (("2",),), "negative": (("0.5",),)},
+                    {"distance_function": "pairwise_distance_p1"}),),
+))

@@ -33,6 +33,10 @@ class Option:
     to_torch: bool = True
     step: float = 0.1
     shown: Callable[[Options], bool] = lambda options: True
+    # what the constructor gets for a value, and the same as code, where it is not the value
+    # itself (a distance function picked by name)
+    to_value: Callable[[object], object] | None = None
+    to_code: Callable[[object], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ class Loss:
     def constructor(self, tensors: Tensors, options: Options) -> dict:
         """The constructor's keyword arguments: torch options that differ from torch's default,
         and the optional tables that are on."""
-        kwargs = {o.name: options[o.name] for o in self.options
+        kwargs = {o.name: o.to_value(options[o.name]) if o.to_value else options[o.name]
+                  for o in self.options
                   if o.to_torch and o.shown(options) and options[o.name] != o.default}
         kwargs.update({s.name: tensors[s.name] for s in self.specs(options)
                        if s.optional and s.name in tensors})

@@ -148,6 +148,8 @@ def valid_configs(draw, name: str | None = None):
             options[option.name] = draw(st.booleans())
         elif option.name == "ignore_index":
             options[option.name] = draw(st.sampled_from([-100, 0, 7]))
+        elif option.kind == "choice":
+            options[option.name] = draw(st.sampled_from(option.choices))
         elif option.bound is not None:
             options[option.name] = draw(st.sampled_from(
                 [option.default, option.bound.low, option.bound.high, 0.5]))
