@@ -71,8 +71,11 @@ def _cosine(t: Tensors, options: Options, reduction: str) -> Steps:
                                                             0.0)
     dloss_dcos = torch.where(y == 1, -1.0, 0.0) + torch.where((y == -1) & (cos - margin >= 0),
                                                               1.0, 0.0)
-    dcos_dx1 = x2 / denom[:, None] - cos[:, None] * x1 / mag1[:, None]
-    dcos_dx2 = x1 / denom[:, None] - cos[:, None] * x2 / mag2[:, None]
+    # in autograd's order (the chain rule through prod_sum / sqrt(mag1·mag2)): for parallel
+    # vectors the two terms cancel, and another order leaves another float32 rounding
+    prod_sum = (x1 * x2).sum(1)
+    dcos_dx1 = x2 / denom[:, None] - (prod_sum / denom ** 2 * mag2 / denom)[:, None] * x1
+    dcos_dx2 = x1 / denom[:, None] - (prod_sum / denom ** 2 * mag1 / denom)[:, None] * x2
     denominator = count(loss)
     grads = {"x1": reduce_grad(dloss_dcos[:, None] * dcos_dx1, reduction, denominator),
              "x2": reduce_grad(dloss_dcos[:, None] * dcos_dx2, reduction, denominator)}
