@@ -85,3 +85,22 @@ def test_chinese(server, tab):
     tab.rendered_charts(1)
     tab.expect_text("损失函数，一步一步")
     tab.screenshot("loss_zh")
+
+
+def test_picking_an_example_and_comparing_in_the_browser(server, tab):
+    """The playground is one st.fragment: picking an example reruns it alone, and its tables,
+    options and numbers follow."""
+    tab.open(f"{server.url}/loss")
+    tab.page.locator("[data-testid=stSelectbox]").filter(has_text="Course example").click()
+    tab.page.get_by_role("option", name="MultiLabelMarginLoss").click()
+    tab.wait()
+    mean = losses.run(losses.from_preset("MultiLabelMarginLoss")).losses["mean"]
+    tab.expect_text(f"{mean:.4f}")  # the course's 0.85
+    tab.screenshot("loss_multilabel_margin")
+    tab.open(f"{server.url}/loss?loss_preset={quote('HuberLoss, errors in [-3, 3]')}")
+    tab.open_tab("Compare losses")
+    text = tab.expect_text("SmoothL1Loss")
+    assert "MSELoss" in text and "L1Loss" in text
+    tab.page.get_by_role("tab", name="Compare losses").scroll_into_view_if_needed()
+    tab.page.wait_for_timeout(1500)
+    tab.screenshot("loss_compare")
