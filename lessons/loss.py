@@ -103,8 +103,10 @@ def option_widget(option: losses.Option):
     if option.kind == "choice":
         return st.selectbox(label, option.choices, key=key, help=help_text, bind="query-params")
     number = int if option.kind == "int" else float
+    # an eps of 1e-8 would show as 0.00 in the default format
+    tiny = {"format": "%.1e"} if option.kind == "float" and option.step < 0.01 else {}
     return st.number_input(label, value=number(option.default), step=number(option.step),
-                           key=key, help=help_text, bind="query-params")
+                           key=key, help=help_text, bind="query-params", **tiny)
 
 
 def table_caption(spec: losses.TableSpec) -> str:
