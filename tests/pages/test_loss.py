@@ -243,10 +243,30 @@ def test_a_throwaway_entry_is_drawn_by_the_generic_page(throwaway):
         if lang == "zh":
             english = english_only_phrases()
             assert not [s for s in shown_text(at) for p in english if p in s]
-    # a fuzz pass: random cells into its table, never an exception
-    for cell in ("x", "", "1e309", "-3", "0.5"):
-        edit(at, "inputs", {0: {"0": cell}})
-        assert not at.exception
+
+
+def test_a_throwaway_entry_survives_the_generic_fuzzing(throwaway):
+    """The page fuzzer's own interactions (tests/pages/test_fuzz.py) on the throwaway loss."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.pages.test_fuzz import assert_clean, interact
+
+    @settings(max_examples=5, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def example(data):
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params["loss_loss"] = throwaway
+        at.switch_page(PAGE).run()
+        assert at.selectbox(key="loss_loss").value == throwaway
+        steps = []
+        for _ in range(2):
+            steps.append(interact(at, data))
+            at.run()
+            assert_clean(at, steps)
+
+    example()
 
 
 def test_compare_tab_draws_the_regression_family(open_page):
