@@ -33,6 +33,7 @@ class Server:
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_healthy(self.url, self.stop)
+        self.healthy = time.monotonic()
 
     @property
     def pids(self) -> list[int]:
