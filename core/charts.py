@@ -7,6 +7,7 @@ import math
 import altair as alt
 import pandas as pd
 
+from core.compare import VIEW
 from core.values import finite_positive
 
 # Shared data: layers that draw the same DataFrame are built from alt.Chart() and get the frame
@@ -27,20 +28,34 @@ def layer_lines(
     x_title: str,
     y_title: str,
     dashed: list[str],
-    nonfinite_from: int | None,
-    nonfinite_label: str,
+    nonfinite: list[tuple[int, str]],
     height: int,
 ) -> alt.LayerChart:
     """Per-layer values of several series on a log scale.
 
     layers has a column layer and one per series; series maps those columns to their labels, in
     legend order. Values that cannot sit on a log axis (nan, inf, zero) are left out of the lines,
-    and a red rule marks the first layer where the measured values stop being finite, so nothing
-    disappears silently."""
-    long = layers.melt(id_vars="layer", value_vars=list(series), var_name="series")
+    and a red rule marks each (layer, label) of nonfinite, where a run's measured values stop
+    being finite, so nothing disappears silently.
+
+    A frame with a core.compare.VIEW column holds two views (A's rows first): the views are told
+    apart by the dash (A dashed, B solid), the series by colour, and the series in dashed are
+    drawn thinner instead of dashed."""
+    views = list(dict.fromkeys(layers[VIEW])) if VIEW in layers else []
+    long = layers.melt(id_vars=["layer", *([VIEW] if views else [])], value_vars=list(series),
+                       var_name="series")
     long["series"] = long["series"].map(series)
     shown = long[finite_positive(long["value"])]
     labels = list(series.values())
+    tooltip = [alt.Tooltip("series:N", title=" "), alt.Tooltip("layer:Q", title=x_title),
+               alt.Tooltip("value:Q", title=y_title, format=".6g")]
+    view_encoding = {}
+    if views:
+        tooltip.insert(0, alt.Tooltip(f"{VIEW}:N", title="  "))
+        view_encoding["strokeDash"] = alt.StrokeDash(
+            f"{VIEW}:N", title=None, sort=views,
+            scale=alt.Scale(domain=views, range=[[6, 4], [1, 0]][: len(views)]),
+            legend=alt.Legend(orient="top", symbolStrokeWidth=3, symbolSize=400))
     base = alt.Chart().encode(  # see "Shared data" above
         x=alt.X("layer:Q", title=x_title, scale=alt.Scale(domain=[0, int(long["layer"].max())])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
@@ -48,22 +63,23 @@ def layer_lines(
         color=alt.Color("series:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]),
                         legend=alt.Legend(orient="top", labelLimit=320)),
-        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("layer:Q", title=x_title),
-                 alt.Tooltip("value:Q", title=y_title, format=".6g")],
+        tooltip=tooltip, **view_encoding,
     )
     is_comparison = alt.FieldOneOfPredicate(field="series", oneOf=dashed)
-    layers = [  # comparisons dashed underneath, so the measured line stays visible on top
-        base.transform_filter(is_comparison).mark_line(strokeDash=[6, 4], strokeWidth=2),
+    comparison = base.transform_filter(is_comparison)
+    layers = [  # comparisons underneath, so the measured line stays visible on top
+        comparison.mark_line(strokeWidth=1.5, opacity=0.8) if views
+        else comparison.mark_line(strokeDash=[6, 4], strokeWidth=2),
         base.transform_filter(~is_comparison).mark_line(
             strokeWidth=3, point=alt.OverlayMarkDef(size=14)),
     ]
-    if nonfinite_from is not None:
-        marker = pd.DataFrame({"layer": [nonfinite_from], "label": [nonfinite_label]})
-        rule = alt.Chart(marker).encode(x=alt.X("layer:Q"))
+    for row, (layer, label) in enumerate(nonfinite):  # each label a line below the one before
+        rule = alt.Chart(pd.DataFrame({"layer": [layer], "label": [label]})).encode(
+            x=alt.X("layer:Q"))
         layers += [
             rule.mark_rule(color="#d62728", strokeWidth=2),
             rule.mark_text(align="left", dx=4, dy=-6, color="#d62728", fontWeight="bold")
-            .encode(y=alt.value(10), text=alt.Text("label:N")),
+            .encode(y=alt.value(10 + 18 * row), text=alt.Text("label:N")),
         ]
     return alt.layer(*layers, data=shown).properties(title=title, height=height)
 

@@ -64,6 +64,15 @@ def side_by_side(a: pd.DataFrame, b: pd.DataFrame, label_a: str, label_b: str) -
                      ignore_index=True)
 
 
+def column_each(a: pd.DataFrame, b: pd.DataFrame, key: str, label_a: str,
+                label_b: str) -> pd.DataFrame:
+    """A's and B's tables as one, matched on column key: every other column twice, side by side,
+    "std · A" then "std · B" (rows one of them lacks are empty)."""
+    merged = a.merge(b, on=key, how="outer", suffixes=(f" · {label_a}", f" · {label_b}"))
+    return merged[[key] + [f"{column} · {label}" for column in a.columns if column != key
+                           for label in (label_a, label_b)]]
+
+
 def _plain(value):
     if dataclasses.is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}

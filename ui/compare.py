@@ -23,7 +23,8 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
             seed_field: str | None = "seed"):
     """The pin buttons for this lesson's view; returns A (the pinned Config) or None.
     config is B, the view the controls show now (validated). seed_field names the Config's seed,
-    or None where the lesson draws nothing at random."""
+    or None where the lesson draws nothing at random; a dotted name reaches into a nested Config
+    ("matrix.seed")."""
     pinned_key, param = f"{lesson}_pinned", f"{lesson}_pin"
     state = st.session_state
     if pinned_key not in state and param in st.query_params:  # a shared link with a pinned view
@@ -48,10 +49,16 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
                       width="stretch")
     if seed_field is not None:
         columns[2].button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
-                          args=(dataclasses.replace(
-                              pinned, **{seed_field: getattr(pinned, seed_field) + 1}),),
+                          args=(_next_seed(pinned, seed_field),),
                           help=t("compare.reseed_help"), width="stretch")
     return pinned
+
+
+def _next_seed(config, seed_field: str):
+    """config with the seed at seed_field (dotted for a nested Config) one higher."""
+    name, _, rest = seed_field.partition(".")
+    value = getattr(config, name)
+    return dataclasses.replace(config, **{name: _next_seed(value, rest) if rest else value + 1})
 
 
 def _pin(pinned_key: str, config) -> None:
