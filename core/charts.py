@@ -55,7 +55,9 @@ def layer_lines(
         view_encoding["strokeDash"] = alt.StrokeDash(
             f"{VIEW}:N", title=None, sort=views,
             scale=alt.Scale(domain=views, range=[[6, 4], [1, 0]][: len(views)]),
-            legend=alt.Legend(orient="top", symbolStrokeWidth=3, symbolSize=400))
+            # at the right: the series' legend fills the top row
+            legend=alt.Legend(orient="right", symbolType="stroke", symbolStrokeWidth=3,
+                              symbolSize=400, labelLimit=160))
     base = alt.Chart().encode(  # see "Shared data" above
         x=alt.X("layer:Q", title=x_title, scale=alt.Scale(domain=[0, int(long["layer"].max())])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),

@@ -12,7 +12,7 @@ from ui.charts import show_chart
 from ui.compare import describe, labels, pin_bar
 from ui.controls import default
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import t
+from ui.text import presenting, t
 from ui.trend import show_trend
 
 # The lesson's controls: widget key -> NetConfig field. Every one starts at its field's default
@@ -121,7 +121,6 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
     runs = {label_b: result} if pinned is None else {label_a: pinned[1], label_b: result}
     if pinned is not None:
         st.markdown(describe(pinned[0], config))
-    show_metrics(result, None if pinned is None else pinned[1])
 
     def chart_frame(run: network.NetResult) -> pd.DataFrame:
         return run.layers if pinned is None else compare.side_by_side(
@@ -135,13 +134,16 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
 
     series = {"std": t("explosion.series_measured"), "std64": t("explosion.series_float64"),
               "theory_std": t("explosion.series_theory")}
-    height = 380  # in presenter mode the type grows, not the chart: it must fit 1280x720
+    # in presenter mode the type grows and the chart shrinks: the chart with its line naming
+    # what differs must fit 1280x720
+    height = 300 if presenting() else 380
     show_chart(charts.layer_lines,
         chart_frame(result), series, title=t("explosion.chart_title"),
         x_title=t("explosion.axis_layer"), y_title=t("explosion.axis_std"),
         dashed=[series["std64"], series["theory_std"]], nonfinite=markers(first_nonfinite),
         height=height,
     )
+    show_metrics(result, None if pinned is None else pinned[1])
 
     verdicts = st.columns(len(runs))
     for place, (name, run) in zip(verdicts, runs.items(), strict=True):

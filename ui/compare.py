@@ -37,20 +37,18 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
     state[param] = compare.encode(pinned) if pinned is not None else None
     put_in_link(param, state[param], default=None)
 
-    columns = st.columns(3 if pinned is None or seed_field is None else 4)
+    # one row of buttons as wide as their labels, wrapping in a narrow column
+    bar = st.container(horizontal=True, gap="small")
     if pinned is None:
-        columns[0].button(t("compare.pin"), key=f"{lesson}_pin_button", on_click=_pin,
-                          args=(pinned_key, config), help=t("compare.pin_help"), width="stretch")
+        bar.button(t("compare.pin"), key=f"{lesson}_pin_button", on_click=_pin,
+                   args=(pinned_key, config), help=t("compare.pin_help"))
         return None
-    columns[0].button(t("compare.unpin"), key=f"{lesson}_unpin", on_click=_pin,
-                      args=(pinned_key, None), width="stretch")
-    columns[1].button(t("compare.swap"), key=f"{lesson}_swap", on_click=_swap,
-                      args=(pinned_key, config, restore), help=t("compare.swap_help"),
-                      width="stretch")
+    bar.button(t("compare.unpin"), key=f"{lesson}_unpin", on_click=_pin, args=(pinned_key, None))
+    bar.button(t("compare.swap"), key=f"{lesson}_swap", on_click=_swap,
+               args=(pinned_key, config, restore), help=t("compare.swap_help"))
     if seed_field is not None:
-        columns[2].button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
-                          args=(_next_seed(pinned, seed_field),),
-                          help=t("compare.reseed_help"), width="stretch")
+        bar.button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
+                   args=(_next_seed(pinned, seed_field),), help=t("compare.reseed_help"))
     return pinned
 
 
