@@ -57,7 +57,7 @@ def layer_lines(
             scale=alt.Scale(domain=views, range=[[6, 4], [1, 0]][: len(views)]),
             # at the right: the series' legend fills the top row
             legend=alt.Legend(orient="right", symbolType="stroke", symbolStrokeWidth=3,
-                              symbolSize=400, labelLimit=160))
+                              symbolSize=400, labelLimit=240))
     base = alt.Chart().encode(  # see "Shared data" above
         x=alt.X("layer:Q", title=x_title, scale=alt.Scale(domain=[0, int(long["layer"].max())])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
@@ -72,8 +72,8 @@ def layer_lines(
     layers = [  # comparisons underneath, so the measured line stays visible on top
         comparison.mark_line(strokeWidth=1.5, opacity=0.8) if views
         else comparison.mark_line(strokeDash=[6, 4], strokeWidth=2),
-        base.transform_filter(~is_comparison).mark_line(
-            strokeWidth=3, point=alt.OverlayMarkDef(size=14)),
+        base.transform_filter(~is_comparison).mark_line(  # points would fill A's dashes in
+            strokeWidth=3, point=False if views else alt.OverlayMarkDef(size=14)),
     ]
     for row, (layer, label) in enumerate(nonfinite):  # each label a line below the one before
         rule = alt.Chart(pd.DataFrame({"layer": [layer], "label": [label]})).encode(
@@ -286,6 +286,7 @@ def optim_sweep(
 def init_matrix(
     frame: pd.DataFrame, *, value: str, healthy: str, rows: list[str], columns: list[str],
     chosen: tuple[str, str], title: str, value_title: str, healthy_label: str, height: int,
+    pinned_label: str | None = None,
 ) -> alt.LayerChart:
     """A heatmap of one value per (activation, scheme) cell, on a log colour scale centred on 1.
 
@@ -294,7 +295,10 @@ def init_matrix(
     where the value is not finite). Cells whose value cannot sit on the log scale are grey with
     their label, never dropped; cells inside the healthy band get a thick green outline, the chosen
     (activation, scheme) a black one. A click on a cell selects it: the selection parameter "cell"
-    carries its activation and scheme."""
+    carries its activation and scheme.
+
+    With pinned_label (a pinned view's name), frame also has columns pinned and pinned_healthy:
+    that view's value and verdict for the same cell, which each cell's tooltip adds."""
     # The look of each cell is data through fixed scales: Altair takes about 15 ms to build each
     # alt.condition, several times the rest of the chart. (scale=None breaks Streamlit's chart
     # code in a layer with a selection.) log10 is 0 where the value has no logarithm (Vega-Lite
@@ -311,10 +315,14 @@ def init_matrix(
     # The cells layer takes the tooltips and the clicks; the layers on top have neither, so
     # Vega-Lite lets the pointer through them.
     pick = alt.selection_point(name="cell", fields=["activation", "scheme"], on="click")
+    tooltip = [alt.Tooltip("row:N", title=" "), alt.Tooltip("column:N", title="  "),
+               alt.Tooltip(f"{value}:Q", title=value_title, format=".4g"),
+               alt.Tooltip(f"{healthy}:N", title=healthy_label)]
+    if pinned_label is not None:
+        tooltip += [alt.Tooltip("pinned:Q", title=f"{pinned_label}: {value_title}", format=".4g"),
+                    alt.Tooltip("pinned_healthy:N", title=f"{pinned_label}: {healthy_label}")]
     cells = base.mark_rect().encode(
-        tooltip=[alt.Tooltip("row:N", title=" "), alt.Tooltip("column:N", title="  "),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=".4g"),
-                 alt.Tooltip(f"{healthy}:N", title=healthy_label)],
+        tooltip=tooltip,
         color=alt.Color("log10:Q", title=f"log10 {value_title}",
                         scale=alt.Scale(scheme="redblue", domain=[-6, 6], clamp=True,
                                         reverse=True, domainMid=0)),

@@ -117,3 +117,11 @@ def test_the_reseed_reaches_a_nested_seed():
     from ui.compare import _next_seed
     assert _next_seed(Outer(), "seed").seed == 4
     assert _next_seed(Outer(), "inner.std").inner == replace(Inner(), std=2.0)
+
+
+def test_column_each_keeps_a_rows_in_their_order_on_several_keys():
+    a = pd.DataFrame({"act": ["tanh", "relu", "none"], "scheme": ["x", "x", "y"],
+                      "std": [1.0, 2.0, 3.0]})
+    both = compare.column_each(a, a.assign(std=[4.0, 5.0, 6.0]), ["act", "scheme"], "A", "B")
+    assert both["act"].tolist() == ["tanh", "relu", "none"]
+    assert both["std · B"].tolist() == [4.0, 5.0, 6.0]
