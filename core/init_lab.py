@@ -264,8 +264,10 @@ class NetworkView:
 
 def validate_view(view: NetworkView) -> tuple[NetworkView, list[Notice]]:
     """The matrix's settings as validate_matrix checks them, and a cell the matrix has."""
+    if view.activation not in activations.ACTIVATIONS:
+        raise InputError("error.unknown_choice", field="activation", value=view.activation)
     matrix_config, notices = validate_matrix(view.matrix)
-    network.validate(cell(matrix_config, view.activation, view.scheme))  # names a bad choice
+    cell(matrix_config, view.activation, view.scheme)  # raises on a scheme the matrix lacks
     return replace(view, matrix=matrix_config), notices
 
 

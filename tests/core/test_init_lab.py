@@ -276,7 +276,7 @@ def test_the_course_gain_experiment_script_prints_the_course_numbers():
 
 
 def test_a_network_view_is_checked_like_the_controls():
-    view = init_lab.NetworkView(init_lab.MatrixConfig(depth=5000), "relu", "kaiming")
+    view = init_lab.NetworkView(init_lab.MatrixConfig(depth=5000), "relu", "xavier_gain")
     checked, notices = init_lab.validate_view(view)
     assert checked.matrix == init_lab.validate_matrix(view.matrix)[0] and notices
     for bad in (replace(view, activation="bogus"), replace(view, scheme="bogus")):
