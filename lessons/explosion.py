@@ -13,7 +13,7 @@ from ui.compare import describe, labels, pin_bar
 from ui.controls import default
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
-from ui.trend import show_trend
+from ui.trend import named, show_trend
 
 # The lesson's controls: widget key -> NetConfig field. Every one starts at its field's default
 # (the course's demo, seed 3 included), and the course's example button puts them all back.
@@ -129,7 +129,7 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
     def markers(first) -> list[tuple[int, str]]:
         """The red rule of each run that stops being finite, named by its view when compared."""
         marker = t("explosion.nonfinite_marker")
-        return [(first(run), marker if pinned is None else f"{name}: {marker}")
+        return [(first(run), named(None if pinned is None else name, marker))
                 for name, run in runs.items() if first(run) is not None]
 
     series = {"std": t("explosion.series_measured"), "std64": t("explosion.series_float64"),
@@ -210,7 +210,7 @@ def show_metrics(result: network.NetResult, pinned: network.NetResult | None) ->
             place.metric(t(label), as_text(value), delta=f"{value - before:+.4g}",
                          delta_color="off", delta_description=t("explosion.delta_minus"))
         else:
-            place.metric(t(label), as_text(value), delta=f"{labels()[0]}: {as_text(before)}",
+            place.metric(t(label), as_text(value), delta=named(labels()[0], as_text(before)),
                          delta_color="off", delta_arrow="off")
 
 

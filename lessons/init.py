@@ -15,7 +15,7 @@ from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import t
-from ui.trend import show_trend
+from ui.trend import named, show_trend
 
 # The lesson's controls: widget key -> (the Config, its field) it starts from. Each demo keeps its
 # own seed, the course's for it: the matrix 3, the gain experiment 1, the drawn weight 3.
@@ -227,8 +227,8 @@ def show_cell(views: dict) -> None:
         (name_a, (view_a, _)), (name_b, (view_b, _)) = views.items()
         frame = compare.side_by_side(
             runs[name_a].layers, runs[name_b].layers,
-            f"{name_a}: {view_a.activation} + {t(f'init.short_{view_a.scheme}')}",
-            f"{name_b}: {view_b.activation} + {t(f'init.short_{view_b.scheme}')}")
+            named(name_a, f"{view_a.activation} + {t(f'init.short_{view_a.scheme}')}"),
+            named(name_b, f"{view_b.activation} + {t(f'init.short_{view_b.scheme}')}"))
         same_cell = (view_a.activation, view_a.scheme) == (view_b.activation, view_b.scheme)
         title = cell_name(view_b) if same_cell else t("init.cells_title")
     else:
@@ -239,8 +239,7 @@ def show_cell(views: dict) -> None:
         finite = values.finite_positive(layers["std"]) & values.finite_positive(layers["grad_std"])
         bad = layers.loc[~finite, "layer"]
         if len(bad):
-            nonfinite.append((int(bad.min()), t("init.nonfinite") if name is None
-                              else f"{name}: {t('init.nonfinite')}"))
+            nonfinite.append((int(bad.min()), named(name, t("init.nonfinite"))))
     show_chart(charts.layer_lines,
         frame, series, title=title, x_title=t("init.axis_layer"), y_title=t("init.axis_std"),
         dashed=[series["grad_std"]], nonfinite=nonfinite, height=240)
@@ -249,13 +248,12 @@ def show_cell(views: dict) -> None:
         show_trend(runs[name], verdict, name)
         ratio = matrix.set_index(["activation", "scheme"]).loc[
             (view.activation, view.scheme), "grad_ratio"]
-        named = "" if name is None else f"{name}: "
         if init_lab.in_band(ratio):
-            side.success(named + t("init.backward_ok", ratio=ratio))
+            side.success(named(name, t("init.backward_ok", ratio=ratio)))
         elif not math.isfinite(ratio):
-            side.error(named + t("init.backward_nonfinite", ratio=ratio))
+            side.error(named(name, t("init.backward_nonfinite", ratio=ratio)))
         else:
-            side.warning(named + t("init.backward_bad", ratio=ratio))
+            side.warning(named(name, t("init.backward_bad", ratio=ratio)))
 
 
 def show_changed_verdicts(both) -> None:

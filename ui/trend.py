@@ -13,10 +13,14 @@ def show_trend(result, place=st, view: str | None = None) -> None:
     from core import values  # here, not above: the home page opens without loading torch
     stds = result.layers["std"]
     finite = stds[values.finite_positive(stds)]
-    named = "" if view is None else f"{view}: "
     if result.trend == "stable":
-        place.success(named + t("explosion.stable", low=finite.min(), high=finite.max()))
+        place.success(named(view, t("explosion.stable", low=finite.min(), high=finite.max())))
     elif result.trend == "explodes":
-        place.error(named + t("explosion.explodes", factor=result.growth))
+        place.error(named(view, t("explosion.explodes", factor=result.growth)))
     else:
-        place.warning(named + t("explosion.vanishes", factor=result.growth))
+        place.warning(named(view, t("explosion.vanishes", factor=result.growth)))
+
+
+def named(view: str | None, text: str) -> str:
+    """text as said by one of two compared views ("A (pinned): ..."), or as is."""
+    return text if view is None else t("explosion.named", view=view, text=text)
