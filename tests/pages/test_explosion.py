@@ -1,5 +1,6 @@
 """The explosion page through AppTest: the course's numbers, the presets, clamping, languages."""
 
+import json
 import math
 from dataclasses import replace
 
@@ -240,3 +241,22 @@ def test_pinning_adds_no_computation_beyond_b(open_page, monkeypatch):
     assert runs == [COURSE, SCALED]  # B's own run, A from the cache
     at.button(key="ex_swap").click().run()
     assert runs == [COURSE, SCALED]
+
+
+def test_the_comparison_in_chinese_and_presenter_mode_is_valid_and_translated(open_page):
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from tests.pages.test_languages import english_on
+
+    for state in ({"lang": "zh"}, {"present": True}):
+        at = open_page(PAGE, **state)
+        at.button(key="ex_pin_button").click().run()
+        at.number_input(key="ex_std").set_value(0.0625).run()
+        assert not at.exception
+        for chart in at.get("vega_lite_chart"):
+            spec = json.loads(chart.proto.spec)
+            assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
+        if state.get("lang") == "zh":
+            assert not english_on(at)
+            assert "A（已固定）：30" in [m.proto.delta for m in at.metric]

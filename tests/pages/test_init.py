@@ -1,6 +1,7 @@
 """The initialisation page through AppTest: the course's three demos, the methods, clamping,
 errors and Chinese."""
 
+import json
 import math
 from dataclasses import replace
 
@@ -260,3 +261,21 @@ def test_pinning_adds_no_computation_beyond_b(open_page, monkeypatch):
     assert (len(matrices), len(cells)) == (2, 2)  # B's matrix and cell, A's from the cache
     at.button(key="init_swap").click().run()
     assert (len(matrices), len(cells)) == (2, 2)
+
+
+def test_the_comparison_in_chinese_and_presenter_mode_is_valid_and_translated(open_page):
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from tests.pages.test_languages import english_on
+
+    for state in ({"lang": "zh"}, {"present": True}):
+        at = open_page(PAGE, init_depth=20, **state)
+        at.button(key="init_pin_button").click().run()
+        at.number_input(key="init_depth").set_value(10).run()
+        assert not at.exception
+        for chart in at.get("vega_lite_chart"):
+            spec = json.loads(chart.proto.spec)
+            assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
+        if state.get("lang") == "zh":
+            assert not english_on(at)
