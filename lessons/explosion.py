@@ -36,6 +36,16 @@ def compute(config: network.NetConfig) -> network.NetResult:
     return network.run(config)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def compared(a: network.NetConfig, b: network.NetConfig, label_a: str,
+             label_b: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A's and B's layers as one chart frame (a VIEW column) and as one table (a column each),
+    from the cached runs: a rerun with A pinned builds neither again."""
+    layers_a, layers_b = compute(a).layers, compute(b).layers
+    return (compare.side_by_side(layers_a, layers_b, label_a, label_b),
+            compare.column_each(layers_a, layers_b, "layer", label_a, label_b))
+
+
 def preset_std(scaled: bool) -> None:
     """The course's two settings: std = 1, and std = sqrt(1/n) for the width in use."""
     width = network.WIDTH.clamp(st.session_state.get("ex_width", default(network.NetConfig,
@@ -122,9 +132,8 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
     if pinned is not None:
         st.markdown(describe(pinned[0], config))
 
-    def chart_frame(run: network.NetResult) -> pd.DataFrame:
-        return run.layers if pinned is None else compare.side_by_side(
-            pinned[1].layers, run.layers, label_a, label_b)
+    chart_frame, table = (layers, layers) if pinned is None else compared(
+        pinned[0], config, label_a, label_b)
 
     def markers(first) -> list[tuple[int, str]]:
         """The red rule of each run that stops being finite, named by its view when compared."""
@@ -138,7 +147,7 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
     # what differs must fit 1280x720
     height = 300 if presenting() else 380
     show_chart(charts.layer_lines,
-        chart_frame(result), series, title=t("explosion.chart_title"),
+        chart_frame, series, title=t("explosion.chart_title"),
         x_title=t("explosion.axis_layer"), y_title=t("explosion.axis_std"),
         dashed=[series["std64"], series["theory_std"]], nonfinite=markers(first_nonfinite),
         height=height,
@@ -152,7 +161,7 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
         st.caption(t("explosion.no_theory", activation=config.activation))
 
     show_chart(charts.layer_lines,
-        chart_frame(result), {"grad_std": t("explosion.series_grad")},
+        chart_frame, {"grad_std": t("explosion.series_grad")},
         title=t("explosion.grad_title"), x_title=t("explosion.axis_layer"),
         y_title=t("explosion.axis_std"), dashed=[], nonfinite=markers(first_bad_gradient),
         height=height // 2,
@@ -180,8 +189,6 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
             st.markdown(t(key, nan_std=result.first_nan_std, first_inf=result.first_inf,
                           std64=std64, course=network.COURSE_STD_AT_30,
                           digits=values.agreeing_digits(std64, network.COURSE_STD_AT_30)))
-        table = layers if pinned is None else compare.column_each(
-            pinned[1].layers, layers, "layer", label_a, label_b)
         st.dataframe(table, hide_index=True, height=240)
         csv_download(table, "explosion_layers")
     code_panel(network.to_script(config))

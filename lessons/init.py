@@ -3,6 +3,7 @@ matrix of every activation x every init on the previous lesson's network."""
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from core import activations, charts, compare, init_lab, initializers, network, values
@@ -44,6 +45,14 @@ def first_method() -> str:
 @st.cache_data(max_entries=16, show_spinner=False)
 def compute_matrix(config: init_lab.MatrixConfig):
     return init_lab.matrix(config)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compared_matrices(a: init_lab.MatrixConfig, b: init_lab.MatrixConfig, label_a: str,
+                      label_b: str) -> pd.DataFrame:
+    """A's and B's matrices as one table, a column each, from the cached matrices."""
+    return compare.column_each(compute_matrix(a), compute_matrix(b), ["activation", "scheme"],
+                               label_a, label_b)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -144,7 +153,6 @@ def network_lab() -> None:
         return
     current = init_lab.NetworkView(config, activation, scheme)
     matrix = compute_matrix(config)
-    pinned_matrix = None
     with view:
         pinned = pin_bar("init", current, restore, seed_field="matrix.seed")
         if pinned is not None:
@@ -163,8 +171,7 @@ def network_lab() -> None:
             pinned_matrix = compute_matrix(pinned.matrix)
             show_cell({label_a: (pinned, pinned_matrix), label_b: (current, matrix)})
             show_matrix(config, matrix, activation, scheme, pinned_matrix)
-            show_changed_verdicts(compare.column_each(
-                pinned_matrix, matrix, ["activation", "scheme"], label_a, label_b))
+            show_changed_verdicts(compared_matrices(pinned.matrix, config, label_a, label_b))
 
     tabs, opened = sections("init_tab", {name: t(f"init.tab_{name}") for name in TABS["init"]})
     with tabs[opened]:
@@ -177,8 +184,8 @@ def network_lab() -> None:
                 st.markdown(t("init.derivations", **init_lab.derivations(
                     config.width, config.width, config.negative_slope)))
             case "table":
-                table = matrix if pinned_matrix is None else compare.column_each(
-                    pinned_matrix, matrix, ["activation", "scheme"], *labels())
+                table = matrix if pinned is None else compared_matrices(
+                    pinned.matrix, config, *labels())
                 st.dataframe(table, hide_index=True)
                 csv_download(table, "init_matrix")
     code_panel(network.to_script(cell_config(current)))
