@@ -34,6 +34,7 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
         again.rendered_charts(2)
         for shown in (DIFFERS, "A (pinned): 30", "B (now): Stable"):
             again.expect_text(shown)
+        assert "Link parameter" not in again.main_text()  # ex_pin is a parameter the page uses
         assert again.page.locator("[data-testid='stException']").count() == 0
         assert not again.external_requests()
     finally:
