@@ -7,6 +7,7 @@ import math
 import altair as alt
 import pandas as pd
 
+from core.compare import VIEW
 from core.values import finite_positive
 
 # Shared data: layers that draw the same DataFrame are built from alt.Chart() and get the frame
@@ -27,20 +28,36 @@ def layer_lines(
     x_title: str,
     y_title: str,
     dashed: list[str],
-    nonfinite_from: int | None,
-    nonfinite_label: str,
+    nonfinite: list[tuple[int, str]],
     height: int,
 ) -> alt.LayerChart:
     """Per-layer values of several series on a log scale.
 
     layers has a column layer and one per series; series maps those columns to their labels, in
     legend order. Values that cannot sit on a log axis (nan, inf, zero) are left out of the lines,
-    and a red rule marks the first layer where the measured values stop being finite, so nothing
-    disappears silently."""
-    long = layers.melt(id_vars="layer", value_vars=list(series), var_name="series")
+    and a red rule marks each (layer, label) of nonfinite, where a run's measured values stop
+    being finite, so nothing disappears silently.
+
+    A frame with a core.compare.VIEW column holds two views (A's rows first): the views are told
+    apart by the dash (A dashed, B solid), the series by colour, and the series in dashed are
+    drawn thinner instead of dashed."""
+    views = list(dict.fromkeys(layers[VIEW])) if VIEW in layers else []
+    long = layers.melt(id_vars=["layer", *([VIEW] if views else [])], value_vars=list(series),
+                       var_name="series")
     long["series"] = long["series"].map(series)
     shown = long[finite_positive(long["value"])]
     labels = list(series.values())
+    tooltip = [alt.Tooltip("series:N", title=" "), alt.Tooltip("layer:Q", title=x_title),
+               alt.Tooltip("value:Q", title=y_title, format=".6g")]
+    view_encoding = {}
+    if views:
+        tooltip.insert(0, alt.Tooltip(f"{VIEW}:N", title="  "))
+        view_encoding["strokeDash"] = alt.StrokeDash(
+            f"{VIEW}:N", title=None, sort=views,
+            scale=alt.Scale(domain=views, range=[[6, 4], [1, 0]][: len(views)]),
+            # at the right: the series' legend fills the top row
+            legend=alt.Legend(orient="right", symbolType="stroke", symbolStrokeWidth=3,
+                              symbolSize=400, labelLimit=240))
     base = alt.Chart().encode(  # see "Shared data" above
         x=alt.X("layer:Q", title=x_title, scale=alt.Scale(domain=[0, int(long["layer"].max())])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
@@ -48,22 +65,23 @@ def layer_lines(
         color=alt.Color("series:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]),
                         legend=alt.Legend(orient="top", labelLimit=320)),
-        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("layer:Q", title=x_title),
-                 alt.Tooltip("value:Q", title=y_title, format=".6g")],
+        tooltip=tooltip, **view_encoding,
     )
     is_comparison = alt.FieldOneOfPredicate(field="series", oneOf=dashed)
-    layers = [  # comparisons dashed underneath, so the measured line stays visible on top
-        base.transform_filter(is_comparison).mark_line(strokeDash=[6, 4], strokeWidth=2),
-        base.transform_filter(~is_comparison).mark_line(
-            strokeWidth=3, point=alt.OverlayMarkDef(size=14)),
+    comparison = base.transform_filter(is_comparison)
+    layers = [  # comparisons underneath, so the measured line stays visible on top
+        comparison.mark_line(strokeWidth=1.5, opacity=0.8) if views
+        else comparison.mark_line(strokeDash=[6, 4], strokeWidth=2),
+        base.transform_filter(~is_comparison).mark_line(  # points would fill A's dashes in
+            strokeWidth=3, point=False if views else alt.OverlayMarkDef(size=14)),
     ]
-    if nonfinite_from is not None:
-        marker = pd.DataFrame({"layer": [nonfinite_from], "label": [nonfinite_label]})
-        rule = alt.Chart(marker).encode(x=alt.X("layer:Q"))
+    for row, (layer, label) in enumerate(nonfinite):  # each label a line below the one before
+        rule = alt.Chart(pd.DataFrame({"layer": [layer], "label": [label]})).encode(
+            x=alt.X("layer:Q"))
         layers += [
             rule.mark_rule(color="#d62728", strokeWidth=2),
             rule.mark_text(align="left", dx=4, dy=-6, color="#d62728", fontWeight="bold")
-            .encode(y=alt.value(10), text=alt.Text("label:N")),
+            .encode(y=alt.value(10 + 18 * row), text=alt.Text("label:N")),
         ]
     return alt.layer(*layers, data=shown).properties(title=title, height=height)
 
@@ -285,6 +303,7 @@ def optim_sweep(
 def init_matrix(
     frame: pd.DataFrame, *, value: str, healthy: str, rows: list[str], columns: list[str],
     chosen: tuple[str, str], title: str, value_title: str, healthy_label: str, height: int,
+    pinned_label: str | None = None,
 ) -> alt.LayerChart:
     """A heatmap of one value per (activation, scheme) cell, on a log colour scale centred on 1.
 
@@ -293,7 +312,10 @@ def init_matrix(
     where the value is not finite). Cells whose value cannot sit on the log scale are grey with
     their label, never dropped; cells inside the healthy band get a thick green outline, the chosen
     (activation, scheme) a black one. A click on a cell selects it: the selection parameter "cell"
-    carries its activation and scheme."""
+    carries its activation and scheme.
+
+    With pinned_label (a pinned view's name), frame also has columns pinned and pinned_healthy:
+    that view's value and verdict for the same cell, which each cell's tooltip adds."""
     # The look of each cell is data through fixed scales: Altair takes about 15 ms to build each
     # alt.condition, several times the rest of the chart. (scale=None breaks Streamlit's chart
     # code in a layer with a selection.) log10 is 0 where the value has no logarithm (Vega-Lite
@@ -310,10 +332,14 @@ def init_matrix(
     # The cells layer takes the tooltips and the clicks; the layers on top have neither, so
     # Vega-Lite lets the pointer through them.
     pick = alt.selection_point(name="cell", fields=["activation", "scheme"], on="click")
+    tooltip = [alt.Tooltip("row:N", title=" "), alt.Tooltip("column:N", title="  "),
+               alt.Tooltip(f"{value}:Q", title=value_title, format=".4g"),
+               alt.Tooltip(f"{healthy}:N", title=healthy_label)]
+    if pinned_label is not None:
+        tooltip += [alt.Tooltip("pinned:Q", title=f"{pinned_label}: {value_title}", format=".4g"),
+                    alt.Tooltip("pinned_healthy:N", title=f"{pinned_label}: {healthy_label}")]
     cells = base.mark_rect().encode(
-        tooltip=[alt.Tooltip("row:N", title=" "), alt.Tooltip("column:N", title="  "),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=".4g"),
-                 alt.Tooltip(f"{healthy}:N", title=healthy_label)],
+        tooltip=tooltip,
         color=alt.Color("log10:Q", title=f"log10 {value_title}",
                         scale=alt.Scale(scheme="redblue", domain=[-6, 6], clamp=True,
                                         reverse=True, domainMid=0)),

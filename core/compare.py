@@ -64,6 +64,18 @@ def side_by_side(a: pd.DataFrame, b: pd.DataFrame, label_a: str, label_b: str) -
                      ignore_index=True)
 
 
+def column_each(a: pd.DataFrame, b: pd.DataFrame, keys: str | list[str], label_a: str,
+                label_b: str) -> pd.DataFrame:
+    """A's and B's tables as one, matched on the key column(s): every other column twice, side by
+    side, "std · A" then "std · B" (rows one of them lacks are empty), in A's row order."""
+    keys = [keys] if isinstance(keys, str) else keys
+    merged = a.merge(b, on=keys, how="outer", suffixes=(f" · {label_a}", f" · {label_b}"))
+    order = pd.concat([a[keys], b[keys]]).drop_duplicates()  # an outer merge sorts the keys
+    columns = [f"{column} · {label}" for column in a.columns if column not in keys
+               for label in (label_a, label_b)]
+    return order.merge(merged, on=keys, how="left")[keys + columns]
+
+
 def _plain(value):
     if dataclasses.is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}

@@ -15,7 +15,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import torch
@@ -251,6 +251,24 @@ def cell(config: MatrixConfig, activation: str, scheme: str) -> network.NetConfi
         depth=config.depth, width=config.width, batch=config.batch, activation=activation,
         negative_slope=config.negative_slope, seed=config.seed,
         init=scheme_spec(scheme, activation, config.negative_slope, config.width))
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """What the network section shows: the matrix's settings and the cell chosen in it. Pin
+    keeps one as A; its cell is drawn layer by layer beside B's."""
+    matrix: MatrixConfig = field(default_factory=MatrixConfig)
+    activation: str = network.NetConfig.activation
+    scheme: str = next(iter(SCHEMES))
+
+
+def validate_view(view: NetworkView) -> tuple[NetworkView, list[Notice]]:
+    """The matrix's settings as validate_matrix checks them, and a cell the matrix has."""
+    if view.activation not in activations.ACTIVATIONS:
+        raise InputError("error.unknown_choice", field="activation", value=view.activation)
+    matrix_config, notices = validate_matrix(view.matrix)
+    cell(matrix_config, view.activation, view.scheme)  # raises on a scheme the matrix lacks
+    return replace(view, matrix=matrix_config), notices
 
 
 def in_band(value: float) -> bool:

@@ -3,15 +3,17 @@
 import math
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
-from core import activations, charts, network, values
+from core import activations, charts, compare, network, values
 from core.errors import InputError
 from ui.charts import show_chart
+from ui.compare import describe, labels, pin_bar
 from ui.controls import default
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import t
-from ui.trend import show_trend
+from ui.text import presenting, t
+from ui.trend import named, show_trend
 
 # The lesson's controls: widget key -> NetConfig field. Every one starts at its field's default
 # (the course's demo, seed 3 included), and the course's example button puts them all back.
@@ -34,6 +36,16 @@ def compute(config: network.NetConfig) -> network.NetResult:
     return network.run(config)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def compared(a: network.NetConfig, b: network.NetConfig, label_a: str,
+             label_b: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A's and B's layers as one chart frame (a VIEW column) and as one table (a column each),
+    from the cached runs: a rerun with A pinned builds neither again."""
+    layers_a, layers_b = compute(a).layers, compute(b).layers
+    return (compare.side_by_side(layers_a, layers_b, label_a, label_b),
+            compare.column_each(layers_a, layers_b, "layer", label_a, label_b))
+
+
 def preset_std(scaled: bool) -> None:
     """The course's two settings: std = 1, and std = sqrt(1/n) for the width in use."""
     width = network.WIDTH.clamp(st.session_state.get("ex_width", default(network.NetConfig,
@@ -41,11 +53,10 @@ def preset_std(scaled: bool) -> None:
     st.session_state[STD_KEY] = math.sqrt(1 / width) if scaled else course_std()
 
 
-def course_example() -> None:
-    """Every control back to the course's demo."""
-    st.session_state.update({key: default(network.NetConfig, field)
-                             for key, field in CONTROLS.items()})
-    st.session_state[STD_KEY] = course_std()
+def restore(config: network.NetConfig) -> None:
+    """Every control set from config: the course's demo, a pinned view, a swap."""
+    st.session_state.update({key: getattr(config, field) for key, field in CONTROLS.items()})
+    st.session_state[STD_KEY] = config.init.std
 
 
 def number(label: str, key: str, field: str, **kwargs):
@@ -74,8 +85,8 @@ def lab() -> None:
             slope = number("explosion.negative_slope", "ex_slope", "negative_slope", step=0.01,
                            format="%.3f")
         seed = number("explosion.seed", "ex_seed", "seed", step=1, help=t("explosion.seed_help"))
-        st.button(t("explosion.course_example"), on_click=course_example, width="stretch",
-                  key="ex_course_example")
+        st.button(t("explosion.course_example"), on_click=restore, args=(network.NetConfig(),),
+                  width="stretch", key="ex_course_example")
 
     try:
         config, notices = network.validate(network.NetConfig(
@@ -87,52 +98,85 @@ def lab() -> None:
             show_error(error)
         return
     with view:
-        show_run(config, compute(config), notices)
+        pinned = pin_bar("ex", config, restore)
+        if pinned is not None:
+            try:  # A from a link is checked as the controls' values are
+                pinned = network.validate(pinned)[0]
+            except InputError as error:
+                show_error(error)
+                pinned = None
+        show_run(config, compute(config), notices,
+                 None if pinned is None else (pinned, compute(pinned)))
 
 
-def show_run(config: network.NetConfig, result: network.NetResult, notices) -> None:
-    """Where it blows up, the chart, the backward side, the console and the code."""
+def first_nonfinite(result: network.NetResult) -> int | None:
+    """The first layer where the forward pass stops being finite (its std, or an activation)."""
+    found = [i for i in (result.first_nan_std, result.first_inf, result.first_nan)
+             if i is not None]
+    return min(found) if found else None
+
+
+def first_bad_gradient(result: network.NetResult) -> int | None:
+    bad = result.layers.loc[~values.finite_positive(result.layers["grad_std"]), "layer"]
+    return int(bad.min()) if len(bad) else None
+
+
+def show_run(config: network.NetConfig, result: network.NetResult, notices,
+             pinned: tuple[network.NetConfig, network.NetResult] | None) -> None:
+    """Where it blows up, the chart, the backward side, the console and the code; with a pinned
+    view A, each of them shows A beside this view B."""
     layers = result.layers
     show_notices(notices)
-    never = t("explosion.metric_none")
-    first, second, third = st.columns(3)
-    first.metric(t("explosion.metric_nan_std"),
-                 never if result.first_nan_std is None else result.first_nan_std)
-    second.metric(t("explosion.metric_first_inf"),
-                  never if result.first_inf is None else result.first_inf)
-    third.metric(t("explosion.metric_last_std"), f"{layers['std'].iloc[-1]:.4g}")
+    label_a, label_b = labels()
+    runs = {label_b: result} if pinned is None else {label_a: pinned[1], label_b: result}
+    if pinned is not None:
+        st.markdown(describe(pinned[0], config))
+
+    chart_frame, table = (layers, layers) if pinned is None else compared(
+        pinned[0], config, label_a, label_b)
+
+    def markers(first) -> list[tuple[int, str]]:
+        """The red rule of each run that stops being finite, named by its view when compared."""
+        marker = t("explosion.nonfinite_marker")
+        return [(first(run), named(None if pinned is None else name, marker))
+                for name, run in runs.items() if first(run) is not None]
 
     series = {"std": t("explosion.series_measured"), "std64": t("explosion.series_float64"),
               "theory_std": t("explosion.series_theory")}
-    nonfinite = [i for i in (result.first_nan_std, result.first_inf, result.first_nan)
-                 if i is not None]
-    height = 380  # in presenter mode the type grows, not the chart: it must fit 1280x720
+    # in presenter mode the type grows and the chart shrinks: the chart with its line naming
+    # what differs must fit 1280x720
+    height = 300 if presenting() else 380
     show_chart(charts.layer_lines,
-        layers, series, title=t("explosion.chart_title"), x_title=t("explosion.axis_layer"),
-        y_title=t("explosion.axis_std"), dashed=[series["std64"], series["theory_std"]],
-        nonfinite_from=min(nonfinite) if nonfinite else None,
-        nonfinite_label=t("explosion.nonfinite_marker"), height=height,
+        chart_frame, series, title=t("explosion.chart_title"),
+        x_title=t("explosion.axis_layer"), y_title=t("explosion.axis_std"),
+        dashed=[series["std64"], series["theory_std"]], nonfinite=markers(first_nonfinite),
+        height=height,
     )
+    show_metrics(result, None if pinned is None else pinned[1])
 
-    show_trend(result)
+    verdicts = st.columns(len(runs))
+    for place, (name, run) in zip(verdicts, runs.items(), strict=True):
+        show_trend(run, place, name if pinned is not None else None)
     if math.isnan(layers["theory_std"].iloc[0]):
         st.caption(t("explosion.no_theory", activation=config.activation))
 
-    grad_nonfinite = layers.loc[~values.finite_positive(layers["grad_std"]), "layer"]
     show_chart(charts.layer_lines,
-        layers, {"grad_std": t("explosion.series_grad")}, title=t("explosion.grad_title"),
-        x_title=t("explosion.axis_layer"), y_title=t("explosion.axis_std"), dashed=[],
-        nonfinite_from=int(grad_nonfinite.min()) if len(grad_nonfinite) else None,
-        nonfinite_label=t("explosion.nonfinite_marker"), height=height // 2,
+        chart_frame, {"grad_std": t("explosion.series_grad")},
+        title=t("explosion.grad_title"), x_title=t("explosion.axis_layer"),
+        y_title=t("explosion.axis_std"), dashed=[], nonfinite=markers(first_bad_gradient),
+        height=height // 2,
     )
-    if len(grad_nonfinite):
-        st.warning(t("explosion.grad_nonfinite", layer=int(grad_nonfinite.min())))
+    if first_bad_gradient(result) is not None:
+        st.warning(t("explosion.grad_nonfinite", layer=first_bad_gradient(result)))
     st.caption(t("explosion.grad_note"))
 
     console, theory, why = st.tabs([t("common.console"), t("explosion.theory_title"),
                                     t("common.explanation")])
     with console:
-        st.code("\n".join(result.console), language="text")
+        for place, (name, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
+            if pinned is not None:
+                place.caption(name)
+            place.code("\n".join(run.console), language="text")
     with theory:
         st.markdown(t("explosion.theory", sqrt_n=math.sqrt(config.width),
                       scaled=math.sqrt(1 / config.width), width=config.width))
@@ -145,9 +189,36 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices) -> N
             st.markdown(t(key, nan_std=result.first_nan_std, first_inf=result.first_inf,
                           std64=std64, course=network.COURSE_STD_AT_30,
                           digits=values.agreeing_digits(std64, network.COURSE_STD_AT_30)))
-        st.dataframe(layers, hide_index=True, height=240)
-        csv_download(layers, "explosion_layers")
+        st.dataframe(table, hide_index=True, height=240)
+        csv_download(table, "explosion_layers")
     code_panel(network.to_script(config))
+
+
+def show_metrics(result: network.NetResult, pinned: network.NetResult | None) -> None:
+    """Where it blows up and how large it ends; with A pinned, each with its change from A:
+    B minus A where both are numbers, otherwise what A had ("never", nan)."""
+    measures = {
+        "explosion.metric_nan_std": lambda run: run.first_nan_std,
+        "explosion.metric_first_inf": lambda run: run.first_inf,
+        "explosion.metric_last_std": lambda run: run.layers["std"].iloc[-1],
+    }
+
+    def as_text(value) -> str:
+        return t("explosion.metric_none") if value is None else \
+            str(value) if isinstance(value, int) else f"{value:.4g}"
+
+    for place, (label, measure) in zip(st.columns(len(measures)), measures.items(), strict=True):
+        value = measure(result)
+        if pinned is None:
+            place.metric(t(label), as_text(value))
+            continue
+        before = measure(pinned)
+        if all(v is not None and math.isfinite(v) for v in (value, before)):
+            place.metric(t(label), as_text(value), delta=f"{value - before:+.4g}",
+                         delta_color="off", delta_description=t("explosion.delta_minus"))
+        else:
+            place.metric(t(label), as_text(value), delta=named(labels()[0], as_text(before)),
+                         delta_color="off", delta_arrow="off")
 
 
 st.title(t("explosion.title"))

@@ -3,18 +3,20 @@ matrix of every activation x every init on the previous lesson's network."""
 
 import math
 
+import pandas as pd
 import streamlit as st
 
-from core import activations, charts, init_lab, initializers, network, values
+from core import activations, charts, compare, init_lab, initializers, network, values
 from core.errors import InputError
 from core.initializers import InitSpec
 from lessons import TABS
 from ui.charts import show_chart
+from ui.compare import describe, labels, pin_bar
 from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import t
-from ui.trend import show_trend
+from ui.trend import named, show_trend
 
 # The lesson's controls: widget key -> (the Config, its field) it starts from. Each demo keeps its
 # own seed, the course's for it: the matrix 3, the gain experiment 1, the drawn weight 3.
@@ -30,7 +32,6 @@ CONTROLS = {
     "init_fan_out": (init_lab.DrawConfig, "fan_out"),
     "init_draw_seed": (init_lab.DrawConfig, "seed"),
 }
-FIRST_SCHEME = next(iter(init_lab.SCHEMES))
 
 
 def start(key: str):
@@ -44,6 +45,14 @@ def first_method() -> str:
 @st.cache_data(max_entries=16, show_spinner=False)
 def compute_matrix(config: init_lab.MatrixConfig):
     return init_lab.matrix(config)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compared_matrices(a: init_lab.MatrixConfig, b: init_lab.MatrixConfig, label_a: str,
+                      label_b: str) -> pd.DataFrame:
+    """A's and B's matrices as one table, a column each, from the cached matrices."""
+    return compare.column_each(compute_matrix(a), compute_matrix(b), ["activation", "scheme"],
+                               label_a, label_b)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -61,18 +70,33 @@ def compute_draw(config: init_lab.DrawConfig) -> init_lab.DrawResult:
     return init_lab.draw(config)
 
 
+# The network section's controls: widget key -> MatrixConfig field
+MATRIX_CONTROLS = {key: field for key, (config, field) in CONTROLS.items()
+                   if config is init_lab.MatrixConfig}
+
+
+def restore(view: init_lab.NetworkView) -> None:
+    """The network section's controls set from a view: the course's, a pinned one, a swap."""
+    st.session_state.update({key: getattr(view.matrix, field)
+                             for key, field in MATRIX_CONTROLS.items()})
+    st.session_state.update(init_act=view.activation, init_scheme=view.scheme)
+
+
 def course_pair(name: str) -> None:
-    """One of the course's demos, with the course's sizes and seed."""
+    """One of the course's demos, with the course's sizes and seed (the slope stays: none of the
+    demos uses it)."""
     activation, scheme = init_lab.COURSE_PAIRS[name]
-    st.session_state.update({key: start(key) for key in CONTROLS
-                             if CONTROLS[key][0] is init_lab.MatrixConfig and key != "init_slope"})
-    st.session_state.update(init_act=activation, init_scheme=scheme)
+    slope = st.session_state.get("init_slope", start("init_slope"))
+    restore(init_lab.NetworkView(init_lab.MatrixConfig(negative_slope=slope), activation, scheme))
 
 
 def course_example() -> None:
-    """Every setting of the lesson back to the course's: sizes, seeds, cell, method."""
-    st.session_state.update({key: start(key) for key in CONTROLS})
-    st.session_state.update(init_scheme=FIRST_SCHEME, init_method=first_method())
+    """Every setting of the lesson back to the course's: the network section's view, and the
+    gains' and methods' sizes, seeds and method."""
+    restore(init_lab.NetworkView())
+    st.session_state.update({key: start(key) for key in CONTROLS
+                             if CONTROLS[key][0] in (init_lab.GainConfig, init_lab.DrawConfig)})
+    st.session_state.update(init_method=first_method())
     for name, method in initializers.METHODS.items():
         spec = method.spec(name)
         st.session_state.update({param_key(name, p): getattr(spec, p.field)
@@ -127,12 +151,27 @@ def network_lab() -> None:
         with view:
             show_error(error)
         return
+    current = init_lab.NetworkView(config, activation, scheme)
     matrix = compute_matrix(config)
-    chosen = init_lab.cell(config, activation, scheme)
     with view:
+        pinned = pin_bar("init", current, restore, seed_field="matrix.seed")
+        if pinned is not None:
+            try:  # A from a link is checked as the controls' values are
+                pinned = init_lab.validate_view(pinned)[0]
+            except InputError as error:
+                show_error(error)
+                pinned = None
         show_notices(notices)
-        show_matrix(config, matrix, activation, scheme)
-        show_cell(compute_cell(chosen), matrix, activation, scheme)
+        if pinned is None:
+            show_matrix(config, matrix, activation, scheme, None)
+            show_cell({None: (current, matrix)})
+        else:  # the comparison first: the cells' layers, then the matrix with A in its tooltips
+            st.markdown(describe(pinned, current))
+            label_a, label_b = labels()
+            pinned_matrix = compute_matrix(pinned.matrix)
+            show_cell({label_a: (pinned, pinned_matrix), label_b: (current, matrix)})
+            show_matrix(config, matrix, activation, scheme, pinned_matrix)
+            show_changed_verdicts(compared_matrices(pinned.matrix, config, label_a, label_b))
 
     tabs, opened = sections("init_tab", {name: t(f"init.tab_{name}") for name in TABS["init"]})
     with tabs[opened]:
@@ -145,12 +184,19 @@ def network_lab() -> None:
                 st.markdown(t("init.derivations", **init_lab.derivations(
                     config.width, config.width, config.negative_slope)))
             case "table":
-                st.dataframe(matrix, hide_index=True)
-                csv_download(matrix, "init_matrix")
-    code_panel(network.to_script(chosen))
+                table = matrix if pinned is None else compared_matrices(
+                    pinned.matrix, config, *labels())
+                st.dataframe(table, hide_index=True)
+                csv_download(table, "init_matrix")
+    code_panel(network.to_script(cell_config(current)))
 
 
-def show_matrix(config, matrix, activation: str, scheme: str) -> None:
+def cell_config(view: init_lab.NetworkView) -> network.NetConfig:
+    return init_lab.cell(view.matrix, view.activation, view.scheme)
+
+
+def show_matrix(config, matrix, activation: str, scheme: str, pinned_matrix) -> None:
+    """Both matrices of this view; with A pinned, each cell's tooltip says A's value too."""
     cells = matrix.assign(
         row=matrix["activation"],
         column=matrix["scheme"].map(lambda s: t(f"init.short_{s}")))
@@ -160,35 +206,79 @@ def show_matrix(config, matrix, activation: str, scheme: str) -> None:
             ("last_std", "forward_healthy", "init.matrix_forward", "init.value_last_std"),
             ("grad_ratio", "backward_healthy", "init.matrix_backward", "init.value_grad_ratio")):
         labelled = cells.assign(label=cells[value].map(lambda v: f"{v:.2g}"))
+        if pinned_matrix is not None:
+            labelled = labelled.assign(pinned=pinned_matrix[value].to_numpy(),
+                                       pinned_healthy=pinned_matrix[healthy].to_numpy())
         chart_key = f"init_pick_{value}"
         show_chart(charts.init_matrix,
             labelled, value=value, healthy=healthy, rows=rows, columns=columns,
             chosen=(activation, scheme), title=t(title), value_title=t(value_title),
             healthy_label=t("init.healthy"), height=168,
+            pinned_label=None if pinned_matrix is None else labels()[0],
             stretch=False, key=chart_key, on_select=lambda key=chart_key: pick_cell(key))
     st.caption(t("init.matrix_caption", seed=config.seed))
 
 
-def show_cell(result: network.NetResult, matrix, activation: str, scheme: str) -> None:
-    layers = result.layers
+def show_cell(views: dict) -> None:
+    """The chosen cell layer by layer with its verdicts; views maps a view's name (None when
+    nothing is pinned) to (its NetworkView, its matrix). Two views: A dashed beside B, each named
+    with its cell's scheme in the legend."""
+    runs = {name: compute_cell(cell_config(view)) for name, (view, _) in views.items()}
     series = {"std": t("init.series_forward"), "grad_std": t("init.series_backward")}
-    finite = values.finite_positive(layers["std"]) & values.finite_positive(layers["grad_std"])
-    bad = layers.loc[~finite, "layer"]
-    show_chart(charts.layer_lines,
-        layers, series, title=t("init.cell_title", activation=activation,
-                                scheme=t(f"init.scheme_{scheme}")),
-        x_title=t("init.axis_layer"), y_title=t("init.axis_std"), dashed=[series["grad_std"]],
-        nonfinite_from=int(bad.min()) if len(bad) else None,
-        nonfinite_label=t("init.nonfinite"), height=240)
-    verdict, side = st.columns(2)
-    show_trend(result, verdict)
-    ratio = matrix.set_index(["activation", "scheme"]).loc[(activation, scheme), "grad_ratio"]
-    if init_lab.in_band(ratio):
-        side.success(t("init.backward_ok", ratio=ratio))
-    elif not math.isfinite(ratio):
-        side.error(t("init.backward_nonfinite", ratio=ratio))
+
+    def cell_name(view: init_lab.NetworkView) -> str:
+        return t("init.cell_title", activation=view.activation,
+                 scheme=t(f"init.scheme_{view.scheme}"))
+
+    if len(views) > 1:
+        (name_a, (view_a, _)), (name_b, (view_b, _)) = views.items()
+        frame = compare.side_by_side(
+            runs[name_a].layers, runs[name_b].layers,
+            named(name_a, f"{view_a.activation} + {t(f'init.short_{view_a.scheme}')}"),
+            named(name_b, f"{view_b.activation} + {t(f'init.short_{view_b.scheme}')}"))
+        same_cell = (view_a.activation, view_a.scheme) == (view_b.activation, view_b.scheme)
+        title = cell_name(view_b) if same_cell else t("init.cells_title")
     else:
-        side.warning(t("init.backward_bad", ratio=ratio))
+        frame, title = next(iter(runs.values())).layers, cell_name(next(iter(views.values()))[0])
+    nonfinite = []
+    for name, run in runs.items():
+        layers = run.layers
+        finite = values.finite_positive(layers["std"]) & values.finite_positive(layers["grad_std"])
+        bad = layers.loc[~finite, "layer"]
+        if len(bad):
+            nonfinite.append((int(bad.min()), named(name, t("init.nonfinite"))))
+    show_chart(charts.layer_lines,
+        frame, series, title=title, x_title=t("init.axis_layer"), y_title=t("init.axis_std"),
+        dashed=[series["grad_std"]], nonfinite=nonfinite, height=240)
+    for name, (view, matrix) in views.items():
+        verdict, side = st.columns(2)
+        show_trend(runs[name], verdict, name)
+        ratio = matrix.set_index(["activation", "scheme"]).loc[
+            (view.activation, view.scheme), "grad_ratio"]
+        if init_lab.in_band(ratio):
+            side.success(named(name, t("init.backward_ok", ratio=ratio)))
+        elif not math.isfinite(ratio):
+            side.error(named(name, t("init.backward_nonfinite", ratio=ratio)))
+        else:
+            side.warning(named(name, t("init.backward_bad", ratio=ratio)))
+
+
+def show_changed_verdicts(both) -> None:
+    """The cells whose verdict (in the healthy band or not) differs between A and B."""
+    label_a, label_b = labels()
+
+    def changed(column: str):
+        return both[f"{column} · {label_a}"] != both[f"{column} · {label_b}"]
+
+    moved = both[changed("forward_healthy") | changed("backward_healthy")]
+    if not len(moved):
+        st.caption(t("init.no_verdict_changed"))
+        return
+    st.caption(t("init.verdicts_changed", cells=len(moved)))
+    shown = [f"{column} · {label}" for column in ("last_std", "forward_healthy", "grad_ratio",
+                                                  "backward_healthy")
+             for label in (label_a, label_b)]
+    st.dataframe(moved[["activation", "scheme", *shown]], hide_index=True)
 
 
 @st.fragment

@@ -23,7 +23,8 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
             seed_field: str | None = "seed"):
     """The pin buttons for this lesson's view; returns A (the pinned Config) or None.
     config is B, the view the controls show now (validated). seed_field names the Config's seed,
-    or None where the lesson draws nothing at random."""
+    or None where the lesson draws nothing at random; a dotted name reaches into a nested Config
+    ("matrix.seed")."""
     pinned_key, param = f"{lesson}_pinned", f"{lesson}_pin"
     state = st.session_state
     if pinned_key not in state and param in st.query_params:  # a shared link with a pinned view
@@ -36,22 +37,26 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
     state[param] = compare.encode(pinned) if pinned is not None else None
     put_in_link(param, state[param], default=None)
 
-    columns = st.columns(3 if pinned is None or seed_field is None else 4)
+    # one row of buttons as wide as their labels, wrapping in a narrow column
+    bar = st.container(horizontal=True, gap="small")
     if pinned is None:
-        columns[0].button(t("compare.pin"), key=f"{lesson}_pin_button", on_click=_pin,
-                          args=(pinned_key, config), help=t("compare.pin_help"), width="stretch")
+        bar.button(t("compare.pin"), key=f"{lesson}_pin_button", on_click=_pin,
+                   args=(pinned_key, config), help=t("compare.pin_help"))
         return None
-    columns[0].button(t("compare.unpin"), key=f"{lesson}_unpin", on_click=_pin,
-                      args=(pinned_key, None), width="stretch")
-    columns[1].button(t("compare.swap"), key=f"{lesson}_swap", on_click=_swap,
-                      args=(pinned_key, config, restore), help=t("compare.swap_help"),
-                      width="stretch")
+    bar.button(t("compare.unpin"), key=f"{lesson}_unpin", on_click=_pin, args=(pinned_key, None))
+    bar.button(t("compare.swap"), key=f"{lesson}_swap", on_click=_swap,
+               args=(pinned_key, config, restore), help=t("compare.swap_help"))
     if seed_field is not None:
-        columns[2].button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
-                          args=(dataclasses.replace(
-                              pinned, **{seed_field: getattr(pinned, seed_field) + 1}),),
-                          help=t("compare.reseed_help"), width="stretch")
+        bar.button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
+                   args=(_next_seed(pinned, seed_field),), help=t("compare.reseed_help"))
     return pinned
+
+
+def _next_seed(config, seed_field: str):
+    """config with the seed at seed_field (dotted for a nested Config) one higher."""
+    name, _, rest = seed_field.partition(".")
+    value = getattr(config, name)
+    return dataclasses.replace(config, **{name: _next_seed(value, rest) if rest else value + 1})
 
 
 def _pin(pinned_key: str, config) -> None:

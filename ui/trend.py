@@ -7,14 +7,20 @@ import streamlit as st
 from ui.text import t
 
 
-def show_trend(result, place=st) -> None:
-    """A network run's verdict (core.network.NetResult): stable, explodes or vanishes."""
+def show_trend(result, place=st, view: str | None = None) -> None:
+    """A network run's verdict (core.network.NetResult): stable, explodes or vanishes; named by
+    its view ("A (pinned): Stable ...") when two runs are compared."""
     from core import values  # here, not above: the home page opens without loading torch
     stds = result.layers["std"]
     finite = stds[values.finite_positive(stds)]
     if result.trend == "stable":
-        place.success(t("explosion.stable", low=finite.min(), high=finite.max()))
+        place.success(named(view, t("explosion.stable", low=finite.min(), high=finite.max())))
     elif result.trend == "explodes":
-        place.error(t("explosion.explodes", factor=result.growth))
+        place.error(named(view, t("explosion.explodes", factor=result.growth)))
     else:
-        place.warning(t("explosion.vanishes", factor=result.growth))
+        place.warning(named(view, t("explosion.vanishes", factor=result.growth)))
+
+
+def named(view: str | None, text: str) -> str:
+    """text as said by one of two compared views ("A (pinned): ..."), or as is."""
+    return text if view is None else t("explosion.named", view=view, text=text)

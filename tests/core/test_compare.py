@@ -102,3 +102,26 @@ def test_side_by_side_keeps_both_views_rows_in_order():
     both = compare.side_by_side(a, b, "A", "B")
     assert both[compare.VIEW].tolist() == ["A", "A", "B", "B"]
     assert both["std"].tolist() == [1.0, 2.0, 1.0, 0.5]
+
+
+def test_column_each_puts_a_and_b_side_by_side_per_column():
+    a = pd.DataFrame({"layer": [0, 1], "std": [1.0, 2.0], "grad": [3.0, 4.0]})
+    b = pd.DataFrame({"layer": [0, 1, 2], "std": [1.0, 0.5, 0.25], "grad": [5.0, 6.0, 7.0]})
+    both = compare.column_each(a, b, "layer", "A", "B")
+    assert list(both.columns) == ["layer", "std · A", "std · B", "grad · A", "grad · B"]
+    assert both["std · B"].tolist() == [1.0, 0.5, 0.25]
+    assert both["std · A"].tolist()[:2] == [1.0, 2.0] and math.isnan(both["std · A"].iloc[2])
+
+
+def test_the_reseed_reaches_a_nested_seed():
+    from ui.compare import _next_seed
+    assert _next_seed(Outer(), "seed").seed == 4
+    assert _next_seed(Outer(), "inner.std").inner == replace(Inner(), std=2.0)
+
+
+def test_column_each_keeps_a_rows_in_their_order_on_several_keys():
+    a = pd.DataFrame({"act": ["tanh", "relu", "none"], "scheme": ["x", "x", "y"],
+                      "std": [1.0, 2.0, 3.0]})
+    both = compare.column_each(a, a.assign(std=[4.0, 5.0, 6.0]), ["act", "scheme"], "A", "B")
+    assert both["act"].tolist() == ["tanh", "relu", "none"]
+    assert both["std · B"].tolist() == [4.0, 5.0, 6.0]

@@ -273,3 +273,12 @@ def test_the_course_gain_experiment_script_prints_the_course_numbers():
     assert [float(p[2]) for p in printed] == table["course_ratio"].tolist()
     assert [float(p[3]) for p in printed] == table["rms_ratio"].tolist()
     assert f"{init_lab.gains_story(table)['tanh_course']:.4g}" == "1.598"
+
+
+def test_a_network_view_is_checked_like_the_controls():
+    view = init_lab.NetworkView(init_lab.MatrixConfig(depth=5000), "relu", "xavier_gain")
+    checked, notices = init_lab.validate_view(view)
+    assert checked.matrix == init_lab.validate_matrix(view.matrix)[0] and notices
+    for bad in (replace(view, activation="bogus"), replace(view, scheme="bogus")):
+        with pytest.raises(InputError):
+            init_lab.validate_view(bad)

@@ -42,3 +42,29 @@ def test_methods_tab_draws_the_weights_when_opened(server, tab):
     assert "0.0625" in main  # xavier_uniform_ on 256 x 256: sqrt(6 / 512) / sqrt(3)
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("init_methods")
+
+
+def test_pin_a_cell_choose_another_and_reopen_the_link(server, tab, browser):
+    from harness.browser import Tab
+
+    tab.open(f"{server.url}/init?init_act=relu&init_scheme=xavier_gain")
+    tab.rendered_charts(3)
+    tab.page.get_by_role("button", name="Pin this view as A").click()
+    tab.expect_text("Unpin A")
+    matrix_cell(tab, 1, "relu", "Kaiming").click()  # compared, the cells' chart comes first
+    tab.page.wait_for_url("**init_scheme=kaiming**", timeout=15_000)
+    tab.wait()
+    differs = "B differs from A in scheme: xavier_gain → kaiming."
+    for shown in (differs, "A (pinned): Stable", "B (now): Stable"):
+        tab.expect_text(shown)
+    assert "init_pin=" in tab.page.url
+    again = Tab(browser, 1280, 720)  # the link in a new tab: the same two cells
+    try:
+        again.open(tab.page.url)
+        again.rendered_charts(3)
+        for shown in (differs, "A (pinned): Stable", "B (now): Stable"):
+            again.expect_text(shown)
+        assert again.page.locator("[data-testid='stException']").count() == 0
+        again.screenshot("init_compare")
+    finally:
+        again.page.close()

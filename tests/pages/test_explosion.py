@@ -1,8 +1,16 @@
 """The explosion page through AppTest: the course's numbers, the presets, clamping, languages."""
 
+import json
 import math
+from dataclasses import replace
 
-from core import network, values
+import pandas as pd
+import streamlit as st
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from core import compare, network, values
+from tests.pages.conftest import APP
 
 PAGE = "lessons/explosion.py"
 
@@ -106,3 +114,149 @@ def test_own_seed_changes_the_draws_and_the_course_example_button_restores_all(o
     assert "output is nan in 30 layers" in code_text(at)
     at.selectbox(key="ex_act").set_value("leaky_relu").run()
     assert at.number_input(key="ex_slope").value == defaults.negative_slope
+
+
+# ---- Pin a view and compare ------------------------------------------------------------------
+
+def chart_rows(at, index: int) -> pd.DataFrame:
+    """The drawn lines of the index-th chart: its largest dataset (the markers are one row)."""
+    datasets = at.get("vega_lite_chart")[index].proto.datasets
+    frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in datasets]
+    return max(frames, key=len)
+
+
+def measured(rows: pd.DataFrame, view: str, series: str) -> list[float]:
+    picked = rows[(rows[compare.VIEW] == view) & (rows["series"] == series)]
+    return picked.sort_values("layer")["value"].tolist()
+
+
+def finite(values_) -> list[float]:
+    return [v for v in values_ if math.isfinite(v) and v > 0]
+
+
+COURSE = network.NetConfig()
+SCALED = replace(COURSE, init=replace(COURSE.init, std=math.sqrt(1 / 256)))
+
+
+def pin_then_scale(at):
+    at.button(key="ex_pin_button").click().run()
+    at.button[[b.label for b in at.button].index("std = sqrt(1/n)")].click().run()
+    assert not at.exception
+    return at
+
+
+def test_pin_then_change_shows_both_each_as_computed_alone(open_page):
+    at = pin_then_scale(open_page(PAGE))
+    a, b = network.run(COURSE), network.run(SCALED)
+    assert "B differs from A in init.std: 1 → 0.0625." in [m.value for m in at.markdown]
+    # both charts: A's line and B's, each the run of its own Config
+    rows = chart_rows(at, 0)
+    for view, run in (("A (pinned)", a), ("B (now)", b)):
+        assert measured(rows, view, "measured x.std() (float32)") == finite(run.layers["std"])
+        assert measured(rows, view, "std in float64") == finite(run.layers["std64"])
+    grads = chart_rows(at, 1)
+    assert measured(grads, "B (now)", "std of ∂loss/∂W (weight gradient)") == \
+        finite(b.layers["grad_std"])
+    # metrics: B's value, and what A had where there is no difference to take
+    metrics = {m.label: (m.value, m.proto.delta) for m in at.metric}
+    assert metrics["float32 std is nan at layer"] == ("never", f"A (pinned): {a.first_nan_std}")
+    assert metrics["first infinite activation at layer"] == ("never", f"A (pinned): {a.first_inf}")
+    last_b = f"{b.layers['std'].iloc[-1]:.4g}"
+    assert metrics["std of the last layer"] == (last_b, "A (pinned): nan")
+    # the consoles, one each, and the table with a column each
+    assert [c.value for c in at.code[:2]] == ["\n".join(a.console), "\n".join(b.console)]
+    table = at.dataframe[0].value
+    assert table["std · A (pinned)"].tolist()[:30] == a.layers["std"].tolist()[:30]
+    assert table["std · B (now)"].tolist() == b.layers["std"].tolist()
+    assert table["grad_std · B (now)"].tolist() == b.layers["grad_std"].tolist()
+    verdicts = [s.value for s in at.success] + [e.value for e in at.error]
+    assert any(v.startswith("A (pinned): Explodes") for v in verdicts)
+    assert any(v.startswith("B (now): Stable") for v in verdicts)
+
+
+def test_numeric_changes_are_b_minus_a(open_page):
+    at = open_page(PAGE)
+    at.number_input(key="ex_std").set_value(0.05).run()
+    at.button(key="ex_pin_button").click().run()
+    at.number_input(key="ex_std").set_value(0.07).run()
+    a = network.run(replace(COURSE, init=replace(COURSE.init, std=0.05)))
+    b = network.run(replace(COURSE, init=replace(COURSE.init, std=0.07)))
+    last = {m.label: m for m in at.metric}["std of the last layer"]
+    change = b.layers["std"].iloc[-1] - a.layers["std"].iloc[-1]
+    assert (last.value, last.proto.delta) == (f"{b.layers['std'].iloc[-1]:.4g}", f"{change:+.4g}")
+
+
+def test_swap_exchanges_a_and_b_and_unpin_ends_the_comparison(open_page):
+    at = pin_then_scale(open_page(PAGE))
+    at.button(key="ex_swap").click().run()
+    assert at.number_input(key="ex_std").value == 1.0  # the controls took A's settings
+    assert "B differs from A in init.std: 0.0625 → 1." in [m.value for m in at.markdown]
+    assert at.code[0].value == "\n".join(network.run(SCALED).console)  # A is now sqrt(1/n)
+    at.button(key="ex_unpin").click().run()
+    assert len(at.metric) == 3 and not any(m.proto.delta for m in at.metric)
+    assert "ex_pin" not in at.query_params
+
+
+def test_another_seed_keeps_a_and_moves_only_b_seed(open_page):
+    at = open_page(PAGE)
+    at.button(key="ex_pin_button").click().run()
+    at.button(key="ex_reseed").click().run()
+    assert at.number_input(key="ex_seed").value == 4
+    assert "B differs from A in seed: 3 → 4." in [m.value for m in at.markdown]
+    assert at.code[1].value == "\n".join(network.run(replace(COURSE, seed=4)).console)
+
+
+def test_a_link_with_a_and_b_reproduces_both(open_page):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(ex_pin=compare.encode(COURSE), ex_std="0.0625")
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    a, b = network.run(COURSE), network.run(SCALED)
+    assert [c.value for c in at.code[:2]] == ["\n".join(a.console), "\n".join(b.console)]
+    assert "B differs from A in init.std: 1 → 0.0625." in [m.value for m in at.markdown]
+
+
+def test_a_bad_pin_link_says_which_parameter(open_page):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(ex_pin="garbage!")
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("ex_pin" in w.value for w in at.warning)
+    assert len(at.metric) == 3 and not any(m.proto.delta for m in at.metric)
+
+
+def test_pinning_adds_no_computation_beyond_b(open_page, monkeypatch):
+    """A's result is the cached run it was when pinned: only B's new Config runs the network."""
+    st.cache_data.clear()
+    runs = []
+    real = network.run
+    monkeypatch.setattr(network, "run", lambda config: runs.append(config) or real(config))
+    at = open_page(PAGE)
+    assert runs == [COURSE]
+    at.button(key="ex_pin_button").click().run()
+    assert runs == [COURSE]  # pinning ran nothing
+    at.button[[b.label for b in at.button].index("std = sqrt(1/n)")].click().run()
+    assert runs == [COURSE, SCALED]  # B's own run, A from the cache
+    at.button(key="ex_swap").click().run()
+    assert runs == [COURSE, SCALED]
+
+
+def test_the_comparison_in_chinese_and_presenter_mode_is_valid_and_translated(open_page):
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from tests.pages.test_languages import english_on
+
+    for state in ({"lang": "zh"}, {"present": True}):
+        at = open_page(PAGE, **state)
+        at.button(key="ex_pin_button").click().run()
+        at.number_input(key="ex_std").set_value(0.0625).run()
+        assert not at.exception
+        for chart in at.get("vega_lite_chart"):
+            spec = json.loads(chart.proto.spec)
+            assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
+        if state.get("lang") == "zh":
+            assert not english_on(at)
+            assert "A（已固定）：30" in [m.proto.delta for m in at.metric]

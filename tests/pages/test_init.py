@@ -1,9 +1,18 @@
 """The initialisation page through AppTest: the course's three demos, the methods, clamping,
 errors and Chinese."""
 
-import torch
+import json
+import math
+from dataclasses import replace
 
-from core import activations, init_lab, network
+import pandas as pd
+import streamlit as st
+import torch
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from core import activations, compare, init_lab, network
+from tests.pages.conftest import APP
 
 PAGE = "lessons/init.py"
 
@@ -126,3 +135,147 @@ def test_orthogonal_is_a_column_of_the_matrix(open_page):
     at.selectbox(key="init_scheme").set_value("orthogonal").run()
     assert not at.exception
     assert "nn.init.orthogonal_(linear.weight, gain=1.6666666666666667)" in at.code[-1].value
+
+
+# ---- Pin a view and compare ------------------------------------------------------------------
+
+def chart_rows(at, index: int) -> pd.DataFrame:
+    """The index-th chart's largest dataset (its cells or lines; the markers are one row)."""
+    datasets = at.get("vega_lite_chart")[index].proto.datasets
+    return max((dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data) for d in datasets),
+               key=len)
+
+
+def lines(rows: pd.DataFrame, view: str, series: str) -> list[float]:
+    picked = rows[(rows[compare.VIEW] == view) & (rows["series"] == series)]
+    return picked.sort_values("layer")["value"].tolist()
+
+
+def positive(values) -> list[float]:
+    return [v for v in values if math.isfinite(v) and v > 0]
+
+
+RELU_XAVIER = init_lab.NetworkView(init_lab.MatrixConfig(depth=20), "relu", "xavier_gain")
+RELU_KAIMING_10 = init_lab.NetworkView(init_lab.MatrixConfig(depth=10), "relu", "kaiming")
+
+
+def pinned_then_changed(open_page):
+    at = open_page(PAGE, init_depth=20, init_act="relu", init_scheme="xavier_gain")
+    at.button(key="init_pin_button").click().run()
+    at.selectbox(key="init_scheme").set_value("kaiming").run()
+    at.number_input(key="init_depth").set_value(10).run()
+    assert not at.exception
+    return at
+
+
+def test_pin_then_change_shows_both_cells_and_the_matrix_against_a(open_page):
+    at = pinned_then_changed(open_page)
+    assert "B differs from A in matrix.depth: 20 → 10; scheme: xavier_gain → kaiming." in [
+        m.value for m in at.markdown]
+    # the cell chart: A's cell and B's, each as the network computes its Config alone
+    rows = chart_rows(at, 0)
+    for view, cell in (("A (pinned): relu + Xavier+gain", RELU_XAVIER),
+                       ("B (now): relu + Kaiming", RELU_KAIMING_10)):
+        run = network.run(init_lab.cell(cell.matrix, cell.activation, cell.scheme))
+        assert lines(rows, view, "x.std() of each layer's output") == positive(run.layers["std"])
+        assert lines(rows, view, "std of each layer's weight gradient") == \
+            positive(run.layers["grad_std"])
+    # the matrices: B's values, A's in the tooltip columns, both as init_lab.matrix computes
+    a, b = init_lab.matrix(RELU_XAVIER.matrix), init_lab.matrix(RELU_KAIMING_10.matrix)
+    forward = chart_rows(at, 1)
+    assert forward["last_std"].tolist() == b["last_std"].tolist()
+    assert forward["pinned"].tolist() == a["last_std"].tolist()
+    assert forward["pinned_healthy"].tolist() == a["forward_healthy"].tolist()
+    # the cells whose verdict changed, A → B
+    moved = (a["forward_healthy"] != b["forward_healthy"]) | (
+        a["backward_healthy"] != b["backward_healthy"])
+    table = at.dataframe[0].value
+    assert list(zip(table["activation"], table["scheme"], strict=True)) == list(
+        zip(a["activation"][moved], a["scheme"][moved], strict=True))
+    assert f"{int(moved.sum())} cells changed verdict" in " ".join(c.value for c in at.caption)
+    verdicts = [s.value for s in at.success]
+    assert any(v.startswith("A (pinned): Stable") for v in verdicts)
+    assert any(v.startswith("B (now): Stable") for v in verdicts)
+
+
+def test_swap_exchanges_the_views_and_the_reseed_moves_the_matrix_seed(open_page):
+    at = pinned_then_changed(open_page)
+    at.button(key="init_swap").click().run()
+    assert at.number_input(key="init_depth").value == 20
+    assert at.selectbox(key="init_scheme").value == "xavier_gain"
+    assert "B differs from A in matrix.depth: 10 → 20; scheme: kaiming → xavier_gain." in [
+        m.value for m in at.markdown]
+    at.button(key="init_reseed").click().run()
+    assert at.number_input(key="init_seed").value == 4
+    assert at.number_input(key="init_depth").value == 10  # A's settings, the next seed
+    assert "B differs from A in matrix.seed: 3 → 4." in [m.value for m in at.markdown]
+
+
+def test_a_link_with_a_and_b_reproduces_both(open_page):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(init_pin=compare.encode(RELU_XAVIER), init_depth="10",
+                           init_act="relu", init_scheme="kaiming")
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "B differs from A in matrix.depth: 20 → 10; scheme: xavier_gain → kaiming." in [
+        m.value for m in at.markdown]
+    rows = chart_rows(at, 0)
+    run = network.run(init_lab.cell(RELU_XAVIER.matrix, "relu", "xavier_gain"))
+    assert lines(rows, "A (pinned): relu + Xavier+gain", "x.std() of each layer's output") == \
+        positive(run.layers["std"])
+
+
+def test_a_link_with_an_unknown_cell_in_a_names_it(open_page):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(init_pin=compare.encode(replace(RELU_XAVIER, activation="bogus")))
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("bogus" in e.value for e in at.error)
+    assert len(at.get("vega_lite_chart")) == 3  # B's view as without a pin
+
+
+def test_the_table_tab_has_a_column_each(open_page):
+    at = open_page(PAGE, init_tab="table", init_depth=20)
+    at.button(key="init_pin_button").click().run()
+    at.number_input(key="init_depth").set_value(10).run()
+    table = at.dataframe[-1].value
+    a, b = init_lab.matrix(RELU_XAVIER.matrix), init_lab.matrix(RELU_KAIMING_10.matrix)
+    assert table["grad_ratio · A (pinned)"].tolist() == a["grad_ratio"].tolist()
+    assert table["grad_ratio · B (now)"].tolist() == b["grad_ratio"].tolist()
+
+
+def test_pinning_adds_no_computation_beyond_b(open_page, monkeypatch):
+    """A's matrix and cell are the cached results they were when pinned."""
+    st.cache_data.clear()
+    matrices, cells = [], []
+    real_matrix, real_run = init_lab.matrix, network.run
+    monkeypatch.setattr(init_lab, "matrix", lambda c: matrices.append(c) or real_matrix(c))
+    monkeypatch.setattr(network, "run", lambda c: cells.append(c) or real_run(c))
+    at = open_page(PAGE, init_depth=20, init_act="relu", init_scheme="xavier_gain")
+    assert (len(matrices), len(cells)) == (1, 1)
+    at.button(key="init_pin_button").click().run()
+    assert (len(matrices), len(cells)) == (1, 1)  # pinning ran nothing
+    at.number_input(key="init_depth").set_value(10).run()
+    assert (len(matrices), len(cells)) == (2, 2)  # B's matrix and cell, A's from the cache
+    at.button(key="init_swap").click().run()
+    assert (len(matrices), len(cells)) == (2, 2)
+
+
+def test_the_comparison_in_chinese_and_presenter_mode_is_valid_and_translated(open_page):
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from tests.pages.test_languages import english_on
+
+    for state in ({"lang": "zh"}, {"present": True}):
+        at = open_page(PAGE, init_depth=20, **state)
+        at.button(key="init_pin_button").click().run()
+        at.number_input(key="init_depth").set_value(10).run()
+        assert not at.exception
+        for chart in at.get("vega_lite_chart"):
+            spec = json.loads(chart.proto.spec)
+            assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
+        if state.get("lang") == "zh":
+            assert not english_on(at)

@@ -1,0 +1,58 @@
+"""The explosion page's comparison in a real browser: pin std = 1, press std = sqrt(1/n), and the
+link then opens the same comparison in a new tab; in presenter mode it fits 1280x720."""
+
+import pytest
+
+from harness.browser import Tab
+
+pytestmark = pytest.mark.e2e
+
+DIFFERS = "B differs from A in init.std: 1 → 0.0625."
+
+
+def pin_and_scale(tab) -> None:
+    tab.page.get_by_role("button", name="Pin this view as A").click()
+    tab.expect_text("Unpin A")
+    tab.page.get_by_role("button", name="std = sqrt(1/n)").click()
+    tab.wait()
+    tab.expect_text(DIFFERS)
+    tab.expect_text("B (now): Stable")
+
+
+def test_pin_change_and_reopen_the_link(server, tab, browser):
+    tab.open(f"{server.url}/explosion")
+    tab.rendered_charts(2)
+    pin_and_scale(tab)
+    assert "ex_pin=" in tab.page.url and "ex_std=0.0625" in tab.page.url
+    for shown in ("A (pinned): 30", "A (pinned): Explodes", "B (now): Stable"):
+        tab.expect_text(shown)  # the rerun draws them one after the other
+    assert tab.page.locator("[data-testid='stException']").count() == 0
+
+    again = Tab(browser, 1280, 720)  # the link, opened in a new tab: the same comparison
+    try:
+        again.open(tab.page.url)
+        again.rendered_charts(2)
+        for shown in (DIFFERS, "A (pinned): 30", "B (now): Stable"):
+            again.expect_text(shown)
+        assert "Link parameter" not in again.main_text()  # ex_pin is a parameter the page uses
+        assert again.page.locator("[data-testid='stException']").count() == 0
+        assert not again.external_requests()
+    finally:
+        again.page.close()
+
+
+def test_the_comparison_fits_a_projector(server, browser):
+    tab = Tab(browser, 1280, 720)
+    try:
+        tab.open(f"{server.url}/explosion?present=true")
+        tab.rendered_charts(2)
+        pin_and_scale(tab)
+        tab.open(tab.page.url)  # the link, opened at the top of the page
+        tab.rendered_charts(2)
+        for testid in ("stMarkdown", "stVegaLiteChart"):  # the line naming what differs, chart
+            box = tab.page.locator(f"[data-testid='{testid}']").filter(
+                has_text=DIFFERS if testid == "stMarkdown" else "").first.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (testid, box)
+        tab.screenshot("explosion_compare_presenter")
+    finally:
+        tab.page.close()
