@@ -132,8 +132,10 @@ def network_lab() -> None:
         names = list(activations.ACTIVATIONS)
         activation = st.selectbox(t("init.activation"), names, key="init_act",
                                   index=names.index(start("init_act")), bind="query-params")
+        # the matrix's own column names: short enough for the column, and the same words
         scheme = choose(t("init.scheme"), init_lab.SCHEMES,
-                        format_func=lambda s: t(f"init.scheme_{s}"), key="init_scheme")
+                        format_func=lambda s: t(f"init.short_{s}"), key="init_scheme",
+                        help=t(f"init.scheme_{st.session_state.get('init_scheme', 'std_one')}"))
         st.caption(t("init.network"))
         depth = number("init.depth", "init_depth", step=1)
         width = number("init.width", "init_width", step=1)
