@@ -87,6 +87,18 @@ def side_by_side(a: pd.DataFrame, b: pd.DataFrame, label_a: str, label_b: str) -
                      ignore_index=True)
 
 
+def beside(a: pd.DataFrame, b: pd.DataFrame, value: str, label_a: str,
+           label_b: str) -> pd.DataFrame | None:
+    """A's and B's column `value` side by side (label_a, label_b), row for row, the other columns
+    naming the rows; None where those differ (two tables of another shape)."""
+    keys = [c for c in a.columns if c != value]
+    if list(b.columns) != list(a.columns) or not a[keys].reset_index(drop=True).equals(
+            b[keys].reset_index(drop=True)):
+        return None
+    return a[keys].reset_index(drop=True).assign(
+        **{label_a: a[value].to_numpy(), label_b: b[value].to_numpy()})
+
+
 def _plain(value):
     if dataclasses.is_dataclass(value):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
