@@ -82,7 +82,7 @@ def labels() -> tuple[str, str]:
     return t("compare.label_a"), t("compare.label_b")
 
 
-SHORT = 24  # characters of a value that describe shows; a longer value is said to have changed
+SHORT = 16  # characters of a value that describe shows; a longer value is said to have changed
 
 
 def _short(value) -> str:
