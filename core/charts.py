@@ -142,7 +142,7 @@ def loss_curve(
         points.transform_filter(~is_a).mark_text(dx=9, dy=-9, fontWeight="bold").encode(
             text=alt.Text("sample:Q")),
         flags(points),
-    ).properties(title=title, height=height)
+    ).properties(title=title, height=height + 40)  # the legend's row, not taken from the plot
 
 
 # ---- Optimiser lesson (lessons/optim.py) -------------------------------------------------------
