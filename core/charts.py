@@ -89,8 +89,8 @@ def loss_curve(
     in red with a label, so nothing disappears silently.
 
     Two views compared (core.compare.side_by_side: curve and marks with a VIEW column, A first):
-    each view's curve and points in its own colour, A's curve dashed and its points hollow, under
-    a legend naming both."""
+    each view's curve and points in its own colour, A's curve dashed and its points rings, drawn
+    over B's, under a legend naming both."""
     low, high = float(curve["x"].min()), float(curve["x"].max())
     top = float(curve["loss"].max())
     finite = marks["x"].map(math.isfinite) & marks["loss"].map(math.isfinite)
@@ -135,12 +135,13 @@ def loss_curve(
     points = alt.Chart(shown).encode(x=x, y=y, color=color,
                                      tooltip=[alt.Tooltip(f"{VIEW}:N", title=" "), *sample_tips])
     is_a = alt.FieldEqualPredicate(field=VIEW, equal=views[0])
-    return alt.layer(
-        line,
-        points.transform_filter(is_a).mark_point(size=140, filled=False, strokeWidth=2.5),
+    return alt.layer(  # A over B: where they coincide, A's dashes and rings show on B's line
+        line.transform_filter(~is_a),
+        line.transform_filter(is_a),
         points.transform_filter(~is_a).mark_point(size=140, filled=True, opacity=0.85),
         points.transform_filter(~is_a).mark_text(dx=9, dy=-9, fontWeight="bold").encode(
             text=alt.Text("sample:Q")),
+        points.transform_filter(is_a).mark_point(size=220, filled=False, strokeWidth=2.5),
         flags(points),
     ).properties(title=title, height=height + 40)  # the legend's row, not taken from the plot
 

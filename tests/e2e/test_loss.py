@@ -170,6 +170,7 @@ def test_the_comparison_in_presenter_mode(server, browser):
         scroll_to_pin_bar(projector)
         projector.screenshot("loss_pinned_smoothing_present")
         projector.page.evaluate("window.scrollTo(0, 0)")
+        projector.page.wait_for_timeout(500)
         # the examples' names are read whole in presenter mode
         projector.page.locator("[data-testid=stSelectbox]").filter(
             has_text="Course example").click()
