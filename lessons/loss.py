@@ -164,9 +164,11 @@ def per_element(result: losses.LossResult, pinned: losses.LossResult | None,
 
 
 def elements(result: losses.LossResult) -> pd.DataFrame:
-    """reduction='none' flat: sample, class and each element's loss."""
-    return result.marks[["sample", "class", "sample_loss"]].rename(
+    """reduction='none' flat: sample, class (where there is more than one) and each element's
+    loss."""
+    frame = result.marks[["sample", "class", "sample_loss"]].rename(
         columns={"sample_loss": "loss"})
+    return frame if frame["class"].nunique() > 1 else frame.drop(columns="class")
 
 
 def none_frame(result: losses.LossResult) -> pd.DataFrame:
@@ -348,9 +350,9 @@ def lesson() -> None:
                        sample_loss_title=t("loss.axis_sample_loss"),
                        nonfinite_label=t("loss.nonfinite_marker"),
                        height=380 if presenting() else 220, probability=axis == "probability")
-        if pinned_result is not None and pinned_result.curve_axis != axis:
-            st.caption(t("loss.pinned_other_axis", view=label_a,
-                         axis=t(f"loss.axis_{pinned_result.curve_axis}")))
+            if pinned_result is not None and pinned_result.curve_axis != axis:
+                st.caption(t("loss.pinned_other_axis", view=label_a,
+                             axis=t(f"loss.axis_{pinned_result.curve_axis}")))
         st.caption(t(f"loss.curve_note_{axis}"))
         if result.nonfinite:
             st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))
