@@ -298,9 +298,9 @@ def lesson() -> None:
         if pinned is not None:
             try:  # A from a link is checked as the controls' view is
                 pinned, _ = checked(pinned)
-            except InputError:
+            except (InputError, TypeError, ValueError):  # a link's text, typed by anyone
                 st.warning(t("error.compare.link", field="loss_pin"))
-                pinned = None
+                state["loss_pinned"] = pinned = None
         if pinned is not None:
             st.markdown(describe(with_every_option(pinned), with_every_option(config)))
         pinned_result = compute(pinned) if pinned is not None else None

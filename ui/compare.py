@@ -59,6 +59,8 @@ def _pin(pinned_key: str, config) -> None:
 
 
 def _swap(pinned_key: str, config, restore: Callable[[object], None]) -> None:
+    if st.session_state.get(pinned_key) is None:  # the lesson unpinned an unreadable A
+        return
     restore(st.session_state[pinned_key])
     st.session_state[pinned_key] = config
 

@@ -416,13 +416,21 @@ def test_a_link_with_a_and_b_opens_the_comparison(open_page):
     assert headline(fresh) == pytest.approx(losses.run(b).losses["sum"], abs=5e-5)
 
 
-def test_an_unreadable_pin_in_a_link_is_named(open_page):
+@pytest.mark.parametrize("pin", [
+    "not a view",
+    compare.encode(course(loss="NoSuchLoss")),
+    compare.encode(course(options=(("label_smoothing", (1, 2)),))),  # a list for a number
+    compare.encode(course(tables=(("inputs", (("1", "x"),)),))),  # a letter in a cell
+])
+def test_an_unreadable_pin_in_a_link_is_named(pin):
     fresh = AppTest.from_file(APP, default_timeout=30)
-    fresh.query_params["loss_pin"] = "not a view"
+    fresh.query_params["loss_pin"] = pin
     fresh.switch_page(PAGE).run()
-    assert not fresh.exception
+    assert not fresh.exception, [e.value for e in fresh.exception]
     assert any("loss_pin" in w.value for w in fresh.warning)
     assert headline(fresh) == 0.5224
+    fresh.run()  # nothing is pinned after the notice
+    assert not fresh.exception and fresh.button(key="loss_pin_button")
 
 
 def test_pinning_computes_nothing_beyond_b(open_page, monkeypatch):
