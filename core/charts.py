@@ -103,7 +103,11 @@ def loss_curve(
 ) -> alt.LayerChart:
     """The loss of one sample as a function of x (the true class's probability or logit), with the
     current samples as points on it. Points whose x or loss is not finite sit on the chart's edge
-    in red with a label, so nothing disappears silently."""
+    in red with a label, so nothing disappears silently.
+
+    Two views compared (core.compare.side_by_side: curve and marks with a VIEW column, A first):
+    each view's curve and points in its own colour, A's curve dashed and its points rings, drawn
+    over B's, under a legend naming both."""
     low, high = float(curve["x"].min()), float(curve["x"].max())
     top = float(curve["loss"].max())
     finite = marks["x"].map(math.isfinite) & marks["loss"].map(math.isfinite)
@@ -114,23 +118,49 @@ def loss_curve(
     )
     x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0 if probability else low, high]))
     y = alt.Y("loss:Q", title=y_title)
-    line = alt.Chart(curve).mark_line(color=PALETTE[0], strokeWidth=3).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("x:Q", title=x_title, format=".4g"),
-                           alt.Tooltip("loss:Q", title=y_title, format=".4g")])
-    points = alt.Chart(shown).encode(
-        x=x, y=y,
-        tooltip=[alt.Tooltip("sample:Q", title=sample_title),
-                 alt.Tooltip("class:Q", title="class"),
-                 alt.Tooltip("x:Q", title=x_title, format=".4g"),
-                 alt.Tooltip("sample_loss:Q", title=sample_loss_title, format=".6g")])
-    return alt.layer(
-        line,
-        points.mark_point(size=140, filled=True, color=PALETTE[1], opacity=0.85),
-        points.mark_text(dx=9, dy=-9, color=PALETTE[1], fontWeight="bold").encode(
+    sample_tips = [alt.Tooltip("sample:Q", title=sample_title),
+                   alt.Tooltip("class:Q", title="class"),
+                   alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                   alt.Tooltip("sample_loss:Q", title=sample_loss_title, format=".6g")]
+    curve_tips = [alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                  alt.Tooltip("loss:Q", title=y_title, format=".4g")]
+
+    def flags(points: alt.Chart) -> alt.Chart:
+        return points.transform_filter("datum.flag != ''").mark_text(
+            dy=14, color="#d62728", fontWeight="bold").encode(text=alt.Text("flag:N"))
+
+    if VIEW not in curve:
+        line = alt.Chart(curve).mark_line(color=PALETTE[0], strokeWidth=3).encode(
+            x=x, y=y, tooltip=curve_tips)
+        points = alt.Chart(shown).encode(x=x, y=y, tooltip=sample_tips)
+        return alt.layer(
+            line,
+            points.mark_point(size=140, filled=True, color=PALETTE[1], opacity=0.85),
+            points.mark_text(dx=9, dy=-9, color=PALETTE[1], fontWeight="bold").encode(
+                text=alt.Text("sample:Q")),
+            flags(points),
+        ).properties(title=title, height=height)
+    views = list(dict.fromkeys(curve[VIEW]))  # A, B
+    color = alt.Color(f"{VIEW}:N", title=None, sort=views,
+                      scale=alt.Scale(domain=views, range=[PALETTE[2], PALETTE[0]]),
+                      legend=alt.Legend(orient="top", labelLimit=320))
+    dash = alt.StrokeDash(f"{VIEW}:N", sort=views, legend=None,
+                          scale=alt.Scale(domain=views, range=[[7, 5], [1, 0]]))
+    line = alt.Chart(curve).mark_line(strokeWidth=3).encode(
+        x=x, y=y, color=color, strokeDash=dash,
+        tooltip=[alt.Tooltip(f"{VIEW}:N", title=" "), *curve_tips])
+    points = alt.Chart(shown).encode(x=x, y=y, color=color,
+                                     tooltip=[alt.Tooltip(f"{VIEW}:N", title=" "), *sample_tips])
+    is_a = alt.FieldEqualPredicate(field=VIEW, equal=views[0])
+    return alt.layer(  # A over B: where they coincide, A's dashes and rings show on B's line
+        line.transform_filter(~is_a),
+        line.transform_filter(is_a),
+        points.transform_filter(~is_a).mark_point(size=140, filled=True, opacity=0.85),
+        points.transform_filter(~is_a).mark_text(dx=9, dy=-9, fontWeight="bold").encode(
             text=alt.Text("sample:Q")),
-        points.transform_filter("datum.flag != ''").mark_text(
-            dy=14, color="#d62728", fontWeight="bold").encode(text=alt.Text("flag:N")),
-    ).properties(title=title, height=height)
+        points.transform_filter(is_a).mark_point(size=220, filled=False, strokeWidth=2.5),
+        flags(points),
+    ).properties(title=title, height=height + 40)  # the legend's row, not taken from the plot
 
 
 # ---- Optimiser lesson (lessons/optim.py) -------------------------------------------------------

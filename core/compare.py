@@ -23,7 +23,9 @@ LINK_MAX = 4096  # characters of an encoded Config in a link; larger text is ref
 def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
     """Every setting whose value differs between Configs a and b, as (dotted name, a's, b's).
     Nested Configs are compared field by field ("init.std"); tuples of Configs element by element
-    ("runs[2].lr"); anything else as a whole."""
+    ("runs[2].lr"); named values (a tuple of (name, value) pairs, as a Config keeps a dict) name by
+    name ("tables.weight"), ABSENT standing for a name only one of them has; anything else as a
+    whole."""
     if dataclasses.is_dataclass(a) and type(a) is type(b):
         found = []
         for f in dataclasses.fields(a):
@@ -35,7 +37,28 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             found += differences(x, y, f"{prefix.rstrip('.')}[{i + 1}].")
         return found
+    if _named(a) and _named(b) and (a or b):
+        a, b = dict(a), dict(b)
+        return [(f"{prefix}{name}", a.get(name, ABSENT), b.get(name, ABSENT))
+                for name in dict.fromkeys([*a, *b])
+                if a.get(name, ABSENT) != b.get(name, ABSENT)]
     return [] if a == b else [(prefix.rstrip("."), a, b)]
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()  # a named value that one of two Configs does not have
+
+
+def _named(value) -> bool:
+    """A tuple of (name, value) pairs with distinct names that are identifiers (or none)."""
+    return (isinstance(value, tuple)
+            and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                    and p[0].isidentifier() for p in value)
+            and len({p[0] for p in value}) == len(value))
 
 
 def encode(config) -> str:
@@ -74,6 +97,17 @@ def column_each(a: pd.DataFrame, b: pd.DataFrame, keys: str | list[str], label_a
     columns = [f"{column} · {label}" for column in a.columns if column not in keys
                for label in (label_a, label_b)]
     return order.merge(merged, on=keys, how="left")[keys + columns]
+
+def beside(a: pd.DataFrame, b: pd.DataFrame, value: str, label_a: str,
+           label_b: str) -> pd.DataFrame | None:
+    """A's and B's column `value` side by side (label_a, label_b), row for row, the other columns
+    naming the rows; None where those differ (two tables of another shape)."""
+    keys = [c for c in a.columns if c != value]
+    if list(b.columns) != list(a.columns) or not a[keys].reset_index(drop=True).equals(
+            b[keys].reset_index(drop=True)):
+        return None
+    return a[keys].reset_index(drop=True).assign(
+        **{label_a: a[value].to_numpy(), label_b: b[value].to_numpy()})
 
 
 def _plain(value):

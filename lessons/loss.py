@@ -3,14 +3,17 @@
 Everything about a loss comes from its registry entry (core.losses): which tables it takes, which
 options, how it is computed. This page draws whatever the entry says, and knows no loss by name."""
 
+import dataclasses
 import math
 
 import pandas as pd
 import streamlit as st
 
 from core import charts, losses
+from core.compare import beside, side_by_side
 from core.errors import InputError
 from ui.charts import show_chart
+from ui.compare import describe, labels, pin_bar
 from ui.links import put_in_link
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
@@ -21,6 +24,12 @@ PRESETS = losses.presets()
 @st.cache_data(max_entries=64, show_spinner=False)
 def compute(config: losses.LossConfig) -> losses.LossResult:
     return losses.run(config)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def checked(config: losses.LossConfig) -> tuple[losses.LossConfig, list]:
+    """A pinned view validated once: each rerun with A pinned reads it from here."""
+    return losses.validate(config)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -58,20 +67,30 @@ def restart_tables(tables: dict) -> None:
         del st.session_state[key]
 
 
-def apply_preset(name: str | None = None, linked: frozenset = frozenset()) -> None:
-    """The chosen example in its own settings and tables (also what the reset button does);
-    settings a link gave (linked) are left as the link says."""
-    name = name or st.session_state["loss_preset"]
-    loss, preset = PRESETS[name]
-    tables = preset_tables(name)
-    settings = {"loss_loss": loss.name, "loss_reduction": preset.reduction,
-                "loss_classes": len(next(iter(tables.values()))[0])}
-    options = {o.name: preset.options.get(o.name, o.default) for o in loss.options}
+def restore(cfg: losses.LossConfig, linked: frozenset = frozenset()) -> None:
+    """Every control and table of the page set from a view: an example, the reset button, the pin
+    bar's swap. Settings a link gave (linked) are left as the link says."""
+    state = st.session_state
+    loss = losses.LOSSES[cfg.loss]
+    options = losses.options_of(cfg)
+    specs = loss.specs(options)
+    typed = dict(cfg.tables)
+    classes = len(typed[specs[0].name][0])
+    settings = {"loss_loss": loss.name, "loss_reduction": cfg.reduction, "loss_classes": classes}
     settings.update({option_key(k): v for k, v in options.items()})
-    settings.update({use_key(spec.name): spec.name in preset.tables
-                     for spec in loss.specs(options) if spec.optional})
-    st.session_state.update({k: v for k, v in settings.items() if k not in linked})
-    restart_tables(tables)
+    settings.update({use_key(spec.name): spec.name in typed for spec in specs if spec.optional})
+    if state.get("loss_preset") not in [p.name for p in loss.presets]:
+        settings["loss_preset"] = loss.presets[0].name  # the examples offered are this loss's
+    state.update({k: v for k, v in settings.items() if k not in linked})
+    restart_tables(losses.fit_tables(cfg, typed, classes))
+
+
+def apply_preset(name: str | None = None, linked: frozenset = frozenset()) -> None:
+    """The chosen example in its own settings and tables (also what the reset button does)."""
+    name = name or st.session_state["loss_preset"]
+    if "loss_preset" not in linked:
+        st.session_state["loss_preset"] = name
+    restore(losses.from_preset(name), linked)
 
 
 def apply_loss() -> None:
@@ -116,6 +135,42 @@ def table_caption(spec: losses.TableSpec) -> str:
              shape=f"{rows} × {columns}")
 
 
+def with_every_option(cfg: losses.LossConfig) -> losses.LossConfig:
+    """cfg with its options at their defaults spelled out, so that describe says "0 → 0.1"."""
+    return dataclasses.replace(cfg, options=tuple(losses.options_of(cfg).items()))
+
+
+def change(b: float, a: float | None) -> str | None:
+    """B minus A for st.metric's delta; none without A or when either is not finite."""
+    if a is None or not math.isfinite(b - a):
+        return None
+    return f"{b - a:+.4f}"
+
+
+def per_element(result: losses.LossResult, pinned: losses.LossResult | None,
+                height: int | str = "auto") -> None:
+    """torch's reduction='none': B's in its own shape, or A's and B's side by side, one row per
+    element, where their shapes match."""
+    if pinned is not None:
+        label_a, label_b = labels()
+        both = beside(elements(pinned), elements(result), "loss", label_a, label_b)
+        if both is not None:
+            st.dataframe(both, hide_index=True, height=height)
+            return
+        st.caption(t("loss.pinned_shapes", view=label_a, now=label_b,
+                     a=" × ".join(map(str, pinned.none_shape)) or "1",
+                     b=" × ".join(map(str, result.none_shape)) or "1"))
+    st.dataframe(none_frame(result), height=height)
+
+
+def elements(result: losses.LossResult) -> pd.DataFrame:
+    """reduction='none' flat: sample, class (where there is more than one) and each element's
+    loss."""
+    frame = result.marks[["sample", "class", "sample_loss"]].rename(
+        columns={"sample_loss": "loss"})
+    return frame if frame["class"].nunique() > 1 else frame.drop(columns="class")
+
+
 def none_frame(result: losses.LossResult) -> pd.DataFrame:
     """torch's reduction='none' in its own shape: a row per sample, a column per class."""
     rows = [row if isinstance(row, list) else [row] for row in result.none]
@@ -134,8 +189,9 @@ def lesson() -> None:
     """The whole playground: its controls, tables and views depend on one another, so a click
     or an edit reruns this fragment only (not the app's shell and sidebar)."""
     state = st.session_state
-    # presenter mode's larger type needs wider controls to show the examples' names
-    controls, view = st.columns([5, 10] if presenting() else [4, 11], gap="large")
+    # the examples' names are long (up to 53 characters): their choice gets a row of its own
+    examples = st.columns([5, 3, 3], vertical_alignment="bottom")
+    controls, view = st.columns([4, 11], gap="large")
     # A link may name the preset or the loss: its tables are the start, before the widgets read it.
     start_name = state.get("loss_preset", st.query_params.get("loss_preset"))
     if start_name not in PRESETS:
@@ -158,15 +214,16 @@ def lesson() -> None:
         restart_tables(state["loss_typed"])
 
     # ---- Controls: the course's CrossEntropy example is the default ---------------------------
+    examples[0].selectbox(t("loss.preset"), list(PRESETS), key="loss_preset",
+                          index=list(PRESETS).index(start_name), on_change=apply_preset,
+                          bind="query-params")
+    names = list(losses.LOSSES)
+    name = examples[1].selectbox(t("loss.loss"), names, index=names.index(start_loss.name),
+                                 key="loss_loss", on_change=apply_loss, bind="query-params")
+    loss = losses.LOSSES[name]
+    examples[2].button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
+                       key="loss_reset", width="stretch")
     with controls:
-        st.selectbox(t("loss.preset"), list(PRESETS), key="loss_preset", index=list(PRESETS).index(
-            start_name), on_change=apply_preset, bind="query-params")
-        names = list(losses.LOSSES)
-        name = st.selectbox(t("loss.loss"), names, index=names.index(start_loss.name),
-                            key="loss_loss", on_change=apply_loss, bind="query-params")
-        loss = losses.LOSSES[name]
-        st.button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
-                  key="loss_reset")
         reduction = st.radio(t("loss.reduction"), loss.reductions, horizontal=True,
                              index=loss.reductions.index(start.reduction) if start_loss is loss
                              else 0, key="loss_reduction",
@@ -235,6 +292,20 @@ def lesson() -> None:
         return
     result = compute(config)
 
+    # ---- Pin and compare: A, a view kept, from the same cache as B's own ---------------------
+    with view:
+        pinned = pin_bar("loss", config, restore, seed_field=None)
+        if pinned is not None:
+            try:  # A from a link is checked as the controls' view is
+                pinned, _ = checked(pinned)
+            except (InputError, TypeError, ValueError):  # a link's text, typed by anyone
+                st.warning(t("error.compare.link", field="loss_pin"))
+                state["loss_pinned"] = pinned = None
+        if pinned is not None:
+            st.markdown(describe(with_every_option(pinned), with_every_option(config)))
+        pinned_result = compute(pinned) if pinned is not None else None
+        label_a, label_b = labels()
+
     # ---- View: the chosen reduction first, the curve, each step ----------------------------------
     with view:
         show_notices(notices + more)
@@ -244,29 +315,44 @@ def lesson() -> None:
             if reduction == "none":
                 st.caption(t("loss.metric_chosen", reduction="none") + " · "
                            + t("loss.none_shape", shape=" × ".join(map(str, result.none_shape))))
-                st.dataframe(none_frame(result), height=min(250, 38 + 35 * len(result.none)))
+                per_element(result, pinned_result, height=min(250, 38 + 35 * len(result.none)))
             else:
                 st.metric(t("loss.metric_chosen", reduction=reduction),
-                          f"{result.losses[reduction]:.4f}")
+                          f"{result.losses[reduction]:.4f}", delta_color="off",
+                          delta=change(result.losses[reduction], pinned_result
+                                       and pinned_result.losses.get(pinned.reduction)))
+            if pinned is not None and pinned.reduction != "none":
+                st.caption(t("loss.pinned_headline", view=label_a, reduction=pinned.reduction,
+                             value=f"{pinned_result.losses[pinned.reduction]:.4f}"))
             for other in others:  # one under another: side by side they were cut off
-                st.metric(t("loss.metric_other", reduction=other), f"{result.losses[other]:.4f}")
+                st.metric(t("loss.metric_other", reduction=other), f"{result.losses[other]:.4f}",
+                          delta_color="off", delta=change(
+                              result.losses[other],
+                              pinned_result and pinned_result.losses.get(other)))
             if reduction != "none":
                 with st.expander(t("loss.metric_other", reduction="none") + " · " + t(
                         "loss.none_shape", shape=" × ".join(map(str, result.none_shape)))):
-                    st.dataframe(none_frame(result))
+                    per_element(result, pinned_result)
             agree = bool(result.checks["agrees"].all())
             verdict = st.success if agree else st.warning
             verdict(t("loss.all_agree" if agree else "loss.some_differ",
                       count=len(result.checks)))
         axis = result.curve_axis
+        curve, marks = result.curve, result.marks
+        if pinned_result is not None and pinned_result.curve_axis == axis:
+            curve = side_by_side(pinned_result.curve, curve, label_a, label_b)
+            marks = side_by_side(pinned_result.marks, marks, label_a, label_b)
         with chart:
             show_chart(charts.loss_curve,
-                       result.curve, result.marks, title=t(f"loss.curve_title_{axis}"),
+                       curve, marks, title=t(f"loss.curve_title_{axis}"),
                        x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
                        sample_title=t("loss.axis_sample"),
                        sample_loss_title=t("loss.axis_sample_loss"),
                        nonfinite_label=t("loss.nonfinite_marker"),
                        height=380 if presenting() else 220, probability=axis == "probability")
+            if pinned_result is not None and pinned_result.curve_axis != axis:
+                st.caption(t("loss.pinned_other_axis", view=label_a,
+                             axis=t(f"loss.axis_{pinned_result.curve_axis}")))
         st.caption(t(f"loss.curve_note_{axis}"))
         if result.nonfinite:
             st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))

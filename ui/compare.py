@@ -64,17 +64,24 @@ def _pin(pinned_key: str, config) -> None:
 
 
 def _swap(pinned_key: str, config, restore: Callable[[object], None]) -> None:
+    if st.session_state.get(pinned_key) is None:  # the lesson unpinned an unreadable A
+        return
     restore(st.session_state[pinned_key])
     st.session_state[pinned_key] = config
 
 
 def describe(a, b) -> str:
-    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50"."""
+    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50". A value too
+    long to read in a line (a typed table) is named only: "tables.inputs: changed"."""
     found = compare.differences(a, b)
     if not found:
         return t("compare.same")
-    return t("compare.differs", what="; ".join(
-        f"{name}: {_short(x)} → {_short(y)}" for name, x, y in found))
+    changes = []
+    for name, x, y in found:
+        x, y = _short(x), _short(y)
+        changes.append(f"{name}: {x} → {y}" if max(len(x), len(y)) <= SHORT
+                       else f"{name}: {t('compare.changed')}")
+    return t("compare.differs", what="; ".join(changes))
 
 
 def labels() -> tuple[str, str]:
@@ -82,7 +89,14 @@ def labels() -> tuple[str, str]:
     return t("compare.label_a"), t("compare.label_b")
 
 
+SHORT = 16  # characters of a value that describe shows; a longer value is said to have changed
+
+
 def _short(value) -> str:
+    if value is compare.ABSENT:
+        return "—"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(map(_short, value)) + "]"
     if isinstance(value, float):
         return f"{value:.4g}"
     if dataclasses.is_dataclass(value):

@@ -125,3 +125,20 @@ def test_column_each_keeps_a_rows_in_their_order_on_several_keys():
     both = compare.column_each(a, a.assign(std=[4.0, 5.0, 6.0]), ["act", "scheme"], "A", "B")
     assert both["act"].tolist() == ["tanh", "relu", "none"]
     assert both["std · B"].tolist() == [4.0, 5.0, 6.0]
+
+def test_named_values_differ_name_by_name():
+    a = replace(Outer(), inner=Inner(pairs=(("beta", 1.0), ("delta", 2.0))))
+    b = replace(a, inner=Inner(pairs=(("beta", 1.0), ("gamma", 3.0))))
+    assert compare.differences(a, b) == [("inner.pairs.delta", 2.0, compare.ABSENT),
+                                         ("inner.pairs.gamma", compare.ABSENT, 3.0)]
+    c = replace(a, inner=Inner(pairs=()))
+    assert compare.differences(c, a) == [("inner.pairs.beta", compare.ABSENT, 1.0),
+                                         ("inner.pairs.delta", compare.ABSENT, 2.0)]
+
+
+def test_beside_pairs_rows_of_the_same_shape_only():
+    a = pd.DataFrame({"sample": [0, 1], "loss": [0.5, 1.5]})
+    b = pd.DataFrame({"sample": [0, 1], "loss": [0.25, 2.0]})
+    both = compare.beside(a, b, "loss", "A", "B")
+    assert both.to_dict("list") == {"sample": [0, 1], "A": [0.5, 1.5], "B": [0.25, 2.0]}
+    assert compare.beside(a, b.iloc[:1], "loss", "A", "B") is None

@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from core import losses
+from core import compare, losses
+from harness.browser import Tab
 
 pytestmark = pytest.mark.e2e
 
@@ -104,3 +105,76 @@ def test_picking_an_example_and_comparing_in_the_browser(server, tab):
     tab.page.get_by_role("tab", name="Compare losses").scroll_into_view_if_needed()
     tab.page.wait_for_timeout(1500)
     tab.screenshot("loss_compare")
+
+
+def test_pin_change_and_reopen_the_link(server, tab, browser):
+    """Pin the course's mean, pick sum: A and B side by side; the page's link, opened in another
+    tab, shows the same comparison."""
+    tab.open(f"{server.url}/loss")
+    tab.expect_text("0.5224")
+    tab.page.get_by_role("button", name="Pin this view as A").click()
+    tab.wait()
+    tab.page.get_by_test_id("stRadioGroup").get_by_text("sum", exact=True).click()
+    tab.wait()
+    text = tab.expect_text("B differs from A in reduction: mean → sum.")
+    assert "1.5671" in text and "+1.0447" in text
+    assert "A (pinned): reduction='mean' = 0.5224" in text
+    tab.page.wait_for_timeout(1500)
+    tab.screenshot("loss_pinned_sum")
+    link = tab.page.url
+    assert "loss_pin=" in link and "loss_reduction=sum" in link
+    again = Tab(browser)
+    try:
+        again.open(link)
+        again.expect_text("B differs from A in reduction: mean → sum.")
+        text = again.expect_text("+1.0447")  # B's sum against A's mean, once the run is done
+        assert "1.5671" in text and "A (pinned): reduction='mean' = 0.5224" in text
+        assert again.rendered_charts(1) >= 1
+        assert again.page.locator("[data-testid='stException']").count() == 0
+    finally:
+        again.page.close()
+
+
+def scroll_to_pin_bar(tab) -> None:
+    """The pin bar at the top of the window: from there the comparison is what a projector shows."""
+    tab.page.get_by_role("button", name="Unpin A").or_(
+        tab.page.get_by_role("button", name="取消固定 A")).evaluate(
+        "e => e.scrollIntoView({block: 'start'})")
+    tab.page.wait_for_timeout(500)
+
+
+def test_the_comparison_in_presenter_mode(server, browser):
+    """CrossEntropy with weight [1, 2] against none, and label smoothing 0.1 against 0, by link,
+    on a 1280 × 720 projector (English and Chinese)."""
+    course = losses.validate(losses.from_preset("CrossEntropyLoss"))[0]
+    pin = compare.encode(course)
+    tables = losses.encode({**dict(course.tables), "weight": (("1", "2"),)})
+    weight = f"loss_use_weight=true&loss_tables={quote(tables)}"
+    projector = Tab(browser, 1280, 720)
+    try:
+        for lang, shot in (("en", "loss_pinned_weight_present"),
+                           ("zh", "loss_pinned_weight_present_zh")):
+            projector.open(f"{server.url}/loss?present=true&lang={lang}&loss_pin={pin}&{weight}")
+            projector.rendered_charts(1)
+            projector.expect_text("[[1, 2]]")
+            assert projector.page.locator("[data-testid='stException']").count() == 0
+            projector.page.wait_for_timeout(1500)
+            projector.screenshot(shot)
+            scroll_to_pin_bar(projector)
+            projector.screenshot(shot + "_scrolled")  # the comparison on one screen
+        projector.open(f"{server.url}/loss?present=true&loss_pin={pin}"
+                       "&loss_opt_label_smoothing=0.1")
+        projector.expect_text("options.label_smoothing: 0 → 0.1")
+        projector.rendered_charts(1)
+        projector.page.wait_for_timeout(1500)
+        scroll_to_pin_bar(projector)
+        projector.screenshot("loss_pinned_smoothing_present")
+        projector.page.evaluate("window.scrollTo(0, 0)")
+        projector.page.wait_for_timeout(500)
+        # the examples' names are read whole in presenter mode
+        projector.page.locator("[data-testid=stSelectbox]").filter(
+            has_text="Course example").click()
+        projector.page.get_by_role("option", name="TripletMarginWithDistanceLoss").hover()
+        projector.screenshot("loss_present_examples")
+    finally:
+        projector.page.close()

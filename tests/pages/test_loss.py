@@ -2,12 +2,19 @@
 options, bad cells, the chosen reduction as the headline, typed tables that survive another page
 and travel in a link, and a throwaway registry entry drawn by the same generic page."""
 
+import json
+from dataclasses import replace
+
+import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 import torch.nn as nn
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
 from streamlit.testing.v1 import AppTest
 
-from core import losses
+from core import compare, losses
 from core.losses.registry import Curve, Loss, Preset, Steps, register, unregister
 from core.losses.tables import TableSpec
 from tests.pages.conftest import APP
@@ -278,3 +285,161 @@ def test_compare_tab_draws_the_regression_family(open_page):
     assert list(totals["loss"]) == ["SmoothL1Loss", "L1Loss", "MSELoss", "HuberLoss"]
     at.selectbox(key="loss_preset").set_value("BCEWithLogitsLoss, weight=[1, 1]").run()
     assert "Compare losses" not in [tab.label for tab in at.tabs]
+
+
+# ---- Pin a view and compare (issue 17) ---------------------------------------------------------
+
+A_LABEL, B_LABEL = "A (pinned)", "B (now)"
+
+
+def course(**changes) -> losses.LossConfig:
+    return replace(losses.validate(losses.from_preset("CrossEntropyLoss"))[0], **changes)
+
+
+def chart_frames(at) -> dict[str, pd.DataFrame]:
+    """The loss curve chart's data: "curve" (x, loss) and "marks" (the samples on it)."""
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+              for d in at.get("vega_lite_chart")[0].proto.datasets]
+    return {"marks" if "sample_loss" in f else "curve": f for f in frames}
+
+
+def described(at) -> str:
+    return next(m.value for m in at.markdown if "B differs from A" in m.value
+                or "same settings" in m.value)
+
+
+def assert_view_is(at, label: str, cfg: losses.LossConfig) -> None:
+    """The chart's rows of one view are what core computes for that view's Config alone."""
+    expected = losses.run(cfg)
+    frames = chart_frames(at)
+    marks = frames["marks"][frames["marks"]["view"] == label]
+    assert marks["sample_loss"].tolist() == pytest.approx(expected.marks["sample_loss"].tolist())
+    assert marks["x"].tolist() == pytest.approx(expected.marks["x"].tolist())
+    curve = frames["curve"][frames["curve"]["view"] == label]
+    assert curve["loss"].tolist() == pytest.approx(expected.curve["loss"].tolist())
+
+
+def pinned_course(open_page) -> AppTest:
+    at = open_page(PAGE)
+    at.button(key="loss_pin_button").click().run()
+    assert described(at) == "A and B have the same settings."
+    return at
+
+
+def test_pin_then_sum_shows_both_views_as_core_computes_each(open_page):
+    at = pinned_course(open_page)
+    at.radio(key="loss_reduction").set_value("sum").run()
+    a, b = course(), course(reduction="sum")
+    assert described(at) == "B differs from A in reduction: mean → sum."
+    head = at.metric[0]
+    assert head.label == "reduction='sum'" and head.value == f"{losses.run(b).losses['sum']:.4f}"
+    expected = losses.run(b).losses["sum"] - losses.run(a).losses["mean"]
+    assert head.proto.delta == f"{expected:+.4f}"
+    assert any(c.value == "A (pinned): reduction='mean' = 0.5224" for c in at.caption)
+    assert_view_is(at, A_LABEL, a)
+    assert_view_is(at, B_LABEL, b)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)  # the compared chart is valid
+    assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
+    elements = next(f for f in shown_frames(at) if A_LABEL in f)
+    assert elements[A_LABEL].tolist() == pytest.approx(losses.run(a).per_sample)
+    assert elements[B_LABEL].tolist() == pytest.approx(losses.run(b).per_sample)
+
+
+def test_label_smoothing_against_none(open_page):
+    at = pinned_course(open_page)
+    at.number_input(key="loss_opt_label_smoothing").set_value(0.1).run()
+    assert described(at) == "B differs from A in options.label_smoothing: 0 → 0.1."
+    b = course(options=(("label_smoothing", 0.1),))
+    x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
+    smoothed = nn.CrossEntropyLoss(label_smoothing=0.1)(x, torch.tensor([0, 1, 1])).item()
+    assert headline(at) == pytest.approx(smoothed, abs=5e-5)
+    assert at.metric[0].proto.delta == f"{losses.run(b).losses['mean'] - 0.5223733:+.4f}"
+    assert_view_is(at, A_LABEL, course())
+    assert_view_is(at, B_LABEL, b)
+
+
+def test_a_weight_against_none(open_page):
+    at = pinned_course(open_page)
+    at.toggle(key="loss_use_weight").set_value(True).run()
+    edit(at, "weight", {0: {"1": "2"}})
+    assert described(at) == "B differs from A in tables.weight: — → [[1, 2]]."
+    x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
+    weighted = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0]))(x, torch.tensor([0, 1, 1]))
+    assert headline(at) == pytest.approx(weighted.item(), abs=5e-5)
+    b = replace(course(), tables=course().tables + (("weight", (("1", "2"),)),))
+    assert_view_is(at, B_LABEL, b)
+
+
+def test_edited_tables_are_named_not_dumped(open_page):
+    at = pinned_course(open_page)
+    edit(at, "inputs", {1: {"1": "7"}})
+    assert described(at) == "B differs from A in tables.inputs: changed."
+
+
+def test_swap_restores_every_control_of_another_loss_and_unpin_ends_it(open_page):
+    at = open_page(PAGE)
+    bce = "BCELoss(sigmoid(x)), weight=[1, 1]"
+    at.selectbox(key="loss_preset").set_value(bce).run()
+    at.button(key="loss_pin_button").click().run()
+    at.selectbox(key="loss_preset").set_value("MSELoss").run()
+    assert "loss: BCELoss → MSELoss" in described(at)
+    assert any("another quantity" in c.value for c in at.caption)  # A's curve: another axis
+    at.button(key="loss_swap").click().run()
+    assert at.selectbox(key="loss_loss").value == "BCELoss"
+    assert at.toggle(key="loss_opt_through_sigmoid").value
+    assert at.toggle(key="loss_use_weight").value
+    assert headline(at) == pytest.approx(
+        losses.run(losses.validate(losses.from_preset(bce))[0]).losses["mean"], abs=5e-5)
+    assert "loss: MSELoss → BCELoss" in described(at)
+    at.button(key="loss_unpin").click().run()
+    assert not any("B differs" in m.value for m in at.markdown)
+    assert at.metric[0].proto.delta == ""
+    assert len(chart_frames(at)["curve"]) == len(losses.run(course()).curve)  # one view
+
+
+def test_a_link_with_a_and_b_opens_the_comparison(open_page):
+    a = course(options=(("label_smoothing", 0.1),))
+    b_tables = losses.encode({"inputs": (("1", "2"), ("1", "7"), ("1", "3")),
+                              "target": (("0",), ("1",), ("1",))})
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params["loss_pin"] = compare.encode(a)
+    fresh.query_params["loss_reduction"] = "sum"
+    fresh.query_params["loss_tables"] = b_tables
+    fresh.switch_page(PAGE).run()
+    assert not fresh.exception and not fresh.warning
+    b = course(reduction="sum", tables=losses.config(
+        "CrossEntropyLoss", losses.decode(b_tables)).tables)
+    assert described(fresh) == ("B differs from A in tables.inputs: changed; "
+                                "options.label_smoothing: 0.1 → 0; reduction: mean → sum.")
+    assert_view_is(fresh, A_LABEL, a)
+    assert_view_is(fresh, B_LABEL, b)
+    assert headline(fresh) == pytest.approx(losses.run(b).losses["sum"], abs=5e-5)
+
+
+@pytest.mark.parametrize("pin", [
+    "not a view",
+    compare.encode(course(loss="NoSuchLoss")),
+    compare.encode(course(options=(("label_smoothing", (1, 2)),))),  # a list for a number
+    compare.encode(course(tables=(("inputs", (("1", "x"),)),))),  # a letter in a cell
+])
+def test_an_unreadable_pin_in_a_link_is_named(pin):
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params["loss_pin"] = pin
+    fresh.switch_page(PAGE).run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert any("loss_pin" in w.value for w in fresh.warning)
+    assert headline(fresh) == 0.5224
+    fresh.run()  # nothing is pinned after the notice
+    assert not fresh.exception and fresh.button(key="loss_pin_button")
+
+
+def test_pinning_computes_nothing_beyond_b(open_page, monkeypatch):
+    """A comes from the same cache as B: a rerun with A pinned runs core for B's new view only."""
+    at = pinned_course(open_page)
+    calls = []
+    real = losses.run
+    monkeypatch.setattr(losses, "run", lambda cfg: calls.append(cfg) or real(cfg))
+    at.number_input(key="loss_opt_label_smoothing").set_value(0.0731).run()  # new to the cache
+    assert [dict(c.options) for c in calls] == [{"label_smoothing": 0.0731}]
+    at.run()
+    assert len(calls) == 1
