@@ -541,3 +541,35 @@ def loss_comparison(
                  alt.Tooltip("x:Q", title=x_title, format=".4g"),
                  alt.Tooltip("value:Q", title=y_title, format=".4g")],
     ).properties(title=title, height=height)
+
+
+def ctc_lattice(
+    cells: pd.DataFrame,
+    path: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    color_title: str,
+    path_title: str,
+) -> alt.LayerChart:
+    """CTC's alignment lattice: log α_t(s) as a heatmap over time × extended label (states top to
+    bottom in order; cells no alignment can reach are left out, so the band left is where the
+    allowed transitions go) and the most probable alignment as a line over it."""
+    order = list(dict.fromkeys(cells.sort_values("s")["state"])) if not cells.empty else []
+    x = alt.X("time", type="ordinal", title=x_title)
+    y = alt.Y("state", type="ordinal", title=y_title, sort=order)
+    heat = alt.Chart(cells).mark_rect().encode(
+        x=x, y=y, color=alt.Color("log_alpha", type="quantitative", title=color_title,
+                                  scale=alt.Scale(scheme="viridis")),
+        tooltip=[alt.Tooltip("time", type="ordinal", title=x_title),
+                 alt.Tooltip("state", type="nominal", title=y_title),
+                 alt.Tooltip("log_alpha", type="quantitative", title=color_title,
+                             format=".4g")])
+    line = alt.Chart(path).mark_line(color="#d62728", strokeWidth=2.5, point=alt.OverlayMarkDef(
+        color="#d62728", size=40)).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("time", type="ordinal", title=x_title),
+                           alt.Tooltip("state", type="nominal", title=path_title),
+                           alt.Tooltip("log_prob", type="quantitative", format=".4g")])
+    height = max(160, min(14 * max(len(order), 1), 700))
+    return alt.layer(heat, line).properties(title=title, height=height)
