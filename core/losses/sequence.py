@@ -134,42 +134,54 @@ def extended(target: list[int], blank: int) -> list[int]:
     return states
 
 
-def _skips(states: list[int], blank: int) -> torch.Tensor:
+def _skips(states: list[int], blank: int) -> list[bool]:
     """Where a path may jump two states (from the label before, over a blank): into a label
     that differs from the label two states back."""
-    return torch.tensor([s >= 2 and states[s] != blank and states[s] != states[s - 2]
-                         for s in range(len(states))])
+    return [s >= 2 and states[s] != blank and states[s] != states[s - 2]
+            for s in range(len(states))]
 
 
-def forward(lp: torch.Tensor, states: list[int], blank: int, best: bool = False) -> torch.Tensor:
-    """log α_t(s) over t < len(lp) (float64): α_0 starts in the first blank or the first label;
-    α_t(s) = lp[t, states[s]] + logsumexp(α_{t−1}(s), α_{t−1}(s−1), α_{t−1}(s−2) where a skip
+def _shift(x: torch.Tensor, by: int) -> torch.Tensor:
+    """x[..., s − by] at s (−inf where s < by)."""
+    return torch.cat([torch.full(x.shape[:-1] + (by,), NEG_INF, dtype=x.dtype), x[..., :-by]],
+                     dim=-1)[..., :x.shape[-1]]
+
+
+def forward_batch(emit: torch.Tensor, skips: torch.Tensor, best: bool = False) -> torch.Tensor:
+    """log α_t(s) for N samples at once: emit (N, T, S') is the log-probability of each state's
+    label at each step (−inf on padding states). α_0 starts in the first blank or the first
+    label; α_t(s) = emit_t(s) + logsumexp(α_{t−1}(s), α_{t−1}(s−1), α_{t−1}(s−2) where a skip
     is allowed). best: max instead of logsumexp (the most probable path's score)."""
-    size, skips = len(states), _skips(states, blank)
-    emit = lp[:, states]  # (T, S'): the log-probability of each state's label at each step
-    alpha = torch.full((len(lp), size), NEG_INF, dtype=torch.float64)
-    alpha[0, :min(2, size)] = emit[0, :min(2, size)]
-    for t in range(1, len(lp)):
-        prev = alpha[t - 1]
-        stay = prev
-        step = torch.cat([torch.tensor([NEG_INF], dtype=torch.float64), prev[:-1]])
-        skip = torch.where(skips, torch.cat([torch.full((2,), NEG_INF, dtype=torch.float64),
-                                             prev[:-2]])[:size], NEG_INF)
-        incoming = torch.stack([stay, step, skip])
-        alpha[t] = emit[t] + (incoming.max(0).values if best else incoming.logsumexp(0))
+    alpha = torch.full(emit.shape, NEG_INF, dtype=torch.float64)
+    alpha[:, 0, :2] = emit[:, 0, :2]
+    for t in range(1, emit.shape[1]):
+        prev = alpha[:, t - 1]
+        incoming = torch.stack([prev, _shift(prev, 1),
+                                torch.where(skips, _shift(prev, 2), NEG_INF)])
+        alpha[:, t] = emit[:, t] + (incoming.max(0).values if best else incoming.logsumexp(0))
     return alpha
 
 
-def backward(lp: torch.Tensor, states: list[int], blank: int) -> torch.Tensor:
-    """log β_t(s): the same recursion from the end (the last blank or the last label), over the
-    reversed states (a skip forward is a skip backward there)."""
-    reversed_states = states[::-1]
-    return forward(lp.flip(0), reversed_states, blank).flip(0).flip(1)
+def _emissions(lp: torch.Tensor, lengths: list[int], states: list[list[int]],
+               reverse: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """emit (N, T, S') and skips (N, S') of each sample's states, padded with −inf; reverse:
+    each sample's own steps and states back to front (β is α of the reversed sequence)."""
+    n, t_max = len(states), lp.shape[1]
+    size = max(len(s) for s in states)
+    emit = torch.full((n, t_max, size), NEG_INF, dtype=torch.float64)
+    skips = torch.zeros(n, size, dtype=torch.bool)
+    for i, (own, length) in enumerate(zip(states, lengths, strict=True)):
+        own = own[::-1] if reverse else own
+        steps = lp[i, :length].flip(0) if reverse else lp[i, :length]
+        emit[i, :length, :len(own)] = steps[:, own]
+        skips[i, :len(own)] = torch.tensor(_skips(own, own[0]))
+    return emit, skips
 
 
-def _end(alpha_last: torch.Tensor) -> torch.Tensor:
-    """log p: a path ends in the last blank or the last label."""
-    return alpha_last[-2:].logsumexp(0)
+def forward(lp: torch.Tensor, states: list[int], blank: int, best: bool = False) -> torch.Tensor:
+    """log α_t(s) of one sample (lp: its (T, C) log-probabilities, float64)."""
+    emit, skips = _emissions(lp[None], [len(lp)], [states])
+    return forward_batch(emit, skips, best)[0]
 
 
 def best_path(lp: torch.Tensor, states: list[int], blank: int) -> list[int]:
@@ -188,46 +200,49 @@ def best_path(lp: torch.Tensor, states: list[int], blank: int) -> list[int]:
 
 def _steps(t: Tensors, options: Options, reduction: str) -> Steps:
     blank, zero_infinity = int(options["blank"]), bool(options["zero_infinity"])
-    lp32 = log_probs(t)
-    lp = t["logits"].double()
     n = len(t["input_lengths"])
+    lp = t["logits"].double()
     lp = lp.reshape(n, -1, lp.shape[1]).log_softmax(2)  # (N, T, C), float64
     t_max, c = lp.shape[1], lp.shape[2]
-    losses, rows, grads = [], [], torch.zeros(n, t_max, c, dtype=torch.float64)
-    for i in range(n):
-        length, target_length = int(t["input_lengths"][i]), int(t["target_lengths"][i])
-        target = t["targets"][i, :target_length].tolist()
-        states = extended(target, blank)
-        sample_lp = lp[i, :length]
-        alpha, beta = forward(sample_lp, states, blank), backward(sample_lp, states, blank)
-        log_p = _end(alpha[-1])
-        loss = -log_p
-        if torch.isfinite(log_p):
-            # γ_t(k): the share of all paths through label k at step t (α·β counts lp twice)
-            through = alpha + beta - sample_lp[:, states]
-            gamma = torch.full((length, c), NEG_INF, dtype=torch.float64)
-            for k in set(states):
-                picked = [s for s, label in enumerate(states) if label == k]
-                gamma[:, k] = through[:, picked].logsumexp(1)
-            grads[i, :length] = sample_lp.exp() - (gamma - log_p).exp()
-        elif zero_infinity:
-            loss = torch.tensor(0.0, dtype=torch.float64)
-        losses.append(loss)
-        rows.append({"sample": i, "input_length": length, "target_length": target_length,
-                     "states_2S_plus_1": len(states), "needed_length": needed_length(target),
-                     "log_p_by_alpha": log_p.item(), "loss": loss.item(),
-                     "loss_over_target_length": loss.item() / max(target_length, 1)})
-    per_sample = torch.stack(losses)
-    lengths = t["target_lengths"].clamp(min=1).double()
-    scale = {"none": torch.ones(n, dtype=torch.float64), "sum": torch.ones(n, dtype=torch.float64),
-             "mean": 1 / (lengths * n)}[reduction]
+    lengths = t["input_lengths"].tolist()
+    target_lengths = t["target_lengths"].tolist()
+    targets = [t["targets"][i, :target_lengths[i]].tolist() for i in range(n)]
+    states = [extended(target, blank) for target in targets]
+    emit, skips = _emissions(lp, lengths, states)
+    alpha = forward_batch(emit, skips)
+    beta_reversed = forward_batch(*_emissions(lp, lengths, states, reverse=True))
+    beta = torch.full(alpha.shape, NEG_INF, dtype=torch.float64)
+    log_p = torch.empty(n, dtype=torch.float64)
+    for i, (length, own) in enumerate(zip(lengths, states, strict=True)):
+        beta[i, :length, :len(own)] = beta_reversed[i, :length, :len(own)].flip(0).flip(1)
+        log_p[i] = alpha[i, length - 1, max(len(own) - 2, 0):len(own)].logsumexp(0)
+    # γ_t(k): the share of all paths through label k at step t (α·β counts emit twice)
+    through = torch.where(torch.isfinite(emit), alpha + beta - emit, NEG_INF)
+    labels = torch.full((n, alpha.shape[2]), -1)
+    for i, own in enumerate(states):
+        labels[i, :len(own)] = torch.tensor(own)
+    picks = labels[:, None, :, None] == torch.arange(c)  # (N, 1, S', C)
+    gamma = torch.where(picks, through[..., None], NEG_INF).logsumexp(2)  # (N, T, C)
+    steps_used = torch.arange(t_max)[None, :, None] < t["input_lengths"][:, None, None]
+    feasible = torch.isfinite(log_p)
+    grads = torch.where(steps_used & feasible[:, None, None],
+                        lp.exp() - (gamma - log_p[:, None, None]).exp(), 0.0)
+    per_sample = torch.where(feasible | ~torch.tensor(zero_infinity), -log_p, 0.0)
+    table = pd.DataFrame({
+        "sample": range(n), "input_length": lengths, "target_length": target_lengths,
+        "states_2S_plus_1": [len(s) for s in states],
+        "needed_length": [needed_length(target) for target in targets],
+        "log_p_by_alpha": log_p.tolist(), "loss": per_sample.tolist(),
+        "loss_over_target_length": (per_sample / t["target_lengths"].clamp(min=1)).tolist()})
+    divisors = t["target_lengths"].clamp(min=1).double()
+    scale = 1 / (divisors * n) if reduction == "mean" else torch.ones(n, dtype=torch.float64)
     grads = (grads * scale[:, None, None]).reshape(-1, c).float()
-    checks = [("log_softmax", lp.float().transpose(0, 1), lp32)]
+    checks = [("log_softmax", lp.float().transpose(0, 1), log_probs(t))]
     curve_x = -per_sample
-    return Steps(pd.DataFrame(rows), per_sample.float(), torch.tensor(float(n)),
+    return Steps(table, per_sample.float(), torch.tensor(float(n)),
                  "target_lengths", {"logits": grads}, checks, curve_x,
                  curve=Curve("ctc", min(curve_x.min().item(), -1.0) - 1.0, 0.0, lambda x: -x),
-                 mean=(per_sample / lengths).mean().float(),
+                 mean=(per_sample / divisors).mean().float(),
                  reduction_text="loss.reduction_math_target_lengths",
                  view=lattice(t, options, sample=0))
 
