@@ -143,6 +143,7 @@ class LossResult:
     nonfinite: list[str] = field(default_factory=list)
     reduction_text: str = "loss.reduction_math"
     view: View | None = None
+    grad_tolerance: float = 1e-5
 
     @property
     def per_sample(self) -> list[float]:
@@ -171,7 +172,8 @@ def run(cfg: LossConfig) -> LossResult:
     checks = [*steps.checks,
               ("per_sample", steps.per_element, torch_losses["none"]),
               *((r, by_hand[r], torch_losses[r]) for r in by_hand)]
-    checks += [("gradient", steps.grads[name], autograd[name]) for name in leaves]
+    checks += [("gradient", steps.grads[name], autograd[name], steps.grad_tolerance)
+               for name in leaves]
     if loss.functional is not None:
         checks.append(("functional", torch_losses[cfg.reduction],
                        loss.functional(t, options, cfg.reduction)))
@@ -190,10 +192,10 @@ def run(cfg: LossConfig) -> LossResult:
         by_hand={k: v.item() for k, v in by_hand.items()},
         denominator=steps.denominator.item(), denominator_kind=steps.denominator_kind,
         gradients=gradients,
-        checks=pd.DataFrame([_check(name, mine, theirs) for name, mine, theirs in checks]),
+        checks=pd.DataFrame([_check(*check) for check in checks]),
         curve=curve, marks=marks, curve_axis=(steps.curve or loss.curve(options)).axis,
         nonfinite=list(dict.fromkeys(nonfinite)), reduction_text=steps.reduction_text,
-        view=steps.view)
+        view=steps.view, grad_tolerance=steps.grad_tolerance)
 
 
 def _long(columns: dict[str, torch.Tensor]) -> pd.DataFrame:
@@ -207,11 +209,11 @@ def _long(columns: dict[str, torch.Tensor]) -> pd.DataFrame:
                                      for k, v in columns.items()}})
 
 
-def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor) -> dict:
+def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor, atol: float = 1e-5) -> dict:
     mine, theirs = torch.as_tensor(mine).double(), torch.as_tensor(theirs).double()
     both_nan = mine.isnan() & theirs.isnan()
     diff = torch.where(both_nan, 0.0, (mine - theirs).abs())
-    agrees = torch.allclose(mine, theirs, rtol=1e-5, atol=1e-5, equal_nan=True)
+    agrees = torch.allclose(mine, theirs, rtol=1e-5, atol=atol, equal_nan=True)
     return {"check": name, "max_abs_diff": diff.max().item() if diff.numel() else 0.0,
             "agrees": agrees}
 
