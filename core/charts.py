@@ -585,5 +585,6 @@ def ctc_lattice(
         x=x, y=y, tooltip=[alt.Tooltip("time", type="quantitative", title=x_title),
                            alt.Tooltip("state", type="nominal", title=path_title),
                            alt.Tooltip("log_prob", type="quantitative", format=".4g")])
-    height = max(180, min(16 * len(labels), 700))
+    # the height holds the title and the axes too (the chart is fitted to its container)
+    height = 120 + min(22 * len(labels), 600)
     return alt.layer(heat, line).properties(title=title, height=height)
