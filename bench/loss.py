@@ -16,6 +16,10 @@ SAMPLE = {"logits": lambda i: f"{(i % 17 - 8) / 2:g}", "values": lambda i: f"{(i
 def heaviest(loss: losses.Loss) -> losses.LossConfig:
     """MAX_ROWS samples x CLASSES.high columns of deterministic values, every optional table on."""
     n, c = losses.MAX_ROWS, int(losses.CLASSES.high)
+    if loss.parse is not None:  # tables that are not N × C (CTCLoss): its largest preset
+        largest = max(loss.presets, key=lambda p: sum(len(rows) * len(rows[0])
+                                                      for rows in p.tables.values()))
+        return losses.from_preset(largest.name)
     options = {o.name: o.default for o in loss.options}
     tables = {}
     for spec in loss.specs(options):

@@ -597,3 +597,50 @@ def loss_comparison(
                  alt.Tooltip("x:Q", title=x_title, format=".4g"),
                  alt.Tooltip("value:Q", title=y_title, format=".4g")],
     ).properties(title=title, height=height)
+
+
+
+def ctc_lattice(
+    cells: pd.DataFrame,
+    path: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    color_title: str,
+    path_title: str,
+) -> alt.LayerChart:
+    """CTC's alignment lattice: log α_t(s) as a heatmap over time × extended label (state 0 at
+    the top; cells no alignment can reach are left out, so the band left is where the allowed
+    transitions go) and the most probable alignment as a line over it. Quantitative axes with
+    cells one unit wide: an ordinal heatmap and a line on it do not share one scale."""
+    names = dict(zip(path["s"], path["state"], strict=False)) | dict(
+        zip(cells["s"], cells["state"], strict=False))
+    labels = [names.get(s, str(s)) for s in range(max(names, default=0) + 1)]
+    label_expr = "[" + ",".join(repr(label) for label in labels) + "][datum.value]"
+    top = len(labels) - 0.5
+    x = alt.X("x0", type="quantitative", title=x_title,
+              scale=alt.Scale(domain=[-0.5, float(path["time"].max()) + 0.5], nice=False),
+              axis=alt.Axis(tickMinStep=1, format="d"))
+    y = alt.Y("y0", type="quantitative", title=y_title,
+              scale=alt.Scale(domain=[-0.5, top], nice=False, reverse=True, zero=False),
+              axis=alt.Axis(tickMinStep=1, labelExpr=label_expr, values=list(range(len(labels)))))
+    boxes = cells.assign(x0=cells["time"] - 0.5, x1=cells["time"] + 0.5,
+                         y0=cells["s"] - 0.5, y1=cells["s"] + 0.5)
+    heat = alt.Chart(boxes).mark_rect().encode(
+        x=x, x2=alt.X2("x1"), y=y, y2=alt.Y2("y1"),
+        color=alt.Color("log_alpha", type="quantitative", title=color_title,
+                        scale=alt.Scale(scheme="viridis")),
+        tooltip=[alt.Tooltip("time", type="quantitative", title=x_title),
+                 alt.Tooltip("state", type="nominal", title=y_title),
+                 alt.Tooltip("log_alpha", type="quantitative", title=color_title,
+                             format=".4g")])
+    line = alt.Chart(path.assign(x0=path["time"], y0=path["s"])).mark_line(
+        color="#d62728", strokeWidth=2.5,
+        point=alt.OverlayMarkDef(color="#d62728", size=40)).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("time", type="quantitative", title=x_title),
+                           alt.Tooltip("state", type="nominal", title=path_title),
+                           alt.Tooltip("log_prob", type="quantitative", format=".4g")])
+    # the height holds the title and the axes too (the chart is fitted to its container)
+    height = 120 + min(22 * len(labels), 600)
+    return alt.layer(heat, line).properties(title=title, height=height)

@@ -129,10 +129,9 @@ def option_widget(option: losses.Option):
 
 
 def table_caption(spec: losses.TableSpec) -> str:
-    rows = "N" if spec.rows == "N" else "1"
-    columns = {"C": "C", "1": "1", "C|1": "C " + t("loss.or") + " 1"}[spec.columns]
+    columns = {"C|1": "C " + t("loss.or") + " 1"}.get(spec.columns, spec.columns)
     return t("loss.table_caption", name=spec.name, kind=t(f"loss.kind_{spec.kind}"),
-             shape=f"{rows} × {columns}")
+             shape=f"{spec.rows} × {columns}")
 
 
 def with_every_option(cfg: losses.LossConfig) -> losses.LossConfig:
@@ -255,7 +254,7 @@ def lesson() -> None:
     typed = {}
     with view:
         shown = [spec for spec in specs if not spec.optional or used[spec.name]]
-        main = [spec for spec in shown if spec.rows == "N"]
+        main = [spec for spec in shown if spec.rows != "1"]
         # every row visible (header, rows, the add-row line) up to 6 rows; more rows scroll
         height = 38 + 35 * (min(len(base[specs[0].name]), 6) + 1)
         ones = [spec for spec in shown if spec.rows == "1"]  # weights: one row, beside the rest
@@ -354,6 +353,10 @@ def lesson() -> None:
                 st.caption(t("loss.pinned_other_axis", view=label_a,
                              axis=t(f"loss.axis_{pinned_result.curve_axis}")))
         st.caption(t(f"loss.curve_note_{axis}"))
+        if result.view is not None:  # the entry's own picture, drawn by its chart builder
+            show_chart(getattr(charts, result.view.chart), *result.view.frames,
+                       **{arg: t(key) for arg, key in result.view.texts.items()})
+            st.caption(t(result.view.note))
         if result.nonfinite:
             st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))
 
@@ -373,7 +376,7 @@ def lesson() -> None:
             first = config.table(specs[0].name)
             st.markdown(t(f"loss.denominator_{result.denominator_kind}", terms=terms,
                           denominator=result.denominator, n=len(first), c=len(first[0])))
-            st.markdown(t("loss.reduction_math", total=result.by_hand["sum"],
+            st.markdown(t(result.reduction_text, total=result.by_hand["sum"],
                           denominator=result.denominator, mean=result.by_hand["mean"],
                           torch_sum=result.losses["sum"], torch_mean=result.losses["mean"]))
         with grads:

@@ -4,7 +4,7 @@ computation against torch (compute)."""
 
 # the families register their entries on import, in the page's order
 from core.losses import (  # noqa: F401, I001
-    classification, binary, regression, ranking, likelihood, divergence, multilabel)
+    classification, binary, regression, ranking, likelihood, divergence, multilabel, sequence)
 from core.losses.compute import (CLASSES, MAX_ROWS, Comparison, LossConfig, LossResult, classes,
                                  comparable, compare, config, entry, fit_tables, from_preset,
                                  options_of, parse, run, to_script, validate)

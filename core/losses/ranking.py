@@ -44,11 +44,36 @@ def _norm_grad(v: torch.Tensor, p: float) -> torch.Tensor:
     return torch.where(norm == 0, 0.0, grad)  # torch's norm passes 0 back at a zero distance
 
 
-def _triplet(t: Tensors, options: Options, reduction: str) -> Steps:
+def _p_distance(p: float, eps: float):
+    """pairwise_distance: ||u − v + eps||_p (torch adds eps inside), with its gradient w.r.t. u
+    and v."""
+    def distance(u: torch.Tensor, v: torch.Tensor):
+        w = u - v + eps
+        g = _norm_grad(w, p)
+        return w.norm(p=p, dim=1), g, -g
+    return distance
+
+
+def _cosine_distance(u: torch.Tensor, v: torch.Tensor, eps: float = 1e-8):
+    """1 − cosine_similarity(u, v): 1 − (u/max(|u|, eps))·(v/max(|v|, eps)), as torch
+    normalises each vector first; d cos / d u = v̂/|u| − cos·u/|u|², and the same for v."""
+    nu = u.norm(dim=1, keepdim=True).clamp(min=eps)
+    nv = v.norm(dim=1, keepdim=True).clamp(min=eps)
+    cos = ((u / nu) * (v / nv)).sum(dim=1)
+    c = cos[:, None]
+    return 1 - cos, -(v / (nu * nv) - c * u / nu ** 2), -(u / (nu * nv) - c * v / nv ** 2)
+
+
+def _triplet(t: Tensors, options: Options, reduction: str, distance=None, twin=None,
+             check: str = "distance") -> Steps:
+    """distance: the hand computation (d, d/du, d/dv); twin: torch's own, checked against it
+    under the check's name."""
     a, pos, neg = t["anchor"], t["positive"], t["negative"]
     margin, p, eps = float(options["margin"]), float(options["p"]), float(options["eps"])
-    v_ap, v_an, v_pn = a - pos + eps, a - neg + eps, pos - neg + eps  # torch adds eps inside
-    d_ap, d_an, d_pn = (v.norm(p=p, dim=1) for v in (v_ap, v_an, v_pn))
+    distance = distance or _p_distance(p, eps)
+    twin = twin or (lambda u, v: F.pairwise_distance(u, v, p=p, eps=eps))
+    (d_ap, g_ap_a, g_ap_p), (d_an, g_an_a, g_an_n), (d_pn, g_pn_p, g_pn_n) = (
+        distance(a, pos), distance(a, neg), distance(pos, neg))
     swapped = bool(options["swap"]) & (d_pn < d_an)  # swap: the nearer of anchor, positive
     d_neg = torch.where(swapped, d_pn, d_an)
     # how much of the negative distance's gradient goes to the swapped one: torch.min splits a
@@ -56,19 +81,17 @@ def _triplet(t: Tensors, options: Options, reduction: str) -> Steps:
     share = torch.where(swapped, 1.0, 0.5 * (bool(options["swap"]) & (d_pn == d_an)))
     loss = (d_ap - d_neg + margin).clamp(min=0)
     active = ((d_ap - d_neg + margin) >= 0)[:, None].float()  # as clamp_min at 0
-    g_ap, g_an, g_pn = (_norm_grad(v, p) for v in (v_ap, v_an, v_pn))
     s = share[:, None]
     denominator = torch.tensor(float(loss.numel()))
-    grads = {"anchor": active * (g_ap - (1 - s) * g_an),
-             "positive": active * (-g_ap - s * g_pn),
-             "negative": active * ((1 - s) * g_an + s * g_pn)}
+    grads = {"anchor": active * (g_ap_a - (1 - s) * g_an_a),
+             "positive": active * (g_ap_p - s * g_pn_p),
+             "negative": active * (-(1 - s) * g_an_n - s * g_pn_n)}
     grads = {k: reduce_grad(v, reduction, denominator) for k, v in grads.items()}
     table = pd.DataFrame({"sample": range(len(a)), "d_anchor_positive": d_ap.tolist(),
                           "d_anchor_negative": d_an.tolist(),
                           "d_positive_negative": d_pn.tolist(), "swapped": swapped.tolist(),
                           "d_ap_minus_d_neg": (d_ap - d_neg).tolist(), "loss": loss.tolist()})
-    checks = [("distance_ap", d_ap, F.pairwise_distance(a, pos, p=p, eps=eps)),
-              ("distance_an", d_an, F.pairwise_distance(a, neg, p=p, eps=eps))]
+    checks = [(f"{check}_ap", d_ap, twin(a, pos)), (f"{check}_an", d_an, twin(a, neg))]
     return Steps(table, loss, denominator, "count", grads, checks, d_ap - d_neg)
 
 
@@ -109,17 +132,22 @@ register(Loss(
 
 
 # TripletMarginWithDistanceLoss: the distance is a function; these are the ones offered, each
-# with the p-norm the hand computation uses (pairwise_distance's eps is 1e-6)
+# with the hand computation of it and its check's name (pairwise_distance's eps is 1e-6)
 DISTANCES = {
-    "pairwise_distance": (None, "None", 2.0),  # torch's default: F.pairwise_distance, p = 2
+    "pairwise_distance": (None, "None", _p_distance(2.0, 1e-6), "distance"),  # torch's default
     "pairwise_distance_p1": (lambda a, b: F.pairwise_distance(a, b, p=1),
-                             "lambda a, b: F.pairwise_distance(a, b, p=1)", 1.0),
+                             "lambda a, b: F.pairwise_distance(a, b, p=1)",
+                             _p_distance(1.0, 1e-6), "distance"),
+    "cosine_distance": (lambda a, b: 1 - F.cosine_similarity(a, b),
+                        "lambda a, b: 1 - F.cosine_similarity(a, b)", _cosine_distance,
+                        "cosine_distance"),
 }
 
 
 def _with_distance(t: Tensors, options: Options, reduction: str) -> Steps:
-    p = DISTANCES[options["distance_function"]][2]
-    return _triplet(t, {**options, "p": p, "eps": 1e-6}, reduction)
+    twin, _, distance, check = DISTANCES[options["distance_function"]]
+    return _triplet(t, {**options, "p": 2.0, "eps": 1e-6}, reduction, distance,
+                    twin or F.pairwise_distance, check)
 
 
 register(Loss(
@@ -140,5 +168,10 @@ register(Loss(
         swap=bool(o["swap"]), reduction=r),
     presets=(Preset("TripletMarginWithDistanceLoss, pairwise_distance(p=1)",
                     {"anchor": (("1",),), "positive": (("2",),), "negative": (("0.5",),)},
-                    {"distance_function": "pairwise_distance_p1"}),),
+                    {"distance_function": "pairwise_distance_p1"}),
+             Preset("TripletMarginWithDistanceLoss, 1 - cosine_similarity",
+                    {"anchor": (("1", "0"), ("0.5", "0.5")),
+                     "positive": (("0.8", "0.6"), ("1", "0")),
+                     "negative": (("0", "1"), ("0.5", "0.4"))},
+                    {"distance_function": "cosine_distance"}),),
 ))

@@ -65,6 +65,26 @@ class Steps:
     # drawn for the first element's other values, and each element's own loss as its mark
     curve: Curve | None = None
     curve_y: torch.Tensor | None = None
+    # where torch's mean is not sum / denominator (CTCLoss: the mean of loss / target length):
+    # the mean by hand, and the text that says how it is reduced
+    mean: torch.Tensor | None = None
+    reduction_text: str = "loss.reduction_math"
+    view: View | None = None  # the entry's own picture, beside the curve
+    # how far torch's float32 gradient may be from the float64 closed form (CTCLoss: torch
+    # takes exp of α + β − log p, with log p in the hundreds for long inputs)
+    grad_tolerance: float = 1e-5
+
+
+@dataclass(frozen=True)
+class View:
+    """A picture one loss has and the others do not (CTCLoss: its alignment lattice): the
+    core.charts builder that draws it, its tidy frames, its texts (builder argument -> locale
+    key) and the note under it."""
+
+    chart: str
+    frames: tuple[pd.DataFrame, ...]
+    texts: dict[str, str]
+    note: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,11 @@ class Loss:
     feed_code: Callable[[Options], list[str]] | None = None
     functional: Callable[[Tensors, Options, str], torch.Tensor] | None = None
     reductions: tuple[str, ...] = REDUCTIONS  # KLDivLoss adds "batchmean"
+    # tables that are not N × C (CTCLoss): the entry parses them itself (typed tables, options ->
+    # tensors or an InputError), fits them to C columns, and writes its own script
+    parse: Callable[[dict[str, Table], Options], Tensors] | None = None
+    fit: Callable[[dict[str, Table], int], dict[str, Table]] | None = None
+    script: Callable[[Tensors, Options, str], str] | None = None
 
     def specs(self, options: Options) -> tuple[TableSpec, ...]:
         return self.tables(options)

@@ -17,7 +17,7 @@ Table = tuple[tuple[str, ...], ...]
 # What a table holds. Its kind decides the rule its cells obey and the caption it gets.
 FLOAT_KINDS = ("logits", "log_probs", "values")  # any finite number
 KINDS = (*FLOAT_KINDS, "probabilities", "unit", "signs", "indices", "weights", "positive",
-         "index_lists")
+         "index_lists", "labels", "lengths")
 
 
 @dataclass(frozen=True)

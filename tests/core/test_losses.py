@@ -14,12 +14,14 @@ from core import losses
 from core.errors import InputError
 from core.losses.tables import reshape
 from harness.scripts import printed_lines
+from tests.core.ctc_inputs import ctc_configs
 
 COURSE_INPUTS = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
 COURSE_TARGET = torch.tensor([0, 1, 1])
 BCE_INPUTS = torch.tensor([[1.0, 2.0], [2.0, 2.0], [3.0, 4.0], [4.0, 5.0]])
 BCE_TARGET = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
 PRESETS = list(losses.presets())
+OWN_TABLES = {"CTCLoss": ctc_configs}
 
 
 def close(mine, theirs, **kw) -> None:
@@ -51,7 +53,8 @@ def assert_matches_torch(cfg: losses.LossConfig) -> None:
     for name, grad in zip(leaves, grads, strict=True):
         shown = result.gradients[result.gradients["table"] == name]
         close(shown["autograd"].to_numpy(), grad.flatten())
-        close(shown["closed_form"].to_numpy(), grad.flatten(), rtol=1e-4, atol=1e-5)
+        close(shown["closed_form"].to_numpy(), grad.flatten(), rtol=1e-4,
+              atol=result.grad_tolerance)
     # every stage the page shows that has a torch twin: checked in run, asserted here
     identities = result.checks["check"].isin(["bce_is_bce_with_logits", "bce_with_logits_is_bce"])
     assert result.checks[~identities]["agrees"].all(), result.checks
@@ -141,6 +144,8 @@ CELL = {"logits": st.floats(-15, 15, width=32), "values": st.floats(-5, 5, width
 @st.composite
 def valid_configs(draw, name: str | None = None):
     name = name or draw(st.sampled_from(sorted(losses.LOSSES)))
+    if name in OWN_TABLES:  # tables that are not N × C: the entry's own test draws them
+        return draw(OWN_TABLES[name]())
     loss = losses.LOSSES[name]
     options = {}
     for option in loss.options:

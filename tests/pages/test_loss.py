@@ -183,7 +183,7 @@ def test_label_smoothing_and_classes(open_page):
         torch.cat([x, torch.zeros(3, 1)], 1), torch.tensor([0, 1, 1]))
     assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
     at.number_input(key="loss_classes").set_value(99).run()
-    assert any("classes: 99 is outside 1 to 16; using 16." in w.value for w in at.warning)
+    assert any("classes: 99 is outside 1 to 20; using 20." in w.value for w in at.warning)
 
 
 def test_soft_targets(open_page):
