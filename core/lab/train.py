@@ -135,6 +135,11 @@ class Trainer:
             if seconds is not None and time.perf_counter() - started >= seconds:
                 break
 
+    def catch_up(self, epoch: int) -> None:
+        """Train until this run reaches epoch (a pinned run keeping pace with the other)."""
+        if epoch > self.epoch:
+            self.train(epochs=epoch - self.epoch)
+
     # ---- what is recorded -------------------------------------------------------------------
     @torch.no_grad()
     def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
