@@ -7,6 +7,7 @@ each tick trains a chunk of epochs and redraws the views, without rerunning the 
 import copy
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -26,7 +27,7 @@ from ui.text import t
 
 Config = model.LabConfig
 TICK = 0.1  # seconds between redraws while playing
-CHUNK = 0.04  # seconds of training per redraw (at least one epoch)
+CHUNK = 0.03  # seconds of training per redraw (at least one epoch)
 CURVE_POINTS = 300  # the curves are thinned to about this many epochs
 
 
@@ -230,11 +231,6 @@ with view:
     buttons[2].button(t("lab.reset"), on_click=reset, key="lab_reset", width="stretch")
 
 
-def thinned(frame: pd.DataFrame) -> pd.DataFrame:
-    every = max(1, len(frame) // CURVE_POINTS)
-    return frame[(frame["epoch"] % every == 0) | (frame["epoch"] == frame["epoch"].max())]
-
-
 def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
     """The live views of run B (trainer) and, when one is pinned, run A beside it: trains a
     chunk first while playing (A keeps pace: the same epochs in the same frame)."""
@@ -276,9 +272,11 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
         return side_by_side(*(frame_of(run) for run in runs.values()), *labels())
 
     def curves(run: train.Trainer, series: dict) -> pd.DataFrame:
-        long = thinned(run.curves()).melt(id_vars="epoch", value_vars=list(series),
-                                          var_name="series")
-        return long.assign(series=long["series"].map(series))
+        """Rows epoch, series (its name) and value: the columns of series one under another."""
+        wide = run.curves(CURVE_POINTS)
+        return pd.DataFrame({"epoch": np.tile(wide["epoch"].to_numpy(), len(series)),
+                             "series": np.repeat(list(series.values()), len(wide)),
+                             "value": np.concatenate([wide[c].to_numpy() for c in series])})
 
     loss_series = {"train_loss": t("lab.train_loss"), "test_loss": t("lab.test_loss")}
     acc_series = {"train_acc": t("lab.train_acc"), "test_acc": t("lab.test_acc")}
@@ -297,7 +295,7 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
         for column, field in ((left, "act_std"), (right, "grad_std")):
             with column:
                 show_chart(charts.lab_layer_stds, HEALTHY, data=rows(
-                    lambda run, field=field: thinned(run.layer_stats()).rename(
+                    lambda run, field=field: run.layer_stats(CURVE_POINTS).rename(
                         columns={field: "value"})[["epoch", "layer", "value"]]),
                     title=t(f"lab.{field}_title"), x_title=t("lab.epoch"),
                     y_title=t("lab.std_axis"), layer_title=t("lab.layer_axis"),

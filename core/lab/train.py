@@ -24,7 +24,7 @@ GRID = 40  # cells per side of the decision surface and the neuron pictures
 EXTENT = 6.0  # the plane shown: [-6, 6]²
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one draw is itself: hashed by identity (pictures cache on it)
 class Data:
     points: torch.Tensor  # n x 2
     labels: torch.Tensor  # n, float (0/1 for classification)
@@ -168,11 +168,21 @@ class Trainer:
                                     if layer <= len(activations) else float("nan"),
                                     "grad_std": grad})
 
-    def curves(self) -> pd.DataFrame:
-        return pd.DataFrame(self.history)
+    def curves(self, points: int | None = None) -> pd.DataFrame:
+        """One row per epoch; points: thinned to about that many epochs (and the last)."""
+        return pd.DataFrame(self._thinned(self.history, points))
 
-    def layer_stats(self) -> pd.DataFrame:
-        return pd.DataFrame(self.layers, columns=["epoch", "layer", "act_std", "grad_std"])
+    def layer_stats(self, points: int | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self._thinned(self.layers, points),
+                            columns=["epoch", "layer", "act_std", "grad_std"])
+
+    def _thinned(self, rows: list[dict], points: int | None) -> list[dict]:
+        """rows (each with its epoch) at every k-th epoch and the last, so that about points
+        epochs are left: the charts redrawn while training stay small however long it runs."""
+        every = max(1, self.epoch // points) if points else 1
+        if every == 1:
+            return rows
+        return [row for row in rows if row["epoch"] % every == 0 or row["epoch"] == self.epoch]
 
     def weights(self) -> pd.DataFrame:
         """Every weight of every Linear layer (layer 1 is the first), for the histograms."""
