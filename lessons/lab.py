@@ -20,13 +20,13 @@ from core.lab.script import to_script
 from core.network import HEALTHY
 from ui.charts import show_chart
 from ui.compare import describe, labels, pin_bar
-from ui.controls import default
+from ui.controls import default, setting_text, setting_widget
 from ui.links import choose
 from ui.panels import code_panel, explain, show_error, show_notices
 from ui.text import t
 
 Config = model.LabConfig
-TICK = 0.1  # seconds between redraws while playing
+TICK = 0.08  # seconds between redraws while playing
 CHUNK = 0.03  # seconds of training per redraw (at least one epoch)
 CURVE_POINTS = 300  # the curves are thinned to about this many epochs
 
@@ -37,6 +37,10 @@ def width_key(layer: int) -> str:
 
 def feature_key(name: str) -> str:
     return f"lab_f_{name}"
+
+
+def schedule_key(schedule: str, setting: str) -> str:
+    return f"lab_{schedule}_{setting}"
 
 
 # The Config fields set by one widget each: field -> widget key
@@ -55,6 +59,13 @@ def apply_settings(settings: dict) -> None:
         if field == "features":
             for name in data.FEATURES:
                 st.session_state[feature_key(name)] = name in value
+        elif field == "schedule_settings":
+            schedule = settings["schedule"]
+            if schedule != plug.NO_SCHEDULE:
+                values = plug.schedule_values(schedule, value)
+                for setting in plug.schedule_settings(schedule):
+                    st.session_state[schedule_key(schedule, setting.name)] = setting_text(
+                        setting, values[setting.name])
         elif field == "widths":
             st.session_state["lab_depth"] = len(value)
             for layer, width in enumerate(value, start=1):
@@ -146,7 +157,12 @@ with controls:
         lr = number("lr", 0.01, "%.5f")
         momentum = number("momentum", 0.1, "%.3f", help=t("lab.momentum_help"))
         schedule = choose(t("lab.schedule"), list(plug.SCHEDULES), key=KEYS["schedule"],
-                          format_func=lambda name: plug.schedule_code(name) or t("lab.no_schedule"))
+                          format_func=lambda name: t("lab.no_schedule")
+                          if name == plug.NO_SCHEDULE else f"lr_scheduler.{name}")
+        schedule_settings = tuple(
+            (setting.name, setting_widget(setting, schedule_key(schedule, setting.name),
+                                          t(f"schedules.help_{setting.name}")))
+            for setting in plug.schedule_settings(schedule))
         batch = number("batch", 1)
         seed = number("seed", 1, help=t("lab.seed_help"))
 
@@ -158,7 +174,8 @@ try:
         activation=activation, slope=float(slope), batchnorm=bool(batchnorm),
         dropout=float(dropout), l1=float(l1), l2=float(l2), init=init,
         init_std=float(init_std), loss=loss, optimizer=optimizer, lr=float(lr),
-        momentum=float(momentum), schedule=schedule, batch=int(batch),
+        momentum=float(momentum), schedule=schedule, schedule_settings=schedule_settings,
+        batch=int(batch),
         seed=int(seed), csv=csv_text, skip_bad_rows=bool(skip)), task)
 except InputError as error:
     with view:

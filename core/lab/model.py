@@ -54,6 +54,7 @@ class LabConfig:
     lr: float = 0.03
     momentum: float = 0.0
     schedule: str = "none"
+    schedule_settings: tuple[tuple[str, object], ...] = ()  # those that differ from its preset
     batch: int = 10
     seed: int = 3
     csv: str = ""  # the user's CSV (dataset "csv")
@@ -92,7 +93,10 @@ def validate(config: LabConfig, task: str | None = None) -> tuple[LabConfig, lis
     fields = {field: bound.clamp(getattr(config, field), notices)
               for field, bound in BOUNDS.items()}
     features = tuple(name for name in FEATURES if name in config.features)
-    return replace(config, loss=loss, widths=widths[:depth], features=features, **fields), notices
+    schedule_settings = plug.validate_schedule(config.schedule, config.schedule_settings,
+                                               notices)
+    return replace(config, loss=loss, widths=widths[:depth], features=features,
+                   schedule_settings=schedule_settings, **fields), notices
 
 
 class Dropout(nn.Module):

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core import activations, initializers, losses
+from core import activations, initializers, losses, schedules
+from core.errors import InputError, Notice
 from core.initializers import InitSpec
 from core.optim.registry import OPTIMIZERS as OPTIMISER_REGISTRY
 from core.optim.registry import Spec
@@ -129,23 +130,66 @@ def _spec(name: str, lr: float, momentum: float) -> Spec:
     return Spec.of(name, lr=lr, **({"momentum": momentum} if name in MOMENTUM_TAKERS else {}))
 
 
-# A schedule: its torch.optim.lr_scheduler class and settings, stepped once per epoch.
-SCHEDULES: dict[str, dict] = {
-    "none": {},
-    "StepLR": {"step_size": 100, "gamma": 0.5},
-    "ExponentialLR": {"gamma": 0.99},
-    "CosineAnnealingLR": {"T_max": 500, "eta_min": 0.0},
-}
+# ---- Schedules: the schedules lesson's registry, stepped once per epoch ------------------------
+
+NO_SCHEDULE = "none"
+# Every scheduler that can be stepped once an epoch for as long as the lab trains (OneCycleLR
+# refuses a step beyond its total_steps).
+SCHEDULES = (NO_SCHEDULE, *(name for name, entry in schedules.SCHEDULERS.items()
+                            if not any(s.name == "total_steps" for s in entry.settings)))
+SCHEDULE_EPOCHS = 500  # the run's length for those that span it (SequentialLR's annealing)
+# The course's made-up loss fed to ReduceLROnPlateau: the lab feeds the real one instead
+FED_LOSS = ("loss_before", "loss_after", "change_epoch")
+STEP_LOSS = "loss.item()"  # the epoch's last batch loss, as a script names it
 
 
-def make_schedule(name: str, optimizer: torch.optim.Optimizer):
-    if name == "none":
+def schedule_settings(name: str) -> tuple[schedules.Setting, ...]:
+    """The settings of schedule name the lab offers (none for no schedule)."""
+    if name == NO_SCHEDULE:
+        return ()
+    return tuple(s for s in schedules.SCHEDULERS[name].settings if s.name not in FED_LOSS)
+
+
+def schedule_values(name: str, settings: tuple[tuple[str, object], ...]) -> dict:
+    return schedules.SCHEDULERS[name].preset() | dict(settings)
+
+
+def validate_schedule(name: str, settings: tuple[tuple[str, object], ...],
+                      notices: list[Notice]) -> tuple[tuple[str, object], ...]:
+    """The settings parsed as the schedules lesson parses them (a value torch would refuse is an
+    InputError naming the setting, sizes clamped with a notice); only those that differ from the
+    preset are kept, so one schedule has one Config."""
+    offered = {s.name: s for s in schedule_settings(name)}
+    parsed = {}
+    for key, value in settings:
+        if key not in offered:
+            raise InputError("error.unknown_choice", field=f"{name} setting", value=key)
+        parsed[key] = offered[key].parse(value, notices)
+    return schedules.settings_differing(schedules.SCHEDULERS[name], parsed) \
+        if name != NO_SCHEDULE else ()
+
+
+def make_schedule(name: str, settings: tuple[tuple[str, object], ...],
+                  optimizer: torch.optim.Optimizer):
+    if name == NO_SCHEDULE:
         return None
-    return getattr(torch.optim.lr_scheduler, name)(optimizer, **SCHEDULES[name])
+    return schedules.SCHEDULERS[name].build(optimizer, schedule_values(name, settings),
+                                            SCHEDULE_EPOCHS)
 
 
-def schedule_code(name: str) -> str | None:
-    if name == "none":
+def step_schedule(name: str, settings: tuple[tuple[str, object], ...], scheduler, epoch: int,
+                  loss: float) -> None:
+    """One step after an epoch (ReduceLROnPlateau is fed the epoch's last batch loss)."""
+    schedules.SCHEDULERS[name].step(scheduler, epoch, schedule_values(name, settings), loss)
+
+
+def schedule_code(name: str, settings: tuple[tuple[str, object], ...] = ()) -> str | None:
+    if name == NO_SCHEDULE:
         return None
-    settings = ", ".join(f"{key}={value!r}" for key, value in SCHEDULES[name].items())
-    return f"torch.optim.lr_scheduler.{name}(optimizer, {settings})"
+    return schedules.SCHEDULERS[name].constructor(schedule_values(name, settings),
+                                                  SCHEDULE_EPOCHS)
+
+
+def schedule_step_code(name: str, settings: tuple[tuple[str, object], ...]) -> list[str]:
+    entry = schedules.SCHEDULERS[name]
+    return entry.step_code(schedule_values(name, settings), STEP_LOSS)

@@ -72,7 +72,8 @@ class Trainer:
         self.model = build(self.config, self.generator)
         self.optimizer = plug.make_optimizer(self.config.optimizer, self.config.lr,
                                              self.config.momentum, self.model.parameters())
-        self.schedule = plug.make_schedule(self.config.schedule, self.optimizer)
+        self.schedule = plug.make_schedule(self.config.schedule, self.config.schedule_settings,
+                                           self.optimizer)
         self.loss_fn = self.loss_entry.module()
         inputs = data.features(self.data.points, self.config.features)
         target = self.loss_entry.target(self.data.labels)
@@ -89,7 +90,7 @@ class Trainer:
         model.train()
         n = len(self.x_train)
         order = torch.randperm(n, generator=self.generator)
-        stats = None
+        stats, loss = None, None
         for start in range(0, n, config.batch):
             index = order[start:start + config.batch]
             if len(index) == 1:  # BatchNorm needs two points; the script skips it too
@@ -107,7 +108,8 @@ class Trainer:
                                        else float("nan") for layer in linears(model)])
             self.optimizer.step()
         if self.schedule is not None:
-            self.schedule.step()
+            plug.step_schedule(config.schedule, config.schedule_settings, self.schedule,
+                               self.epoch, float("nan") if loss is None else loss.item())
         self.epoch += 1
         self._record(stats)
 

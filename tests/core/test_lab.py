@@ -205,3 +205,32 @@ def test_a_new_dataset_is_one_entry(monkeypatch):
     monkeypatch.setitem(data.DATASETS, "stripes", data.Dataset("classification", stripes))
     trainer = run(small(model.preset("stripes")), 2)
     assert script_losses(trainer, 2) == lab_losses(trainer)
+
+
+EDITED_SCHEDULES = [("StepLR", (("step_size", 1), ("gamma", 0.5))),
+                    ("ReduceLROnPlateau", (("patience", 0), ("cooldown", 0), ("factor", 0.5),
+                                           ("threshold", 0.5))),
+                    ("MultiStepLR", (("milestones", "1, 2"),))]
+
+
+@pytest.mark.parametrize(("schedule", "settings"), EDITED_SCHEDULES,
+                         ids=[name for name, _ in EDITED_SCHEDULES])
+def test_a_schedule_with_its_settings_edited_trains_as_plain_pytorch(schedule, settings):
+    config = small(dataclasses.replace(model.LabConfig(), schedule=schedule,
+                                       schedule_settings=settings))
+    trainer = run(config, 3)
+    rates = [row["lr"] for row in trainer.history]
+    assert rates[-1] < rates[0]  # the edited settings act within three epochs
+    assert script_losses(trainer, 3) == lab_losses(trainer)
+
+
+def test_schedule_settings_are_checked_as_the_schedules_lesson_checks_them():
+    config, notices = model.validate(dataclasses.replace(
+        model.LabConfig(), schedule="StepLR", schedule_settings=(("step_size", 0),
+                                                                 ("gamma", 0.1))))
+    assert config.schedule_settings == (("step_size", 1),)  # clamped; gamma is the preset
+    assert [notice.params["field"] for notice in notices] == ["step_size"]
+    with pytest.raises(InputError) as error:
+        model.validate(dataclasses.replace(model.LabConfig(), schedule="StepLR",
+                                           schedule_settings=(("T_max", 5),)))
+    assert "StepLR" in str(error.value.params)

@@ -197,3 +197,23 @@ def test_reseed_and_unpin(open_page):
     assert b.config == dataclasses.replace(a.config, seed=a.config.seed + 1)
     at.button(key="lab_unpin").click().run()
     assert at.session_state["lab_trainer_a"] is None and not at.exception
+
+
+def test_a_schedule_from_the_registry_with_its_settings_in_the_link(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="lab_schedule").set_value("StepLR").run()
+    at.number_input(key="lab_StepLR_step_size").set_value(1).run()
+    trainer = at.session_state["lab_trainer"]
+    assert trainer.config.schedule_settings == (("step_size", 1),)
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_step").click().run()
+    rates = [row["lr"] for row in at.session_state["lab_trainer"].history]
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.03)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)  # torch's gamma
+    expected = [0.03]
+    for _ in range(2):
+        optimizer.step()
+        scheduler.step()
+        expected.append(optimizer.param_groups[0]["lr"])
+    assert rates == expected
+    assert not at.exception
