@@ -518,8 +518,9 @@ def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_tit
 
 
 def _view_dash(views: tuple[str, str]) -> alt.StrokeDash:
-    """A pinned run A (views[0]) dashed, the run B solid, a legend naming both."""
-    return alt.StrokeDash(f"{VIEW}:N", title=None, legend=alt.Legend(orient="top"),
+    """A pinned run A (views[0]) dashed, the run B solid, a legend naming both (below the plot:
+    the series' legend takes the top of a half-width chart)."""
+    return alt.StrokeDash(f"{VIEW}:N", title=None, legend=alt.Legend(orient="bottom"),
                           scale=alt.Scale(domain=list(views), range=[[6, 4], [1, 0]]))
 
 

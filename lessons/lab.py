@@ -274,9 +274,9 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
     prediction, neurons = trainer.plane()
     columns = st.columns([2, 3] if trainer_a is None else [2, 2, 3])
     for column, (view, run) in zip(columns, runs.items(), strict=False):
-        caption = t("lab.surface_caption")
+        # compared, each surface is named by its run (the caption said what it shows before)
         column.image(pictures.surface(run, run.plane()[0] if run is not trainer else prediction),
-                     caption=caption if trainer_a is None else f"{view}: {caption}",
+                     caption=t("lab.surface_caption") if trainer_a is None else view,
                      width="stretch")
     layer_names = [t("lab.inputs")] + [t("lab.layer", layer=i) for i in range(1, len(neurons))]
     columns[-1].image(pictures.network_svg(trainer, neurons, layer_names),
