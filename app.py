@@ -8,6 +8,7 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
+from harness.warm import warm_in_background
 from lessons import LESSONS, script
 from ui.links import check_link, drop_unusable_link_numbers
 from ui.text import presenting, t
@@ -26,8 +27,6 @@ with st.sidebar:
                  bind="query-params")
     st.toggle(t("app.presenter"), key="present", help=t("app.presenter_help"),
               bind="query-params")
-    st.number_input(t("app.seed"), value=3, step=1, key="seed", help=t("app.seed_help"),
-                    bind="query-params")
     st.caption(t("app.offline"))
 
 # A desktop layout: at 1280 x 720 the title, the controls and the first chart fit on one screen
@@ -61,6 +60,10 @@ pages = [st.Page(script("home"), title=t("nav.home"), default=True)] + [
     st.Page(script(name), title=t(f"nav.{name}"), url_path=name) for name in LESSONS]
 link_notices = st.container()
 page = st.navigation(pages)
+if st.context.headers.get("Host"):  # a browser's session on a real server (AppTest sends none)
+    # The server's first session sets every lesson's course view computing in the background, so
+    # the first student to open a lesson finds it ready.
+    warm_in_background(f"http://127.0.0.1:{st.get_option('server.port')}", list(LESSONS))
 if page.url_path:  # a lesson. Home draws without torch, which takes 1.6 s of a cold start to load.
     import torch
 

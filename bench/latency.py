@@ -1,12 +1,13 @@
 """Interaction latency in a real browser (Debian's chromium through Playwright): on each page, step
-its first control up 20+ times and time, in the page's own clock, from the click to the last
-change of a chart's drawing once the rerun has finished. Prints p50/p95 per page.
+its first control up N times (values never computed before), then back down N times (values seen
+before, so cached), and time, in the page's own clock, from the click to the last change of a
+chart's drawing once the rerun has finished. Prints p50/p95 per page for both kinds.
 
-The control is the first number input of the page's main area (its "+" button), else its first
-slider (arrow key); found at run time, so new pages are covered.
+The control is the first number input of the page's main area (its "+" and "−" buttons), else its
+first slider (arrow keys); found at run time, so new pages are covered.
 
-Run: python -m bench.latency [--moves 25] [--pages explosion loss]
-Target (issue 7): p95 under 200 ms on every page."""
+Run: python -m bench.latency [--moves 8] [--pages explosion loss]
+Target: p95 under 200 ms on every page, for both kinds."""
 
 from __future__ import annotations
 
@@ -29,48 +30,62 @@ WATCH = """() => {
 # Done: the app is idle, a chart changed after the click, and nothing has changed for 300 ms.
 SETTLED = f"""() => document.querySelector("{IDLE}") && window.__chart > window.__t0
   && performance.now() - window.__any > 300"""
-CONTROLS = [  # (how to find it, what to do to it), first match wins
-    ("[data-testid='stMain'] [data-testid='stNumberInputStepUp']", "click"),
-    ("[data-testid='stMain'] [data-testid='stSlider'] [role='slider']", "ArrowRight"),
+NUMBER = "[data-testid='stMain'] [data-testid='stNumberInput']"
+SLIDER = "[data-testid='stMain'] [data-testid='stSlider'] [role='slider']"
+CONTROLS = [  # (how to find it, how to move it up, how to move it back down), first match wins
+    (NUMBER, ("click", "[data-testid='stNumberInputStepUp']"),
+     ("click", "[data-testid='stNumberInputStepDown']")),
+    (SLIDER, ("press", "ArrowRight"), ("press", "ArrowLeft")),
 ]
 
 
-def move(page, selector: str, action: str) -> None:
+def move(page, selector: str, how: tuple[str, str]) -> None:
     """One interaction, its start stamped in the page's clock."""
     page.evaluate("() => { window.__t0 = performance.now(); }")
     control = page.locator(selector).first
-    if action == "click":
-        control.click()
+    kind, what = how
+    if kind == "click":
+        control.locator(what).click()
     else:
-        control.press(action)
+        control.press(what)
 
 
-def measure(tab: Tab, url: str, moves: int) -> tuple[str, list[float], int] | None:
-    tab.open(url)
-    page = tab.page
-    tab.rendered_charts(1)
-    found = next(((s, a) for s, a in CONTROLS if page.locator(s).count()), None)
-    if found is None:
-        return None
-    page.evaluate(WATCH)
+def timed(page, selector: str, how: tuple[str, str], moves: int) -> tuple[list[float], int]:
+    """Milliseconds from each of moves interactions to its chart redrawn; and how many moves
+    redrew no chart (a control at its limit)."""
     times, missed = [], 0
     for _ in range(moves):
-        move(page, *found)
+        move(page, selector, how)
         try:
             page.wait_for_function(SETTLED, timeout=15_000, polling=50)
             times.append(page.evaluate("() => window.__chart - window.__t0"))
         except Exception:  # a move that never redrew is counted, not fatal
             missed += 1
             page.wait_for_selector(IDLE, timeout=30_000)
-    label = page.locator(found[0]).first.evaluate(
+    return times, missed
+
+
+def measure(tab: Tab, url: str, moves: int) -> tuple[str, list[float], list[float], int] | None:
+    """(the control's label, times for new values, times for values seen before, moves missed)"""
+    tab.open(url)
+    page = tab.page
+    tab.rendered_charts(1)
+    found = next((c for c in CONTROLS if page.locator(c[0]).count()), None)
+    if found is None:
+        return None
+    selector, up, down = found
+    page.evaluate(WATCH)
+    new, missed_up = timed(page, selector, up, moves)
+    seen, missed_down = timed(page, selector, down, moves)
+    label = page.locator(selector).first.evaluate(
         "(e) => e.closest(\"[data-testid='stNumberInput'],[data-testid='stSlider']\")"
         ".querySelector('label')?.innerText")
-    return label, times, missed
+    return label, new, seen, missed_up + missed_down
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
-    parser.add_argument("--moves", type=int, default=25)
+    parser.add_argument("--moves", type=int, default=8, help="moves up, then as many back down")
     parser.add_argument("--pages", nargs="*", help="url paths; default: every lesson")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -81,7 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            print(f"interaction latency in chromium, click to chart redrawn, {args.moves} moves:")
+            print(f"interaction latency in chromium, click to chart redrawn, {args.moves} moves "
+                  "up (new values), then back down (values seen before):")
             for path in pages:
                 tab = Tab(browser)
                 try:
@@ -94,10 +110,12 @@ def main(argv: list[str] | None = None) -> dict:
                 if result is None:
                     print(f"  {path:12} no number input or slider in the main area; skipped")
                     continue
-                label, times, missed = result
-                results[path] = times
-                print(f"  {path:12} {summary(times)}  control: {label!r}"
+                label, new, seen, missed = result
+                results[path] = {"new": new, "seen": seen}
+                print(f"  {path:12} control: {label!r}"
                       + (f", {missed} moves without a redraw" if missed else ""))
+                print(f"    new values   {summary(new)}")
+                print(f"    seen before  {summary(seen)}")
             browser.close()
     finally:
         app.stop()

@@ -20,7 +20,8 @@ import contextlib
 import random
 import time
 
-from bench.protocol import Session, lesson_pages, rss_mb, server, summary
+from bench.protocol import lesson_pages, rss_mb, server, summary
+from harness.protocol import Session
 
 
 async def student(url: str, page: str, seconds: float, interval: float, seed: int,
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between changes")
     parser.add_argument("--follow", type=float, default=0.8,
                         help="probability that a move sets the teacher's value")
+    parser.add_argument("--pages", nargs="*", help="url paths; default: every lesson")
     parser.add_argument("--processes", type=int, default=0,
                         help="serve through nginx with this many processes (0: one, no proxy)")
     parser.add_argument("--post-script-gc", choices=["true", "false"],
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--settle", type=float, default=10,
                         help="seconds to wait after sessions close before the last reading")
     args = parser.parse_args(argv)
-    pages = lesson_pages()
+    pages = args.pages or lesson_pages()
     app = server(args.post_script_gc, processes=args.processes)
     try:
         at_start = memory(app.pids)

@@ -16,7 +16,8 @@ import asyncio
 import statistics
 from urllib.parse import urlencode
 
-from bench.protocol import Session, registered_pages, server
+from bench.protocol import registered_pages, server
+from harness.protocol import Session
 from lessons import TABS
 
 HUGE = 10**9

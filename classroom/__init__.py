@@ -18,6 +18,8 @@ import tempfile
 from pathlib import Path
 
 from harness.server import Server, wait_healthy
+from harness.warm import warm
+from lessons import LESSONS
 
 COOKIE = "explorer_route"
 
@@ -84,6 +86,8 @@ class Classroom:
         self.nginx = subprocess.Popen([nginx, "-c", str(conf), "-p", str(self.prefix)],
                                       stdout=subprocess.DEVNULL)
         wait_healthy(self.url, self.stop)
+        for app in self.apps:  # every lesson's course view computed before the first student
+            warm(app.url, list(LESSONS))
 
     @property
     def pids(self) -> list[int]:

@@ -539,3 +539,27 @@ def lab_weights(*, title: str, x_title: str, y_title: str, layer_title: str,
         tooltip=[alt.Tooltip("layer:O", title=layer_title),
                  alt.Tooltip("count():Q", title=y_title)],
     )).properties(title=title, height=height)
+
+
+def loss_comparison(
+    curves: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    series_title: str,
+    height: int,
+) -> alt.Chart:
+    """Several losses of one element against the same quantity, one line each (the loss
+    lesson's comparison): curves has loss, x, value."""
+    names = list(dict.fromkeys(curves["loss"]))
+    return alt.Chart(curves).mark_line(strokeWidth=3).encode(
+        x=alt.X("x", type="quantitative", title=x_title),
+        y=alt.Y("value", type="quantitative", title=y_title),
+        color=alt.Color("loss", type="nominal", title=series_title, sort=names,
+                        scale=alt.Scale(domain=names, range=PALETTE[: len(names)]),
+                        legend=alt.Legend(orient="top", labelLimit=200, columns=4)),
+        tooltip=[alt.Tooltip("loss:N", title=series_title),
+                 alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                 alt.Tooltip("value:Q", title=y_title, format=".4g")],
+    ).properties(title=title, height=height)

@@ -20,7 +20,7 @@ def free_port() -> int:
 
 class Server:
     """`streamlit run app.py` on a free localhost port, stopped when the test ends. options are
-    extra command-line flags (the benchmarks use this class too: bench/protocol.py)."""
+    extra command-line flags (the benchmarks and the class server use this class too)."""
 
     def __init__(self, *options: str) -> None:
         self.port = free_port()
@@ -33,6 +33,7 @@ class Server:
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_healthy(self.url, self.stop)
+        self.healthy = time.monotonic()
 
     @property
     def pids(self) -> list[int]:

@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from bench.protocol import Session
 from classroom import COOKIE, Classroom
+from harness.protocol import Session
 from harness.server import free_port
 
 

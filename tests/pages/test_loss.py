@@ -1,16 +1,24 @@
-"""The loss page through AppTest: the course's example, table edits (via session_state, as
-DESIGN.md says), presets, options and bad cells, checked against what torch computes."""
+"""The loss page through AppTest: the course's example, table edits (via session_state), presets,
+options, bad cells, the chosen reduction as the headline, typed tables that survive another page
+and travel in a link, and a throwaway registry entry drawn by the same generic page."""
 
 import pytest
 import torch
 import torch.nn as nn
+from streamlit.testing.v1 import AppTest
+
+from core import losses
+from core.losses.registry import Curve, Loss, Preset, Steps, register, unregister
+from core.losses.tables import TableSpec
+from tests.pages.conftest import APP
 
 PAGE = "lessons/loss.py"
 
 
-def edit(at, key: str, edited_rows: dict, added_rows=(), deleted_rows=()):
-    at.session_state[key] = {"edited_rows": edited_rows, "added_rows": list(added_rows),
-                             "deleted_rows": list(deleted_rows)}
+def edit(at, table: str, edited_rows: dict, added_rows=(), deleted_rows=()):
+    at.session_state[f"loss_table_{table}"] = {
+        "edited_rows": edited_rows, "added_rows": list(added_rows),
+        "deleted_rows": list(deleted_rows)}
     return at.run()
 
 
@@ -18,137 +26,255 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def mean(at) -> float:
-    return float(metrics(at)["reduction='mean'"])
+def shown_frames(at) -> list:
+    """The read-only tables (AppTest lists the editors among the dataframes too)."""
+    return [d.value for d in at.dataframe if d.proto.editing_mode == d.proto.READ_ONLY]
+
+
+def headline(at) -> float:
+    return float(at.metric[0].value)
 
 
 def test_opens_on_the_course_cross_entropy_example(open_page):
     at = open_page(PAGE)
     assert at.selectbox(key="loss_preset").value == "CrossEntropyLoss"
-    assert "reduction='none': [1.3133, 0.1269, 0.1269]" in [c.value for c in at.caption]
-    assert metrics(at)["reduction='sum'"] == "1.5671"
-    assert mean(at) == 0.5224
-    assert any("All 8 checks agree with torch" in s.value for s in at.success)
+    assert at.metric[0].label == "reduction='mean'"  # the chosen reduction is the headline
+    assert headline(at) == 0.5224
+    assert metrics(at)["reduction='sum' (not chosen)"] == "1.5671"
+    assert any("checks agree with torch" in s.value for s in at.success)
     assert len(at.get("vega_lite_chart")) == 1
     assert "nn.CrossEntropyLoss(reduction=reduction)" in at.code[-1].value
+    assert not any("not the numbers typed" in c.value for c in at.caption)
+
+
+def test_the_reduction_radio_changes_the_headline(open_page):
+    at = open_page(PAGE)
+    at.radio(key="loss_reduction").set_value("sum").run()
+    assert at.metric[0].label == "reduction='sum'" and headline(at) == 1.5671
+    assert metrics(at)["reduction='mean' (not chosen)"] == "0.5224"
+    at.selectbox(key="loss_preset").set_value("BCELoss(sigmoid(x)), weight=[1, 1]").run()
+    at.radio(key="loss_reduction").set_value("none").run()
+    none = shown_frames(at)[0]  # torch's (4, 2), not a flat list of 8
+    assert none.shape == (4, 2)
+    expected = nn.BCELoss(reduction="none")(torch.sigmoid(torch.tensor(
+        [[1.0, 2.0], [2.0, 2.0], [3.0, 4.0], [4.0, 5.0]])), torch.tensor(
+        [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]))
+    torch.testing.assert_close(torch.tensor(none.astype(float).to_numpy(), dtype=torch.float32),
+                               expected)
+    assert any("shape 4 × 2" in c.value for c in at.caption)
 
 
 def test_editing_a_logit_changes_the_loss_as_torch_says(open_page):
     at = open_page(PAGE)
-    edit(at, "loss_inputs", {1: {"1": "-2"}})
-    assert not at.exception
+    edit(at, "inputs", {1: {"1": "-2"}})
     expected = nn.CrossEntropyLoss()(torch.tensor([[1.0, 2.0], [1.0, -2.0], [1.0, 3.0]]),
                                      torch.tensor([0, 1, 1]))
-    assert mean(at) == pytest.approx(expected.item(), abs=5e-5)
-    # the typed table is kept: a second, different edit applies on top of the same base
-    edit(at, "loss_inputs", {1: {"1": "-2"}, 2: {"0": "4"}})
+    assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
+    edit(at, "inputs", {1: {"1": "-2"}, 2: {"0": "4"}})
     expected = nn.CrossEntropyLoss()(torch.tensor([[1.0, 2.0], [1.0, -2.0], [4.0, 3.0]]),
                                      torch.tensor([0, 1, 1]))
-    assert mean(at) == pytest.approx(expected.item(), abs=5e-5)
+    assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
 
 
 def test_adding_a_sample_to_both_tables(open_page):
     at = open_page(PAGE)
-    edit(at, "loss_inputs", {}, added_rows=[{"0": "0", "1": "5"}])
+    edit(at, "inputs", {}, added_rows=[{"0": "0", "1": "5"}])
     assert any("target: has 3 rows but must have 4" in e.value for e in at.error)
-    edit(at, "loss_target", {}, added_rows=[{"class": "0"}])
+    edit(at, "target", {}, added_rows=[{"indices": "0"}])
+    at.radio(key="loss_reduction").set_value("sum").run()
     expected = nn.CrossEntropyLoss(reduction="sum")(
         torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0], [0.0, 5.0]]),
         torch.tensor([0, 1, 1, 0]))
-    assert float(metrics(at)["reduction='sum'"]) == pytest.approx(expected.item(), abs=5e-5)
+    assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
 
 
-@pytest.mark.parametrize(("key", "cell", "message"), [
-    ("loss_inputs", {0: {"1": "abc"}}, "inputs, row 0, column 1: “abc” is not a number."),
-    ("loss_inputs", {2: {"0": "inf"}}, "inputs, row 2, column 0: inf is not finite"),
-    ("loss_target", {1: {"class": "2"}}, "target, row 1, column 0: class index 2 is outside 0"),
-    ("loss_target", {0: {"class": "0.5"}}, "target, row 0, column 0: 0.5 is not a whole number"),
+@pytest.mark.parametrize(("table", "cell", "message"), [
+    ("inputs", {0: {"1": "abc"}}, "inputs, row 0, column 1: “abc” is not a number."),
+    ("inputs", {2: {"0": "inf"}}, "inputs, row 2, column 0: inf is not finite"),
+    ("target", {1: {"indices": "2"}}, "target, row 1, column 0: class index 2 is outside 0"),
+    ("target", {0: {"indices": "0.5"}}, "target, row 0, column 0: 0.5 is not a whole number"),
 ])
-def test_a_bad_cell_gets_a_message_and_stays_as_typed(open_page, key, cell, message):
+def test_a_bad_cell_gets_a_message_and_stays_as_typed(open_page, table, cell, message):
     at = open_page(PAGE)
-    edit(at, key, cell)
+    edit(at, table, cell)
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
     row, change = next(iter(cell.items()))
     column, typed = next(iter(change.items()))
-    table = at.session_state[key]
-    assert table["edited_rows"][row][column] == typed  # nothing rewrote what was typed
-    # fixing it brings the results back
-    edit(at, key, {})
-    assert mean(at) == 0.5224
+    assert at.session_state[f"loss_table_{table}"]["edited_rows"][row][column] == typed
+    edit(at, table, {})
+    assert headline(at) == 0.5224
 
 
-def test_weight_preset_and_its_denominator(open_page):
-    at = open_page(PAGE)
-    at.selectbox(key="loss_preset").set_value("CrossEntropyLoss, weight=[1, 2]").run()
-    assert at.toggle(key="loss_use_weight").value
-    expected = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0]))(
-        torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]]), torch.tensor([0, 1, 1]))
-    assert mean(at) == pytest.approx(expected.item(), abs=5e-5)
-    text = " ".join(m.value for m in at.markdown)
-    assert "1 + 2 + 2 = **5**" in text
-    edit(at, "loss_weight", {0: {"0": "-1"}})
-    assert any("weight, column 0: -1 is negative" in e.value for e in at.error)
-    edit(at, "loss_weight", {0: {"0": "0", "1": "0"}})
-    assert any("every weight is zero" in e.value for e in at.error)
-
-
-NAMES = {"nll": "NLLLoss, weight=[1, 1]", "bce": "BCELoss(sigmoid(x)), weight=[1, 1]",
-         "bce_logits": "BCEWithLogitsLoss, weight=[1, 1]",
-         "bce_logits_pos": "BCEWithLogitsLoss, pos_weight=[3]"}
-
-
-@pytest.mark.parametrize("preset", list(NAMES))
+@pytest.mark.parametrize("preset", list(losses.presets()))
 def test_every_preset_matches_torch(open_page, preset):
     at = open_page(PAGE)
-    at.selectbox(key="loss_preset").set_value(NAMES[preset]).run()
+    at.selectbox(key="loss_preset").set_value(preset).run()
     assert not at.exception
-    x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
-    xb = torch.tensor([[1.0, 2.0], [2.0, 2.0], [3.0, 4.0], [4.0, 5.0]])
-    yb = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
-    expected = {
-        "nll": lambda: nn.NLLLoss(weight=torch.ones(2))(x, torch.tensor([0, 1, 1])),
-        "bce": lambda: nn.BCELoss(weight=torch.ones(2))(torch.sigmoid(xb), yb),
-        "bce_logits": lambda: nn.BCEWithLogitsLoss(weight=torch.ones(2))(xb, yb),
-        "bce_logits_pos": lambda: nn.BCEWithLogitsLoss(
-            weight=torch.ones(2), pos_weight=torch.tensor([3.0]))(xb, yb),
-    }[preset]()
-    assert mean(at) == pytest.approx(expected.item(), abs=5e-5)
+    cfg, _ = losses.validate(losses.from_preset(preset))
+    expected = losses.run(cfg)
+    reduction = cfg.reduction
+    if reduction != "none":
+        assert headline(at) == pytest.approx(expected.losses[reduction], abs=5e-5)
+    else:
+        assert metrics(at)["reduction='mean' (not chosen)"] == f"{expected.losses['mean']:.4f}"
     assert at.success, "every check agrees with torch"
 
 
-def test_bce_on_probabilities_rejects_values_outside_unit_interval(open_page):
+def test_pos_weight_preset_is_the_courses_one_value(open_page):
     at = open_page(PAGE)
-    at.selectbox(key="loss_preset").set_value("BCELoss(sigmoid(x)), weight=[1, 1]").run()
-    at.toggle(key="loss_sigmoid").set_value(False).run()
-    assert any("inputs, row 0, column 1: 2 is outside [0, 1]" in e.value for e in at.error)
+    at.selectbox(key="loss_preset").set_value("BCEWithLogitsLoss, pos_weight=[3]").run()
+    assert at.toggle(key="loss_use_pos_weight").value
+    assert at.data_editor(key="loss_table_pos_weight").value.shape == (1, 1)
+    assert "pos_weight = torch.tensor([3.0])" in at.code[-1].value
+
+
+def test_reset_restores_the_presets_tables(open_page):
+    at = open_page(PAGE)
+    edit(at, "inputs", {1: {"1": "7"}})
+    assert headline(at) != 0.5224
+    at.button(key="loss_reset").click().run()
+    assert headline(at) == 0.5224
+
+
+def test_typed_tables_survive_another_lesson_and_travel_in_a_link(open_page):
+    at = open_page(PAGE)
+    edit(at, "inputs", {1: {"1": "7"}})
+    typed = headline(at)
+    assert typed != 0.5224
+    link = at.query_params["loss_tables"]
+    link = link[0] if isinstance(link, list) else link
+    at.switch_page("lessons/explosion.py").run()
+    at.switch_page(PAGE).run()
+    assert headline(at) == typed  # Streamlit dropped the editor's state; the page kept it
+    # a new session opened from the link shows the same tables
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params["loss_tables"] = link
+    fresh.run()
+    fresh.switch_page(PAGE).run()
+    assert headline(fresh) == typed
+    assert not fresh.warning
+
+
+def test_a_bad_tables_link_gets_a_notice_naming_it(open_page):
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params["loss_tables"] = "not a table;;"
+    fresh.switch_page(PAGE).run()
+    assert not fresh.exception
+    assert any("loss_tables" in w.value for w in fresh.warning)
+    assert headline(fresh) == 0.5224
 
 
 def test_label_smoothing_and_classes(open_page):
     at = open_page(PAGE)
-    at.number_input(key="loss_smoothing").set_value(0.2).run()
+    at.number_input(key="loss_opt_label_smoothing").set_value(0.2).run()
     x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
     expected = nn.CrossEntropyLoss(label_smoothing=0.2)(x, torch.tensor([0, 1, 1]))
-    assert mean(at) == pytest.approx(expected.item(), abs=5e-5)
+    assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
     at.number_input(key="loss_classes").set_value(3).run()  # a third column of zeros
     expected = nn.CrossEntropyLoss(label_smoothing=0.2)(
         torch.cat([x, torch.zeros(3, 1)], 1), torch.tensor([0, 1, 1]))
-    assert mean(at) == pytest.approx(expected.item(), abs=5e-5)
+    assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
     at.number_input(key="loss_classes").set_value(99).run()
     assert any("classes: 99 is outside 1 to 16; using 16." in w.value for w in at.warning)
 
 
 def test_soft_targets(open_page):
     at = open_page(PAGE)
-    at.toggle(key="loss_soft").set_value(True).run()
-    assert not at.exception
-    edit(at, "loss_target", {0: {"0": "0.7", "1": "0.3"}})
+    at.toggle(key="loss_opt_soft_target").set_value(True).run()
+    edit(at, "target", {0: {"0": "0.7", "1": "0.3"}})
     expected = nn.CrossEntropyLoss()(torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]]),
                                      torch.tensor([[0.7, 0.3], [0.0, 1.0], [0.0, 1.0]]))
-    assert mean(at) == pytest.approx(expected.item(), abs=5e-5)
+    assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
 
 
 def test_chinese_interface(open_page):
     at = open_page(PAGE, lang="zh")
     assert at.title[0].value == "损失函数，一步一步"
-    assert mean(at) == 0.5224
+    assert headline(at) == 0.5224
+
+
+# ---- A throwaway entry: the page, the language check and a fuzz pass need no change ----------
+
+def _doubled(t, options, reduction):
+    x = t["inputs"]
+    loss = 2 * x
+    denominator = torch.tensor(float(x.numel()))
+    grad = torch.full_like(x, 2.0) / (denominator if reduction == "mean" else 1)
+    import pandas as pd
+    return Steps(pd.DataFrame({"loss": loss.flatten().tolist()}), loss, denominator, "elements",
+                 {"inputs": grad}, [], x)
+
+
+class Doubled(nn.Module):
+    """2·x, reduced as torch's losses reduce."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, x):
+        loss = 2 * x
+        return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[self.reduction]
+
+
+@pytest.fixture
+def throwaway():
+    register(Loss(name="Doubled", module=Doubled,
+                  tables=lambda o: (TableSpec("inputs", "values"),), options=(),
+                  steps=_doubled, family="test",
+                  curve=lambda o: Curve("error", -3.0, 3.0, lambda x: 2 * x),
+                  presets=(Preset("Doubled", {"inputs": (("1", "2"),)}),)))
+    yield "Doubled"
+    unregister("Doubled")
+
+
+def test_a_throwaway_entry_is_drawn_by_the_generic_page(throwaway):
+    from tests.pages.test_languages import english_only_phrases, shown_text
+
+    for lang in ("en", "zh"):
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.session_state["lang"] = lang
+        at.query_params["loss_loss"] = throwaway
+        at.switch_page(PAGE).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.selectbox(key="loss_loss").value == throwaway
+        assert headline(at) == 3.0  # mean of 2·[1, 2]
+        if lang == "zh":
+            english = english_only_phrases()
+            assert not [s for s in shown_text(at) for p in english if p in s]
+
+
+def test_a_throwaway_entry_survives_the_generic_fuzzing(throwaway):
+    """The page fuzzer's own interactions (tests/pages/test_fuzz.py) on the throwaway loss."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.pages.test_fuzz import assert_clean, interact
+
+    @settings(max_examples=5, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def example(data):
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params["loss_loss"] = throwaway
+        at.switch_page(PAGE).run()
+        assert at.selectbox(key="loss_loss").value == throwaway
+        steps = []
+        for _ in range(2):
+            steps.append(interact(at, data))
+            at.run()
+            assert_clean(at, steps)
+
+    example()
+
+
+def test_compare_tab_draws_the_regression_family(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="loss_preset").set_value("SmoothL1Loss, errors in [-3, 3]").run()
+    assert [tab.label for tab in at.tabs][-1] == "Compare losses"
+    assert len(at.get("vega_lite_chart")) == 2
+    totals = shown_frames(at)[-2]
+    assert list(totals["loss"]) == ["SmoothL1Loss", "L1Loss", "MSELoss", "HuberLoss"]
+    at.selectbox(key="loss_preset").set_value("BCEWithLogitsLoss, weight=[1, 1]").run()
+    assert "Compare losses" not in [tab.label for tab in at.tabs]

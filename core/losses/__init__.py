@@ -1,0 +1,18 @@
+"""Loss functions step by step: every torch.nn loss in the registry (core.losses.registry), one
+entry each, in a module per family; typed tables parsed and checked (tables), the hand
+computation against torch (compute)."""
+
+# the families register their entries on import, in the page's order
+from core.losses import (  # noqa: F401, I001
+    classification, binary, regression, ranking, likelihood, divergence, multilabel)
+from core.losses.compute import (CLASSES, MAX_ROWS, Comparison, LossConfig, LossResult, classes,
+                                 comparable, compare, config, entry, fit_tables, from_preset,
+                                 options_of, parse, run, to_script, validate)
+from core.losses.registry import LOSSES, REDUCTIONS, Loss, Option, Preset, presets, register
+from core.losses.tables import Table, TableSpec, decode, encode
+
+__all__ = ["CLASSES", "LOSSES", "MAX_ROWS", "REDUCTIONS", "Comparison", "Loss", "LossConfig",
+           "LossResult", "comparable", "compare",
+           "Option", "Preset", "Table", "TableSpec", "classes", "config", "decode", "encode",
+           "entry", "fit_tables", "from_preset", "options_of", "parse", "presets", "register",
+           "run", "to_script", "validate"]

@@ -1,0 +1,329 @@
+"""A loss view, from typed tables to every number the page shows: validate and parse the Config
+against its registry entry, compute by hand, call torch (three reductions, the functional form,
+autograd), check each stage, lay out the curve, and write the script that prints the same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import torch
+
+from core.bounds import Bound
+from core.errors import InputError, Notice
+from core.losses import tables as tables_
+from core.losses.registry import LOSSES, Loss, Options, Steps, Tensors, presets
+from core.losses.tables import Table
+
+CLASSES = Bound("classes", 1, 16)
+MAX_ROWS = 64  # samples in a table: the step tables stay readable and one run takes < 50 ms
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """A view: the loss, its typed tables (name -> rows of text; an optional table that is off is
+    absent), the options that differ from the entry's defaults, the reduction. Build with
+    config(...): it sorts tables and options so that equal views hash equal."""
+
+    loss: str = "CrossEntropyLoss"
+    tables: tuple[tuple[str, Table], ...] = ()
+    options: tuple[tuple[str, object], ...] = ()
+    reduction: str = "mean"
+
+    def table(self, name: str) -> Table | None:
+        return dict(self.tables).get(name)
+
+
+def config(loss: str, tables: dict[str, Table], options: Options | None = None,
+           reduction: str = "mean") -> LossConfig:
+    entry = LOSSES.get(loss)
+    defaults = {o.name: o.default for o in entry.options} if entry else {}
+    changed = {k: v for k, v in (options or {}).items() if defaults.get(k, object()) != v}
+    return LossConfig(loss, tuple(sorted(tables.items())), tuple(sorted(changed.items())),
+                      reduction)
+
+
+def entry(config: LossConfig) -> Loss:
+    if config.loss not in LOSSES:
+        raise InputError("error.unknown_choice", field="loss", value=config.loss)
+    return LOSSES[config.loss]
+
+
+def options_of(config: LossConfig) -> Options:
+    """Every option of the entry: its default, or the config's value."""
+    loss = entry(config)
+    options = {o.name: o.default for o in loss.options}
+    for name, value in config.options:
+        if name not in options:
+            raise InputError("error.unknown_choice", field="option", value=name)
+        options[name] = value
+    return options
+
+
+def from_preset(name: str) -> LossConfig:
+    loss, preset = presets()[name]
+    return config(loss.name, preset.tables, preset.options, preset.reduction)
+
+
+
+
+def validate(cfg: LossConfig) -> tuple[LossConfig, list[Notice]]:
+    """Reject unknown names, clamp what has a bound (with a notice), keep at most MAX_ROWS samples
+    (with a notice), then parse every table so that a bad cell is reported here."""
+    loss = entry(cfg)
+    if cfg.reduction not in loss.reductions:
+        raise InputError("error.unknown_choice", field="reduction", value=cfg.reduction)
+    notices: list[Notice] = []
+    options = options_of(cfg)
+    for option in loss.options:
+        value = options[option.name]
+        if option.kind == "choice" and value not in option.choices:
+            raise InputError("error.unknown_choice", field=option.name, value=value)
+        if option.kind == "bool":
+            options[option.name] = bool(value)
+        if option.bound is not None:
+            options[option.name] = option.bound.clamp(value, notices)
+            if option.kind == "int":
+                options[option.name] = int(options[option.name])
+    tables = {}
+    for spec in loss.specs(options):
+        rows = cfg.table(spec.name)
+        if rows is None:
+            if spec.optional:
+                continue
+            raise InputError("error.loss.empty", table=spec.name)
+        if spec.rows == "N" and len(rows) > MAX_ROWS:
+            notices.append(Notice("notice.loss.rows", {"table": spec.name, "rows": len(rows),
+                                                       "used": MAX_ROWS}))
+            rows = rows[:MAX_ROWS]
+        tables[spec.name] = rows
+    checked = config(cfg.loss, tables, options, cfg.reduction)
+    parse(checked)
+    return checked, notices
+
+
+def classes(typed: int) -> tuple[int, list[Notice]]:
+    """The number of columns C the tables get, clamped into CLASSES with a notice."""
+    notices: list[Notice] = []
+    return int(CLASSES.clamp(typed, notices)), notices
+
+
+def parse(cfg: LossConfig) -> Tensors:
+    """The typed tables as tensors, or an InputError naming table, row, column and rule. The
+    first table fixes N (its rows) and C (its columns)."""
+    loss, options = entry(cfg), options_of(cfg)
+    specs = loss.specs(options)
+    first = cfg.table(specs[0].name)
+    if not first or not first[0]:
+        raise InputError("error.loss.empty", table=specs[0].name)
+    n, c = len(first), len(first[0])
+    ignore_index = options.get("ignore_index")  # None: every index must be a class
+    return {spec.name: tables_.parse_table(spec, cfg.table(spec.name), n, c, ignore_index)
+            for spec in specs if cfg.table(spec.name) is not None}
+
+
+# ---- The run ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LossResult:
+    steps: pd.DataFrame  # every stage, one row per sample or element
+    losses: dict[str, float]  # "sum", "mean" (and "batchmean"): torch's values
+    none: list  # torch's reduction="none", nested as torch prints it
+    none_shape: tuple[int, ...]
+    by_hand: dict[str, float]  # "sum" and "mean" from the stage table
+    denominator: float
+    denominator_kind: str
+    gradients: pd.DataFrame  # table, sample, class, input, autograd, closed_form, diff
+    checks: pd.DataFrame  # check, max_abs_diff, agrees
+    curve: pd.DataFrame  # x, loss: one element's loss as a function of x
+    marks: pd.DataFrame  # sample, class, x, loss, sample_loss: the typed elements on it
+    curve_axis: str
+    nonfinite: list[str] = field(default_factory=list)
+
+    @property
+    def per_sample(self) -> list[float]:
+        return torch.tensor(self.none).flatten().tolist()
+
+
+def run(cfg: LossConfig) -> LossResult:
+    loss, options = entry(cfg), options_of(cfg)
+    t = parse(cfg)
+    steps = loss.steps(t, options, cfg.reduction)
+    torch_losses = {r: loss.make(t, options, r)(*loss.arguments(t, options))
+                    for r in loss.reductions}
+    total = steps.per_element.sum()
+    # a zero denominator (every picked weight 0, every sample ignored) makes torch's mean nan
+    by_hand = {"sum": total, "mean": total / steps.denominator if steps.denominator != 0
+               else torch.tensor(torch.nan),
+               "batchmean": total / steps.per_element.shape[0]}  # the sum over the batch size
+    by_hand = {r: by_hand[r] for r in loss.reductions if r != "none"}
+
+    leaves = {name: t[name].clone().requires_grad_() for name in loss.differentiable}
+    out = loss.make(t, options, cfg.reduction)(*loss.arguments({**t, **leaves}, options))
+    autograd = dict(zip(leaves, torch.autograd.grad(out.sum(), list(leaves.values())),
+                        strict=True))
+
+    checks = [*steps.checks,
+              ("per_sample", steps.per_element, torch_losses["none"]),
+              *((r, by_hand[r], torch_losses[r]) for r in by_hand)]
+    checks += [("gradient", steps.grads[name], autograd[name]) for name in leaves]
+    if loss.functional is not None:
+        checks.append(("functional", torch_losses[cfg.reduction],
+                       loss.functional(t, options, cfg.reduction)))
+    gradients = pd.concat([
+        _long({"input": t[name], "autograd": autograd[name], "closed_form": steps.grads[name],
+               "diff": (autograd[name] - steps.grads[name]).abs()}).assign(table=name)
+        for name in leaves], ignore_index=True)
+    curve, marks = _curve(loss, options, steps)
+    nonfinite = [name for name, value in (("loss", torch_losses[cfg.reduction]),
+                                          *(("gradient", g) for g in autograd.values()))
+                 if not torch.isfinite(value).all()]
+    none = torch_losses["none"]
+    return LossResult(
+        steps=steps.table, losses={r: torch_losses[r].item() for r in by_hand},
+        none=none.tolist(), none_shape=tuple(none.shape),
+        by_hand={k: v.item() for k, v in by_hand.items()},
+        denominator=steps.denominator.item(), denominator_kind=steps.denominator_kind,
+        gradients=gradients,
+        checks=pd.DataFrame([_check(name, mine, theirs) for name, mine, theirs in checks]),
+        curve=curve, marks=marks, curve_axis=(steps.curve or loss.curve(options)).axis,
+        nonfinite=list(dict.fromkeys(nonfinite)))
+
+
+def _long(columns: dict[str, torch.Tensor]) -> pd.DataFrame:
+    """One row per element: sample (and class, for N x C tensors) and the columns' values."""
+    first = next(iter(columns.values()))
+    n = first.shape[0] if first.dim() else 1
+    per_row = first.numel() // max(n, 1)
+    index = {"sample": torch.arange(n).repeat_interleave(per_row).tolist(),
+             "class": torch.arange(per_row).repeat(n).tolist()}
+    return pd.DataFrame({**index, **{k: v.detach().flatten().tolist()
+                                     for k, v in columns.items()}})
+
+
+def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor) -> dict:
+    mine, theirs = torch.as_tensor(mine).double(), torch.as_tensor(theirs).double()
+    both_nan = mine.isnan() & theirs.isnan()
+    diff = torch.where(both_nan, 0.0, (mine - theirs).abs())
+    agrees = torch.allclose(mine, theirs, rtol=1e-5, atol=1e-5, equal_nan=True)
+    return {"check": name, "max_abs_diff": diff.max().item() if diff.numel() else 0.0,
+            "agrees": agrees}
+
+
+def _curve(loss: Loss, options: Options, steps: Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
+    curve = steps.curve or loss.curve(options)
+    xs = torch.linspace(curve.low, curve.high, 201, dtype=torch.float64)
+    at = steps.curve_x.double().flatten()
+    frame = _long({"x": steps.per_element.reshape(steps.per_element.shape or (1,))})
+    mark_y = curve.loss(at) if steps.curve_y is None else steps.curve_y.flatten()
+    marks = pd.DataFrame({"sample": frame["sample"], "class": frame["class"],
+                          "x": at.tolist(), "loss": mark_y.tolist(),
+                          "sample_loss": frame["x"]})
+    return pd.DataFrame({"x": xs.tolist(), "loss": curve.loss(xs).tolist()}), marks
+
+
+# ---- The script that reproduces a view -------------------------------------------------------
+
+def _literal(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"torch.tensor({value.tolist()})"
+    return repr(value)
+
+
+def to_script(cfg: LossConfig) -> str:
+    """A runnable PyTorch script, in the course's style, printing this view's losses for the
+    three reductions and the gradient of the chosen one w.r.t. each input table."""
+    loss, options = entry(cfg), options_of(cfg)
+    t = parse(cfg)
+    codes = {o.name: o.to_code(options[o.name]) for o in loss.options if o.to_code}
+    kwargs = "".join(f"{name}={codes.get(name, _literal(value))}, "
+                     for name, value in loss.constructor(t, options).items()
+                     if not isinstance(value, torch.Tensor))
+    kwargs += "".join(f"{name}={name}, " for name, value in loss.constructor(t, options).items()
+                      if isinstance(value, torch.Tensor))
+    lines = [f"{name} = {_literal(value)}" for name, value in t.items()]
+    call = ", ".join(loss.arguments_code(options))
+    leaves = "\n".join(f"{name} = {name}.clone().requires_grad_()" for name in loss.differentiable)
+    grads = "\n".join(f'print("grad_{name}", {name}.grad.tolist())'
+                      for name in loss.differentiable)
+    return f'''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+{chr(10).join(lines)}
+
+for reduction in {loss.reductions!r}:
+    loss_f = nn.{loss.name}({kwargs}reduction=reduction)
+    print(reduction, loss_f({call}).tolist())
+
+{leaves}
+loss_f = nn.{loss.name}({kwargs}reduction={cfg.reduction!r})
+loss = loss_f({call})
+loss.sum().backward()  # for reduction="none": the gradient of the sum of the losses
+{grads}
+'''
+
+
+# ---- Tables for the page ---------------------------------------------------------------------
+
+def fit_tables(cfg: LossConfig, typed: dict[str, Table], classes: int) -> dict[str, Table]:
+    """typed, cut or padded to the entry's tables at C = classes: what was typed is kept."""
+    loss, options = entry(cfg), options_of(cfg)
+    specs = loss.specs(options)
+    first = typed.get(specs[0].name) or ()
+    n = max(len(first), 1)
+    return {spec.name: tables_.reshape(spec, typed.get(spec.name), classes, n) for spec in specs}
+
+
+# ---- The same inputs through the other losses of the family ---------------------------------
+
+def comparable(cfg: LossConfig) -> list[str]:
+    """The losses of cfg's family that take the same tables (names and kinds), cfg's own first."""
+    loss, options = entry(cfg), options_of(cfg)
+
+    def signature(other: Loss) -> tuple:
+        defaults = {o.name: o.default for o in other.options}
+        return tuple((s.name, s.kind) for s in other.specs(defaults) if not s.optional)
+
+    mine = tuple((s.name, s.kind) for s in loss.specs(options) if not s.optional)
+    return [loss.name] + [other.name for other in LOSSES.values() if other is not loss
+                          and other.family == loss.family and signature(other) == mine]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    totals: pd.DataFrame  # loss, sum, mean
+    elements: pd.DataFrame  # sample, class, then one column per loss: reduction="none"
+    curves: pd.DataFrame  # loss, x, value: the curves on cfg's axis (empty: fewer than two)
+
+
+def compare(cfg: LossConfig) -> Comparison:
+    """Every comparable loss on cfg's tables, each with its own default options except those it
+    shares with cfg (so beta and delta keep what was chosen)."""
+    options = options_of(cfg)
+    axis = entry(cfg).curve(options).axis
+    results, curves = {}, []
+    for name in comparable(cfg):
+        other = LOSSES[name]
+        mine = {o.name: options.get(o.name, o.default) for o in other.options}
+        tables = {s.name: cfg.table(s.name) for s in other.specs(mine)
+                  if cfg.table(s.name) is not None}
+        try:  # a cell one loss accepts may break another's rule (ignore_index: no class)
+            checked, _ = validate(config(name, tables, mine, cfg.reduction))
+        except InputError:
+            continue
+        results[name] = run(checked)
+        curve = other.curve(mine)
+        if curve.axis != axis:  # curves on another quantity: compared by numbers only
+            continue
+        xs = torch.linspace(curve.low, curve.high, 121, dtype=torch.float64)
+        curves.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
+                                    "value": curve.loss(xs).tolist()}))
+    first = next(iter(results.values()))
+    index = first.marks[["sample", "class"]]
+    return Comparison(
+        totals=pd.DataFrame([{"loss": n, "sum": r.losses["sum"], "mean": r.losses["mean"]}
+                             for n, r in results.items()]),
+        elements=index.assign(**{n: torch.tensor(r.none).flatten().tolist()
+                                 for n, r in results.items()}),
+        curves=pd.concat(curves, ignore_index=True) if len(curves) > 1 else pd.DataFrame())

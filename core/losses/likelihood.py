@@ -1,0 +1,125 @@
+"""Losses that are negative log-likelihoods of a distribution, and a hinge on a distance:
+PoissonNLLLoss (counts), GaussianNLLLoss (a mean and a variance per prediction) and
+HingeEmbeddingLoss (distances of similar and dissimilar pairs)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from core.bounds import Bound
+from core.losses.common import count, per_element, reduce_grad
+from core.losses.registry import Curve, Loss, Option, Options, Preset, Steps, Tensors, register
+from core.losses.tables import TableSpec
+
+POISSON_SEED = 0  # the course draws torch.randn((2, 2)) for both tables; here from this seed
+
+
+def _drawn(seed: int, *shape: int) -> tuple[tuple[str, ...], ...]:
+    """torch.randn(shape) from a generator seeded with seed, as typed text (exact float32)."""
+    values = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+    return tuple(tuple(repr(v) for v in row) for row in values.tolist())
+
+
+def _poisson(t: Tensors, options: Options, reduction: str) -> Steps:
+    x, y = t["inputs"], t["target"]
+    eps = float(options["eps"])
+    y0 = y.flatten()[0].double()  # the curve is drawn for element 0's target
+    if options["log_input"]:
+        loss = x.exp() - y * x
+        grad = x.exp() - y
+        curve = Curve("prediction_log", -3.0, 3.0,
+                      lambda v: v.exp() - y0 * v)
+    else:
+        loss = x - y * (x + eps).log()
+        grad = 1 - y / (x + eps)
+        curve = Curve("prediction", 0.01, 5.0,
+                      lambda v: v - y0 * (v + eps).log())
+    # full: Stirling's approximation of log(y!) where y > 1; it does not depend on the input
+    stirling = torch.where(y > 1, y * y.log() - y + 0.5 * (2 * math.pi * y).log(), 0.0) \
+        if options["full"] else torch.zeros_like(y)
+    loss = loss + stirling
+    denominator = count(loss)
+    stages = {"input": x, "target": y, "stirling": stirling, "loss": loss}
+    return Steps(per_element(stages), loss, denominator, "elements",
+                 {"inputs": reduce_grad(grad, reduction, denominator)}, [], x,
+                 curve=curve, curve_y=loss)
+
+
+def _gaussian(t: Tensors, options: Options, reduction: str) -> Steps:
+    x, y, var = t["inputs"], t["target"], t["var"]
+    eps = float(options["eps"])
+    clamped = var.clamp(min=eps)  # torch clamps the variance for stability (no gradient)
+    d = x - y
+    constant = 0.5 * math.log(2 * math.pi) if options["full"] else 0.0
+    loss = 0.5 * (clamped.log() + d * d / clamped) + constant
+    denominator = count(loss)
+    stages = {"input": x, "target": y, "var": var, "var_clamped": clamped, "error": d,
+              "loss": loss}
+    v0 = clamped.flatten()[0].double()
+    curve = Curve("gaussian", -3.0, 3.0, lambda e: 0.5 * (v0.log() + e * e / v0) + constant)
+    return Steps(per_element(stages), loss, denominator, "elements",
+                 {"inputs": reduce_grad(d / clamped, reduction, denominator)}, [], d,
+                 curve=curve, curve_y=loss)
+
+
+def _hinge(t: Tensors, options: Options, reduction: str) -> Steps:
+    x, y = t["inputs"], t["target"]
+    margin = float(options["margin"])
+    pushed = (margin - x).clamp(min=0)  # a dissimilar pair (y = −1) closer than the margin
+    loss = torch.where(y == 1, x, 0.0) + torch.where(y == -1, pushed, 0.0)
+    denominator = count(loss)
+    grad = torch.where(y == 1, 1.0, 0.0) - torch.where((y == -1) & (margin - x >= 0), 1.0, 0.0)
+    stages = {"input": x, "target": y, "margin_minus_x": margin - x, "loss": loss}
+    return Steps(per_element(stages), loss, denominator, "elements",
+                 {"inputs": reduce_grad(grad, reduction, denominator)}, [], x, curve_y=loss)
+
+
+register(Loss(
+    name="PoissonNLLLoss", module=nn.PoissonNLLLoss,
+    tables=lambda o: (TableSpec("inputs", "values" if o["log_input"] else "positive"),
+                      TableSpec("target", "values")),
+    options=(Option("log_input", "bool", True), Option("full", "bool", False),
+             Option("eps", "float", 1e-8, Bound("eps", 0.0, 1.0), step=1e-8)),
+    steps=_poisson, family="likelihood",
+    curve=lambda o: Curve("prediction_log", -3.0, 3.0, lambda v: v.exp() - v),
+    functional=lambda t, o, r: F.poisson_nll_loss(
+        t["inputs"], t["target"], log_input=bool(o["log_input"]), full=bool(o["full"]),
+        eps=float(o["eps"]), reduction=r),
+    presets=(Preset(f"PoissonNLLLoss, randn((2, 2)), seed {POISSON_SEED}",
+                    {"inputs": _drawn(POISSON_SEED, 2, 2),
+                     "target": _drawn(POISSON_SEED + 1, 2, 2)}),),
+))
+
+register(Loss(
+    name="GaussianNLLLoss", module=nn.GaussianNLLLoss,
+    tables=lambda o: (TableSpec("inputs", "values"), TableSpec("target", "values"),
+                      TableSpec("var", "positive")),
+    options=(Option("full", "bool", False),
+             Option("eps", "float", 1e-6, Bound("eps", 1e-12, 1.0), step=1e-6)),
+    steps=_gaussian, family="likelihood",
+    curve=lambda o: Curve("gaussian", -3.0, 3.0, lambda e: 0.5 * e * e),
+    functional=lambda t, o, r: F.gaussian_nll_loss(
+        t["inputs"], t["target"], t["var"], full=bool(o["full"]), eps=float(o["eps"]),
+        reduction=r),
+    presets=(Preset("GaussianNLLLoss", {"inputs": (("1", "2"), ("0", "-1")),
+                                        "target": (("1.5", "2"), ("1", "0")),
+                                        "var": (("1", "0.5"), ("2", "1"))}),),
+))
+
+register(Loss(
+    name="HingeEmbeddingLoss", module=nn.HingeEmbeddingLoss,
+    tables=lambda o: (TableSpec("inputs", "values"), TableSpec("target", "signs")),
+    options=(Option("margin", "float", 1.0, Bound("margin", -10.0, 10.0)),),
+    steps=_hinge, family="hinge",
+    curve=lambda o: Curve("distance", -1.0, 3.0,
+                          lambda x: (float(o["margin"]) - x).clamp(min=0)),
+    functional=lambda t, o, r: F.hinge_embedding_loss(t["inputs"], t["target"],
+                                                      margin=float(o["margin"]), reduction=r),
+    presets=(Preset("HingeEmbeddingLoss, margin=1", {"inputs": (("1", "0.8", "0.5"),),
+                                                     "target": (("1", "1", "-1"),)},
+                    reduction="none"),),
+))

@@ -1,0 +1,144 @@
+"""Losses over pairs and triplets: MarginRankingLoss (which of x1, x2 should rank higher) and
+TripletMarginLoss (an anchor nearer its positive than its negative, by a margin)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from core.bounds import Bound
+from core.losses.common import reduce_grad
+from core.losses.registry import Curve, Loss, Option, Options, Preset, Steps, Tensors, register
+from core.losses.tables import TableSpec
+
+MARGIN = Option("margin", "float", 0.0, Bound("margin", -10.0, 10.0))
+
+
+def _column(*values: str) -> tuple[tuple[str, ...], ...]:
+    return tuple((v,) for v in values)
+
+
+def _margin_ranking(t: Tensors, options: Options, reduction: str) -> Steps:
+    x1, x2, y = t["x1"], t["x2"], t["target"]
+    margin = float(options["margin"])
+    ranked = y * (x1 - x2)  # positive: ranked the way the target says
+    loss = (margin - ranked).clamp(min=0)
+    active = (margin - ranked) >= 0  # torch.clamp_min passes the gradient at 0 too
+    denominator = torch.tensor(float(loss.numel()))
+    grads = {"x1": reduce_grad(-y * active, reduction, denominator),
+             "x2": reduce_grad(y * active, reduction, denominator)}
+    table = pd.DataFrame({"sample": range(len(x1)), "x1": x1.tolist(), "x2": x2.tolist(),
+                          "target": y.tolist(), "y_times_x1_minus_x2": ranked.tolist(),
+                          "margin_minus_that": (margin - ranked).tolist(),
+                          "loss": loss.tolist()})
+    return Steps(table, loss, denominator, "count", grads, [], ranked)
+
+
+def _norm_grad(v: torch.Tensor, p: float) -> torch.Tensor:
+    """d ||v||_p / d v, row by row: sign(v)·|v|^(p−1) / ||v||_p^(p−1). (TripletMarginLoss
+    wants margin > 0: its bound starts at 0.01.)"""
+    norm = v.norm(p=p, dim=1, keepdim=True)
+    grad = v.sign() * v.abs() ** (p - 1) / norm ** (p - 1)
+    return torch.where(norm == 0, 0.0, grad)  # torch's norm passes 0 back at a zero distance
+
+
+def _triplet(t: Tensors, options: Options, reduction: str) -> Steps:
+    a, pos, neg = t["anchor"], t["positive"], t["negative"]
+    margin, p, eps = float(options["margin"]), float(options["p"]), float(options["eps"])
+    v_ap, v_an, v_pn = a - pos + eps, a - neg + eps, pos - neg + eps  # torch adds eps inside
+    d_ap, d_an, d_pn = (v.norm(p=p, dim=1) for v in (v_ap, v_an, v_pn))
+    swapped = bool(options["swap"]) & (d_pn < d_an)  # swap: the nearer of anchor, positive
+    d_neg = torch.where(swapped, d_pn, d_an)
+    # how much of the negative distance's gradient goes to the swapped one: torch.min splits a
+    # tie evenly
+    share = torch.where(swapped, 1.0, 0.5 * (bool(options["swap"]) & (d_pn == d_an)))
+    loss = (d_ap - d_neg + margin).clamp(min=0)
+    active = ((d_ap - d_neg + margin) >= 0)[:, None].float()  # as clamp_min at 0
+    g_ap, g_an, g_pn = (_norm_grad(v, p) for v in (v_ap, v_an, v_pn))
+    s = share[:, None]
+    denominator = torch.tensor(float(loss.numel()))
+    grads = {"anchor": active * (g_ap - (1 - s) * g_an),
+             "positive": active * (-g_ap - s * g_pn),
+             "negative": active * ((1 - s) * g_an + s * g_pn)}
+    grads = {k: reduce_grad(v, reduction, denominator) for k, v in grads.items()}
+    table = pd.DataFrame({"sample": range(len(a)), "d_anchor_positive": d_ap.tolist(),
+                          "d_anchor_negative": d_an.tolist(),
+                          "d_positive_negative": d_pn.tolist(), "swapped": swapped.tolist(),
+                          "d_ap_minus_d_neg": (d_ap - d_neg).tolist(), "loss": loss.tolist()})
+    checks = [("distance_ap", d_ap, F.pairwise_distance(a, pos, p=p, eps=eps)),
+              ("distance_an", d_an, F.pairwise_distance(a, neg, p=p, eps=eps))]
+    return Steps(table, loss, denominator, "count", grads, checks, d_ap - d_neg)
+
+
+register(Loss(
+    name="MarginRankingLoss", module=nn.MarginRankingLoss,
+    tables=lambda o: (TableSpec("x1", "values", columns="1"),
+                      TableSpec("x2", "values", columns="1"),
+                      TableSpec("target", "signs", columns="1")),
+    options=(MARGIN,), steps=_margin_ranking, family="ranking", differentiable=("x1", "x2"),
+    curve=lambda o: Curve("ranking", -4.0, 4.0,
+                          lambda m: (float(o["margin"]) - m).clamp(min=0)),
+    functional=lambda t, o, r: F.margin_ranking_loss(t["x1"], t["x2"], t["target"],
+                                                     margin=float(o["margin"]), reduction=r),
+    presets=(Preset("MarginRankingLoss", {"x1": _column("1", "2", "3"),
+                                          "x2": _column("2", "2", "2"),
+                                          "target": _column("1", "1", "-1")},
+                    reduction="none"),),
+))
+
+register(Loss(
+    name="TripletMarginLoss", module=nn.TripletMarginLoss,
+    tables=lambda o: (TableSpec("anchor", "values"), TableSpec("positive", "values"),
+                      TableSpec("negative", "values")),
+    options=(Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0)),
+             Option("p", "float", 2.0, Bound("p", 1.0, 3.0), step=1.0),
+             Option("eps", "float", 1e-6, Bound("eps", 0.0, 1.0), step=1e-6),
+             Option("swap", "bool", False)),
+    steps=_triplet, family="ranking", differentiable=("anchor", "positive", "negative"),
+    curve=lambda o: Curve("triplet", -4.0, 4.0,
+                          lambda gap: (gap + float(o["margin"])).clamp(min=0)),
+    functional=lambda t, o, r: F.triplet_margin_loss(
+        t["anchor"], t["positive"], t["negative"], margin=float(o["margin"]),
+        p=float(o["p"]), eps=float(o["eps"]), swap=bool(o["swap"]), reduction=r),
+    presets=(Preset("TripletMarginLoss, margin=1.0, p=1",
+                    {"anchor": (("1",),), "positive": (("2",),), "negative": (("0.5",),)},
+                    {"p": 1.0}),),
+))
+
+
+# TripletMarginWithDistanceLoss: the distance is a function; these are the ones offered, each
+# with the p-norm the hand computation uses (pairwise_distance's eps is 1e-6)
+DISTANCES = {
+    "pairwise_distance": (None, "None", 2.0),  # torch's default: F.pairwise_distance, p = 2
+    "pairwise_distance_p1": (lambda a, b: F.pairwise_distance(a, b, p=1),
+                             "lambda a, b: F.pairwise_distance(a, b, p=1)", 1.0),
+}
+
+
+def _with_distance(t: Tensors, options: Options, reduction: str) -> Steps:
+    p = DISTANCES[options["distance_function"]][2]
+    return _triplet(t, {**options, "p": p, "eps": 1e-6}, reduction)
+
+
+register(Loss(
+    name="TripletMarginWithDistanceLoss", module=nn.TripletMarginWithDistanceLoss,
+    tables=lambda o: (TableSpec("anchor", "values"), TableSpec("positive", "values"),
+                      TableSpec("negative", "values")),
+    options=(Option("distance_function", "choice", "pairwise_distance",
+                    choices=tuple(DISTANCES), to_value=lambda v: DISTANCES[v][0],
+                    to_code=lambda v: DISTANCES[v][1]),
+             Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0)),
+             Option("swap", "bool", False)),
+    steps=_with_distance, family="ranking", differentiable=("anchor", "positive", "negative"),
+    curve=lambda o: Curve("triplet", -4.0, 4.0,
+                          lambda gap: (gap + float(o["margin"])).clamp(min=0)),
+    functional=lambda t, o, r: F.triplet_margin_with_distance_loss(
+        t["anchor"], t["positive"], t["negative"],
+        distance_function=DISTANCES[o["distance_function"]][0], margin=float(o["margin"]),
+        swap=bool(o["swap"]), reduction=r),
+    presets=(Preset("TripletMarginWithDistanceLoss, pairwise_distance(p=1)",
+                    {"anchor": (("1",),), "positive": (("2",),), "negative": (("0.5",),)},
+                    {"distance_function": "pairwise_distance_p1"}),),
+))

@@ -1,0 +1,138 @@
+"""What one loss is, in one entry: its tables, its options, how torch is called, the hand
+computation stage by stage, the curve of one element's loss, its presets. The page, the script,
+the tests and the benchmark read only these entries: adding a loss is one entry plus its texts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import torch
+import torch.nn as nn
+
+from core.bounds import Bound
+from core.losses.tables import Table, TableSpec
+
+REDUCTIONS = ("none", "sum", "mean")
+Tensors = dict[str, torch.Tensor]
+Options = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting of a loss. kind: "float", "int", "bool" or "choice". to_torch: passed to the
+    constructor under its name (False: the page's own, such as feeding sigmoid(x) to BCELoss).
+    Its label is t("loss.option_NAME"), its one-sentence explanation t("loss.option_NAME_help")."""
+
+    name: str
+    kind: str
+    default: object
+    bound: Bound | None = None
+    choices: tuple = ()
+    to_torch: bool = True
+    step: float = 0.1
+    shown: Callable[[Options], bool] = lambda options: True
+    # what the constructor gets for a value, and the same as code, where it is not the value
+    # itself (a distance function picked by name)
+    to_value: Callable[[object], object] | None = None
+    to_code: Callable[[object], str] | None = None
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One element's loss against the quantity it punishes: axis names the texts
+    (loss.axis_AXIS, loss.curve_title_AXIS, loss.curve_note_AXIS)."""
+
+    axis: str
+    low: float
+    high: float
+    loss: Callable[[torch.Tensor], torch.Tensor]  # float64 x -> one element's loss
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A loss computed by hand."""
+
+    table: pd.DataFrame  # one row per sample or per element: every stage as a column
+    per_element: torch.Tensor  # what reduction="none" returns, in torch's shape
+    denominator: torch.Tensor  # what reduction="mean" divides the sum by
+    denominator_kind: str  # "weights", "count" or "elements"
+    grads: Tensors  # closed-form d loss / d table for the config's reduction, per input table
+    checks: list[tuple[str, torch.Tensor, torch.Tensor]]  # (what, by hand, torch)
+    curve_x: torch.Tensor  # per element of per_element: where it sits on the curve
+    # where the curve depends on more than one typed value (a target, a variance): the curve
+    # drawn for the first element's other values, and each element's own loss as its mark
+    curve: Curve | None = None
+    curve_y: torch.Tensor | None = None
+
+
+@dataclass(frozen=True)
+class Preset:
+    """An example, named in PyTorch's own words (what the option shows and the link holds)."""
+
+    name: str
+    tables: dict[str, Table]
+    options: Options = field(default_factory=dict)
+    reduction: str = "mean"
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str  # the torch.nn class name
+    module: type[nn.Module]
+    tables: Callable[[Options], tuple[TableSpec, ...]]
+    options: tuple[Option, ...]
+    steps: Callable[[Tensors, Options, str], Steps]
+    curve: Callable[[Options], Curve]
+    presets: tuple[Preset, ...]
+    family: str  # losses of one family can be compared on the same inputs
+    differentiable: tuple[str, ...] = ("inputs",)  # the tables the gradient is taken w.r.t.
+    # what the module is called on: tensors -> arguments, and the same as code
+    feed: Callable[[Tensors, Options], list[torch.Tensor]] | None = None
+    feed_code: Callable[[Options], list[str]] | None = None
+    functional: Callable[[Tensors, Options, str], torch.Tensor] | None = None
+    reductions: tuple[str, ...] = REDUCTIONS  # KLDivLoss adds "batchmean"
+
+    def specs(self, options: Options) -> tuple[TableSpec, ...]:
+        return self.tables(options)
+
+    def arguments(self, tensors: Tensors, options: Options) -> list[torch.Tensor]:
+        if self.feed is not None:
+            return self.feed(tensors, options)
+        return [tensors[s.name] for s in self.specs(options) if not s.optional]
+
+    def arguments_code(self, options: Options) -> list[str]:
+        if self.feed_code is not None:
+            return self.feed_code(options)
+        return [s.name for s in self.specs(options) if not s.optional]
+
+    def constructor(self, tensors: Tensors, options: Options) -> dict:
+        """The constructor's keyword arguments: torch options that differ from torch's default,
+        and the optional tables that are on."""
+        kwargs = {o.name: o.to_value(options[o.name]) if o.to_value else options[o.name]
+                  for o in self.options
+                  if o.to_torch and o.shown(options) and options[o.name] != o.default}
+        kwargs.update({s.name: tensors[s.name] for s in self.specs(options)
+                       if s.optional and s.name in tensors})
+        return kwargs
+
+    def make(self, tensors: Tensors, options: Options, reduction: str) -> nn.Module:
+        return self.module(**self.constructor(tensors, options), reduction=reduction)
+
+
+LOSSES: dict[str, Loss] = {}
+
+
+def register(loss: Loss) -> Loss:
+    LOSSES[loss.name] = loss
+    return loss
+
+
+def unregister(name: str) -> None:
+    LOSSES.pop(name, None)
+
+
+def presets() -> dict[str, tuple[Loss, Preset]]:
+    """Every preset of every registered loss, by its name, in registry order."""
+    return {p.name: (loss, p) for loss in LOSSES.values() for p in loss.presets}
