@@ -65,7 +65,7 @@ def preset(dataset: str) -> LabConfig:
     """The Config a dataset opens with: the defaults, then the dataset's own preset."""
     config = replace(LabConfig(dataset=dataset), **dict(DATASETS[dataset].preset))
     task = DATASETS[dataset].task
-    return config if plug.LOSSES[config.loss].task == task \
+    return config if plug.fits(config.loss, task) \
         else replace(config, loss=plug.losses_for(task)[0])
 
 
@@ -85,7 +85,7 @@ def validate(config: LabConfig, task: str | None = None) -> tuple[LabConfig, lis
     notices: list[Notice] = []
     task = task or DATASETS[config.dataset].task
     loss = config.loss
-    if plug.LOSSES[loss].task != task:
+    if not plug.fits(loss, task):
         loss = plug.losses_for(task)[0]
         notices.append(Notice("notice.lab.loss_task", {"loss": config.loss, "used": loss}))
     widths = tuple(WIDTH.clamp(w, notices) for w in config.widths)

@@ -70,14 +70,15 @@ def init_code(spec: InitSpec, target: str) -> str:
     return initializers.code(spec, target)
 
 
-# ---- Losses: the loss lesson's entries that take logits, and the regression losses -----------
+# ---- Losses: the loss lesson's entries the lab's raw outputs can feed ---------------------------
 
 @dataclass(frozen=True)
 class LabLoss:
-    """How the lab uses a loss: its task, the network's number of outputs, the target as the loss
-    wants it (from labels), the prediction (probability of class 1, or the value) from outputs."""
+    """How the lab uses a loss: the tasks it trains, the network's number of outputs, the target
+    as the loss wants it (from labels), the prediction (probability of class 1, or the value)
+    from outputs."""
 
-    task: str
+    tasks: tuple[str, ...]
     module: type[nn.Module]
     outputs: int
     target: Callable[[torch.Tensor], torch.Tensor]
@@ -85,29 +86,49 @@ class LabLoss:
     predict: Callable[[torch.Tensor], torch.Tensor]
 
 
-def _from_loss_lesson(entry: losses.Loss) -> LabLoss:
-    if entry.target == "index":  # class indices, one logit per class
-        return LabLoss("classification", entry.module, 2, lambda y: y.long(), "labels.long()",
-                       lambda out: torch.softmax(out, 1)[:, 1])
-    return LabLoss("classification", entry.module, 1, lambda y: y[:, None],
-                   "labels[:, None]", lambda out: torch.sigmoid(out[:, 0]))
-
-
-def _regression(module: type[nn.Module]) -> LabLoss:
-    return LabLoss("regression", module, 1, lambda y: y[:, None], "labels[:, None]",
-                   lambda out: out[:, 0])
-
-
-LOSSES: dict[str, LabLoss] = {
-    **{name: _from_loss_lesson(entry) for name, entry in losses.LOSSES.items()
-       if entry.inputs == "logits"},
-    **{module.__name__: _regression(module)
-       for module in (nn.MSELoss, nn.L1Loss, nn.HuberLoss, nn.SmoothL1Loss)},
+# By a loss's family and the kinds of its two tables (what it is called on, what it compares
+# with), in the loss registry's words: how the lab feeds it. The network's outputs are raw
+# (logits or values), so a loss that wants probabilities or log-probabilities (BCELoss, NLLLoss)
+# or log-rates (PoissonNLLLoss) is not among them; squared error and its kin also learn the
+# classes (the labels 0 and 1 as values, as TensorFlow Playground does).
+_INDICES = lambda module: LabLoss(  # noqa: E731
+    ("classification",), module, 2, lambda y: y.long(), "labels.long()",
+    lambda out: torch.softmax(out, 1)[:, 1])
+_UNIT = lambda module: LabLoss(  # noqa: E731
+    ("classification",), module, 1, lambda y: y[:, None], "labels[:, None]",
+    lambda out: torch.sigmoid(out[:, 0]))
+FEEDS = {
+    ("classification", "logits", "indices"): _INDICES,
+    ("binary", "logits", "unit"): _UNIT,
+    ("multilabel", "logits", "unit"): _UNIT,
+    ("binary", "logits", "signs"): lambda module: LabLoss(
+        ("classification",), module, 1, lambda y: y[:, None] * 2 - 1, "labels[:, None] * 2 - 1",
+        lambda out: torch.sigmoid(out[:, 0])),  # log(1 + exp(-y x)): x is the log-odds
+    ("regression", "values", "values"): lambda module: LabLoss(
+        ("regression", "classification"), module, 1, lambda y: y[:, None], "labels[:, None]",
+        lambda out: out[:, 0]),
 }
 
 
+def _feed(entry: losses.Loss) -> tuple[str, ...]:
+    """The entry's family and the kinds of the tables it is called on (default options)."""
+    specs = entry.specs({option.name: option.default for option in entry.options})
+    return (entry.family, *(spec.kind for spec in specs if not spec.optional))
+
+
+LOSSES: dict[str, LabLoss] = {name: FEEDS[_feed(entry)](entry.module)
+                              for name, entry in losses.LOSSES.items() if _feed(entry) in FEEDS}
+
+
 def losses_for(task: str) -> list[str]:
-    return [name for name, entry in LOSSES.items() if entry.task == task]
+    """The losses that train task, those made for it first (cross-entropy before squared error
+    for the classes)."""
+    fitting = [name for name, entry in LOSSES.items() if task in entry.tasks]
+    return sorted(fitting, key=lambda name: LOSSES[name].tasks.index(task))
+
+
+def fits(loss: str, task: str) -> bool:
+    return task in LOSSES[loss].tasks
 
 
 # ---- Optimisers (the optimiser lesson's) and schedules ----------------------------------------

@@ -79,6 +79,8 @@ class Trainer:
         target = self.loss_entry.target(self.data.labels)
         self.x_train, self.y_train = inputs[self.data.train], target[self.data.train]
         self.x_test, self.y_test = inputs[self.data.test], target[self.data.test]
+        self.labels_train = self.data.labels[self.data.train]
+        self.labels_test = self.data.labels[self.data.test]
         self.epoch = 0
         self.history: list[dict] = []  # one row per epoch
         self.layers: list[dict] = []  # one row per epoch and layer
@@ -144,20 +146,21 @@ class Trainer:
 
     # ---- what is recorded -------------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """The loss (without weight decay) and accuracy on a set, in eval mode."""
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor,
+                 labels: torch.Tensor) -> tuple[float, float]:
+        """The loss (without weight decay) on a set, and the share of its labels the prediction
+        gets right (class 1 where it exceeds 0.5), in eval mode."""
         self.model.eval()
         out = self.model(x)
         loss = self.loss_fn(out, y).item() if len(y) else float("nan")
         if self.data.task != "classification" or not len(y):
             return loss, float("nan")
         predicted = (self.loss_entry.predict(out) > 0.5).float()
-        truth = y.float().reshape(len(y), -1)[:, 0]
-        return loss, (predicted == truth).float().mean().item()
+        return loss, (predicted == labels).float().mean().item()
 
     def _record(self, stats) -> None:
-        train_loss, train_acc = self.evaluate(self.x_train, self.y_train)
-        test_loss, test_acc = self.evaluate(self.x_test, self.y_test)
+        train_loss, train_acc = self.evaluate(self.x_train, self.y_train, self.labels_train)
+        test_loss, test_acc = self.evaluate(self.x_test, self.y_test, self.labels_test)
         self.history.append({"epoch": self.epoch, "train_loss": train_loss,
                              "test_loss": test_loss, "train_acc": train_acc,
                              "test_acc": test_acc,

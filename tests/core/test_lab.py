@@ -83,9 +83,19 @@ def test_every_registry_choice_trains_as_plain_pytorch(field, choice):
     assert script_losses(trainer, 2) == lab_losses(trainer)
 
 
-@pytest.mark.parametrize("loss", list(plug.LOSSES))
-def test_every_loss_trains_as_plain_pytorch(loss):
-    task = plug.LOSSES[loss].task
+LOSS_TASKS = [(loss, task) for loss, entry in plug.LOSSES.items() for task in entry.tasks]
+
+
+def test_the_loss_registry_gives_the_lab_its_losses():
+    assert {"CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss"} <= set(
+        plug.losses_for("classification"))  # squared error on the labels, as the Playground
+    assert "MSELoss" in plug.losses_for("regression")
+    assert plug.losses_for("classification")[0] in ("CrossEntropyLoss", "BCEWithLogitsLoss")
+
+
+@pytest.mark.parametrize(("loss", "task"), LOSS_TASKS,
+                         ids=[f"{name}-{task}" for name, task in LOSS_TASKS])
+def test_every_loss_trains_as_plain_pytorch(loss, task):
     dataset = next(name for name, entry in data.DATASETS.items()
                    if entry.task == task and entry.draw is not None)
     trainer = run(small(dataclasses.replace(model.preset(dataset), loss=loss)), 2)
@@ -194,7 +204,7 @@ def test_validation_clamps_with_notices_and_names_unknown_choices():
     with pytest.raises(InputError, match="activation"):
         model.validate(model.LabConfig(activation="nope"))
     config, notices = model.validate(model.LabConfig(dataset="plane"))
-    assert plug.LOSSES[config.loss].task == "regression" and notices
+    assert plug.fits(config.loss, "regression") and notices
 
 
 def test_a_new_dataset_is_one_entry(monkeypatch):
