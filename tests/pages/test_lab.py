@@ -101,11 +101,18 @@ def test_every_dataset_trains_on_the_page(open_page):
 # ---- Pin and compare ---------------------------------------------------------------------------
 
 def alone(config, epochs: int):
-    """What the lab computes for config alone: its own run, trained epochs epochs."""
+    """What the lab computes for config alone: its own run, trained epochs epochs, on one thread
+    as app.py runs it (torch's thread count is per thread: the test's own differs, and a matmul
+    split over two threads sums in another order)."""
     from core.lab.train import Trainer
 
-    run = Trainer(config)
-    run.catch_up(epochs)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run = Trainer(config)
+        run.catch_up(epochs)
+    finally:
+        torch.set_num_threads(threads)
     return run
 
 
