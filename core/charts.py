@@ -491,7 +491,7 @@ def lab_curves(*, title: str, x_title: str, y_title: str, log: bool, height: int
         chart = chart.encode(detail=alt.Detail(f"{VIEW}:N"), strokeDash=_view_dash(views))
     # a layer of one: a Vega-Lite view without data must be a layer (a single view requires it)
     return alt.layer(chart.transform_filter(_POSITIVE) if log else chart).properties(
-        title=title, height=height)
+        title=title, height=height + (VIEW_LEGEND_ROOM if views else 0))
 
 
 def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_title: str,
@@ -514,7 +514,13 @@ def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_tit
     )
     if views is not None:
         lines = lines.encode(detail=alt.Detail(f"{VIEW}:N"), strokeDash=_view_dash(views))
-    return alt.layer(shade, lines).properties(title=title, height=height)
+    return alt.layer(shade, lines).properties(
+        title=title, height=height + (VIEW_LEGEND_ROOM if views else 0))
+
+
+# Pixels added to a chart's height for the legend naming A and B: Streamlit fits the whole chart,
+# legends and titles included, into its height, so the plot would shrink by as much.
+VIEW_LEGEND_ROOM = 40
 
 
 def _view_dash(views: tuple[str, str]) -> alt.StrokeDash:
