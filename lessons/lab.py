@@ -27,7 +27,7 @@ from ui.text import t
 
 Config = model.LabConfig
 TICK = 0.08  # seconds between redraws while playing
-CHUNK = 0.03  # seconds of training per redraw (at least one epoch)
+CHUNK = 0.02  # seconds of training per redraw (at least one epoch)
 CURVE_POINTS = 300  # the curves are thinned to about this many epochs
 
 

@@ -32,7 +32,7 @@ def test_play_pause_step(server, tab):
     tab.wait()
     assert epoch(tab) == 1
     play.click()
-    tab.page.wait_for_function(f"+document.querySelector({EPOCH!r}).innerText > 3",
+    tab.page.wait_for_function(f"+(document.querySelector({EPOCH!r})?.innerText ?? 0) > 3",
                                timeout=30_000)
     seconds = 5
     shown = tab.page.evaluate(COUNT_REDRAWS, seconds)
@@ -73,7 +73,7 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
     assert "lab_pin=" in link and "lab_bn=true" in link
     play = tab.page.get_by_text("Play", exact=True)
     play.click()  # A and B train in the same frames
-    tab.page.wait_for_function(f"+document.querySelector({EPOCH!r}).innerText > 5",
+    tab.page.wait_for_function(f"+(document.querySelector({EPOCH!r})?.innerText ?? 0) > 5",
                                timeout=30_000)
     seconds = 5
     shown = tab.page.evaluate(COUNT_REDRAWS, seconds)
