@@ -2,7 +2,11 @@
 
 The run (model, optimiser, history) lives in st.session_state: it is mutated as it trains, so it
 belongs to this session alone. Training runs in a fragment that reruns on a timer while playing:
-each tick trains a chunk of epochs and redraws the views, without rerunning the page."""
+each tick trains a chunk of epochs and redraws the views, without rerunning the page.
+
+Pin and compare: the pinned run A (its Config and its run so far) trains on beside the run B that
+the controls describe, in the same frames, from the same draws where the seeds match (the same
+data and, where the shapes match, the same initial weights)."""
 
 import copy
 import dataclasses

@@ -1,5 +1,6 @@
 """The training lab through AppTest: play, one epoch and reset by their buttons; a challenge
-card sets its settings; a bad CSV gets a message per bad row and loses nothing typed."""
+card sets its settings; a bad CSV gets a message per bad row and loses nothing typed; pinned and
+changed, both runs are shown, each equal to the lab's run of its Config alone."""
 
 import dataclasses
 
