@@ -4,6 +4,7 @@ each epoch also evaluating the train and test losses), and the time of one decis
 every neuron's picture (the plane's forward pass and the two SVG pictures).
 Run: python -m bench.lab"""
 
+import os
 import time
 
 import torch
@@ -20,13 +21,16 @@ def main() -> None:
     trainer.train(epochs=5)  # warm up
     steps_per_epoch = -(-len(trainer.x_train) // trainer.config.batch)
     epochs = 50
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     trainer.train(epochs=epochs)
-    seconds = time.perf_counter() - start
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread")
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"default network ({trainer.config.widths}, {trainer.config.points} points, "
           f"batch {trainer.config.batch}): {epochs * steps_per_epoch / seconds:.0f} optimiser "
-          f"steps/s including the per-epoch evaluation ({epochs / seconds:.0f} epochs/s)")
+          f"steps/s including the per-epoch evaluation ({epochs / seconds:.0f} epochs/s); "
+          f"{epochs * steps_per_epoch / cpu_seconds:.0f} per second of this process's CPU time "
+          "(what a machine not shared with other work would reach)")
 
     def surface():
         prediction, neurons = trainer.plane()

@@ -527,39 +527,66 @@ def schedule_curves(
 _POSITIVE = "isFinite(datum.value) && datum.value > 0"  # what a log axis can show
 
 
-def lab_curves(*, title: str, x_title: str, y_title: str, log: bool, height: int) -> alt.Chart:
+def lab_curves(*, title: str, x_title: str, y_title: str, log: bool, height: int,
+               views: tuple[str, str] | None = None) -> alt.Chart:
     """Curves over the epochs, from rows epoch, series (translated) and value. On a log scale,
-    values that cannot sit on it (zero, nan, inf) are left out of the lines."""
+    values that cannot sit on it (zero, nan, inf) are left out of the lines. views: the names of
+    a pinned run A and the run B in the rows' core.compare.VIEW column (A dashed)."""
+    tooltip = [alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),
+               alt.Tooltip("value:Q", title=y_title, format=".6g")]
     chart = alt.Chart().mark_line(strokeWidth=2).encode(
         x=alt.X("epoch:Q", title=x_title),
         y=alt.Y("value:Q", title=y_title,
                 scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(range=PALETTE),
                         legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),
-                 alt.Tooltip("value:Q", title=y_title, format=".6g")],
+        tooltip=tooltip if views is None else [_view_tooltip(), *tooltip],
     )
+    if views is not None:
+        chart = chart.encode(detail=alt.Detail(f"{VIEW}:N"), strokeDash=_view_dash(views))
     # a layer of one: a Vega-Lite view without data must be a layer (a single view requires it)
     return alt.layer(chart.transform_filter(_POSITIVE) if log else chart).properties(
-        title=title, height=height)
+        title=title, height=height + (VIEW_LEGEND_ROOM if views else 0))
 
 
 def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_title: str,
-                   layer_title: str, band_label: str, height: int) -> alt.LayerChart:
+                   layer_title: str, band_label: str, height: int,
+                   views: tuple[str, str] | None = None) -> alt.LayerChart:
     """Each layer's std (rows epoch, layer, value) over the epochs on a log scale, over the
-    healthy band shaded; values that cannot sit on a log axis are left out."""
+    healthy band shaded; values that cannot sit on a log axis are left out. views: as in
+    lab_curves (a pinned run A dashed beside B)."""
     healthy = alt.InlineData(values=[{"low": band[0], "high": band[1], "label": band_label}])
     shade = alt.Chart(healthy).mark_rect(color="#59a14f", opacity=0.12).encode(
         y=alt.Y("low:Q"), y2=alt.Y2("high:Q"), tooltip=[alt.Tooltip("label:N", title=" ")])
+    tooltip = [alt.Tooltip("layer:O", title=layer_title), alt.Tooltip("epoch:Q", title=x_title),
+               alt.Tooltip("value:Q", title=y_title, format=".4g")]
     lines = alt.Chart().transform_filter(_POSITIVE).mark_line(strokeWidth=2).encode(
         x=alt.X("epoch:Q", title=x_title),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="~e")),
         color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis")),
-        tooltip=[alt.Tooltip("layer:O", title=layer_title), alt.Tooltip("epoch:Q", title=x_title),
-                 alt.Tooltip("value:Q", title=y_title, format=".4g")],
+        tooltip=tooltip if views is None else [_view_tooltip(), *tooltip],
     )
-    return alt.layer(shade, lines).properties(title=title, height=height)
+    if views is not None:
+        lines = lines.encode(detail=alt.Detail(f"{VIEW}:N"), strokeDash=_view_dash(views))
+    return alt.layer(shade, lines).properties(
+        title=title, height=height + (VIEW_LEGEND_ROOM if views else 0))
+
+
+# Pixels added to a chart's height for the legend naming A and B: Streamlit fits the whole chart,
+# legends and titles included, into its height, so the plot would shrink by as much.
+VIEW_LEGEND_ROOM = 40
+
+
+def _view_dash(views: tuple[str, str]) -> alt.StrokeDash:
+    """A pinned run A (views[0]) dashed, the run B solid, a legend naming both (below the plot:
+    the series' legend takes the top of a half-width chart)."""
+    return alt.StrokeDash(f"{VIEW}:N", title=None, legend=alt.Legend(orient="bottom"),
+                          scale=alt.Scale(domain=list(views), range=[[6, 4], [1, 0]]))
+
+
+def _view_tooltip() -> alt.Tooltip:
+    return alt.Tooltip(f"{VIEW}:N", title=" ")
 
 
 def lab_weights(*, title: str, x_title: str, y_title: str, layer_title: str,

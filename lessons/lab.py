@@ -2,27 +2,36 @@
 
 The run (model, optimiser, history) lives in st.session_state: it is mutated as it trains, so it
 belongs to this session alone. Training runs in a fragment that reruns on a timer while playing:
-each tick trains a chunk of epochs and redraws the views, without rerunning the page."""
+each tick trains a chunk of epochs and redraws the views, without rerunning the page.
 
+Pin and compare: the pinned run A (its Config and its run so far) trains on beside the run B that
+the controls describe, in the same frames, from the same draws where the seeds match (the same
+data and, where the shapes match, the same initial weights)."""
+
+import copy
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import charts
+from core.compare import side_by_side
 from core.errors import InputError
 from core.lab import data, model, pictures, plug, train
 from core.lab.challenges import CHALLENGES
 from core.lab.script import to_script
 from core.network import HEALTHY
-from ui.controls import default
+from ui.charts import show_chart
+from ui.compare import describe, labels, pin_bar
+from ui.controls import default, setting_text, setting_widget
 from ui.links import choose
 from ui.panels import code_panel, explain, show_error, show_notices
-from ui.text import presenting, t
+from ui.text import t
 
 Config = model.LabConfig
-TICK = 0.1  # seconds between redraws while playing
-CHUNK = 0.04  # seconds of training per redraw (at least one epoch)
+TICK = 0.08  # seconds between redraws while playing
+CHUNK = 0.02  # seconds of training per redraw (at least one epoch)
 CURVE_POINTS = 300  # the curves are thinned to about this many epochs
 
 
@@ -34,13 +43,17 @@ def feature_key(name: str) -> str:
     return f"lab_f_{name}"
 
 
+def schedule_key(schedule: str, setting: str) -> str:
+    return f"lab_{schedule}_{setting}"
+
+
 # The Config fields set by one widget each: field -> widget key
 KEYS = {"dataset": "lab_data", "noise": "lab_noise", "points": "lab_points",
         "test_percent": "lab_test", "activation": "lab_act", "slope": "lab_slope",
         "batchnorm": "lab_bn", "dropout": "lab_dropout", "l1": "lab_l1", "l2": "lab_l2",
         "init": "lab_init", "init_std": "lab_init_std", "loss": "lab_loss",
         "optimizer": "lab_opt", "lr": "lab_lr", "momentum": "lab_momentum",
-        "schedule": "lab_schedule", "batch": "lab_batch", "csv": "lab_csv",
+        "schedule": "lab_schedule", "batch": "lab_batch", "seed": "lab_seed", "csv": "lab_csv",
         "skip_bad_rows": "lab_skip"}
 
 
@@ -50,6 +63,13 @@ def apply_settings(settings: dict) -> None:
         if field == "features":
             for name in data.FEATURES:
                 st.session_state[feature_key(name)] = name in value
+        elif field == "schedule_settings":
+            schedule = settings["schedule"]
+            if schedule != plug.NO_SCHEDULE:
+                values = plug.schedule_values(schedule, value)
+                for setting in plug.schedule_settings(schedule):
+                    st.session_state[schedule_key(schedule, setting.name)] = setting_text(
+                        setting, values[setting.name])
         elif field == "widths":
             st.session_state["lab_depth"] = len(value)
             for layer, width in enumerate(value, start=1):
@@ -57,6 +77,11 @@ def apply_settings(settings: dict) -> None:
         else:
             st.session_state[KEYS[field]] = value
     stop()
+
+
+def restore(config: Config) -> None:
+    """Set every control to config (a pinned run swapped in, or A with another seed)."""
+    apply_settings({f.name: getattr(config, f.name) for f in dataclasses.fields(Config)})
 
 
 def use_preset() -> None:
@@ -136,8 +161,14 @@ with controls:
         lr = number("lr", 0.01, "%.5f")
         momentum = number("momentum", 0.1, "%.3f", help=t("lab.momentum_help"))
         schedule = choose(t("lab.schedule"), list(plug.SCHEDULES), key=KEYS["schedule"],
-                          format_func=lambda name: plug.schedule_code(name) or t("lab.no_schedule"))
+                          format_func=lambda name: t("lab.no_schedule")
+                          if name == plug.NO_SCHEDULE else f"lr_scheduler.{name}")
+        schedule_settings = tuple(
+            (setting.name, setting_widget(setting, schedule_key(schedule, setting.name),
+                                          t(f"schedules.help_{setting.name}")))
+            for setting in plug.schedule_settings(schedule))
         batch = number("batch", 1)
+        seed = number("seed", 1, help=t("lab.seed_help"))
 
 # ---- The run: a new one whenever the settings change (a link reproduces it from epoch 0) -------
 try:
@@ -147,13 +178,43 @@ try:
         activation=activation, slope=float(slope), batchnorm=bool(batchnorm),
         dropout=float(dropout), l1=float(l1), l2=float(l2), init=init,
         init_std=float(init_std), loss=loss, optimizer=optimizer, lr=float(lr),
-        momentum=float(momentum), schedule=schedule, batch=int(batch),
-        seed=int(st.session_state.get("seed", default(Config, "seed"))), csv=csv_text,
-        skip_bad_rows=bool(skip)), task)
-    trainer = st.session_state.get("lab_trainer")
-    if trainer is None or st.session_state.get("lab_config") != config:
-        trainer = train.Trainer(config)
-        st.session_state["lab_trainer"], st.session_state["lab_config"] = trainer, config
+        momentum=float(momentum), schedule=schedule, schedule_settings=schedule_settings,
+        batch=int(batch),
+        seed=int(seed), csv=csv_text, skip_bad_rows=bool(skip)), task)
+except InputError as error:
+    with view:
+        show_error(error)
+    st.stop()
+
+
+def runs(b_config: Config, a_config: Config | None) -> tuple[train.Trainer, train.Trainer | None]:
+    """B's run and the pinned A's (None when nothing is pinned). A run is kept while its Config
+    stays; a run just pinned is B's run so far, copied (the same weights, optimiser state and
+    generator), so A and B then train on in the same frames."""
+    kept = st.session_state.get("lab_runs", [])  # (config, trainer) pairs
+
+    def take(config: Config) -> train.Trainer | None:
+        for i, pair in enumerate(kept):
+            if pair[0] == config:
+                return kept.pop(i)[1]
+        return None
+
+    b = take(b_config) or train.Trainer(b_config)
+    a = None
+    if a_config is not None:
+        a = take(a_config) or (copy.deepcopy(b) if a_config == b_config
+                               else train.Trainer(a_config))
+    st.session_state["lab_runs"] = [(b_config, b)] + ([(a_config, a)] if a else [])
+    st.session_state["lab_trainer"], st.session_state["lab_trainer_a"] = b, a
+    return b, a
+
+
+with view:
+    pinned = pin_bar("lab", config, restore)
+try:
+    if pinned is not None:
+        pinned = model.validate(pinned)[0]  # a link's A is checked as the controls are
+    trainer, trainer_a = runs(config, pinned)
 except train.CsvProblems as error:
     with csv_slot:
         show_error(error)
@@ -167,17 +228,22 @@ except InputError as error:
 
 
 def reset() -> None:
-    st.session_state.pop("lab_trainer", None)
+    st.session_state.pop("lab_runs", None)
     stop()
 
 
 def step() -> None:
     stop()
-    st.session_state["lab_trainer"].train(epochs=1)
+    trainer = st.session_state["lab_trainer"]
+    trainer.train(epochs=1)
+    if st.session_state.get("lab_trainer_a") is not None:
+        st.session_state["lab_trainer_a"].catch_up(trainer.epoch)
 
 
 with view:
     show_notices(notices + trainer.notices)
+    if trainer_a is not None:
+        st.markdown(describe(pinned, config))
     buttons = st.columns([1, 1.3, 1, 2], vertical_alignment="center")
     # A switch, not a button: its value survives a click that lands while a redraw is under way
     # (a button's one-shot click could be taken by the timer's rerun of the fragment)
@@ -186,93 +252,82 @@ with view:
     buttons[2].button(t("lab.reset"), on_click=reset, key="lab_reset", width="stretch")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _live_spec(name: str, large_type: bool, settings: tuple) -> dict:
-    """The Vega-Lite spec of the data-less chart builder core.charts.<name>, built once per set of
-    titles (building one costs about 25 ms, too much for ten redraws a second)."""
-    chart = getattr(charts, name)(*dict(settings).pop("args", ()),
-                                  **{k: v for k, v in settings if k != "args"})
-    if large_type:
-        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
-            labelFontSize=16).configure_title(fontSize=20)
-    spec = chart.to_dict(validate=False)
-    spec.pop("data", None)  # the frame given at draw time takes the place of the empty data
-    datasets = spec.pop("datasets", {})
-    for layer in spec.get("layer", []):
-        if layer.get("data") == {"name": "empty"}:
-            del layer["data"]
-        elif "name" in layer.get("data", {}):  # a layer's own fixed rows, inline: the browser
-            # ignores the rows sent at draw time when a spec also carries named datasets
-            layer["data"] = {"values": datasets[layer["data"]["name"]]}
-    return spec
-
-
-def live_chart(build, frame: pd.DataFrame, *args, **settings) -> None:
-    """A chart that is redrawn with new rows while training: its spec cached, its data sent."""
-    large_type = presenting()
-    spec = _live_spec(build.__name__, large_type, (("args", args), *sorted(settings.items())))
-    st.vega_lite_chart(frame, spec, width="stretch", theme=None if large_type else "streamlit")
-
-
-def thinned(frame: pd.DataFrame) -> pd.DataFrame:
-    every = max(1, len(frame) // CURVE_POINTS)
-    return frame[(frame["epoch"] % every == 0) | (frame["epoch"] == frame["epoch"].max())]
-
-
-def show_run(trainer: train.Trainer) -> None:
-    """The live views: trains a chunk first while playing."""
+def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
+    """The live views of run B (trainer) and, when one is pinned, run A beside it: trains a
+    chunk first while playing (A keeps pace: the same epochs in the same frame)."""
     if st.session_state.get("lab_play"):
-        trainer.train(seconds=CHUNK)  # nothing more once it reaches train.MAX_EPOCHS
-    history = trainer.history
-    last = history[-1]
+        # nothing more once it reaches train.MAX_EPOCHS; two runs share one frame's time
+        trainer.train(seconds=CHUNK if trainer_a is None else CHUNK / 2)
+    if trainer_a is not None:
+        trainer_a.catch_up(trainer.epoch)
+    runs = {view: run for view, run in zip(labels(), (trainer_a, trainer), strict=True)
+            if run is not None}
+    views = {"views": labels()} if trainer_a is not None else {}
+    last = trainer.history[-1]
+    before = trainer_a.history[-1] if trainer_a is not None else None
     metrics = st.columns(4)
     metrics[0].metric(t("lab.epoch"), trainer.epoch)
-    metrics[1].metric(t("lab.train_loss"), f"{last['train_loss']:.4f}")
-    metrics[2].metric(t("lab.test_loss"), f"{last['test_loss']:.4f}")
-    metrics[3].metric(t("lab.test_acc"), "—" if last["test_acc"] != last["test_acc"]
-                      else f"{last['test_acc']:.1%}")
+    for column, field, fmt in ((metrics[1], "train_loss", ".4f"), (metrics[2], "test_loss", ".4f"),
+                               (metrics[3], "test_acc", ".1%")):
+        value = last[field]
+        change = None if before is None or value != value or before[field] != before[field] \
+            else f"{value - before[field]:+{fmt}}"
+        column.metric(t(f"lab.{field}"), "—" if value != value else f"{value:{fmt}}",
+                      delta=change, delta_color="inverse" if field.endswith("loss") else "normal")
 
     prediction, neurons = trainer.plane()
-    surface_column, network_column = st.columns([2, 3])
-    surface_column.image(pictures.surface(trainer, prediction), caption=t("lab.surface_caption"),
-                         width="stretch")
-    labels = [t("lab.inputs")] + [t("lab.layer", layer=i) for i in range(1, len(neurons))]
-    network_column.image(pictures.network_svg(trainer, neurons, labels),
-                         caption=t("lab.network_caption"))
+    columns = st.columns([2, 3] if trainer_a is None else [2, 2, 3])
+    for column, (view, run) in zip(columns, runs.items(), strict=False):
+        # compared, each surface is named by its run (the caption said what it shows before)
+        column.image(pictures.surface(run, run.plane()[0] if run is not trainer else prediction),
+                     caption=t("lab.surface_caption") if trainer_a is None else view,
+                     width="stretch")
+    layer_names = [t("lab.inputs")] + [t("lab.layer", layer=i) for i in range(1, len(neurons))]
+    columns[-1].image(pictures.network_svg(trainer, neurons, layer_names),
+                      caption=t("lab.network_caption"))
 
-    curves = thinned(trainer.curves())
+    def rows(frame_of) -> pd.DataFrame:
+        """The rows frame_of(run) gives, for B alone or for A and B (core.compare.VIEW)."""
+        if trainer_a is None:
+            return frame_of(trainer)
+        return side_by_side(*(frame_of(run) for run in runs.values()), *labels())
+
+    def curves(run: train.Trainer, series: dict) -> pd.DataFrame:
+        """Rows epoch, series (its name) and value: the columns of series one under another."""
+        wide = run.curves(CURVE_POINTS)
+        return pd.DataFrame({"epoch": np.tile(wide["epoch"].to_numpy(), len(series)),
+                             "series": np.repeat(list(series.values()), len(wide)),
+                             "value": np.concatenate([wide[c].to_numpy() for c in series])})
+
     loss_series = {"train_loss": t("lab.train_loss"), "test_loss": t("lab.test_loss")}
+    acc_series = {"train_acc": t("lab.train_acc"), "test_acc": t("lab.test_acc")}
     left, right = st.columns(2)
     with left:
-        long = curves.melt(id_vars="epoch", value_vars=list(loss_series), var_name="series")
-        live_chart(charts.lab_curves, long.assign(series=long["series"].map(loss_series)),
+        show_chart(charts.lab_curves, data=rows(lambda run: curves(run, loss_series)),
                    title=t("lab.loss_title"), x_title=t("lab.epoch"), y_title=t("lab.loss_axis"),
-                   log=True, height=220)
+                   log=True, height=220, **views)
     with right:
-        acc_series = {"train_acc": t("lab.train_acc"), "test_acc": t("lab.test_acc")}
         if trainer.data.task == "classification":
-            long = curves.melt(id_vars="epoch", value_vars=list(acc_series), var_name="series")
-            live_chart(charts.lab_curves, long.assign(series=long["series"].map(acc_series)),
+            show_chart(charts.lab_curves, data=rows(lambda run: curves(run, acc_series)),
                        title=t("lab.acc_title"), x_title=t("lab.epoch"),
-                       y_title=t("lab.acc_axis"), log=False, height=220)
-    stats = trainer.layer_stats()
-    if len(stats):
-        stats = thinned(stats)
+                       y_title=t("lab.acc_axis"), log=False, height=220, **views)
+    if len(trainer.layers):
         left, right = st.columns(2)
         for column, field in ((left, "act_std"), (right, "grad_std")):
             with column:
-                live_chart(charts.lab_layer_stds,
-                           stats.rename(columns={field: "value"})[["epoch", "layer", "value"]],
-                           HEALTHY, title=t(f"lab.{field}_title"), x_title=t("lab.epoch"),
-                           y_title=t("lab.std_axis"), layer_title=t("lab.layer_axis"),
-                           band_label=t("lab.healthy"), height=200)
+                show_chart(charts.lab_layer_stds, HEALTHY, data=rows(
+                    lambda run, field=field: run.layer_stats(CURVE_POINTS).rename(
+                        columns={field: "value"})[["epoch", "layer", "value"]]),
+                    title=t(f"lab.{field}_title"), x_title=t("lab.epoch"),
+                    y_title=t("lab.std_axis"), layer_title=t("lab.layer_axis"),
+                    band_label=t("lab.healthy"), height=200, **views)
     else:
         st.caption(t("lab.stats_after_step"))
 
     passed = st.session_state.setdefault("lab_passed", set())
     cards = st.columns(len(CHALLENGES))
     for card, (name, challenge) in zip(cards, CHALLENGES.items(), strict=True):
-        if challenge.passed(trainer.config, history):
+        if any(challenge.passed(run.config, run.history) for run in runs.values()):
             passed.add(name)
         with card.container(border=True):
             st.markdown(f"**{t(f'lab.challenge_{name}')}**"
@@ -282,7 +337,7 @@ def show_run(trainer: train.Trainer) -> None:
                       args=(dict(challenge.start),), width="stretch")
 
     if not st.session_state.get("lab_play"):  # heavier views: drawn when the run stands still
-        live_chart(charts.lab_weights, trainer.weights(), title=t("lab.weights_title"),
+        show_chart(charts.lab_weights, data=trainer.weights(), title=t("lab.weights_title"),
                    x_title=t("lab.weight_axis"), y_title=t("lab.count_axis"),
                    layer_title=t("lab.layer_axis"), height=200)
         code_panel(to_script(trainer.config, max(trainer.epoch, 10)))
@@ -293,6 +348,6 @@ with view:
     # fragment drawn again with run_every=None keeps the browser's timer running: its rerun
     # requests never stop, and a slow network is then never idle.)
     if playing:
-        st.fragment(show_run, run_every=TICK)(trainer)
+        st.fragment(show_run, run_every=TICK)(trainer, trainer_a)
     else:
-        show_run(trainer)
+        show_run(trainer, trainer_a)

@@ -14,18 +14,38 @@ CHART_FONT = '"Source Sans", "Noto Sans SC Subset", sans-serif'
 
 
 def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_select="ignore",
-               **kwargs) -> None:
+               data: pd.DataFrame | None = None, **kwargs) -> None:
     """The Altair chart build(*args, **kwargs) from core.charts, across the column (stretch=False:
     at the size the chart sets itself, as a heatmap of bands needs); with large type in presenter
     mode. key and on_select as in st.vega_lite_chart, for a chart that is clicked on.
 
     The finished Vega-Lite spec is cached on the arguments: building and validating an Altair
-    chart costs tens of milliseconds, most of a rerun, and a rerun mostly redraws the same chart."""
+    chart costs tens of milliseconds, most of a rerun, and a rerun mostly redraws the same chart.
+
+    data: a chart redrawn with new rows many times a second (a run that trains live). build then
+    makes a chart without data (alt.Chart() layers); its spec is cached on the other arguments
+    alone and data is sent as it is, so a redraw neither hashes the rows nor rebuilds the spec."""
     large_type = presenting()
-    spec = _chart_spec(build, f"{build.__module__}.{build.__qualname__}", large_type, args, kwargs)
+    name = f"{build.__module__}.{build.__qualname__}"
+    if data is None:
+        spec = _chart_spec(build, name, large_type, args, kwargs)
+    else:
+        spec = _data_less_spec(build, name, large_type, args, tuple(sorted(kwargs.items())))
     # Streamlit's chart theme would override presenter mode's sizes, so it is left out there
-    st.vega_lite_chart(spec, width="stretch" if stretch else "content",
+    st.vega_lite_chart(data, spec, width="stretch" if stretch else "content",
                        theme=None if large_type else "streamlit", key=key, on_select=on_select)
+
+
+def _styled(chart, large_type: bool):
+    """The chart in presenter mode's large type."""
+    if large_type:
+        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
+            labelFontSize=16).configure_title(fontSize=20)
+    return chart
+
+
+def _with_font(spec: dict) -> dict:
+    return spec | {"config": {"font": CHART_FONT, **spec.get("config", {})}}
 
 
 def _frame_bytes(frame: pd.DataFrame) -> bytes:
@@ -51,13 +71,26 @@ def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) 
     import altair as alt
     from streamlit.elements.vega_charts import _altair_globals_lock, _to_arrow_dataset
 
-    chart = _build(*args, **kwargs)
-    if large_type:
-        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
-            labelFontSize=16).configure_title(fontSize=20)
+    chart = _styled(_build(*args, **kwargs), large_type)
     datasets: dict = {}
     alt.data_transformers.register("to_arrow_dataset", _to_arrow_dataset)
     with _altair_globals_lock, alt.theme.enable("none"), \
             alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
         spec = chart.to_dict(validate=False)
-    return spec | {"config": {"font": CHART_FONT, **spec.get("config", {})}, "datasets": datasets}
+    return _with_font(spec) | {"datasets": datasets}
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _data_less_spec(_build, name: str, large_type: bool, args: tuple, kwargs: tuple) -> dict:
+    """The spec of a chart whose rows are sent at draw time (show_chart's data): the empty data
+    of build's alt.Chart() layers left out, so the rows given take their place."""
+    spec = _styled(_build(*args, **dict(kwargs)), large_type).to_dict(validate=False)
+    spec.pop("data", None)
+    datasets = spec.pop("datasets", {})
+    for layer in spec.get("layer", []):
+        if layer.get("data") == {"name": "empty"}:
+            del layer["data"]
+        elif "name" in layer.get("data", {}):  # a layer's own fixed rows, inline: the browser
+            # ignores the rows sent at draw time when a spec also carries named datasets
+            layer["data"] = {"values": datasets[layer["data"]["name"]]}
+    return _with_font(spec)

@@ -54,6 +54,7 @@ class LabConfig:
     lr: float = 0.03
     momentum: float = 0.0
     schedule: str = "none"
+    schedule_settings: tuple[tuple[str, object], ...] = ()  # those that differ from its preset
     batch: int = 10
     seed: int = 3
     csv: str = ""  # the user's CSV (dataset "csv")
@@ -64,7 +65,7 @@ def preset(dataset: str) -> LabConfig:
     """The Config a dataset opens with: the defaults, then the dataset's own preset."""
     config = replace(LabConfig(dataset=dataset), **dict(DATASETS[dataset].preset))
     task = DATASETS[dataset].task
-    return config if plug.LOSSES[config.loss].task == task \
+    return config if plug.fits(config.loss, task) \
         else replace(config, loss=plug.losses_for(task)[0])
 
 
@@ -84,7 +85,7 @@ def validate(config: LabConfig, task: str | None = None) -> tuple[LabConfig, lis
     notices: list[Notice] = []
     task = task or DATASETS[config.dataset].task
     loss = config.loss
-    if plug.LOSSES[loss].task != task:
+    if not plug.fits(loss, task):
         loss = plug.losses_for(task)[0]
         notices.append(Notice("notice.lab.loss_task", {"loss": config.loss, "used": loss}))
     widths = tuple(WIDTH.clamp(w, notices) for w in config.widths)
@@ -92,7 +93,10 @@ def validate(config: LabConfig, task: str | None = None) -> tuple[LabConfig, lis
     fields = {field: bound.clamp(getattr(config, field), notices)
               for field, bound in BOUNDS.items()}
     features = tuple(name for name in FEATURES if name in config.features)
-    return replace(config, loss=loss, widths=widths[:depth], features=features, **fields), notices
+    schedule_settings = plug.validate_schedule(config.schedule, config.schedule_settings,
+                                               notices)
+    return replace(config, loss=loss, widths=widths[:depth], features=features,
+                   schedule_settings=schedule_settings, **fields), notices
 
 
 class Dropout(nn.Module):

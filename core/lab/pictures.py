@@ -4,11 +4,12 @@ the plane, as RGB images; the network drawn as SVG with each neuron's picture in
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 import torch
 
-from core.lab.train import EXTENT, Trainer
+from core.lab.train import EXTENT, Data, Trainer
 
 NEGATIVE = torch.tensor([245.0, 147.0, 34.0])  # the Playground's orange (class 0, negative)
 POSITIVE = torch.tensor([8.0, 119.0, 189.0])  # and blue (class 1, positive)
@@ -32,24 +33,36 @@ def surface(trainer: Trainer, prediction: torch.Tensor) -> str:
     labels = trainer.data.labels
     if trainer.data.task == "classification":
         shade = colours(signed(prediction, 0.5, 0.5) * 0.6)  # pale, so the points stand out
-        point_values = labels * 2 - 1
     else:
         scale = float(labels.abs().max()) if len(labels) else 1.0
         shade = colours(signed(prediction, 0.0, scale) * 0.6)
+    size = SURFACE_PIXELS
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+            f'viewBox="0 0 {size} {size}">'
+            f'<image width="{size}" height="{size}" preserveAspectRatio="none" '
+            f'href="{data_uri(shade.round().to(torch.uint8))}"/>'
+            f"{points_svg(trainer.data)}</svg>")
+
+
+@functools.lru_cache(maxsize=32)
+def points_svg(data: Data) -> str:
+    """The points as SVG circles, drawn once per draw of the data (they never move while the
+    network trains; Data is hashed by identity)."""
+    labels = data.labels
+    if data.task == "classification":
+        point_values = labels * 2 - 1
+    else:
+        scale = float(labels.abs().max()) if len(labels) else 1.0
         point_values = labels / scale if scale > 0 else labels
     size = SURFACE_PIXELS
     fill = colours(point_values).round().int().tolist()
-    place = ((trainer.data.points + EXTENT) / (2 * EXTENT) * size).tolist()
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-             f'viewBox="0 0 {size} {size}">',
-             f'<image width="{size}" height="{size}" preserveAspectRatio="none" '
-             f'href="{data_uri(shade.round().to(torch.uint8))}"/>']
-    for indices, edge in ((trainer.data.train, "#333"), (trainer.data.test, "#fff")):
+    place = ((data.points + EXTENT) / (2 * EXTENT) * size).tolist()
+    parts = []
+    for indices, edge in ((data.train, "#333"), (data.test, "#fff")):
         for i in indices.tolist():
             (x, y), (r, g, b) = place[i], fill[i]
             parts.append(f'<circle cx="{x:.1f}" cy="{size - y:.1f}" r="3" '
                          f'fill="rgb({r},{g},{b})" stroke="{edge}" stroke-width="1"/>')
-    parts.append("</svg>")
     return "".join(parts)
 
 

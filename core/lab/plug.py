@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core import activations, initializers, losses
+from core import activations, initializers, losses, schedules
+from core.errors import InputError, Notice
 from core.initializers import InitSpec
 from core.optim.registry import OPTIMIZERS as OPTIMISER_REGISTRY
 from core.optim.registry import Spec
@@ -69,14 +70,15 @@ def init_code(spec: InitSpec, target: str) -> str:
     return initializers.code(spec, target)
 
 
-# ---- Losses: the loss lesson's entries that take logits, and the regression losses -----------
+# ---- Losses: the loss lesson's entries the lab's raw outputs can feed ---------------------------
 
 @dataclass(frozen=True)
 class LabLoss:
-    """How the lab uses a loss: its task, the network's number of outputs, the target as the loss
-    wants it (from labels), the prediction (probability of class 1, or the value) from outputs."""
+    """How the lab uses a loss: the tasks it trains, the network's number of outputs, the target
+    as the loss wants it (from labels), the prediction (probability of class 1, or the value)
+    from outputs."""
 
-    task: str
+    tasks: tuple[str, ...]
     module: type[nn.Module]
     outputs: int
     target: Callable[[torch.Tensor], torch.Tensor]
@@ -84,29 +86,49 @@ class LabLoss:
     predict: Callable[[torch.Tensor], torch.Tensor]
 
 
-def _from_loss_lesson(entry: losses.Loss) -> LabLoss:
-    if entry.target == "index":  # class indices, one logit per class
-        return LabLoss("classification", entry.module, 2, lambda y: y.long(), "labels.long()",
-                       lambda out: torch.softmax(out, 1)[:, 1])
-    return LabLoss("classification", entry.module, 1, lambda y: y[:, None],
-                   "labels[:, None]", lambda out: torch.sigmoid(out[:, 0]))
-
-
-def _regression(module: type[nn.Module]) -> LabLoss:
-    return LabLoss("regression", module, 1, lambda y: y[:, None], "labels[:, None]",
-                   lambda out: out[:, 0])
-
-
-LOSSES: dict[str, LabLoss] = {
-    **{name: _from_loss_lesson(entry) for name, entry in losses.LOSSES.items()
-       if entry.inputs == "logits"},
-    **{module.__name__: _regression(module)
-       for module in (nn.MSELoss, nn.L1Loss, nn.HuberLoss, nn.SmoothL1Loss)},
+# By a loss's family and the kinds of its two tables (what it is called on, what it compares
+# with), in the loss registry's words: how the lab feeds it. The network's outputs are raw
+# (logits or values), so a loss that wants probabilities or log-probabilities (BCELoss, NLLLoss)
+# or log-rates (PoissonNLLLoss) is not among them; squared error and its kin also learn the
+# classes (the labels 0 and 1 as values, as TensorFlow Playground does).
+_INDICES = lambda module: LabLoss(  # noqa: E731
+    ("classification",), module, 2, lambda y: y.long(), "labels.long()",
+    lambda out: torch.softmax(out, 1)[:, 1])
+_UNIT = lambda module: LabLoss(  # noqa: E731
+    ("classification",), module, 1, lambda y: y[:, None], "labels[:, None]",
+    lambda out: torch.sigmoid(out[:, 0]))
+FEEDS = {
+    ("classification", "logits", "indices"): _INDICES,
+    ("binary", "logits", "unit"): _UNIT,
+    ("multilabel", "logits", "unit"): _UNIT,
+    ("binary", "logits", "signs"): lambda module: LabLoss(
+        ("classification",), module, 1, lambda y: y[:, None] * 2 - 1, "labels[:, None] * 2 - 1",
+        lambda out: torch.sigmoid(out[:, 0])),  # log(1 + exp(-y x)): x is the log-odds
+    ("regression", "values", "values"): lambda module: LabLoss(
+        ("regression", "classification"), module, 1, lambda y: y[:, None], "labels[:, None]",
+        lambda out: out[:, 0]),
 }
 
 
+def _feed(entry: losses.Loss) -> tuple[str, ...]:
+    """The entry's family and the kinds of the tables it is called on (default options)."""
+    specs = entry.specs({option.name: option.default for option in entry.options})
+    return (entry.family, *(spec.kind for spec in specs if not spec.optional))
+
+
+LOSSES: dict[str, LabLoss] = {name: FEEDS[_feed(entry)](entry.module)
+                              for name, entry in losses.LOSSES.items() if _feed(entry) in FEEDS}
+
+
 def losses_for(task: str) -> list[str]:
-    return [name for name, entry in LOSSES.items() if entry.task == task]
+    """The losses that train task, those made for it first (cross-entropy before squared error
+    for the classes)."""
+    fitting = [name for name, entry in LOSSES.items() if task in entry.tasks]
+    return sorted(fitting, key=lambda name: LOSSES[name].tasks.index(task))
+
+
+def fits(loss: str, task: str) -> bool:
+    return task in LOSSES[loss].tasks
 
 
 # ---- Optimisers (the optimiser lesson's) and schedules ----------------------------------------
@@ -129,23 +151,66 @@ def _spec(name: str, lr: float, momentum: float) -> Spec:
     return Spec.of(name, lr=lr, **({"momentum": momentum} if name in MOMENTUM_TAKERS else {}))
 
 
-# A schedule: its torch.optim.lr_scheduler class and settings, stepped once per epoch.
-SCHEDULES: dict[str, dict] = {
-    "none": {},
-    "StepLR": {"step_size": 100, "gamma": 0.5},
-    "ExponentialLR": {"gamma": 0.99},
-    "CosineAnnealingLR": {"T_max": 500, "eta_min": 0.0},
-}
+# ---- Schedules: the schedules lesson's registry, stepped once per epoch ------------------------
+
+NO_SCHEDULE = "none"
+# Every scheduler that can be stepped once an epoch for as long as the lab trains (OneCycleLR
+# refuses a step beyond its total_steps).
+SCHEDULES = (NO_SCHEDULE, *(name for name, entry in schedules.SCHEDULERS.items()
+                            if not any(s.name == "total_steps" for s in entry.settings)))
+SCHEDULE_EPOCHS = 500  # the run's length for those that span it (SequentialLR's annealing)
+# The course's made-up loss fed to ReduceLROnPlateau: the lab feeds the real one instead
+FED_LOSS = ("loss_before", "loss_after", "change_epoch")
+STEP_LOSS = "loss.item()"  # the epoch's last batch loss, as a script names it
 
 
-def make_schedule(name: str, optimizer: torch.optim.Optimizer):
-    if name == "none":
+def schedule_settings(name: str) -> tuple[schedules.Setting, ...]:
+    """The settings of schedule name the lab offers (none for no schedule)."""
+    if name == NO_SCHEDULE:
+        return ()
+    return tuple(s for s in schedules.SCHEDULERS[name].settings if s.name not in FED_LOSS)
+
+
+def schedule_values(name: str, settings: tuple[tuple[str, object], ...]) -> dict:
+    return schedules.SCHEDULERS[name].preset() | dict(settings)
+
+
+def validate_schedule(name: str, settings: tuple[tuple[str, object], ...],
+                      notices: list[Notice]) -> tuple[tuple[str, object], ...]:
+    """The settings parsed as the schedules lesson parses them (a value torch would refuse is an
+    InputError naming the setting, sizes clamped with a notice); only those that differ from the
+    preset are kept, so one schedule has one Config."""
+    offered = {s.name: s for s in schedule_settings(name)}
+    parsed = {}
+    for key, value in settings:
+        if key not in offered:
+            raise InputError("error.unknown_choice", field=f"{name} setting", value=key)
+        parsed[key] = offered[key].parse(value, notices)
+    return schedules.settings_differing(schedules.SCHEDULERS[name], parsed) \
+        if name != NO_SCHEDULE else ()
+
+
+def make_schedule(name: str, settings: tuple[tuple[str, object], ...],
+                  optimizer: torch.optim.Optimizer):
+    if name == NO_SCHEDULE:
         return None
-    return getattr(torch.optim.lr_scheduler, name)(optimizer, **SCHEDULES[name])
+    return schedules.SCHEDULERS[name].build(optimizer, schedule_values(name, settings),
+                                            SCHEDULE_EPOCHS)
 
 
-def schedule_code(name: str) -> str | None:
-    if name == "none":
+def step_schedule(name: str, settings: tuple[tuple[str, object], ...], scheduler, epoch: int,
+                  loss: float) -> None:
+    """One step after an epoch (ReduceLROnPlateau is fed the epoch's last batch loss)."""
+    schedules.SCHEDULERS[name].step(scheduler, epoch, schedule_values(name, settings), loss)
+
+
+def schedule_code(name: str, settings: tuple[tuple[str, object], ...] = ()) -> str | None:
+    if name == NO_SCHEDULE:
         return None
-    settings = ", ".join(f"{key}={value!r}" for key, value in SCHEDULES[name].items())
-    return f"torch.optim.lr_scheduler.{name}(optimizer, {settings})"
+    return schedules.SCHEDULERS[name].constructor(schedule_values(name, settings),
+                                                  SCHEDULE_EPOCHS)
+
+
+def schedule_step_code(name: str, settings: tuple[tuple[str, object], ...]) -> list[str]:
+    entry = schedules.SCHEDULERS[name]
+    return entry.step_code(schedule_values(name, settings), STEP_LOSS)

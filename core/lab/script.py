@@ -40,7 +40,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         spec = plug.init_spec(config.init, config.activation, config.slope, config.init_std)
         init = ("for layer in model:\n    if isinstance(layer, nn.Linear):\n"
                 + textwrap.indent(plug.init_code(spec, "layer.weight"), " " * 8) + "\n")
-    schedule = plug.schedule_code(config.schedule)
+    schedule = plug.schedule_code(config.schedule, config.schedule_settings)
     penalty = []
     if config.l1:
         penalty.append(f"{config.l1!r} * sum(w.abs().sum() for w in weights)")
@@ -66,7 +66,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         init.rstrip() or None,
         f"loss_fn = nn.{config.loss}()",
         f"optimizer = {plug.optimizer_code(config.optimizer, config.lr, config.momentum)}",
-        f"schedule = {schedule}" if schedule else None,
+        f"scheduler = {schedule}" if schedule else None,
         "weights = [layer.weight for layer in model if isinstance(layer, nn.Linear)]",
         "",
         "",
@@ -90,7 +90,9 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         "        optimizer.zero_grad()",
         "        loss.backward()",
         "        optimizer.step()",
-        *(["    schedule.step()"] if schedule else []),
+        *(["    " + line for line in plug.schedule_step_code(config.schedule,
+                                                           config.schedule_settings)]
+          if schedule else []),
         f"    if epoch % {every} == 0 or epoch == {epochs}:",
         '        print("epoch {}: train loss {!r}, test loss {!r}".format(epoch, *losses()))',
     ]

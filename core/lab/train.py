@@ -24,7 +24,7 @@ GRID = 40  # cells per side of the decision surface and the neuron pictures
 EXTENT = 6.0  # the plane shown: [-6, 6]²
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one draw is itself: hashed by identity (pictures cache on it)
 class Data:
     points: torch.Tensor  # n x 2
     labels: torch.Tensor  # n, float (0/1 for classification)
@@ -72,12 +72,15 @@ class Trainer:
         self.model = build(self.config, self.generator)
         self.optimizer = plug.make_optimizer(self.config.optimizer, self.config.lr,
                                              self.config.momentum, self.model.parameters())
-        self.schedule = plug.make_schedule(self.config.schedule, self.optimizer)
+        self.schedule = plug.make_schedule(self.config.schedule, self.config.schedule_settings,
+                                           self.optimizer)
         self.loss_fn = self.loss_entry.module()
         inputs = data.features(self.data.points, self.config.features)
         target = self.loss_entry.target(self.data.labels)
         self.x_train, self.y_train = inputs[self.data.train], target[self.data.train]
         self.x_test, self.y_test = inputs[self.data.test], target[self.data.test]
+        self.labels_train = self.data.labels[self.data.train]
+        self.labels_test = self.data.labels[self.data.test]
         self.epoch = 0
         self.history: list[dict] = []  # one row per epoch
         self.layers: list[dict] = []  # one row per epoch and layer
@@ -89,7 +92,7 @@ class Trainer:
         model.train()
         n = len(self.x_train)
         order = torch.randperm(n, generator=self.generator)
-        stats = None
+        stats, loss = None, None
         for start in range(0, n, config.batch):
             index = order[start:start + config.batch]
             if len(index) == 1:  # BatchNorm needs two points; the script skips it too
@@ -107,7 +110,8 @@ class Trainer:
                                        else float("nan") for layer in linears(model)])
             self.optimizer.step()
         if self.schedule is not None:
-            self.schedule.step()
+            plug.step_schedule(config.schedule, config.schedule_settings, self.schedule,
+                               self.epoch, float("nan") if loss is None else loss.item())
         self.epoch += 1
         self._record(stats)
 
@@ -135,22 +139,28 @@ class Trainer:
             if seconds is not None and time.perf_counter() - started >= seconds:
                 break
 
+    def catch_up(self, epoch: int) -> None:
+        """Train until this run reaches epoch (a pinned run keeping pace with the other)."""
+        if epoch > self.epoch:
+            self.train(epochs=epoch - self.epoch)
+
     # ---- what is recorded -------------------------------------------------------------------
     @torch.no_grad()
-    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """The loss (without weight decay) and accuracy on a set, in eval mode."""
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor,
+                 labels: torch.Tensor) -> tuple[float, float]:
+        """The loss (without weight decay) on a set, and the share of its labels the prediction
+        gets right (class 1 where it exceeds 0.5), in eval mode."""
         self.model.eval()
         out = self.model(x)
         loss = self.loss_fn(out, y).item() if len(y) else float("nan")
         if self.data.task != "classification" or not len(y):
             return loss, float("nan")
         predicted = (self.loss_entry.predict(out) > 0.5).float()
-        truth = y.float().reshape(len(y), -1)[:, 0]
-        return loss, (predicted == truth).float().mean().item()
+        return loss, (predicted == labels).float().mean().item()
 
     def _record(self, stats) -> None:
-        train_loss, train_acc = self.evaluate(self.x_train, self.y_train)
-        test_loss, test_acc = self.evaluate(self.x_test, self.y_test)
+        train_loss, train_acc = self.evaluate(self.x_train, self.y_train, self.labels_train)
+        test_loss, test_acc = self.evaluate(self.x_test, self.y_test, self.labels_test)
         self.history.append({"epoch": self.epoch, "train_loss": train_loss,
                              "test_loss": test_loss, "train_acc": train_acc,
                              "test_acc": test_acc,
@@ -163,11 +173,21 @@ class Trainer:
                                     if layer <= len(activations) else float("nan"),
                                     "grad_std": grad})
 
-    def curves(self) -> pd.DataFrame:
-        return pd.DataFrame(self.history)
+    def curves(self, points: int | None = None) -> pd.DataFrame:
+        """One row per epoch; points: thinned to about that many epochs (and the last)."""
+        return pd.DataFrame(self._thinned(self.history, points))
 
-    def layer_stats(self) -> pd.DataFrame:
-        return pd.DataFrame(self.layers, columns=["epoch", "layer", "act_std", "grad_std"])
+    def layer_stats(self, points: int | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self._thinned(self.layers, points),
+                            columns=["epoch", "layer", "act_std", "grad_std"])
+
+    def _thinned(self, rows: list[dict], points: int | None) -> list[dict]:
+        """rows (each with its epoch) at every k-th epoch and the last, so that about points
+        epochs are left: the charts redrawn while training stay small however long it runs."""
+        every = max(1, self.epoch // points) if points else 1
+        if every == 1:
+            return rows
+        return [row for row in rows if row["epoch"] % every == 0 or row["epoch"] == self.epoch]
 
     def weights(self) -> pd.DataFrame:
         """Every weight of every Linear layer (layer 1 is the first), for the histograms."""

@@ -83,9 +83,19 @@ def test_every_registry_choice_trains_as_plain_pytorch(field, choice):
     assert script_losses(trainer, 2) == lab_losses(trainer)
 
 
-@pytest.mark.parametrize("loss", list(plug.LOSSES))
-def test_every_loss_trains_as_plain_pytorch(loss):
-    task = plug.LOSSES[loss].task
+LOSS_TASKS = [(loss, task) for loss, entry in plug.LOSSES.items() for task in entry.tasks]
+
+
+def test_the_loss_registry_gives_the_lab_its_losses():
+    assert {"CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss"} <= set(
+        plug.losses_for("classification"))  # squared error on the labels, as the Playground
+    assert "MSELoss" in plug.losses_for("regression")
+    assert plug.losses_for("classification")[0] in ("CrossEntropyLoss", "BCEWithLogitsLoss")
+
+
+@pytest.mark.parametrize(("loss", "task"), LOSS_TASKS,
+                         ids=[f"{name}-{task}" for name, task in LOSS_TASKS])
+def test_every_loss_trains_as_plain_pytorch(loss, task):
     dataset = next(name for name, entry in data.DATASETS.items()
                    if entry.task == task and entry.draw is not None)
     trainer = run(small(dataclasses.replace(model.preset(dataset), loss=loss)), 2)
@@ -194,7 +204,7 @@ def test_validation_clamps_with_notices_and_names_unknown_choices():
     with pytest.raises(InputError, match="activation"):
         model.validate(model.LabConfig(activation="nope"))
     config, notices = model.validate(model.LabConfig(dataset="plane"))
-    assert plug.LOSSES[config.loss].task == "regression" and notices
+    assert plug.fits(config.loss, "regression") and notices
 
 
 def test_a_new_dataset_is_one_entry(monkeypatch):
@@ -205,3 +215,32 @@ def test_a_new_dataset_is_one_entry(monkeypatch):
     monkeypatch.setitem(data.DATASETS, "stripes", data.Dataset("classification", stripes))
     trainer = run(small(model.preset("stripes")), 2)
     assert script_losses(trainer, 2) == lab_losses(trainer)
+
+
+EDITED_SCHEDULES = [("StepLR", (("step_size", 1), ("gamma", 0.5))),
+                    ("ReduceLROnPlateau", (("patience", 0), ("cooldown", 0), ("factor", 0.5),
+                                           ("threshold", 0.5))),
+                    ("MultiStepLR", (("milestones", "1, 2"),))]
+
+
+@pytest.mark.parametrize(("schedule", "settings"), EDITED_SCHEDULES,
+                         ids=[name for name, _ in EDITED_SCHEDULES])
+def test_a_schedule_with_its_settings_edited_trains_as_plain_pytorch(schedule, settings):
+    config = small(dataclasses.replace(model.LabConfig(), schedule=schedule,
+                                       schedule_settings=settings))
+    trainer = run(config, 3)
+    rates = [row["lr"] for row in trainer.history]
+    assert rates[-1] < rates[0]  # the edited settings act within three epochs
+    assert script_losses(trainer, 3) == lab_losses(trainer)
+
+
+def test_schedule_settings_are_checked_as_the_schedules_lesson_checks_them():
+    config, notices = model.validate(dataclasses.replace(
+        model.LabConfig(), schedule="StepLR", schedule_settings=(("step_size", 0),
+                                                                 ("gamma", 0.1))))
+    assert config.schedule_settings == (("step_size", 1),)  # clamped; gamma is the preset
+    assert [notice.params["field"] for notice in notices] == ["step_size"]
+    with pytest.raises(InputError) as error:
+        model.validate(dataclasses.replace(model.LabConfig(), schedule="StepLR",
+                                           schedule_settings=(("T_max", 5),)))
+    assert "StepLR" in str(error.value.params)

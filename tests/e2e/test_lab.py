@@ -32,7 +32,7 @@ def test_play_pause_step(server, tab):
     tab.wait()
     assert epoch(tab) == 1
     play.click()
-    tab.page.wait_for_function(f"+document.querySelector({EPOCH!r}).innerText > 3",
+    tab.page.wait_for_function(f"+(document.querySelector({EPOCH!r})?.innerText ?? 0) > 3",
                                timeout=30_000)
     seconds = 5
     shown = tab.page.evaluate(COUNT_REDRAWS, seconds)
@@ -56,3 +56,36 @@ def test_play_pause_step(server, tab):
     assert epoch(tab) == 0
     assert tab.page.locator("[data-testid='stException']").count() == 0
     assert tab.external_requests() == []
+
+
+def test_pin_change_and_reopen_the_link(server, tab, browser):
+    from harness.browser import Tab
+
+    tab.open(f"{server.url}/lab")
+    tab.rendered_charts(2)
+    tab.page.get_by_role("button", name="One epoch").click()
+    tab.wait()
+    tab.page.get_by_role("button", name="📌 Pin this view as A").click()
+    tab.wait()
+    tab.page.get_by_text("BatchNorm1d after each Linear").click()
+    tab.expect_text("B differs from A in batchnorm: False → True")
+    link = tab.page.url
+    assert "lab_pin=" in link and "lab_bn=true" in link
+    play = tab.page.get_by_text("Play", exact=True)
+    play.click()  # A and B train in the same frames
+    tab.page.wait_for_function(f"+(document.querySelector({EPOCH!r})?.innerText ?? 0) > 5",
+                               timeout=30_000)
+    seconds = 5
+    shown = tab.page.evaluate(COUNT_REDRAWS, seconds)
+    print(f"\nlab redraws while training A and B: {len(shown) / seconds:.1f} per second")
+    play.click()
+    tab.wait()
+
+    shared = Tab(browser)  # a shared link opens the comparison
+    shared.open(link)
+    shared.expect_text("B differs from A in batchnorm: False → True")
+    text = shared.expect_text("B (now)")  # the surfaces, each named by its run
+    assert "A (pinned)" in text
+    assert shared.rendered_charts(3) >= 3  # the curves and the weights
+    assert shared.page.locator("[data-testid='stException']").count() == 0
+    shared.page.close()

@@ -1,7 +1,14 @@
 """The training lab through AppTest: play, one epoch and reset by their buttons; a challenge
-card sets its settings; a bad CSV gets a message per bad row and loses nothing typed."""
+card sets its settings; a bad CSV gets a message per bad row and loses nothing typed; pinned and
+changed, both runs are shown, each equal to the lab's run of its Config alone."""
 
-from core.lab import challenges
+import dataclasses
+
+import torch
+from streamlit.testing.v1 import AppTest
+
+from core.lab import challenges, model
+from tests.pages.conftest import APP
 
 PAGE = "lessons/lab.py"
 
@@ -90,3 +97,131 @@ def test_every_dataset_trains_on_the_page(open_page):
         assert epoch(at) == 1, name
         assert at.session_state["lab_trainer"].config.dataset == name
         assert not at.exception, name
+
+
+# ---- Pin and compare ---------------------------------------------------------------------------
+
+def alone(config, epochs: int):
+    """What the lab computes for config alone: its own run, trained epochs epochs, on one thread
+    as app.py runs it (torch's thread count is per thread: the test's own differs, and a matmul
+    split over two threads sums in another order)."""
+    from core.lab.train import Trainer
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run = Trainer(config)
+        run.catch_up(epochs)
+    finally:
+        torch.set_num_threads(threads)
+    return run
+
+
+def loss_metrics(at) -> tuple[str, str]:
+    return at.metric[1].value, at.metric[1].delta
+
+
+def test_own_seed_control_starts_a_new_run(open_page):
+    at = open_page(PAGE)
+    assert at.number_input(key="lab_seed").value == model.LabConfig().seed
+    at.number_input(key="lab_seed").set_value(7).run()
+    assert at.session_state["lab_trainer"].config.seed == 7 and not at.exception
+
+
+def test_pin_then_change_trains_both_each_as_alone(open_page):
+    at = open_page(PAGE)
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_pin_button").click().run()  # A keeps its run so far: epoch 2
+    at.toggle(key="lab_bn").set_value(True).run()  # B: a new run, from epoch 0
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (2, 0) and b.config.batchnorm and not a.config.batchnorm
+    for _ in range(3):
+        at.button(key="lab_step").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (3, 3)  # A waited for B, then kept pace
+    # each run is exactly the run of its Config alone (same draws: bit for bit)
+    assert a.history == alone(a.config, 3).history
+    assert b.history == alone(b.config, 3).history
+    assert "batchnorm: False → True" in " ".join(m.value for m in at.markdown)
+    value, delta = loss_metrics(at)
+    expected = b.history[-1]["train_loss"] - a.history[-1]["train_loss"]
+    assert value == f"{b.history[-1]['train_loss']:.4f}" and delta == f"{expected:+.4f}"
+    # both runs' curves in one chart, each row naming its run
+    views = {view for chart in at.get("vega_lite_chart")
+             for view in _chart_views(chart)}
+    assert views == {"A (pinned)", "B (now)"}
+    assert not at.exception
+
+
+def _chart_views(chart) -> set:
+    import json
+
+    import pyarrow as pa
+
+    proto = chart.proto
+    frames = [pa.ipc.open_stream(proto.data.data).read_all().to_pandas()] \
+        if proto.data.data else []
+    assert json.loads(proto.spec)
+    return {v for frame in frames if "view" in frame for v in frame["view"]}
+
+
+def test_same_shapes_start_from_the_same_weights(open_page):
+    at = open_page(PAGE)
+    at.button(key="lab_pin_button").click().run()
+    at.number_input(key="lab_lr").set_value(0.1).run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    for wa, wb in zip(a.model.parameters(), b.model.parameters(), strict=True):
+        assert torch.equal(wa, wb)
+    assert torch.equal(a.data.points, b.data.points)
+
+
+def test_swap_and_the_link_carry_a_and_b(open_page):
+    at = open_page(PAGE)
+    at.button(key="lab_pin_button").click().run()
+    at.number_input(key="lab_lr").set_value(0.1).run()
+    # B's widgets write their own parameters in the browser (tests/e2e/test_lab.py sees the
+    # link); AppTest shows only those the page writes, here A's
+    link = {"lab_pin": at.query_params["lab_pin"], "lab_lr": "0.1"}
+    at.button(key="lab_swap").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.config.lr, b.config.lr) == (0.1, model.LabConfig().lr)
+    # a shared link opens the comparison: A from lab_pin, B from the controls' parameters
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    for key, values in link.items():
+        fresh.query_params[key] = values
+    fresh.run()
+    fresh.switch_page(PAGE).run()
+    a, b = fresh.session_state["lab_trainer_a"], fresh.session_state["lab_trainer"]
+    assert (a.config.lr, b.config.lr) == (model.LabConfig().lr, 0.1)
+    assert a.history == alone(a.config, 0).history and not fresh.exception
+
+
+def test_reseed_and_unpin(open_page):
+    at = open_page(PAGE)
+    at.button(key="lab_pin_button").click().run()
+    at.button(key="lab_reseed").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert b.config == dataclasses.replace(a.config, seed=a.config.seed + 1)
+    at.button(key="lab_unpin").click().run()
+    assert at.session_state["lab_trainer_a"] is None and not at.exception
+
+
+def test_a_schedule_from_the_registry_with_its_settings_in_the_link(open_page):
+    at = open_page(PAGE)
+    at.selectbox(key="lab_schedule").set_value("StepLR").run()
+    at.number_input(key="lab_StepLR_step_size").set_value(1).run()
+    trainer = at.session_state["lab_trainer"]
+    assert trainer.config.schedule_settings == (("step_size", 1),)
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_step").click().run()
+    rates = [row["lr"] for row in at.session_state["lab_trainer"].history]
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.03)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)  # torch's gamma
+    expected = [0.03]
+    for _ in range(2):
+        optimizer.step()
+        scheduler.step()
+        expected.append(optimizer.param_groups[0]["lr"])
+    assert rates == expected
+    assert not at.exception
