@@ -100,6 +100,14 @@ def number(field: str, step, fmt: str | None = None, **kwargs):
                            format=fmt, key=KEYS[field], bind="query-params", **kwargs)
 
 
+def pick(field: str, options, **kwargs):
+    """A choice bound to the link by its id, starting at the Config's default where offered."""
+    options = list(options)
+    start = default(Config, field)
+    return choose(t(f"lab.{field}"), options, key=KEYS[field],
+                  index=options.index(start) if start in options else 0, **kwargs)
+
+
 st.title(t("lab.title"))
 explain(t("lab.lead"))
 controls, view = st.columns([1, 3], gap="large")
@@ -107,8 +115,7 @@ controls, view = st.columns([1, 3], gap="large")
 # ---- Controls: one per Config field; Config's defaults are the Playground's --------------------
 with controls:
     with st.expander(t("lab.data_section"), expanded=True):
-        dataset = choose(t("lab.dataset"), list(data.DATASETS), key=KEYS["dataset"],
-                         format_func=lambda name: t(f"lab.dataset_{name}"))
+        dataset = pick("dataset", data.DATASETS, format_func=lambda name: t(f"lab.dataset_{name}"))
         st.button(t("lab.preset"), on_click=use_preset, key="lab_preset", width="stretch")
         csv_slot = st.container()
         csv_text, skip = default(Config, "csv"), default(Config, "skip_bad_rows")
@@ -139,30 +146,26 @@ with controls:
             t("lab.width", layer=layer), value=start_widths[layer - 1]
             if layer <= len(start_widths) else start_widths[-1], step=1, key=width_key(layer),
             bind="query-params") for layer in range(1, depth + 1))
-        activation = choose(t("lab.activation"), plug.ACTIVATIONS, key=KEYS["activation"],
-                            index=plug.ACTIVATIONS.index(default(Config, "activation")))
+        activation = pick("activation", plug.ACTIVATIONS)
         slope = number("slope", 0.01, "%.3f")
         batchnorm = st.toggle(t("lab.batchnorm"), key=KEYS["batchnorm"], bind="query-params",
                               help=t("lab.batchnorm_help"))
         dropout = number("dropout", 0.05, "%.2f")
         l1 = number("l1", 0.0001, "%.4f")
         l2 = number("l2", 0.0001, "%.4f")
-        init = choose(t("lab.init"), plug.INITS, key=KEYS["init"],
-                      format_func=lambda name: t("lab.init_default") if name == plug.DEFAULT_INIT
-                      else f"nn.init.{name}_")
+        init = pick("init", plug.INITS, format_func=lambda name: t("lab.init_default")
+                    if name == plug.DEFAULT_INIT else f"nn.init.{name}_")
         init_std = number("init_std", 0.1, "%.4f", help=t("lab.init_std_help"))
     with st.expander(t("lab.training_section"), expanded=True):
         task = data.DATASETS[dataset].task
         if data.DATASETS[dataset].draw is None:
             task = data.parse_csv(csv_text).task
-        loss = choose(t("lab.loss"), plug.losses_for(task), key=KEYS["loss"],
-                      format_func=lambda name: f"nn.{name}")
-        optimizer = choose(t("lab.optimizer"), plug.OPTIMIZERS, key=KEYS["optimizer"])
+        loss = pick("loss", plug.losses_for(task), format_func=lambda name: f"nn.{name}")
+        optimizer = pick("optimizer", plug.OPTIMIZERS)
         lr = number("lr", 0.01, "%.5f")
         momentum = number("momentum", 0.1, "%.3f", help=t("lab.momentum_help"))
-        schedule = choose(t("lab.schedule"), list(plug.SCHEDULES), key=KEYS["schedule"],
-                          format_func=lambda name: t("lab.no_schedule")
-                          if name == plug.NO_SCHEDULE else f"lr_scheduler.{name}")
+        schedule = pick("schedule", plug.SCHEDULES, format_func=lambda name: t("lab.no_schedule")
+                        if name == plug.NO_SCHEDULE else f"lr_scheduler.{name}")
         schedule_settings = tuple(
             (setting.name, setting_widget(setting, schedule_key(schedule, setting.name),
                                           t(f"schedules.help_{setting.name}")))
