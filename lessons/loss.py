@@ -291,8 +291,16 @@ def lesson() -> None:
         return
     result = compute(config)
 
-    # ---- Pin and compare: A, a view kept, from the same cache as B's own ---------------------
+    # ---- View: the chosen reduction first, the curve, each step ----------------------------------
     with view:
+        show_notices(notices + more)
+        chart, numbers = st.columns([3, 2])
+        # The pin bar sits under the numbers (the chart stays on the first screen of a projector)
+        # but runs first: A's numbers are drawn above it, in the slot made before it.
+        metrics, pin_slot = numbers.container(), numbers.container()
+
+    # ---- Pin and compare: A, a view kept, from the same cache as B's own ---------------------
+    with pin_slot:
         pinned = pin_bar("loss", config, restore, seed_field=None)
         if pinned is not None:
             try:  # A from a link is checked as the controls' view is
@@ -305,11 +313,8 @@ def lesson() -> None:
         pinned_result = compute(pinned) if pinned is not None else None
         label_a, label_b = labels()
 
-    # ---- View: the chosen reduction first, the curve, each step ----------------------------------
     with view:
-        show_notices(notices + more)
-        chart, numbers = st.columns([3, 2])
-        with numbers:
+        with metrics:
             others = [r for r in result.losses if r != reduction]
             if reduction == "none":
                 st.caption(t("loss.metric_chosen", reduction="none") + " · "
