@@ -171,7 +171,7 @@ if opened == "applied":
         with controls:
             landscape = choose(t("schedules.landscape"), list(LANDSCAPES), key="schedules_land",
                                index=list(LANDSCAPES).index(default(Apply, "landscape")),
-                               format_func=lambda n: t(f"schedules.land_{n}"),
+                               format_func=lambda n: t(f"optim.land_{n}"),
                                on_change=landscape_changed)
             land_lr = st.number_input(t("schedules.land_lr"), value=default(Apply, "landscape_lr"),
                                       step=None, format="%.4g", key="schedules_land_lr",
@@ -221,7 +221,7 @@ if opened == "applied":
                                log_y=True, height=HEIGHT - 60)
                     summary = pd.concat([
                         frame.groupby("run", sort=False).tail(1).assign(function=where)
-                        for frame, where in ((runs.landscape, t(f"schedules.land_{landscape}")),
+                        for frame, where in ((runs.landscape, t(f"optim.land_{landscape}")),
                                              (runs.parabola, "4x²"))], ignore_index=True)
                     explain(t("schedules.applied_lead", name=config.scheduler,
                               epochs=config.max_epoch))
