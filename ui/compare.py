@@ -54,6 +54,23 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
     return pinned
 
 
+def pinned_view(lesson: str, config, restore: Callable[[object], None], validate: Callable,
+                seed_field: str | None = "seed"):
+    """pin_bar, then A as the lesson uses it: validate(A) -> (Config, notices), as for its own
+    controls (a link's A is read unvalidated), and the line naming what differs above the views.
+    None when nothing is pinned, or (with the reason shown) when A is refused."""
+    pinned = pin_bar(lesson, config, restore, seed_field)
+    if pinned is None:
+        return None
+    try:
+        pinned = validate(pinned)[0]
+    except InputError as error:
+        st.warning(t(error.key, **error.params))
+        return None
+    st.markdown(describe(pinned, config))
+    return pinned
+
+
 def _pin(pinned_key: str, config) -> None:
     st.session_state[pinned_key] = config
 
