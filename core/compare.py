@@ -23,7 +23,8 @@ LINK_MAX = 4096  # characters of an encoded Config in a link; larger text is ref
 def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
     """Every setting whose value differs between Configs a and b, as (dotted name, a's, b's).
     Nested Configs are compared field by field ("init.std"); tuples of Configs element by element
-    ("runs[2].lr"); anything else as a whole."""
+    ("runs[2].lr"); tuples of the same named settings, (name, value) pairs, by name
+    ("runs[2].values.momentum"); anything else as a whole."""
     if dataclasses.is_dataclass(a) and type(a) is type(b):
         found = []
         for f in dataclasses.fields(a):
@@ -35,7 +36,18 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             found += differences(x, y, f"{prefix.rstrip('.')}[{i + 1}].")
         return found
+    if _named_pairs(a) and _named_pairs(b) and [n for n, _ in a] == [n for n, _ in b]:
+        found = []  # the same settings as (name, value) pairs: by name
+        for (name, x), (_, y) in zip(a, b, strict=True):
+            found += differences(x, y, f"{prefix}{name}.")
+        return found
     return [] if a == b else [(prefix.rstrip("."), a, b)]
+
+
+def _named_pairs(value) -> bool:
+    return isinstance(value, tuple) and bool(value) and all(
+        isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
+        for pair in value) and len({name for name, _ in value}) == len(value)
 
 
 def encode(config) -> str:
