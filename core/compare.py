@@ -36,7 +36,7 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             found += differences(x, y, f"{prefix.rstrip('.')}[{i + 1}].")
         return found
-    if _named_pairs(a) and _named_pairs(b) and [n for n, _ in a] == [n for n, _ in b]:
+    if named_pairs(a) and named_pairs(b) and [n for n, _ in a] == [n for n, _ in b]:
         found = []  # the same settings as (name, value) pairs: by name
         for (name, x), (_, y) in zip(a, b, strict=True):
             found += differences(x, y, f"{prefix}{name}.")
@@ -44,7 +44,8 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
     return [] if a == b else [(prefix.rstrip("."), a, b)]
 
 
-def _named_pairs(value) -> bool:
+def named_pairs(value) -> bool:
+    """Whether value is settings as (name, value) pairs, each name once."""
     return isinstance(value, tuple) and bool(value) and all(
         isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)
         for pair in value) and len({name for name, _ in value}) == len(value)

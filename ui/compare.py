@@ -95,6 +95,8 @@ def labels() -> tuple[str, str]:
 
 
 def _short(value) -> str:
+    if compare.named_pairs(value):  # settings as (name, value) pairs: "gamma=0.37"
+        return ", ".join(f"{name}={_short(v)}" for name, v in value)
     if isinstance(value, float):
         return f"{value:.4g}"
     if dataclasses.is_dataclass(value):
