@@ -28,7 +28,8 @@ def view_dash(frame: pd.DataFrame) -> dict:
     views = list(dict.fromkeys(frame[VIEW]))
     return {"strokeDash": alt.StrokeDash(f"{VIEW}:N", title=None, sort=views, scale=alt.Scale(
         domain=views, range=[[6, 4], [1, 0]][-len(views):]),
-        legend=alt.Legend(orient="top", symbolStrokeWidth=2.5, symbolSize=300))}
+        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=2.5,
+                          symbolSize=400, symbolStrokeColor="#333333"))}
 
 
 def view_detail(frame: pd.DataFrame, field: str) -> list:
