@@ -237,11 +237,18 @@ def optim_landscape(
             alt.Tooltip("label:N", title=" "), alt.Tooltip("step:Q"),
             alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),
             alt.Tooltip("loss:Q", format=".5g")]
-    path = alt.Chart(inside).mark_line(strokeWidth=2, clip=True,
-                                       point=alt.OverlayMarkDef(size=10, clip=True)).encode(
+    now_rows = inside[inside[VIEW] == inside[VIEW].iloc[-1]] if VIEW in paths and len(inside) \
+        else inside
+    path = alt.Chart(now_rows).mark_line(strokeWidth=2, clip=True,
+                                         point=alt.OverlayMarkDef(size=10, clip=True)).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, order=alt.Order("step:Q"),
-        detail=view_detail(paths, "label"), tooltip=tips, **view_dash(paths))
+        detail=alt.Detail("label:N"), tooltip=tips)
     layers = [contour, path]
+    if VIEW in paths:  # both views' lines without points, A dashed (points would hide the dash)
+        layers.append(alt.Chart(inside).mark_line(strokeWidth=2.5, clip=True).encode(
+            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=quiet,
+            order=alt.Order("step:Q"), detail=view_detail(paths, "label"), tooltip=tips,
+            **view_dash(paths)))
     if len(arrows):
         shaft = alt.Chart(arrows).encode(
             x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), x2=alt.X2("x2"), y2=alt.Y2("y2"),

@@ -436,9 +436,9 @@ def paths_tab() -> None:
                            key="optim_forget", help=t("optim.forget_help"), bind="query-params")
     with view:
         chart_area = st.container()
-        st.subheader(t("optim.runs_title"))
-        columns = [column for _ in range(common.MAX_RUNS // 2)
-                   for column in st.columns(2, gap="large")]  # two runs a row, labels readable
+    st.subheader(t("optim.runs_title"))  # across the page, two runs a row: every label readable
+    columns = [column for _ in range(common.MAX_RUNS // 2)
+               for column in st.columns(2, gap="large", border=True)]
     specs = []
     for i, column in enumerate(columns):
         with column:

@@ -109,9 +109,15 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     main = again.expect_text("B differs from A in runs[2].values.momentum: 0.9 → 0.")
     assert again.rendered_charts(1) >= 1
     again.screenshot("optim_compare_link")
+    runs = "[data-testid='stHeading']:has-text('Optimisers (one trajectory each)')"
+    again.page.locator(runs).evaluate("heading => heading.scrollIntoView()")
+    again.screenshot("optim_runs")  # every setting's label readable, two runs a row
     again.open(link + "&present=true&lang=zh")
     again.expect_text("B 与 A 的不同之处")
     again.screenshot("optim_compare_zh_present")
+    again.page.locator("[data-testid='stHeading']:has-text('优化器（每个一条轨迹）')").evaluate(
+        "heading => heading.scrollIntoView()")
+    again.screenshot("optim_runs_zh_present")
     assert tab.external_requests() == [] and again.external_requests() == []
     again.page.close()
     tab.page.close()
