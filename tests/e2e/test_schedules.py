@@ -53,7 +53,7 @@ def test_pin_step_lr_gamma_01_then_05_and_reopen_the_link(server, browser):
     gamma.fill("0.5")
     gamma.press("Enter")
     main = tab.expect_text("B differs from A in settings: () → gamma=0.5.")
-    assert "StepLR (A, dashed) against StepLR (B)" in main
+    assert "StepLR (A, dashed) against StepLR (B): rate per epoch" in main
     assert "schedules_curves_pin=" in tab.page.url
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("schedules_compare")
