@@ -575,31 +575,41 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
         k = number(t("optim.anat_k"), "optim_anat_k", step=1)
         st.caption(t("optim.anat_forget_note"))
     with view:
-        used = int(min(max(int(k), 0), runs.steps))
-        if used != k:
-            st.warning(t("notice.clamped", field="k", value=k, low=0, high=runs.steps,
-                         used=used))
-        result = compute_anatomy(runs, run, used)
-        st.write(t("optim.anat_lead", label=runs.runs[run - 1].label(), k=used))
+        config, notices = anatomy.validate_anatomy(anatomy.AnatomyConfig(runs=runs, run=run,
+                                                                          k=int(k)))
+        show_notices(notices)
+        pinned = pinned_view("optim_anatomy", config, restore_anatomy, anatomy.validate_anatomy,
+                             seed_field=None)
+        result = compute_anatomy(config.runs, config.run, config.k)
+        before = None if pinned is None else compute_anatomy(pinned.runs, pinned.run, pinned.k)
+        st.write(t("optim.anat_lead", label=runs.runs[config.run - 1].label(), k=config.k))
         left, right = st.columns(2)
         with left:
             st.markdown("**optimizer.param_groups**")
-            st.dataframe(result.param_groups, hide_index=True)
+            st.dataframe(beside(before and before.param_groups, result.param_groups),
+                         hide_index=True)
             st.markdown("**optimizer.defaults**")
-            st.dataframe(result.defaults, hide_index=True)
+            st.dataframe(beside(before and before.defaults, result.defaults), hide_index=True)
         with right:
             st.markdown("**optimizer.state**")
-            if len(result.state):
-                st.dataframe(result.state, hide_index=True)
+            if len(result.state) or (before and len(before.state)):
+                st.dataframe(beside(before and before.state, result.state), hide_index=True)
             else:
                 st.caption(t("optim.anat_state_empty"))
             st.markdown("**optimizer.state_dict()**")
             st.json(result.state_dict, expanded=2)
         st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
                       else t("optim.forgotten")))
-        st.dataframe(result.grads, hide_index=True, height=220)
-        csv_download(result.grads, "optim_grads")
-    step_by_step(runs, run, used)  # across the page: formulas and values side by side
+        grads = beside(before and before.grads, result.grads)
+        st.dataframe(grads, hide_index=True, height=220)
+        csv_download(grads, "optim_grads")
+    step_by_step(runs, config.run, config.k)  # across the page: formulas and values side by side
+
+
+def restore_anatomy(config: anatomy.AnatomyConfig) -> None:
+    """The landscape tab's runs (their controls' stored values) and the run and step looked at."""
+    restore_paths(config.runs)
+    put(optim_anat_run=str(config.run), optim_anat_k=config.k)
 
 
 def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:

@@ -382,3 +382,17 @@ def test_a_link_opening_on_the_anatomy_shows_its_runs(open_page):
                                   *paths.PathConfig().runs[2:]))
     assert table(link, "fresh_x", "grad_x").equals(anatomy.anatomy(runs, 2, 10).grads)
     assert "momentum=0.5" in text_of(link) + " ".join(m.value for m in link.markdown)
+
+
+def test_the_anatomy_tab_pins_its_own_view(open_page):
+    at = open_page(PAGE, optim_tab="anatomy")
+    at.button(key="optim_anatomy_pin_button").click().run()
+    at.number_input(key="optim_anat_k").set_value(20).run()
+    assert not at.exception
+    assert "B differs from A in k: 10 → 20." in text_of(at)
+    grads = table(at, "view", "fresh_x", "grad_x")
+    for view, k in (("A (pinned)", 10), ("B (now)", 20)):
+        shown = grads[grads["view"] == view].drop(columns="view").reset_index(drop=True)
+        assert shown.equals(anatomy.anatomy(paths.PathConfig(), 1, k).grads)
+    at.button(key="optim_anatomy_swap").click().run()
+    assert at.number_input(key="optim_anat_k").value == 10
