@@ -22,7 +22,7 @@ from ui.compare import pinned_view
 from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import t
+from ui.text import presenting, t
 
 BIG = 400  # presenter mode enlarges the type, not the charts: they must fit 1280x720
 OFF = "off"
@@ -399,13 +399,14 @@ def run_controls(i: int) -> Spec | None:
     if name == OFF:
         return None
     entry, values = OPTIMIZERS[name], {}
-    grid = st.columns(2)  # two settings a row: every label readable (decoupled_weight_decay)
+    # two settings a row, one in presenter mode's large type: every label readable whole
+    grid = st.columns(1 if presenting() else 2)
     for n, setting in enumerate(entry.settings):
         key = f"optim_r{i}_{name}_{setting.name}"
         start = defaults.get(key, setting.default)
         label, help_ = setting.name.replace("_0", "[0]").replace("_1", "[1]"), \
             t(entry.help_key(setting.name))
-        with grid[n % 2]:
+        with grid[n % len(grid)]:
             values[setting.name] = setting_widget(setting, key, label, help_, start)
     return Spec.of(name, **values)
 
