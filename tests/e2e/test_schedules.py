@@ -23,7 +23,8 @@ def test_opens_on_step_lr_and_switches_scheduler(server, tab):
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("schedules_plateau")
     tab.open_tab("2 · A schedule applied")
-    assert tab.rendered_charts(3) >= 3
+    drawn = "[data-testid='stVegaLiteChart'] :is(svg, canvas)"  # the losses: many rows, canvas
+    tab.page.wait_for_function(f"document.querySelectorAll(\"{drawn}\").length >= 3")
     tab.screenshot("schedules_applied")
     tab.open_tab("3 · Learning-rate range test")
     tab.expect_text("suggested rate (steepest fall)")
