@@ -17,8 +17,8 @@ from core.optim import anatomy, common, inside, learning_rate, momentum, paths, 
 from core.optim.registry import OPTIMIZERS, Spec
 from lessons import TABS
 from ui.charts import show_chart
+from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
-from ui.compare import pinned_view
 from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
@@ -717,6 +717,7 @@ explain(t("optim.lead"))
 st.button(t("optim.back_to_course"), on_click=back_to_the_course, key="optim_back",
           help=t("optim.back_to_course_help"))
 tabs, opened = sections("optim_tab", {name: t(f"optim.tab_{name}") for name in TABS["optim"]})
+keep_pins([f"optim_{name}" for name in TABS["optim"] if name != opened])
 with tabs[opened]:
     if opened == "anatomy":
         anatomy_tab()

@@ -12,8 +12,8 @@ from core.landscapes import LANDSCAPES
 from core.schedules import applied, range_test
 from lessons import TABS
 from ui.charts import show_chart
+from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
-from ui.compare import pinned_view
 from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
@@ -230,6 +230,7 @@ st.title(t("schedules.title"))
 explain(t("schedules.lead"))
 tabs, opened = sections("schedules_tab",
                         {name: t(f"schedules.tab_{name}") for name in TABS["schedules"]})
+keep_pins([f"schedules_{name}" for name in TABS["schedules"] if name != opened])
 
 # ---- 1. Each scheduler's rate per epoch, in the course's loop ---------------------------------
 # Its controls also drive the applied tab, so they are drawn (hidden) when that tab is open.

@@ -71,6 +71,15 @@ def pinned_view(lesson: str, config, restore: Callable[[object], None], validate
     return pinned
 
 
+def keep_pins(lessons: list[str]) -> None:
+    """The pinned views a link carries for views not drawn in this run (a lesson's other tabs):
+    kept for when they open, not reported as parameters the page could not use."""
+    for lesson in lessons:
+        param = f"{lesson}_pin"
+        if param in st.query_params and param not in st.session_state:
+            st.session_state[param] = st.query_params[param]
+
+
 def _pin(pinned_key: str, config) -> None:
     st.session_state[pinned_key] = config
 

@@ -396,3 +396,15 @@ def test_the_anatomy_tab_pins_its_own_view(open_page):
         assert shown.equals(anatomy.anatomy(paths.PathConfig(), 1, k).grads)
     at.button(key="optim_anatomy_swap").click().run()
     assert at.number_input(key="optim_anat_k").value == 10
+
+
+def test_a_link_keeps_the_pin_of_a_tab_it_does_not_open(open_page):
+    link = AppTest.from_file(APP, default_timeout=30)
+    link.query_params["optim_lr_pin"] = compare.encode(learning_rate.LrConfig(lr_max=0.5))
+    link.query_params["optim_tab"] = "paths"
+    link.run()
+    link.switch_page(PAGE).run()
+    assert not any("optim_lr_pin" in w.value for w in link.warning)
+    link.session_state["optim_tab_label"] = text.lookup("en", "optim.tab_lr")
+    link.run()
+    assert "B differs from A in lr_max: 0.5 → 0.2." in text_of(link)
