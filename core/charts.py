@@ -149,6 +149,7 @@ def optim_curves(
     markers: pd.DataFrame | None = None,
     current: int | None = None,
     floor: float | None = None,
+    legend_columns: int = 2,
 ) -> alt.LayerChart:
     """Lines of y against x, one per series. On a log axis, values it cannot show (zero, nan,
     inf) are left out, and so are values below floor; markers (columns x, label) draw a red rule
@@ -164,7 +165,7 @@ def optim_curves(
         y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color(f"{series}:N", title=None, sort=order,
-                        legend=alt.Legend(orient="top", columns=2, labelLimit=360)),
+                        legend=alt.Legend(orient="top", columns=legend_columns, labelLimit=360)),
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
         **view_dash(long),

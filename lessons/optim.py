@@ -266,8 +266,11 @@ def lr_tab() -> None:
         show_lr(config, result, None if pinned is None else compute_lr(pinned))
 
 
-def lr_curves(result: learning_rate.LrResult) -> pd.DataFrame:
+def lr_curves(result: learning_rate.LrResult, verdicts: bool = True) -> pd.DataFrame:
+    """The losses, each series named by its rate (and verdict: not when two views share the
+    legend, where the metrics and the table give the verdicts)."""
     labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
+              if verdicts else t("optim.lr_series_short", lr=row.lr)
               for row in result.summary.itertuples()}
     return result.curves.assign(series=result.curves["lr"].map(labels))
 
@@ -276,10 +279,12 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
             pinned: learning_rate.LrResult | None) -> None:
     """B's view; with A's result (pinned), A's curves dashed beside B's, the verdicts' counts
     with their change and both tables in one."""
-    show_chart(charts.optim_curves,
-               beside(pinned and lr_curves(pinned), lr_curves(result)), x="iteration", y="loss",
-               series="series", title=t("optim.lr_chart"), x_title=t("optim.axis_iteration"),
-               y_title=t("optim.axis_loss"), log_y=True, height=BIG, floor=1e-12)
+    alone = pinned is None
+    show_chart(charts.optim_curves, beside(pinned and lr_curves(pinned, alone),
+                                           lr_curves(result, alone)),
+               x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
+               x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
+               height=BIG, floor=1e-12, legend_columns=2 if alone else 5)
     counts = result.summary["verdict"].value_counts()
     if pinned is None:
         st.write(t("optim.lr_counts", **{v: counts.get(v, 0) for v in learning_rate.VERDICTS}))
