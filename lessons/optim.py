@@ -703,7 +703,7 @@ def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str
                       x=shown.start[0], y=shown.start[1])
             show_chart(charts.optim_sweep, found.cells, value=metric,
                        log_colour=metric == "final_loss",
-                       title=title if pinned is None else f"{label}: {title}",
+                       title=title if pinned is None else label,  # the line above says more
                        value_title=t(f"optim.sw_{metric}"),
                        missing_label=t(f"optim.sw_missing_{metric}"),
                        height=BIG if pinned is None else BIG - 100)
