@@ -408,3 +408,18 @@ def test_a_link_keeps_the_pin_of_a_tab_it_does_not_open(open_page):
     link.session_state["optim_tab_label"] = text.lookup("en", "optim.tab_lr")
     link.run()
     assert "B differs from A in lr_max: 0.5 → 0.2." in text_of(link)
+
+
+def test_the_sweep_pins_its_own_view_with_both_maps(open_page):
+    at = open_page(PAGE, optim_tab="sweep")
+    at.button(key="optim_sweep_pin_button").click().run()
+    at.number_input(key="optim_sw_m_max").set_value(0.5).run()
+    assert not at.exception
+    assert "B differs from A in momentum_max: 0.99 → 0.5." in text_of(at)
+    assert len(at.get("vega_lite_chart")) == 2  # A's map beside B's
+    a = sweep.run_sweep(sweep.SweepConfig()).cells
+    b = sweep.run_sweep(sweep.SweepConfig(momentum_max=0.5)).cells
+    reached = next(m for m in at.metric if m.label.startswith("cells below"))
+    assert reached.value == str(int((b["steps_to_tol"] >= 0).sum()))
+    assert reached.delta == str(int((b["steps_to_tol"] >= 0).sum())
+                                - int((a["steps_to_tol"] >= 0).sum()))
