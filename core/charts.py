@@ -20,6 +20,23 @@ from core.values import finite_positive
 PALETTE = ["#1f4e9c", "#f28e2b", "#7f7f7f", "#59a14f", "#b07aa1", "#9c755f"]
 
 
+def view_dash(frame: pd.DataFrame) -> dict:
+    """With a pinned view (frame has core.compare.VIEW, A's rows first), the encodings that draw
+    A dashed and B solid, and name both in a legend; nothing when the frame has one view."""
+    if VIEW not in frame:
+        return {}
+    views = list(dict.fromkeys(frame[VIEW]))
+    return {"strokeDash": alt.StrokeDash(f"{VIEW}:N", title=None, sort=views, scale=alt.Scale(
+        domain=views, range=[[6, 4], [1, 0]][-len(views):]),
+        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=2.5,
+                          symbolSize=400, symbolStrokeColor="#333333"))}
+
+
+def view_detail(frame: pd.DataFrame, field: str) -> list:
+    """The lines to draw apart: one per field value, and per view when a view is pinned."""
+    return [alt.Detail(f"{field}:N")] + ([alt.Detail(f"{VIEW}:N")] if VIEW in frame else [])
+
+
 def layer_lines(
     layers: pd.DataFrame,
     series: dict[str, str],
@@ -179,10 +196,12 @@ def optim_curves(
     markers: pd.DataFrame | None = None,
     current: int | None = None,
     floor: float | None = None,
+    legend_columns: int = 2,
 ) -> alt.LayerChart:
     """Lines of y against x, one per series. On a log axis, values it cannot show (zero, nan,
     inf) are left out, and so are values below floor; markers (columns x, label) draw a red rule
-    where a series diverged, and current draws a grey rule at the step being looked at."""
+    where a series diverged, and current draws a grey rule at the step being looked at. With a
+    VIEW column (a pinned view beside the current one), A's lines are dashed."""
     shown = long[finite_positive(long[y])] if log_y else long[long[y].map(math.isfinite)]
     if floor is not None:
         shown = shown[shown[y] >= floor]
@@ -193,10 +212,16 @@ def optim_curves(
         y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color(f"{series}:N", title=None, sort=order,
-                        legend=alt.Legend(orient="top", columns=2, labelLimit=360)),
+                        legend=alt.Legend(orient="top", columns=legend_columns, labelLimit=360)),
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
+        **view_dash(long),
     )
+    if VIEW in long:
+        lines = lines.encode(detail=view_detail(long, series), tooltip=[
+            alt.Tooltip(f"{VIEW}:N", title=" "), alt.Tooltip(f"{series}:N", title=" "),
+            alt.Tooltip(f"{x}:Q", title=x_title), alt.Tooltip(f"{y}:Q", title=y_title,
+                                                              format=".6g")])
     layers = [lines]
     if current is not None:
         layers.append(alt.Chart(pd.DataFrame({x: [current]})).mark_rule(color="#7f7f7f")
@@ -227,7 +252,8 @@ def optim_landscape(
     """A filled contour of the loss (log colour; cells x..x2, y..y2) with each run's path, its
     current point, and arrows (columns label, x, y, x2, y2, angle, kind) drawn from it; and
     evaluations (label, evaluation, x, y, loss), the points a step's closure evaluated (LBFGS),
-    as hollow circles joined in their order."""
+    as hollow circles joined in their order. With a VIEW column in paths (a pinned view beside the
+    current one), A's paths are dashed and each run keeps its colour in both views."""
     x_min, x_max, y_min, y_max = view
     xs = alt.Scale(domain=[x_min, x_max], nice=False, zero=False)
     ys = alt.Scale(domain=[y_min, y_max], nice=False, zero=False)
@@ -244,19 +270,33 @@ def optim_landscape(
     )
     inside = paths[paths["x"].between(x_min, x_max) & paths["y"].between(y_min, y_max)]
     order = list(dict.fromkeys(paths["label"]))
+    colours = TRAJECTORY_COLOURS[: len(order)]
+    if VIEW in paths:  # run i has colour i in both views, whatever its label says
+        runs = list(dict.fromkeys(paths["run"]))
+        first_run = paths.drop_duplicates("label").set_index("label")["run"]
+        colours = [TRAJECTORY_COLOURS[runs.index(first_run[label]) % len(TRAJECTORY_COLOURS)]
+                   for label in order]
     colour = alt.Color("label:N", title=None, sort=order,
-                       scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)]),
+                       scale=alt.Scale(domain=order, range=colours),
                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=360))
     quiet = alt.Color("label:N", sort=order, legend=None,  # the paths' legend is the one key
-                      scale=alt.Scale(domain=order, range=TRAJECTORY_COLOURS[: len(order)]))
-    tips = [alt.Tooltip("label:N", title=" "), alt.Tooltip("step:Q"),
+                      scale=alt.Scale(domain=order, range=colours))
+    tips = [*([alt.Tooltip(f"{VIEW}:N", title=" ")] if VIEW in paths else []),
+            alt.Tooltip("label:N", title=" "), alt.Tooltip("step:Q"),
             alt.Tooltip("x:Q", format=".5g"), alt.Tooltip("y:Q", format=".5g"),
             alt.Tooltip("loss:Q", format=".5g")]
-    path = alt.Chart(inside).mark_line(strokeWidth=2, clip=True,
-                                       point=alt.OverlayMarkDef(size=10, clip=True)).encode(
+    now_rows = inside[inside[VIEW] == inside[VIEW].iloc[-1]] if VIEW in paths and len(inside) \
+        else inside
+    path = alt.Chart(now_rows).mark_line(strokeWidth=2, clip=True,
+                                         point=alt.OverlayMarkDef(size=10, clip=True)).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, order=alt.Order("step:Q"),
         detail=alt.Detail("label:N"), tooltip=tips)
     layers = [contour, path]
+    if VIEW in paths:  # both views' lines without points, A dashed (points would hide the dash)
+        layers.append(alt.Chart(inside).mark_line(strokeWidth=2.5, clip=True).encode(
+            x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=quiet,
+            order=alt.Order("step:Q"), detail=view_detail(paths, "label"), tooltip=tips,
+            **view_dash(paths)))
     if len(arrows):
         shaft = alt.Chart(arrows).encode(
             x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), x2=alt.X2("x2"), y2=alt.Y2("y2"),
@@ -440,11 +480,16 @@ def range_test(
 ) -> alt.LayerChart:
     """The range test: each batch's loss (thin) and the smoothed loss (thick) against the rate on
     a log axis; a red point at the suggested rate, a red rule where the test stopped. Non-finite
-    losses are left out of the lines (the stop rule says where the run ended)."""
-    long = steps.melt(id_vars=["step", "lr"], value_vars=["loss", "smoothed"], var_name="series")
+    losses are left out of the lines (the stop rule says where the run ended). With a VIEW column
+    (a pinned view's rows first, then the current view's), A's lines are dashed and the point and
+    rule (row numbers of the current view) are the current view's."""
+    ids = ["step", "lr", *([VIEW] if VIEW in steps else [])]
+    long = steps.melt(id_vars=ids, value_vars=["loss", "smoothed"], var_name="series")
     long["series"] = long["series"].map({"loss": loss_label, "smoothed": smoothed_label})
     shown = long[long["value"].map(math.isfinite)]
     labels = [smoothed_label, loss_label]
+    now = steps[steps[VIEW] == steps[VIEW].iloc[-1]].reset_index(drop=True) if VIEW in steps \
+        else steps
     decades = range(math.floor(math.log10(steps["lr"].min())),
                     math.ceil(math.log10(steps["lr"].max())) + 1)
     x = alt.X("lr:Q", title=x_title, scale=alt.Scale(type="log"),
@@ -462,10 +507,12 @@ def range_test(
                                     scale=alt.Scale(domain=labels, range=[3, 1.2])),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("step:Q"),
                  alt.Tooltip("lr:Q", title=x_title, format=".3e"),
-                 alt.Tooltip("value:Q", title=y_title, format=".5g")])
+                 alt.Tooltip("value:Q", title=y_title, format=".5g")], **view_dash(steps))
+    if VIEW in steps:
+        lines = lines.encode(detail=view_detail(steps, "series"))
     layers = [lines]
     if suggested is not None:
-        point = steps.iloc[[suggested]].assign(label=suggested_label)
+        point = now.iloc[[suggested]].assign(label=suggested_label)
         mark = alt.Chart(point).encode(x=x, y=alt.Y("smoothed:Q"), tooltip=[
             alt.Tooltip("label:N", title=" "), alt.Tooltip("lr:Q", format=".3e"),
             alt.Tooltip("smoothed:Q", format=".5g")])
@@ -473,7 +520,7 @@ def range_test(
                    mark.mark_text(align="right", dx=-10, dy=-12, color="#d62728",
                                   fontWeight="bold").encode(text=alt.Text("label:N"))]
     if stopped_at is not None:
-        rule = alt.Chart(steps.iloc[[stopped_at]].assign(label=stopped_label)).encode(x=x)
+        rule = alt.Chart(now.iloc[[stopped_at]].assign(label=stopped_label)).encode(x=x)
         layers += [rule.mark_rule(color="#d62728", strokeDash=[4, 3], strokeWidth=2),
                    rule.mark_text(align="right", dx=-4, color="#d62728", fontWeight="bold")
                    .encode(y=alt.value(12), text=alt.Text("label:N"))]
@@ -493,7 +540,8 @@ def schedule_curves(
     """The learning rate per epoch (columns epoch, lr, series), one line per series, and the
     events a scheduler reported (columns epoch, label) as vertical rules, one colour per kind of
     event, named in a legend under the chart. On a log axis a rate of 0 cannot be drawn: it is
-    left out of the line."""
+    left out of the line. With a VIEW column (a pinned view beside the current one), A's lines
+    are dashed instead of the second series of each view."""
     shown = curves[finite_positive(curves["lr"])] if log_y else curves
     order = list(dict.fromkeys(curves["series"]))
     lines = alt.Chart(shown).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
@@ -507,6 +555,11 @@ def schedule_curves(
             domain=order, range=[[1, 0], [6, 3], [1, 0], [6, 3]][:len(order)])),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),
                  alt.Tooltip("lr:Q", title=y_title, format=".6g")])
+    if VIEW in curves:
+        lines = lines.encode(detail=view_detail(curves, "series"), **view_dash(curves), tooltip=[
+            alt.Tooltip(f"{VIEW}:N", title=" "), alt.Tooltip("series:N", title=" "),
+            alt.Tooltip("epoch:Q", title=x_title), alt.Tooltip("lr:Q", title=y_title,
+                                                               format=".6g")])
     if not len(events):
         return lines.properties(title=title, height=height)
     kinds = list(dict.fromkeys(events["label"]))

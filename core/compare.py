@@ -24,8 +24,8 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
     """Every setting whose value differs between Configs a and b, as (dotted name, a's, b's).
     Nested Configs are compared field by field ("init.std"); tuples of Configs element by element
     ("runs[2].lr"); named values (a tuple of (name, value) pairs, as a Config keeps a dict) name by
-    name ("tables.weight"), ABSENT standing for a name only one of them has; anything else as a
-    whole."""
+    name ("runs[2].values.momentum", "tables.weight"), ABSENT standing for a name only one of them
+    has; anything else as a whole."""
     if dataclasses.is_dataclass(a) and type(a) is type(b):
         found = []
         for f in dataclasses.fields(a):
@@ -37,11 +37,15 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             found += differences(x, y, f"{prefix.rstrip('.')}[{i + 1}].")
         return found
-    if _named(a) and _named(b) and (a or b):
+    if named_pairs(a) and named_pairs(b) and (a or b):
         a, b = dict(a), dict(b)
-        return [(f"{prefix}{name}", a.get(name, ABSENT), b.get(name, ABSENT))
-                for name in dict.fromkeys([*a, *b])
-                if a.get(name, ABSENT) != b.get(name, ABSENT)]
+        found = []
+        for name in dict.fromkeys([*a, *b]):
+            if name in a and name in b:
+                found += differences(a[name], b[name], f"{prefix}{name}.")
+            else:
+                found.append((f"{prefix}{name}", a.get(name, ABSENT), b.get(name, ABSENT)))
+        return found
     return [] if a == b else [(prefix.rstrip("."), a, b)]
 
 
@@ -53,8 +57,9 @@ class _Absent:
 ABSENT = _Absent()  # a named value that one of two Configs does not have
 
 
-def _named(value) -> bool:
-    """A tuple of (name, value) pairs with distinct names that are identifiers (or none)."""
+def named_pairs(value) -> bool:
+    """Whether value is named values: a tuple of (name, value) pairs, each name an identifier,
+    each once (or no pairs at all)."""
     return (isinstance(value, tuple)
             and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
                     and p[0].isidentifier() for p in value)

@@ -1,33 +1,44 @@
 """Lesson 4: optimisers — learning rate and momentum on the course's y = 4x², real torch.optim
 trajectories on 2-D landscapes, inside an optimiser, and a learning-rate × momentum sweep.
 
-Each tab is a function of what it uses, and an st.fragment: a click reruns that tab only. The
-anatomy tab reads the runs of the landscape tab from a shared value (not its widgets)."""
+Each tab is a function of what it uses, and an st.fragment: a click reruns that tab only. Each
+tab with a Config has its own pin bar (lesson key optim_<tab>), so a link carries the pinned view
+of the tab it was made on. The anatomy tab reads the landscape tab's runs from their controls'
+stored values (session, else link, else defaults), so a link opening on it shows its runs."""
 
 import pandas as pd
 import streamlit as st
 
 from core import charts
+from core.compare import VIEW, side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from core.optim import anatomy, common, inside, learning_rate, momentum, paths, sweep, to_script
 from core.optim.registry import OPTIMIZERS, Spec
 from lessons import TABS
 from ui.charts import show_chart
+from ui.compare import keep_pins, pinned_view
+from ui.compare import labels as view_labels
 from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import t
+from ui.text import presenting, t
 
 BIG = 400  # presenter mode enlarges the type, not the charts: they must fit 1280x720
-SHARED_RUNS = "optim_path_config"  # the landscape tab's validated runs, read by the anatomy tab
 OFF = "off"
 
 
 def run_keys(i: int, spec: Spec) -> dict:
-    """The widget keys of run i's controls with spec's values: its optimiser and its settings."""
+    """The widget keys of run i's controls with spec's values: its optimiser and its settings (a
+    choice as its selectbox holds it, the option's text)."""
     return {f"optim_r{i}_name": spec.name,
-            **{f"optim_r{i}_{spec.name}_{name}": value for name, value in spec.values}}
+            **{f"optim_r{i}_{spec.name}_{setting.name}": widget_value(setting, spec)
+               for setting in spec.entry.settings}}
+
+
+def widget_value(setting, spec: Spec):
+    value = spec.value(setting.name)
+    return str(value) if setting.kind is str else value
 
 
 def lesson_controls() -> dict:
@@ -124,11 +135,87 @@ def put(**values) -> None:
     st.session_state.update(values)
 
 
+def restore_lr(config: learning_rate.LrConfig) -> None:
+    put(optim_lr_min=config.lr_min, optim_lr_max=config.lr_max, optim_lr_count=config.lr_count,
+        optim_lr_iters=config.iterations, optim_lr_x0=config.x0,
+        optim_lr_thresholds=config.thresholds)
+
+
+def restore_momentum(config: momentum.MomentumConfig) -> None:
+    put(optim_betas=", ".join(map(str, config.betas)), optim_points=config.points,
+        optim_mom=config.momentum, optim_mom_lr=config.lr_momentum,
+        optim_plain_lr=config.lr_plain, optim_mom_iters=config.iterations)
+
+
+def restore_paths(config: paths.PathConfig) -> None:
+    put(optim_land=config.landscape, optim_cond=config.condition, optim_x0=config.start[0],
+        optim_y0=config.start[1], optim_steps=config.steps, optim_forget=not config.zero_grad)
+    for i in range(common.MAX_RUNS):
+        put(**(run_keys(i, config.runs[i]) if i < len(config.runs)
+               else {f"optim_r{i}_name": OFF}))
+
+
+def restore_sweep(config: sweep.SweepConfig) -> None:
+    put(optim_sw_land=config.landscape, optim_sw_cond=config.condition,
+        optim_sw_x0=config.start[0], optim_sw_y0=config.start[1], optim_sw_lr_min=config.lr_min,
+        optim_sw_lr_max=config.lr_max, optim_sw_lr_n=config.lr_count,
+        optim_sw_m_min=config.momentum_min, optim_sw_m_max=config.momentum_max,
+        optim_sw_m_n=config.momentum_count, optim_sw_steps=config.steps, optim_sw_tol=config.tol,
+        optim_sw_nesterov=config.nesterov)
+
+
 def back_to_the_course() -> None:
-    """Every control of the lesson back to the course's example; runs' other settings forgotten."""
+    """Every tab restored to the course's example (the restore each pin bar uses), and the
+    controls that are no Config's (the step looked at, the anatomy's seeds) to their defaults;
+    runs' other settings forgotten."""
     for key in [k for k in st.session_state if k.startswith("optim_r") and k not in CONTROLS]:
         del st.session_state[key]
-    put(**CONTROLS)
+    restore_lr(learning_rate.LrConfig())
+    restore_momentum(momentum.MomentumConfig())
+    restore_paths(paths.PathConfig())
+    restore_sweep(sweep.SweepConfig())
+    put(**{key: CONTROLS[key] for key in ("optim_step", "optim_course_seed", "optim_ex_seed",
+                                          "optim_ex_k", "optim_anat_run", "optim_anat_k",
+                                          "optim_sw_metric")})
+
+
+def stored(key: str, kind: type, fallback):
+    """A control's value where its widget is not drawn (another tab's): the session's, else the
+    link's, else fallback (the widget's own default)."""
+    if key in st.session_state:
+        return st.session_state[key]
+    text = st.query_params.get(key)
+    if text is None:
+        return fallback
+    if kind is bool:
+        return text.lower() == "true"
+    try:
+        return kind(float(text)) if kind is int else kind(text)
+    except ValueError:
+        return fallback
+
+
+def stored_runs() -> paths.PathConfig:
+    """The landscape tab's Config from its controls' stored values (not validated)."""
+    specs = []
+    for i in range(common.MAX_RUNS):
+        name = stored(f"optim_r{i}_name", str, CONTROLS.get(f"optim_r{i}_name", OFF))
+        if name not in OPTIMIZERS:
+            continue
+        values = {}
+        for setting in OPTIMIZERS[name].settings:
+            key = f"optim_r{i}_{name}_{setting.name}"
+            value = stored(key, setting.kind, CONTROLS.get(key, setting.default))
+            values[setting.name] = next((c for c in setting.choices if str(c) == value), value) \
+                if setting.kind is str else value
+        specs.append(Spec.of(name, **values))
+    return paths.PathConfig(
+        landscape=stored("optim_land", str, CONTROLS["optim_land"]),
+        condition=stored("optim_cond", float, CONTROLS["optim_cond"]),
+        start=(stored("optim_x0", float, CONTROLS["optim_x0"]),
+               stored("optim_y0", float, CONTROLS["optim_y0"])),
+        steps=stored("optim_steps", int, CONTROLS["optim_steps"]),
+        runs=tuple(specs), zero_grad=not stored("optim_forget", bool, CONTROLS["optim_forget"]))
 
 
 def number(label: str, key: str, **kwargs):
@@ -138,6 +225,11 @@ def number(label: str, key: str, **kwargs):
 
 def verdict_label(verdict: str) -> str:
     return t(f"optim.verdict_{verdict}")
+
+
+def beside(pinned: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
+    """The current view's rows, after the pinned view's (if any) with a VIEW column naming each."""
+    return now if pinned is None else side_by_side(pinned, now, *view_labels())
 
 
 # ---- 1. Learning rate on y = 4x² (the course's example) -----------------------------------------
@@ -169,26 +261,48 @@ def lr_tab() -> None:
             show_error(error)
             return
         show_notices(notices)
-        show_lr(config, result)
+        pinned = pinned_view("optim_lr", config, restore_lr, learning_rate.validate_lr,
+                             seed_field=None)
+        show_lr(config, result, None if pinned is None else compute_lr(pinned))
 
 
-def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult) -> None:
+def lr_curves(result: learning_rate.LrResult, verdicts: bool = True) -> pd.DataFrame:
+    """The losses, each series named by its rate (and verdict: not when two views share the
+    legend, where the metrics and the table give the verdicts)."""
     labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
+              if verdicts else t("optim.lr_series_short", lr=row.lr)
               for row in result.summary.itertuples()}
-    curves = result.curves.assign(series=result.curves["lr"].map(labels))
-    show_chart(charts.optim_curves, curves, x="iteration", y="loss", series="series",
-               title=t("optim.lr_chart"), x_title=t("optim.axis_iteration"),
-               y_title=t("optim.axis_loss"), log_y=True, height=BIG, floor=1e-12)
+    return result.curves.assign(series=result.curves["lr"].map(labels))
+
+
+def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
+            pinned: learning_rate.LrResult | None) -> None:
+    """B's view; with A's result (pinned), A's curves dashed beside B's, the verdicts' counts
+    with their change and both tables in one."""
+    alone = pinned is None
+    show_chart(charts.optim_curves, beside(pinned and lr_curves(pinned, alone),
+                                           lr_curves(result, alone)),
+               x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
+               x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
+               height=BIG, floor=1e-12, legend_columns=2 if alone else 5)
     counts = result.summary["verdict"].value_counts()
-    st.write(t("optim.lr_counts", **{v: counts.get(v, 0) for v in learning_rate.VERDICTS}))
+    if pinned is None:
+        st.write(t("optim.lr_counts", **{v: counts.get(v, 0) for v in learning_rate.VERDICTS}))
+    else:
+        before = pinned.summary["verdict"].value_counts()
+        for column, v in zip(st.columns(len(learning_rate.VERDICTS)), learning_rate.VERDICTS,
+                             strict=True):
+            column.metric(verdict_label(v), int(counts.get(v, 0)),
+                          delta=int(counts.get(v, 0) - before.get(v, 0)))
+    summary = beside(pinned and pinned.summary, result.summary)
     theory, table, checks = st.tabs([t("optim.lr_theory_title"), t("optim.lr_table"),
                                      t("optim.lr_checks_title")])
     with theory:
         st.markdown(t("optim.lr_theory"))
     with table:
-        st.dataframe(result.summary.assign(verdict=result.summary["verdict"].map(verdict_label)),
+        st.dataframe(summary.assign(verdict=summary["verdict"].map(verdict_label)),
                      hide_index=True)
-        csv_download(result.summary, "optim_lr")
+        csv_download(summary, "optim_lr")
     with checks:
         st.caption(t("optim.lr_checks", iterations=config.iterations))
         st.dataframe(result.checks.assign(verdict=result.checks["verdict"].map(verdict_label)),
@@ -222,19 +336,31 @@ def momentum_tab() -> None:
             show_error(error)
             return
         show_notices(notices)
-        weights = result.weights.assign(series="β = " + result.weights["beta"].astype(str))
-        show_chart(charts.optim_curves, weights, x="t", y="weight", series="series",
-                   title=t("optim.weights_chart"), x_title=t("optim.axis_t"),
-                   y_title=t("optim.axis_weight"), log_y=False, height=BIG - 100)
-        runs = result.runs.assign(series=[
-            t("optim.momentum_series", lr=lr, momentum=m)
-            for lr, m in zip(result.runs["lr"], result.runs["momentum"], strict=True)])
+        pinned = pinned_view("optim_momentum", config, restore_momentum,
+                             momentum.validate_momentum, seed_field=None)
+        before = None if pinned is None else compute_momentum(pinned)
+        show_chart(charts.optim_curves, beside(before and momentum_weights(before),
+                                               momentum_weights(result)),
+                   x="t", y="weight", series="series", title=t("optim.weights_chart"),
+                   x_title=t("optim.axis_t"), y_title=t("optim.axis_weight"), log_y=False,
+                   height=BIG - 100)
+        runs = beside(before and momentum_runs(before), momentum_runs(result))
         show_chart(charts.optim_curves, runs, x="iteration", y="loss", series="series",
                    title=t("optim.momentum_chart"), x_title=t("optim.axis_iteration"),
                    y_title=t("optim.axis_loss"), log_y=True, height=BIG - 100)
         st.markdown(t("optim.momentum_text"))
-        csv_download(result.runs, "optim_momentum")
+        csv_download(runs, "optim_momentum")
         code_panel(to_script(config))
+
+
+def momentum_weights(result: momentum.MomentumResult) -> pd.DataFrame:
+    return result.weights.assign(series="β = " + result.weights["beta"].astype(str))
+
+
+def momentum_runs(result: momentum.MomentumResult) -> pd.DataFrame:
+    return result.runs.assign(series=[
+        t("optim.momentum_series", lr=lr, momentum=m)
+        for lr, m in zip(result.runs["lr"], result.runs["momentum"], strict=True)])
 
 
 def parse_numbers(text_value: str, field: str) -> tuple[float, ...]:
@@ -278,28 +404,32 @@ def run_controls(i: int) -> Spec | None:
     if name == OFF:
         return None
     entry, values = OPTIMIZERS[name], {}
-    for setting in entry.settings:
+    # two settings a row, one in presenter mode's large type: every label readable whole
+    grid = st.columns(1 if presenting() else 2)
+    for n, setting in enumerate(entry.settings):
         key = f"optim_r{i}_{name}_{setting.name}"
         start = defaults.get(key, setting.default)
         label, help_ = setting.name.replace("_0", "[0]").replace("_1", "[1]"), \
             t(entry.help_key(setting.name))
-        if setting.kind is bool:
-            values[setting.name] = st.checkbox(label, value=start, key=key, help=help_,
-                                               bind="query-params")
-        elif setting.kind is str:
-            options = [str(c) for c in setting.choices]
-            chosen = choose(label, options, key=key, index=options.index(str(start)),
-                            help=help_)
-            values[setting.name] = setting.choices[options.index(chosen)]
-        elif setting.kind is int:
-            typed = st.number_input(label, value=start, step=1, key=key, help=help_,
-                                    placeholder=t("optim.torch_decides"), bind="query-params")
-            values[setting.name] = None if typed is None else int(typed)
-        else:
-            values[setting.name] = float(st.number_input(
-                label, value=float(start), step=None, format="%.5g", key=key, help=help_,
-                bind="query-params"))
+        with grid[n % len(grid)]:
+            values[setting.name] = setting_widget(setting, key, label, help_, start)
     return Spec.of(name, **values)
+
+
+def setting_widget(setting, key: str, label: str, help_: str, start):
+    """One optimiser setting's widget, of the kind torch takes; returns its value."""
+    if setting.kind is bool:
+        return st.checkbox(label, value=start, key=key, help=help_, bind="query-params")
+    if setting.kind is str:
+        options = [str(c) for c in setting.choices]
+        chosen = choose(label, options, key=key, index=options.index(str(start)), help=help_)
+        return setting.choices[options.index(chosen)]
+    if setting.kind is int:
+        typed = st.number_input(label, value=start, step=1, key=key, help=help_,
+                                placeholder=t("optim.torch_decides"), bind="query-params")
+        return None if typed is None else int(typed)
+    return float(st.number_input(label, value=float(start), step=None, format="%.5g", key=key,
+                                 help=help_, bind="query-params"))
 
 
 @st.fragment
@@ -312,8 +442,9 @@ def paths_tab() -> None:
                            key="optim_forget", help=t("optim.forget_help"), bind="query-params")
     with view:
         chart_area = st.container()
-        st.subheader(t("optim.runs_title"))
-        columns = st.columns(common.MAX_RUNS)
+    st.subheader(t("optim.runs_title"))  # across the page, two runs a row: every label readable
+    columns = [column for _ in range(common.MAX_RUNS // 2)
+               for column in st.columns(2, gap="large", border=True)]
     specs = []
     for i, column in enumerate(columns):
         with column:
@@ -327,25 +458,36 @@ def paths_tab() -> None:
                 runs=tuple(specs), zero_grad=not forget))
         except InputError as error:
             show_error(error)
-            st.session_state.pop(SHARED_RUNS, None)
             return
         show_notices(notices)
-        st.session_state[SHARED_RUNS] = config
-        show_paths(config, compute_paths(config))
+        pinned = pinned_view("optim_paths", config, restore_paths, paths.validate_path,
+                             seed_field=None)
+        show_paths(config, compute_paths(config),
+                   None if pinned is None else compute_paths(pinned))
 
 
-def show_paths(config: paths.PathConfig, result: paths.PathResult) -> None:
+def at_step(result: paths.PathResult, step: int) -> pd.DataFrame:
+    """A result's paths, each row marked current where it is the run's point at step (or its
+    last point, where the run ended earlier)."""
+    frame = result.paths
+    last = frame.groupby("run")["step"].transform("max")
+    return frame.assign(current=frame["step"] == last.clip(upper=step))
+
+
+def show_paths(config: paths.PathConfig, result: paths.PathResult,
+               pinned: paths.PathResult | None) -> None:
+    """B's runs; with A's result (pinned), A's trajectories dashed beside B's on B's contour, in
+    the loss chart too, and a table row per run for each."""
     surface = config.surface
     if st.session_state.get("optim_step", 0) > config.steps:
         st.session_state["optim_step"] = config.steps
     step = st.slider(t("optim.step"), 0, config.steps, value=CONTROLS["optim_step"],
                      key="optim_step", help=t("optim.step_help"), bind="query-params")
-    frame = result.paths
-    last = frame.groupby("run")["step"].transform("max")
-    frame = frame.assign(current=frame["step"] == last.clip(upper=step))
+    own = at_step(result, step)
+    frame = beside(pinned and at_step(pinned, step), own)
     st.latex(t(f"optim.formula_{config.landscape}"))
     show_chart(charts.optim_landscape, result.surface, frame,
-               paths.arrows(frame[frame["current"]], step, surface.view),
+               paths.arrows(own[own["current"]], step, surface.view),
                pd.DataFrame(surface.minima, columns=["x", "y"]), view=surface.view,
                title=t("optim.paths_chart"), loss_title=t("optim.axis_loss"), height=BIG,
                evaluations=result.evaluations[result.evaluations["step"] == step])
@@ -362,8 +504,9 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult) -> None:
                title=t("optim.loss_chart"), x_title=t("optim.axis_step"),
                y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 40, markers=markers,
                current=step)
-    st.dataframe(frame[frame["current"]][["label", "step", "x", "y", "loss", "grad_x", "grad_y",
-                                          "vel_x", "vel_y"]], hide_index=True)
+    shown = [VIEW] if VIEW in frame else []
+    st.dataframe(frame[frame["current"]][[*shown, "label", "step", "x", "y", "loss", "grad_x",
+                                          "grad_y", "vel_x", "vel_y"]], hide_index=True)
     csv_download(frame.drop(columns="current"), "optim_paths")
     code_panel(to_script(config))
 
@@ -371,10 +514,16 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult) -> None:
 # ---- 4. Inside the optimiser: the course's example first, then a landscape run ------------------
 
 @st.fragment
-def anatomy_tab(runs: paths.PathConfig) -> None:
+def anatomy_tab() -> None:
     course_example()
     exercise()
     sparse_adam()
+    try:  # the landscape tab's runs, whether or not that tab ran in this session
+        runs, notices = paths.validate_path(stored_runs())
+    except InputError as error:
+        show_error(error)
+        return
+    show_notices(notices)
     landscape_run_anatomy(runs)
 
 
@@ -432,31 +581,41 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
         k = number(t("optim.anat_k"), "optim_anat_k", step=1)
         st.caption(t("optim.anat_forget_note"))
     with view:
-        used = int(min(max(int(k), 0), runs.steps))
-        if used != k:
-            st.warning(t("notice.clamped", field="k", value=k, low=0, high=runs.steps,
-                         used=used))
-        result = compute_anatomy(runs, run, used)
-        st.write(t("optim.anat_lead", label=runs.runs[run - 1].label(), k=used))
+        config, notices = anatomy.validate_anatomy(anatomy.AnatomyConfig(runs=runs, run=run,
+                                                                          k=int(k)))
+        show_notices(notices)
+        pinned = pinned_view("optim_anatomy", config, restore_anatomy, anatomy.validate_anatomy,
+                             seed_field=None)
+        result = compute_anatomy(config.runs, config.run, config.k)
+        before = None if pinned is None else compute_anatomy(pinned.runs, pinned.run, pinned.k)
+        st.write(t("optim.anat_lead", label=runs.runs[config.run - 1].label(), k=config.k))
         left, right = st.columns(2)
         with left:
             st.markdown("**optimizer.param_groups**")
-            st.dataframe(result.param_groups, hide_index=True)
+            st.dataframe(beside(before and before.param_groups, result.param_groups),
+                         hide_index=True)
             st.markdown("**optimizer.defaults**")
-            st.dataframe(result.defaults, hide_index=True)
+            st.dataframe(beside(before and before.defaults, result.defaults), hide_index=True)
         with right:
             st.markdown("**optimizer.state**")
-            if len(result.state):
-                st.dataframe(result.state, hide_index=True)
+            if len(result.state) or (before and len(before.state)):
+                st.dataframe(beside(before and before.state, result.state), hide_index=True)
             else:
                 st.caption(t("optim.anat_state_empty"))
             st.markdown("**optimizer.state_dict()**")
             st.json(result.state_dict, expanded=2)
         st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
                       else t("optim.forgotten")))
-        st.dataframe(result.grads, hide_index=True, height=220)
-        csv_download(result.grads, "optim_grads")
-    step_by_step(runs, run, used)  # across the page: formulas and values side by side
+        grads = beside(before and before.grads, result.grads)
+        st.dataframe(grads, hide_index=True, height=220)
+        csv_download(grads, "optim_grads")
+    step_by_step(runs, config.run, config.k)  # across the page: formulas and values side by side
+
+
+def restore_anatomy(config: anatomy.AnatomyConfig) -> None:
+    """The landscape tab's runs (their controls' stored values) and the run and step looked at."""
+    restore_paths(config.runs)
+    put(optim_anat_run=str(config.run), optim_anat_k=config.k)
 
 
 def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
@@ -511,25 +670,48 @@ def sweep_tab() -> None:
             show_error(error)
             return
         show_notices(notices)
-        show_sweep(config, result, metric)
+        pinned = pinned_view("optim_sweep", config, restore_sweep, sweep.validate_sweep,
+                             seed_field=None)
+        show_sweep(config, result, metric,
+                   None if pinned is None else (pinned, compute_sweep(pinned)))
 
 
-def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str) -> None:
+def sweep_counts(result: sweep.SweepResult) -> tuple[int, int]:
+    """How many cells diverged, and how many reached the tolerance."""
     cells = result.cells
+    return int((cells["diverged_at"] >= 0).sum()), int((cells["steps_to_tol"] >= 0).sum())
+
+
+def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str,
+               pinned: tuple[sweep.SweepConfig, sweep.SweepResult] | None) -> None:
+    """B's grid; with A pinned, the counts with their change and A's map beside B's."""
+    cells = result.cells
+    diverged, reached = sweep_counts(result)
+    was = (None, None) if pinned is None else sweep_counts(pinned[1])
     first, second, third = st.columns(3)
     first.metric(t("optim.sw_cells"), f"{len(cells)} × {config.steps}")
-    second.metric(t("optim.sw_diverged"), int((cells["diverged_at"] >= 0).sum()))
-    third.metric(t("optim.sw_reached", tol=config.tol), int((cells["steps_to_tol"] >= 0).sum()))
-    show_chart(charts.optim_sweep, cells, value=metric, log_colour=metric == "final_loss",
-               title=t("optim.sw_chart", landscape=t(f"optim.land_{config.landscape}"),
-                       x=config.start[0], y=config.start[1]),
-               value_title=t(f"optim.sw_{metric}"), missing_label=t(f"optim.sw_missing_{metric}"),
-               height=BIG)
-    finite = cells[cells["diverged_at"] < 0]
-    if len(finite):
-        best = finite.loc[finite["final_loss"].idxmin()]
-        st.write(t("optim.sw_best", lr=best["lr"], momentum=best["momentum"],
-                   loss=best["final_loss"]))
+    second.metric(t("optim.sw_diverged"), diverged,
+                  delta=None if pinned is None else diverged - was[0], delta_color="inverse")
+    third.metric(t("optim.sw_reached", tol=config.tol), reached,
+                 delta=None if pinned is None else reached - was[1])
+    views = [(config, result)] if pinned is None else [pinned, (config, result)]
+    for column, (label, (shown, found)) in zip(
+            st.columns(len(views)), zip(view_labels()[-len(views):], views, strict=True),
+            strict=True):
+        with column:
+            title = t("optim.sw_chart", landscape=t(f"optim.land_{shown.landscape}"),
+                      x=shown.start[0], y=shown.start[1])
+            show_chart(charts.optim_sweep, found.cells, value=metric,
+                       log_colour=metric == "final_loss",
+                       title=title if pinned is None else label,  # the line above says more
+                       value_title=t(f"optim.sw_{metric}"),
+                       missing_label=t(f"optim.sw_missing_{metric}"),
+                       height=BIG if pinned is None else BIG - 100)
+            finite = found.cells[found.cells["diverged_at"] < 0]
+            if len(finite):
+                best = finite.loc[finite["final_loss"].idxmin()]
+                st.write(t("optim.sw_best", lr=best["lr"], momentum=best["momentum"],
+                           loss=best["final_loss"]))
     st.markdown(t("optim.sw_text"))
     csv_download(cells, "optim_sweep")
     code_panel(to_script(config))
@@ -540,8 +722,9 @@ explain(t("optim.lead"))
 st.button(t("optim.back_to_course"), on_click=back_to_the_course, key="optim_back",
           help=t("optim.back_to_course_help"))
 tabs, opened = sections("optim_tab", {name: t(f"optim.tab_{name}") for name in TABS["optim"]})
+keep_pins([f"optim_{name}" for name in TABS["optim"] if name != opened])
 with tabs[opened]:
     if opened == "anatomy":
-        anatomy_tab(st.session_state.get(SHARED_RUNS) or paths.PathConfig())
+        anatomy_tab()
     else:
         {"lr": lr_tab, "momentum": momentum_tab, "paths": paths_tab, "sweep": sweep_tab}[opened]()

@@ -6,11 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, schedules
+from core.compare import side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from core.schedules import applied, range_test
 from lessons import TABS
 from ui.charts import show_chart
+from ui.compare import keep_pins, pinned_view
+from ui.compare import labels as view_labels
 from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
@@ -39,9 +42,11 @@ def setting_key(scheduler: str, setting: str) -> str:
     return f"schedules_{scheduler}_{setting}"
 
 
-def widget_value(setting: schedules.Setting):
-    """A setting's preset as its widget holds it (a list of integers is typed as text)."""
-    return ", ".join(map(str, setting.default)) if setting.kind == "ints" else setting.default
+def widget_value(setting: schedules.Setting, value=None):
+    """A setting's value (its preset by default) as its widget holds it (a list of integers is
+    typed as text)."""
+    value = setting.default if value is None else value
+    return ", ".join(map(str, value)) if setting.kind == "ints" else value
 
 
 def presets(scheduler: str) -> dict:
@@ -49,15 +54,46 @@ def presets(scheduler: str) -> dict:
             for s in schedules.SCHEDULERS[scheduler].settings}
 
 
-def back_to_course() -> None:
-    """The course's StepLR example: every control at its default."""
+def restore_schedule(config: schedules.ScheduleConfig) -> None:
+    """The first tab's controls set to config (the pin bar's restore)."""
+    values = config.values()
     st.session_state.update({
-        "schedules_scheduler": default(Config, "scheduler"), "schedules_lr": default(Config, "lr"),
-        "schedules_max_epoch": default(Config, "max_epoch"),
-        "schedules_iteration": default(Config, "iteration"),
-        "schedules_seed": default(Config, "seed"), "schedules_tab": TABS["schedules"][0],
-        "schedules_tab_label": t("schedules.tab_curves"),
-        **{key: value for name in schedules.SCHEDULERS for key, value in presets(name).items()}})
+        "schedules_scheduler": config.scheduler, "schedules_lr": config.lr,
+        "schedules_max_epoch": config.max_epoch, "schedules_iteration": config.iteration,
+        "schedules_seed": config.seed,
+        **{setting_key(config.scheduler, s.name): widget_value(s, values[s.name])
+           for s in config.entry.settings}})
+
+
+def restore_applied(config: applied.ApplyConfig) -> None:
+    """The applied tab's controls, and the schedule's in the first tab, set to config."""
+    restore_schedule(config.schedule)
+    st.session_state.update({"schedules_land": config.landscape,
+                             "schedules_land_lr": config.landscape_lr,
+                             "schedules_momentum": config.momentum})
+
+
+def restore_range(config: range_test.RangeConfig) -> None:
+    st.session_state.update({
+        "schedules_seed": config.seed, "schedules_start_lr": config.start_lr,
+        "schedules_end_lr": config.end_lr, "schedules_num_iter": config.num_iter,
+        "schedules_beta": config.beta, "schedules_diverge": config.diverge})
+
+
+def back_to_course() -> None:
+    """The course's StepLR example: every tab restored to its course Config (the restore its pin
+    bar uses), every scheduler's settings to their presets, the first tab open."""
+    st.session_state.update({
+        key: value for name in schedules.SCHEDULERS for key, value in presets(name).items()})
+    restore_applied(Apply())
+    restore_range(Range())
+    st.session_state.update({"schedules_tab": TABS["schedules"][0],
+                             "schedules_tab_label": t("schedules.tab_curves")})
+
+
+def beside(pinned: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
+    """The current view's rows, after the pinned view's (if any) with a VIEW column naming each."""
+    return now if pinned is None else side_by_side(pinned, now, *view_labels())
 
 
 def landscape_changed() -> None:
@@ -94,10 +130,107 @@ def course_controls() -> int:
                            bind="query-params")
 
 
+def rate_curves(config: schedules.ScheduleConfig,
+                result: schedules.ScheduleResult) -> pd.DataFrame:
+    """The rate per epoch of each group, before the scheduler's step (and after, where the
+    scheduler's rate is logged after it), each series named."""
+    frames = [result.rates.assign(order="before")]
+    if config.entry.logged_after:
+        frames.append(result.rates_after.assign(order="after"))
+    curves = pd.concat(frames, ignore_index=True)
+    curves["series"] = [t(f"schedules.series_{order}", group=group + 1)
+                        for order, group in zip(curves["order"], curves["group"], strict=True)]
+    return curves
+
+
+def rate_changes(result: schedules.ScheduleResult) -> pd.DataFrame:
+    """The epochs where a group's rate changes."""
+    return result.rates[result.rates.groupby("group")["lr"].diff().ne(0)]
+
+
+def applied_frames(config: applied.ApplyConfig,
+                   runs: applied.Applied) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A run's rows on the landscape and on 4x², labelled, and its last row per run and function."""
+    labels = {"scheduled": t("schedules.run_scheduled", name=config.schedule.scheduler),
+              "constant": t("schedules.run_constant")}
+    path = runs.landscape.assign(label=runs.landscape["run"].map(labels))
+    parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
+    summary = pd.concat([
+        frame.groupby("run", sort=False).tail(1).assign(function=where)
+        for frame, where in ((path, t(f"optim.land_{config.landscape}")), (parabola, "4x²"))],
+        ignore_index=True)
+    return path, parabola, summary[["function", "label", "step", "lr", "loss"]]
+
+
+def show_applied(config: applied.ApplyConfig, runs: applied.Applied,
+                 pinned: tuple[applied.ApplyConfig, applied.Applied] | None) -> None:
+    """B's runs; with A pinned, A's trajectories, rates and losses dashed beside B's (on B's
+    landscape), and a table row per run for each."""
+    path, parabola, summary = applied_frames(config, runs)
+    if pinned is not None:
+        path_a, parabola_a, summary_a = applied_frames(*pinned)
+        path, parabola, summary = (beside(path_a, path), beside(parabola_a, parabola),
+                                   beside(summary_a, summary))
+    surface = LANDSCAPES[config.landscape]
+    left, right = st.columns(2)
+    with left:
+        show_chart(charts.optim_landscape, runs.surface, path,
+                   pd.DataFrame(columns=["label", "kind", "x", "y", "x2", "y2", "angle", "size"]),
+                   pd.DataFrame(surface.minima, columns=["x", "y"]),
+                   view=surface.view, title=t("schedules.landscape_chart"),
+                   loss_title=t("schedules.axis_loss"), height=HEIGHT)
+    with right:  # the rate each run stepped with
+        show_chart(charts.schedule_curves,
+                   path.rename(columns={"step": "epoch", "label": "series"}),
+                   pd.DataFrame(columns=["epoch", "label"]), title=t("schedules.applied_lr_chart"),
+                   x_title=t("schedules.axis_step"), y_title=t("schedules.axis_lr"), log_y=True,
+                   height=HEIGHT)
+    both = pd.concat([path.assign(where=t("schedules.on_landscape")),
+                      parabola.assign(where="4x²")], ignore_index=True)
+    both["series"] = both["where"] + " · " + both["label"]
+    show_chart(charts.optim_curves, both, x="step", y="loss", series="series",
+               title=t("schedules.applied_loss_chart"), x_title=t("schedules.axis_step"),
+               y_title=t("schedules.axis_loss"), log_y=True, height=HEIGHT - 60)
+    explain(t("schedules.applied_lead", name=config.schedule.scheduler,
+              epochs=config.schedule.max_epoch))
+    st.dataframe(summary.rename(columns={"label": "run"}), hide_index=True)
+    code_panel(applied.to_script(config))
+
+
+def show_range(config: range_test.RangeConfig, found: range_test.RangeResult,
+               pinned: range_test.RangeResult | None) -> None:
+    """B's range test; with A's result (pinned), A's curves dashed beside B's and the suggested
+    rate and the steps run with their change."""
+    show_chart(charts.range_test, beside(pinned and pinned.steps, found.steps),
+               suggested=found.suggested, stopped_at=found.stopped_at,
+               title=t("schedules.range_chart"), x_title=t("schedules.axis_lr_log"),
+               y_title=t("schedules.axis_loss"), loss_label=t("schedules.range_loss"),
+               smoothed_label=t("schedules.range_smoothed"),
+               suggested_label=t("schedules.range_suggested"),
+               stopped_label=t("schedules.range_stopped"), height=HEIGHT)
+    first, second = st.columns(2)
+    if found.suggested is None:
+        first.warning(t("schedules.range_no_suggestion"))
+    else:
+        change = None if pinned is None or pinned.suggested is None \
+            else f"{found.suggested_lr - pinned.suggested_lr:+.3g}"
+        first.metric(t("schedules.range_suggested"), f"{found.suggested_lr:.3g}", delta=change,
+                     delta_color="off")
+    second.metric(t("schedules.range_steps"), len(found.steps),
+                  delta=None if pinned is None else len(found.steps) - len(pinned.steps),
+                  delta_color="off")
+    if found.stopped_at is not None:
+        st.caption(t("schedules.range_stopped_note", step=found.stopped_at, times=config.diverge))
+    explain(t("schedules.range_read"))
+    csv_download(found.steps, "schedules_range_test")
+    code_panel(range_test.to_script(config))
+
+
 st.title(t("schedules.title"))
 explain(t("schedules.lead"))
 tabs, opened = sections("schedules_tab",
                         {name: t(f"schedules.tab_{name}") for name in TABS["schedules"]})
+keep_pins([f"schedules_{name}" for name in TABS["schedules"] if name != opened])
 
 # ---- 1. Each scheduler's rate per epoch, in the course's loop ---------------------------------
 # Its controls also drive the applied tab, so they are drawn (hidden) when that tab is open.
@@ -138,17 +271,17 @@ if opened in ("curves", "applied"):
                 config = None
             else:
                 show_notices(notices)
-                frames = [result.rates.assign(order="before")]
-                if entry.logged_after:
-                    frames.append(result.rates_after.assign(order="after"))
-                curves = pd.concat(frames, ignore_index=True)
-                curves["series"] = [t(f"schedules.series_{order}", group=group + 1)
-                                    for order, group in zip(curves["order"], curves["group"],
-                                                            strict=True)]
+                pinned = pinned_view("schedules_curves", config, restore_schedule,
+                                     schedules.validate) if opened == "curves" else None
+                before = None if pinned is None else compute(pinned)
+                curves = beside(before and rate_curves(pinned, before),
+                                rate_curves(config, result))
                 events = result.events.assign(label=result.events["event"].map(
                     lambda e: t(f"schedules.event_name_{e}")))
                 show_chart(charts.schedule_curves, curves, events,
-                           title=t("schedules.curves_chart", name=name),
+                           title=t("schedules.curves_chart", name=name) if pinned is None
+                           else t("schedules.curves_chart_compared", a=pinned.scheduler,
+                                  b=name),
                            x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
                            log_y=bool(log_y), height=HEIGHT)
                 st.markdown(t(f"schedules.about_{name}"))
@@ -158,7 +291,7 @@ if opened in ("curves", "applied"):
                     st.caption(t("schedules.events_note"))
                     with st.expander(t("schedules.events_title", count=len(result.events))):
                         st.dataframe(events[["epoch", "label"]], hide_index=True)
-                changes = result.rates[result.rates.groupby("group")["lr"].diff().ne(0)]
+                changes = beside(before and rate_changes(before), rate_changes(result))
                 with st.expander(t("schedules.changes_title", count=len(changes))):
                     st.dataframe(changes, hide_index=True)
                     csv_download(result.rates, "schedules_rates")
@@ -171,7 +304,7 @@ if opened == "applied":
         with controls:
             landscape = choose(t("schedules.landscape"), list(LANDSCAPES), key="schedules_land",
                                index=list(LANDSCAPES).index(default(Apply, "landscape")),
-                               format_func=lambda n: t(f"schedules.land_{n}"),
+                               format_func=lambda n: t(f"optim.land_{n}"),
                                on_change=landscape_changed)
             land_lr = st.number_input(t("schedules.land_lr"), value=default(Apply, "landscape_lr"),
                                       step=None, format="%.4g", key="schedules_land_lr",
@@ -192,43 +325,10 @@ if opened == "applied":
                     show_error(error)
                 else:
                     show_notices(notices)
-                    labels = {"scheduled": t("schedules.run_scheduled", name=config.scheduler),
-                              "constant": t("schedules.run_constant")}
-                    path = runs.landscape.assign(label=runs.landscape["run"].map(labels))
-                    surface = LANDSCAPES[landscape]
-                    parabola = runs.parabola.assign(label=runs.parabola["run"].map(labels))
-                    left, right = st.columns(2)
-                    with left:
-                        show_chart(charts.optim_landscape, runs.surface, path,
-                                   pd.DataFrame(columns=["label", "kind", "x", "y", "x2", "y2",
-                                                         "angle", "size"]),
-                                   pd.DataFrame(surface.minima, columns=["x", "y"]),
-                                   view=surface.view, title=t("schedules.landscape_chart"),
-                                   loss_title=t("schedules.axis_loss"), height=HEIGHT)
-                    with right:  # the rate each run stepped with
-                        show_chart(charts.schedule_curves,
-                                   path.rename(columns={"step": "epoch", "label": "series"}),
-                                   pd.DataFrame(columns=["epoch", "label"]),
-                                   title=t("schedules.applied_lr_chart"),
-                                   x_title=t("schedules.axis_step"),
-                                   y_title=t("schedules.axis_lr"), log_y=True, height=HEIGHT)
-                    both = pd.concat([path.assign(where=t("schedules.on_landscape")),
-                                      parabola.assign(where="4x²")], ignore_index=True)
-                    both["series"] = both["where"] + " · " + both["label"]
-                    show_chart(charts.optim_curves, both, x="step", y="loss", series="series",
-                               title=t("schedules.applied_loss_chart"),
-                               x_title=t("schedules.axis_step"), y_title=t("schedules.axis_loss"),
-                               log_y=True, height=HEIGHT - 60)
-                    summary = pd.concat([
-                        frame.groupby("run", sort=False).tail(1).assign(function=where)
-                        for frame, where in ((runs.landscape, t(f"schedules.land_{landscape}")),
-                                             (runs.parabola, "4x²"))], ignore_index=True)
-                    explain(t("schedules.applied_lead", name=config.scheduler,
-                              epochs=config.max_epoch))
-                    summary["run"] = summary["run"].map(labels)
-                    st.dataframe(summary[["function", "run", "step", "lr", "loss"]],
-                                 hide_index=True)
-                    code_panel(applied.to_script(apply_config))
+                    pinned = pinned_view("schedules_applied", apply_config, restore_applied,
+                                         applied.validate, seed_field=None)
+                    show_applied(apply_config, runs,
+                                 None if pinned is None else (pinned, compute_applied(pinned)))
 
 # ---- 3. The learning-rate range test -------------------------------------------------------
 if opened == "range":
@@ -259,22 +359,7 @@ if opened == "range":
                 show_error(error)
             else:
                 show_notices(notices)
-                show_chart(charts.range_test, found.steps, suggested=found.suggested,
-                           stopped_at=found.stopped_at, title=t("schedules.range_chart"),
-                           x_title=t("schedules.axis_lr_log"), y_title=t("schedules.axis_loss"),
-                           loss_label=t("schedules.range_loss"),
-                           smoothed_label=t("schedules.range_smoothed"),
-                           suggested_label=t("schedules.range_suggested"),
-                           stopped_label=t("schedules.range_stopped"), height=HEIGHT)
-                first, second = st.columns(2)
-                if found.suggested is None:
-                    first.warning(t("schedules.range_no_suggestion"))
-                else:
-                    first.metric(t("schedules.range_suggested"), f"{found.suggested_lr:.3g}")
-                second.metric(t("schedules.range_steps"), len(found.steps))
-                if found.stopped_at is not None:
-                    st.caption(t("schedules.range_stopped_note", step=found.stopped_at,
-                                 times=range_config.diverge))
-                explain(t("schedules.range_read"))
-                csv_download(found.steps, "schedules_range_test")
-                code_panel(range_test.to_script(range_config))
+                pinned = pinned_view("schedules_range", range_config, restore_range,
+                                     range_test.validate)
+                show_range(range_config, found,
+                           None if pinned is None else compute_range(pinned))

@@ -52,6 +52,32 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
     return pinned
 
 
+def pinned_view(lesson: str, config, restore: Callable[[object], None], validate: Callable,
+                seed_field: str | None = "seed"):
+    """pin_bar, then A as the lesson uses it: validate(A) -> (Config, notices), as for its own
+    controls (a link's A is read unvalidated), and the line naming what differs above the views.
+    None when nothing is pinned, or (with the reason shown) when A is refused."""
+    pinned = pin_bar(lesson, config, restore, seed_field)
+    if pinned is None:
+        return None
+    try:
+        pinned = validate(pinned)[0]
+    except InputError as error:
+        st.warning(t(error.key, **error.params))
+        return None
+    st.markdown(describe(pinned, config))
+    return pinned
+
+
+def keep_pins(lessons: list[str]) -> None:
+    """The pinned views a link carries for views not drawn in this run (a lesson's other tabs):
+    kept for when they open, not reported as parameters the page could not use."""
+    for lesson in lessons:
+        param = f"{lesson}_pin"
+        if param in st.query_params and param not in st.session_state:
+            st.session_state[param] = st.query_params[param]
+
+
 def _next_seed(config, seed_field: str):
     """config with the seed at seed_field (dotted for a nested Config) one higher."""
     name, _, rest = seed_field.partition(".")
@@ -95,6 +121,8 @@ SHORT = 16  # characters of a value that describe shows; a longer value is said 
 def _short(value) -> str:
     if value is compare.ABSENT:
         return "—"
+    if value and compare.named_pairs(value):  # settings as (name, value) pairs: "gamma=0.37"
+        return ", ".join(f"{name}={_short(v)}" for name, v in value)
     if isinstance(value, tuple | list):
         return "[" + ", ".join(map(_short, value)) + "]"
     if isinstance(value, float):

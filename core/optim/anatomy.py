@@ -7,13 +7,31 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import torch
 
+from core.bounds import Bound
+from core.errors import Notice
 from core.optim.common import SEED, STEPS
-from core.optim.paths import PathConfig, trajectory
+from core.optim.paths import PathConfig, trajectory, validate_path
+
+
+@dataclass(frozen=True)
+class AnatomyConfig:
+    """What the landscape run's anatomy shows: run `run` (1-based) of `runs` after k steps."""
+    runs: PathConfig = field(default_factory=PathConfig)
+    run: int = 1
+    k: int = 10
+
+
+def validate_anatomy(config: AnatomyConfig) -> tuple[AnatomyConfig, list[Notice]]:
+    """The runs validated as the landscape tab does; run and k clamped to what the runs have."""
+    runs, notices = validate_path(config.runs)
+    return replace(config, runs=runs,
+                   run=Bound("run", 1, len(runs.runs)).clamp(int(config.run), notices),
+                   k=Bound("k", 0, runs.steps).clamp(int(config.k), notices)), notices
 
 
 @dataclass(frozen=True)

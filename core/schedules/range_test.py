@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from core.bounds import Bound
 from core.errors import InputError, Notice
+from core.optim.registry import Spec
 
 POINTS, HIDDEN, BATCH, RADIUS = 256, 16, 32, 1.3
 NUM_ITER = Bound("num_iter", 10, 500)
@@ -88,6 +89,12 @@ def forward(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     return torch.relu(x @ w1 + b1) @ w2 + b2
 
 
+def optimizer_spec(config: RangeConfig) -> Spec:
+    """The test's optimiser, SGD with momentum, from the optimiser lesson's registry; its rate
+    starts at start_lr and the LambdaLR schedule multiplies it."""
+    return Spec.of("SGD", lr=config.start_lr, momentum=MOMENTUM)
+
+
 @dataclass(frozen=True)
 class RangeResult:
     steps: pd.DataFrame  # step, lr, loss (the batch's), smoothed
@@ -105,7 +112,7 @@ def run(config: RangeConfig) -> RangeResult:
     x, y = data(generator)
     order = torch.randperm(POINTS, generator=generator)
     params = network(generator)
-    optimizer = torch.optim.SGD(params, lr=config.start_lr, momentum=MOMENTUM)
+    optimizer = optimizer_spec(config).make(params)
     growth = config.end_lr / config.start_lr
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda i: growth ** (i / (config.num_iter - 1)))
@@ -161,7 +168,7 @@ params = [uniform((2, {HIDDEN}), 2), uniform(({HIDDEN},), 2), uniform(({HIDDEN},
 for p in params:
     p.requires_grad_()
 w1, b1, w2, b2 = params
-optimizer = torch.optim.SGD(params, lr={config.start_lr!r}, momentum={MOMENTUM!r})
+optimizer = {optimizer_spec(config).code('params')}
 growth = {config.end_lr!r} / {config.start_lr!r}
 schedule = torch.optim.lr_scheduler.LambdaLR(
     optimizer, lambda i: growth ** (i / {config.num_iter - 1}))

@@ -79,3 +79,45 @@ def test_optim_bad_input_and_chinese(server, tab):
     tab.screenshot("optim_zh")
     tab.open_tab("5 · 扫描：学习率 × 动量")
     tab.screenshot("optim_zh_sweep")
+
+
+def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
+    """The classic comparison: SGD momentum 0.9 pinned, then momentum 0; the link opens both."""
+    from pathlib import Path
+
+    from harness.browser import Tab
+
+    tab = Tab(browser, 1280, 720)
+    tab.open(f"{server.url}/optim?optim_tab=paths&optim_step=60")
+    tab.page.get_by_role("button", name="Pin this view as A").click()
+    tab.wait()
+    assert "optim_paths_pin=" in tab.page.url
+    momentum = tab.page.get_by_label("momentum", exact=True).nth(1)  # run 2: SGD, momentum 0.9
+    momentum.fill("0")
+    momentum.press("Enter")
+    main = tab.expect_text("B differs from A in runs[2].values.momentum: 0.9 → 0.")
+    assert "A (pinned)" in main and "B (now)" in main
+    assert tab.rendered_charts(1) >= 1  # charts below the fold draw when scrolled to
+    no_exception(tab)
+    tab.page.get_by_text("B differs from A").evaluate("line => line.scrollIntoView()")
+    tab.page.wait_for_timeout(300)
+    root = Path(__file__).resolve().parents[2]
+    tab.page.screenshot(path=str(root / "docs" / "screenshots" / "compare_optim.png"))
+    link = tab.page.url
+    assert "optim_r1_SGD_momentum=0" in link
+    again = Tab(browser, 1280, 720).open(link)  # a new tab: a new session, the link alone
+    main = again.expect_text("B differs from A in runs[2].values.momentum: 0.9 → 0.")
+    assert again.rendered_charts(1) >= 1
+    again.screenshot("optim_compare_link")
+    runs = "[data-testid='stHeading']:has-text('Optimisers (one trajectory each)')"
+    again.page.locator(runs).evaluate("heading => heading.scrollIntoView()")
+    again.screenshot("optim_runs")  # every setting's label readable, two runs a row
+    again.open(link + "&present=true&lang=zh")
+    again.expect_text("B 与 A 的不同之处")
+    again.screenshot("optim_compare_zh_present")
+    again.page.locator("[data-testid='stHeading']:has-text('优化器（每个一条轨迹）')").evaluate(
+        "heading => heading.scrollIntoView()")
+    again.screenshot("optim_runs_zh_present")
+    assert tab.external_requests() == [] and again.external_requests() == []
+    again.page.close()
+    tab.page.close()

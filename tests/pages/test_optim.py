@@ -3,13 +3,14 @@ divergence, every optimiser's settings from torch, the anatomy opening on the co
 with its own seed, the sweep, bad input, "back to the course's example", the Chinese interface,
 and a throwaway optimiser registered for one test."""
 
+import pandas as pd
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hypothesis_st
 from streamlit.testing.v1 import AppTest
 
-from core import text
+from core import compare, text
 from core.optim import anatomy, common, learning_rate, paths, rules, sweep
 from core.optim.registry import OPTIMIZERS, Optimizer, Spec
 from tests.pages.conftest import APP
@@ -295,3 +296,130 @@ def test_a_throwaway_optimizer_survives_the_fuzzer(data, lang):
             done = interact(at, data)
             at.run()
             assert_clean(at, done)
+
+
+# ---- Pin a view and compare (issue 17) -----------------------------------------------------------
+
+def landscape_rows(at, view: str) -> pd.DataFrame:
+    rows = table(at, "view", "label", "vel_x")
+    return rows[rows["view"] == view].set_index("label")
+
+
+def test_pin_momentum_09_then_0_shows_both_runs_each_as_torch_computes(open_page, monkeypatch):
+    at = open_page(PAGE, optim_tab="paths")
+    at.slider(key="optim_step").set_value(40).run()
+    at.button(key="optim_paths_pin_button").click().run()
+    calls = []
+    monkeypatch.setattr(paths, "run_path", lambda *a: calls.append(a) or run_path(*a))
+    at.number_input(key="optim_r1_SGD_momentum").set_value(0.37).run()
+    assert not at.exception
+    assert len(calls) == 1  # B's changed run only: A's four runs come from the cache
+    assert "B differs from A in runs[2].values.momentum: 0.9 → 0.37." in text_of(at)
+    a, b = paths.PathConfig(), paths.PathConfig(runs=(
+        paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3, momentum=0.37),
+        *paths.PathConfig().runs[2:]))
+    for view, config in (("A (pinned)", a), ("B (now)", b)):
+        rows = landscape_rows(at, view)
+        assert len(rows) == 4  # a row per run for each view
+        frame, _, _ = run_path(config, config.runs[1])
+        row = rows[rows.index.str.startswith("2:")].iloc[0]
+        assert [row["x"], row["y"]] == frame.loc[40, ["x", "y"]].tolist()
+    assert all('"A (pinned)"' in chart.proto.spec for chart in at.get("vega_lite_chart"))
+    at.button(key="optim_paths_swap").click().run()  # swap: the controls take A's settings
+    assert at.number_input(key="optim_r1_SGD_momentum").value == 0.9
+    assert at.session_state["optim_paths_pinned"].runs[1].value("momentum") == 0.37
+    at.button(key="optim_paths_unpin").click().run()
+    assert "view" not in table(at, "label", "vel_x").columns
+
+
+run_path = paths.run_path  # torch's runs, before a test counts the page's calls of it
+
+
+def test_a_link_with_a_and_b_opens_the_comparison(open_page):
+    link = AppTest.from_file(APP, default_timeout=30)
+    for param, value in {"optim_tab": "paths", "optim_paths_pin": compare.encode(
+            paths.PathConfig()), "optim_r1_SGD_momentum": "0.0", "optim_step": "40"}.items():
+        link.query_params[param] = value
+    link.switch_page(PAGE).run()
+    assert not link.exception, [e.value for e in link.exception]
+    b = paths.PathConfig(runs=(paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3),
+                               *paths.PathConfig().runs[2:]))
+    for view, config in (("A (pinned)", paths.PathConfig()), ("B (now)", b)):
+        frame, _, _ = run_path(config, config.runs[1])
+        row = landscape_rows(link, view)
+        row = row[row.index.str.startswith("2:")].iloc[0]
+        assert [row["x"], row["y"]] == frame.loc[40, ["x", "y"]].tolist()
+    assert "runs[2].values.momentum: 0.9 → 0" in text_of(link)
+
+
+def test_the_lr_tab_pins_its_own_view_with_the_verdicts_change(open_page):
+    at = open_page(PAGE)
+    at.button(key="optim_lr_pin_button").click().run()
+    at.number_input(key="optim_lr_max").set_value(0.5).run()
+    assert not at.exception
+    summary = table(at, "view", "lr", "verdict")
+    for view, config in (("A (pinned)", learning_rate.LrConfig()),
+                         ("B (now)", learning_rate.LrConfig(lr_max=0.5))):
+        shown = summary[summary["view"] == view]
+        assert shown["lr"].tolist() == learning_rate.run_lr(config).summary["lr"].tolist()
+    diverging = next(m for m in at.metric
+                     if m.label == text.lookup("en", "optim.verdict_diverges"))
+    expected = (learning_rate.run_lr(learning_rate.LrConfig(lr_max=0.5)).summary["verdict"]
+                == "diverges").sum()
+    assert diverging.value == str(expected) and diverging.delta == str(expected)
+    assert "optim_lr_pin" in at.query_params and "optim_paths_pin" not in at.query_params
+
+
+def test_a_link_opening_on_the_anatomy_shows_its_runs(open_page):
+    link = AppTest.from_file(APP, default_timeout=30)
+    for param, value in {"optim_tab": "anatomy", "optim_r1_SGD_momentum": "0.5",
+                         "optim_anat_run": "2"}.items():
+        link.query_params[param] = value
+    link.switch_page(PAGE).run()
+    assert not link.exception, [e.value for e in link.exception]
+    runs = paths.PathConfig(runs=(paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3,
+                                                                      momentum=0.5),
+                                  *paths.PathConfig().runs[2:]))
+    assert table(link, "fresh_x", "grad_x").equals(anatomy.anatomy(runs, 2, 10).grads)
+    assert "momentum=0.5" in text_of(link) + " ".join(m.value for m in link.markdown)
+
+
+def test_the_anatomy_tab_pins_its_own_view(open_page):
+    at = open_page(PAGE, optim_tab="anatomy")
+    at.button(key="optim_anatomy_pin_button").click().run()
+    at.number_input(key="optim_anat_k").set_value(20).run()
+    assert not at.exception
+    assert "B differs from A in k: 10 → 20." in text_of(at)
+    grads = table(at, "view", "fresh_x", "grad_x")
+    for view, k in (("A (pinned)", 10), ("B (now)", 20)):
+        shown = grads[grads["view"] == view].drop(columns="view").reset_index(drop=True)
+        assert shown.equals(anatomy.anatomy(paths.PathConfig(), 1, k).grads)
+    at.button(key="optim_anatomy_swap").click().run()
+    assert at.number_input(key="optim_anat_k").value == 10
+
+
+def test_a_link_keeps_the_pin_of_a_tab_it_does_not_open(open_page):
+    link = AppTest.from_file(APP, default_timeout=30)
+    link.query_params["optim_lr_pin"] = compare.encode(learning_rate.LrConfig(lr_max=0.5))
+    link.query_params["optim_tab"] = "paths"
+    link.run()
+    link.switch_page(PAGE).run()
+    assert not any("optim_lr_pin" in w.value for w in link.warning)
+    link.session_state["optim_tab_label"] = text.lookup("en", "optim.tab_lr")
+    link.run()
+    assert "B differs from A in lr_max: 0.5 → 0.2." in text_of(link)
+
+
+def test_the_sweep_pins_its_own_view_with_both_maps(open_page):
+    at = open_page(PAGE, optim_tab="sweep")
+    at.button(key="optim_sweep_pin_button").click().run()
+    at.number_input(key="optim_sw_m_max").set_value(0.5).run()
+    assert not at.exception
+    assert "B differs from A in momentum_max: 0.99 → 0.5." in text_of(at)
+    assert len(at.get("vega_lite_chart")) == 2  # A's map beside B's
+    a = sweep.run_sweep(sweep.SweepConfig()).cells
+    b = sweep.run_sweep(sweep.SweepConfig(momentum_max=0.5)).cells
+    reached = next(m for m in at.metric if m.label.startswith("cells below"))
+    assert reached.value == str(int((b["steps_to_tol"] >= 0).sum()))
+    assert reached.delta == str(int((b["steps_to_tol"] >= 0).sum())
+                                - int((a["steps_to_tol"] >= 0).sum()))

@@ -7,7 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from core import schedules
-from core.schedules import range_test
+from core.schedules import applied, range_test
 from tests.pages.conftest import APP
 
 PAGE = "lessons/schedules.py"
@@ -139,3 +139,68 @@ def test_the_preset_button_restores_the_schedulers_settings(open_page):
     assert rates_table(at)["lr"].iloc[-1] != 0.1
     at.button(key="schedules_preset").click().run()
     assert at.number_input(key="schedules_CosineAnnealingLR_T_max").value == 50
+
+
+# ---- Pin a view and compare (issue 17) -----------------------------------------------------------
+
+def changes_of(config: schedules.ScheduleConfig) -> list[float]:
+    rates = schedules.run(config).rates
+    return rates[rates.groupby("group")["lr"].diff().ne(0)]["lr"].tolist()
+
+
+def test_pin_step_lr_gamma_01_then_05(open_page, monkeypatch):
+    at = open_page(PAGE)
+    at.button(key="schedules_curves_pin_button").click().run()
+    calls = []
+    original = schedules.run
+    monkeypatch.setattr(schedules, "run", lambda c: calls.append(c) or original(c))
+    at.number_input(key="schedules_StepLR_gamma").set_value(0.37).run()
+    assert not at.exception
+    assert len(calls) == 1  # B only: A's schedule comes from the cache
+    assert "B differs from A in settings: () → gamma=0.37." in text_of(at)
+    shown = rates_table(at)
+    a = schedules.ScheduleConfig()
+    b = schedules.ScheduleConfig(settings=(("gamma", 0.37),))
+    for view, config in (("A (pinned)", a), ("B (now)", b)):
+        assert shown[shown["view"] == view]["lr"].tolist() == changes_of(config)
+    assert '"A (pinned)"' in at.get("vega_lite_chart")[0].proto.spec
+    at.button(key="schedules_curves_swap").click().run()
+    assert at.number_input(key="schedules_StepLR_gamma").value == pytest.approx(0.1)
+    assert at.session_state["schedules_curves_pinned"] == b
+
+
+def test_a_link_with_a_and_b_opens_the_schedules_comparison(open_page):
+    from core import compare
+    link = AppTest.from_file(APP, default_timeout=30)
+    link.query_params["schedules_curves_pin"] = compare.encode(schedules.ScheduleConfig())
+    link.query_params["schedules_scheduler"] = "CosineAnnealingLR"
+    link.switch_page(PAGE).run()
+    assert not link.exception, [e.value for e in link.exception]
+    shown = rates_table(link)
+    assert shown[shown["view"] == "A (pinned)"]["lr"].tolist() == \
+        changes_of(schedules.ScheduleConfig())
+    assert shown[shown["view"] == "B (now)"]["lr"].tolist() == \
+        changes_of(schedules.ScheduleConfig(scheduler="CosineAnnealingLR"))
+    assert "scheduler: StepLR → CosineAnnealingLR" in text_of(link)
+
+
+def test_the_applied_and_range_tabs_compare_too(open_page):
+    at = open_page(PAGE, schedules_tab="applied")
+    at.button(key="schedules_applied_pin_button").click().run()
+    at.number_input(key="schedules_momentum").set_value(0.0).run()
+    summary = next(d.value for d in at.dataframe if "function" in d.value.columns)
+    assert len(summary) == 8 and set(summary["view"]) == {"A (pinned)", "B (now)"}
+    for view, momentum in (("A (pinned)", 0.9), ("B (now)", 0.0)):
+        runs = applied.run(applied.ApplyConfig(momentum=momentum))
+        last = runs.parabola.groupby("run", sort=False).tail(1)["loss"].tolist()
+        rows = summary[(summary["view"] == view) & (summary["function"] == "4x²")]
+        assert rows["loss"].tolist() == last
+    at = open_page(PAGE, schedules_tab="range")
+    at.button(key="schedules_range_pin_button").click().run()
+    at.number_input(key="schedules_end_lr").set_value(1.0).run()
+    assert not at.exception
+    a = range_test.run(range_test.RangeConfig())
+    b = range_test.run(range_test.RangeConfig(end_lr=1.0))
+    steps = next(m for m in at.metric if m.value == str(len(b.steps)))
+    assert steps.delta == str(len(b.steps) - len(a.steps))
+    assert "end_lr: 10 → 1" in text_of(at)
