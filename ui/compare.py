@@ -97,16 +97,16 @@ def _swap(pinned_key: str, config, restore: Callable[[object], None]) -> None:
 
 
 def describe(a, b) -> str:
-    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50". A value too
+    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50". A table too
     long to read in a line (a typed table) is named only: "tables.inputs: changed"."""
     found = compare.differences(a, b)
     if not found:
         return t("compare.same")
     changes = []
     for name, x, y in found:
-        x, y = _short(x), _short(y)
-        changes.append(f"{name}: {x} → {y}" if max(len(x), len(y)) <= SHORT
-                       else f"{name}: {t('compare.changed')}")
+        long = any(isinstance(v, tuple | list) and len(_short(v)) > SHORT for v in (x, y))
+        changes.append(f"{name}: {t('compare.changed')}" if long
+                       else f"{name}: {_short(x)} → {_short(y)}")
     return t("compare.differs", what="; ".join(changes))
 
 
@@ -115,7 +115,7 @@ def labels() -> tuple[str, str]:
     return t("compare.label_a"), t("compare.label_b")
 
 
-SHORT = 16  # characters of a value that describe shows; a longer value is said to have changed
+SHORT = 16  # characters of a table that describe shows; a longer one is said to have changed
 
 
 def _short(value) -> str:
