@@ -9,7 +9,7 @@ import streamlit as st
 from core import activations, charts, compare, network, values
 from core.errors import InputError
 from ui.charts import show_chart
-from ui.compare import describe, labels, pin_bar
+from ui.compare import labels, pinned_view
 from ui.controls import default
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
@@ -98,13 +98,7 @@ def lab() -> None:
             show_error(error)
         return
     with view:
-        pinned = pin_bar("ex", config, restore)
-        if pinned is not None:
-            try:  # A from a link is checked as the controls' values are
-                pinned = network.validate(pinned)[0]
-            except InputError as error:
-                show_error(error)
-                pinned = None
+        pinned = pinned_view("ex", config, restore, network.validate)
         show_run(config, compute(config), notices,
                  None if pinned is None else (pinned, compute(pinned)))
 
@@ -129,8 +123,6 @@ def show_run(config: network.NetConfig, result: network.NetResult, notices,
     show_notices(notices)
     label_a, label_b = labels()
     runs = {label_b: result} if pinned is None else {label_a: pinned[1], label_b: result}
-    if pinned is not None:
-        st.markdown(describe(pinned[0], config))
 
     chart_frame, table = (layers, layers) if pinned is None else compared(
         pinned[0], config, label_a, label_b)

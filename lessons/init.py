@@ -11,7 +11,7 @@ from core.errors import InputError
 from core.initializers import InitSpec
 from lessons import TABS
 from ui.charts import show_chart
-from ui.compare import describe, labels, pin_bar
+from ui.compare import labels, pinned_view
 from ui.controls import default
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
@@ -156,19 +156,13 @@ def network_lab() -> None:
     current = init_lab.NetworkView(config, activation, scheme)
     matrix = compute_matrix(config)
     with view:
-        pinned = pin_bar("init", current, restore, seed_field="matrix.seed")
-        if pinned is not None:
-            try:  # A from a link is checked as the controls' values are
-                pinned = init_lab.validate_view(pinned)[0]
-            except InputError as error:
-                show_error(error)
-                pinned = None
+        pinned = pinned_view("init", current, restore, init_lab.validate_view,
+                             seed_field="matrix.seed")
         show_notices(notices)
         if pinned is None:
             show_matrix(config, matrix, activation, scheme, None)
             show_cell({None: (current, matrix)})
         else:  # the comparison first: the cells' layers, then the matrix with A in its tooltips
-            st.markdown(describe(pinned, current))
             label_a, label_b = labels()
             pinned_matrix = compute_matrix(pinned.matrix)
             show_cell({label_a: (pinned, pinned_matrix), label_b: (current, matrix)})
