@@ -14,7 +14,7 @@ from lessons import TABS
 from ui.charts import show_chart
 from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
-from ui.controls import default
+from ui.controls import default, setting_text, setting_widget
 from ui.links import choose, sections
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import t
@@ -43,10 +43,8 @@ def setting_key(scheduler: str, setting: str) -> str:
 
 
 def widget_value(setting: schedules.Setting, value=None):
-    """A setting's value (its preset by default) as its widget holds it (a list of integers is
-    typed as text)."""
-    value = setting.default if value is None else value
-    return ", ".join(map(str, value)) if setting.kind == "ints" else value
+    """A setting's value (its preset by default) as its widget holds it."""
+    return setting_text(setting, setting.default if value is None else value)
 
 
 def presets(scheduler: str) -> dict:
@@ -99,25 +97,6 @@ def beside(pinned: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
 def landscape_changed() -> None:
     st.session_state["schedules_land_lr"] = applied.suggested_lr(
         st.session_state["schedules_land"])
-
-
-def setting_widget(scheduler: str, setting: schedules.Setting):
-    """The widget of one setting, labelled with torch's own name, its preset as its default."""
-    key, help_text = setting_key(scheduler, setting.name), t(f"schedules.help_{setting.name}")
-    if setting.kind == "choice":
-        return choose(setting.name, list(setting.choices), key=key, help=help_text,
-                      index=setting.choices.index(setting.default))
-    if setting.kind == "bool":
-        return st.checkbox(setting.name, value=setting.default, key=key, help=help_text,
-                           bind="query-params")
-    if setting.kind == "ints":
-        return st.text_input(setting.name, value=widget_value(setting), key=key, help=help_text,
-                             bind="query-params")
-    if setting.kind == "int":
-        return st.number_input(setting.name, value=int(setting.default), step=1, key=key,
-                               help=help_text, bind="query-params")
-    return st.number_input(setting.name, value=float(setting.default), step=None, format="%.6g",
-                           key=key, help=help_text, bind="query-params")
 
 
 def course_controls() -> int:
@@ -247,7 +226,9 @@ if opened in ("curves", "applied"):
                           else t("schedules.beyond_course", name=n))
             entry = schedules.SCHEDULERS[name]
             st.caption(t("schedules.preset_course" if entry.course else "schedules.preset_ours"))
-            values = {s.name: setting_widget(name, s) for s in entry.settings}
+            values = {s.name: setting_widget(s, setting_key(name, s.name),
+                                             t(f"schedules.help_{s.name}"))
+                      for s in entry.settings}
             st.button(t("schedules.preset_button"), on_click=st.session_state.update,
                       args=(presets(name),), width="stretch", key="schedules_preset")
             with st.expander(t("schedules.course_setting"), expanded=False):
