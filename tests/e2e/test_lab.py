@@ -65,7 +65,7 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
     tab.rendered_charts(2)
     tab.page.get_by_role("button", name="One epoch").click()
     tab.wait()
-    tab.page.get_by_role("button", name="📌 Pin this view as A").click()
+    tab.page.get_by_role("button", name="Pin this view as A").click()
     tab.wait()
     tab.page.get_by_text("BatchNorm1d after each Linear").click()
     tab.expect_text("B differs from A in batchnorm: False → True")
