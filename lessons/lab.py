@@ -27,7 +27,7 @@ from ui.compare import describe, labels, pin_bar
 from ui.controls import default, setting_text, setting_widget
 from ui.links import choose
 from ui.panels import code_panel, explain, show_error, show_notices
-from ui.text import t
+from ui.text import presenting, t
 
 Config = model.LabConfig
 TICK = 0.08  # seconds between redraws while playing
@@ -110,7 +110,8 @@ def pick(field: str, options, **kwargs):
 
 st.title(t("lab.title"))
 explain(t("lab.lead"))
-controls, view = st.columns([1, 3], gap="large")
+# a projector's larger type needs a wider controls column for its choices to be read whole
+controls, view = st.columns([1, 2] if presenting() else [1, 3], gap="large")
 
 # ---- Controls: one per Config field; Config's defaults are the Playground's --------------------
 with controls:
@@ -160,7 +161,7 @@ with controls:
         task = data.DATASETS[dataset].task
         if data.DATASETS[dataset].draw is None:
             task = data.parse_csv(csv_text).task
-        loss = pick("loss", plug.losses_for(task), format_func=lambda name: f"nn.{name}")
+        loss = pick("loss", plug.losses_for(task))
         optimizer = pick("optimizer", plug.OPTIMIZERS)
         lr = number("lr", 0.01, "%.5f")
         momentum = number("momentum", 0.1, "%.3f", help=t("lab.momentum_help"))
@@ -270,8 +271,10 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
     before = trainer_a.history[-1] if trainer_a is not None else None
     metrics = st.columns(4)
     metrics[0].metric(t("lab.epoch"), trainer.epoch)
-    for column, field, fmt in ((metrics[1], "train_loss", ".4f"), (metrics[2], "test_loss", ".4f"),
-                               (metrics[3], "test_acc", ".1%")):
+    loss_format, acc_format = (".3f", ".0%") if presenting() else (".4f", ".1%")  # projector type
+    for column, field, fmt in ((metrics[1], "train_loss", loss_format),
+                               (metrics[2], "test_loss", loss_format),
+                               (metrics[3], "test_acc", acc_format)):
         value = last[field]
         change = None if before is None or value != value or before[field] != before[field] \
             else f"{value - before[field]:+{fmt}}"

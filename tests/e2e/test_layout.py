@@ -43,7 +43,8 @@ LAYOUT = """() => {
     if (input.scrollWidth > input.clientWidth + 1) cut.push(input.value);
   for (const tabs of document.querySelectorAll("[role='tablist']"))
     if (tabs.scrollWidth > tabs.clientWidth + 1) cut.push(tabs.innerText);
-  return {chart: top("[data-testid='stVegaLiteChart']"),
+  // the first chart, or the first picture (the lab's decision surface is one)
+  return {chart: top(":is([data-testid='stVegaLiteChart'], [data-testid='stImage'])"),
           widget: top(":is([data-testid='stNumberInput'], [data-testid='stSelectbox'],"
                       + " [data-testid='stSlider'], [data-testid='stRadio'])"),
           cut};
