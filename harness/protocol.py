@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -162,3 +163,24 @@ class Session:
                         break
         self.widgets, self.main = widgets, main
         return Run((time.perf_counter() - start) * 1000, status, exceptions)
+
+
+def run_sync(coroutine):
+    """Run a coroutine to its end and return its result, in a thread of its own: the caller may be
+    inside a running event loop already (Playwright's sync API keeps one in the main thread)."""
+    result: list = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(asyncio.run(coroutine))
+        except BaseException as error:  # noqa: BLE001 (re-raised in the caller's thread)
+            failure.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+

@@ -3,11 +3,10 @@ is computed (and held by st.cache_data) before the first student asks for it."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 
-from harness.protocol import Run, Session
+from harness.protocol import Run, Session, run_sync
 
 _started: set[str] = set()
 _lock = threading.Lock()
@@ -23,7 +22,7 @@ async def _visit(url: str, pages: list[str]) -> list[Run]:
 
 def warm(url: str, pages: list[str]) -> list[Run]:
     """Open every page of pages (url paths) on the server at url, one after another."""
-    return asyncio.run(_visit(url, pages))
+    return run_sync(_visit(url, pages))
 
 
 def warm_in_background(url: str, pages: list[str]) -> None:

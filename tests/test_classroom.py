@@ -4,7 +4,6 @@ without the cookie over both, and carries a whole session over the proxied webso
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import urllib.request
@@ -12,7 +11,7 @@ import urllib.request
 import pytest
 
 from classroom import COOKIE, Classroom
-from harness.protocol import Session
+from harness.protocol import Session, run_sync
 from harness.server import free_port
 
 
@@ -50,5 +49,5 @@ def test_a_session_runs_a_lesson_through_the_proxy(room):
         async with Session(room.url) as session:
             return await session.open("loss")
 
-    run = asyncio.run(visit())
+    run = run_sync(visit())
     assert run.status == "FINISHED_SUCCESSFULLY" and not run.exceptions
