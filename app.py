@@ -54,6 +54,7 @@ if presenting():
       .stApp h1 { font-size: 2.4rem; }
       [data-testid="stMarkdownContainer"] :is(p, li) { font-size: 1.15rem; }
       [data-testid="stMetricValue"] :is(div, p) { font-size: 2.8rem !important; }
+      [data-testid="stSelectboxVirtualDropdown"] { max-width: min(48rem, 90vw); }
     </style>""")
 
 pages = [st.Page(script("home"), title=t("nav.home"), default=True)] + [

@@ -255,8 +255,9 @@ def lesson() -> None:
     with view:
         shown = [spec for spec in specs if not spec.optional or used[spec.name]]
         main = [spec for spec in shown if spec.rows != "1"]
-        # every row visible (header, rows, the add-row line) up to 6 rows; more rows scroll
-        height = 38 + 35 * (min(len(base[specs[0].name]), 6) + 1)
+        # every row visible (header, rows, the add-row line) up to 6 rows; more rows scroll. On a
+        # projector the add-row line scrolls into view, so the chart below stays on the screen.
+        height = 38 + 35 * (min(len(base[specs[0].name]), 6) + (0 if presenting() else 1))
         ones = [spec for spec in shown if spec.rows == "1"]  # weights: one row, beside the rest
         places = st.columns([5] * len(main) + ([4] if ones else []))
         for place, spec in zip(places, main, strict=False):
