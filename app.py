@@ -8,7 +8,6 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
-from harness.warm import warm_in_background
 from lessons import LESSONS, script
 from ui.links import check_link, drop_unusable_link_numbers
 from ui.text import presenting, t
@@ -61,10 +60,6 @@ pages = [st.Page(script("home"), title=t("nav.home"), default=True)] + [
     st.Page(script(name), title=t(f"nav.{name}"), url_path=name) for name in LESSONS]
 link_notices = st.container()
 page = st.navigation(pages)
-if st.context.headers.get("Host"):  # a browser's session on a real server (AppTest sends none)
-    # The server's first session sets every lesson's course view computing in the background, so
-    # the first student to open a lesson finds it ready.
-    warm_in_background(f"http://127.0.0.1:{st.get_option('server.port')}", list(LESSONS))
 if page.url_path:  # a lesson. Home draws without torch, which takes 1.6 s of a cold start to load.
     import torch
 

@@ -1,8 +1,8 @@
 """Cold start: from `streamlit run app.py` to the home page rendered in a real browser (title
 drawn, script finished). The browser is started beforehand; each run starts a new server.
-Then warm start: after that first visit (which sets every lesson's course view computing in the
-background), how long until each lesson's course view comes back from the server as a cached
-rerun (under 150 ms over the wire protocol), counted from the server reporting healthy.
+Then how long until each lesson's course view comes back from the server as a cached rerun
+(under 150 ms over the wire protocol), counted from the server reporting healthy, when students
+simply open the lessons (`python -m classroom` warms its processes before it serves instead).
 
 Run: python -m bench.cold_start [--runs 3]
 Targets: home under 5 s; each lesson's course view ready under 1 s after healthy."""
