@@ -236,10 +236,13 @@ def reset() -> None:
     stop()
 
 
-def step() -> None:
+def step(shown: int) -> None:
+    """Paused: the epoch after the one on screen, so a click Streamlit delivers twice (a rerun
+    interrupted and replayed) still trains one epoch. Playing: the epoch after where it is."""
+    playing = st.session_state.get("lab_play")
     stop()
     trainer = st.session_state["lab_trainer"]
-    trainer.train(epochs=1)
+    trainer.catch_up(trainer.epoch + 1 if playing else shown + 1)
     if st.session_state.get("lab_trainer_a") is not None:
         st.session_state["lab_trainer_a"].catch_up(trainer.epoch)
 
@@ -252,7 +255,8 @@ with view:
     # A switch, not a button: its value survives a click that lands while a redraw is under way
     # (a button's one-shot click could be taken by the timer's rerun of the fragment)
     playing = buttons[0].toggle(t("lab.play"), key="lab_play")
-    buttons[1].button(t("lab.step"), on_click=step, key="lab_step", width="stretch")
+    buttons[1].button(t("lab.step"), on_click=step, args=(trainer.epoch,), key="lab_step",
+                   width="stretch")
     buttons[2].button(t("lab.reset"), on_click=reset, key="lab_reset", width="stretch")
 
 

@@ -41,7 +41,10 @@ def test_play_pause_step(server, tab):
     assert len(shown) > 1  # it redraws in place while it plays
     tab.screenshot("lab_training")
     play.click()  # pause
-    tab.page.wait_for_timeout(1000)
+    # The code panel is drawn only when the run stands still: once it is there, the
+    # paused run has drawn its epoch (on a loaded machine the page can show the last frame of the
+    # play for a second or more before the paused run's output replaces it).
+    tab.expect_text("Show the PyTorch code")
     tab.wait()
     assert not tab.page.get_by_label("Play", exact=True).is_checked()
     paused = epoch(tab)
