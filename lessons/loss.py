@@ -188,8 +188,10 @@ def lesson() -> None:
     """The whole playground: its controls, tables and views depend on one another, so a click
     or an edit reruns this fragment only (not the app's shell and sidebar)."""
     state = st.session_state
-    # the examples' names are long (up to 53 characters): their choice gets a row of its own
-    examples = st.columns([5, 3, 3], vertical_alignment="bottom")
+    # The examples' names are long (up to 53 characters): their choice gets the widest column,
+    # wider on a projector, where the list of a 418 px box cut the longest name (measured: the
+    # list stayed as wide as its box).
+    examples = st.columns([6, 3, 3] if presenting() else [5, 3, 3], vertical_alignment="bottom")
     controls, view = st.columns([4, 11], gap="large")
     # A link may name the preset or the loss: its tables are the start, before the widgets read it.
     start_name = state.get("loss_preset", st.query_params.get("loss_preset"))
