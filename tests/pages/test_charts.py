@@ -1,16 +1,14 @@
 """Every chart every page sends is valid Vega-Lite. The app skips Altair's validation for speed
 (ui.charts.show_chart), so the check lives here, on the specs the pages really send."""
 
-import json
 import pickle
 
 import pandas as pd
 import pytest
-from altair.utils.schemapi import validate_jsonschema
-from altair.vegalite.v6.schema.core import load_schema
 
 from harness.pages import app_pages
 from lessons import TABS
+from tests.pages.vega import chart_specs, is_valid
 from ui.charts import _frame_bytes
 
 VIEWS = [(page.script, None) for page in app_pages()] + [
@@ -22,10 +20,10 @@ VIEWS = [(page.script, None) for page in app_pages()] + [
 def test_every_chart_is_valid_vega_lite(open_page, script, tab, present):
     state = {"present": present} | ({f"{script[8:-3]}_tab": tab} if tab else {})
     at = open_page(script, **state)
-    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    specs = chart_specs(at)
     assert specs or script == "lessons/home.py"
     for spec in specs:
-        assert validate_jsonschema(spec, load_schema(), raise_error=False) is None
+        assert is_valid(spec)
     assert all(spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
                for spec in specs)
 
