@@ -83,8 +83,6 @@ def test_optim_bad_input_and_chinese(server, tab):
 
 def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     """The classic comparison: SGD momentum 0.9 pinned, then momentum 0; the link opens both."""
-    from pathlib import Path
-
     from harness.browser import Tab
 
     tab = Tab(browser, 1280, 720)
@@ -101,8 +99,7 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     no_exception(tab)
     tab.page.get_by_text("B differs from A").evaluate("line => line.scrollIntoView()")
     tab.page.wait_for_timeout(300)
-    root = Path(__file__).resolve().parents[2]
-    tab.page.screenshot(path=str(root / "docs" / "screenshots" / "compare_optim.png"))
+    tab.screenshot("compare_optim")  # the README's, copied from tests/e2e/screenshots/
     link = tab.page.url
     assert "optim_r1_SGD_momentum=0" in link
     again = Tab(browser, 1280, 720).open(link)  # a new tab: a new session, the link alone
