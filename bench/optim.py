@@ -41,7 +41,7 @@ def largest() -> None:
             "LBFGS", line_search_fn="strong_wolfe")),
         "anatomy": lambda: anatomy.anatomy(path, 1, common.STEPS.high),
         "course example": lambda: anatomy.course_anatomy(),
-        "sparse adam": lambda: anatomy.sparse_adam(),
+        **{name: lambda name=name: anatomy.elsewhere(name) for name in anatomy.ELSEWHERE_SCRIPTS},
         "sweep": lambda: sweep.run_sweep(sweep.SweepConfig(
             lr_count=common.GRID.high, momentum_count=common.GRID.high,
             steps=common.SWEEP_STEPS.high)),

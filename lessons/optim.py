@@ -14,7 +14,7 @@ from core.compare import VIEW, side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from core.optim import anatomy, common, inside, learning_rate, momentum, paths, sweep, to_script
-from core.optim.registry import OPTIMIZERS, Spec
+from core.optim.registry import ELSEWHERE, OPTIMIZERS, Spec
 from lessons import TABS
 from ui.charts import show_chart
 from ui.compare import keep_pins, pinned_view
@@ -120,9 +120,9 @@ def compute_course(seed: int) -> str:
     return anatomy.course_anatomy(seed)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def compute_sparse(seed: int) -> str:
-    return anatomy.sparse_adam(seed)
+@st.cache_data(max_entries=4, show_spinner=False)
+def compute_elsewhere(name: str) -> str:
+    return anatomy.elsewhere(name)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -428,8 +428,10 @@ def setting_widget(setting, key: str, label: str, help_: str, start):
         typed = st.number_input(label, value=start, step=1, key=key, help=help_,
                                 placeholder=t("optim.torch_decides"), bind="query-params")
         return None if typed is None else int(typed)
-    return float(st.number_input(label, value=float(start), step=None, format="%.5g", key=key,
-                                 help=help_, bind="query-params"))
+    typed = st.number_input(label, value=None if start is None else float(start), step=None,
+                            format="%.5g", key=key, help=help_,
+                            placeholder=t("optim.torch_decides"), bind="query-params")
+    return None if typed is None else float(typed)
 
 
 @st.fragment
@@ -517,7 +519,7 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
 def anatomy_tab() -> None:
     course_example()
     exercise()
-    sparse_adam()
+    shown_elsewhere()
     try:  # the landscape tab's runs, whether or not that tab ran in this session
         runs, notices = paths.validate_path(stored_runs())
     except InputError as error:
@@ -563,11 +565,13 @@ def exercise() -> None:
             height=BIG // 2 + 40)
 
 
-def sparse_adam() -> None:
-    st.subheader(t("optim.sparse_title"))
-    st.code(compute_sparse(anatomy.COURSE_SEED), language="text")
-    st.markdown(t("optim.sparse_note"))
-    code_panel(anatomy.sparse_script(anatomy.COURSE_SEED))
+def shown_elsewhere() -> None:
+    """The optimisers a landscape's point cannot take, each on a parameter it does take."""
+    for name in ELSEWHERE:
+        st.subheader(t(f"optim.{name}_title"))
+        st.code(compute_elsewhere(name), language="text")
+        st.markdown(t(f"optim.{name}_note"))
+        code_panel(anatomy.elsewhere_script(name))
 
 
 def landscape_run_anatomy(runs: paths.PathConfig) -> None:

@@ -215,14 +215,51 @@ except RuntimeError as error:
 '''
 
 
-def sparse_script(seed: int = COURSE_SEED) -> str:
-    return SPARSE_SCRIPT.format(seed=seed)
+# ---- Muon: 2-D parameters only -------------------------------------------------------------------
+
+MUON_SCRIPT = '''import torch
+
+generator = torch.Generator().manual_seed({seed})
+weight = torch.randn(4, 3, generator=generator, requires_grad=True)  # a Linear's weight: 2-D
+target = torch.randn(4, 3, generator=generator) * torch.tensor([4.0, 1.0, 0.25])
+lr = 0.1
+optimizer = torch.optim.Muon([weight], lr=lr, weight_decay=0.0)
+for step in range(3):
+    optimizer.zero_grad()
+    loss = (weight - target).pow(2).sum()
+    loss.backward()
+    before = weight.detach().clone()
+    optimizer.step()
+    moved = (before - weight.detach()) / lr
+    print(f"step {{step}}: loss={{loss.item():.4f}}")
+    print("  singular values of the gradient:", [round(v, 3) for v in
+                                                 torch.linalg.svdvals(weight.grad).tolist()])
+    print("  singular values of the step / lr:", [round(v, 3) for v in
+                                                  torch.linalg.svdvals(moved).tolist()])
+print("lr scaled by sqrt(max(1, rows / columns)) =", round(max(1, 4 / 3) ** 0.5, 4))
+
+point = torch.zeros(2, requires_grad=True)  # a landscape's point: 1-D
+try:
+    torch.optim.Muon([point], lr=lr)
+except ValueError as error:
+    print("1-D parameter:", error)
+'''
 
 
-def sparse_adam(seed: int = COURSE_SEED) -> str:
-    """What sparse_script prints: SparseAdam on an nn.Embedding(sparse=True), then torch's own
-    error for a dense parameter."""
+# The optimisers of torch.optim that cannot step a landscape's point (registry.ELSEWHERE), each on
+# a parameter it takes, then refusing the point with torch's own error.
+ELSEWHERE_SCRIPTS = {"SparseAdam": SPARSE_SCRIPT, "Muon": MUON_SCRIPT}
+
+
+def elsewhere_script(name: str, seed: int = COURSE_SEED) -> str:
+    return ELSEWHERE_SCRIPTS[name].format(seed=seed)
+
+
+def elsewhere(name: str, seed: int = COURSE_SEED) -> str:
+    """What elsewhere_script prints: SparseAdam on an nn.Embedding(sparse=True), whose step moves
+    only the looked-up rows; Muon on a 2-D weight, whose step has nearly equal singular values
+    whatever the gradient's; each then refusing a landscape's point."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(sparse_script(seed), "<sparse adam>", "exec"), {})  # noqa: S102
+        exec(compile(elsewhere_script(name, seed), f"<{name}>", "exec"), {})  # noqa: S102
     return printed.getvalue()

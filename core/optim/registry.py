@@ -34,6 +34,7 @@ BOUNDS = {
     "etas_0": (1e-6, 0.999999), "etas_1": (1.000001, SETTING_MAX),
     "max_iter": (1, 100), "max_eval": (1, 200), "history_size": (1, 200),
     "t0": (0.0, 1e9),
+    "beta2_decay": (-SETTING_MAX, 0.0), "d": (1.0, SETTING_MAX),
 }
 CHOICES = {"line_search_fn": (None, "strong_wolfe")}  # torch's own accepted values
 
@@ -76,8 +77,8 @@ def read_settings(optimizer: type[torch.optim.Optimizer]) -> tuple[Setting, ...]
         if isinstance(default, tuple):  # a pair: one number each
             for i, value in enumerate(default):
                 key = f"{name}_{i}"
-                settings.append(Setting(key, float, float(value), *BOUNDS.get(key, (0.0,
-                                                                                     SETTING_MAX))))
+                settings.append(Setting(key, float, None if value is None else float(value),
+                                        *BOUNDS.get(key, (0.0, SETTING_MAX))))
             continue
         kind = str if name in CHOICES else _kind(parameter.annotation, default)
         if kind in (int, float) and not isinstance(default, bool) and default is not None:
@@ -126,8 +127,14 @@ OPTIMIZERS: dict[str, Optimizer] = {entry.name: entry for entry in [
     Optimizer(torch.optim.Adamax, velocity="exp_avg", rule=rules.adamax),
     Optimizer(torch.optim.NAdam, velocity="exp_avg", rule=rules.nadam),
     Optimizer(torch.optim.RAdam, velocity="exp_avg", rule=rules.radam),
+    Optimizer(torch.optim.Adafactor, rule=rules.adafactor,
+              help_overrides=frozenset({"lr", "weight_decay"})),
     Optimizer(torch.optim.LBFGS, closure=True),  # a two-loop recursion over its history
 ]}
+
+# The optimisers of torch.optim that cannot step a landscape's point (a vector with a dense
+# gradient), and why; the lesson shows each on a parameter it takes (core.optim.anatomy).
+ELSEWHERE = {"SparseAdam": "sparse gradients only", "Muon": "2-D parameters only"}
 
 
 @dataclass(frozen=True)

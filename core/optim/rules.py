@@ -190,3 +190,21 @@ def asgd(g, p, s, h):
             Entry("eta", "ηₜ = γ / (1 + λ·γ·t)^α",
                   torch.tensor(h["lr"] / ((1 + h["lambd"] * h["lr"] * t) ** h["alpha"]))),
             Entry("mu", "μₜ = 1 / max(1, t − t₀)", torch.tensor(1 / max(1, t - h["t0"])))]
+
+
+def adafactor(g, p, s, h):
+    """A vector parameter (a landscape's point): one second moment, not factored into rows and
+    columns; the step is relative to the parameter's own size, RMS(θ)."""
+    t, step = _step(s)
+    g = -g if h["maximize"] else g
+    eps1, eps2 = h["eps"]
+    eps1 = torch.finfo(p.dtype).eps if eps1 is None else eps1
+    alpha = max(eps2, (p.norm() / math.sqrt(p.numel())).item()) * min(h["lr"], 1 / math.sqrt(t))
+    p = p * (1 - h["lr"] * h["weight_decay"]) if h["weight_decay"] else p
+    v = torch.lerp(s.get("variance", torch.zeros_like(g)), g * g, t ** h["beta2_decay"])
+    u = v.clamp(min=eps1 * eps1).rsqrt() * g
+    clip = max(1.0, (u.norm() / (math.sqrt(u.numel()) * h["d"])).item())
+    return [step, Entry("variance", "vₜ = (1 − t^c)·vₜ₋₁ + t^c·gₜ², c = beta2_decay", v),
+            Entry("param", "θₜ = θₜ₋₁·(1 − γ·λ) − αₜ·uₜ/max(1, RMS(uₜ)/d), uₜ = gₜ/√max(vₜ, ε₁²), "
+                           "αₜ = max(ε₂, RMS(θₜ₋₁))·min(γ, 1/√t)", p - alpha / clip * u)]
+

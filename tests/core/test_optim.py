@@ -25,7 +25,7 @@ from core.optim import (
     to_script,
 )
 from core.optim.paths import PathConfig
-from core.optim.registry import OPTIMIZERS, Optimizer, Spec
+from core.optim.registry import ELSEWHERE, OPTIMIZERS, Optimizer, Spec
 from harness.scripts import printed_lines, run_script
 
 # ---- the course's y = 4x² -------------------------------------------------------------------
@@ -173,10 +173,19 @@ def test_settings_and_defaults_are_torchs_own(name):
     assert hash(spec) == hash(Spec.of(name))
 
 
-def test_the_registry_holds_every_dense_optimizer_of_torch_optim():
-    dense = {"SGD", "ASGD", "Rprop", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax",
-             "NAdam", "RAdam", "LBFGS"}
-    assert set(OPTIMIZERS) == dense
+def test_the_registry_holds_every_optimizer_of_torch_optim_but_those_shown_elsewhere():
+    torchs = {name for name, cls in vars(torch.optim).items() if inspect.isclass(cls)
+              and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer}
+    assert set(OPTIMIZERS) | set(ELSEWHERE) == torchs and not set(OPTIMIZERS) & set(ELSEWHERE)
+    assert {"Adafactor", "LBFGS", "SGD"} <= set(OPTIMIZERS)
+
+
+@pytest.mark.parametrize("name", list(ELSEWHERE))
+def test_those_shown_elsewhere_refuse_a_landscapes_point(name):
+    point = torch.zeros(2, requires_grad=True)
+    (point ** 2).sum().backward()
+    with pytest.raises((ValueError, RuntimeError)):
+        getattr(torch.optim, name)([point]).step()
 
 
 def test_a_spec_refuses_a_setting_its_optimizer_does_not_take():
@@ -358,7 +367,8 @@ def test_the_course_example_leaves_torchs_global_generator_alone():
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
     anatomy.course_anatomy()
-    anatomy.sparse_adam()
+    for name in anatomy.ELSEWHERE_SCRIPTS:
+        anatomy.elsewhere(name)
     anatomy.three_groups(1, 3)
     assert torch.equal(before, torch.random.get_rng_state())
 
@@ -375,8 +385,8 @@ def test_three_group_exercise_buffers_are_geometric_sums():
 
 
 def test_sparse_adam_moves_only_looked_up_rows_and_refuses_a_dense_parameter():
-    printed = anatomy.sparse_adam()
-    assert printed == run_script(anatomy.sparse_script())
+    printed = anatomy.elsewhere("SparseAdam")
+    assert printed == run_script(anatomy.elsewhere_script("SparseAdam"))
     assert "rows touched: [1, 4, 7]" in printed
     assert "exp_avg of row 0: [0.0, 0.0, 0.0]" in printed
     dense = torch.zeros(2, requires_grad=True)
@@ -385,6 +395,32 @@ def test_sparse_adam_moves_only_looked_up_rows_and_refuses_a_dense_parameter():
     with pytest.raises(RuntimeError) as error:
         optimizer.step()
     assert f"dense parameter: {error.value}" in printed
+
+
+def test_muon_steps_a_matrix_along_nearly_equal_singular_values_and_refuses_a_vector():
+    """What the page's note says of the printout: the gradient's singular values spread from
+    about 17 to 2, the step's (over lr) within 0.7 to 1.2 times sqrt(4/3)."""
+    printed = anatomy.elsewhere("Muon")
+    assert printed == run_script(anatomy.elsewhere_script("Muon"))
+    assert anatomy.ELSEWHERE_SCRIPTS.keys() == ELSEWHERE.keys()
+    generator = torch.Generator().manual_seed(anatomy.COURSE_SEED)
+    weight = torch.randn(4, 3, generator=generator, requires_grad=True)
+    target = torch.randn(4, 3, generator=generator) * torch.tensor([4.0, 1.0, 0.25])
+    optimizer = torch.optim.Muon([weight], lr=0.1, weight_decay=0.0)
+    for step in range(3):
+        optimizer.zero_grad()
+        loss = (weight - target).pow(2).sum()
+        loss.backward()
+        before = weight.detach().clone()
+        optimizer.step()
+        grad = torch.linalg.svdvals(weight.grad)
+        moved = torch.linalg.svdvals((before - weight.detach()) / 0.1) / math.sqrt(4 / 3)
+        assert f"step {step}: loss={loss.item():.4f}" in printed
+        assert grad[0] / grad[-1] > 5 and moved.min() > 0.7 and moved.max() < 1.2, (grad, moved)
+    assert 16 < torch.linalg.svdvals(weight.grad)[0] < 18
+    with pytest.raises(ValueError) as error:
+        torch.optim.Muon([torch.zeros(2, requires_grad=True)])
+    assert f"1-D parameter: {error.value}" in printed
 
 
 # ---- validation ------------------------------------------------------------------------------
@@ -463,7 +499,8 @@ def spec_strategy(name: str) -> st.SearchStrategy[Spec]:
         elif setting.kind is int:
             values[setting.name] = st.integers(int(setting.low), min(int(setting.high), 30))
         else:
-            values[setting.name] = st.floats(setting.low, min(setting.high, 2 * setting.low + 1))
+            numbers = st.floats(setting.low, min(setting.high, 2 * abs(setting.low) + 1))
+            values[setting.name] = numbers if setting.default is not None else st.none() | numbers
     return st.fixed_dictionaries(values).map(lambda v: Spec.of(name, **v))
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as hypothesis_st
 from streamlit.testing.v1 import AppTest
 
 from core import compare, text
-from core.optim import anatomy, common, learning_rate, paths, rules, sweep
+from core.optim import anatomy, common, inside, learning_rate, paths, rules, sweep
 from core.optim.registry import OPTIMIZERS, Optimizer, Spec
 from tests.pages.conftest import APP
 from tests.pages.test_fuzz import ROUNDS, assert_clean, interact, pick, shown
@@ -170,11 +170,16 @@ def test_anatomy_of_a_landscape_run_and_forgotten_zero_grad(open_page):
     assert table(at, "fresh_x", "grad_x").equals(expected)
 
 
-def test_sparse_adam_shows_torchs_own_refusal(open_page):
+def test_sparse_adam_and_muon_show_torchs_own_refusal(open_page):
     at = open_page(PAGE, optim_tab="anatomy")
     shown = next(c.value for c in at.code if "rows touched" in c.value)
-    assert shown == anatomy.sparse_adam().rstrip("\n")
+    assert shown == anatomy.elsewhere("SparseAdam").rstrip("\n")
     assert "SparseAdam does not support dense gradients" in shown
+    shown = next(c.value for c in at.code if "singular values" in c.value)
+    assert shown == anatomy.elsewhere("Muon").rstrip("\n")
+    assert "Muon only supports 2D parameters" in shown
+    assert {"SparseAdam: sparse gradients only", "Muon: 2-D parameters only"} <= {
+        s.value for s in at.subheader}
 
 
 def test_sweep_matches_core_and_marks_divergence(open_page):
@@ -230,6 +235,26 @@ def test_lbfgs_draws_its_inner_evaluations(open_page):
     at.selectbox(key="optim_r3_LBFGS_line_search_fn").set_value("strong_wolfe").run()
     assert not at.exception and not at.error
     assert text.lookup("en", "optim.evaluations_caption") in text_of(at)
+
+
+def test_adafactor_by_link_steps_as_torch_does_with_eps_0_left_to_torch(open_page):
+    """Adafactor's eps is a pair whose first element torch decides (None): an empty input, the
+    run and its step-by-step table as torch computes them."""
+    link = AppTest.from_file(APP, default_timeout=30)
+    for param, value in {"optim_tab": "anatomy", "optim_r1_name": "Adafactor",
+                         "optim_r1_Adafactor_lr": "0.05", "optim_r1_Adafactor_eps_1": "0.01",
+                         "optim_anat_run": "2"}.items():
+        link.query_params[param] = value
+    link.switch_page(PAGE).run()
+    assert not link.exception, [e.value for e in link.exception]
+    spec = Spec.of("Adafactor", lr=0.05, eps_1=0.01)
+    assert spec.kwargs()["eps"] == (None, 0.01)
+    runs = paths.PathConfig(runs=(paths.PathConfig().runs[0], spec, *paths.PathConfig().runs[2:]))
+    shown = table(link, "key", "formula", "ours", "torch")
+    expected = inside.step_inside(runs, 2, 10)
+    assert shown["key"].tolist() == ["step", "variance", "param"] == expected["key"].tolist()
+    assert shown["ours"].tolist() == expected["ours"].tolist()
+    assert set(shown["agree"]) == {"✓"}
 
 
 def test_chinese_interface(open_page):
