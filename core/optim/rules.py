@@ -207,4 +207,3 @@ def adafactor(g, p, s, h):
     return [step, Entry("variance", "vₜ = (1 − t^c)·vₜ₋₁ + t^c·gₜ², c = beta2_decay", v),
             Entry("param", "θₜ = θₜ₋₁·(1 − γ·λ) − αₜ·uₜ/max(1, RMS(uₜ)/d), uₜ = gₜ/√max(vₜ, ε₁²), "
                            "αₜ = max(ε₂, RMS(θₜ₋₁))·min(γ, 1/√t)", p - alpha / clip * u)]
-
