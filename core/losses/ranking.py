@@ -55,13 +55,16 @@ def _p_distance(p: float, eps: float):
 
 
 def _cosine_distance(u: torch.Tensor, v: torch.Tensor, eps: float = 1e-8):
-    """1 − cosine_similarity(u, v): 1 − (u/max(|u|, eps))·(v/max(|v|, eps)), as torch
-    normalises each vector first; d cos / d u = v̂/|u| − cos·u/|u|², and the same for v."""
+    """1 − cosine_similarity(u, v): 1 − û·v̂ with û = u/max(|u|, eps), as torch normalises
+    each vector first; d cos / d u = (v̂ − cos·û)/|u|, and the same for v. Computed from û and
+    v̂ in that order, as torch's backward does: at a zero vector (|u| = eps) two such gradients
+    of about 1e8 cancel, and v/(|u|·|v|) would round differently and leave 8 where torch has 0."""
     nu = u.norm(dim=1, keepdim=True).clamp(min=eps)
     nv = v.norm(dim=1, keepdim=True).clamp(min=eps)
-    cos = ((u / nu) * (v / nv)).sum(dim=1)
+    u_hat, v_hat = u / nu, v / nv
+    cos = (u_hat * v_hat).sum(dim=1)
     c = cos[:, None]
-    return 1 - cos, -(v / (nu * nv) - c * u / nu ** 2), -(u / (nu * nv) - c * v / nv ** 2)
+    return 1 - cos, -(v_hat / nu - c * u_hat / nu), -(u_hat / nv - c * v_hat / nv)
 
 
 def _triplet(t: Tensors, options: Options, reduction: str, distance=None, twin=None,

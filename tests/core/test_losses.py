@@ -194,6 +194,16 @@ def test_generated_inputs_every_stage_and_gradient_equal_torch(name):
     check()
 
 
+def test_a_zero_anchor_with_the_cosine_distance_has_torchs_gradient():
+    """Found by the generated inputs: at a zero anchor the two distances' gradients are each
+    about 1e8 and cancel; the closed form must round as torch's backward does (0, not 8)."""
+    cfg, _ = losses.validate(losses.config(
+        "TripletMarginWithDistanceLoss",
+        {"anchor": (("0.0",),), "positive": (("1.0",),), "negative": (("0.003",),)},
+        {"distance_function": "cosine_distance"}, "none"))
+    assert_matches_torch(cfg)
+
+
 # ---- Every invalid table gives an InputError naming it, never another exception ------------
 
 @pytest.mark.parametrize(("preset", "table", "cell", "key"), [
