@@ -19,6 +19,10 @@ from ui.panels import code_panel, csv_download, explain, show_error, show_notice
 from ui.text import presenting, t
 
 PRESETS = losses.presets()
+# Typed tables travel in the link up to this many characters: a browser, a proxy and the server
+# each cap a URL's length (CTC's course example, 16,000 log-probabilities, made a 229,016-character
+# link the server refused with HTTP 400).
+LINK_MAX = 4000
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -215,12 +219,17 @@ def lesson() -> None:
         restart_tables(state["loss_typed"])
 
     # ---- Controls: the course's CrossEntropy example is the default ---------------------------
-    examples[0].selectbox(t("loss.preset"), list(PRESETS), key="loss_preset",
-                          index=list(PRESETS).index(start_name), on_change=apply_preset,
-                          bind="query-params")
+    # Both choices go into the link by hand against fixed defaults (the first example, and the
+    # example's own loss): a bound widget leaves out a value equal to its start, and these start
+    # at whatever the link opened, so a reloaded link would lose them.
+    preset_name = examples[0].selectbox(t("loss.preset"), list(PRESETS), key="loss_preset",
+                                        index=list(PRESETS).index(start_name),
+                                        on_change=apply_preset)
+    put_in_link("loss_preset", preset_name, default=next(iter(PRESETS)))
     names = list(losses.LOSSES)
     name = examples[1].selectbox(t("loss.loss"), names, index=names.index(start_loss.name),
-                                 key="loss_loss", on_change=apply_loss, bind="query-params")
+                                 key="loss_loss", on_change=apply_loss)
+    put_in_link("loss_loss", name, default=PRESETS[preset_name][0].name)
     loss = losses.LOSSES[name]
     examples[2].button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
                        key="loss_reset", width="stretch")
@@ -279,9 +288,13 @@ def lesson() -> None:
         kept = {**base, **typed}
         state["loss_typed"] = kept
         if not from_link:
-            state["loss_tables"] = losses.encode(kept)
-            put_in_link("loss_tables", state["loss_tables"],
-                        default=losses.encode(preset_tables(state["loss_preset"])))
+            unchanged = losses.encode(preset_tables(state["loss_preset"]))
+            encoded = losses.encode(kept)
+            if len(encoded) > LINK_MAX:
+                st.caption(t("loss.tables_too_long", length=len(encoded), most=LINK_MAX))
+                encoded = unchanged
+            state["loss_tables"] = encoded
+            put_in_link("loss_tables", encoded, default=unchanged)
 
     # ---- Compute: validated Config -> cached core run -------------------------------------------
     try:
@@ -328,6 +341,9 @@ def lesson() -> None:
                           f"{result.losses[reduction]:.4f}", delta_color="off",
                           delta=change(result.losses[reduction], pinned_result
                                        and pinned_result.losses.get(pinned.reduction)))
+            if result.alternative and reduction != "none":  # the call meant, beside it
+                st.metric(t(f"loss.alternative_{name}", reduction=reduction),
+                          f"{result.alternative[reduction]:.4f}")
             if pinned is not None and pinned.reduction != "none":
                 st.caption(t("loss.pinned_headline", view=label_a, reduction=pinned.reduction,
                              value=f"{pinned_result.losses[pinned.reduction]:.4f}"))
@@ -386,7 +402,9 @@ def lesson() -> None:
                           denominator=result.denominator, n=len(first), c=len(first[0])))
             st.markdown(t(result.reduction_text, total=result.by_hand["sum"],
                           denominator=result.denominator, mean=result.by_hand["mean"],
-                          torch_sum=result.losses["sum"], torch_mean=result.losses["mean"]))
+                          torch_sum=result.losses["sum"], torch_mean=result.losses["mean"],
+                          n=len(first), batchmean=result.by_hand.get("batchmean", math.nan),
+                          torch_batchmean=result.losses.get("batchmean", math.nan)))
         with grads:
             explain(t(f"loss.grad_{name}") + " " + t(f"loss.grad_reduction_{reduction}"))
             st.dataframe(result.gradients, hide_index=True)

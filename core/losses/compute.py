@@ -144,6 +144,7 @@ class LossResult:
     reduction_text: str = "loss.reduction_math"
     view: View | None = None
     grad_tolerance: float = 1e-5
+    alternative: dict[str, float] = field(default_factory=dict)  # reduction -> the meant call's
 
     @property
     def per_sample(self) -> list[float]:
@@ -156,13 +157,7 @@ def run(cfg: LossConfig) -> LossResult:
     steps = loss.steps(t, options, cfg.reduction)
     torch_losses = {r: loss.make(t, options, r)(*loss.arguments(t, options))
                     for r in loss.reductions}
-    total = steps.per_element.sum()
-    # a zero denominator (every picked weight 0, every sample ignored) makes torch's mean nan
-    by_hand = {"sum": total, "mean": steps.mean if steps.mean is not None
-               else total / steps.denominator if steps.denominator != 0
-               else torch.tensor(torch.nan),
-               "batchmean": total / steps.per_element.shape[0]}  # the sum over the batch size
-    by_hand = {r: by_hand[r] for r in loss.reductions if r != "none"}
+    by_hand = _reduced(loss, steps.per_element, steps.denominator, steps.mean)
 
     leaves = {name: t[name].clone().requires_grad_() for name in loss.differentiable}
     out = loss.make(t, options, cfg.reduction)(*loss.arguments({**t, **leaves}, options))
@@ -195,7 +190,22 @@ def run(cfg: LossConfig) -> LossResult:
         checks=pd.DataFrame([_check(*check) for check in checks]),
         curve=curve, marks=marks, curve_axis=(steps.curve or loss.curve(options)).axis,
         nonfinite=list(dict.fromkeys(nonfinite)), reduction_text=steps.reduction_text,
-        view=steps.view, grad_tolerance=steps.grad_tolerance)
+        view=steps.view, grad_tolerance=steps.grad_tolerance,
+        alternative={} if steps.alternative is None else {
+            r: v.item() for r, v in _reduced(loss, steps.alternative,
+                                             steps.denominator).items()})
+
+
+def _reduced(loss: Loss, per_element: torch.Tensor, denominator: torch.Tensor,
+             mean: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """Every reduction the loss takes but none, by hand: sum, mean (sum / denominator, unless the
+    entry computes its own) and batchmean (sum / the batch size). A zero denominator (every
+    picked weight 0, every sample ignored) makes torch's mean nan, and this one too."""
+    total = per_element.sum()
+    if mean is None:
+        mean = total / denominator if denominator != 0 else torch.tensor(torch.nan)
+    by_hand = {"sum": total, "mean": mean, "batchmean": total / per_element.shape[0]}
+    return {r: by_hand[r] for r in loss.reductions if r != "none"}
 
 
 def _long(columns: dict[str, torch.Tensor]) -> pd.DataFrame:

@@ -49,7 +49,7 @@ def _kl_div(t: Tensors, options: Options, reduction: str) -> Steps:
     denominator = count(loss)
     grad = grad / n if reduction == "batchmean" else reduce_grad(grad, reduction, denominator)
     stages = {"input": x, "target": y, "loss": loss}
-    checks = []
+    checks, logged = [], None
     if not options["log_target"] and (x > 0).all():
         # inputs that look like probabilities: what the call gives with their logs, as
         # KLDivLoss expects (the course's call passes them un-logged)
@@ -57,7 +57,8 @@ def _kl_div(t: Tensors, options: Options, reduction: str) -> Steps:
         stages["loss_with_log_input"] = logged
         checks.append(("kl_logged", logged, F.kl_div(x.log(), y, reduction="none")))
     return Steps(per_element(stages), loss, denominator, "elements", {"inputs": grad}, checks,
-                 x, curve=curve, curve_y=loss)
+                 x, curve=curve, curve_y=loss, reduction_text="loss.reduction_math_batchmean",
+                 alternative=logged)
 
 
 def _cosine(t: Tensors, options: Options, reduction: str) -> Steps:

@@ -70,6 +70,9 @@ class Steps:
     mean: torch.Tensor | None = None
     reduction_text: str = "loss.reduction_math"
     view: View | None = None  # the entry's own picture, beside the curve
+    # per element, what the call a user meant gives (KLDivLoss's inputs logged, as it expects),
+    # reduced beside the headline; its label is t("loss.alternative_NAME")
+    alternative: torch.Tensor | None = None
     # how far torch's float32 gradient may be from the float64 closed form (CTCLoss: torch
     # takes exp of α + β − log p, with log p in the hundreds for long inputs)
     grad_tolerance: float = 1e-5

@@ -380,3 +380,16 @@ def test_compare_runs_the_regression_family_on_the_same_errors():
     expected = nn.MultiMarginLoss()(COURSE_INPUTS, COURSE_TARGET)
     assert classification.totals["mean"][1] == pytest.approx(expected.item())
     assert classification.curves.empty  # −log p and the margin are on different axes
+
+
+def test_kl_div_shows_the_course_call_beside_the_one_kldivloss_expects():
+    """The course passes probabilities where KLDivLoss wants their logs: both calls' reductions
+    are torch's own, and only the intended one is a divergence (not negative)."""
+    inputs = torch.tensor([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]])
+    target = torch.tensor([[0.9, 0.05, 0.05], [0.1, 0.7, 0.2]])
+    result = losses.run(losses.from_preset("KLDivLoss, the course's call (inputs not logged)"))
+    for reduction in ("sum", "mean", "batchmean"):
+        close(result.losses[reduction], F.kl_div(inputs, target, reduction=reduction))
+        close(result.alternative[reduction], F.kl_div(inputs.log(), target, reduction=reduction))
+    assert result.losses["batchmean"] < 0 < result.alternative["batchmean"]
+    assert not losses.run(losses.from_preset("CrossEntropyLoss")).alternative

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 from streamlit.testing.v1 import AppTest
 
-from core import compare, losses
+from core import compare, losses, text
 from core.losses.registry import Curve, Loss, Preset, Steps, register, unregister
 from core.losses.tables import TableSpec
 from tests.pages.conftest import APP
@@ -161,6 +161,41 @@ def test_typed_tables_survive_another_lesson_and_travel_in_a_link(open_page):
     assert not fresh.warning
 
 
+def link_of(at: AppTest) -> dict[str, str]:
+    return {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def reopened(link: dict[str, str]) -> AppTest:
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params.update(link)
+    fresh.switch_page(PAGE).run()
+    assert not fresh.exception and not fresh.warning, fresh.warning
+    return fresh
+
+
+def test_an_example_and_its_edits_survive_a_reload_of_the_link(open_page):
+    """The link a user copies (or reloads) after picking an example and typing into it opens that
+    example with those tables, not the first example."""
+    at = open_page(PAGE)
+    at.selectbox(key="loss_preset").set_value("MSELoss").run()
+    assert link_of(at)["loss_preset"] == "MSELoss"
+    edit(at, "inputs", {0: {"0": "2"}})
+    typed = headline(at)
+    fresh = reopened(link_of(at))
+    assert fresh.selectbox(key="loss_loss").value == "MSELoss"
+    assert headline(fresh) == typed == pytest.approx((1 + 3 * 4) / 4)  # (2-3)² and three (1-3)²
+
+
+def test_tables_too_long_for_a_link_stay_out_of_it_with_a_word(open_page):
+    """CTC's course example holds 16,000 log-probabilities: edited, its tables would make a link
+    no server takes; the page keeps them for the session and says why the link does not."""
+    at = open_page(PAGE, loss_preset="CTCLoss, the course's T=50, C=20, N=16, S=30 (seeded)")
+    edit(at, "target_lengths", {0: {"lengths": "12"}})
+    assert "loss_tables" not in link_of(at)
+    assert any("too long for a link" in c.value for c in at.caption)
+    assert len("&".join(f"{k}={v}" for k, v in link_of(at).items())) < 1000
+
+
 def test_a_bad_tables_link_gets_a_notice_naming_it(open_page):
     fresh = AppTest.from_file(APP, default_timeout=30)
     fresh.query_params["loss_tables"] = "not a table;;"
@@ -224,7 +259,11 @@ class Doubled(nn.Module):
 
 
 @pytest.fixture
-def throwaway():
+def throwaway(monkeypatch):
+    for lang, (steps, grad) in {"en": ("Twice each input.", "The gradient is 2."),
+                                "zh": ("每个输入的两倍。", "梯度是 2。")}.items():  # its texts
+        monkeypatch.setitem(text.strings(lang), "loss.steps_Doubled", steps)
+        monkeypatch.setitem(text.strings(lang), "loss.grad_Doubled", grad)
     register(Loss(name="Doubled", module=Doubled,
                   tables=lambda o: (TableSpec("inputs", "values"),), options=(),
                   steps=_doubled, family="test",

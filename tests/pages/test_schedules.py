@@ -6,7 +6,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from core import schedules
+from core import schedules, text
 from core.schedules import applied, range_test
 from tests.pages.conftest import APP
 
@@ -122,6 +122,8 @@ def test_a_throwaway_entry_runs_through_the_generic_page(open_page, monkeypatch)
     L = torch.optim.lr_scheduler  # noqa: N806
     entry = schedules._simple(L.ExponentialLR, schedules.from_torch(L.ExponentialLR, "gamma", 0.5))
     monkeypatch.setitem(schedules.SCHEDULERS, "Halving", entry)
+    for lang, about in {"en": "Halves the rate each epoch.", "zh": "每轮学习率减半。"}.items():
+        monkeypatch.setitem(text.strings(lang), "schedules.about_Halving", about)  # its text
     at = open_page(PAGE, schedules_scheduler="Halving")
     assert at.number_input(key="schedules_Halving_gamma").value == 0.5
     assert rates_table(at)["lr"].tolist()[:3] == [0.1, 0.05, 0.025]
