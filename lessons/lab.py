@@ -292,8 +292,7 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
         column.image(pictures.surface(run, run.plane()[0] if run is not trainer else prediction),
                      caption=t("lab.surface_caption") if trainer_a is None else view,
                      width="stretch")
-    layer_names = [t("lab.inputs")] + [t("lab.layer", layer=i) for i in range(1, len(neurons))]
-    columns[-1].image(pictures.network_svg(trainer, neurons, layer_names),
+    columns[-1].image(pictures.network_svg(trainer, neurons),
                       caption=t("lab.network_caption"))
 
     def rows(frame_of) -> pd.DataFrame:

@@ -76,9 +76,12 @@ def data_uri(image: torch.Tensor) -> str:
     return "data:image/bmp;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]], labels: list[str]) -> str:
+def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]]) -> str:
     """Columns of neuron pictures (the input features, then each hidden layer), joined by the
-    weights: a line's width is the weight's magnitude, blue positive, orange negative.
+    weights: a line's width is the weight's magnitude, blue positive, orange negative. The columns
+    are headed x, h1, h2, … in any language: an image cannot use the page's shipped font, so
+    Chinese words here would be empty boxes on a machine without CJK fonts (the page's caption
+    names them).
 
     The pictures are one image (a row of square tiles, each neuron scaled by its own largest
     magnitude) that each neuron's frame crops: one image to encode per redraw, not one each."""
@@ -121,6 +124,6 @@ def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]], labels: lis
                          f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="none" '
                          f'stroke="#555" stroke-width="0.5"/>')
             tile += 1
-        parts.append(f'<text x="{centres[i][0][0]}" y="14">{labels[i]}</text>')
+        parts.append(f'<text x="{centres[i][0][0]}" y="14">{f"h{i}" if i else "x"}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -8,6 +8,7 @@ the same order on the same machine, in one process, one thread."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 import torch
@@ -168,8 +169,10 @@ def test_plane_shows_what_the_network_computes():
     assert torch.equal(prediction, torch.sigmoid(out[:, 0]).reshape(train.GRID, train.GRID))
     svg = pictures.surface(trainer, prediction)
     assert svg.count("<circle") == len(trainer.data.labels)
-    network = pictures.network_svg(trainer, neurons, ["in", "1", "2"])
+    network = pictures.network_svg(trainer, neurons)
     assert network.count("<use ") == 7 and network.count("<line") == 2 * 3 + 3 * 2
+    # headings an image can draw in any language without the page's font
+    assert re.findall(r"<text [^>]*>([^<]*)</text>", network) == ["x", "h1", "h2"]
 
 
 def test_csv_bad_rows_are_named_and_skipped_only_with_consent():
