@@ -8,7 +8,7 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
-from lessons import LESSONS, script
+from lessons import LESSONS, TABS, script
 from ui.links import check_link, drop_unusable_link_numbers
 from ui.text import presenting, t
 
@@ -72,4 +72,4 @@ if page.url_path:  # a lesson. Home draws without torch, which takes 1.6 s of a 
 try:
     page.run()
 finally:  # also when a page stops early on an input error
-    check_link(url_at_start, link_notices, page.url_path)
+    check_link(url_at_start, link_notices, page.url_path, tabbed=page.url_path in TABS)

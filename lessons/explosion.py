@@ -11,6 +11,7 @@ from core.errors import InputError
 from ui.charts import show_chart
 from ui.compare import labels, pinned_view
 from ui.controls import default
+from ui.links import set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
 from ui.trend import named, show_trend
@@ -55,8 +56,8 @@ def preset_std(scaled: bool) -> None:
 
 def restore(config: network.NetConfig) -> None:
     """Every control set from config: the course's demo, a pinned view, a swap."""
-    st.session_state.update({key: getattr(config, field) for key, field in CONTROLS.items()})
-    st.session_state[STD_KEY] = config.init.std
+    set_controls({key: getattr(config, field) for key, field in CONTROLS.items()}
+                 | {STD_KEY: config.init.std})
 
 
 def number(label: str, key: str, field: str, **kwargs):

@@ -13,7 +13,7 @@ from lessons import TABS
 from ui.charts import show_chart
 from ui.compare import labels, pinned_view
 from ui.controls import default
-from ui.links import choose, sections
+from ui.links import choose, sections, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import t
 from ui.trend import named, show_trend
@@ -77,9 +77,8 @@ MATRIX_CONTROLS = {key: field for key, (config, field) in CONTROLS.items()
 
 def restore(view: init_lab.NetworkView) -> None:
     """The network section's controls set from a view: the course's, a pinned one, a swap."""
-    st.session_state.update({key: getattr(view.matrix, field)
-                             for key, field in MATRIX_CONTROLS.items()})
-    st.session_state.update(init_act=view.activation, init_scheme=view.scheme)
+    set_controls({key: getattr(view.matrix, field) for key, field in MATRIX_CONTROLS.items()}
+                 | {"init_act": view.activation, "init_scheme": view.scheme})
 
 
 def course_pair(name: str) -> None:
@@ -94,13 +93,12 @@ def course_example() -> None:
     """Every setting of the lesson back to the course's: the network section's view, and the
     gains' and methods' sizes, seeds and method."""
     restore(init_lab.NetworkView())
-    st.session_state.update({key: start(key) for key in CONTROLS
-                             if CONTROLS[key][0] in (init_lab.GainConfig, init_lab.DrawConfig)})
-    st.session_state.update(init_method=first_method())
+    set_controls({key: start(key) for key in CONTROLS
+                  if CONTROLS[key][0] in (init_lab.GainConfig, init_lab.DrawConfig)}
+                 | {"init_method": first_method()})
     for name, method in initializers.METHODS.items():
         spec = method.spec(name)
-        st.session_state.update({param_key(name, p): getattr(spec, p.field)
-                                 for p in method.params})
+        set_controls({param_key(name, p): getattr(spec, p.field) for p in method.params})
 
 
 def param_key(method: str, param: initializers.Param) -> str:
@@ -111,8 +109,7 @@ def pick_cell(chart_key: str) -> None:
     """A click on a cell of either matrix chooses that cell (its activation and scheme)."""
     picked = st.session_state[chart_key]["selection"]["cell"]
     if picked:  # empty when the click cleared the selection: the chosen cell stays
-        st.session_state.update(init_act=picked[0]["activation"],
-                                init_scheme=picked[0]["scheme"])
+        set_controls({"init_act": picked[0]["activation"], "init_scheme": picked[0]["scheme"]})
 
 
 def number(label: str, key: str, **kwargs):

@@ -25,7 +25,7 @@ from core.network import HEALTHY
 from ui.charts import show_chart
 from ui.compare import describe, labels, pin_bar
 from ui.controls import default, setting_text, setting_widget
-from ui.links import choose
+from ui.links import choose, set_controls
 from ui.panels import code_panel, explain, show_error, show_notices
 from ui.text import presenting, t
 
@@ -59,23 +59,22 @@ KEYS = {"dataset": "lab_data", "noise": "lab_noise", "points": "lab_points",
 
 def apply_settings(settings: dict) -> None:
     """Set the widgets to settings (Config fields), as a preset or a challenge card does."""
+    widgets = {}
     for field, value in settings.items():
         if field == "features":
-            for name in data.FEATURES:
-                st.session_state[feature_key(name)] = name in value
+            widgets |= {feature_key(name): name in value for name in data.FEATURES}
         elif field == "schedule_settings":
             schedule = settings["schedule"]
             if schedule != plug.NO_SCHEDULE:
                 values = plug.schedule_values(schedule, value)
-                for setting in plug.schedule_settings(schedule):
-                    st.session_state[schedule_key(schedule, setting.name)] = setting_text(
-                        setting, values[setting.name])
+                widgets |= {schedule_key(schedule, setting.name): setting_text(
+                    setting, values[setting.name]) for setting in plug.schedule_settings(schedule)}
         elif field == "widths":
-            st.session_state["lab_depth"] = len(value)
-            for layer, width in enumerate(value, start=1):
-                st.session_state[width_key(layer)] = width
+            widgets["lab_depth"] = len(value)
+            widgets |= {width_key(layer): width for layer, width in enumerate(value, start=1)}
         else:
-            st.session_state[KEYS[field]] = value
+            widgets[KEYS[field]] = value
+    set_controls(widgets)
     stop()
 
 

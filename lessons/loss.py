@@ -14,7 +14,7 @@ from core.compare import beside, side_by_side
 from core.errors import InputError
 from ui.charts import show_chart
 from ui.compare import describe, labels, pin_bar
-from ui.links import put_in_link
+from ui.links import put_in_link, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
 
@@ -85,7 +85,7 @@ def restore(cfg: losses.LossConfig, linked: frozenset = frozenset()) -> None:
     settings.update({use_key(spec.name): spec.name in typed for spec in specs if spec.optional})
     if state.get("loss_preset") not in [p.name for p in loss.presets]:
         settings["loss_preset"] = loss.presets[0].name  # the examples offered are this loss's
-    state.update({k: v for k, v in settings.items() if k not in linked})
+    set_controls({k: v for k, v in settings.items() if k not in linked})
     restart_tables(losses.fit_tables(cfg, typed, classes))
 
 

@@ -20,7 +20,7 @@ from ui.charts import show_chart
 from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
 from ui.controls import default
-from ui.links import choose, sections
+from ui.links import choose, sections, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
 
@@ -132,7 +132,7 @@ def compute_sweep(config: sweep.SweepConfig) -> sweep.SweepResult:
 
 def put(**values) -> None:
     """A preset button: set widgets' values (Streamlit's pattern for buttons that move widgets)."""
-    st.session_state.update(values)
+    set_controls(values)
 
 
 def restore_lr(config: learning_rate.LrConfig) -> None:

@@ -15,7 +15,7 @@ from ui.charts import show_chart
 from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
 from ui.controls import default, setting_text, setting_widget
-from ui.links import choose, sections
+from ui.links import choose, sections, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import t
 
@@ -55,7 +55,7 @@ def presets(scheduler: str) -> dict:
 def restore_schedule(config: schedules.ScheduleConfig) -> None:
     """The first tab's controls set to config (the pin bar's restore)."""
     values = config.values()
-    st.session_state.update({
+    set_controls({
         "schedules_scheduler": config.scheduler, "schedules_lr": config.lr,
         "schedules_max_epoch": config.max_epoch, "schedules_iteration": config.iteration,
         "schedules_seed": config.seed,
@@ -66,13 +66,12 @@ def restore_schedule(config: schedules.ScheduleConfig) -> None:
 def restore_applied(config: applied.ApplyConfig) -> None:
     """The applied tab's controls, and the schedule's in the first tab, set to config."""
     restore_schedule(config.schedule)
-    st.session_state.update({"schedules_land": config.landscape,
-                             "schedules_land_lr": config.landscape_lr,
-                             "schedules_momentum": config.momentum})
+    set_controls({"schedules_land": config.landscape, "schedules_land_lr": config.landscape_lr,
+                  "schedules_momentum": config.momentum})
 
 
 def restore_range(config: range_test.RangeConfig) -> None:
-    st.session_state.update({
+    set_controls({
         "schedules_seed": config.seed, "schedules_start_lr": config.start_lr,
         "schedules_end_lr": config.end_lr, "schedules_num_iter": config.num_iter,
         "schedules_beta": config.beta, "schedules_diverge": config.diverge})
@@ -81,7 +80,7 @@ def restore_range(config: range_test.RangeConfig) -> None:
 def back_to_course() -> None:
     """The course's StepLR example: every tab restored to its course Config (the restore its pin
     bar uses), every scheduler's settings to their presets, the first tab open."""
-    st.session_state.update({
+    set_controls({
         key: value for name in schedules.SCHEDULERS for key, value in presets(name).items()})
     restore_applied(Apply())
     restore_range(Range())
@@ -229,7 +228,7 @@ if opened in ("curves", "applied"):
             values = {s.name: setting_widget(s, setting_key(name, s.name),
                                              t(f"schedules.help_{s.name}"))
                       for s in entry.settings}
-            st.button(t("schedules.preset_button"), on_click=st.session_state.update,
+            st.button(t("schedules.preset_button"), on_click=set_controls,
                       args=(presets(name),), width="stretch", key="schedules_preset")
             with st.expander(t("schedules.course_setting"), expanded=False):
                 lr = st.number_input("lr", value=default(Config, "lr"), step=None,

@@ -129,6 +129,30 @@ def test_back_to_the_course_example_restores_every_setting(open_page):
     assert at.number_input(key="init_uniform_low").value == 0.0  # torch's default a
 
 
+def test_back_to_the_course_example_reaches_the_tabs_not_open(open_page):
+    """A link set the methods tab's seed while another tab is open: the reset takes it back too,
+    though that tab's controls are not drawn (and the link no longer holds the old seed)."""
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params.update({"init_draw_seed": "9", "init_tab": "gains"})
+    fresh.switch_page(PAGE).run()
+    assert not fresh.warning  # a closed tab's parameter is not reported as ignored
+    fresh.button(key="init_course_example").click().run()
+    assert "init_draw_seed" not in fresh.query_params
+    fresh.session_state["init_tab_label"] = "Every nn.init method"
+    fresh.run()
+    assert fresh.number_input(key="init_draw_seed").value == 3
+    assert not fresh.warning
+
+
+def test_a_choice_survives_a_visit_to_another_lesson(open_page):
+    """Streamlit drops the state of widgets a run does not draw; the choice comes back."""
+    at = open_page(PAGE)
+    at.selectbox(key="init_act").set_value("relu").run()
+    at.switch_page("lessons/explosion.py").run()
+    at.switch_page(PAGE).run()
+    assert at.selectbox(key="init_act").value == "relu"
+
+
 def test_orthogonal_is_a_column_of_the_matrix(open_page):
     at = open_page(PAGE)
     at.selectbox(key="init_act").set_value("tanh").run()
