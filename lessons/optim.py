@@ -9,7 +9,7 @@ stored values (session, else link, else defaults), so a link opening on it shows
 import pandas as pd
 import streamlit as st
 
-from core import charts
+from core import charts, compare
 from core.compare import VIEW, side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
@@ -20,7 +20,7 @@ from ui.charts import show_chart
 from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
 from ui.controls import default
-from ui.links import choose, sections, set_controls
+from ui.links import choose, put_in_link, sections, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
 
@@ -515,16 +515,30 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
 
 # ---- 4. Inside the optimiser: the course's example first, then a landscape run ------------------
 
+RUNS_PARAM = "optim_anat_runs"  # the landscape tab's runs, in a link made on this tab
+
+
 @st.fragment
 def anatomy_tab() -> None:
     course_example()
     exercise()
     shown_elsewhere()
-    try:  # the landscape tab's runs, whether or not that tab ran in this session
+    # The landscape tab's runs, whether or not that tab ran in this session. Its controls' link
+    # parameters leave the URL while it is closed, so this tab keeps the runs in one of its own.
+    if RUNS_PARAM in st.query_params and "optim_land" not in st.session_state:
+        try:  # a link made on this tab, opened in a new session
+            restore_paths(compare.decode(st.query_params[RUNS_PARAM], paths.PathConfig,
+                                         RUNS_PARAM))
+        except InputError as error:
+            st.warning(t(error.key, **error.params))
+    try:
         runs, notices = paths.validate_path(stored_runs())
     except InputError as error:
         show_error(error)
         return
+    st.session_state[RUNS_PARAM] = compare.encode(runs)  # what the link holds (check_link)
+    put_in_link(RUNS_PARAM, st.session_state[RUNS_PARAM], default=compare.encode(
+        paths.validate_path(paths.PathConfig())[0]))
     show_notices(notices)
     landscape_run_anatomy(runs)
 

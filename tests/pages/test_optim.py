@@ -409,6 +409,23 @@ def test_a_link_opening_on_the_anatomy_shows_its_runs(open_page):
     assert "momentum=0.5" in text_of(link) + " ".join(m.value for m in link.markdown)
 
 
+def test_a_link_copied_on_the_anatomy_tab_keeps_the_landscape_runs(open_page):
+    """The landscape tab's controls leave the link while it is closed: the link copied on the
+    anatomy tab carries the runs in a parameter of its own, and a new session shows them."""
+    at = open_page(PAGE, optim_tab="paths")
+    at.number_input(key="optim_r0_SGD_lr").set_value(0.002).run()
+    at.session_state["optim_tab_label"] = "4 · Inside the optimiser"
+    at.run()
+    assert "SGD(lr=0.002)" in " ".join(m.value for m in at.markdown)
+    link = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert "optim_anat_runs" in link
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params.update({k: v for k, v in link.items() if not k.startswith("optim_r")})
+    fresh.switch_page(PAGE).run()
+    assert not fresh.exception and not fresh.warning, fresh.warning
+    assert "SGD(lr=0.002)" in " ".join(m.value for m in fresh.markdown)
+
+
 def test_the_anatomy_tab_pins_its_own_view(open_page):
     at = open_page(PAGE, optim_tab="anatomy")
     at.button(key="optim_anatomy_pin_button").click().run()
