@@ -27,7 +27,7 @@ from ui.compare import describe, labels, pin_bar
 from ui.controls import default, setting_text, setting_widget
 from ui.links import choose, set_controls
 from ui.panels import code_panel, explain, show_error, show_notices
-from ui.text import presenting, t
+from ui.text import presenting, quoted, t
 
 Config = model.LabConfig
 TICK = 0.08  # seconds between redraws while playing
@@ -222,7 +222,7 @@ except train.CsvProblems as error:
     with csv_slot:
         show_error(error)
         for problem in error.problems:
-            st.error(t(problem.key, **problem.params))
+            st.error(quoted(problem.key, **problem.params))
     st.stop()
 except InputError as error:
     with view:

@@ -22,7 +22,7 @@ from ui.compare import labels as view_labels
 from ui.controls import default
 from ui.links import choose, put_in_link, sections, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import presenting, t
+from ui.text import presenting, quoted, t
 
 BIG = 400  # presenter mode enlarges the type, not the charts: they must fit 1280x720
 OFF = "off"
@@ -530,7 +530,7 @@ def anatomy_tab() -> None:
             restore_paths(compare.decode(st.query_params[RUNS_PARAM], paths.PathConfig,
                                          RUNS_PARAM))
         except InputError as error:
-            st.warning(t(error.key, **error.params))
+            st.warning(quoted(error.key, **error.params))
     try:
         runs, notices = paths.validate_path(stored_runs())
     except InputError as error:

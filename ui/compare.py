@@ -16,7 +16,7 @@ import streamlit as st
 from core import compare
 from core.errors import InputError
 from ui.links import put_in_link
-from ui.text import t
+from ui.text import quoted, t
 
 
 def pin_bar(lesson: str, config, restore: Callable[[object], None],
@@ -31,7 +31,7 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
         try:
             state[pinned_key] = compare.decode(st.query_params[param], type(config), param)
         except InputError as error:
-            st.warning(t(error.key, **error.params))
+            st.warning(quoted(error.key, **error.params))
             state[pinned_key] = None
     pinned = state.get(pinned_key)
     state[param] = compare.encode(pinned) if pinned is not None else None
@@ -63,7 +63,7 @@ def pinned_view(lesson: str, config, restore: Callable[[object], None], validate
     try:
         pinned = validate(pinned)[0]
     except InputError as error:
-        st.warning(t(error.key, **error.params))
+        st.warning(quoted(error.key, **error.params))
         return None
     st.markdown(describe(pinned, config))
     return pinned

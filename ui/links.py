@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.text import t
+from ui.text import quoted
 
 # The last value of every choice (choose) and of every control set from a callback (set_controls),
 # for the session: Streamlit drops the state of a widget a run does not draw (a lesson left for
@@ -142,7 +142,7 @@ def check_link(url_at_start: dict[str, str], slot, page: str, tabbed: bool = Fal
 def _report(param: str, value: str, slot) -> None:
     """A notice in slot when the control param names does not hold the link's value."""
     if param not in st.session_state or not _same(value, st.session_state[param]):
-        slot.warning(t("notice.url_ignored", param=param, value=value))
+        slot.warning(quoted("notice.url_ignored", param=param, value=value))
 
 
 def _same(text_value: str, value: object) -> bool:

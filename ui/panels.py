@@ -7,16 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import InputError, Notice
-from ui.text import presenting, t
+from ui.text import presenting, quoted, t
 
 
 def show_notices(notices: list[Notice]) -> None:
     for notice in notices:
-        st.warning(t(notice.key, **notice.params))
+        st.warning(quoted(notice.key, **notice.params))
 
 
 def show_error(error: InputError) -> None:
-    st.error(t(error.key, **error.params))
+    st.error(quoted(error.key, **error.params))
 
 
 def explain(markdown: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core import text
@@ -14,6 +16,18 @@ def lang() -> str:
 def t(key: str, **params: object) -> str:
     """The string for key in the session's language."""
     return text.lookup(lang(), key, **params)
+
+
+# Markdown's punctuation, and ":" (a bare URL becomes a link, ":name:" an icon): escaped in values
+# a user typed or a link held, so that they show as typed inside a message
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def quoted(key: str, **params: object) -> str:
+    """t(key) for a message that quotes what a user typed or a link held: its text values are
+    shown as typed, never as markdown (a link's "[x](http://…)" is no link, "__x__" no bold)."""
+    return t(key, **{name: MARKDOWN.sub(r"\\\1", value) if isinstance(value, str) else value
+                     for name, value in params.items()})
 
 
 def presenting() -> bool:

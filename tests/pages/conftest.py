@@ -1,5 +1,6 @@
 """AppTest runs the whole app (app.py, its sidebar and navigation) and switches to a page."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,12 @@ from streamlit.testing.v1 import AppTest
 from core import text
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def plain(markdown: str) -> str:
+    """A message as the browser shows it: without the backslashes that keep what a user typed or
+    a link held from being read as markdown (ui.text.quoted)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import compare, network, values
 from tests.core.test_network import course_mlp
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, plain
 from tests.pages.vega import chart_specs, is_valid
 
 PAGE = "lessons/explosion.py"
@@ -229,7 +229,7 @@ def test_a_bad_pin_link_says_which_parameter(open_page):
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert any("ex_pin" in w.value for w in at.warning)
+    assert any("ex_pin" in plain(w.value) for w in at.warning)
     assert len(at.metric) == 3 and not any(m.proto.delta for m in at.metric)
 
 

@@ -11,14 +11,14 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from core import activations, compare, init_lab, network
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, plain
 from tests.pages.vega import chart_specs, is_valid
 
 PAGE = "lessons/init.py"
 
 
 def text_of(at) -> str:
-    return " ".join(m.value for m in [*at.markdown, *at.success, *at.warning, *at.error])
+    return " ".join(plain(m.value) for m in [*at.markdown, *at.success, *at.warning, *at.error])
 
 
 def test_opens_with_the_matrix_and_the_gains(open_page):

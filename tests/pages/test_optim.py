@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core import compare, text
 from core.optim import anatomy, common, inside, learning_rate, paths, rules, sweep
 from core.optim.registry import OPTIMIZERS, Optimizer, Spec
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, plain
 from tests.pages.test_fuzz import ROUNDS, assert_clean, interact, pick, shown
 from tests.pages.test_languages import english_on
 
@@ -26,7 +26,7 @@ def table(at, *columns):
 
 
 def text_of(at) -> str:
-    return " ".join(m.value for m in [*at.markdown, *at.caption, *at.error, *at.warning])
+    return " ".join(plain(m.value) for m in [*at.markdown, *at.caption, *at.error, *at.warning])
 
 
 def test_opens_on_the_course_example(open_page):

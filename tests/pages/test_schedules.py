@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import schedules, text
 from core.schedules import applied, range_test
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, plain
 
 PAGE = "lessons/schedules.py"
 
@@ -19,7 +19,7 @@ def rates_table(at):
 
 
 def text_of(at) -> str:
-    return " ".join(m.value for m in [*at.markdown, *at.caption, *at.error, *at.warning,
+    return " ".join(plain(m.value) for m in [*at.markdown, *at.caption, *at.error, *at.warning,
                                       *at.info])
 
 
@@ -66,7 +66,7 @@ def test_a_bad_value_gets_a_named_message_and_is_kept(open_page):
 def test_a_huge_value_is_clamped_with_a_notice(open_page):
     at = open_page(PAGE)
     at.number_input(key="schedules_max_epoch").set_value(10**9).run()
-    assert any("max_epoch" in w.value for w in at.warning)
+    assert any("max_epoch" in plain(w.value) for w in at.warning)
     assert rates_table(at)["epoch"].max() < schedules.MAX_EPOCH.high
 
 
@@ -206,3 +206,13 @@ def test_the_applied_and_range_tabs_compare_too(open_page):
     steps = next(m for m in at.metric if m.value == str(len(b.steps)))
     assert steps.delta == str(len(b.steps) - len(a.steps))
     assert "end_lr: 10 → 1" in text_of(at)
+
+
+def test_a_links_value_is_quoted_as_typed_never_as_markdown():
+    """A crafted link cannot put a working link (or bold, or an icon) into the app's notice."""
+    fresh = AppTest.from_file(APP, default_timeout=30)
+    fresh.query_params["schedules_lr"] = "[click me](http://example.com) __x__ :red[y]"
+    fresh.switch_page(PAGE).run()
+    notice = next(w.value for w in fresh.warning if "schedules_lr" in plain(w.value))
+    assert "](" not in notice and "__x" not in notice and ":red[" not in notice
+    assert "[click me](http://example.com) __x__ :red[y]" in plain(notice)
