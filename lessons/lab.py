@@ -8,7 +8,6 @@ Pin and compare: the pinned run A (its Config and its run so far) trains on besi
 the controls describe, in the same frames, from the same draws where the seeds match (the same
 data and, where the shapes match, the same initial weights)."""
 
-import copy
 import dataclasses
 
 import numpy as np
@@ -140,7 +139,8 @@ with controls:
     with st.expander(t("lab.network_section"), expanded=True):
         depth = st.number_input(t("lab.hidden_layers"), value=len(default(Config, "widths")),
                                 step=1, key="lab_depth", bind="query-params")
-        depth = int(model.DEPTH.clamp(depth, []))
+        depth_notices: list = []  # shown with the Config's own (a link's 11 layers: 10)
+        depth = int(model.DEPTH.clamp(depth, depth_notices))
         start_widths = default(Config, "widths")
         widths = tuple(st.number_input(
             t("lab.width", layer=layer), value=start_widths[layer - 1]
@@ -184,6 +184,7 @@ try:
         momentum=float(momentum), schedule=schedule, schedule_settings=schedule_settings,
         batch=int(batch),
         seed=int(seed), csv=csv_text, skip_bad_rows=bool(skip)), task)
+    notices = depth_notices + notices
 except InputError as error:
     with view:
         show_error(error)
@@ -205,7 +206,7 @@ def runs(b_config: Config, a_config: Config | None) -> tuple[train.Trainer, trai
     b = take(b_config) or train.Trainer(b_config)
     a = None
     if a_config is not None:
-        a = take(a_config) or (copy.deepcopy(b) if a_config == b_config
+        a = take(a_config) or (b.twin() if a_config == b_config
                                else train.Trainer(a_config))
     st.session_state["lab_runs"] = [(b_config, b)] + ([(a_config, a)] if a else [])
     st.session_state["lab_trainer"], st.session_state["lab_trainer_a"] = b, a
@@ -351,11 +352,19 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
         code_panel(to_script(trainer.config, max(trainer.epoch, 10)))
 
 
+def playing_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
+    """show_run on the browser's timer. A tick sent just before Pause was pressed can arrive
+    after the paused page is drawn: it reruns the page instead of drawing the views twice."""
+    if not st.session_state.get("lab_play"):
+        st.rerun()
+    show_run(trainer, trainer_a)
+
+
 with view:
     # Playing: a fragment the browser reruns every TICK. Paused: no fragment at all. (The same
     # fragment drawn again with run_every=None keeps the browser's timer running: its rerun
     # requests never stop, and a slow network is then never idle.)
     if playing:
-        st.fragment(show_run, run_every=TICK)(trainer, trainer_a)
+        st.fragment(playing_run, run_every=TICK)(trainer, trainer_a)
     else:
         show_run(trainer, trainer_a)

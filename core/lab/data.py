@@ -150,6 +150,9 @@ class Parsed:
     labels: torch.Tensor
     problems: list[Notice]  # one per bad row: its number, column and rule
     task: str
+    # labels mostly 0 and 1 but not all: the first other one, as its regression set may be a
+    # classification set with a typo
+    task_note: Notice | None = None
 
 
 def parse_csv(text: str) -> Parsed:
@@ -157,6 +160,7 @@ def parse_csv(text: str) -> Parsed:
     with its row number (1 = the first line), column and rule; the good rows are kept. Labels all
     0 or 1 make a classification set, anything else a regression set."""
     rows: list[tuple[float, float, float]] = []
+    numbers: list[int] = []  # each good row's line number
     problems: list[Notice] = []
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
@@ -184,10 +188,17 @@ def parse_csv(text: str) -> Parsed:
             values.append(value)
         else:
             rows.append(tuple(values))
+            numbers.append(number)
     if len(rows) > CSV_MAX_ROWS:
         problems.append(Notice("error.lab.csv_rows", {"count": len(rows), "limit": CSV_MAX_ROWS}))
         rows = rows[:CSV_MAX_ROWS]
     table = torch.tensor(rows, dtype=torch.float32).reshape(-1, 3)
     labels = table[:, 2]
-    task = "classification" if bool(((labels == 0) | (labels == 1)).all()) else "regression"
-    return Parsed(table[:, :2], labels, problems, task)
+    binary = (labels == 0) | (labels == 1)
+    task = "classification" if bool(binary.all()) else "regression"
+    note = None
+    if task == "regression" and 2 * int(binary.sum()) > len(labels):
+        other = int((~binary).nonzero()[0])
+        note = Notice("notice.lab.csv_regression", {"row": numbers[other],
+                                                    "value": f"{float(labels[other]):g}"})
+    return Parsed(table[:, :2], labels, problems, task, note)

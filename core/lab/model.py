@@ -25,6 +25,7 @@ L2 = Bound("l2", 0.0, 1.0)
 LR = Bound("lr", 1e-5, 100.0)
 MOMENTUM = Bound("momentum", 0.0, 0.999)
 BATCH = Bound("batch", 1, 2000)
+BATCH_BATCHNORM = Bound("batch", 2, 2000)  # BatchNorm's batch statistics need two points
 INIT_STD = Bound("init_std", 0.0, 100.0)
 SLOPE = Bound("negative_slope", 0.0, 1.0)
 SEED = Bound("seed", 0, 2**31 - 1)
@@ -90,8 +91,9 @@ def validate(config: LabConfig, task: str | None = None) -> tuple[LabConfig, lis
         notices.append(Notice("notice.lab.loss_task", {"loss": config.loss, "used": loss}))
     widths = tuple(WIDTH.clamp(w, notices) for w in config.widths)
     depth = DEPTH.clamp(len(widths), notices)
+    bounds = BOUNDS | ({"batch": BATCH_BATCHNORM} if config.batchnorm else {})
     fields = {field: bound.clamp(getattr(config, field), notices)
-              for field, bound in BOUNDS.items()}
+              for field, bound in bounds.items()}
     features = tuple(name for name in FEATURES if name in config.features)
     schedule_settings = plug.validate_schedule(config.schedule, config.schedule_settings,
                                                notices)

@@ -49,6 +49,9 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
     features = ", ".join(data.FEATURE_CODE[name] for name in config.features)
     lines = [
         "import math", "", "import torch", "from torch import nn", "",
+        # as the app: with several threads, torch's sums (BatchNorm's, a batch's loss) add in
+        # another order, and the printed losses differ in their last digits
+        "torch.set_num_threads(1)",
         f"RADIUS = {data.RADIUS!r}", "", "",
         (source.rstrip() + "\n\n") if source else None,
         f"torch.manual_seed({config.seed})",
@@ -83,8 +86,8 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         "    order = torch.randperm(len(x_train))",
         f"    for start in range(0, len(x_train), {config.batch}):",
         f"        batch = order[start:start + {config.batch}]",
-        "        if len(batch) == 1:  # BatchNorm needs two points: the lab skips such a batch",
-        "            continue",
+        *(["        if len(batch) == 1:  # BatchNorm needs two points: the lab skips it too",
+           "            continue"] if config.batchnorm else []),
         "        loss = loss_fn(model(x_train[batch]), y_train[batch])",
         *([f"        loss = loss + {' + '.join(penalty)}"] if penalty else []),
         "        optimizer.zero_grad()",

@@ -5,10 +5,17 @@ st.session_state: it is mutated, so it is never shared between sessions). Everyt
 comes from one torch.Generator seeded from the Config, in the order the shown script draws from
 torch.manual_seed: the data, the split, the weights (nn.Linear's order), then per epoch the batch
 order and the dropout masks. So training is deterministic given the Config, however it is
-chunked."""
+chunked.
+
+Streamlit may run two of a session's reruns at once (a click while the playing fragment trains, a
+double click: it starts the new run before the old one has stopped), so whatever trains or reads
+the model holds the Trainer's lock: two threads stepping one model made autograd fail with
+"modified by an inplace operation"."""
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from dataclasses import dataclass
 
@@ -42,7 +49,7 @@ def draw_data(config: LabConfig, g: torch.Generator | None) -> tuple[Data, list[
         parsed = data.parse_csv(config.csv)
         if parsed.problems and not config.skip_bad_rows:
             raise CsvProblems(parsed.problems)
-        notices += parsed.problems
+        notices += parsed.problems + ([parsed.task_note] if parsed.task_note else [])
         if len(parsed.labels) < 4:
             raise InputError("error.lab.csv_too_few", count=len(parsed.labels))
         points, labels, task = parsed.points, parsed.labels, parsed.task
@@ -81,6 +88,7 @@ class Trainer:
         self.x_test, self.y_test = inputs[self.data.test], target[self.data.test]
         self.labels_train = self.data.labels[self.data.train]
         self.labels_test = self.data.labels[self.data.test]
+        self.lock = threading.RLock()
         self.epoch = 0
         self.history: list[dict] = []  # one row per epoch
         self.layers: list[dict] = []  # one row per epoch and layer
@@ -95,8 +103,8 @@ class Trainer:
         stats, loss = None, None
         for start in range(0, n, config.batch):
             index = order[start:start + config.batch]
-            if len(index) == 1:  # BatchNorm needs two points; the script skips it too
-                continue
+            if len(index) == 1 and config.batchnorm:  # BatchNorm needs two points (and the
+                continue  # script skips such a batch too)
             last = start + config.batch >= n
             out, activations = self._forward(self.x_train[index], keep=last)
             loss = self.loss_fn(out, self.y_train[index])
@@ -129,20 +137,36 @@ class Trainer:
 
     def train(self, epochs: int | None = None, seconds: float | None = None) -> None:
         """Run epochs epochs, or as many as fit in seconds (at least one), up to MAX_EPOCHS."""
-        started = time.perf_counter()
-        done = 0
-        while self.epoch < MAX_EPOCHS:
-            self.run_epoch()
-            done += 1
-            if epochs is not None and done >= epochs:
-                break
-            if seconds is not None and time.perf_counter() - started >= seconds:
-                break
+        with self.lock:
+            started = time.perf_counter()
+            done = 0
+            while self.epoch < MAX_EPOCHS:
+                self.run_epoch()
+                done += 1
+                if epochs is not None and done >= epochs:
+                    break
+                if seconds is not None and time.perf_counter() - started >= seconds:
+                    break
 
     def catch_up(self, epoch: int) -> None:
-        """Train until this run reaches epoch (a pinned run keeping pace with the other)."""
-        if epoch > self.epoch:
-            self.train(epochs=epoch - self.epoch)
+        """Train until this run reaches epoch (a pinned run keeping pace with the other; a step
+        clicked twice, whose second run finds the epoch reached, trains nothing)."""
+        with self.lock:
+            if epoch > self.epoch:
+                self.train(epochs=epoch - self.epoch)
+
+    def twin(self) -> Trainer:
+        """This run so far, copied (the same weights, optimiser state and generator): a run
+        pinned as A, which then trains on beside this one."""
+        with self.lock:
+            return copy.deepcopy(self)
+
+    def __getstate__(self) -> dict:
+        """A copy gets a lock of its own."""
+        return {name: value for name, value in self.__dict__.items() if name != "lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, lock=threading.RLock())
 
     # ---- what is recorded -------------------------------------------------------------------
     @torch.no_grad()
@@ -191,9 +215,10 @@ class Trainer:
 
     def weights(self) -> pd.DataFrame:
         """Every weight of every Linear layer (layer 1 is the first), for the histograms."""
-        return pd.DataFrame([{"layer": i, "weight": w} for i, layer in
-                             enumerate(linears(self.model), start=1)
-                             for w in layer.weight.detach().flatten().tolist()])
+        with self.lock:
+            return pd.DataFrame([{"layer": i, "weight": w} for i, layer in
+                                 enumerate(linears(self.model), start=1)
+                                 for w in layer.weight.detach().flatten().tolist()])
 
     # ---- the plane --------------------------------------------------------------------------
     @torch.no_grad()
@@ -201,6 +226,10 @@ class Trainer:
         """Over a GRID x GRID grid of the plane (row 0 at the top, y = +EXTENT): the network's
         prediction (probability of class 1, or the value), and every neuron's own output: the
         input features, then each hidden layer's activations, as lists of GRID x GRID tensors."""
+        with self.lock:
+            return self._plane()
+
+    def _plane(self) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
         self.model.eval()
         axis = torch.linspace(-EXTENT, EXTENT, GRID)
         y, x = torch.meshgrid(axis.flip(0), axis, indexing="ij")

@@ -247,3 +247,53 @@ def test_schedule_settings_are_checked_as_the_schedules_lesson_checks_them():
         model.validate(dataclasses.replace(model.LabConfig(), schedule="StepLR",
                                            schedule_settings=(("T_max", 5),)))
     assert "StepLR" in str(error.value.params)
+
+
+def test_two_reruns_training_one_run_at_once_take_turns():
+    """Streamlit can run two of a session's reruns at once (a double click, a click while the
+    playing fragment trains): each trains its epochs in turn, as if one after the other, and
+    autograd never sees the model change under it."""
+    import threading
+
+    config = model.validate(model.LabConfig(points=2000, batch=4))[0]
+    shared, alone = train.Trainer(config), train.Trainer(config)
+    failures = []
+
+    def three_epochs():
+        try:
+            shared.train(epochs=3)
+        except RuntimeError as error:  # what two unguarded threads raised
+            failures.append(error)
+
+    threads = [threading.Thread(target=three_epochs) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    alone.train(epochs=6)
+    assert failures == [] and shared.epoch == 6
+    assert shared.history == alone.history
+    shared.catch_up(6)  # a step clicked twice: the second finds its epoch reached
+    assert shared.epoch == 6
+    assert shared.twin().history == shared.history
+
+
+def test_a_label_neither_0_nor_1_among_01_labels_is_named():
+    """One typo (a 2) among 0/1 labels makes the set a regression set: the lab says which row."""
+    text = "x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(8)) + "1,1,2\n"
+    config = model.LabConfig(dataset="csv", csv=text)
+    trainer = train.Trainer(config)
+    assert trainer.data.task == "regression"
+    assert [(n.key, n.params) for n in trainer.notices] == [
+        ("notice.lab.csv_regression", {"row": 10, "value": "2"}),
+        ("notice.lab.loss_task", {"loss": "BCEWithLogitsLoss", "used": "L1Loss"})]
+    assert data.parse_csv("1,2,0.5\n3,4,7\n5,6,1\n").task_note is None  # plainly regression
+
+
+def test_batches_of_one_point_train_without_batchnorm_and_are_refused_with_it():
+    config = model.validate(model.LabConfig(batch=1, points=40))[0]
+    trainer = train.Trainer(config)
+    trainer.train(epochs=2)
+    assert trainer.history[-1]["train_loss"] != trainer.history[0]["train_loss"]
+    with_batchnorm, notices = model.validate(model.LabConfig(batch=1, batchnorm=True))
+    assert with_batchnorm.batch == 2 and [n.params["field"] for n in notices] == ["batch"]
