@@ -1,6 +1,6 @@
 """Every benchmark, one after the other, each printing its figures: each lesson's own computation
 (bench/<page>.py, where it exists), server rerun time per page, interaction latency in chromium,
-cold start, and a classroom of sessions. Each starts and stops its own server on a free port.
+the training lab's redraws while it plays, cold start, and a classroom of sessions. Each starts and stops its own server on a free port.
 
 Run: python -m bench            (the full run, several minutes; the README's figures)
      python -m bench --quick    (tiny settings, no per-lesson benches: proves the rest works)"""
@@ -13,10 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cold_start, latency, load, rerun
+from bench import cold_start, latency, load, playing, rerun
 from bench.protocol import lesson_pages
 
-QUICK = {rerun: ["--repeats", "3"], latency: ["--moves", "5"], cold_start: ["--runs", "1"],
+QUICK = {rerun: ["--repeats", "3"], latency: ["--moves", "5"], playing: ["--seconds", "2"],
+         cold_start: ["--runs", "1"],
          load: ["--sessions", "5", "--seconds", "10", "--settle", "3"]}
 
 
@@ -30,7 +31,7 @@ def main() -> None:
         if (here / f"{page}.py").exists() and not args.quick:  # they have no quick setting
             print(f"== bench.{page}", flush=True)
             subprocess.run([sys.executable, "-m", f"bench.{page}"], check=False, timeout=600)
-    for bench in (rerun, latency, cold_start, load):
+    for bench in (rerun, latency, playing, cold_start, load):
         print(f"== {bench.__name__}", flush=True)
         start = time.monotonic()
         bench.main(QUICK[bench] if args.quick else [])

@@ -1,0 +1,69 @@
+"""The training lab while it plays, in a real browser (Debian's chromium through Playwright): how
+many times a second the page redraws (the Epoch metric's text changes), and the gaps between
+redraws, over a few seconds of Play; alone (B) and with a pinned run A training beside it.
+
+Run: python -m bench.playing [--seconds 5]
+Target: at least 10 redraws a second."""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.protocol import percentile, server
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, Tab
+
+# Records in the page the time of every change of the first metric's value (the epoch).
+WATCH = """() => {
+  window.__redraws = [];
+  if (window.__watching) return;  // one observer, however many measurements
+  window.__watching = true;
+  const epoch = () => document.querySelector("[data-testid='stMetricValue']")?.innerText;
+  let last = epoch();
+  new MutationObserver(() => {
+    const now = epoch();  // undefined or "" while Streamlit replaces the element
+    if (now && now !== last) { last = now; window.__redraws.push(performance.now()); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def redraws(tab: Tab, seconds: float) -> list[float]:
+    """Play for seconds; the times (ms) at which the epoch on screen changed."""
+    page = tab.page
+    page.evaluate(WATCH)
+    page.get_by_text("Play", exact=True).click()
+    page.wait_for_timeout(seconds * 1000)
+    times = page.evaluate("() => window.__redraws")
+    page.get_by_text("Play", exact=True).click()  # pause
+    tab.wait()
+    return times
+
+
+def report(name: str, times: list[float], seconds: float) -> None:
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    print(f"  {name:22} {len(times) / seconds:5.1f} redraws/s; gaps between redraws "
+          f"p50 {percentile(gaps, 50):.0f} ms, p95 {percentile(gaps, 95):.0f} ms")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.playing", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    app = server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            print(f"the training lab playing in chromium, {args.seconds:g} s each:")
+            tab = Tab(browser).open(f"{app.url}/lab")
+            report("default network", redraws(tab, args.seconds), args.seconds)
+            tab.page.get_by_role("button", name="Pin this view as A").click()
+            tab.wait()
+            report("A and B together", redraws(tab, args.seconds), args.seconds)
+            browser.close()
+    finally:
+        app.stop()
+
+
+if __name__ == "__main__":
+    main()
