@@ -1,6 +1,7 @@
 """Every benchmark, one after the other, each printing its figures: each lesson's own computation
 (bench/<page>.py, where it exists), server rerun time per page, interaction latency in chromium,
-the training lab's redraws while it plays, cold start, and a classroom of sessions. Each starts and stops its own server on a free port.
+the training lab's redraws while it plays, cold start, and a classroom of sessions. Each starts
+and stops its own server on a free port.
 
 Run: python -m bench            (the full run, several minutes; the README's figures)
      python -m bench --quick    (tiny settings, no per-lesson benches: proves the rest works)"""
