@@ -263,8 +263,9 @@ def lesson() -> None:
     # The examples' names are long (up to 53 characters): their choice gets the widest column,
     # wider on a projector, where the list of a 418 px box cut the longest name (measured: the
     # list stayed as wide as its box).
-    # On a projector the loss's own box is wider too: TripletMarginWithDistanceLoss was cut.
-    examples = st.columns([5, 4, 3] if presenting() else [5, 3, 3], vertical_alignment="bottom")
+    # On a projector the loss's own box is wider too (TripletMarginWithDistanceLoss was cut), and
+    # the reset button moves to the top of the controls to make room.
+    examples = st.columns([6, 4] if presenting() else [5, 3, 3], vertical_alignment="bottom")
     # wider on a projector, where a choice such as pairwise_distance_p1 was cut
     controls, view = st.columns([5, 11] if presenting() else [4, 11], gap="large")
     # A link may name the preset or the loss: its tables are the start, before the widgets read it.
@@ -306,8 +307,9 @@ def lesson() -> None:
                                  key="loss_loss", on_change=apply_loss)
     put_in_link("loss_loss", name, default=PRESETS[preset_name][0].name)
     loss = losses.LOSSES[name]
-    examples[2].button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
-                       key="loss_reset", width="stretch")
+    (controls if presenting() else examples[2]).button(
+        t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"), key="loss_reset",
+        width="stretch")
     with controls:
         reduction = st.radio(t("loss.reduction"), loss.reductions, horizontal=True,
                              index=loss.reductions.index(start.reduction) if start_loss is loss
