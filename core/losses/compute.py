@@ -408,7 +408,7 @@ def compare(cfg: LossConfig, names: tuple[str, ...] | None = None) -> Comparison
     options = options_of(cfg)
     members = {name: mine for name, mine in _members(cfg, options).items()
                if names is None or name in names}
-    results, tensors = {}, {}
+    results, configs = {}, {}
     for name, mine in members.items():
         other = LOSSES[name]
         tables = {s.name: cfg.table(s.name) for s in other.specs(mine)
@@ -418,13 +418,13 @@ def compare(cfg: LossConfig, names: tuple[str, ...] | None = None) -> Comparison
         except InputError:
             continue
         results[name] = run(checked)
-        tensors[name] = parse(checked)
+        configs[name] = checked
     if not results:
         empty = pd.DataFrame(columns=["loss", "x", "value"])
         return Comparison(pd.DataFrame(columns=["loss", "sum", "mean"]), pd.DataFrame(), empty,
                           entry(cfg).curve(options).axis, empty, _thresholds({}))
     first_name = next(iter(results))
-    first, t = results[first_name], tensors[first_name]
+    first, t = results[first_name], parse(configs[first_name])
     index = first.marks[["sample", "class"]]
     family = FAMILIES.get(entry(cfg).family)
     per_element = {n: torch.tensor(r.none).flatten().tolist() for n, r in results.items()}

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from core import losses, text
 from core.losses import sequence
 from tests.pages.test_loss import PAGE, headline, shown_frames
+from tests.pages.vega import chart_specs, is_valid
 
 HUBER = "HuberLoss, errors in [-3, 3]"
 CTC_COURSE = "CTCLoss, the course's T=50, C=20, N=16, S=30 (seeded)"
@@ -146,3 +147,49 @@ def test_chinese_presets_tabs_and_checks(open_page):
     checks = next(f for f in shown_frames(at) if "核对项" in f)
     assert list(checks.columns) == ["核对项", "最大 |差|", "一致"]
     assert "闭式梯度 = 自动求导，对 inputs" in checks["核对项"].tolist()
+
+
+@pytest.mark.parametrize("preset", [HUBER, "SmoothL1Loss, errors in [-3, 3]", "CrossEntropyLoss",
+                                    "CTCLoss, small: T=8, C=4, target [1, 2, 2]",
+                                    "TripletMarginLoss, margin=1.0, p=1"])
+@pytest.mark.parametrize("present", [False, True])
+def test_every_new_chart_is_valid_vega_lite(open_page, preset, present):
+    at = open_page(PAGE, loss_preset=preset, present=present)
+    specs = chart_specs(at)
+    assert len(specs) >= 2
+    assert all(is_valid(spec) for spec in specs)
+
+
+def test_a_pinned_regression_view_draws_each_views_own_loss(open_page):
+    at = open_page(PAGE, loss_preset=HUBER)
+    at.button(key="loss_pin_button").click().run()
+    at.number_input(key="loss_opt_delta").set_value(2.0).run()
+    spec = chart_specs(at)[0]
+    assert is_valid(spec)
+    curve = next(f for f in chart_data(at.get("vega_lite_chart")[0]) if "view" in f
+                 and "loss" in f and "sample" not in f)
+    # A's and B's own loss, not the family twice
+    assert "series" not in curve and curve["view"].value_counts().to_dict() == {
+        "A (pinned)": 201, "B (now)": 201}
+    b = curve[curve["view"] == "B (now)"]
+    x = torch.tensor(b["x"].to_numpy(), dtype=torch.float32)
+    torch.testing.assert_close(torch.tensor(b["loss"].to_numpy(), dtype=torch.float32),
+                               nn.HuberLoss(delta=2.0, reduction="none")(x, torch.zeros_like(x)))
+
+
+@pytest.mark.parametrize("preset", [HUBER, "CTCLoss, small: T=8, C=4, target [1, 2, 2]",
+                                    "PoissonNLLLoss, randn((2, 2)), seed 0", "MultiMarginLoss"])
+def test_the_new_views_in_chinese_have_no_english(preset):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP
+    from tests.pages.test_languages import english_only_phrases, shown_text
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "zh"
+    at.query_params["loss_preset"] = preset
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    english = english_only_phrases()
+    assert not [p for s in shown_text(at) + [m.label for m in at.multiselect]
+                for p in english if p in s]
