@@ -347,11 +347,12 @@ def lesson() -> None:
         shown = [spec for spec in specs if not spec.optional or used[spec.name]]
         main = [spec for spec in shown if spec.rows != "1"]
         # every row visible (header, rows, the add-row line) up to 6 rows; more rows scroll. On a
-        # projector the add-row line scrolls into view, so the chart below stays on the screen.
+        # projector, whose rows are taller, up to 5 rows, and the add-row line scrolls into view,
+        # so that the chart below stays on the screen.
         # An editor keeps its height: Streamlit starts a dynamic editor afresh (its edits lost)
         # when its height changes. A row added or deleted starts new editors instead, below.
         rows = max((len(base[spec.name]) for spec in main), default=1)
-        height = 3 + row_height() * (1 + min(rows, 6) + (0 if presenting() else 1))
+        height = 3 + row_height() * (1 + min(rows, 5) if presenting() else 2 + min(rows, 6))
         ones = [spec for spec in shown if spec.rows == "1"]  # weights: one row, beside the rest
         places = st.columns([5] * len(main) + ([4] if ones else []))
         for place, spec in zip(places, main, strict=False):
