@@ -23,7 +23,8 @@ Options = dict[str, object]
 class Option:
     """A setting of a loss. kind: "float", "int", "bool" or "choice". to_torch: passed to the
     constructor under its name (False: the page's own, such as feeding sigmoid(x) to BCELoss).
-    Its label is t("loss.option_NAME"), its one-sentence explanation t("loss.option_NAME_help")."""
+    Its label is t("loss.option_NAME"), its one-sentence explanation t("loss.option_NAME_help"),
+    or the loss's own t("loss.option_NAME_help_LOSS") with own_help (Loss.help_key)."""
 
     name: str
     kind: str

@@ -1,7 +1,8 @@
 """CTCLoss: the loss of a label sequence read off a longer sequence of per-step class scores,
 summed over every alignment. By hand: the forward variables α over time × extended label (the
 target with blanks interleaved), in log space, the backward variables β, and from both the
-gradient; the most probable alignment drawn over α as the lattice.
+gradient and each cell's share of all alignments; the lattice of a picked sample draws α and
+those shares, with the most probable alignment over them.
 
 The tables: logits (N·T × C: sample 0's T time steps, then sample 1's...; the loss gets
 log_softmax of them as torch's (T, N, C) log-probabilities), targets (N × S class indices, blank
