@@ -1,6 +1,8 @@
 """Time the loss page's computation (parse, hand computation, torch for three reductions,
 autograd, checks, curve) for each loss: its course example and its heaviest view, the largest
-tables the bounds allow with every optional table on. Prints medians. Run: python -m bench.loss"""
+tables the bounds allow with every optional table on; then, for its heaviest view, the Compare
+tab (every loss that takes those tables, run and drawn along their shared quantity) and its own
+pictures of another sample (CTCLoss's lattices). Prints medians. Run: python -m bench.loss"""
 
 import torch
 
@@ -39,9 +41,16 @@ def main() -> None:
     for loss in losses.LOSSES.values():
         course = losses.from_preset(loss.presets[0].name)
         config, _ = losses.validate(heaviest(loss))
-        print(f"{loss.name:18} example {median_ms(lambda c=course: losses.run(c), 21):5.1f} ms, "
-              f"{losses.MAX_ROWS} x {int(losses.CLASSES.high)} every table on "
-              f"{median_ms(lambda c=config: losses.run(c), 21):5.1f} ms median")
+        line = (f"{loss.name:18} example {median_ms(lambda c=course: losses.run(c), 21):5.1f} "
+                f"ms, {losses.MAX_ROWS} x {int(losses.CLASSES.high)} every table on "
+                f"{median_ms(lambda c=config: losses.run(c), 21):5.1f} ms median")
+        if len(losses.comparable(config)) > 1:
+            line += f", compared {median_ms(lambda c=config: losses.compare(c), 5):6.1f} ms"
+        if loss.views is not None:
+            last = len(losses.run(config).none) - 1
+            line += (f", lattices of sample {last} "
+                     f"{median_ms(lambda c=config, s=last: losses.views(c, s), 5):5.1f} ms")
+        print(line)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import math
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from core import charts, losses
 from core.compare import beside, side_by_side
@@ -37,8 +38,13 @@ def checked(config: losses.LossConfig) -> tuple[losses.LossConfig, list]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def compare(config: losses.LossConfig) -> losses.Comparison:
-    return losses.compare(config)
+def compare(config: losses.LossConfig, names: tuple[str, ...]) -> losses.Comparison:
+    return losses.compare(config, names)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def views_of(config: losses.LossConfig, sample: int) -> tuple:
+    return losses.views(config, sample)
 
 
 def editor_key(table: str) -> str:
@@ -104,22 +110,37 @@ def apply_loss() -> None:
     apply_preset()
 
 
-def editor(name: str, rows: tuple, columns: list[str], dynamic: bool, height: int) -> tuple:
-    """A text-cell editor of one table; returns the table exactly as typed (strings)."""
+def preset_label(name: str) -> str:
+    """An example as the list shows it: its own words translated, where its name is words."""
+    label = PRESETS[name][1].label
+    return t(f"loss.preset_{label}") if label else name
+
+
+def row_height() -> int:
+    """A table row's height in pixels: taller in presenter mode's large type."""
+    return 44 if presenting() else 35
+
+
+def editor(name: str, rows: tuple, columns: list[str], dynamic: bool, height: int,
+           fill: str) -> tuple:
+    """A text-cell editor of one table; returns the table exactly as typed (strings). A row added
+    starts with the table's fill (0, or 1 for weights)."""
     frame = pd.DataFrame(list(rows), columns=columns, dtype="str")
     frame.index.name = t("loss.axis_sample")
     edited = st.data_editor(
         frame, key=editor_key(name), num_rows="dynamic" if dynamic else "fixed",
-        column_config={c: st.column_config.TextColumn(c) for c in columns},
-        height=height, width="stretch", hide_index=not dynamic)
+        column_config={c: st.column_config.TextColumn(c, default=fill) for c in columns},
+        height=height, width="stretch", hide_index=not dynamic, row_height=row_height(),
+        placeholder="")
     return tuple(tuple("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
                        for v in row) for row in edited.itertuples(index=False))
 
 
-def option_widget(option: losses.Option):
-    """The widget of one option, its default the entry's, its explanation the help."""
+def option_widget(loss: losses.Loss, option: losses.Option):
+    """The widget of one option, its default the entry's, its explanation (for this loss) the
+    help."""
     label, key = t(f"loss.option_{option.name}"), option_key(option.name)
-    help_text = t(f"loss.option_{option.name}_help")
+    help_text = t(loss.help_key(option))
     if option.kind == "bool":
         return st.toggle(label, value=option.default, key=key, help=help_text,
                          bind="query-params")
@@ -136,6 +157,11 @@ def table_caption(spec: losses.TableSpec) -> str:
     columns = {"C|1": "C " + t("loss.or") + " 1"}.get(spec.columns, spec.columns)
     return t("loss.table_caption", name=spec.name, kind=t(f"loss.kind_{spec.kind}"),
              shape=f"{spec.rows} × {columns}")
+
+
+def widths(tables: dict) -> dict:
+    """Each table's name and width: its shape but for its rows."""
+    return {name: len(rows[0]) if rows else 0 for name, rows in tables.items()}
 
 
 def with_every_option(cfg: losses.LossConfig) -> losses.LossConfig:
@@ -183,6 +209,48 @@ def none_frame(result: losses.LossResult) -> pd.DataFrame:
     return frame
 
 
+def title_width() -> int:
+    """How many characters of a chart title fit one line of the chart beside the numbers."""
+    return 32 if presenting() else 52
+
+
+def labelled(thresholds: pd.DataFrame) -> pd.DataFrame:
+    """The threshold rules with their labels, "beta = 1"."""
+    return thresholds.assign(label=[f"{t(f'loss.option_{o}')} = {v:g}" for o, v in zip(
+        thresholds["option"], thresholds["value"], strict=True)])
+
+
+def compare_view(config: losses.LossConfig, family: list[str]) -> None:
+    """The losses picked (all of the family at first) on the same tables: their curves along the
+    quantity they share, their totals and each element's loss."""
+    explain(t("loss.compare_note"))
+    key = f"loss_compare_{losses.LOSSES[config.loss].family}"
+    if key in st.session_state:  # a loss that no longer takes these tables drops out
+        st.session_state[key] = [n for n in st.session_state[key] if n in family]
+    chosen = st.multiselect(t("loss.compare_pick"), family, default=family, key=key,
+                            help=t("loss.compare_pick_help"), bind="query-params")
+    found = compare(config, tuple(chosen))
+    if found.totals.empty:
+        st.info(t("loss.compare_none"))
+        return
+    if not found.curves.empty:  # only losses whose curves share one axis
+        show_chart(charts.loss_comparison, found.curves, found.marks,
+                   title=t(f"loss.compare_title_{found.axis}"),
+                   x_title=t(f"loss.axis_{found.axis}"), y_title=t("loss.axis_loss"),
+                   series_title=t("loss.compare_loss"), sample_title=t("loss.axis_sample"),
+                   height=460 if presenting() else 400, thresholds=labelled(found.thresholds),
+                   top=found.top, title_width=60 if presenting() else 90)
+        st.caption(t(f"loss.compare_curve_note_{found.axis}"))
+    st.dataframe(found.totals, hide_index=True, width="content")
+    table = found.elements
+    if table["class"].nunique() <= 1:
+        table = table.drop(columns="class")
+    columns = {"sample": t("loss.axis_sample"), "class": t("loss.compare_class")}
+    if "x" in table:
+        columns["x"] = t(f"loss.compare_x_{found.axis}")
+    st.dataframe(table.rename(columns=columns), hide_index=True)
+
+
 st.title(t("loss.title"))
 explain(t("loss.lead"))
 
@@ -195,8 +263,11 @@ def lesson() -> None:
     # The examples' names are long (up to 53 characters): their choice gets the widest column,
     # wider on a projector, where the list of a 418 px box cut the longest name (measured: the
     # list stayed as wide as its box).
-    examples = st.columns([6, 3, 3] if presenting() else [5, 3, 3], vertical_alignment="bottom")
-    controls, view = st.columns([4, 11], gap="large")
+    # On a projector the loss's own box is wider too (TripletMarginWithDistanceLoss was cut), and
+    # the reset button moves to the top of the controls to make room.
+    examples = st.columns([6, 4] if presenting() else [5, 3, 3], vertical_alignment="bottom")
+    # wider on a projector, where a choice such as pairwise_distance_p1 was cut
+    controls, view = st.columns([5, 11] if presenting() else [4, 11], gap="large")
     # A link may name the preset or the loss: its tables are the start, before the widgets read it.
     start_name = state.get("loss_preset", st.query_params.get("loss_preset"))
     if start_name not in PRESETS:
@@ -217,6 +288,11 @@ def lesson() -> None:
     elif not any(str(k).startswith("loss_table_") for k in state):
         # back from another page: Streamlit dropped the editors' state; what was typed was kept
         restart_tables(state["loss_typed"])
+    if state.get("loss_layout_present") != presenting():
+        # presenter mode changes the editors' heights, and Streamlit starts an editor whose
+        # height changed afresh from its first tables: they start from what was typed instead
+        state["loss_layout_present"] = presenting()
+        restart_tables(state["loss_typed"])
 
     # ---- Controls: the course's CrossEntropy example is the default ---------------------------
     # Both choices go into the link by hand against fixed defaults (the first example, and the
@@ -224,31 +300,33 @@ def lesson() -> None:
     # at whatever the link opened, so a reloaded link would lose them.
     preset_name = examples[0].selectbox(t("loss.preset"), list(PRESETS), key="loss_preset",
                                         index=list(PRESETS).index(start_name),
-                                        on_change=apply_preset)
+                                        on_change=apply_preset, format_func=preset_label)
     put_in_link("loss_preset", preset_name, default=next(iter(PRESETS)))
     names = list(losses.LOSSES)
     name = examples[1].selectbox(t("loss.loss"), names, index=names.index(start_loss.name),
                                  key="loss_loss", on_change=apply_loss)
     put_in_link("loss_loss", name, default=PRESETS[preset_name][0].name)
     loss = losses.LOSSES[name]
-    examples[2].button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
-                       key="loss_reset", width="stretch")
+    (controls if presenting() else examples[2]).button(
+        t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"), key="loss_reset",
+        width="stretch")
     with controls:
         reduction = st.radio(t("loss.reduction"), loss.reductions, horizontal=True,
                              index=loss.reductions.index(start.reduction) if start_loss is loss
-                             else 0, key="loss_reduction",
+                             else 0, key="loss_reduction", help=t("loss.reduction_help"),
                              bind="query-params")
         options = {}
         for option in loss.options:
             options[option.name] = option.default
             if option.shown(options):
-                options[option.name] = option_widget(option)
+                options[option.name] = option_widget(loss, option)
         specs = loss.specs(options)
         typed_classes = 1
         if any("C" in spec.columns for spec in specs):  # a loss of single values has no C to set
             start_classes = len(next(iter(preset_tables(start_name).values()))[0])
             typed_classes = st.number_input(t("loss.classes"), value=start_classes, step=1,
-                                            key="loss_classes", bind="query-params")
+                                            key="loss_classes", help=t("loss.classes_help"),
+                                            bind="query-params")
         used = {spec.name: st.toggle(t(f"loss.use_{spec.name}"), key=use_key(spec.name),
                                      value=spec.name in start.tables and start_loss is loss,
                                      help=t(f"loss.use_{spec.name}_help"), bind="query-params")
@@ -259,7 +337,9 @@ def lesson() -> None:
     shape_config = losses.config(name, {}, options)
     base = state["loss_base"]
     fitted = losses.fit_tables(shape_config, base, n_classes)
-    if fitted != base:  # C, the loss or an option changed the tables' shapes: keep what was typed
+    # C, the loss or an option changed the tables' shapes: keep what was typed. Their rows are
+    # the user's (a row added to one table and not yet to the other gets its message).
+    if widths(fitted) != widths(base):
         restart_tables(losses.fit_tables(shape_config, state["loss_typed"], n_classes))
         base = state["loss_base"]
     typed = {}
@@ -267,8 +347,12 @@ def lesson() -> None:
         shown = [spec for spec in specs if not spec.optional or used[spec.name]]
         main = [spec for spec in shown if spec.rows != "1"]
         # every row visible (header, rows, the add-row line) up to 6 rows; more rows scroll. On a
-        # projector the add-row line scrolls into view, so the chart below stays on the screen.
-        height = 38 + 35 * (min(len(base[specs[0].name]), 6) + (0 if presenting() else 1))
+        # projector, whose rows are taller, up to 5 rows, and the add-row line scrolls into view,
+        # so that the chart below stays on the screen.
+        # An editor keeps its height: Streamlit starts a dynamic editor afresh (its edits lost)
+        # when its height changes. A row added or deleted starts new editors instead, below.
+        rows = max((len(base[spec.name]) for spec in main), default=1)
+        height = 3 + row_height() * (1 + min(rows, 5) if presenting() else 2 + min(rows, 6))
         ones = [spec for spec in shown if spec.rows == "1"]  # weights: one row, beside the rest
         places = st.columns([5] * len(main) + ([4] if ones else []))
         for place, spec in zip(places, main, strict=False):
@@ -278,15 +362,24 @@ def lesson() -> None:
                 typed[spec.name] = editor(
                     spec.name, base[spec.name],
                     [str(c) for c in range(width)] if spec.columns != "1" else [spec.kind],
-                    dynamic=True, height=height)
+                    dynamic=True, height=height, fill=spec.fill)
         for spec in ones:
             with places[-1]:
                 st.caption(table_caption(spec))
                 typed[spec.name] = editor(spec.name, base[spec.name],
                                           [str(c) for c in range(len(base[spec.name][0]))],
-                                          dynamic=False, height=80)
+                                          dynamic=False, height=3 + 2 * row_height(),
+                                          fill=spec.fill)
         kept = {**base, **typed}
         state["loss_typed"] = kept
+        if any(len(rows) != len(base[table]) for table, rows in typed.items()):
+            # rows added or deleted: new editors, as tall as the rows they hold now (a row added
+            # to the old one was hidden below its fixed height)
+            restart_tables(kept)
+            try:
+                st.rerun(scope="fragment")
+            except StreamlitInvalidLayoutContextError:  # this run is the whole page's
+                st.rerun()
         if not from_link:
             unchanged = losses.encode(preset_tables(state["loss_preset"]))
             encoded = losses.encode(kept)
@@ -362,9 +455,11 @@ def lesson() -> None:
                       count=len(result.checks)))
         axis = result.curve_axis
         curve, marks = result.curve, result.marks
+        thresholds = labelled(result.thresholds)
         if pinned_result is not None and pinned_result.curve_axis == axis:
             curve = side_by_side(pinned_result.curve, curve, label_a, label_b)
             marks = side_by_side(pinned_result.marks, marks, label_a, label_b)
+            thresholds = None  # B's beta or delta need not be A's
         with chart:
             show_chart(charts.loss_curve,
                        curve, marks, title=t(f"loss.curve_title_{axis}"),
@@ -372,15 +467,25 @@ def lesson() -> None:
                        sample_title=t("loss.axis_sample"),
                        sample_loss_title=t("loss.axis_sample_loss"),
                        nonfinite_label=t("loss.nonfinite_marker"),
-                       height=380 if presenting() else 220, probability=axis == "probability")
+                       height=380 if presenting() else 220, probability=axis == "probability",
+                       thresholds=thresholds, top=result.curve_top,
+                       series_title=t("loss.compare_loss"), title_width=title_width())
             if pinned_result is not None and pinned_result.curve_axis != axis:
                 st.caption(t("loss.pinned_other_axis", view=label_a,
                              axis=t(f"loss.axis_{pinned_result.curve_axis}")))
         st.caption(t(f"loss.curve_note_{axis}"))
-        if result.view is not None:  # the entry's own picture, drawn by its chart builder
-            show_chart(getattr(charts, result.view.chart), *result.view.frames,
-                       **{arg: t(key) for arg, key in result.view.texts.items()})
-            st.caption(t(result.view.note))
+        if result.views:  # the entry's own pictures of one sample, drawn by their chart builders
+            samples = result.none_shape[0] if result.none_shape else 1
+            sample = 0
+            if samples > 1:
+                if state.get("loss_view_sample", 0) not in range(samples):
+                    state.pop("loss_view_sample", None)  # fewer samples than before
+                sample = st.selectbox(t("loss.view_sample"), range(samples), key="loss_view_sample",
+                                      help=t("loss.view_sample_help"), bind="query-params")
+            for own in result.views if sample == 0 else views_of(config, sample):
+                show_chart(getattr(charts, own.chart), *own.frames, **own.args,
+                           **{arg: t(key, **own.note_params) for arg, key in own.texts.items()})
+                st.caption(t(own.note, **own.note_params))
         if result.nonfinite:
             st.error(t("loss.nonfinite", what=", ".join(result.nonfinite)))
 
@@ -391,6 +496,8 @@ def lesson() -> None:
         with steps:
             explain(t(f"loss.steps_{name}"))
             st.dataframe(result.steps, hide_index=True)
+            for key, params in result.notes:  # a hand check the course makes, against torch
+                st.markdown(t(key, **params))
             csv_download(result.steps, "loss_steps")
         with reduce:
             kept_rows = result.steps[~result.steps["ignored"]] \
@@ -410,22 +517,15 @@ def lesson() -> None:
             st.dataframe(result.gradients, hide_index=True)
             csv_download(result.gradients, "loss_gradients")
         with checks:
-            shown_checks = result.checks.assign(
-                check=[t(f"loss.check_{c}") for c in result.checks["check"]])
+            shown_checks = pd.DataFrame({
+                t("loss.checks_check"): [t(f"loss.check_{c}", table=table) for c, table in zip(
+                    result.checks["check"], result.checks["table"], strict=True)],
+                t("loss.checks_diff"): result.checks["max_abs_diff"],
+                t("loss.checks_agrees"): result.checks["agrees"]})
             st.dataframe(shown_checks, hide_index=True)
         for tab in comparison:  # the same tables through the other losses of the family
             with tab:
-                found = compare(config)
-                explain(t("loss.compare_note"))
-                if not found.curves.empty:  # only losses whose curves share this one's axis
-                    show_chart(charts.loss_comparison, found.curves,
-                               title=t(f"loss.curve_title_{axis}"),
-                               x_title=t(f"loss.axis_{axis}"), y_title=t("loss.axis_loss"),
-                               series_title=t("loss.compare_loss"),
-                               height=380 if presenting() else 260)
-                totals, elements = st.columns([2, 3])
-                totals.dataframe(found.totals, hide_index=True)
-                elements.dataframe(found.elements, hide_index=True)
+                compare_view(config, [name, *others])
         code_panel(losses.to_script(config))
 
 

@@ -9,7 +9,18 @@ import torch.nn.functional as F
 
 from core.bounds import Bound
 from core.losses.common import columns, reduce_grad
-from core.losses.registry import Curve, Loss, Option, Options, Preset, Steps, Tensors, register
+from core.losses.registry import (
+    Curve,
+    Family,
+    Loss,
+    Option,
+    Options,
+    Preset,
+    Steps,
+    Tensors,
+    register,
+    register_family,
+)
 from core.losses.tables import TableSpec
 
 WEIGHT = TableSpec("weight", "weights", rows="1", optional=True)
@@ -100,6 +111,47 @@ def _nll(t: Tensors, options: Options, reduction: str) -> Steps:
 
 def _probability_curve(options: Options) -> Curve:
     return Curve("probability", 0.001, 1.0, lambda p: -p.log())
+
+
+# ---- The family compared: each loss of sample 0 as its true class's score moves ------------
+
+def _true_class(t: Tensors) -> torch.Tensor:
+    """Each sample's true class: its index, or the most probable class of a soft target; an
+    index that is no class (ignore_index) stands for class 0, whose loss torch makes 0."""
+    target, classes = t["target"], t["inputs"].shape[1]
+    if target.dim() == 2:
+        return target.argmax(dim=1)
+    return torch.where((target >= 0) & (target < classes), target, 0)
+
+
+def _score_span(t: Tensors) -> tuple[float, float]:
+    """Sample 0's scores, with room on both sides: its true score from well below its other
+    scores (a wrong answer) to well above them (right by any margin)."""
+    row = t["inputs"][0]
+    return row.min().item() - 3.0, row.max().item() + 3.0
+
+
+def _score_probe(t: Tensors, xs: torch.Tensor) -> Tensors:
+    """Sample 0 once per x, its true class's score set to x, its other scores and target kept."""
+    y0 = int(_true_class(t)[0])
+    inputs = t["inputs"][0].repeat(len(xs), 1)
+    inputs[:, y0] = xs
+    target = t["target"][:1].expand(len(xs), *t["target"].shape[1:])
+    return {**t, "inputs": inputs, "target": target}
+
+
+def _on_score_curve(t: Tensors) -> torch.Tensor:
+    """The samples whose curve is sample 0's: the same target and the same other scores."""
+    x, y = t["inputs"], _true_class(t)
+    others = ~torch.nn.functional.one_hot(y[:1], x.shape[1]).bool()
+    same = ((x == x[:1]) | ~others).all(dim=1) & (y == y[0])
+    return same & (t["target"] == t["target"][:1]).reshape(len(x), -1).all(dim=1)
+
+
+register_family(Family(
+    "classification", "true_score", _score_span, _score_probe,
+    at=lambda t: t["inputs"].gather(1, _true_class(t)[:, None])[:, 0],
+    on_curve=_on_score_curve))
 
 
 register(Loss(

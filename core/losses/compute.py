@@ -12,7 +12,17 @@ import torch
 from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.losses import tables as tables_
-from core.losses.registry import LOSSES, Loss, Options, Steps, Tensors, View, presets
+from core.losses.registry import (
+    FAMILIES,
+    LOSSES,
+    Family,
+    Loss,
+    Options,
+    Steps,
+    Tensors,
+    View,
+    presets,
+)
 from core.losses.tables import Table
 
 CLASSES = Bound("classes", 1, 20)  # 20: the course's CTC example has C = 20
@@ -103,9 +113,11 @@ def validate(cfg: LossConfig) -> tuple[LossConfig, list[Notice]]:
 
 
 def classes(typed: int) -> tuple[int, list[Notice]]:
-    """The number of columns C the tables get, clamped into CLASSES with a notice."""
+    """The number of columns C the tables get, clamped into CLASSES with a notice that names the
+    control as the page labels it (Columns C), not the bound."""
     notices: list[Notice] = []
-    return int(CLASSES.clamp(typed, notices)), notices
+    used = int(CLASSES.clamp(typed, notices))
+    return used, [Notice("notice.loss.classes", notice.params) for notice in notices]
 
 
 def parse(cfg: LossConfig) -> Tensors:
@@ -120,7 +132,8 @@ def parse(cfg: LossConfig) -> Tensors:
         raise InputError("error.loss.empty", table=specs[0].name)
     n, c = len(first), len(first[0])
     ignore_index = options.get("ignore_index")  # None: every index must be a class
-    return {spec.name: tables_.parse_table(spec, cfg.table(spec.name), n, c, ignore_index)
+    return {spec.name: tables_.parse_table(spec, cfg.table(spec.name), n, c, ignore_index,
+                                           specs[0].name)
             for spec in specs if cfg.table(spec.name) is not None}
 
 
@@ -136,19 +149,30 @@ class LossResult:
     denominator: float
     denominator_kind: str
     gradients: pd.DataFrame  # table, sample, class, input, autograd, closed_form, diff
-    checks: pd.DataFrame  # check, max_abs_diff, agrees
-    curve: pd.DataFrame  # x, loss: one element's loss as a function of x
+    checks: pd.DataFrame  # check, table (the gradient's, else ""), max_abs_diff, agrees
+    # x, loss: one element's loss as a function of x; where the family is drawn together, one
+    # line per loss of it: series (its name) and own (this loss's line)
+    curve: pd.DataFrame
     marks: pd.DataFrame  # sample, class, x, loss, sample_loss: the typed elements on it
     curve_axis: str
     nonfinite: list[str] = field(default_factory=list)
     reduction_text: str = "loss.reduction_math"
-    view: View | None = None
+    views: tuple[View, ...] = ()  # the entry's own pictures, of sample 0
     grad_tolerance: float = 1e-5
     alternative: dict[str, float] = field(default_factory=dict)  # reduction -> the meant call's
+    curve_top: float | None = None  # the y range's top (lines above it are cut at the edge)
+    # option, value, x: where a drawn loss changes form (beta, delta), at ±value
+    thresholds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["option", "value", "x"]))
+    notes: tuple[tuple[str, dict], ...] = ()
 
     @property
     def per_sample(self) -> list[float]:
         return torch.tensor(self.none).flatten().tolist()
+
+    @property
+    def view(self) -> View | None:
+        return self.views[0] if self.views else None
 
 
 def run(cfg: LossConfig) -> LossResult:
@@ -164,19 +188,27 @@ def run(cfg: LossConfig) -> LossResult:
     autograd = dict(zip(leaves, torch.autograd.grad(out.sum(), list(leaves.values())),
                         strict=True))
 
-    checks = [*steps.checks,
-              ("per_sample", steps.per_element, torch_losses["none"]),
-              *((r, by_hand[r], torch_losses[r]) for r in by_hand)]
-    checks += [("gradient", steps.grads[name], autograd[name], steps.grad_tolerance)
-               for name in leaves]
+    checks = [_check(*check) for check in [
+        *steps.checks, ("per_sample", steps.per_element, torch_losses["none"]),
+        *((r, by_hand[r], torch_losses[r]) for r in by_hand)]]
+    checks += [_check("gradient", steps.grads[name], autograd[name], steps.grad_tolerance,
+                      table=name) for name in leaves]
     if loss.functional is not None:
-        checks.append(("functional", torch_losses[cfg.reduction],
-                       loss.functional(t, options, cfg.reduction)))
+        checks.append(_check("functional", torch_losses[cfg.reduction],
+                             loss.functional(t, options, cfg.reduction)))
     gradients = pd.concat([
         _long({"input": t[name], "autograd": autograd[name], "closed_form": steps.grads[name],
                "diff": (autograd[name] - steps.grads[name]).abs()}).assign(table=name)
         for name in leaves], ignore_index=True)
     curve, marks = _curve(loss, options, steps)
+    family = FAMILIES.get(loss.family)
+    together = family is not None and family.together
+    if together:  # the family's curves on one chart, this loss's among them
+        low, high = family.span(t)
+        members = _members(cfg, options)
+        curve = family_curves(family, t, members, low, high, 201).rename(
+            columns={"loss": "series", "value": "loss"})
+        curve = curve.assign(own=curve["series"] == loss.name)
     nonfinite = [name for name, value in (("loss", torch_losses[cfg.reduction]),
                                           *(("gradient", g) for g in autograd.values()))
                  if not torch.isfinite(value).all()]
@@ -187,13 +219,55 @@ def run(cfg: LossConfig) -> LossResult:
         by_hand={k: v.item() for k, v in by_hand.items()},
         denominator=steps.denominator.item(), denominator_kind=steps.denominator_kind,
         gradients=gradients,
-        checks=pd.DataFrame([_check(*check) for check in checks]),
-        curve=curve, marks=marks, curve_axis=(steps.curve or loss.curve(options)).axis,
+        checks=pd.DataFrame(checks),
+        curve=curve, marks=marks,
+        curve_axis=family.axis if together else (steps.curve or loss.curve(options)).axis,
         nonfinite=list(dict.fromkeys(nonfinite)), reduction_text=steps.reduction_text,
-        view=steps.view, grad_tolerance=steps.grad_tolerance,
+        views=loss.views(t, options, 0) if loss.views else (),
+        grad_tolerance=steps.grad_tolerance,
         alternative={} if steps.alternative is None else {
             r: v.item() for r, v in _reduced(loss, steps.alternative,
-                                             steps.denominator).items()})
+                                             steps.denominator).items()},
+        curve_top=family.top(low, high) if together and family.top else None,
+        thresholds=_thresholds(members if together else {loss.name: options}),
+        notes=steps.notes)
+
+
+def views(cfg: LossConfig, sample: int) -> tuple[View, ...]:
+    """The entry's own pictures of another sample (run draws sample 0's)."""
+    loss, options = entry(cfg), options_of(cfg)
+    return loss.views(parse(cfg), options, sample) if loss.views else ()
+
+
+def _members(cfg: LossConfig, options: Options) -> dict[str, Options]:
+    """The losses comparable with cfg's, each with cfg's value of an option it shares and its
+    own default of the others (so beta and delta keep what was chosen)."""
+    return {name: {o.name: options.get(o.name, o.default) for o in LOSSES[name].options}
+            for name in comparable(cfg)}
+
+
+def _thresholds(members: dict[str, Options]) -> pd.DataFrame:
+    """option, value, x: each threshold option of the drawn losses at −value and +value."""
+    rows = [{"option": o.name, "value": float(options[o.name]), "x": sign * float(options[o.name])}
+            for name, options in members.items() for o in LOSSES[name].options
+            if o.threshold and float(options[o.name]) > 0 for sign in (-1, 1)]
+    return pd.DataFrame(rows, columns=["option", "value", "x"])
+
+
+def family_curves(family: Family, t: Tensors, members: dict[str, Options], low: float,
+                  high: float, points: int) -> pd.DataFrame:
+    """loss, x, value: each member's loss along the family's quantity, as torch computes it on
+    the typed tables with that quantity set to each x (reduction='none', one row per x)."""
+    xs = torch.linspace(low, high, points)
+    probe = family.probe(t, xs)
+    frames = []
+    for name, options in members.items():
+        loss = LOSSES[name]
+        with torch.no_grad():
+            values = loss.make(probe, options, "none")(*loss.arguments(probe, options))
+        frames.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
+                                    "value": values.reshape(points, -1)[:, 0].tolist()}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _reduced(loss: Loss, per_element: torch.Tensor, denominator: torch.Tensor,
@@ -219,13 +293,14 @@ def _long(columns: dict[str, torch.Tensor]) -> pd.DataFrame:
                                      for k, v in columns.items()}})
 
 
-def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor, atol: float = 1e-5) -> dict:
+def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor, atol: float = 1e-5,
+           table: str = "") -> dict:
     mine, theirs = torch.as_tensor(mine).double(), torch.as_tensor(theirs).double()
     both_nan = mine.isnan() & theirs.isnan()
     diff = torch.where(both_nan, 0.0, (mine - theirs).abs())
     agrees = torch.allclose(mine, theirs, rtol=1e-5, atol=atol, equal_nan=True)
-    return {"check": name, "max_abs_diff": diff.max().item() if diff.numel() else 0.0,
-            "agrees": agrees}
+    return {"check": name, "table": table,
+            "max_abs_diff": diff.max().item() if diff.numel() else 0.0, "agrees": agrees}
 
 
 def _curve(loss: Loss, options: Options, steps: Steps) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -315,19 +390,27 @@ def comparable(cfg: LossConfig) -> list[str]:
 @dataclass(frozen=True)
 class Comparison:
     totals: pd.DataFrame  # loss, sum, mean
-    elements: pd.DataFrame  # sample, class, then one column per loss: reduction="none"
-    curves: pd.DataFrame  # loss, x, value: the curves on cfg's axis (empty: fewer than two)
+    # sample, class, x (where the family has a shared quantity), then one column per loss:
+    # reduction="none"
+    elements: pd.DataFrame
+    curves: pd.DataFrame  # loss, x, value: the curves on one axis (empty: fewer than two)
+    axis: str  # the curves' quantity (loss.axis_AXIS)
+    marks: pd.DataFrame  # loss, sample, class, x, value: the typed elements on the curves
+    thresholds: pd.DataFrame  # as LossResult's, of the losses compared
+    top: float | None = None  # as LossResult's curve_top
 
 
-def compare(cfg: LossConfig) -> Comparison:
-    """Every comparable loss on cfg's tables, each with its own default options except those it
-    shares with cfg (so beta and delta keep what was chosen)."""
+def compare(cfg: LossConfig, names: tuple[str, ...] | None = None) -> Comparison:
+    """The comparable losses (names: those of them to compare, in comparable's order) on cfg's
+    tables, each with its own default options except those it shares with cfg (so beta and delta
+    keep what was chosen). The curves: along the family's shared quantity, each computed by torch
+    on these tables; for a family without one, the losses whose own curves share cfg's axis."""
     options = options_of(cfg)
-    axis = entry(cfg).curve(options).axis
-    results, curves = {}, []
-    for name in comparable(cfg):
+    members = {name: mine for name, mine in _members(cfg, options).items()
+               if names is None or name in names}
+    results, configs = {}, {}
+    for name, mine in members.items():
         other = LOSSES[name]
-        mine = {o.name: options.get(o.name, o.default) for o in other.options}
         tables = {s.name: cfg.table(s.name) for s in other.specs(mine)
                   if cfg.table(s.name) is not None}
         try:  # a cell one loss accepts may break another's rule (ignore_index: no class)
@@ -335,17 +418,47 @@ def compare(cfg: LossConfig) -> Comparison:
         except InputError:
             continue
         results[name] = run(checked)
-        curve = other.curve(mine)
-        if curve.axis != axis:  # curves on another quantity: compared by numbers only
-            continue
-        xs = torch.linspace(curve.low, curve.high, 121, dtype=torch.float64)
-        curves.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
-                                    "value": curve.loss(xs).tolist()}))
-    first = next(iter(results.values()))
+        configs[name] = checked
+    if not results:
+        empty = pd.DataFrame(columns=["loss", "x", "value"])
+        return Comparison(pd.DataFrame(columns=["loss", "sum", "mean"]), pd.DataFrame(), empty,
+                          entry(cfg).curve(options).axis, empty, _thresholds({}))
+    first_name = next(iter(results))
+    first, t = results[first_name], parse(configs[first_name])
     index = first.marks[["sample", "class"]]
+    family = FAMILIES.get(entry(cfg).family)
+    per_element = {n: torch.tensor(r.none).flatten().tolist() for n, r in results.items()}
+    top = None
+    if family is not None:
+        low, high = family.span(t)
+        curves = family_curves(family, t, {n: members[n] for n in results}, low, high, 121)
+        at, on = family.at(t).flatten().tolist(), family.on_curve(t).flatten().tolist()
+        elements = index.assign(x=at, **per_element)
+        marks = pd.concat([index.assign(loss=n, x=at, value=v)[on]
+                           for n, v in per_element.items()], ignore_index=True)
+        axis = family.axis
+        top = family.top(low, high) if family.top else None
+    else:
+        axis = entry(cfg).curve(options).axis
+        curves = []
+        for name in results:
+            curve = LOSSES[name].curve(members[name])
+            if curve.axis != axis:  # curves on another quantity: compared by numbers only
+                continue
+            xs = torch.linspace(curve.low, curve.high, 121, dtype=torch.float64)
+            curves.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
+                                        "value": curve.loss(xs).tolist()}))
+        curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+            columns=["loss", "x", "value"])
+        elements = index.assign(**per_element)
+        marks = pd.concat([r.marks.assign(loss=n, value=r.marks["loss"])[
+            ["loss", "sample", "class", "x", "value"]] for n, r in results.items()
+            if n in set(curves["loss"])] or [pd.DataFrame(
+                columns=["loss", "sample", "class", "x", "value"])], ignore_index=True)
+    if curves["loss"].nunique() < 2:
+        curves = marks = pd.DataFrame(columns=["loss", "x", "value"])
     return Comparison(
         totals=pd.DataFrame([{"loss": n, "sum": r.losses["sum"], "mean": r.losses["mean"]}
                              for n, r in results.items()]),
-        elements=index.assign(**{n: torch.tensor(r.none).flatten().tolist()
-                                 for n, r in results.items()}),
-        curves=pd.concat(curves, ignore_index=True) if len(curves) > 1 else pd.DataFrame())
+        elements=elements, curves=curves, axis=axis, marks=marks,
+        thresholds=_thresholds({n: members[n] for n in results}), top=top)

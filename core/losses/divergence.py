@@ -86,7 +86,7 @@ def _cosine(t: Tensors, options: Options, reduction: str) -> Steps:
     # torch's own cosine (F.cosine_similarity clamps the norms differently near 0)
     checks = [("cosine", cos, 1 - F.cosine_embedding_loss(x1, x2, torch.ones_like(y),
                                                           reduction="none"))]
-    return Steps(table, loss, denominator, "count", grads, checks, cos, curve_y=loss)
+    return Steps(table, loss, denominator, "samples", grads, checks, cos, curve_y=loss)
 
 
 def _multi_margin(t: Tensors, options: Options, reduction: str) -> Steps:
@@ -114,7 +114,7 @@ def _multi_margin(t: Tensors, options: Options, reduction: str) -> Steps:
         return (gap ** p).sum(1) * w0 / classes
 
     curve = Curve("true_score", -3.0, 4.0, of_true_score)
-    return Steps(table, loss, denominator, "count",
+    return Steps(table, loss, denominator, "samples",
                  {"inputs": reduce_grad(grad, reduction, denominator)}, [], true_score[:, 0],
                  curve=curve, curve_y=loss)
 
@@ -129,17 +129,18 @@ register(Loss(
     functional=lambda t, o, r: F.kl_div(t["inputs"], t["target"], reduction=r,
                                         log_target=bool(o["log_target"])),
     presets=(Preset("KLDivLoss, the course's call (inputs not logged)",
-                    {"inputs": _text(KL_INPUTS), "target": KL_TARGET}, reduction="batchmean"),
+                    {"inputs": _text(KL_INPUTS), "target": KL_TARGET}, reduction="batchmean",
+                    label="kl_course_call"),
              Preset("KLDivLoss, inputs.log() (as KLDivLoss expects)",
                     {"inputs": _text(torch.tensor(KL_INPUTS).log().tolist()),
-                     "target": KL_TARGET}, reduction="batchmean")),
+                     "target": KL_TARGET}, reduction="batchmean", label="kl_logged")),
 ))
 
 register(Loss(
     name="CosineEmbeddingLoss", module=nn.CosineEmbeddingLoss,
     tables=lambda o: (TableSpec("x1", "values"), TableSpec("x2", "values"),
                       TableSpec("target", "signs", columns="1")),
-    options=(Option("margin", "float", 0.0, Bound("margin", -1.0, 1.0)),),
+    options=(Option("margin", "float", 0.0, Bound("margin", -1.0, 1.0), own_help=True),),
     steps=_cosine, family="cosine", differentiable=("x1", "x2"),
     curve=lambda o: Curve("cosine", -1.0, 1.0, lambda c: (c - float(o["margin"])).clamp(min=0)),
     functional=lambda t, o, r: F.cosine_embedding_loss(
@@ -153,8 +154,8 @@ register(Loss(
     name="MultiMarginLoss", module=nn.MultiMarginLoss,
     tables=lambda o: (TableSpec("inputs", "logits"), TableSpec("target", "indices", columns="1"),
                       TableSpec("weight", "weights", rows="1", optional=True)),
-    options=(Option("p", "choice", 1, choices=(1, 2)),
-             Option("margin", "float", 1.0, Bound("margin", -10.0, 10.0))),
+    options=(Option("p", "choice", 1, choices=(1, 2), own_help=True),
+             Option("margin", "float", 1.0, Bound("margin", -10.0, 10.0), own_help=True)),
     steps=_multi_margin, family="classification",
     curve=lambda o: Curve("true_score", -3.0, 4.0, lambda s: (float(o["margin"]) - s).clamp(
         min=0)),

@@ -29,24 +29,39 @@ def _poisson(t: Tensors, options: Options, reduction: str) -> Steps:
     eps = float(options["eps"])
     y0 = y.flatten()[0].double()  # the curve is drawn for element 0's target
     if options["log_input"]:
-        loss = x.exp() - y * x
-        grad = x.exp() - y
+        # the course's stages: exp(x), y·x and their difference
+        first, second = x.exp(), y * x
+        names, grad = ("exp_x", "y_times_x"), x.exp() - y
         curve = Curve("prediction_log", -3.0, 3.0,
                       lambda v: v.exp() - y0 * v)
     else:
-        loss = x - y * (x + eps).log()
-        grad = 1 - y / (x + eps)
+        first, second = x, y * (x + eps).log()
+        names, grad = ("x", "y_times_log_x_plus_eps"), 1 - y / (x + eps)
         curve = Curve("prediction", 0.01, 5.0,
                       lambda v: v - y0 * (v + eps).log())
+    loss = first - second
     # full: Stirling's approximation of log(y!) where y > 1; it does not depend on the input
     stirling = torch.where(y > 1, y * y.log() - y + 0.5 * (2 * math.pi * y).log(), 0.0) \
         if options["full"] else torch.zeros_like(y)
     loss = loss + stirling
     denominator = count(loss)
-    stages = {"input": x, "target": y, "stirling": stirling, "loss": loss}
+    stages = {"input": x, "target": y, names[0]: first, names[1]: second, "stirling": stirling,
+              "loss": loss}
+    # the course's hand check of element 0, in Python's own floats, against torch's element 0
+    x0, y0_, s0 = x.flatten()[0].item(), y.flatten()[0].item(), stirling.flatten()[0].item()
+    a = math.exp(x0) if options["log_input"] else x0
+    b = y0_ * x0 if options["log_input"] else y0_ * math.log(x0 + eps)
+    theirs = F.poisson_nll_loss(x, y, log_input=bool(options["log_input"]),
+                                full=bool(options["full"]), eps=eps, reduction="none")
+    element0 = theirs.flatten()[0].item()
+    hand = "log" if options["log_input"] else "rate"
+    note = (f"loss.hand_PoissonNLLLoss_{hand}",
+            {"x": x0, "y": y0_, "eps": eps, "first": a, "second": b, "stirling": s0,
+             "value": a - b + s0, "torch": element0})
+    checks = [("poisson_element_0", torch.tensor(a - b + s0), theirs.flatten()[0])]
     return Steps(per_element(stages), loss, denominator, "elements",
-                 {"inputs": reduce_grad(grad, reduction, denominator)}, [], x,
-                 curve=curve, curve_y=loss)
+                 {"inputs": reduce_grad(grad, reduction, denominator)}, checks, x,
+                 curve=curve, curve_y=loss, notes=(note,))
 
 
 def _gaussian(t: Tensors, options: Options, reduction: str) -> Steps:
@@ -82,8 +97,10 @@ register(Loss(
     name="PoissonNLLLoss", module=nn.PoissonNLLLoss,
     tables=lambda o: (TableSpec("inputs", "values" if o["log_input"] else "positive"),
                       TableSpec("target", "values")),
+    # eps only enters log(x + eps), which log_input=True never takes: its box is shown without
     options=(Option("log_input", "bool", True), Option("full", "bool", False),
-             Option("eps", "float", 1e-8, Bound("eps", 0.0, 1.0), step=1e-8)),
+             Option("eps", "float", 1e-8, Bound("eps", 0.0, 1.0), step=1e-8, own_help=True,
+                    shown=lambda o: not o["log_input"])),
     steps=_poisson, family="likelihood",
     curve=lambda o: Curve("prediction_log", -3.0, 3.0, lambda v: v.exp() - v),
     functional=lambda t, o, r: F.poisson_nll_loss(
@@ -91,7 +108,7 @@ register(Loss(
         eps=float(o["eps"]), reduction=r),
     presets=(Preset(f"PoissonNLLLoss, randn((2, 2)), seed {POISSON_SEED}",
                     {"inputs": _drawn(POISSON_SEED, 2, 2),
-                     "target": _drawn(POISSON_SEED + 1, 2, 2)}),),
+                     "target": _drawn(POISSON_SEED + 1, 2, 2)}, label="poisson_randn"),),
 ))
 
 register(Loss(
@@ -99,7 +116,7 @@ register(Loss(
     tables=lambda o: (TableSpec("inputs", "values"), TableSpec("target", "values"),
                       TableSpec("var", "positive")),
     options=(Option("full", "bool", False),
-             Option("eps", "float", 1e-6, Bound("eps", 1e-12, 1.0), step=1e-6)),
+             Option("eps", "float", 1e-6, Bound("eps", 1e-12, 1.0), step=1e-6, own_help=True)),
     steps=_gaussian, family="likelihood",
     curve=lambda o: Curve("gaussian", -3.0, 3.0, lambda e: 0.5 * e * e),
     functional=lambda t, o, r: F.gaussian_nll_loss(
@@ -113,7 +130,7 @@ register(Loss(
 register(Loss(
     name="HingeEmbeddingLoss", module=nn.HingeEmbeddingLoss,
     tables=lambda o: (TableSpec("inputs", "values"), TableSpec("target", "signs")),
-    options=(Option("margin", "float", 1.0, Bound("margin", -10.0, 10.0)),),
+    options=(Option("margin", "float", 1.0, Bound("margin", -10.0, 10.0), own_help=True),),
     steps=_hinge, family="hinge",
     curve=lambda o: Curve("distance", -1.0, 3.0,
                           lambda x: (float(o["margin"]) - x).clamp(min=0)),

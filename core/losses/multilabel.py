@@ -25,7 +25,7 @@ def _soft_margin(t: Tensors, options: Options, reduction: str) -> Steps:
     true_logit = torch.where(y >= 0.5, x, -x)
     table = pd.DataFrame({"sample": range(n), **columns("x", x), **columns("target", y),
                           **columns("term", terms), "loss": loss.tolist()})
-    return Steps(table, loss, denominator, "count",
+    return Steps(table, loss, denominator, "samples",
                  {"inputs": reduce_grad(grad, reduction, denominator)}, [],
                  true_logit.mean(1), curve_y=loss)
 
@@ -59,7 +59,7 @@ def _margin(t: Tensors, options: Options, reduction: str) -> Steps:
                           "active_pairs": active.sum((1, 2)).tolist(), "loss": loss.tolist()})
     k0 = float(pair[0].sum())
     curve = Curve("label_gap", -2.0, 3.0, lambda g: k0 * (1 - g).clamp(min=0) / classes)
-    return Steps(table, loss, denominator, "count",
+    return Steps(table, loss, denominator, "samples",
                  {"inputs": reduce_grad(grad, reduction, denominator)}, [], mean_gap,
                  curve=curve, curve_y=loss)
 

@@ -13,7 +13,7 @@ from core.losses.common import reduce_grad
 from core.losses.registry import Curve, Loss, Option, Options, Preset, Steps, Tensors, register
 from core.losses.tables import TableSpec
 
-MARGIN = Option("margin", "float", 0.0, Bound("margin", -10.0, 10.0))
+MARGIN = Option("margin", "float", 0.0, Bound("margin", -10.0, 10.0), own_help=True)
 
 
 def _column(*values: str) -> tuple[tuple[str, ...], ...]:
@@ -33,7 +33,7 @@ def _margin_ranking(t: Tensors, options: Options, reduction: str) -> Steps:
                           "target": y.tolist(), "y_times_x1_minus_x2": ranked.tolist(),
                           "margin_minus_that": (margin - ranked).tolist(),
                           "loss": loss.tolist()})
-    return Steps(table, loss, denominator, "count", grads, [], ranked)
+    return Steps(table, loss, denominator, "samples", grads, [], ranked)
 
 
 def _norm_grad(v: torch.Tensor, p: float) -> torch.Tensor:
@@ -95,7 +95,7 @@ def _triplet(t: Tensors, options: Options, reduction: str, distance=None, twin=N
                           "d_positive_negative": d_pn.tolist(), "swapped": swapped.tolist(),
                           "d_ap_minus_d_neg": (d_ap - d_neg).tolist(), "loss": loss.tolist()})
     checks = [(f"{check}_ap", d_ap, twin(a, pos)), (f"{check}_an", d_an, twin(a, neg))]
-    return Steps(table, loss, denominator, "count", grads, checks, d_ap - d_neg)
+    return Steps(table, loss, denominator, "samples", grads, checks, d_ap - d_neg)
 
 
 register(Loss(
@@ -118,9 +118,9 @@ register(Loss(
     name="TripletMarginLoss", module=nn.TripletMarginLoss,
     tables=lambda o: (TableSpec("anchor", "values"), TableSpec("positive", "values"),
                       TableSpec("negative", "values")),
-    options=(Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0)),
-             Option("p", "float", 2.0, Bound("p", 1.0, 3.0), step=1.0),
-             Option("eps", "float", 1e-6, Bound("eps", 0.0, 1.0), step=1e-6),
+    options=(Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0), own_help=True),
+             Option("p", "float", 2.0, Bound("p", 1.0, 3.0), step=1.0, own_help=True),
+             Option("eps", "float", 1e-6, Bound("eps", 0.0, 1.0), step=1e-6, own_help=True),
              Option("swap", "bool", False)),
     steps=_triplet, family="ranking", differentiable=("anchor", "positive", "negative"),
     curve=lambda o: Curve("triplet", -4.0, 4.0,
@@ -160,7 +160,7 @@ register(Loss(
     options=(Option("distance_function", "choice", "pairwise_distance",
                     choices=tuple(DISTANCES), to_value=lambda v: DISTANCES[v][0],
                     to_code=lambda v: DISTANCES[v][1]),
-             Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0)),
+             Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0), own_help=True),
              Option("swap", "bool", False)),
     steps=_with_distance, family="ranking", differentiable=("anchor", "positive", "negative"),
     curve=lambda o: Curve("triplet", -4.0, 4.0,

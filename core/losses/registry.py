@@ -23,7 +23,8 @@ Options = dict[str, object]
 class Option:
     """A setting of a loss. kind: "float", "int", "bool" or "choice". to_torch: passed to the
     constructor under its name (False: the page's own, such as feeding sigmoid(x) to BCELoss).
-    Its label is t("loss.option_NAME"), its one-sentence explanation t("loss.option_NAME_help")."""
+    Its label is t("loss.option_NAME"), its one-sentence explanation t("loss.option_NAME_help"),
+    or the loss's own t("loss.option_NAME_help_LOSS") with own_help (Loss.help_key)."""
 
     name: str
     kind: str
@@ -37,6 +38,12 @@ class Option:
     # itself (a distance function picked by name)
     to_value: Callable[[object], object] | None = None
     to_code: Callable[[object], str] | None = None
+    # its explanation is the loss's own, t("loss.option_NAME_help_LOSS"): an option that means
+    # something else in each loss that has it (eps, margin, p); see Loss.help_key
+    own_help: bool = False
+    # its value is the |error| where the loss changes form (beta, delta): marked at ±value on the
+    # curve
+    threshold: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,9 @@ class Steps:
     table: pd.DataFrame  # one row per sample or per element: every stage as a column
     per_element: torch.Tensor  # what reduction="none" returns, in torch's shape
     denominator: torch.Tensor  # what reduction="mean" divides the sum by
-    denominator_kind: str  # "weights", "count" or "elements"
+    # "weights" (of the non-ignored samples), "count" (non-ignored samples), "samples" (N) or
+    # "elements" (N × C): which text the Reduction tab explains the mean's denominator with
+    denominator_kind: str
     grads: Tensors  # closed-form d loss / d table for the config's reduction, per input table
     checks: list[tuple[str, torch.Tensor, torch.Tensor]]  # (what, by hand, torch)
     curve_x: torch.Tensor  # per element of per_element: where it sits on the curve
@@ -69,25 +78,28 @@ class Steps:
     # the mean by hand, and the text that says how it is reduced
     mean: torch.Tensor | None = None
     reduction_text: str = "loss.reduction_math"
-    view: View | None = None  # the entry's own picture, beside the curve
     # per element, what the call a user meant gives (KLDivLoss's inputs logged, as it expects),
     # reduced beside the headline; its label is t("loss.alternative_NAME")
     alternative: torch.Tensor | None = None
     # how far torch's float32 gradient may be from the float64 closed form (CTCLoss: torch
     # takes exp of α + β − log p, with log p in the hundreds for long inputs)
     grad_tolerance: float = 1e-5
+    # texts with their values under the step table (a hand check the course makes): (key, params)
+    notes: tuple[tuple[str, dict], ...] = ()
 
 
 @dataclass(frozen=True)
 class View:
     """A picture one loss has and the others do not (CTCLoss: its alignment lattice): the
     core.charts builder that draws it, its tidy frames, its texts (builder argument -> locale
-    key) and the note under it."""
+    key), its other arguments, and the note under it (formatted with note_params)."""
 
     chart: str
     frames: tuple[pd.DataFrame, ...]
     texts: dict[str, str]
     note: str
+    args: dict = field(default_factory=dict)
+    note_params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ class Preset:
     tables: dict[str, Table]
     options: Options = field(default_factory=dict)
     reduction: str = "mean"
+    # a name that is words, not code: shown as t("loss.preset_LABEL") (the link keeps the name)
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,14 @@ class Loss:
     parse: Callable[[dict[str, Table], Options], Tensors] | None = None
     fit: Callable[[dict[str, Table], int], dict[str, Table]] | None = None
     script: Callable[[Tensors, Options, str], str] | None = None
+    # pictures of its own beside the curve, for one sample of the tables (CTCLoss's lattices);
+    # the page offers every sample
+    views: Callable[[Tensors, Options, int], tuple[View, ...]] | None = None
+
+    def help_key(self, option: Option) -> str:
+        """The locale key of an option's one-sentence explanation for this loss."""
+        own = f"_{self.name}" if option.own_help else ""
+        return f"loss.option_{option.name}_help{own}"
 
     def specs(self, options: Options) -> tuple[TableSpec, ...]:
         return self.tables(options)
@@ -149,7 +171,35 @@ class Loss:
         return self.module(**self.constructor(tensors, options), reduction=reduction)
 
 
+@dataclass(frozen=True)
+class Family:
+    """Losses compared on the same tables along one quantity they share (its texts:
+    loss.axis_AXIS, loss.compare_title_AXIS, loss.compare_note_AXIS): each loss is called by torch
+    on the typed tables with that quantity set to each x of the span.
+
+    probe(tensors, xs): the tables with one row per x; at(tensors): each element's x, flat in
+    reduction='none' order; on_curve(tensors): which elements the curves pass through (the others
+    differ in something the curve holds fixed). together: each member's own curve view draws the
+    whole family (L1, MSE, SmoothL1 and Huber on one chart); top(low, high): the y range's top,
+    where one member would squash the others."""
+
+    name: str
+    axis: str
+    span: Callable[[Tensors], tuple[float, float]]
+    probe: Callable[[Tensors, torch.Tensor], Tensors]
+    at: Callable[[Tensors], torch.Tensor]
+    on_curve: Callable[[Tensors], torch.Tensor]
+    together: bool = False
+    top: Callable[[float, float], float] | None = None
+
+
 LOSSES: dict[str, Loss] = {}
+FAMILIES: dict[str, Family] = {}
+
+
+def register_family(family: Family) -> Family:
+    FAMILIES[family.name] = family
+    return family
 
 
 def register(loss: Loss) -> Loss:

@@ -11,7 +11,18 @@ import torch.nn.functional as F
 
 from core.bounds import Bound
 from core.losses.common import count, per_element, reduce_grad
-from core.losses.registry import Curve, Loss, Option, Options, Preset, Steps, Tensors, register
+from core.losses.registry import (
+    Curve,
+    Family,
+    Loss,
+    Option,
+    Options,
+    Preset,
+    Steps,
+    Tensors,
+    register,
+    register_family,
+)
 from core.losses.tables import TableSpec
 
 TABLES = (TableSpec("inputs", "values"), TableSpec("target", "values"))
@@ -62,6 +73,23 @@ def _huber_grad(d: torch.Tensor, o: Options) -> torch.Tensor:
     return torch.where(d.abs() < delta, d, delta * d.sign())
 
 
+def _span(t: Tensors) -> tuple[float, float]:
+    """The course's −3 to 3, wider where a typed error is."""
+    d = t["inputs"] - t["target"]
+    return min(-3.0, d.min().item()), max(3.0, d.max().item())
+
+
+# L1, MSE, SmoothL1 and Huber on one chart, against the error: the y range ends where L1 does
+# at the span's edge, so MSE leaves the top rather than squashing the quadratic parts below
+# beta and delta
+register_family(Family(
+    "regression", "error", _span,
+    probe=lambda t, xs: {"inputs": xs[:, None], "target": torch.zeros(len(xs), 1)},
+    at=lambda t: (t["inputs"] - t["target"]).flatten(),
+    on_curve=lambda t: torch.ones(t["inputs"].numel(), dtype=torch.bool),
+    together=True, top=lambda low, high: max(-low, high)))
+
+
 def _regression(name: str, module: type[nn.Module], functional, loss_of, grad_of,
                 options: tuple, presets: tuple[Preset, ...], stage: str = "loss") -> Loss:
     return register(Loss(
@@ -78,9 +106,11 @@ _regression("L1Loss", nn.L1Loss, F.l1_loss, lambda d, o: d.abs(), lambda d, o: d
 _regression("MSELoss", nn.MSELoss, F.mse_loss, lambda d, o: d * d, lambda d, o: 2 * d, (),
             (Preset("MSELoss", COURSE),))
 _regression("SmoothL1Loss", nn.SmoothL1Loss, F.smooth_l1_loss, _smooth_l1, _smooth_l1_grad,
-            (Option("beta", "float", 1.0, Bound("beta", 0.0, 10.0)),),
-            (Preset("SmoothL1Loss, errors in [-3, 3]", ERRORS),), stage="quadratic")
+            (Option("beta", "float", 1.0, Bound("beta", 0.0, 10.0), threshold=True),),
+            (Preset("SmoothL1Loss, errors in [-3, 3]", ERRORS, label="smooth_l1_errors"),),
+            stage="quadratic")
 _regression("HuberLoss", nn.HuberLoss, F.huber_loss, _huber, _huber_grad,
-            (Option("delta", "float", 1.0, Bound("delta", 0.01, 10.0)),),
-            (Preset("HuberLoss, errors in [-3, 3]", ERRORS),), stage="quadratic")
+            (Option("delta", "float", 1.0, Bound("delta", 0.01, 10.0), threshold=True),),
+            (Preset("HuberLoss, errors in [-3, 3]", ERRORS, label="huber_errors"),),
+            stage="quadratic")
 

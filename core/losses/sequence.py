@@ -1,7 +1,8 @@
 """CTCLoss: the loss of a label sequence read off a longer sequence of per-step class scores,
 summed over every alignment. By hand: the forward variables α over time × extended label (the
 target with blanks interleaved), in log space, the backward variables β, and from both the
-gradient; the most probable alignment drawn over α as the lattice.
+gradient and each cell's share of all alignments; the lattice of a picked sample draws α and
+those shares, with the most probable alignment over them.
 
 The tables: logits (N·T × C: sample 0's T time steps, then sample 1's...; the loss gets
 log_softmax of them as torch's (T, N, C) log-probabilities), targets (N × S class indices, blank
@@ -68,7 +69,8 @@ def parse(tables: dict[str, Table | None], options: Options) -> Tensors:
     n, s = len(targets), len(targets[0])
     for name in ("input_lengths", "target_lengths"):
         if len(tables[name]) != n:
-            raise InputError("error.loss.rows", table=name, rows=len(tables[name]), expected=n)
+            raise InputError("error.loss.rows", table=name, rows=len(tables[name]), expected=n,
+                             first="targets")
     logit_rows = tables["logits"]
     if len(logit_rows) % n:
         raise InputError("error.loss.ctc_rows", table="logits", rows=len(logit_rows), n=n)
@@ -237,24 +239,41 @@ def _steps(t: Tensors, options: Options, reduction: str) -> Steps:
     divisors = t["target_lengths"].clamp(min=1).double()
     scale = 1 / (divisors * n) if reduction == "mean" else torch.ones(n, dtype=torch.float64)
     grads = (grads * scale[:, None, None]).reshape(-1, c).float()
-    checks = [("log_softmax", lp.float().transpose(0, 1), log_probs(t))]
     curve_x = -per_sample
     finite = curve_x[torch.isfinite(curve_x)]  # the curve reaches the lowest sample shown
     low = min(finite.min().item() if len(finite) else 0.0, -1.0) - 1.0
+    # torch's float32 exp(α + β − lp − log p) loses about |log p| float32 steps
+    tolerance = max(1e-5, 1e-6 * (finite.abs().max().item() if len(finite) else 0.0))
+    checks = [("log_softmax", lp.float().transpose(0, 1), log_probs(t)),
+              # the share of alignments through each label at each step, γ/p, is what torch's
+              # gradient w.r.t. its log-probabilities leaves beside exp(log p): exp(lp) − grad
+              ("ctc_occupancy", torch.where(steps_used & feasible[:, None, None],
+                                            (gamma - log_p[:, None, None]).exp(), 0.0),
+               _torch_occupancy(t, options, steps_used & feasible[:, None, None]), tolerance)]
     return Steps(table, per_sample.float(), torch.tensor(float(n)),
                  "target_lengths", {"logits": grads}, checks, curve_x,
                  curve=Curve("ctc", low, 0.0, lambda x: -x),
                  mean=(per_sample / divisors).mean().float(),
                  reduction_text="loss.reduction_math_target_lengths",
-                 view=lattice(t, options, sample=0),
-                 # torch's float32 exp(α + β − lp − log p) loses about |log p| float32 steps
-                 grad_tolerance=max(1e-5, 1e-6 * (finite.abs().max().item() if len(finite)
-                                                  else 0.0)))
+                 grad_tolerance=tolerance)
 
 
-def lattice(t: Tensors, options: Options, sample: int) -> View:
-    """One sample's α over time × extended label (unreachable cells left out: the band that is
-    left is where alignments can go) and the most probable alignment drawn over it."""
+def _torch_occupancy(t: Tensors, options: Options, used: torch.Tensor) -> torch.Tensor:
+    """(N, T, C): exp(log p) − torch's gradient of the summed CTC loss w.r.t. its (T, N, C)
+    log-probabilities, where used (0 elsewhere, and for a sample without any alignment)."""
+    leaf = log_probs(t).detach().clone().requires_grad_()
+    loss = F.ctc_loss(leaf, t["targets"], t["input_lengths"], t["target_lengths"],
+                      blank=int(options["blank"]), reduction="sum", zero_infinity=True)
+    (grad,) = torch.autograd.grad(loss, leaf)
+    return torch.where(used, (leaf.detach().exp() - grad).transpose(0, 1).double(), 0.0)
+
+
+def lattices(t: Tensors, options: Options, sample: int) -> tuple[View]:
+    """One sample's lattice over time × extended label, drawn twice: log α, and the share of all
+    alignments through each cell, exp(α + β − log p(label) − log p) (the cells of a step add up
+    to 1), each with the most probable alignment drawn over it. Cells no alignment reaches are
+    left out; cells α reaches but from which the end cannot be reached (β = 0) are kept, marked
+    as not on any complete path, and have no colour."""
     blank = int(options["blank"])
     n = len(t["input_lengths"])
     lp = t["logits"].double().reshape(n, -1, t["logits"].shape[1]).log_softmax(2)[sample]
@@ -263,16 +282,35 @@ def lattice(t: Tensors, options: Options, sample: int) -> View:
     states = extended(target, blank)
     names = [f"{s}: {'∅' if label == blank else label}" for s, label in enumerate(states)]
     alpha = forward(lp, states, blank)
-    cells = [{"time": step, "state": names[s], "s": s, "log_alpha": alpha[step, s].item()}
+    beta = backward(lp, states, blank)
+    log_p = alpha[-1, max(len(states) - 2, 0):].logsumexp(0)
+    complete = torch.isfinite(alpha) & torch.isfinite(beta) & torch.isfinite(log_p)
+    occupancy = torch.where(complete, (alpha + beta - lp[:, states] - log_p).exp(), 0.0)
+    cells = [{"time": step, "state": names[s], "s": s, "log_alpha": alpha[step, s].item(),
+              "log_beta": beta[step, s].item(), "occupancy": occupancy[step, s].item(),
+              "complete": bool(complete[step, s])}
              for step in range(len(lp)) for s in range(len(states))
              if torch.isfinite(alpha[step, s])]
     path = [{"time": step, "state": names[s], "s": s, "log_prob": lp[step, states[s]].item()}
             for step, s in enumerate(best_path(lp, states, blank))]
-    cells = pd.DataFrame(cells, columns=["time", "state", "s", "log_alpha"])
-    return View("ctc_lattice", (cells, pd.DataFrame(path)),
-                {"title": "loss.lattice_title", "x_title": "loss.lattice_time",
-                 "y_title": "loss.lattice_state", "color_title": "loss.lattice_log_alpha",
-                 "path_title": "loss.lattice_path"}, "loss.lattice_note")
+    cells = pd.DataFrame(cells, columns=["time", "state", "s", "log_alpha", "log_beta",
+                                         "occupancy", "complete"])
+    one = slice(sample, sample + 1)
+    theirs = F.ctc_loss(log_probs(t)[:, one], t["targets"][one], t["input_lengths"][one],
+                        t["target_lengths"][one], blank=blank, reduction="none")
+    params = {"sample": sample, "log_p": log_p.item(), "torch_loss": theirs.item()}
+    return (View("ctc_lattices", (cells, pd.DataFrame(path)), {
+        "title": "loss.lattice_title", "occupancy_title": "loss.occupancy_title",
+        "x_title": "loss.lattice_time", "y_title": "loss.lattice_state",
+        "color_title": "loss.lattice_log_alpha", "occupancy_color_title": "loss.lattice_occupancy",
+        "path_title": "loss.lattice_path", "open_title": "loss.lattice_open"},
+        "loss.lattice_note", note_params=params),)
+
+
+def backward(lp: torch.Tensor, states: list[int], blank: int) -> torch.Tensor:
+    """log β_t(s) of one sample: the log-probability of emitting the rest of the target from
+    state s at step t on (this step's emission included), α of the reversed sequence."""
+    return forward(lp.flip(0), states[::-1], blank).flip(0).flip(1)
 
 
 # ---- The course's random example -------------------------------------------------------------
@@ -301,7 +339,8 @@ def _text(tensor: torch.Tensor) -> Table:
 
 def _course_preset() -> Preset:
     return Preset("CTCLoss, the course's T=50, C=20, N=16, S=30 (seeded)",
-                  {name: _text(value) for name, value in course_tensors().items()})
+                  {name: _text(value) for name, value in course_tensors().items()},
+                  label="ctc_course")
 
 
 # a small one to read: C = 4 (blank 0 and labels 1–3), T = 8, target 1 2 2 (the repeated 2
@@ -310,7 +349,8 @@ SMALL = Preset("CTCLoss, small: T=8, C=4, target [1, 2, 2]", {
     "logits": (("2", "0.5", "0", "0"), ("0", "2", "0.5", "0"), ("1", "1.5", "0", "0"),
                ("0.5", "0", "2", "0"), ("2", "0", "0.5", "0"), ("0", "0", "2", "0.5"),
                ("1", "0", "1", "0"), ("2", "0", "0", "0")),
-    "targets": (("1", "2", "2"),), "input_lengths": (("8",),), "target_lengths": (("3",),)})
+    "targets": (("1", "2", "2"),), "input_lengths": (("8",),), "target_lengths": (("3",),)},
+    label="ctc_small")
 
 
 # ---- The script ------------------------------------------------------------------------------
@@ -370,5 +410,5 @@ register(Loss(
                                           t["target_lengths"], blank=int(o["blank"]),
                                           reduction=r, zero_infinity=bool(o["zero_infinity"])),
     presets=(SMALL, _course_preset()),
-    parse=parse, fit=fit, script=script,
+    parse=parse, fit=fit, script=script, views=lattices,
 ))

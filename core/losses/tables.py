@@ -58,13 +58,14 @@ def number(table: str, row: int, column: int, cell: object) -> float:
     return value
 
 
-def _check_shape(spec: TableSpec, rows: Table, n: int | None, classes: int | None) -> None:
+def _check_shape(spec: TableSpec, rows: Table, n: int | None, classes: int | None,
+                 first: str) -> None:
     if not rows or not rows[0]:
         raise InputError("error.loss.empty", table=spec.name)
     expected_rows = 1 if spec.rows == "1" else n
     if expected_rows is not None and len(rows) != expected_rows:
         raise InputError("error.loss.rows", table=spec.name, rows=len(rows),
-                         expected=expected_rows)
+                         expected=expected_rows, first=first)
     if classes is not None:
         expected = spec.width(classes, len(rows[0]))
         for row in rows:
@@ -76,10 +77,11 @@ def _check_shape(spec: TableSpec, rows: Table, n: int | None, classes: int | Non
 
 
 def parse_table(spec: TableSpec, rows: Table, n: int | None, classes: int | None,
-                ignore_index: int | None = None) -> torch.Tensor:
+                ignore_index: int | None = None, first: str = "inputs") -> torch.Tensor:
     """The typed rows as a tensor of this kind: float32, or int64 for class indices (a column
-    vector becomes (N,)), weights as one row (C,) or (1,)."""
-    _check_shape(spec, rows, n, classes)
+    vector becomes (N,)), weights as one row (C,) or (1,). first: the table whose rows are the
+    samples (N)."""
+    _check_shape(spec, rows, n, classes, first)
     values = [[number(spec.name, r, c, cell) for c, cell in enumerate(row)]
               for r, row in enumerate(rows)]
     for r, row in enumerate(values):

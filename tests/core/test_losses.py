@@ -379,7 +379,10 @@ def test_compare_runs_the_regression_family_on_the_same_errors():
     assert list(classification.totals["loss"]) == ["CrossEntropyLoss", "MultiMarginLoss"]
     expected = nn.MultiMarginLoss()(COURSE_INPUTS, COURSE_TARGET)
     assert classification.totals["mean"][1] == pytest.approx(expected.item())
-    assert classification.curves.empty  # −log p and the margin are on different axes
+    # −log p and the margin share no curve of their own: they are drawn together along the
+    # score of sample 0's true class (test_compare_draws_classification_along_the_true_score)
+    assert classification.axis == "true_score"
+    assert set(classification.curves["loss"]) == {"CrossEntropyLoss", "MultiMarginLoss"}
 
 
 def test_kl_div_shows_the_course_call_beside_the_one_kldivloss_expects():

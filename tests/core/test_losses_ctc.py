@@ -205,3 +205,86 @@ def test_cosine_distance_against_torch():
         torch.testing.assert_close(torch.tensor(shown.to_numpy(), dtype=torch.float32),
                                    leaf.grad.flatten(), rtol=1e-4, atol=1e-6)
     assert "1 - F.cosine_similarity(a, b)" in losses.to_script(cfg)
+
+
+# ---- The paths that add up to the loss (issue 14's audit) ------------------------------------
+
+def occupancy_by_torch(t, sample: int) -> torch.Tensor:
+    """(T, C): exp(log_probs) − torch's gradient of the summed loss w.r.t. its log-probabilities,
+    the share of all alignments that emit each class at each step, of one sample."""
+    leaf = sequence.log_probs(t).detach().clone().requires_grad_()
+    F.ctc_loss(leaf, t["targets"], t["input_lengths"], t["target_lengths"],
+               reduction="sum").backward()
+    return (leaf.exp() - leaf.grad)[:int(t["input_lengths"][sample]), sample].detach()
+
+
+def lattice_cells(cfg, sample: int = 0):
+    (view,) = losses.views(cfg, sample)
+    return view, *view.frames
+
+
+def test_cells_on_no_complete_path_are_marked_and_uncoloured():
+    """T = 4 and target [1, 2, 2] need every step: states 0-2 at the last step are reached
+    forward but cannot finish (they were coloured as if they could)."""
+    cfg, _ = losses.validate(losses.config("CTCLoss", {
+        "logits": (("1", "0.5", "0", "0"), ("0", "2", "0.5", "0"), ("0.5", "0", "2", "0"),
+                   ("1", "0", "2", "0")),
+        "targets": (("1", "2", "2"),), "input_lengths": (("4",),),
+        "target_lengths": (("3",),)}))
+    view, cells, path = lattice_cells(cfg)
+    last = cells[cells["time"] == 3].set_index("s")
+    assert not last.loc[[0, 1, 2], "complete"].any()
+    assert (last.loc[[0, 1, 2], "occupancy"] == 0).all()
+    # on a complete path exactly where α and β are both non-zero
+    t = losses.parse(cfg)
+    lp = sequence.log_probs(t)[:, 0].double()
+    states = sequence.extended([1, 2, 2], 0)
+    alpha, beta = sequence.forward(lp, states, 0), sequence.backward(lp, states, 0)
+    for row in cells.itertuples():
+        assert row.complete == bool(torch.isfinite(alpha[row.time, row.s])
+                                    & torch.isfinite(beta[row.time, row.s]))
+    # in 4 steps the only alignment is 1 2 ∅ 2 (states 1, 3, 4, 5): every share is 0 or 1
+    assert sorted(set(cells["occupancy"].round(9))) == [0.0, 1.0]
+    assert path["s"].tolist() == [1, 3, 4, 5]
+
+
+@pytest.mark.parametrize(("preset", "sample"), [(SMALL, 0), (COURSE, 0), (COURSE, 3),
+                                                (COURSE, 15)])
+def test_the_share_of_alignments_adds_up_and_is_torchs(preset, sample):
+    cfg, _ = losses.validate(losses.from_preset(preset))
+    t = losses.parse(cfg)
+    view, cells, _ = lattice_cells(cfg, sample)
+    assert view.note_params["sample"] == sample
+    steps = cells.groupby("time")["occupancy"].sum()
+    assert steps.tolist() == pytest.approx([1.0] * len(steps), abs=1e-9)
+    theirs = occupancy_by_torch(t, sample)
+    target = t["targets"][sample, :int(t["target_lengths"][sample])].tolist()
+    labels = sequence.extended(target, 0)
+    mine = torch.zeros_like(theirs, dtype=torch.float64)
+    for row in cells.itertuples():
+        mine[row.time, labels[row.s]] += row.occupancy
+    # torch works in float32: exp(α + β − lp − log p) with log p in the hundreds for the course
+    torch.testing.assert_close(mine.float(), theirs, atol=2e-4, rtol=1e-4)
+    expected = F.ctc_loss(sequence.log_probs(t), t["targets"], t["input_lengths"],
+                          t["target_lengths"], reduction="none")[sample].item()
+    assert view.note_params["torch_loss"] == expected
+    assert -view.note_params["log_p"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_occupancy_check_is_torchs_gradient():
+    for preset in (SMALL, COURSE):
+        checks = losses.run(losses.validate(losses.from_preset(preset))[0]).checks
+        row = checks.set_index("check").loc["ctc_occupancy"]
+        assert row["agrees"]
+
+
+def test_the_lattices_chart_draws_both_values_in_one_chart():
+    cfg, _ = losses.validate(losses.from_preset(SMALL))
+    (view,) = losses.run(cfg).views
+    assert view.chart == "ctc_lattices"
+    spec = getattr(charts, view.chart)(*view.frames, **{k: k for k in view.texts}).to_dict()
+    assert spec["title"] == "title"
+    colours = [layer["encoding"]["color"]["condition"]["field"] for layer in spec["layer"]
+               if "color" in layer.get("encoding", {}) and "condition" in
+               layer["encoding"]["color"]]
+    assert colours == ["log_alpha", "occupancy"]

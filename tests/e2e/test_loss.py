@@ -1,6 +1,7 @@
 """The loss page in a real browser: typing into the canvas grid of st.data_editor, a letter that
 gets its message, and every course preset (screenshots for a person to look at)."""
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -8,6 +9,7 @@ import torch
 import torch.nn as nn
 
 from core import compare, losses
+from core.losses import sequence
 from harness.browser import Tab
 
 pytestmark = pytest.mark.e2e
@@ -57,8 +59,20 @@ def test_each_course_preset_by_link(server, tab, preset):
     assert "checks agree with torch" in text
     assert tab.page.locator("[data-testid='stException']").count() == 0
     assert "is not valid and was ignored" not in text
-    tab.screenshot("loss_" + preset.split(",")[0].replace("(", "_").replace(")", "")
-                   + ("_pos" if "pos_weight" in preset else "_w" if "weight" in preset else ""))
+    tab.screenshot(shot_name(preset))
+
+
+def shot_name(preset: str) -> str:
+    """A screenshot's name from the whole preset name: two presets of one loss (KLDivLoss's,
+    CTCLoss's, TripletMarginWithDistanceLoss's) wrote one file before."""
+    return "loss_" + re.sub(r"[^A-Za-z0-9]+", "_", preset).strip("_")
+
+
+def test_every_presets_screenshot_has_its_own_name():
+    names = [shot_name(preset) for preset in losses.presets()]
+    assert len(set(names)) == len(names)
+    assert shot_name("KLDivLoss, inputs.log() (as KLDivLoss expects)") \
+        == "loss_KLDivLoss_inputs_log_as_KLDivLoss_expects"
 
 
 def test_typed_tables_by_link(server, tab):
@@ -180,3 +194,72 @@ def test_the_comparison_in_presenter_mode(server, browser):
         projector.screenshot("loss_present_examples")
     finally:
         projector.page.close()
+
+
+# ---- Issue 14's audit: what the page draws and how it reads ---------------------------------
+
+def test_the_regression_family_on_one_chart_and_compared(server, tab):
+    """Huber's chart draws L1, MSE, SmoothL1 and Huber with beta and delta marked; the Compare tab
+    draws the losses picked, at full width."""
+    tab.open(f"{server.url}/loss?loss_preset={quote('HuberLoss, errors in [-3, 3]')}")
+    tab.rendered_charts(1)
+    chart = tab.page.locator("[data-testid='stVegaLiteChart']").first
+    chart.scroll_into_view_if_needed()
+    tab.page.wait_for_timeout(1000)
+    drawn = chart.inner_text() + " ".join(chart.locator("svg text").all_text_contents())
+    for label in ("L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "beta = 1", "delta = 1"):
+        assert label in drawn, label
+    tab.screenshot("loss_regression_together")
+    tab.open_tab("Compare losses")
+    tab.page.get_by_role("tab", name="Compare losses").evaluate(
+        "e => e.scrollIntoView({block: 'start'})")
+    tab.page.wait_for_timeout(1500)
+    tables = tab.page.locator("[data-testid='stDataFrame']")
+    view = tab.page.locator("[data-testid='stMain']").bounding_box()
+    last = tables.last.bounding_box()
+    assert last["x"] + last["width"] <= view["x"] + view["width"]  # HuberLoss's column not cut
+    tab.screenshot("loss_compare_regression")
+    assert tab.page.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_ctc_lattice_of_a_picked_sample_against_torch(server, tab):
+    course = "CTCLoss, the course's T=50, C=20, N=16, S=30 (seeded)"
+    tab.open(f"{server.url}/loss?loss_preset={quote(course)}&loss_view_sample=3")
+    tab.rendered_charts(1)
+    t = losses.parse(losses.validate(losses.from_preset(course))[0])
+    one = slice(3, 4)
+    expected = nn.CTCLoss(reduction="none")(
+        sequence.log_probs(t)[:, one], t["targets"][one], t["input_lengths"][one],
+        t["target_lengths"][one]).item()
+    text = tab.expect_text(f"torch's ctc_loss gives {expected:.6g}")
+    assert "for sample 3, log p" in text
+    tab.page.get_by_text("Upper lattice").evaluate("e => e.scrollIntoView({block: 'end'})")
+    tab.page.wait_for_timeout(1000)
+    tab.screenshot("loss_ctc_course_sample_3")
+
+
+def test_presenter_mode_shows_every_row_of_the_course_tables(server, browser):
+    projector = Tab(browser, 1280, 720)
+    try:
+        projector.open(f"{server.url}/loss?present=true")
+        projector.rendered_charts(1)
+        grid = projector.page.locator("[data-testid='stDataFrame']").first.bounding_box()
+        assert grid["height"] >= 4 * 44  # the header and the course's three samples
+        projector.screenshot("loss_present_ce_rows")
+    finally:
+        projector.page.close()
+
+
+def test_a_row_added_shows_and_gets_its_message(server, tab):
+    tab.open(f"{server.url}/loss")
+    tab.expect_text("0.5224")
+    grid = tab.page.locator("[data-testid='stDataFrame']").first
+    before = grid.bounding_box()
+    tab.page.mouse.click(before["x"] + before["width"] / 2,
+                         before["y"] + HEADER + ROW * 3 + ROW / 2)  # the add-row line
+    tab.page.wait_for_timeout(500)
+    tab.page.keyboard.press("Escape")
+    tab.wait()
+    tab.expect_text("target: has 3 rows but must have 4 (one per sample of inputs).")
+    assert grid.bounding_box()["height"] == pytest.approx(before["height"] + ROW, abs=2)
+    tab.screenshot("loss_row_added")

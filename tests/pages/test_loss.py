@@ -2,6 +2,7 @@
 options, bad cells, the chosen reduction as the headline, typed tables that survive another page
 and travel in a link, and a throwaway registry entry drawn by the same generic page."""
 
+import json
 from dataclasses import replace
 
 import pandas as pd
@@ -47,7 +48,11 @@ def test_opens_on_the_course_cross_entropy_example(open_page):
     assert headline(at) == 0.5224
     assert metrics(at)["reduction='sum' (not chosen)"] == "1.5671"
     assert any("checks agree with torch" in s.value for s in at.success)
-    assert len(at.get("vega_lite_chart")) == 1
+    # its curve, and CrossEntropyLoss against MultiMarginLoss in the Compare tab (issue 14)
+    titles = [json.loads(c.proto.spec).get("title") for c in at.get("vega_lite_chart")]
+    assert titles == ["Loss of a sample vs its true class's probability",
+                      "Each loss of sample 0 vs the score of its true class x[y] (its other "
+                      "scores as typed)"]
     assert "nn.CrossEntropyLoss(reduction=reduction)" in at.code[-1].value
     assert not any("not the numbers typed" in c.value for c in at.caption)
 
@@ -216,7 +221,8 @@ def test_label_smoothing_and_classes(open_page):
         torch.cat([x, torch.zeros(3, 1)], 1), torch.tensor([0, 1, 1]))
     assert headline(at) == pytest.approx(expected.item(), abs=5e-5)
     at.number_input(key="loss_classes").set_value(99).run()
-    assert any("classes: 99 is outside 1 to 20; using 20." in w.value for w in at.warning)
+    # named as the control is labelled (issue 14: it said "classes")
+    assert any(w.value == "Columns C: 99 is outside 1 to 20; using 20." for w in at.warning)
 
 
 def test_soft_targets(open_page):
