@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, compare
-from core.compare import VIEW, side_by_side
+from core.compare import VIEW, column_each, side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from core.optim import anatomy, common, inside, learning_rate, momentum, paths, sweep, to_script
@@ -106,8 +106,8 @@ def compute_anatomy(config: paths.PathConfig, run: int, k: int) -> anatomy.Anato
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute_inside(config: paths.PathConfig, run: int, k: int) -> pd.DataFrame:
-    return inside.step_inside(config, run, k)
+def compute_inside(config: paths.PathConfig, run: int, k: int) -> inside.Inside:
+    return inside.inside_step(config, run, k)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -230,6 +230,12 @@ def verdict_label(verdict: str) -> str:
 def beside(pinned: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
     """The current view's rows, after the pinned view's (if any) with a VIEW column naming each."""
     return now if pinned is None else side_by_side(pinned, now, *view_labels())
+
+
+def each(pinned: pd.DataFrame | None, now: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The current view's table; with a pinned view, A's and B's values in a column each, their
+    rows matched on keys (a row one of them lacks is empty there)."""
+    return now if pinned is None else column_each(pinned, now, keys, *view_labels())
 
 
 # ---- 1. Learning rate on y = 4x² (the course's example) -----------------------------------------
@@ -564,7 +570,7 @@ def exercise() -> None:
         t("optim.exercise_seed"), value=CONTROLS["optim_ex_seed"], step=1, key="optim_ex_seed",
         bind="query-params")), notices)
     k = common.STEPS.clamp(int(k_column.number_input(
-        t("optim.anat_k"), value=CONTROLS["optim_ex_k"], step=1, key="optim_ex_k",
+        t("optim.exercise_k"), value=CONTROLS["optim_ex_k"], step=1, key="optim_ex_k",
         bind="query-params")), notices)
     show_notices(notices)
     groups, history = compute_exercise(seed, k)
@@ -606,25 +612,32 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
                              seed_field=None)
         result = compute_anatomy(config.runs, config.run, config.k)
         before = None if pinned is None else compute_anatomy(pinned.runs, pinned.run, pinned.k)
-        st.write(t("optim.anat_lead", label=runs.runs[config.run - 1].label(), k=config.k))
+        label = runs.runs[config.run - 1].label()
+        if result.diverged_at is None:
+            st.write(t("optim.anat_lead", label=label, k=config.k))
+        else:  # the trajectory stopped where its loss escaped: the optimiser took fewer steps
+            st.write(t("optim.anat_lead_diverged", label=label, k=config.k,
+                       step=result.diverged_at))
         left, right = st.columns(2)
         with left:
             st.markdown("**optimizer.param_groups**")
-            st.dataframe(beside(before and before.param_groups, result.param_groups),
-                         hide_index=True)
+            st.dataframe(each(before and before.param_groups, result.param_groups,
+                              ["group", "key"]), hide_index=True)
             st.markdown("**optimizer.defaults**")
-            st.dataframe(beside(before and before.defaults, result.defaults), hide_index=True)
+            st.dataframe(each(before and before.defaults, result.defaults, ["key"]),
+                         hide_index=True)
         with right:
             st.markdown("**optimizer.state**")
             if len(result.state) or (before and len(before.state)):
-                st.dataframe(beside(before and before.state, result.state), hide_index=True)
+                st.dataframe(each(before and before.state, result.state, ["param", "key"]),
+                             hide_index=True)
             else:
                 st.caption(t("optim.anat_state_empty"))
             st.markdown("**optimizer.state_dict()**")
             st.json(result.state_dict, expanded=2)
         st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
                       else t("optim.forgotten")))
-        grads = beside(before and before.grads, result.grads)
+        grads = each(before and before.grads, result.grads, ["step"])
         st.dataframe(grads, hide_index=True, height=220)
         csv_download(grads, "optim_grads")
     step_by_step(runs, config.run, config.k)  # across the page: formulas and values side by side
@@ -637,20 +650,26 @@ def restore_anatomy(config: anatomy.AnatomyConfig) -> None:
 
 
 def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
-    """Step k of the run: each state entry's formula evaluated beside what torch holds."""
-    st.markdown(t("optim.inside_title", k=k))
-    table = compute_inside(runs, run, k) if k >= 1 else None
-    if table is None:
+    """The run's step k (or its last, where it diverged before k): each state entry's formula,
+    the formula with that step's numbers, and the value beside what torch holds. A static table:
+    its long formulas wrap within the page's width instead of being cut."""
+    if k < 1:
+        st.markdown(t("optim.inside_title", k=k))
         st.caption(t("optim.inside_no_step"))
-    elif not len(table):
-        st.caption(t("optim.inside_none", name=runs.runs[run - 1].name))
-    else:
-        st.dataframe(table.assign(agree=table["agree"].map({True: "✓", False: "✗"})),
-                     hide_index=True, column_config={
-                         "key": st.column_config.TextColumn(width="medium"),
-                         "formula": st.column_config.TextColumn(width="large"),
-                         "agree": st.column_config.TextColumn(width="small")})
-        st.caption(t("optim.inside_caption"))
+        return
+    found = compute_inside(runs, run, k)
+    st.markdown(t("optim.inside_title", k=found.step))
+    if found.diverged_at is not None:
+        st.warning(t("optim.inside_diverged", run=run, step=found.diverged_at, k=k))
+    spec = runs.runs[run - 1]
+    if not len(found.table):
+        st.caption(t("optim.inside_none", name=spec.name))
+        return
+    st.table(found.table.assign(agree=found.table["agree"].map({True: "✓", False: "✗"})),
+             hide_index=True)
+    st.caption(t("optim.inside_caption"))
+    if spec.entry.closure:  # its step iterates inside: the numbers are its last iteration's
+        st.caption(t("optim.inside_closure"))
 
 
 # ---- 5. The sweep: learning rate × momentum, batched --------------------------------------------
