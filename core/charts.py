@@ -182,6 +182,8 @@ def loss_curve(
 
 # ---- Optimiser lesson (lessons/optim.py) -------------------------------------------------------
 
+DASHES = [[1, 0], [7, 3], [2, 2], [9, 3, 2, 3]]  # solid, dashed, dotted, dash-dot
+
 def optim_curves(
     long: pd.DataFrame,
     *,
@@ -197,25 +199,43 @@ def optim_curves(
     current: int | None = None,
     floor: float | None = None,
     legend_columns: int = 2,
+    dash: tuple[str, list[str]] | None = None,
+    integer_x: bool = False,
 ) -> alt.LayerChart:
     """Lines of y against x, one per series. On a log axis, values it cannot show (zero, nan,
     inf) are left out, and so are values below floor; markers (columns x, label) draw a red rule
     where a series diverged, and current draws a grey rule at the step being looked at. With a
-    VIEW column (a pinned view beside the current one), A's lines are dashed."""
+    VIEW column (a pinned view beside the current one), A's lines are dashed; otherwise dash,
+    (column, its values in order), gives each value its own dash (the lr tab's verdicts). More
+    than ten series take twenty colours, so that no two share one. integer_x: x counts steps,
+    its ticks are whole numbers."""
     shown = long[finite_positive(long[y])] if log_y else long[long[y].map(math.isfinite)]
     if floor is not None:
         shown = shown[shown[y] >= floor]
     order = list(dict.fromkeys(long[series]))
     scale = alt.Scale(type="log") if log_y else alt.Scale()
+    legend = alt.Legend(orient="top", columns=legend_columns, labelLimit=360)
+    dashes = {}
+    if dash is not None and VIEW not in long:  # on the series, so its legend shows the dash too
+        legend = alt.Legend(orient="top", columns=legend_columns, labelLimit=360,
+                            symbolType="stroke", symbolSize=500, symbolStrokeWidth=2.5)
+        field, kinds = dash
+        kind = long.drop_duplicates(series).set_index(series)[field]
+        dashes = {"strokeDash": alt.StrokeDash(f"{series}:N", title=None, sort=order,
+                                               legend=legend, scale=alt.Scale(domain=order, range=[
+                                                   DASHES[kinds.index(kind[name])]
+                                                   for name in order]))}
     lines = alt.Chart().mark_line(strokeWidth=2.5).encode(  # see "Shared data" above
-        x=alt.X(f"{x}:Q", title=x_title),
+        x=alt.X(f"{x}:Q", title=x_title,
+                axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Axis()),
         y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color(f"{series}:N", title=None, sort=order,
-                        legend=alt.Legend(orient="top", columns=legend_columns, labelLimit=360)),
+                        scale=alt.Scale(scheme="tableau20") if len(order) > 10 else alt.Scale(),
+                        legend=legend),
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
-        **view_dash(long),
+        **view_dash(long), **dashes,
     )
     if VIEW in long:
         lines = lines.encode(detail=view_detail(long, series), tooltip=[

@@ -232,10 +232,14 @@ def beside(pinned: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
     return now if pinned is None else side_by_side(pinned, now, *view_labels())
 
 
-def each(pinned: pd.DataFrame | None, now: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def each(pinned: pd.DataFrame | None, now: pd.DataFrame, keys: list[str],
+         short: bool = False) -> pd.DataFrame:
     """The current view's table; with a pinned view, A's and B's values in a column each, their
-    rows matched on keys (a row one of them lacks is empty there)."""
-    return now if pinned is None else column_each(pinned, now, keys, *view_labels())
+    rows matched on keys (a row one of them lacks is empty there). short: the columns say only
+    "A" and "B" (a table of many columns, which must fit the page's width)."""
+    if pinned is None:
+        return now
+    return column_each(pinned, now, keys, *(("A", "B") if short else view_labels()))
 
 
 # ---- 1. Learning rate on y = 4x² (the course's example) -----------------------------------------
@@ -272,13 +276,28 @@ def lr_tab() -> None:
         show_lr(config, result, None if pinned is None else compute_lr(pinned))
 
 
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The tab's tables with x and the loss in six significant digits: a final x of 6e-19 or
+    1.3e+31 as such (the grid's own number format cut the first to digits and refused the
+    second); the CSV keeps the numbers."""
+    return frame.assign(**{column: frame[column].map(lambda v: f"{v:.6g}")
+                           for column in ("x1", "final_x", "final_loss") if column in frame})
+
+
+def count_text(verdict: str, count: int) -> str:
+    """'1 oscillates forever', '2 oscillate forever': the verdict's count, singular for one."""
+    return t(f"optim.count_{verdict}" + ("_one" if count == 1 else ""), count=count)
+
+
 def lr_curves(result: learning_rate.LrResult, verdicts: bool = True) -> pd.DataFrame:
     """The losses, each series named by its rate (and verdict: not when two views share the
     legend, where the metrics and the table give the verdicts)."""
     labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
               if verdicts else t("optim.lr_series_short", lr=row.lr)
               for row in result.summary.itertuples()}
-    return result.curves.assign(series=result.curves["lr"].map(labels))
+    verdict = result.summary.set_index("lr")["verdict"].map(verdict_label)
+    return result.curves.assign(series=result.curves["lr"].map(labels),
+                                verdict=result.curves["lr"].map(verdict))
 
 
 def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
@@ -290,10 +309,12 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
                                            lr_curves(result, alone)),
                x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
                x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-               height=BIG, floor=1e-12, legend_columns=2 if alone else 5)
+               height=BIG, floor=1e-12, legend_columns=2 if alone else 5, integer_x=True,
+               dash=("verdict", [verdict_label(v) for v in learning_rate.VERDICTS]))
     counts = result.summary["verdict"].value_counts()
     if pinned is None:
-        st.write(t("optim.lr_counts", **{v: counts.get(v, 0) for v in learning_rate.VERDICTS}))
+        st.write(t("optim.lr_counts", counts=t("optim.count_separator").join(
+            count_text(v, int(counts.get(v, 0))) for v in learning_rate.VERDICTS)))
     else:
         before = pinned.summary["verdict"].value_counts()
         for column, v in zip(st.columns(len(learning_rate.VERDICTS)), learning_rate.VERDICTS,
@@ -306,13 +327,13 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
     with theory:
         st.markdown(t("optim.lr_theory"))
     with table:
-        st.dataframe(summary.assign(verdict=summary["verdict"].map(verdict_label)),
+        st.dataframe(readable(summary.assign(verdict=summary["verdict"].map(verdict_label))),
                      hide_index=True)
         csv_download(summary, "optim_lr")
     with checks:
         st.caption(t("optim.lr_checks", iterations=config.iterations))
-        st.dataframe(result.checks.assign(verdict=result.checks["verdict"].map(verdict_label)),
-                     hide_index=True)
+        st.dataframe(readable(result.checks.assign(
+            verdict=result.checks["verdict"].map(verdict_label))), hide_index=True)
     code_panel(to_script(config))
 
 
@@ -349,11 +370,11 @@ def momentum_tab() -> None:
                                                momentum_weights(result)),
                    x="t", y="weight", series="series", title=t("optim.weights_chart"),
                    x_title=t("optim.axis_t"), y_title=t("optim.axis_weight"), log_y=False,
-                   height=BIG - 100)
+                   height=BIG - 100, integer_x=True)
         runs = beside(before and momentum_runs(before), momentum_runs(result))
         show_chart(charts.optim_curves, runs, x="iteration", y="loss", series="series",
                    title=t("optim.momentum_chart"), x_title=t("optim.axis_iteration"),
-                   y_title=t("optim.axis_loss"), log_y=True, height=BIG - 100)
+                   y_title=t("optim.axis_loss"), log_y=True, height=BIG - 100, integer_x=True)
         st.markdown(t("optim.momentum_text"))
         csv_download(runs, "optim_momentum")
         code_panel(to_script(config))
@@ -511,7 +532,7 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
     show_chart(charts.optim_curves, frame, x="step", y="loss", series="label",
                title=t("optim.loss_chart"), x_title=t("optim.axis_step"),
                y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 40, markers=markers,
-               current=step)
+               current=step, integer_x=True)
     shown = [VIEW] if VIEW in frame else []
     st.dataframe(frame[frame["current"]][[*shown, "label", "step", "x", "y", "loss", "grad_x",
                                           "grad_y", "vel_x", "vel_y"]], hide_index=True)
@@ -582,7 +603,7 @@ def exercise() -> None:
             for g, m in zip(history["group"], history["momentum"], strict=True)]),
             x="step", y="buffer", series="series", title=t("optim.exercise_chart"),
             x_title=t("optim.axis_step"), y_title="momentum_buffer", log_y=False,
-            height=BIG // 2 + 40)
+            height=BIG // 2 + 40, integer_x=True)
 
 
 def shown_elsewhere() -> None:
@@ -635,11 +656,12 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
                 st.caption(t("optim.anat_state_empty"))
             st.markdown("**optimizer.state_dict()**")
             st.json(result.state_dict, expanded=2)
-        st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
-                      else t("optim.forgotten")))
-        grads = each(before and before.grads, result.grads, ["step"])
-        st.dataframe(grads, hide_index=True, height=220)
-        csv_download(grads, "optim_grads")
+    # across the page: pinned, its four columns are eight
+    st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
+                  else t("optim.forgotten")))
+    grads = each(before and before.grads, result.grads, ["step"], short=True)
+    st.dataframe(grads, hide_index=True, height=220)
+    csv_download(grads, "optim_grads")
     step_by_step(runs, config.run, config.k)  # across the page: formulas and values side by side
 
 

@@ -443,9 +443,9 @@ def lbfgs(g, p, s, h, evaluate):
                                 "{tk}·{dk}" if pair else kept, dict(n))
     entries["ro"] = Entry("ro", "ρₖ = 1/(yₖᵀsₖ)", stacked(ro),
                           "1/({y}ᵀ{s}) = 1/{ys}" if pair else kept, dict(n))
-    first = "1" if "ys_last" not in n else kept  # H_diag = 1 until a pair is kept
+    unit = "1" if "ys_last" not in n else kept  # H_diag = 1 until a pair is kept
     entries["H_diag"] = Entry("H_diag", "H_diag = yₖᵀsₖ / yₖᵀyₖ", torch.as_tensor(h_diag),
-                              "{ys}/({y}ᵀ{y}) = {ys}/{yy}" if pair else first, dict(n))
+                              "{ys}/({y}ᵀ{y}) = {ys}/{yy}" if pair else unit, dict(n))
     entries["prev_flat_grad"] = Entry("prev_flat_grad", "gₖ = g(θₖ), d = −H·gₖ",
                                       prev_flat, "g({xk})", dict(n))
     entries["prev_loss"] = Entry("prev_loss", "f(θₖ)", torch.tensor(prev_loss), "f({xk})",

@@ -50,8 +50,8 @@ def test_one_click_puts_the_thresholds_on_the_grid(open_page):
     summary = table(at, "lr", "factor", "verdict").set_index("lr")
     assert summary.loc[0.125, "verdict"] == "converges"
     assert summary.loc[0.25, "verdict"] == "oscillates forever"
-    assert "7 converge, 4 converge while oscillating, 1 oscillate forever, 0 diverge" \
-        in text_of(at)
+    assert "7 converge, 4 converge while oscillating, 1 oscillates forever, 0 diverge" \
+        in text_of(at)  # one: singular
 
 
 def test_upper_end_05_has_all_four_verdicts_where_the_thresholds_say(open_page):
@@ -434,8 +434,8 @@ def test_the_anatomy_tab_pins_its_own_view(open_page):
     assert not at.exception
     assert "B differs from A in k: 10 → 20." in text_of(at)
     # a column each for A and B, rows matched on the step (A has none past its 10th)
-    grads = table(at, "step", "fresh_x · A (pinned)", "fresh_x · B (now)")
-    for view, k in (("A (pinned)", 10), ("B (now)", 20)):
+    grads = table(at, "step", "fresh_x · A", "fresh_x · B")
+    for view, k in (("A", 10), ("B", 20)):
         names = {f"{c} · {view}": c for c in ("fresh_x", "fresh_y", "grad_x", "grad_y")}
         shown = grads[["step", *names]].rename(columns=names).dropna().reset_index(drop=True)
         assert shown.equals(anatomy.anatomy(paths.PathConfig(), 1, k).grads)
@@ -535,3 +535,36 @@ def test_the_two_step_counts_have_their_own_labels(open_page):
         at = open_page(PAGE, optim_tab="anatomy", lang=lang)
         labels = {at.number_input(key=k).label for k in ("optim_ex_k", "optim_anat_k")}
         assert len(labels) == 2
+
+
+def test_twelve_rates_have_twelve_colours_and_a_dash_per_verdict(open_page):
+    """With the thresholds the grid has 12 rates: the 10-colour palette would give lr = 0.25
+    (oscillates forever) the colour of lr = 0.0311 (converges); each verdict also has a dash."""
+    import json
+    at = open_page(PAGE)
+    at.toggle(key="optim_lr_thresholds").set_value(True).run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    lines = next(layer for layer in spec["layer"] if "color" in layer.get("encoding", {}))
+    assert lines["encoding"]["color"]["scale"]["scheme"] == "tableau20"
+    dash = lines["encoding"]["strokeDash"]  # on the series: its legend shows the dash
+    assert dash["field"] == "series"
+    summary = learning_rate.run_lr(learning_rate.LrConfig(thresholds=True)).summary
+    by_verdict = {}
+    for verdict, pattern in zip(summary["verdict"], dash["scale"]["range"], strict=True):
+        by_verdict.setdefault(verdict, set()).add(str(pattern))
+    assert set(by_verdict) == {"converges", "oscillates_converging", "oscillates_forever"}
+    assert all(len(patterns) == 1 for patterns in by_verdict.values())  # one dash a verdict
+    assert len({p for patterns in by_verdict.values() for p in patterns}) == 3
+    assert lines["encoding"]["x"]["axis"]["format"] == "d"  # iterations: whole ticks
+
+
+def test_the_per_rate_table_formats_tiny_numbers(open_page):
+    """final_x of 6e-32 or 1.3e+31 in six significant digits, not a cut string of digits."""
+    at = open_page(PAGE)
+    at.button(key="optim_lr_upper_0.5").click().run()
+    summary = table(at, "lr", "final_x", "final_loss")
+    expected = learning_rate.run_lr(learning_rate.LrConfig(lr_max=0.5)).summary
+    for column in ("final_x", "final_loss"):
+        assert summary[column].tolist() == [f"{v:.6g}" for v in expected[column]]
+    assert "6.69002e-32" in summary["final_x"].tolist()  # lr 0.0644: x far below 1e-6
+    assert any("e+" in v for v in summary["final_loss"])  # a diverged run's huge loss
