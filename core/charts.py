@@ -565,7 +565,7 @@ def schedule_curves(
     shown = curves[finite_positive(curves["lr"])] if log_y else curves
     order = list(dict.fromkeys(curves["series"]))
     lines = alt.Chart(shown).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
-        x=alt.X("epoch:Q", title=x_title),
+        x=alt.X("epoch:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y("lr:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(),
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color("series:N", title=None, sort=order,

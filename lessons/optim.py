@@ -309,7 +309,8 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
                                            lr_curves(result, alone)),
                x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
                x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-               height=BIG, floor=1e-12, legend_columns=2 if alone else 5, integer_x=True,
+               height=BIG, floor=1e-12, legend_columns=(2 if len(config.lrs) <= 10 else 3)
+               if alone else 5, integer_x=True,
                dash=("verdict", [verdict_label(v) for v in learning_rate.VERDICTS]))
     counts = result.summary["verdict"].value_counts()
     if pinned is None:
