@@ -508,19 +508,16 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
                pinned: paths.PathResult | None) -> None:
     """B's runs; with A's result (pinned), A's trajectories dashed beside B's on B's contour, in
     the loss chart too, and a table row per run for each."""
-    surface = config.surface
     if st.session_state.get("optim_step", 0) > config.steps:
         st.session_state["optim_step"] = config.steps
+    chart = st.container()  # the landscape first, the step slider under it like a scrubber
     step = st.slider(t("optim.step"), 0, config.steps, value=CONTROLS["optim_step"],
                      key="optim_step", help=t("optim.step_help"), bind="query-params")
     own = at_step(result, step)
     frame = beside(pinned and at_step(pinned, step), own)
+    with chart:
+        draw_landscape(config, result, frame, own, step)
     st.latex(t(f"optim.formula_{config.landscape}"))
-    show_chart(charts.optim_landscape, result.surface, frame,
-               paths.arrows(own[own["current"]], step, surface.view),
-               pd.DataFrame(surface.minima, columns=["x", "y"]), view=surface.view,
-               title=t("optim.paths_chart"), loss_title=t("optim.axis_loss"), height=BIG,
-               evaluations=result.evaluations[result.evaluations["step"] == step])
     st.caption(t("optim.arrows_caption"))
     if len(result.evaluations):
         st.caption(t("optim.evaluations_caption"))
@@ -532,13 +529,25 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
             st.error(t("optim.diverged", run=i + 1, step=stop))
     show_chart(charts.optim_curves, frame, x="step", y="loss", series="label",
                title=t("optim.loss_chart"), x_title=t("optim.axis_step"),
-               y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 40, markers=markers,
+               y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 80, markers=markers,
                current=step, integer_x=True)
     shown = [VIEW] if VIEW in frame else []
     st.dataframe(frame[frame["current"]][[*shown, "label", "step", "x", "y", "loss", "grad_x",
                                           "grad_y", "vel_x", "vel_y"]], hide_index=True)
     csv_download(frame.drop(columns="current"), "optim_paths")
     code_panel(to_script(config))
+
+
+def draw_landscape(config: paths.PathConfig, result: paths.PathResult, frame: pd.DataFrame,
+                   own: pd.DataFrame, step: int) -> None:
+    """The contour with the runs' paths (A's dashed beside B's), each run's point at step with
+    its gradient and velocity arrows, and LBFGS's evaluations inside that step."""
+    surface = config.surface
+    show_chart(charts.optim_landscape, result.surface, frame,
+               paths.arrows(own[own["current"]], step, surface.view),
+               pd.DataFrame(surface.minima, columns=["x", "y"]), view=surface.view,
+               title=t("optim.paths_chart"), loss_title=t("optim.axis_loss"), height=BIG,
+               evaluations=result.evaluations[result.evaluations["step"] == step])
 
 
 # ---- 4. Inside the optimiser: the course's example first, then a landscape run ------------------
@@ -746,14 +755,6 @@ def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str
                pinned: tuple[sweep.SweepConfig, sweep.SweepResult] | None) -> None:
     """B's grid; with A pinned, the counts with their change and A's map beside B's."""
     cells = result.cells
-    diverged, reached = sweep_counts(result)
-    was = (None, None) if pinned is None else sweep_counts(pinned[1])
-    first, second, third = st.columns(3)
-    first.metric(t("optim.sw_cells"), f"{len(cells)} × {config.steps}")
-    second.metric(t("optim.sw_diverged"), diverged,
-                  delta=None if pinned is None else diverged - was[0], delta_color="inverse")
-    third.metric(t("optim.sw_reached", tol=config.tol), reached,
-                 delta=None if pinned is None else reached - was[1])
     views = [(config, result)] if pinned is None else [pinned, (config, result)]
     for column, (label, (shown, found)) in zip(
             st.columns(len(views)), zip(view_labels()[-len(views):], views, strict=True),
@@ -772,6 +773,15 @@ def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str
                 best = finite.loc[finite["final_loss"].idxmin()]
                 st.write(t("optim.sw_best", lr=best["lr"], momentum=best["momentum"],
                            loss=best["final_loss"]))
+    # the counts under the maps: the first map starts on a projector's first screen
+    diverged, reached = sweep_counts(result)
+    was = (None, None) if pinned is None else sweep_counts(pinned[1])
+    first, second, third = st.columns(3)
+    first.metric(t("optim.sw_cells"), f"{len(cells)} × {config.steps}")
+    second.metric(t("optim.sw_diverged"), diverged,
+                  delta=None if pinned is None else diverged - was[0], delta_color="inverse")
+    third.metric(t("optim.sw_reached", tol=config.tol), reached,
+                 delta=None if pinned is None else reached - was[1])
     st.markdown(t("optim.sw_text"))
     csv_download(cells, "optim_sweep")
     code_panel(to_script(config))
@@ -781,7 +791,9 @@ st.title(t("optim.title"))
 explain(t("optim.lead"))
 st.button(t("optim.back_to_course"), on_click=back_to_the_course, key="optim_back",
           help=t("optim.back_to_course_help"))
-tabs, opened = sections("optim_tab", {name: t(f"optim.tab_{name}") for name in TABS["optim"]})
+# a projector's large type: the short names keep the five tabs on one line
+tabs, opened = sections("optim_tab", {name: t(f"optim.tab_short_{name}" if presenting()
+                                              else f"optim.tab_{name}") for name in TABS["optim"]})
 keep_pins([f"optim_{name}" for name in TABS["optim"] if name != opened])
 with tabs[opened]:
     if opened == "anatomy":

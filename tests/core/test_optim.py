@@ -780,3 +780,13 @@ def test_the_course_example_prints_a_zero_buffer_for_a_zero_gradient():
         optimizer.step()
     assert str(optimizer.state[weight]["momentum_buffer"]) in tail
     assert optimizer.state[weight]["momentum_buffer"].abs().sum() == 0
+
+
+def test_a_huge_rate_is_clamped_between_0_and_the_float32_limit():
+    """A rate's bound starts at 0: lr_max = 1e9 is 'outside 0.0 to 1000000.0', never -1e6."""
+    from core import text
+    _, notices = learning_rate.validate_lr(learning_rate.LrConfig(lr_max=1e9))
+    assert [text.lookup("en", n.key, **n.params) for n in notices] == [
+        "lr_max: 1000000000.0 is outside 0.0 to 1000000.0; using 1000000.0."]
+    _, notices = momentum.validate_momentum(momentum.MomentumConfig(lr_plain=1e9))
+    assert notices[0].params["low"] == 0.0

@@ -568,3 +568,24 @@ def test_the_per_rate_table_formats_tiny_numbers(open_page):
         assert summary[column].tolist() == [f"{v:.6g}" for v in expected[column]]
     assert "6.69002e-32" in summary["final_x"].tolist()  # lr 0.0644: x far below 1e-6
     assert any("e+" in v for v in summary["final_loss"])  # a diverged run's huge loss
+
+
+def test_long_run_labels_are_never_cut_in_the_legends(open_page):
+    """A run whose settings differ from torch's in many ways has a long label: the legends show
+    it whole, one label a row (the landscape's and the loss chart's)."""
+    import json
+    at = open_page(PAGE, optim_tab="paths")
+    for key, value in {"optim_r2_Adam_weight_decay": 0.1, "optim_r2_Adam_betas_0": 0.8,
+                       "optim_r2_Adam_eps": 0.001}.items():
+        at.number_input(key=key).set_value(value).run()
+    at.checkbox(key="optim_r2_Adam_amsgrad").check().run()
+    assert not at.exception
+    label = "3: Adam(lr=0.05, betas_0=0.8, eps=0.001, weight_decay=0.1, amsgrad=True)"
+    assert label in table(at, "label", "vel_x")["label"].tolist()
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        colours = [layer.get("encoding", {}).get("color", {}) for layer in spec["layer"]]
+        legends = [colour["legend"] for colour in colours  # the runs' legend, not the loss's
+                   if colour.get("legend") and colour.get("field") == "label"]
+        assert legends and all(legend["labelLimit"] >= 1000 and legend["columns"] == 1
+                               for legend in legends)

@@ -240,3 +240,15 @@ def test_the_applied_tab_says_which_run_diverged_and_when_rates_are_the_schedule
     at.number_input(key="schedules_land_lr").set_value(0.05).run()  # both runs leave
     errors = [plain(e.value) for e in at.error]
     assert [e.split(":")[0] for e in errors] == ["Rosenbrock, StepLR", "Rosenbrock, constant lr"]
+
+
+def test_an_epoch_axis_ticks_whole_numbers(open_page):
+    """max_epoch clamped to 1: the epoch axis said 0.000000; its ticks are whole numbers."""
+    import json
+    at = open_page(PAGE)
+    at.number_input(key="schedules_max_epoch").set_value(0).run()
+    assert "max_epoch: 0 is outside 1 to 1000; using 1." in text_of(at)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    axis = spec["encoding"]["x"]["axis"] if "encoding" in spec else spec["layer"][0][
+        "encoding"]["x"]["axis"]
+    assert axis == {"format": "d", "tickMinStep": 1}
