@@ -48,20 +48,9 @@ def inside_step(config: PathConfig, run: int, k: int) -> Inside:
     torch's (torch) and whether they agree; an empty table when the optimiser has no rule or no
     step was taken."""
     spec = config.runs[run - 1]
-    start = torch.tensor(config.start, requires_grad=True)
-    previous = dict(spec.make([start]).state[start])  # what a constructor keeps (Adagrad's sum)
-    last, diverged = None, None
-    for point in trajectory(config, spec, steps=k):
-        if point.grad is None:
-            diverged = point.step
-            break
-        if point.step == k:
-            break
-        param = point.optimizer.param_groups[0]["params"][0]
-        after = copy.deepcopy(point.optimizer.state[param])
-        last = (point.step + 1, point.position, point.grad, previous, after,
-                param.detach().clone(), point.optimizer)
-        previous = after
+    last, diverged = _last_step(config, spec, k)
+    if diverged is not None and diverged < k:  # its last step was step `diverged`: run to it
+        last, _ = _last_step(config, spec, diverged)
     if last is None or spec.entry.rule is None:
         return Inside(pd.DataFrame(columns=COLUMNS), 0 if last is None else last[0], diverged)
     step, position, grad, before, after, param, optimizer = last
@@ -75,6 +64,29 @@ def inside_step(config: PathConfig, run: int, k: int) -> Inside:
              "torch": _show(stacked(held[entry.key])),
              "agree": agree(entry.value, stacked(held[entry.key]))} for entry in entries]
     return Inside(pd.DataFrame(rows, columns=COLUMNS), step, diverged)
+
+
+def _last_step(config: PathConfig, spec, k: int):
+    """Step k of the trajectory, as (k, the point before it, its p.grad, the state before it, the
+    state after it, the parameter after it, the optimiser), or None where no step was taken; and
+    the step whose loss escaped, where that came at k or before. The state is copied only around
+    step k (a copy of every step's cost as much as the run itself)."""
+    start = torch.tensor(config.start, requires_grad=True)
+    before = dict(spec.make([start]).state[start])  # what a constructor keeps (Adagrad's sum)
+    last = None
+    for point in trajectory(config, spec, steps=k):
+        if point.grad is None:
+            return last, point.step
+        if point.step == k:
+            break
+        param = point.optimizer.param_groups[0]["params"][0]
+        if point.step == k - 2:  # after step k - 1: the state step k starts from
+            before = copy.deepcopy(point.optimizer.state[param])
+        elif point.step == k - 1:
+            last = (k, point.position, point.grad, before,
+                    copy.deepcopy(point.optimizer.state[param]), param.detach().clone(),
+                    point.optimizer)
+    return last, None
 
 
 def _closure(config: PathConfig, position: torch.Tensor, grad: torch.Tensor):
