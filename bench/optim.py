@@ -1,7 +1,8 @@
 """Time the optimiser page's sweep: the batched lr × momentum grid (default 40 × 40 cells, 200
 steps, Rosenbrock) against the same grid run cell by cell with one torch.optim.SGD each; then
 the largest allowed view (every size at its bound): each cached computation's time and the peak
-memory it adds, every optimiser of the registry included, and the heaviest of them. Prints three
+memory it adds, every optimiser of the registry included (its path, and its step-by-step table
+at the last step), and the heaviest of them. Prints three
 lines. Run: python -m bench.optim"""
 
 import resource
@@ -10,7 +11,7 @@ import time
 import torch
 
 from bench.timing import median_ms
-from core.optim import anatomy, common, learning_rate, momentum, paths, sweep
+from core.optim import anatomy, common, inside, learning_rate, momentum, paths, sweep
 from core.optim.registry import OPTIMIZERS, Spec
 
 
@@ -40,6 +41,9 @@ def largest() -> None:
         "path LBFGS strong_wolfe": lambda: paths.run_path(path, Spec.of(
             "LBFGS", line_search_fn="strong_wolfe")),
         "anatomy": lambda: anatomy.anatomy(path, 1, common.STEPS.high),
+        **{f"inside {name}": lambda name=name: inside.inside_step(
+            paths.PathConfig(steps=common.STEPS.high, runs=(Spec.of(name),)), 1, common.STEPS.high)
+           for name in OPTIMIZERS},
         "course example": lambda: anatomy.course_anatomy(),
         **{name: lambda name=name: anatomy.elsewhere(name) for name in anatomy.ELSEWHERE_SCRIPTS},
         "sweep": lambda: sweep.run_sweep(sweep.SweepConfig(

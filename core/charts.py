@@ -266,6 +266,15 @@ def loss_curve(
 
 # ---- Optimiser lesson (lessons/optim.py) -------------------------------------------------------
 
+DASHES = [[1, 0], [7, 3], [2, 2], [9, 3, 2, 3]]  # solid, dashed, dotted, dash-dot
+LONG_LABEL = 45  # characters: a run with many settings that differ from torch's defaults
+
+
+def _legend_columns(labels: list[str], columns: int) -> int:
+    """columns, or one where a label is long: a legend never cuts a run's label (labelLimit is
+    wide), so two long ones side by side would run past the chart."""
+    return 1 if any(len(str(label)) > LONG_LABEL for label in labels) else columns
+
 def optim_curves(
     long: pd.DataFrame,
     *,
@@ -281,25 +290,45 @@ def optim_curves(
     current: int | None = None,
     floor: float | None = None,
     legend_columns: int = 2,
+    dash: tuple[str, list[str]] | None = None,
+    integer_x: bool = False,
 ) -> alt.LayerChart:
     """Lines of y against x, one per series. On a log axis, values it cannot show (zero, nan,
     inf) are left out, and so are values below floor; markers (columns x, label) draw a red rule
     where a series diverged, and current draws a grey rule at the step being looked at. With a
-    VIEW column (a pinned view beside the current one), A's lines are dashed."""
+    VIEW column (a pinned view beside the current one), A's lines are dashed; otherwise dash,
+    (column, its values in order), gives each value its own dash (the lr tab's verdicts). More
+    than ten series take twenty colours, so that no two share one. integer_x: x counts steps,
+    its ticks are whole numbers. A legend of more than two rows adds its rows to height, so the
+    plot keeps its own."""
     shown = long[finite_positive(long[y])] if log_y else long[long[y].map(math.isfinite)]
     if floor is not None:
         shown = shown[shown[y] >= floor]
     order = list(dict.fromkeys(long[series]))
     scale = alt.Scale(type="log") if log_y else alt.Scale()
+    legend_columns = _legend_columns(order, legend_columns)
+    legend = alt.Legend(orient="top", columns=legend_columns, labelLimit=1000)
+    dashes = {}
+    if dash is not None and VIEW not in long:  # on the series, so its legend shows the dash too
+        legend = alt.Legend(orient="top", columns=legend_columns, labelLimit=1000,
+                            symbolType="stroke", symbolSize=500, symbolStrokeWidth=2.5)
+        field, kinds = dash
+        kind = long.drop_duplicates(series).set_index(series)[field]
+        dashes = {"strokeDash": alt.StrokeDash(f"{series}:N", title=None, sort=order,
+                                               legend=legend, scale=alt.Scale(domain=order, range=[
+                                                   DASHES[kinds.index(kind[name])]
+                                                   for name in order]))}
     lines = alt.Chart().mark_line(strokeWidth=2.5).encode(  # see "Shared data" above
-        x=alt.X(f"{x}:Q", title=x_title),
+        x=alt.X(f"{x}:Q", title=x_title,
+                axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Axis()),
         y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color(f"{series}:N", title=None, sort=order,
-                        legend=alt.Legend(orient="top", columns=legend_columns, labelLimit=360)),
+                        scale=alt.Scale(scheme="tableau20") if len(order) > 10 else alt.Scale(),
+                        legend=legend),
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
-        **view_dash(long),
+        **view_dash(long), **dashes,
     )
     if VIEW in long:
         lines = lines.encode(detail=view_detail(long, series), tooltip=[
@@ -315,7 +344,9 @@ def optim_curves(
         layers += [rule.mark_rule(color="#d62728", strokeWidth=2, strokeDash=[4, 3]),
                    rule.mark_text(align="left", dx=4, color="#d62728", fontWeight="bold")
                    .encode(y=alt.value(12), text=alt.Text("label:N"))]
-    return alt.layer(*layers, data=shown).properties(title=title, height=height)
+    rows = math.ceil(len(order) / legend_columns)  # a legend's rows beyond two take no plot
+    return alt.layer(*layers, data=shown).properties(title=title,
+                                                     height=height + 25 * max(rows - 2, 0))
 
 
 TRAJECTORY_COLOURS = ["#1f4e9c", "#e8710a", "#2a9d3a", "#9b3fb5"]
@@ -360,9 +391,10 @@ def optim_landscape(
         first_run = paths.drop_duplicates("label").set_index("label")["run"]
         colours = [TRAJECTORY_COLOURS[runs.index(first_run[label]) % len(TRAJECTORY_COLOURS)]
                    for label in order]
+    columns = _legend_columns(order, 2)
     colour = alt.Color("label:N", title=None, sort=order,
                        scale=alt.Scale(domain=order, range=colours),
-                       legend=alt.Legend(orient="bottom", columns=2, labelLimit=360))
+                       legend=alt.Legend(orient="bottom", columns=columns, labelLimit=1000))
     quiet = alt.Color("label:N", sort=order, legend=None,  # the paths' legend is the one key
                       scale=alt.Scale(domain=order, range=colours))
     tips = [*([alt.Tooltip(f"{VIEW}:N", title=" ")] if VIEW in paths else []),
@@ -415,7 +447,8 @@ def optim_landscape(
                                                filled=True).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys),
         tooltip=[alt.Tooltip("x:Q", format=".4f"), alt.Tooltip("y:Q", format=".4f")]))
-    return alt.layer(*layers).properties(title=title, height=height)
+    rows = math.ceil(len(order) / columns)  # a legend's rows beyond two take no plot
+    return alt.layer(*layers).properties(title=title, height=height + 30 * max(rows - 2, 0))
 
 
 def optim_sweep(
@@ -629,7 +662,7 @@ def schedule_curves(
     shown = curves[finite_positive(curves["lr"])] if log_y else curves
     order = list(dict.fromkeys(curves["series"]))
     lines = alt.Chart(shown).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
-        x=alt.X("epoch:Q", title=x_title),
+        x=alt.X("epoch:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y("lr:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(),
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color("series:N", title=None, sort=order,

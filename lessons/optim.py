@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, compare
-from core.compare import VIEW, side_by_side
+from core.compare import VIEW, column_each, side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from core.optim import anatomy, common, inside, learning_rate, momentum, paths, sweep, to_script
@@ -106,8 +106,8 @@ def compute_anatomy(config: paths.PathConfig, run: int, k: int) -> anatomy.Anato
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute_inside(config: paths.PathConfig, run: int, k: int) -> pd.DataFrame:
-    return inside.step_inside(config, run, k)
+def compute_inside(config: paths.PathConfig, run: int, k: int) -> inside.Inside:
+    return inside.inside_step(config, run, k)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -232,6 +232,16 @@ def beside(pinned: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
     return now if pinned is None else side_by_side(pinned, now, *view_labels())
 
 
+def each(pinned: pd.DataFrame | None, now: pd.DataFrame, keys: list[str],
+         short: bool = False) -> pd.DataFrame:
+    """The current view's table; with a pinned view, A's and B's values in a column each, their
+    rows matched on keys (a row one of them lacks is empty there). short: the columns say only
+    "A" and "B" (a table of many columns, which must fit the page's width)."""
+    if pinned is None:
+        return now
+    return column_each(pinned, now, keys, *(("A", "B") if short else view_labels()))
+
+
 # ---- 1. Learning rate on y = 4x² (the course's example) -----------------------------------------
 
 @st.fragment
@@ -266,13 +276,28 @@ def lr_tab() -> None:
         show_lr(config, result, None if pinned is None else compute_lr(pinned))
 
 
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The tab's tables with x and the loss in six significant digits: a final x of 6e-19 or
+    1.3e+31 as such (the grid's own number format cut the first to digits and refused the
+    second); the CSV keeps the numbers."""
+    return frame.assign(**{column: frame[column].map(lambda v: f"{v:.6g}")
+                           for column in ("x1", "final_x", "final_loss") if column in frame})
+
+
+def count_text(verdict: str, count: int) -> str:
+    """'1 oscillates forever', '2 oscillate forever': the verdict's count, singular for one."""
+    return t(f"optim.count_{verdict}" + ("_one" if count == 1 else ""), count=count)
+
+
 def lr_curves(result: learning_rate.LrResult, verdicts: bool = True) -> pd.DataFrame:
     """The losses, each series named by its rate (and verdict: not when two views share the
     legend, where the metrics and the table give the verdicts)."""
     labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
               if verdicts else t("optim.lr_series_short", lr=row.lr)
               for row in result.summary.itertuples()}
-    return result.curves.assign(series=result.curves["lr"].map(labels))
+    verdict = result.summary.set_index("lr")["verdict"].map(verdict_label)
+    return result.curves.assign(series=result.curves["lr"].map(labels),
+                                verdict=result.curves["lr"].map(verdict))
 
 
 def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
@@ -284,10 +309,13 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
                                            lr_curves(result, alone)),
                x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
                x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-               height=BIG, floor=1e-12, legend_columns=2 if alone else 5)
+               height=BIG, floor=1e-12, legend_columns=(2 if len(config.lrs) <= 10 else 3)
+               if alone else 5, integer_x=True,
+               dash=("verdict", [verdict_label(v) for v in learning_rate.VERDICTS]))
     counts = result.summary["verdict"].value_counts()
     if pinned is None:
-        st.write(t("optim.lr_counts", **{v: counts.get(v, 0) for v in learning_rate.VERDICTS}))
+        st.write(t("optim.lr_counts", counts=t("optim.count_separator").join(
+            count_text(v, int(counts.get(v, 0))) for v in learning_rate.VERDICTS)))
     else:
         before = pinned.summary["verdict"].value_counts()
         for column, v in zip(st.columns(len(learning_rate.VERDICTS)), learning_rate.VERDICTS,
@@ -300,13 +328,13 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
     with theory:
         st.markdown(t("optim.lr_theory"))
     with table:
-        st.dataframe(summary.assign(verdict=summary["verdict"].map(verdict_label)),
+        st.dataframe(readable(summary.assign(verdict=summary["verdict"].map(verdict_label))),
                      hide_index=True)
         csv_download(summary, "optim_lr")
     with checks:
         st.caption(t("optim.lr_checks", iterations=config.iterations))
-        st.dataframe(result.checks.assign(verdict=result.checks["verdict"].map(verdict_label)),
-                     hide_index=True)
+        st.dataframe(readable(result.checks.assign(
+            verdict=result.checks["verdict"].map(verdict_label))), hide_index=True)
     code_panel(to_script(config))
 
 
@@ -343,11 +371,11 @@ def momentum_tab() -> None:
                                                momentum_weights(result)),
                    x="t", y="weight", series="series", title=t("optim.weights_chart"),
                    x_title=t("optim.axis_t"), y_title=t("optim.axis_weight"), log_y=False,
-                   height=BIG - 100)
+                   height=BIG - 100, integer_x=True)
         runs = beside(before and momentum_runs(before), momentum_runs(result))
         show_chart(charts.optim_curves, runs, x="iteration", y="loss", series="series",
                    title=t("optim.momentum_chart"), x_title=t("optim.axis_iteration"),
-                   y_title=t("optim.axis_loss"), log_y=True, height=BIG - 100)
+                   y_title=t("optim.axis_loss"), log_y=True, height=BIG - 100, integer_x=True)
         st.markdown(t("optim.momentum_text"))
         csv_download(runs, "optim_momentum")
         code_panel(to_script(config))
@@ -480,19 +508,16 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
                pinned: paths.PathResult | None) -> None:
     """B's runs; with A's result (pinned), A's trajectories dashed beside B's on B's contour, in
     the loss chart too, and a table row per run for each."""
-    surface = config.surface
     if st.session_state.get("optim_step", 0) > config.steps:
         st.session_state["optim_step"] = config.steps
+    chart = st.container()  # the landscape first, the step slider under it like a scrubber
     step = st.slider(t("optim.step"), 0, config.steps, value=CONTROLS["optim_step"],
                      key="optim_step", help=t("optim.step_help"), bind="query-params")
     own = at_step(result, step)
     frame = beside(pinned and at_step(pinned, step), own)
+    with chart:
+        draw_landscape(config, result, frame, own, step)
     st.latex(t(f"optim.formula_{config.landscape}"))
-    show_chart(charts.optim_landscape, result.surface, frame,
-               paths.arrows(own[own["current"]], step, surface.view),
-               pd.DataFrame(surface.minima, columns=["x", "y"]), view=surface.view,
-               title=t("optim.paths_chart"), loss_title=t("optim.axis_loss"), height=BIG,
-               evaluations=result.evaluations[result.evaluations["step"] == step])
     st.caption(t("optim.arrows_caption"))
     if len(result.evaluations):
         st.caption(t("optim.evaluations_caption"))
@@ -504,13 +529,25 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
             st.error(t("optim.diverged", run=i + 1, step=stop))
     show_chart(charts.optim_curves, frame, x="step", y="loss", series="label",
                title=t("optim.loss_chart"), x_title=t("optim.axis_step"),
-               y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 40, markers=markers,
-               current=step)
+               y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 80, markers=markers,
+               current=step, integer_x=True)
     shown = [VIEW] if VIEW in frame else []
     st.dataframe(frame[frame["current"]][[*shown, "label", "step", "x", "y", "loss", "grad_x",
                                           "grad_y", "vel_x", "vel_y"]], hide_index=True)
     csv_download(frame.drop(columns="current"), "optim_paths")
     code_panel(to_script(config))
+
+
+def draw_landscape(config: paths.PathConfig, result: paths.PathResult, frame: pd.DataFrame,
+                   own: pd.DataFrame, step: int) -> None:
+    """The contour with the runs' paths (A's dashed beside B's), each run's point at step with
+    its gradient and velocity arrows, and LBFGS's evaluations inside that step."""
+    surface = config.surface
+    show_chart(charts.optim_landscape, result.surface, frame,
+               paths.arrows(own[own["current"]], step, surface.view),
+               pd.DataFrame(surface.minima, columns=["x", "y"]), view=surface.view,
+               title=t("optim.paths_chart"), loss_title=t("optim.axis_loss"), height=BIG,
+               evaluations=result.evaluations[result.evaluations["step"] == step])
 
 
 # ---- 4. Inside the optimiser: the course's example first, then a landscape run ------------------
@@ -564,7 +601,7 @@ def exercise() -> None:
         t("optim.exercise_seed"), value=CONTROLS["optim_ex_seed"], step=1, key="optim_ex_seed",
         bind="query-params")), notices)
     k = common.STEPS.clamp(int(k_column.number_input(
-        t("optim.anat_k"), value=CONTROLS["optim_ex_k"], step=1, key="optim_ex_k",
+        t("optim.exercise_k"), value=CONTROLS["optim_ex_k"], step=1, key="optim_ex_k",
         bind="query-params")), notices)
     show_notices(notices)
     groups, history = compute_exercise(seed, k)
@@ -576,7 +613,7 @@ def exercise() -> None:
             for g, m in zip(history["group"], history["momentum"], strict=True)]),
             x="step", y="buffer", series="series", title=t("optim.exercise_chart"),
             x_title=t("optim.axis_step"), y_title="momentum_buffer", log_y=False,
-            height=BIG // 2 + 40)
+            height=BIG // 2 + 40, integer_x=True)
 
 
 def shown_elsewhere() -> None:
@@ -606,27 +643,35 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
                              seed_field=None)
         result = compute_anatomy(config.runs, config.run, config.k)
         before = None if pinned is None else compute_anatomy(pinned.runs, pinned.run, pinned.k)
-        st.write(t("optim.anat_lead", label=runs.runs[config.run - 1].label(), k=config.k))
+        label = runs.runs[config.run - 1].label()
+        if result.diverged_at is None:
+            st.write(t("optim.anat_lead", label=label, k=config.k))
+        else:  # the trajectory stopped where its loss escaped: the optimiser took fewer steps
+            st.write(t("optim.anat_lead_diverged", label=label, k=config.k,
+                       step=result.diverged_at))
         left, right = st.columns(2)
         with left:
             st.markdown("**optimizer.param_groups**")
-            st.dataframe(beside(before and before.param_groups, result.param_groups),
-                         hide_index=True)
+            st.dataframe(each(before and before.param_groups, result.param_groups,
+                              ["group", "key"]), hide_index=True)
             st.markdown("**optimizer.defaults**")
-            st.dataframe(beside(before and before.defaults, result.defaults), hide_index=True)
+            st.dataframe(each(before and before.defaults, result.defaults, ["key"]),
+                         hide_index=True)
         with right:
             st.markdown("**optimizer.state**")
             if len(result.state) or (before and len(before.state)):
-                st.dataframe(beside(before and before.state, result.state), hide_index=True)
+                st.dataframe(each(before and before.state, result.state, ["param", "key"]),
+                             hide_index=True)
             else:
                 st.caption(t("optim.anat_state_empty"))
             st.markdown("**optimizer.state_dict()**")
             st.json(result.state_dict, expanded=2)
-        st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
-                      else t("optim.forgotten")))
-        grads = beside(before and before.grads, result.grads)
-        st.dataframe(grads, hide_index=True, height=220)
-        csv_download(grads, "optim_grads")
+    # across the page: pinned, its four columns are eight
+    st.markdown(t("optim.anat_grads", forgotten=t("optim.cleared") if runs.zero_grad
+                  else t("optim.forgotten")))
+    grads = each(before and before.grads, result.grads, ["step"], short=True)
+    st.dataframe(grads, hide_index=True, height=220)
+    csv_download(grads, "optim_grads")
     step_by_step(runs, config.run, config.k)  # across the page: formulas and values side by side
 
 
@@ -637,20 +682,26 @@ def restore_anatomy(config: anatomy.AnatomyConfig) -> None:
 
 
 def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
-    """Step k of the run: each state entry's formula evaluated beside what torch holds."""
-    st.markdown(t("optim.inside_title", k=k))
-    table = compute_inside(runs, run, k) if k >= 1 else None
-    if table is None:
+    """The run's step k (or its last, where it diverged before k): each state entry's formula,
+    the formula with that step's numbers, and the value beside what torch holds. A static table:
+    its long formulas wrap within the page's width instead of being cut."""
+    if k < 1:
+        st.markdown(t("optim.inside_title", k=k))
         st.caption(t("optim.inside_no_step"))
-    elif not len(table):
-        st.caption(t("optim.inside_none", name=runs.runs[run - 1].name))
-    else:
-        st.dataframe(table.assign(agree=table["agree"].map({True: "✓", False: "✗"})),
-                     hide_index=True, column_config={
-                         "key": st.column_config.TextColumn(width="medium"),
-                         "formula": st.column_config.TextColumn(width="large"),
-                         "agree": st.column_config.TextColumn(width="small")})
-        st.caption(t("optim.inside_caption"))
+        return
+    found = compute_inside(runs, run, k)
+    st.markdown(t("optim.inside_title", k=found.step))
+    if found.diverged_at is not None:
+        st.warning(t("optim.inside_diverged", run=run, step=found.diverged_at, k=k))
+    spec = runs.runs[run - 1]
+    if not len(found.table):
+        st.caption(t("optim.inside_none", name=spec.name))
+        return
+    st.table(found.table.assign(agree=found.table["agree"].map({True: "✓", False: "✗"})),
+             hide_index=True)
+    st.caption(t("optim.inside_caption"))
+    if spec.entry.closure:  # its step iterates inside: the numbers are its last iteration's
+        st.caption(t("optim.inside_closure"))
 
 
 # ---- 5. The sweep: learning rate × momentum, batched --------------------------------------------
@@ -704,14 +755,6 @@ def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str
                pinned: tuple[sweep.SweepConfig, sweep.SweepResult] | None) -> None:
     """B's grid; with A pinned, the counts with their change and A's map beside B's."""
     cells = result.cells
-    diverged, reached = sweep_counts(result)
-    was = (None, None) if pinned is None else sweep_counts(pinned[1])
-    first, second, third = st.columns(3)
-    first.metric(t("optim.sw_cells"), f"{len(cells)} × {config.steps}")
-    second.metric(t("optim.sw_diverged"), diverged,
-                  delta=None if pinned is None else diverged - was[0], delta_color="inverse")
-    third.metric(t("optim.sw_reached", tol=config.tol), reached,
-                 delta=None if pinned is None else reached - was[1])
     views = [(config, result)] if pinned is None else [pinned, (config, result)]
     for column, (label, (shown, found)) in zip(
             st.columns(len(views)), zip(view_labels()[-len(views):], views, strict=True),
@@ -730,6 +773,15 @@ def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str
                 best = finite.loc[finite["final_loss"].idxmin()]
                 st.write(t("optim.sw_best", lr=best["lr"], momentum=best["momentum"],
                            loss=best["final_loss"]))
+    # the counts under the maps: the first map starts on a projector's first screen
+    diverged, reached = sweep_counts(result)
+    was = (None, None) if pinned is None else sweep_counts(pinned[1])
+    first, second, third = st.columns(3)
+    first.metric(t("optim.sw_cells"), f"{len(cells)} × {config.steps}")
+    second.metric(t("optim.sw_diverged"), diverged,
+                  delta=None if pinned is None else diverged - was[0], delta_color="inverse")
+    third.metric(t("optim.sw_reached", tol=config.tol), reached,
+                 delta=None if pinned is None else reached - was[1])
     st.markdown(t("optim.sw_text"))
     csv_download(cells, "optim_sweep")
     code_panel(to_script(config))
@@ -739,7 +791,9 @@ st.title(t("optim.title"))
 explain(t("optim.lead"))
 st.button(t("optim.back_to_course"), on_click=back_to_the_course, key="optim_back",
           help=t("optim.back_to_course_help"))
-tabs, opened = sections("optim_tab", {name: t(f"optim.tab_{name}") for name in TABS["optim"]})
+# a projector's large type: the short names keep the five tabs on one line
+tabs, opened = sections("optim_tab", {name: t(f"optim.tab_short_{name}" if presenting()
+                                              else f"optim.tab_{name}") for name in TABS["optim"]})
 keep_pins([f"optim_{name}" for name in TABS["optim"] if name != opened])
 with tabs[opened]:
     if opened == "anatomy":

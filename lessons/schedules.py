@@ -163,12 +163,33 @@ def show_applied(config: applied.ApplyConfig, runs: applied.Applied,
                    pd.DataFrame(columns=["epoch", "label"]), title=t("schedules.applied_lr_chart"),
                    x_title=t("schedules.axis_step"), y_title=t("schedules.axis_lr"), log_y=True,
                    height=HEIGHT)
+    for label, (shown, found) in zip(view_labels(), [pinned or (None, None), (config, runs)],
+                                     strict=True):
+        for row in [] if found is None else found.diverged.itertuples():
+            where = t(f"optim.land_{shown.landscape}") if row.function == "landscape" else "4x²"
+            run = t("schedules.run_scheduled", name=shown.schedule.scheduler) \
+                if row.run == "scheduled" else t("schedules.run_constant")
+            st.error((f"{label}: " if pinned is not None else "")
+                     + t("schedules.diverged", where=where, run=run, step=row.step))
+    entry = config.schedule.entry
+    if entry.own_rates:  # from its registry entry: it replaces the optimiser's lr by its own
+        values = config.schedule.values()
+        st.info(t("schedules.own_rates", name=config.schedule.scheduler,
+                  settings=", ".join(f"{name} = {values[name]:g}" for name in entry.own_rates),
+                  land_lr=config.landscape_lr, lr=config.schedule.lr))
     both = pd.concat([path.assign(where=t("schedules.on_landscape")),
                       parabola.assign(where="4x²")], ignore_index=True)
     both["series"] = both["where"] + " · " + both["label"]
-    show_chart(charts.optim_curves, both, x="step", y="loss", series="series",
-               title=t("schedules.applied_loss_chart"), x_title=t("schedules.axis_step"),
-               y_title=t("schedules.axis_loss"), log_y=True, height=HEIGHT - 60)
+    losses, positions = st.columns(2)
+    with losses:
+        show_chart(charts.optim_curves, both, x="step", y="loss", series="series",
+                   title=t("schedules.applied_loss_chart"), x_title=t("schedules.axis_step"),
+                   y_title=t("schedules.axis_loss"), log_y=True, height=HEIGHT + 40,
+                   legend_columns=1, integer_x=True)  # four labels: one a row, each whole
+    with positions:  # the course's 4x²: where x is, step by step (the loss hides its sign)
+        show_chart(charts.optim_curves, parabola, x="step", y="x", series="label",
+                   title=t("schedules.applied_x_chart"), x_title=t("schedules.axis_step"),
+                   y_title="x", log_y=False, height=HEIGHT + 40, integer_x=True)
     explain(t("schedules.applied_lead", name=config.schedule.scheduler,
               epochs=config.schedule.max_epoch))
     st.dataframe(summary.rename(columns={"label": "run"}), hide_index=True)

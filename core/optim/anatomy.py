@@ -41,12 +41,15 @@ class Anatomy:
     state: pd.DataFrame  # param, key, value
     state_dict: dict  # optimizer.state_dict() with tensors as lists
     grads: pd.DataFrame  # step, fresh gradient and p.grad (they differ when zero_grad is forgotten)
+    steps: int  # the steps taken: k, or fewer where the run diverged
+    diverged_at: int | None  # the step after which the loss escaped (paths.run_path's), or None
 
 
 def anatomy(config: PathConfig, run: int, k: int) -> Anatomy:
-    """The optimiser of run `run` (1-based) after k steps of the trajectory."""
+    """The optimiser of run `run` (1-based) after k steps of the trajectory, or after the step
+    where its loss escaped (the trajectory stops there, as the landscape tab's path does)."""
     spec = config.runs[run - 1]
-    rows, previous, optimizer = [], None, None
+    rows, previous, optimizer, point = [], None, None, None
     for point in trajectory(config, spec, steps=k):
         optimizer = point.optimizer
         if point.grad is None or point.step == k:
@@ -67,6 +70,7 @@ def anatomy(config: PathConfig, run: int, k: int) -> Anatomy:
         state=pd.DataFrame(state, columns=["param", "key", "value"]),
         state_dict=_plain(optimizer.state_dict()),
         grads=pd.DataFrame(rows, columns=["step", "fresh_x", "fresh_y", "grad_x", "grad_y"]),
+        steps=point.step, diverged_at=point.step if point.grad is None else None,
     )
 
 
@@ -76,8 +80,8 @@ def _readable(value) -> str:
         return ", ".join(f"Parameter of shape {tuple(v.shape)}" for v in value)
     if isinstance(value, list):  # LBFGS's history: lists of tensors
         return "[" + ", ".join(_readable(v) for v in value) + "]"
-    if isinstance(value, torch.Tensor):
-        return str([round(v, 6) for v in value.flatten().tolist()])
+    if isinstance(value, torch.Tensor):  # significant digits: a state entry can be 5e-06 or 1e9
+        return "[" + ", ".join(f"{v:.8g}" for v in value.flatten().tolist()) + "]"
     return repr(value)
 
 
@@ -96,8 +100,9 @@ def _plain(value):
 COURSE_SEED = 1  # the course's anatomy example runs set_seed(1)
 
 # Its prints in the course's order and with its labels. The seed is a private generator (the same
-# numbers as the course's torch.manual_seed, without touching torch's global one); the last block
-# is ours: the course's momentum buffer needs the gradient of ones that torch 2 no longer keeps.
+# numbers as the course's torch.manual_seed, without touching torch's global one); the last two
+# blocks are ours: the course's momentum buffer comes from a gradient of ones (the weight's when
+# its momentum steps ran), and a zero gradient (zero_grad() before torch 2.0) gives zeros.
 _COURSE_SCRIPT = '''import torch
 
 generator = torch.Generator().manual_seed({seed})  # the course's set_seed({seed})
@@ -128,6 +133,12 @@ weight.grad = torch.ones((2, 2))  # the gradient of ones the course's buffer com
 for i in range(10):
     optimizer.step()
 print("with weight.grad = ones, state_dict after 10 more steps:\\n", optimizer.state_dict())
+
+optimizer = torch.optim.SGD([weight], lr=0.1, momentum=0.9)
+optimizer.zero_grad(set_to_none=False)  # torch < 2.0's zero_grad(): a zero gradient, not None
+for i in range(10):
+    optimizer.step()
+print("zero_grad(set_to_none=False), state_dict after 10 steps:\\n", optimizer.state_dict())
 '''
 
 

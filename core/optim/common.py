@@ -39,9 +39,10 @@ def first_index(flags: torch.Tensor) -> torch.Tensor:
     return torch.where(hit, flags.byte().argmax(dim=0), torch.full_like(hit, -1, dtype=torch.long))
 
 
-def upper(name: str, value: float, notices: list[Notice]) -> float:
-    """value, clamped to what torch can take as a float32 scalar, under the field's own name."""
-    return replace(SETTING, field=name).clamp(float(value), notices)
+def upper(name: str, value: float, notices: list[Notice], low: float = -SETTING_MAX) -> float:
+    """value, clamped to what torch can take as a float32 scalar, under the field's own name;
+    low = 0 for a rate or a coefficient that cannot be negative (the notice says 0 to 1e6)."""
+    return replace(SETTING, field=name, low=low).clamp(float(value), notices)
 
 
 def number(name: str, value) -> None:

@@ -43,8 +43,8 @@ def validate_lr(config: LrConfig) -> tuple[LrConfig, list[Notice]]:
                          low_value=config.lr_min, high_value=config.lr_max)
     notices: list[Notice] = []
     return replace(config, lr_count=LR_COUNT.clamp(config.lr_count, notices),
-                   lr_min=upper("lr_min", config.lr_min, notices),
-                   lr_max=upper("lr_max", config.lr_max, notices),
+                   lr_min=upper("lr_min", config.lr_min, notices, low=0.0),
+                   lr_max=upper("lr_max", config.lr_max, notices, low=0.0),
                    x0=START.clamp(config.x0, notices),
                    iterations=ITERATIONS.clamp(config.iterations, notices)), notices
 

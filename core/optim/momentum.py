@@ -37,9 +37,9 @@ def validate_momentum(config: MomentumConfig) -> tuple[MomentumConfig, list[Noti
             raise InputError("error.optim.negative", field=name, value=getattr(config, name))
     notices: list[Notice] = []
     return replace(config, points=BETA_POINTS.clamp(config.points, notices),
-                   momentum=upper("momentum", config.momentum, notices),
-                   lr_momentum=upper("lr_momentum", config.lr_momentum, notices),
-                   lr_plain=upper("lr_plain", config.lr_plain, notices),
+                   momentum=upper("momentum", config.momentum, notices, low=0.0),
+                   lr_momentum=upper("lr_momentum", config.lr_momentum, notices, low=0.0),
+                   lr_plain=upper("lr_plain", config.lr_plain, notices, low=0.0),
                    x0=START.clamp(config.x0, notices),
                    iterations=ITERATIONS.clamp(config.iterations, notices)), notices
 

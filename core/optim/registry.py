@@ -35,6 +35,9 @@ BOUNDS = {
     "max_iter": (1, 100), "max_eval": (1, 200), "history_size": (1, 200),
     "t0": (0.0, 1e9),
     "beta2_decay": (-SETTING_MAX, 0.0), "d": (1.0, SETTING_MAX),
+    # one optimiser's own, as "Name.setting": LBFGS's strong-Wolfe line search divides by the
+    # difference of two step lengths, and with lr = 0 both are 0 (ZeroDivisionError in torch)
+    "LBFGS.lr": (1e-12, SETTING_MAX),
 }
 CHOICES = {"line_search_fn": (None, "strong_wolfe")}  # torch's own accepted values
 
@@ -83,8 +86,8 @@ def read_settings(optimizer: type[torch.optim.Optimizer]) -> tuple[Setting, ...]
         kind = str if name in CHOICES else _kind(parameter.annotation, default)
         if kind in (int, float) and not isinstance(default, bool) and default is not None:
             default = kind(default)
-        settings.append(Setting(name, kind, default, *BOUNDS.get(name, (0, SETTING_MAX)),
-                                choices=CHOICES.get(name, ())))
+        bounds = BOUNDS.get(f"{optimizer.__name__}.{name}", BOUNDS.get(name, (0, SETTING_MAX)))
+        settings.append(Setting(name, kind, default, *bounds, choices=CHOICES.get(name, ())))
     return tuple(settings)
 
 
@@ -129,7 +132,7 @@ OPTIMIZERS: dict[str, Optimizer] = {entry.name: entry for entry in [
     Optimizer(torch.optim.RAdam, velocity="exp_avg", rule=rules.radam),
     Optimizer(torch.optim.Adafactor, rule=rules.adafactor,
               help_overrides=frozenset({"lr", "weight_decay"})),
-    Optimizer(torch.optim.LBFGS, closure=True),  # a two-loop recursion over its history
+    Optimizer(torch.optim.LBFGS, closure=True, rule=rules.lbfgs),  # rule(..., evaluate)
 ]}
 
 # The optimisers of torch.optim that cannot step a landscape's point (a vector with a dense

@@ -77,8 +77,9 @@ def validate_sweep(config: SweepConfig) -> tuple[SweepConfig, list[Notice]]:
         steps=SWEEP_STEPS.clamp(config.steps, notices),
         condition=CONDITION.clamp(float(config.condition), notices),
         start=tuple(START.clamp(float(v), notices) for v in config.start),
-        **{name: upper(name, getattr(config, name), notices)
-           for name in ("lr_min", "lr_max", "momentum_min", "momentum_max", "dampening", "tol")},
+        **{name: upper(name, getattr(config, name), notices, low=0.0)  # refused below 0 above
+           for name in ("lr_min", "lr_max", "momentum_min", "momentum_max", "tol")},
+        dampening=upper("dampening", config.dampening, notices),
     ), notices
 
 

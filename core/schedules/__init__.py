@@ -149,6 +149,9 @@ class Scheduler:
     course: bool = False  # the preset is the course's example
     groups: int = 1  # parameter groups of its example: 2 is the course's LambdaLR example
     logged_after: bool = False  # the course records this one's rates after scheduler.step()
+    # settings from which it sets the rates itself, replacing the optimiser's lr (CyclicLR's
+    # base_lr and max_lr, OneCycleLR's max_lr): a run beside a constant lr is not like for like
+    own_rates: tuple[str, ...] = ()
     step: Callable = _plain_step
     step_code: Callable[[dict, str | None], list[str]] = _plain_step_code
 
@@ -156,7 +159,8 @@ class Scheduler:
         return {s.name: s.default for s in self.settings}
 
 
-def _simple(cls: type, *settings: Setting, course: bool = False) -> Scheduler:
+def _simple(cls: type, *settings: Setting, course: bool = False,
+            own_rates: tuple[str, ...] = ()) -> Scheduler:
     """A scheduler built as cls(optimizer, **its settings)."""
     def build(optimizer, values, max_epoch):
         return cls(optimizer, **{s.name: _torch_value(s, values[s.name]) for s in settings})
@@ -165,7 +169,7 @@ def _simple(cls: type, *settings: Setting, course: bool = False) -> Scheduler:
         arguments = "".join(f", {s.name}={s.code(values[s.name])}" for s in settings)
         return f"torch.optim.lr_scheduler.{cls.__name__}(optimizer{arguments})"
 
-    return Scheduler(cls.__name__, settings, build, constructor, course)
+    return Scheduler(cls.__name__, settings, build, constructor, course, own_rates=own_rates)
 
 
 def _torch_value(setting: Setting, value):
@@ -319,13 +323,14 @@ def _registry() -> dict[str, Scheduler]:
                 from_torch(L.CosineAnnealingWarmRestarts, "eta_min", 0.001)),
         _simple(L.CyclicLR, from_torch(L.CyclicLR, "base_lr", 0.01),
                 from_torch(L.CyclicLR, "max_lr", 0.1), from_torch(L.CyclicLR, "step_size_up", 20),
-                from_torch(L.CyclicLR, "mode"), from_torch(L.CyclicLR, "gamma", 0.99)),
+                from_torch(L.CyclicLR, "mode"), from_torch(L.CyclicLR, "gamma", 0.99),
+                own_rates=("base_lr", "max_lr")),
         _simple(L.OneCycleLR, from_torch(L.OneCycleLR, "max_lr", 0.1),
                 from_torch(L.OneCycleLR, "total_steps", 200), from_torch(L.OneCycleLR, "pct_start"),
                 from_torch(L.OneCycleLR, "anneal_strategy"),
                 from_torch(L.OneCycleLR, "div_factor"),
                 from_torch(L.OneCycleLR, "final_div_factor"),
-                from_torch(L.OneCycleLR, "three_phase")),
+                from_torch(L.OneCycleLR, "three_phase"), own_rates=("max_lr",)),
         _sequential(),
         _chained(),
     ]
@@ -439,7 +444,8 @@ def run(config: ScheduleConfig) -> ScheduleResult:
 
 def to_script(config: ScheduleConfig) -> str:
     """The course's script for this scheduler: it prints each epoch's rates, as run() records
-    them (before scheduler.step()), and the trained weight."""
+    them (before scheduler.step(); and after it too, for a scheduler the course logs after it,
+    as the page draws both orders), and the trained weight."""
     entry, values = config.entry, config.values()
     if entry.groups == 2:
         setup = ("w1 = torch.randn((6, 3, 5, 5))\nw2 = torch.ones((5, 5))\n"
@@ -450,7 +456,9 @@ def to_script(config: ScheduleConfig) -> str:
         setup = "optimizer = torch.optim.SGD([weights], lr=LR, momentum=0.9)"
         train = ("        loss = torch.pow((weights - target), 2)\n        loss.backward()\n"
                  "        optimizer.step()")
-    step = "\n    ".join(entry.step_code(values, None))
+    step = "\n    ".join(entry.step_code(values, None) + (
+        ['print(f"after step() epoch {epoch} lr {scheduler.get_last_lr()}")  # the course\'s order']
+        if entry.logged_after else []))
     return f'''import torch
 
 torch.manual_seed({config.seed})

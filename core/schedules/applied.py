@@ -68,10 +68,11 @@ def validate(config: ApplyConfig) -> tuple[ApplyConfig, list[Notice]]:
 
 
 def descend(config: ApplyConfig, f, start: list[float], lr: float,
-            scheduled: bool) -> pd.DataFrame:
+            scheduled: bool) -> tuple[pd.DataFrame, int | None]:
     """max_epoch optimiser steps on f from start; with the schedule stepped after each (its loss
     is the step's loss, for ReduceLROnPlateau), or at a constant rate. Rows: step, lr (the rate
-    of that step), x (and y), loss before the step; stops at the first escaped loss."""
+    of that step), x (and y), loss before the step; stops at the first escaped loss, and returns
+    that step (None when the run did not diverge)."""
     schedule = config.schedule
     entry, values = schedule.entry, schedule.values()
     p = torch.tensor(start, requires_grad=True)
@@ -82,14 +83,16 @@ def descend(config: ApplyConfig, f, start: list[float], lr: float,
             scheduler = entry.build(optimizer, values, schedule.max_epoch)
         except (ValueError, ZeroDivisionError) as error:
             raise _refused(schedule, error) from None
-    rows, first = [], None
+    rows, first, stop = [], None, None
     for step in range(schedule.max_epoch + 1):
         loss = f(p)
         first = loss.item() if first is None else first
         rate = optimizer.param_groups[0]["lr"]
         rows.append((step, rate, *p.tolist(), loss.item()))
-        if not math.isfinite(loss.item()) or loss.item() > ESCAPE * max(first, 1.0) \
-                or step == schedule.max_epoch:
+        if not math.isfinite(loss.item()) or loss.item() > ESCAPE * max(first, 1.0):
+            stop = step
+            break
+        if step == schedule.max_epoch:
             break
         loss.backward()
         optimizer.step()
@@ -100,7 +103,7 @@ def descend(config: ApplyConfig, f, start: list[float], lr: float,
             except (ValueError, ZeroDivisionError) as error:
                 raise _refused(schedule, error) from None
     axes = ["x", "y"][:len(start)]
-    return pd.DataFrame(rows, columns=["step", "lr", *axes, "loss"])
+    return pd.DataFrame(rows, columns=["step", "lr", *axes, "loss"]), stop
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Applied:
     landscape: pd.DataFrame  # run ("scheduled" / "constant"), step, lr, x, y, loss
     parabola: pd.DataFrame  # run, step, lr, x, loss: the course's 4x² from x = 2
     surface: pd.DataFrame  # the landscape's contour grid, as the optimiser lesson draws it
+    diverged: pd.DataFrame  # function ("landscape" / "parabola"), run, step: where a loss escaped
 
 
 def run(config: ApplyConfig) -> Applied:
@@ -120,15 +124,19 @@ def run(config: ApplyConfig) -> Applied:
     def parabola(p):
         return torch.pow(2 * p[0], 2)
 
-    frames = {}
+    frames, diverged = {}, []
     for name, f, start, lr in (("landscape", on_landscape, list(config.start), config.landscape_lr),
                                ("parabola", parabola, [COURSE_X0], config.schedule.lr)):
-        frames[name] = pd.concat([descend(config, f, start, lr, scheduled).assign(run=run_name)
-                                  for run_name, scheduled in (("scheduled", True),
-                                                              ("constant", False))],
-                                 ignore_index=True)
+        runs = []
+        for run_name, scheduled in (("scheduled", True), ("constant", False)):
+            frame, stop = descend(config, f, start, lr, scheduled)
+            runs.append(frame.assign(run=run_name))
+            if stop is not None:
+                diverged.append((name, run_name, stop))
+        frames[name] = pd.concat(runs, ignore_index=True)
     return Applied(frames["landscape"], frames["parabola"],
-                   surface_grid(PathConfig(landscape=config.landscape, condition=c)))
+                   surface_grid(PathConfig(landscape=config.landscape, condition=c)),
+                   pd.DataFrame(diverged, columns=["function", "run", "step"]))
 
 
 def to_script(config: ApplyConfig) -> str:

@@ -623,3 +623,170 @@ def test_a_wrong_formula_would_not_agree():
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(OPTIMIZERS, "Adam", wrong)
         assert not inside.step_inside(config, 1, 3)["agree"].all()
+
+
+def lbfgs_state(spec: Spec, config: PathConfig, steps: int) -> dict:
+    """torch's LBFGS after `steps` steps of the trajectory's loop, its closure as the lesson's."""
+    p = torch.tensor(config.start, requires_grad=True)
+    optimizer = spec.make([p])
+
+    def closure():
+        if config.zero_grad:
+            optimizer.zero_grad()
+        loss = config.surface.f(p[0], p[1], config.condition)
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        closure()
+        optimizer.step(closure)
+    return optimizer.state[p]
+
+
+def test_lbfgs_state_follows_its_restated_step_as_torch_computes_it():
+    """LBFGS's step restated (rules.lbfgs): every entry of its state, the history included,
+    against torch's, with hypothesis over its settings, the landscape and zero_grad."""
+    @settings(max_examples=12, deadline=None)
+    @given(spec=spec_strategy("LBFGS"), k=st.integers(1, 4),
+           landscape=st.sampled_from(sorted(LANDSCAPES)), zero_grad=st.booleans())
+    def check(spec, k, landscape, zero_grad):
+        config = PathConfig(landscape=landscape, start=LANDSCAPES[landscape].start, steps=10,
+                            runs=(spec,), zero_grad=zero_grad)
+        found = inside.inside_step(config, 1, k)
+        table = found.table
+        assert table["agree"].all(), table[["key", "ours", "torch"]].to_dict("records")
+        held = lbfgs_state(spec, config, found.step)
+        assert set(table["key"]) == {*held, "param"}
+        rows = table.set_index("key")
+        assert rows.loc["func_evals", "torch"] == str(held["func_evals"])
+        assert rows.loc["n_iter", "torch"] == str(held["n_iter"])
+    check()
+
+
+def test_lbfgs_rows_show_its_last_iteration_with_torchs_numbers():
+    """The course's default LBFGS on Rosenbrock, step 1: 20 inner iterations; the newest pair of
+    the history is y = gₖ − gₖ₋₁ and s = t·d, ρ = 1/yᵀs, written with torch's own numbers."""
+    config = PathConfig(runs=(Spec.of("LBFGS"),), steps=5)
+    rows = inside.inside_step(config, 1, 1).table.set_index("key")
+    held = lbfgs_state(Spec.of("LBFGS"), config, 1)
+    assert held["n_iter"] == 20 and rows.loc["n_iter", "evaluated"] == "0 + 20"
+    y, s = held["old_dirs"][-1], held["old_stps"][-1]
+    assert rows.loc["ro", "evaluated"] == (
+        f"1/({inside.fill('{y}', {'y': y})}ᵀ{inside.fill('{s}', {'s': s})}) = "
+        f"1/{y.dot(s).item():.6g}")
+    assert rows.loc["ro", "torch"] == f"[{len(held['ro'])}] …, {held['ro'][-1].item():.8g}"
+    d = held["d"]
+    assert rows.loc["param", "evaluated"].endswith(
+        f" + {held['t']:.6g}·({d[0].item():.6g}, {d[1].item():.6g})")
+    g = held["prev_flat_grad"]
+    assert rows.loc["prev_flat_grad", "torch"] == f"{g[0].item():.8g}, {g[1].item():.8g}"
+
+
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if n != "LBFGS"])
+def test_the_evaluated_formulas_hold_the_steps_own_numbers(name):
+    """Every rule writes in the numbers of the step it shows: the point before the step and the
+    gradient backward() left there, both as the landscape tab's trajectory has them."""
+    config = PathConfig(runs=(Spec.of(name),), steps=10)
+    frame, _, _ = paths.run_path(config, config.runs[0])
+    table = inside.step_inside(config, 1, 4)
+    before = frame.loc[3]  # step 4 starts from the point after 3 steps
+    written = " ".join(table["evaluated"])
+    assert f"({before.x:.6g}, {before.y:.6g})" in written
+    assert f"({before.grad_x:.6g}, {before.grad_y:.6g})" in written
+
+
+def test_sgd_and_adam_write_the_documented_formula_with_torchs_numbers():
+    """Step 2 of SGD(momentum=0.9) and of Adam on Rosenbrock, by hand in torch: the momentum
+    buffer is 0.9·b₁ + (1 − 0)·g₂ and Adam's exp_avg 0.9·m₁ + (1 − 0.9)·g₂, each number written
+    as it is."""
+    def two_steps(optimizer_of):
+        p = torch.tensor([-1.5, 2.0], requires_grad=True)
+        optimizer = optimizer_of([p])
+        grads, states = [], []
+        for _ in range(2):
+            optimizer.zero_grad()
+            ((1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2).backward()
+            grads.append(p.grad.clone())
+            states.append({k: v.clone() for k, v in optimizer.state[p].items()})
+            optimizer.step()
+        return grads, states
+
+    def pair(v):
+        return f"({v[0].item():.6g}, {v[1].item():.6g})"
+
+    grads, states = two_steps(lambda ps: torch.optim.SGD(ps, lr=1e-3, momentum=0.9))
+    table = inside.step_inside(PathConfig(runs=(Spec.of("SGD", lr=1e-3, momentum=0.9),)),
+                               1, 2).set_index("key")
+    buffer = states[1]["momentum_buffer"]  # after step 1, before step 2
+    assert table.loc["momentum_buffer", "evaluated"] == \
+        f"0.9·{pair(buffer)} + (1 − 0)·{pair(grads[1])}"
+    grads, states = two_steps(lambda ps: torch.optim.Adam(ps, lr=0.05))
+    table = inside.step_inside(PathConfig(runs=(Spec.of("Adam", lr=0.05),)), 1, 2)
+    table = table.set_index("key")
+    assert table.loc["exp_avg", "evaluated"] == \
+        f"0.9·{pair(states[1]['exp_avg'])} + (1 − 0.9)·{pair(grads[1])}"
+    assert table.loc["step", "evaluated"] == "1 + 1"
+
+
+def test_a_diverged_run_shows_its_last_step_everywhere_alike():
+    """ASGD at lr 0.01 leaves Rosenbrock at step 4: the landscape tab's path, the anatomy and the
+    step-by-step table all stop there, and the table's numbers are finite (torch's own steps
+    beyond would be nan)."""
+    config = PathConfig(runs=(Spec.of("ASGD", lr=0.01),))
+    _, stop, _ = paths.run_path(config, config.runs[0])
+    assert stop == 4
+    found = inside.inside_step(config, 1, 10)
+    assert (found.step, found.diverged_at) == (4, 4)
+    assert found.table["agree"].all()
+    rows = found.table.set_index("key")
+    assert rows.loc["step", "torch"] == "4"
+    assert all(math.isfinite(float(v)) for v in rows.loc["param", "torch"].split(", "))
+    result = anatomy.anatomy(config, 1, 10)
+    assert (result.steps, result.diverged_at) == (4, 4)
+    assert dict(zip(result.state["key"], result.state["value"], strict=True))["step"] == "[4]"
+    assert inside.inside_step(config, 1, 3).diverged_at is None  # before it diverged: step 3
+
+
+def test_the_state_table_keeps_significant_digits():
+    """optimizer.state as the anatomy shows it: 8 significant digits, so Adadelta's acc_delta of
+    about 5e-06 and LBFGS's tiny two-loop coefficients keep their digits (not 5e-06 or 0.0)."""
+    config = PathConfig(runs=(Spec.of("Adadelta"),))
+    state = anatomy.anatomy(config, 1, 10).state.set_index("key")["value"]
+    p = torch.tensor([-1.5, 2.0], requires_grad=True)
+    optimizer = torch.optim.Adadelta([p])
+    for _ in range(10):
+        optimizer.zero_grad()
+        ((1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2).backward()
+        optimizer.step()
+    delta = optimizer.state[p]["acc_delta"].tolist()
+    assert state["acc_delta"] == "[" + ", ".join(f"{v:.8g}" for v in delta) + "]"
+    assert delta[0] < 1e-5 and state["acc_delta"].startswith("[4.9457")
+    config = PathConfig(runs=(Spec.of("LBFGS"),))
+    al = anatomy.anatomy(config, 1, 3).state.set_index("key")["value"]["al"]
+    held = lbfgs_state(Spec.of("LBFGS"), config, 3)["al"]
+    shown = [float(v.strip("[] ")) for v in al.split(",") if v.strip("[] ") not in ("None", "")]
+    assert shown == pytest.approx([a.item() for a in held if a is not None], rel=1e-7)
+    assert all(v != 0 for v in shown)
+
+
+def test_the_course_example_prints_a_zero_buffer_for_a_zero_gradient():
+    """The note's claim: a zero gradient (torch < 2.0's zero_grad) gives a zero buffer."""
+    printed = anatomy.course_anatomy()
+    tail = printed.split("zero_grad(set_to_none=False), state_dict after 10 steps:")[1]
+    weight = torch.zeros(2, 2, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.1, momentum=0.9)
+    weight.grad = torch.zeros(2, 2)
+    for _ in range(10):
+        optimizer.step()
+    assert str(optimizer.state[weight]["momentum_buffer"]) in tail
+    assert optimizer.state[weight]["momentum_buffer"].abs().sum() == 0
+
+
+def test_a_huge_rate_is_clamped_between_0_and_the_float32_limit():
+    """A rate's bound starts at 0: lr_max = 1e9 is 'outside 0.0 to 1000000.0', never -1e6."""
+    from core import text
+    _, notices = learning_rate.validate_lr(learning_rate.LrConfig(lr_max=1e9))
+    assert [text.lookup("en", n.key, **n.params) for n in notices] == [
+        "lr_max: 1000000000.0 is outside 0.0 to 1000000.0; using 1000000.0."]
+    _, notices = momentum.validate_momentum(momentum.MomentumConfig(lr_plain=1e9))
+    assert notices[0].params["low"] == 0.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import pytest
 import torch
@@ -38,6 +39,12 @@ def printed_rates(script: str) -> tuple[list[list[float]], float]:
     epochs = [[float(v) for v in re.findall(r"[-+\d.e]+", line.split(" lr ")[1])]
               for line in lines if line.startswith("epoch ")]
     return epochs, float(lines[-1].split()[-1])
+
+
+def printed_after(script: str) -> list[list[float]]:
+    """Each epoch's get_last_lr() printed after scheduler.step() (the course's LambdaLR order)."""
+    return [[float(v) for v in re.findall(r"[-+\d.e]+", line.split(" lr ")[1])]
+            for line in printed_lines(script) if line.startswith("after step() epoch ")]
 
 
 def test_the_course_presets(course_runs):
@@ -104,6 +111,14 @@ def test_the_shown_script_prints_the_same_rates(course_runs, name):
     assert epochs == [[r for g in range(groups) for r in [rates(result, g)[e]]]
                       for e in range(200)]
     assert w == result.weights["w"].iloc[-1]
+    # both orders the page draws: after scheduler.step() too, where the course logs it there
+    after = printed_after(schedules.to_script(COURSE[name]))
+    if COURSE[name].entry.logged_after:
+        assert after == [[rates(result, g, after=True)[e] for g in range(groups)]
+                         for e in range(200)]
+        assert name == "LambdaLR" and after[0] == [0.1, 0.1 * 0.95]  # epoch 0 logged after
+    else:
+        assert after == []
 
 
 def setting_values(setting: schedules.Setting):
@@ -146,6 +161,10 @@ def test_any_settings_the_script_prints_what_core_computes(config):
     groups = result.rates["group"].nunique()
     assert epochs == [[rates(result, g)[e] for g in range(groups)]
                       for e in range(config.max_epoch)]
+    if config.entry.logged_after:
+        assert printed_after(schedules.to_script(config)) == [
+            [rates(result, g, after=True)[e] for g in range(groups)]
+            for e in range(config.max_epoch)]
     assert w == result.weights["w"].iloc[-1] or (math.isnan(w) and math.isnan(
         result.weights["w"].iloc[-1]))
 
@@ -245,3 +264,38 @@ def test_range_test_smoothing_stop_and_suggestion():
 def test_range_test_rejects_an_empty_range():
     with pytest.raises(InputError, match="end_lr"):
         range_test.validate(range_test.RangeConfig(start_lr=1.0, end_lr=0.1))
+
+
+def test_a_diverging_applied_run_is_reported_at_its_step():
+    """OneCycleLR's own max_lr = 0.1 on Himmelblau leaves the landscape; a landscape lr of 0.05
+    on Rosenbrock makes both runs leave it: each (function, run) with the step its loss escaped,
+    where its rows end."""
+    config, _ = applied.validate(applied.ApplyConfig(schedule=COURSE["OneCycleLR"],
+                                                     landscape="himmelblau",
+                                                     landscape_lr=applied.suggested_lr(
+                                                         "himmelblau")))
+    result = applied.run(config)
+    rows = [tuple(row) for row in result.diverged.itertuples(index=False)]
+    scheduled = result.landscape[result.landscape["run"] == "scheduled"]
+    assert rows == [("landscape", "scheduled", int(scheduled["step"].iloc[-1]))]
+    last = scheduled.iloc[-1]
+    assert not math.isfinite(last["loss"]) or last["loss"] > applied.ESCAPE * max(
+        scheduled["loss"].iloc[0], 1.0)
+    config, _ = applied.validate(applied.ApplyConfig(schedule=COURSE["StepLR"],
+                                                     landscape_lr=0.05))
+    result = applied.run(config)
+    assert [(f, r) for f, r, _ in result.diverged.itertuples(index=False)] == [
+        ("landscape", "scheduled"), ("landscape", "constant")]
+    assert applied.run(applied.validate(applied.ApplyConfig())[0]).diverged.empty
+
+
+@pytest.mark.parametrize("name", list(schedules.SCHEDULERS))
+def test_own_rates_are_declared_where_the_scheduler_ignores_the_optimizers_lr(name):
+    """A registry entry says own_rates exactly when its rates do not follow the optimiser's lr
+    (CyclicLR, OneCycleLR): the page then says the constant run is not like for like."""
+    config = COURSE[name]
+    a = rates(schedules.run(schedules.validate(replace(config, lr=0.1, max_epoch=30))[0]))
+    b = rates(schedules.run(schedules.validate(replace(config, lr=0.5, max_epoch=30))[0]))
+    assert bool(config.entry.own_rates) == (a == b), (a[:3], b[:3])
+    for setting in config.entry.own_rates:
+        assert setting in config.values()

@@ -19,7 +19,7 @@ def test_optim_stepping_walks_the_trajectories(server, tab):
     tab.screenshot("optim")
     tab.page.get_by_text("Add lr 1/8 and 1/4").click()
     tab.wait()
-    assert "1 oscillate forever" in tab.main_text()
+    assert "1 oscillates forever" in tab.main_text()  # one: singular
     assert "optim_lr_thresholds=true" in tab.page.url
     tab.screenshot("optim_thresholds")
     tab.open_tab("3 · Landscapes and trajectories")
@@ -117,4 +117,58 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     again.screenshot("optim_runs_zh_present")
     assert tab.external_requests() == [] and again.external_requests() == []
     again.page.close()
+    tab.page.close()
+
+
+FIRST_SCREEN = """() => {
+  const chart = [...document.querySelectorAll(
+    "[data-testid='stMain'] [data-testid='stVegaLiteChart']")].find(el => el.checkVisibility());
+  const tabs = [...document.querySelector("[role='tablist']").querySelectorAll("[role='tab']")]
+    .map(el => el.getBoundingClientRect().top);  // the lesson's tabs, not a tab's own
+  return {chart: chart ? chart.getBoundingClientRect().top : null,
+          rows: new Set(tabs.map(Math.round)).size};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_optim_presenter_mode_shows_each_tabs_first_chart(server, browser, lang):
+    """At 1280 x 720 on a projector the five tabs are one row, and each tab's first chart shows
+    at least 200 px on the first screen (tab 3's began at y = 615, tab 5's at 636)."""
+    from harness.browser import Tab
+
+    tab = Tab(browser, 1280, 720)
+    for name in ("lr", "momentum", "paths", "sweep"):
+        tab.open(f"{server.url}/optim?present=true&lang={lang}&optim_tab={name}")
+        tab.rendered_charts(1)
+        tab.page.wait_for_timeout(300)
+        found = tab.page.evaluate(FIRST_SCREEN)
+        assert found["rows"] == 1, (name, found)
+        assert found["chart"] is not None and found["chart"] + 200 <= 720, (name, found)
+        tab.screenshot(f"optim_present_{lang}_{name}")
+    no_exception(tab)
+    tab.page.close()
+
+
+@pytest.mark.parametrize("name", ["Adadelta", "NAdam", "LBFGS", "ASGD"])
+def test_optim_step_by_step_table_fits_1280(server, browser, name):
+    """Inside a step, every column of the table is on the page at 1280 px: formulas and numbers
+    wrap (Adadelta's agree column and NAdam's formula were cut); ASGD's run that diverged says
+    so and shows its last step."""
+    from harness.browser import Tab
+
+    tab = Tab(browser, 1280, 720)
+    tab.open(f"{server.url}/optim?optim_tab=anatomy&optim_r0_name={name}&optim_r1_name=off"
+             "&optim_r2_name=off&optim_r3_name=off")
+    table = tab.page.locator("[data-testid='stTable']").last
+    table.scroll_into_view_if_needed()
+    tab.page.wait_for_timeout(300)
+    box = table.bounding_box()
+    assert box["x"] + box["width"] <= 1280
+    assert table.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+    text = table.inner_text()
+    assert "evaluated" in text and "✓" in text and "✗" not in text
+    if name == "ASGD":
+        assert "Run 1 diverged at step 4" in tab.main_text() and "nan" not in text
+    tab.screenshot(f"optim_inside_{name}")
+    no_exception(tab)
     tab.page.close()

@@ -21,8 +21,9 @@ PAGE = "lessons/optim.py"
 
 
 def table(at, *columns):
-    """The first table on the page with these columns."""
-    return next(d.value for d in at.dataframe if set(columns) <= set(d.value.columns))
+    """The first table on the page with these columns (a dataframe, or a static table)."""
+    return next(d.value for d in [*at.dataframe, *at.table]
+                if set(columns) <= set(d.value.columns))
 
 
 def text_of(at) -> str:
@@ -49,8 +50,8 @@ def test_one_click_puts_the_thresholds_on_the_grid(open_page):
     summary = table(at, "lr", "factor", "verdict").set_index("lr")
     assert summary.loc[0.125, "verdict"] == "converges"
     assert summary.loc[0.25, "verdict"] == "oscillates forever"
-    assert "7 converge, 4 converge while oscillating, 1 oscillate forever, 0 diverge" \
-        in text_of(at)
+    assert "7 converge, 4 converge while oscillating, 1 oscillates forever, 0 diverge" \
+        in text_of(at)  # one: singular
 
 
 def test_upper_end_05_has_all_four_verdicts_where_the_thresholds_say(open_page):
@@ -432,9 +433,11 @@ def test_the_anatomy_tab_pins_its_own_view(open_page):
     at.number_input(key="optim_anat_k").set_value(20).run()
     assert not at.exception
     assert "B differs from A in k: 10 → 20." in text_of(at)
-    grads = table(at, "view", "fresh_x", "grad_x")
-    for view, k in (("A (pinned)", 10), ("B (now)", 20)):
-        shown = grads[grads["view"] == view].drop(columns="view").reset_index(drop=True)
+    # a column each for A and B, rows matched on the step (A has none past its 10th)
+    grads = table(at, "step", "fresh_x · A", "fresh_x · B")
+    for view, k in (("A", 10), ("B", 20)):
+        names = {f"{c} · {view}": c for c in ("fresh_x", "fresh_y", "grad_x", "grad_y")}
+        shown = grads[["step", *names]].rename(columns=names).dropna().reset_index(drop=True)
         assert shown.equals(anatomy.anatomy(paths.PathConfig(), 1, k).grads)
     at.button(key="optim_anatomy_swap").click().run()
     assert at.number_input(key="optim_anat_k").value == 10
@@ -465,3 +468,124 @@ def test_the_sweep_pins_its_own_view_with_both_maps(open_page):
     assert reached.value == str(int((b["steps_to_tol"] >= 0).sum()))
     assert reached.delta == str(int((b["steps_to_tol"] >= 0).sum())
                                 - int((a["steps_to_tol"] >= 0).sum()))
+
+
+def test_the_anatomy_tables_put_a_and_b_in_a_column_each(open_page):
+    """Pinned, optimizer.state and param_groups show A's and B's values side by side, row for
+    row (the momentum run after 10 steps, then after 20), each as torch holds it."""
+    at = open_page(PAGE, optim_tab="anatomy")
+    at.selectbox(key="optim_anat_run").set_value("2").run()
+    at.button(key="optim_anatomy_pin_button").click().run()
+    at.number_input(key="optim_anat_k").set_value(20).run()
+    assert not at.exception
+    state = table(at, "param", "key", "value · A (pinned)", "value · B (now)")
+    for view, k in (("A (pinned)", 10), ("B (now)", 20)):
+        expected = anatomy.anatomy(paths.PathConfig(), 2, k).state
+        assert state["key"].tolist() == expected["key"].tolist() == ["momentum_buffer"]
+        assert state[f"value · {view}"].tolist() == expected["value"].tolist()
+    groups = table(at, "group", "key", "value · A (pinned)", "value · B (now)")
+    assert groups.set_index("key").loc["momentum"].tolist()[1:] == ["0.9", "0.9"]
+    assert "view" not in groups.columns
+
+
+def test_a_diverged_run_says_so_inside_and_shows_its_last_step(open_page):
+    """ASGD at lr 0.01 leaves Rosenbrock at step 4: the lead, the warning and the step-by-step
+    table all say step 4 (not "after 10 steps" beside a state at step 4 and nan rows)."""
+    link = AppTest.from_file(APP, default_timeout=30)
+    for param, value in {"optim_tab": "anatomy", "optim_r0_name": "ASGD",
+                         "optim_r1_name": "off", "optim_r2_name": "off",
+                         "optim_r3_name": "off"}.items():
+        link.query_params[param] = value
+    link.switch_page(PAGE).run()
+    assert not link.exception, [e.value for e in link.exception]
+    runs = paths.PathConfig(runs=(Spec.of("ASGD"),))
+    found = inside.inside_step(runs, 1, 10)
+    assert (found.step, found.diverged_at) == (4, 4)
+    shown = " ".join([text_of(link), *(m.value for m in link.markdown)])
+    lead = next(m.value for m in link.markdown if m.value.startswith("`ASGD("))
+    assert "diverged at step 4 of its trajectory" in lead and "after 10 steps" not in lead
+    assert "Run 1 diverged at step 4" in text_of(link)
+    assert "Inside step 4" in shown
+    rows = table(link, "key", "formula", "evaluated", "ours", "torch")
+    assert rows["torch"].tolist() == found.table["torch"].tolist()
+    assert rows["evaluated"].tolist() == found.table["evaluated"].tolist()
+    assert "nan" not in " ".join(rows["torch"]) and set(rows["agree"]) == {"✓"}
+
+
+def test_the_step_by_step_table_shows_lbfgs_with_its_numbers(open_page):
+    link = AppTest.from_file(APP, default_timeout=30)
+    for param, value in {"optim_tab": "anatomy", "optim_r3_name": "LBFGS",
+                         "optim_anat_run": "4", "optim_anat_k": "2"}.items():
+        link.query_params[param] = value
+    link.switch_page(PAGE).run()
+    assert not link.exception, [e.value for e in link.exception]
+    runs = paths.PathConfig(runs=(*paths.PathConfig().runs[:3], Spec.of("LBFGS")))
+    expected = inside.step_inside(runs, 4, 2)
+    rows = table(link, "key", "formula", "evaluated", "ours", "torch")
+    assert rows["key"].tolist() == expected["key"].tolist()
+    assert {"d", "t", "old_dirs", "old_stps", "ro", "H_diag", "func_evals", "n_iter"} <= set(
+        rows["key"])
+    assert rows["evaluated"].tolist() == expected["evaluated"].tolist()
+    assert set(rows["agree"]) == {"✓"}
+    assert text.lookup("en", "optim.inside_closure") in text_of(link)
+
+
+def test_the_two_step_counts_have_their_own_labels(open_page):
+    for lang in ("en", "zh"):
+        at = open_page(PAGE, optim_tab="anatomy", lang=lang)
+        labels = {at.number_input(key=k).label for k in ("optim_ex_k", "optim_anat_k")}
+        assert len(labels) == 2
+
+
+def test_twelve_rates_have_twelve_colours_and_a_dash_per_verdict(open_page):
+    """With the thresholds the grid has 12 rates: the 10-colour palette would give lr = 0.25
+    (oscillates forever) the colour of lr = 0.0311 (converges); each verdict also has a dash."""
+    import json
+    at = open_page(PAGE)
+    at.toggle(key="optim_lr_thresholds").set_value(True).run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    lines = next(layer for layer in spec["layer"] if "color" in layer.get("encoding", {}))
+    assert lines["encoding"]["color"]["scale"]["scheme"] == "tableau20"
+    dash = lines["encoding"]["strokeDash"]  # on the series: its legend shows the dash
+    assert dash["field"] == "series"
+    summary = learning_rate.run_lr(learning_rate.LrConfig(thresholds=True)).summary
+    by_verdict = {}
+    for verdict, pattern in zip(summary["verdict"], dash["scale"]["range"], strict=True):
+        by_verdict.setdefault(verdict, set()).add(str(pattern))
+    assert set(by_verdict) == {"converges", "oscillates_converging", "oscillates_forever"}
+    assert all(len(patterns) == 1 for patterns in by_verdict.values())  # one dash a verdict
+    assert len({p for patterns in by_verdict.values() for p in patterns}) == 3
+    assert lines["encoding"]["x"]["axis"]["format"] == "d"  # iterations: whole ticks
+
+
+def test_the_per_rate_table_formats_tiny_numbers(open_page):
+    """final_x of 6e-32 or 1.3e+31 in six significant digits, not a cut string of digits."""
+    at = open_page(PAGE)
+    at.button(key="optim_lr_upper_0.5").click().run()
+    summary = table(at, "lr", "final_x", "final_loss")
+    expected = learning_rate.run_lr(learning_rate.LrConfig(lr_max=0.5)).summary
+    for column in ("final_x", "final_loss"):
+        assert summary[column].tolist() == [f"{v:.6g}" for v in expected[column]]
+    assert "6.69002e-32" in summary["final_x"].tolist()  # lr 0.0644: x far below 1e-6
+    assert any("e+" in v for v in summary["final_loss"])  # a diverged run's huge loss
+
+
+def test_long_run_labels_are_never_cut_in_the_legends(open_page):
+    """A run whose settings differ from torch's in many ways has a long label: the legends show
+    it whole, one label a row (the landscape's and the loss chart's)."""
+    import json
+    at = open_page(PAGE, optim_tab="paths")
+    for key, value in {"optim_r2_Adam_weight_decay": 0.1, "optim_r2_Adam_betas_0": 0.8,
+                       "optim_r2_Adam_eps": 0.001}.items():
+        at.number_input(key=key).set_value(value).run()
+    at.checkbox(key="optim_r2_Adam_amsgrad").check().run()
+    assert not at.exception
+    label = "3: Adam(lr=0.05, betas_0=0.8, eps=0.001, weight_decay=0.1, amsgrad=True)"
+    assert label in table(at, "label", "vel_x")["label"].tolist()
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        colours = [layer.get("encoding", {}).get("color", {}) for layer in spec["layer"]]
+        legends = [colour["legend"] for colour in colours  # the runs' legend, not the loss's
+                   if colour.get("legend") and colour.get("field") == "label"]
+        assert legends and all(legend["labelLimit"] >= 1000 and legend["columns"] == 1
+                               for legend in legends)

@@ -216,3 +216,39 @@ def test_a_links_value_is_quoted_as_typed_never_as_markdown():
     notice = next(w.value for w in fresh.warning if "schedules_lr" in plain(w.value))
     assert "](" not in notice and "__x" not in notice and ":red[" not in notice
     assert "[click me](http://example.com) __x__ :red[y]" in plain(notice)
+
+
+def test_the_applied_tab_says_which_run_diverged_and_when_rates_are_the_schedulers_own(
+        open_page):
+    """OneCycleLR on Himmelblau: its own max_lr (0.1) replaces the landscape's 0.01 and its run
+    diverges, at the step core reports; the page says both, and draws x per step on 4x²."""
+    at = open_page(PAGE, schedules_tab="applied", schedules_scheduler="OneCycleLR",
+                   schedules_land="himmelblau", schedules_land_lr=0.01)
+    assert not at.exception
+    config, _ = applied.validate(applied.ApplyConfig(
+        schedule=schedules.validate(schedules.ScheduleConfig(scheduler="OneCycleLR"))[0],
+        landscape="himmelblau", landscape_lr=0.01))
+    stop = applied.run(config).diverged.set_index(["function", "run"])["step"]
+    step = int(stop[("landscape", "scheduled")])
+    assert f"Himmelblau, OneCycleLR: diverged at step {step}." in text_of(at)
+    assert "OneCycleLR sets the rates itself, from its own max_lr = 0.1" in text_of(at)
+    assert "not like for like" in text_of(at)
+    titles = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    assert any("x per step on the course" in spec for spec in titles)  # JSON escapes ²
+    at = open_page(PAGE, schedules_tab="applied")  # StepLR on Rosenbrock: no such words
+    assert not at.error and "like for like" not in text_of(at)
+    at.number_input(key="schedules_land_lr").set_value(0.05).run()  # both runs leave
+    errors = [plain(e.value) for e in at.error]
+    assert [e.split(":")[0] for e in errors] == ["Rosenbrock, StepLR", "Rosenbrock, constant lr"]
+
+
+def test_an_epoch_axis_ticks_whole_numbers(open_page):
+    """max_epoch clamped to 1: the epoch axis said 0.000000; its ticks are whole numbers."""
+    import json
+    at = open_page(PAGE)
+    at.number_input(key="schedules_max_epoch").set_value(0).run()
+    assert "max_epoch: 0 is outside 1 to 1000; using 1." in text_of(at)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    axis = spec["encoding"]["x"]["axis"] if "encoding" in spec else spec["layer"][0][
+        "encoding"]["x"]["axis"]
+    assert axis == {"format": "d", "tickMinStep": 1}
