@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 import altair as alt
 import pandas as pd
@@ -267,13 +268,22 @@ def loss_curve(
 # ---- Optimiser lesson (lessons/optim.py) -------------------------------------------------------
 
 DASHES = [[1, 0], [7, 3], [2, 2], [9, 3, 2, 3]]  # solid, dashed, dotted, dash-dot
-LONG_LABEL = 45  # characters: a run with many settings that differ from torch's defaults
+LEGEND_WIDTH = 620  # pixels a legend may span: a lesson's chart column at 1280 x 720
+
+
+def _label_width(label: str) -> float:
+    """About how many pixels a legend label takes at 11 px: 6.5 a character, 11 a Chinese one,
+    and 40 for its symbol and the gap after it."""
+    return 40 + sum(11 if unicodedata.east_asian_width(c) in "WF" else 6.5 for c in str(label))
 
 
 def _legend_columns(labels: list[str], columns: int) -> int:
-    """columns, or one where a label is long: a legend never cuts a run's label (labelLimit is
-    wide), so two long ones side by side would run past the chart."""
-    return 1 if any(len(str(label)) > LONG_LABEL for label in labels) else columns
+    """columns, or as many as fit LEGEND_WIDTH side by side: a legend never cuts a label
+    (labelLimit is wide), so a column too many runs past the chart's right edge, and the edge
+    cut "lr=0.2278 · converges while oscillating" to a wrong "lr=0.2278 · converges"."""
+    widest = max((_label_width(label) for label in labels), default=0)
+    return max(1, min(columns, int(LEGEND_WIDTH // widest) if widest else columns))
+
 
 def optim_curves(
     long: pd.DataFrame,

@@ -39,3 +39,11 @@ def test_a_chart_is_cached_on_its_data_by_value():
     assert _frame_bytes(frame) != _frame_bytes(frame.astype({"std": "float32"}))
     assert _frame_bytes(frame) != _frame_bytes(frame.rename(columns={"std": "mean"}))
     assert _frame_bytes(frame) != _frame_bytes(frame.assign(name=["tanh", "relu", "relu"]))
+
+
+def test_a_legend_has_no_more_columns_than_fit_the_chart(open_page):
+    """Twelve rates with their verdicts in three columns ran past the chart's right edge, which
+    cut "lr=0.2278 · converges while oscillating" to a wrong "lr=0.2278 · converges"."""
+    at = open_page("lessons/optim.py", optim_lr_max=0.5, optim_lr_thresholds=True)
+    legend = chart_specs(at)[0]["layer"][0]["encoding"]["color"]["legend"]
+    assert legend["columns"] == 2
