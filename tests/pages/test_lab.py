@@ -225,3 +225,16 @@ def test_a_schedule_from_the_registry_with_its_settings_in_the_link(open_page):
         expected.append(optimizer.param_groups[0]["lr"])
     assert rates == expected
     assert not at.exception
+
+
+def test_a_pinned_preset_schedule_setting_is_named_at_its_value(open_page):
+    """Pinned with StepLR's preset gamma, then gamma 0.5: the line says A's 0.1 (the Config keeps
+    only settings that differ from the preset; the comparison sees them all)."""
+    at = open_page(PAGE)
+    at.selectbox(key="lab_schedule").set_value("StepLR").run()
+    at.button(key="lab_pin_button").click().run()
+    at.number_input(key="lab_StepLR_gamma").set_value(0.5).run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "B differs from A in schedule_settings.gamma: 0.1 → 0.5." in shown
+    assert at.session_state["lab_trainer_a"].config.schedule_settings == ()
+    assert not at.exception
