@@ -194,7 +194,10 @@ except InputError as error:
 def runs(b_config: Config, a_config: Config | None) -> tuple[train.Trainer, train.Trainer | None]:
     """B's run and the pinned A's (None when nothing is pinned). A run is kept while its Config
     stays; a run just pinned is B's run so far, copied (the same weights, optimiser state and
-    generator), so A and B then train on in the same frames."""
+    generator), so A and B then train on in the same frames. When B is a new run (a changed
+    setting, from epoch 0), A starts again from epoch 0 with it: the two are then compared at
+    the same epoch, trained in the same frames from the same draws (A's run is its Config's, so
+    it comes back the same)."""
     kept = st.session_state.get("lab_runs", [])  # (config, trainer) pairs
 
     def take(config: Config) -> train.Trainer | None:
@@ -203,11 +206,16 @@ def runs(b_config: Config, a_config: Config | None) -> tuple[train.Trainer, trai
                 return kept.pop(i)[1]
         return None
 
-    b = take(b_config) or train.Trainer(b_config)
+    b = take(b_config)
+    b_is_new = b is None
+    b = b or train.Trainer(b_config)
     a = None
     if a_config is not None:
-        a = take(a_config) or (b.twin() if a_config == b_config
-                               else train.Trainer(a_config))
+        a = take(a_config)
+        if a is None and a_config == b_config:
+            a = b.twin()
+        elif a is None or b_is_new:
+            a = train.Trainer(a_config)
     st.session_state["lab_runs"] = [(b_config, b)] + ([(a_config, a)] if a else [])
     st.session_state["lab_trainer"], st.session_state["lab_trainer_a"] = b, a
     return b, a

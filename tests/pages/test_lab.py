@@ -135,11 +135,13 @@ def test_pin_then_change_trains_both_each_as_alone(open_page):
     at.button(key="lab_pin_button").click().run()  # A keeps its run so far: epoch 2
     at.toggle(key="lab_bn").set_value(True).run()  # B: a new run, from epoch 0
     a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
-    assert (a.epoch, b.epoch) == (2, 0) and b.config.batchnorm and not a.config.batchnorm
+    # A starts again with B (it stood at epoch 2): both are compared at the same epoch
+    assert (a.epoch, b.epoch) == (0, 0) and b.config.batchnorm and not a.config.batchnorm
+    assert at.metric[0].value == "0"
     for _ in range(3):
         at.button(key="lab_step").click().run()
     a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
-    assert (a.epoch, b.epoch) == (3, 3)  # A waited for B, then kept pace
+    assert (a.epoch, b.epoch) == (3, 3)  # A and B keep pace
     # each run is exactly the run of its Config alone (same draws: bit for bit)
     assert a.history == alone(a.config, 3).history
     assert b.history == alone(b.config, 3).history
@@ -237,4 +239,34 @@ def test_a_pinned_preset_schedule_setting_is_named_at_its_value(open_page):
     shown = " ".join(m.value for m in at.markdown)
     assert "B differs from A in schedule_settings.gamma: 0.1 → 0.5." in shown
     assert at.session_state["lab_trainer_a"].config.schedule_settings == ()
+    assert not at.exception
+
+
+def test_a_run_pinned_mid_way_starts_again_with_a_new_b(open_page):
+    """Spiral, two epochs, pin, BatchNorm on: B is a new run from epoch 0, and A (pinned at
+    epoch 2) starts again with it, so the metrics' changes compare the same epoch; the runs are
+    each their Config's own, from the same data and, where the shapes match, the same weights."""
+    at = open_page(PAGE)
+    at.selectbox(key="lab_data").set_value("spiral").run()
+    at.button(key="lab_preset").click().run()
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_pin_button").click().run()
+    a = at.session_state["lab_trainer_a"]
+    assert a.epoch == 2 and a.history == alone(a.config, 2).history  # the twin of B so far
+    at.toggle(key="lab_bn").set_value(True).run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (0, 0)
+    assert a.history == alone(a.config, 0).history and b.history == alone(b.config, 0).history
+    assert torch.equal(a.data.points, b.data.points)
+    value, delta = loss_metrics(at)
+    expected = b.history[0]["train_loss"] - a.history[0]["train_loss"]
+    assert delta == f"{expected:+.4f}"
+    at.button(key="lab_step").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (1, 1)
+    assert a.history == alone(a.config, 1).history and b.history == alone(b.config, 1).history
+    at.button(key="lab_swap").click().run()  # a swap keeps both runs where they are
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (1, 1) and a.config.batchnorm and not b.config.batchnorm
     assert not at.exception
