@@ -154,6 +154,34 @@ def test_the_deep_sigmoid_network_learns_with_batchnorm():
     assert check(fixed.config, fixed.history)
 
 
+def run_until(config: model.LabConfig, passed, limit: int) -> train.Trainer:
+    trainer = train.Trainer(model.validate(config)[0])
+    while trainer.epoch < limit and not passed(trainer.config, trainer.history):
+        trainer.run_epoch()
+    return trainer
+
+
+def test_the_deep_sigmoid_challenge_passes_both_ways_its_task_names():
+    """The card's run learns when fixed by initialisation (nn.init.normal_ with the task's std) or
+    by BatchNorm, within the 300 epochs it allows; torch's own gains for sigmoid (Xavier, Kaiming:
+    gain 1) do not fix it, and a fix the task does not name (another optimiser) does not count."""
+    start = dataclasses.replace(model.LabConfig(), **dict(challenges.DEEP_SIGMOID))
+    check = challenges.CHALLENGES["deep_sigmoid"].passed
+    assert model.validate(start)[0] == start  # the card's settings are a Config as they stand
+    for fix in ({"batchnorm": True},
+                {"init": "normal", "init_std": challenges.DEEP_SIGMOID_INIT_STD}):
+        fixed = run_until(dataclasses.replace(start, **fix), check, 300)
+        assert check(fixed.config, fixed.history), fix
+        assert fixed.history[-1]["test_acc"] >= 0.9 and fixed.epoch <= 300, fix
+    for init in ("xavier_normal", "kaiming_normal"):
+        stuck = run(dataclasses.replace(start, init=init), 60)
+        assert max(row["test_acc"] for row in stuck.history) < 0.7, init
+    adam = run_until(dataclasses.replace(start, init="xavier_normal", optimizer="Adam", lr=0.01),
+                     lambda config, history: history[-1]["test_acc"] >= 0.9, 60)
+    assert adam.history[-1]["test_acc"] >= 0.9  # it learns, but not by the task's fixes
+    assert not check(adam.config, adam.history)
+
+
 def test_plane_shows_what_the_network_computes():
     trainer = run(small(model.LabConfig(widths=(3, 2), batchnorm=True)), 2)
     prediction, neurons = trainer.plane()

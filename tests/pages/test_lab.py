@@ -56,6 +56,10 @@ def test_challenge_card_sets_its_settings(open_page):
     assert len(trainer.config.widths) == 10 and trainer.config.activation == "sigmoid"
     start = dict(challenges.CHALLENGES["deep_sigmoid"].start)
     assert trainer.config.dataset == start["dataset"]
+    # every setting the card starts from, the learning rate its fixes were measured at too
+    assert dataclasses.replace(trainer.config, seed=model.LabConfig().seed) == \
+        dataclasses.replace(model.LabConfig(), **start)
+    assert trainer.config.lr == 0.1
     assert not at.exception
 
 
