@@ -197,10 +197,51 @@ def test_plane_shows_what_the_network_computes():
     assert torch.equal(prediction, torch.sigmoid(out[:, 0]).reshape(train.GRID, train.GRID))
     svg = pictures.surface(trainer, prediction)
     assert svg.count("<circle") == len(trainer.data.labels)
-    network = pictures.network_svg(trainer, neurons)
-    assert network.count("<use ") == 7 and network.count("<line") == 2 * 3 + 3 * 2
+    network = pictures.network_svg(trainer, neurons, prediction)
+    # every neuron, and the output (the prediction), joined by the weights into each
+    assert network.count("<use ") == 7 + 1
+    assert network.count("<line") == 2 * 3 + 3 * 2 + 2 * 1
     # headings an image can draw in any language without the page's font
-    assert re.findall(r"<text [^>]*>([^<]*)</text>", network) == ["x", "h1", "h2"]
+    assert re.findall(r"<text [^>]*>([^<]*)</text>", network) == ["x", "h1", "h2", "ŷ"]
+
+
+def test_the_output_neuron_is_the_prediction_and_its_weights_the_log_odds():
+    """With two outputs (softmax over two classes) the line from a hidden neuron into ŷ is the
+    difference of its two weights: the prediction's log-odds are that weighted sum."""
+    trainer = run(small(model.LabConfig(widths=(3,), loss="CrossEntropyLoss")), 1)
+    prediction, neurons = trainer.plane()
+    weight = trainer.model[-1].weight.detach()
+    log_odds = weight[1] - weight[0]
+    network = pictures.network_svg(trainer, neurons, prediction)
+    widths = [float(w) for w in re.findall(r'<line [^>]*stroke-width="([0-9.]+)"', network)[-3:]]
+    assert widths == [round(0.3 + 3 * abs(v) / float(log_odds.abs().max()), 2)
+                      for v in log_odds.tolist()]
+    colours = re.findall(r'<line [^>]*stroke="(#[0-9a-f]+)"', network)[-3:]
+    assert colours == ["#0877bd" if v >= 0 else "#f59322" for v in log_odds.tolist()]
+    with torch.no_grad():
+        trainer.model.eval()
+        hidden = trainer.model[:-1](data.features(torch.zeros(1, 2), trainer.config.features))
+        out = trainer.model[-1](hidden)[0]
+        bias = trainer.model[-1].bias
+        by_log_odds = torch.sigmoid((hidden[0] * log_odds).sum() + bias[1] - bias[0])
+    # the same log-odds the softmax turns into class 1's probability (float32 rounding apart)
+    assert float(torch.softmax(out, 0)[1]) == pytest.approx(float(by_log_odds), abs=1e-6)
+
+
+def test_a_network_without_hidden_layers_is_drawn_at_the_default_networks_scale():
+    trainer = run(small(model.LabConfig(widths=())), 1)
+    prediction, neurons = trainer.plane()
+    network = pictures.network_svg(trainer, neurons, prediction)
+    default = pictures.network_svg(*_with_plane(run(small(model.LabConfig()), 1)))
+    width = re.search(r'width="([0-9]+)"', network).group(1)
+    assert width == re.search(r'width="([0-9]+)"', default).group(1)  # not blown up
+    assert network.count("<use ") == 2 + 1 and network.count("<line") == 2
+    assert re.findall(r"<text [^>]*>([^<]*)</text>", network) == ["x", "ŷ"]
+
+
+def _with_plane(trainer: train.Trainer) -> tuple:
+    prediction, neurons = trainer.plane()
+    return trainer, neurons, prediction
 
 
 def test_csv_bad_rows_are_named_and_skipped_only_with_consent():
