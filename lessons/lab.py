@@ -32,7 +32,9 @@ Config = model.LabConfig
 TICK = 0.08  # seconds between redraws while playing
 CHUNK = 0.02  # seconds of training per redraw (at least one epoch)
 CURVE_POINTS = 300  # the curves are thinned to about this many epochs
-COMPARED_HEIGHT = 240  # the loss chart beside A's and B's surfaces
+# The loss chart beside A's and B's surfaces; Streamlit's chart theme (not used in presenter
+# mode) pads its legends more, and left the plot a strip at 240.
+COMPARED_HEIGHT = {False: 300, True: 240}
 
 
 def width_key(layer: int) -> str:
@@ -350,7 +352,8 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
     with loss_column:
         show_chart(charts.lab_curves, data=rows(lambda run: curves(run, loss_series)),
                    title=t("lab.loss_title"), x_title=t("lab.epoch"), y_title=t("lab.loss_axis"),
-                   log=True, height=220 if trainer_a is None else COMPARED_HEIGHT, **views)
+                   log=True, height=220 if trainer_a is None else COMPARED_HEIGHT[presenting()],
+                   **views)
     with acc_column:
         if trainer.data.task == "classification":
             show_chart(charts.lab_curves, data=rows(lambda run: curves(run, acc_series)),
