@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import charts
@@ -31,7 +32,12 @@ from ui.text import presenting, quoted, t
 Config = model.LabConfig
 TICK = 0.08  # seconds between redraws while playing
 CHUNK = 0.02  # seconds of training per redraw (at least one epoch)
-CURVE_POINTS = 300  # the curves are thinned to about this many epochs
+# The curves are thinned to about this many epochs, shared by the runs shown (compared, each run
+# has half as many), and to fewer while playing: chromium redraws every chart's rows ten times a
+# second, and its time per redraw grows with them (python -m bench.playing, A and B at epochs
+# 170-250: 160 ms of chromium's time per redraw at 150 epochs a run, 94 ms at 80).
+CURVE_POINTS = 300
+PLAYING_POINTS = 160
 # The loss chart beside A's and B's surfaces; Streamlit's chart theme (not used in presenter
 # mode) pads its legends more, and left the plot a strip at 240.
 COMPARED_HEIGHT = {False: 300, True: 240}
@@ -332,15 +338,20 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
                                               heading=22 if presenting() else 13),
                          caption=t("lab.network_caption"))
 
-    def rows(frame_of) -> pd.DataFrame:
-        """The rows frame_of(run) gives, for B alone or for A and B (core.compare.VIEW)."""
-        if trainer_a is None:
-            return frame_of(trainer)
-        return side_by_side(*(frame_of(run) for run in runs.values()), *labels())
+    points = (PLAYING_POINTS if st.session_state.get("lab_play") else CURVE_POINTS) // len(runs)
+
+    def rows(frame_of) -> pa.Table:
+        """The rows frame_of(run) gives, for B alone or for A and B (core.compare.VIEW), as the
+        Arrow table a chart is sent: made on this thread (given a DataFrame, Streamlit converts
+        it with pyarrow's thread pool, whose threads were started and joined for every chart of
+        every redraw: a third of a pinned redraw's server time)."""
+        frame = frame_of(trainer) if trainer_a is None \
+            else side_by_side(*(frame_of(run) for run in runs.values()), *labels())
+        return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
 
     def curves(run: train.Trainer, series: dict) -> pd.DataFrame:
         """Rows epoch, series (its name) and value: the columns of series one under another."""
-        wide = run.curves(CURVE_POINTS)
+        wide = run.curves(points)
         return pd.DataFrame({"epoch": np.tile(wide["epoch"].to_numpy(), len(series)),
                              "series": np.repeat(list(series.values()), len(wide)),
                              "value": np.concatenate([wide[c].to_numpy() for c in series])})
@@ -367,7 +378,7 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
                     st.caption(t("lab.no_hidden_layer"))  # not an empty chart
                     continue
                 show_chart(charts.lab_layer_stds, HEALTHY, data=rows(
-                    lambda run, field=field: run.layer_stats(CURVE_POINTS).rename(
+                    lambda run, field=field: run.layer_stats(points).rename(
                         columns={field: "value"})[["epoch", "layer", "value"]]),
                     title=t(f"lab.{field}_title"), x_title=t("lab.epoch"),
                     y_title=t("lab.std_axis"), layer_title=t("lab.layer_axis"),

@@ -42,7 +42,8 @@ def surface(trainer: Trainer, prediction: torch.Tensor) -> str:
 @functools.lru_cache(maxsize=32)
 def points_svg(data: Data) -> str:
     """The points as SVG circles, drawn once per draw of the data (they never move while the
-    network trains; Data is hashed by identity)."""
+    network trains; Data is hashed by identity). The circles of one colour and edge are one path:
+    500 <circle> elements cost chromium about 5 ms a picture to draw again at every redraw."""
     labels = data.labels
     if data.task == "classification":
         point_values = labels * 2 - 1
@@ -54,10 +55,14 @@ def points_svg(data: Data) -> str:
     place = ((data.points + EXTENT) / (2 * EXTENT) * size).tolist()
     parts = []
     for indices, edge in ((data.train, "#333"), (data.test, "#fff")):
+        groups: dict = {}
         for i in indices.tolist():
             (x, y), (r, g, b) = place[i], fill[i]
-            parts.append(f'<circle cx="{x:.1f}" cy="{size - y:.1f}" r="3" '
-                         f'fill="rgb({r},{g},{b})" stroke="{edge}" stroke-width="1"/>')
+            groups.setdefault((r, g, b), []).append(
+                f"M{x:.1f},{size - y:.1f}m-3,0a3,3 0 1,0 6,0a3,3 0 1,0 -6,0")  # centre, circle
+        for (r, g, b), circles in groups.items():
+            parts.append(f'<path d="{"".join(circles)}" fill="rgb({r},{g},{b})" '
+                         f'stroke="{edge}" stroke-width="1"/>')
     return "".join(parts)
 
 

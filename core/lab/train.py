@@ -225,9 +225,10 @@ class Trainer:
                             columns=["epoch", "layer", "act_std", "grad_std"])
 
     def _thinned(self, rows: list[dict], points: int | None) -> list[dict]:
-        """rows (each with its epoch) at every k-th epoch and the last, so that about points
-        epochs are left: the charts redrawn while training stay small however long it runs."""
-        every = max(1, self.epoch // points) if points else 1
+        """rows (each with its epoch) at every k-th epoch and the last, so that at most points
+        epochs and the last are left (k rounded up: rounded down, up to twice as many were):
+        the charts redrawn while training stay small however long it runs."""
+        every = max(1, -(-self.epoch // points)) if points else 1
         if every == 1:
             return rows
         return [row for row in rows if row["epoch"] % every == 0 or row["epoch"] == self.epoch]

@@ -196,7 +196,19 @@ def test_plane_shows_what_the_network_computes():
     assert torch.equal(neurons[1][2], first[:, 2].reshape(train.GRID, train.GRID))
     assert torch.equal(prediction, torch.sigmoid(out[:, 0]).reshape(train.GRID, train.GRID))
     svg = pictures.surface(trainer, prediction)
-    assert svg.count("<circle") == len(trainer.data.labels)
+    # every point drawn once (a circle of radius 3 in a path), where it lies: train points with a
+    # dark edge, test points with a white one, in their label's colour
+    assert svg.count("a3,3 0 1,0 6,0") == len(trainer.data.labels)
+    drawn = {}
+    for d, fill, edge in re.findall(r'<path d="([^"]*)" fill="([^"]*)" stroke="([^"]*)"', svg):
+        for centre in re.findall(r"M([-\d.]+,[-\d.]+)m-3,0a3", d):
+            drawn[centre] = (fill, edge)
+    size = pictures.SURFACE_PIXELS
+    for i in range(len(trainer.data.labels)):
+        x, y = ((trainer.data.points[i] + train.EXTENT) / (2 * train.EXTENT) * size).tolist()
+        fill, edge = drawn[f"{x:.1f},{size - y:.1f}"]
+        assert fill == ("rgb(8,119,189)" if trainer.data.labels[i] == 1 else "rgb(245,147,34)")
+        assert edge == ("#333" if i in trainer.data.train.tolist() else "#fff")
     network = pictures.network_svg(trainer, neurons, prediction)
     # every neuron, and the output (the prediction), joined by the weights into each
     assert network.count("<use ") == 7 + 1
@@ -392,3 +404,14 @@ def test_a_run_trains_on_one_thread_whatever_thread_calls_it():
     assert seen["history"] == single.history
     assert torch.equal(seen["plane"], single.plane()[0])
     assert seen["threads"] == 2
+
+
+@pytest.mark.parametrize("epochs", [1, 80, 81, 159, 160, 161, 601])
+def test_curves_are_thinned_to_at_most_the_points_asked_and_the_last(epochs):
+    trainer = run(small(model.LabConfig(widths=(2,))), epochs)
+    thinned = trainer.curves(80)["epoch"].tolist()
+    assert thinned[0] == 0 and thinned[-1] == epochs
+    assert len(thinned) <= 80 + 2  # every k-th epoch (at most 81 of them) and the last
+    assert len(thinned) == epochs + 1 if epochs <= 80 else len(thinned) > 40
+    every = thinned[1] - thinned[0] if len(thinned) > 1 else 1
+    assert all(e % every == 0 for e in thinned[:-1])

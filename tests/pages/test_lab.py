@@ -337,3 +337,31 @@ def test_the_network_picture_draws_the_output_neuron(open_page):
     presenting = open_page(PAGE, present=True)
     assert 'font-size="22"' in drawn_svg(presenting.get("image")[1])
     assert not at.exception and not presenting.exception
+
+
+def chart_rows(chart):
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(chart.proto.data.data).read_all().to_pandas()
+
+
+def test_compared_runs_share_the_curves_rows_and_fewer_while_playing(open_page):
+    """Each chart carries about CURVE_POINTS epochs, shared by the runs it shows, and
+    PLAYING_POINTS while it plays (chromium's time per redraw grows with the rows): every run's
+    curve keeps its first and last epoch."""
+    from lessons import lab
+
+    at = open_page(PAGE)
+    at.session_state["lab_trainer"].train(epochs=600)  # as if it had played that far
+    at.button(key="lab_pin_button").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert a.epoch == b.epoch == 600
+    for playing, points in ((False, lab.CURVE_POINTS), (True, lab.PLAYING_POINTS)):
+        at.toggle(key="lab_play").set_value(playing).run()
+        loss = chart_rows(at.get("vega_lite_chart")[0])
+        for (view, series), rows in loss.groupby(["view", "series"]):
+            epochs = rows["epoch"].tolist()
+            assert epochs[0] == 0 and epochs[-1] == at.session_state["lab_trainer"].epoch
+            assert points // 4 <= len(epochs) <= points // 2 + 2, (playing, view, series)
+    at.toggle(key="lab_play").set_value(False).run()
+    assert not at.exception
