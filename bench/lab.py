@@ -35,7 +35,7 @@ def main() -> None:
     def surface():
         prediction, neurons = trainer.plane()
         pictures.surface(trainer, prediction)
-        pictures.network_svg(trainer, neurons)
+        pictures.network_svg(trainer, neurons, prediction)
 
     print(f"decision surface (plane forward pass): {median_ms(trainer.plane, 51):.2f} ms median")
     print(f"decision surface and neuron pictures drawn: {median_ms(surface, 51):.1f} ms median")

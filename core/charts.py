@@ -707,6 +707,12 @@ def schedule_curves(
 _POSITIVE = "isFinite(datum.value) && datum.value > 0"  # what a log axis can show
 
 
+def _epoch_axis(title: str) -> alt.X:
+    """Epochs are whole numbers: ticks on whole epochs only ("0", not "0.000000" for a run at
+    epoch 0, and no 0.5 between the epochs of a short run)."""
+    return alt.X("epoch:Q", title=title, axis=alt.Axis(format="d", tickMinStep=1))
+
+
 def lab_curves(*, title: str, x_title: str, y_title: str, log: bool, height: int,
                views: tuple[str, str] | None = None) -> alt.Chart:
     """Curves over the epochs, from rows epoch, series (translated) and value. On a log scale,
@@ -715,7 +721,7 @@ def lab_curves(*, title: str, x_title: str, y_title: str, log: bool, height: int
     tooltip = [alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),
                alt.Tooltip("value:Q", title=y_title, format=".6g")]
     chart = alt.Chart().mark_line(strokeWidth=2).encode(
-        x=alt.X("epoch:Q", title=x_title),
+        x=_epoch_axis(x_title),
         y=alt.Y("value:Q", title=y_title,
                 scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(range=PALETTE),
@@ -741,7 +747,7 @@ def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_tit
     tooltip = [alt.Tooltip("layer:O", title=layer_title), alt.Tooltip("epoch:Q", title=x_title),
                alt.Tooltip("value:Q", title=y_title, format=".4g")]
     lines = alt.Chart().transform_filter(_POSITIVE).mark_line(strokeWidth=2).encode(
-        x=alt.X("epoch:Q", title=x_title),
+        x=_epoch_axis(x_title),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="~e")),
         color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis")),

@@ -2,7 +2,10 @@
 two results' tables as one, each row saying which view it belongs to.
 
 A lesson's Config is a frozen dataclass of numbers, strings, booleans, None, tuples and nested
-Configs; that is all this module needs to know about it."""
+Configs; that is all this module needs to know about it. A Config that leaves out what equals a
+default (a scheduler's settings, kept only where they differ from its preset, so one schedule has
+one Config and one cache entry) says every value through a method compared() -> {field: value},
+which differences reads in place of those fields."""
 
 from __future__ import annotations
 
@@ -25,11 +28,13 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
     Nested Configs are compared field by field ("init.std"); tuples of Configs element by element
     ("runs[2].lr"); named values (a tuple of (name, value) pairs, as a Config keeps a dict) name by
     name ("runs[2].values.momentum", "tables.weight"), ABSENT standing for a name only one of them
-    has; anything else as a whole."""
+    has; anything else as a whole. A Config's fields are read as compared() gives them, where it
+    has that method (a setting left out for equalling its preset is compared at its value)."""
     if dataclasses.is_dataclass(a) and type(a) is type(b):
         found = []
-        for f in dataclasses.fields(a):
-            found += differences(getattr(a, f.name), getattr(b, f.name), f"{prefix}{f.name}.")
+        fields_a, fields_b = compared_fields(a), compared_fields(b)
+        for name in fields_a:
+            found += differences(fields_a[name], fields_b[name], f"{prefix}{name}.")
         return found
     if (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
             and any(dataclasses.is_dataclass(x) for x in a)):
@@ -47,6 +52,14 @@ def differences(a, b, prefix: str = "") -> list[tuple[str, object, object]]:
                 found.append((f"{prefix}{name}", a.get(name, ABSENT), b.get(name, ABSENT)))
         return found
     return [] if a == b else [(prefix.rstrip("."), a, b)]
+
+
+def compared_fields(config) -> dict:
+    """config's fields by name, as a comparison reads them: its compared() values where it has
+    that method (see the module's docstring), its stored values otherwise."""
+    values = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    compared = getattr(config, "compared", None)
+    return values | (compared() if callable(compared) else {})
 
 
 class _Absent:

@@ -68,15 +68,22 @@ def number(label: str, key: str, field: str, **kwargs):
 @st.fragment
 def lab() -> None:
     """The controls and every view they drive: a move reruns this, not the page."""
-    controls, view = st.columns([1, 3], gap="large")
-    with controls:
-        depth = number("explosion.depth", "ex_depth", "depth", step=1)
-        width = number("explosion.width", "ex_width", "width", step=1)
-        batch = number("explosion.batch", "ex_batch", "batch", step=1)
+    # At 1280 x 720 every control is on the first screen, in presenter mode's large type too:
+    # the way back to the course's example first (as on the schedules lesson), then the lesson's
+    # own settings (the std, its two course values side by side, the activation), then the
+    # network's size and draw; tight gaps, and in presenter mode a wider column with two of
+    # those to a row (the two whose labels wrap side by side, so a row is as tall as one).
+    controls, view = st.columns([1, 1.4] if presenting() else [1, 3], gap="large")
+    with controls.container(gap="xxsmall" if presenting() else "xsmall"):
+        st.button(t("explosion.course_example"), on_click=restore, args=(network.NetConfig(),),
+                  width="stretch", key="ex_course_example")
         std = st.number_input(t("explosion.std"), value=course_std(), step=0.01, format="%.5f",
                               key=STD_KEY, help=t("explosion.std_help"), bind="query-params")
-        st.button(t("explosion.std_one"), on_click=preset_std, args=(False,), width="stretch")
-        st.button(t("explosion.std_scaled"), on_click=preset_std, args=(True,), width="stretch")
+        presets = st.container(horizontal=True, gap="xsmall")
+        presets.button(t("explosion.std_one"), on_click=preset_std, args=(False,),
+                       key="ex_std_one")
+        presets.button(t("explosion.std_scaled"), on_click=preset_std, args=(True,),
+                       key="ex_std_scaled")
         names = list(activations.ACTIVATIONS)
         activation = st.selectbox(
             t("explosion.activation"), names, key="ex_act", bind="query-params",
@@ -85,9 +92,17 @@ def lab() -> None:
         if activations.ACTIVATIONS[activation].takes_slope:
             slope = number("explosion.negative_slope", "ex_slope", "negative_slope", step=0.01,
                            format="%.3f")
-        seed = number("explosion.seed", "ex_seed", "seed", step=1, help=t("explosion.seed_help"))
-        st.button(t("explosion.course_example"), on_click=restore, args=(network.NetConfig(),),
-                  width="stretch", key="ex_course_example")
+        rows = [st.columns(2, gap="small") for _ in range(2)] if presenting() \
+            else [(st.container(gap="xsmall"),) * 2 for _ in range(2)]
+        with rows[0][0]:
+            depth = number("explosion.depth", "ex_depth", "depth", step=1)
+        with rows[0][1]:
+            batch = number("explosion.batch", "ex_batch", "batch", step=1)
+        with rows[1][0]:
+            width = number("explosion.width", "ex_width", "width", step=1)
+        with rows[1][1]:
+            seed = number("explosion.seed", "ex_seed", "seed", step=1,
+                          help=t("explosion.seed_help"))
 
     try:
         config, notices = network.validate(network.NetConfig(

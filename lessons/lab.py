@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import charts
@@ -31,7 +32,15 @@ from ui.text import presenting, quoted, t
 Config = model.LabConfig
 TICK = 0.08  # seconds between redraws while playing
 CHUNK = 0.02  # seconds of training per redraw (at least one epoch)
-CURVE_POINTS = 300  # the curves are thinned to about this many epochs
+# The curves are thinned to about this many epochs, shared by the runs shown (compared, each run
+# has half as many), and to fewer while playing: chromium redraws every chart's rows ten times a
+# second, and its time per redraw grows with them (python -m bench.playing, A and B at epochs
+# 170-250: 160 ms of chromium's time per redraw at 150 epochs a run, 94 ms at 80).
+CURVE_POINTS = 300
+PLAYING_POINTS = 160
+# The loss chart beside A's and B's surfaces; Streamlit's chart theme (not used in presenter
+# mode) pads its legends more, and left the plot a strip at 240.
+COMPARED_HEIGHT = {False: 300, True: 240}
 
 
 def width_key(layer: int) -> str:
@@ -194,7 +203,10 @@ except InputError as error:
 def runs(b_config: Config, a_config: Config | None) -> tuple[train.Trainer, train.Trainer | None]:
     """B's run and the pinned A's (None when nothing is pinned). A run is kept while its Config
     stays; a run just pinned is B's run so far, copied (the same weights, optimiser state and
-    generator), so A and B then train on in the same frames."""
+    generator), so A and B then train on in the same frames. When B is a new run (a changed
+    setting, from epoch 0), A starts again from epoch 0 with it: the two are then compared at
+    the same epoch, trained in the same frames from the same draws (A's run is its Config's, so
+    it comes back the same)."""
     kept = st.session_state.get("lab_runs", [])  # (config, trainer) pairs
 
     def take(config: Config) -> train.Trainer | None:
@@ -203,18 +215,29 @@ def runs(b_config: Config, a_config: Config | None) -> tuple[train.Trainer, trai
                 return kept.pop(i)[1]
         return None
 
-    b = take(b_config) or train.Trainer(b_config)
+    b = take(b_config)
+    b_is_new = b is None
+    b = b or train.Trainer(b_config)
     a = None
     if a_config is not None:
-        a = take(a_config) or (b.twin() if a_config == b_config
-                               else train.Trainer(a_config))
+        a = take(a_config)
+        if a is None and a_config == b_config:
+            a = b.twin()
+        elif a is None or b_is_new:
+            a = train.Trainer(a_config)
     st.session_state["lab_runs"] = [(b_config, b)] + ([(a_config, a)] if a else [])
     st.session_state["lab_trainer"], st.session_state["lab_trainer_a"] = b, a
     return b, a
 
 
 with view:
-    pinned = pin_bar("lab", config, restore)
+    # One row for the run's buttons (Play, One epoch, Reset: drawn once the run is known) and the
+    # pin buttons after them, so a comparison keeps its surfaces and curves on a projector's
+    # first screen.
+    top = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    run_buttons = top.container(horizontal=True, vertical_alignment="center", gap="small",
+                                width="content")
+    pinned = pin_bar("lab", config, restore, bar=top)
 try:
     if pinned is not None:
         pinned = model.validate(pinned)[0]  # a link's A is checked as the controls are
@@ -251,13 +274,34 @@ with view:
     show_notices(notices + trainer.notices)
     if trainer_a is not None:
         st.markdown(describe(pinned, config))
-    buttons = st.columns([1, 1.3, 1, 2], vertical_alignment="center")
     # A switch, not a button: its value survives a click that lands while a redraw is under way
     # (a button's one-shot click could be taken by the timer's rerun of the fragment)
-    playing = buttons[0].toggle(t("lab.play"), key="lab_play")
-    buttons[1].button(t("lab.step"), on_click=step, args=(trainer.epoch,), key="lab_step",
-                   width="stretch")
-    buttons[2].button(t("lab.reset"), on_click=reset, key="lab_reset", width="stretch")
+    playing = run_buttons.toggle(t("lab.play"), key="lab_play")
+    run_buttons.button(t("lab.step"), on_click=step, args=(trainer.epoch,), key="lab_step")
+    run_buttons.button(t("lab.reset"), on_click=reset, key="lab_reset")
+
+
+def show_metrics(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
+    """The epoch, the losses and the test accuracy; compared, each with its change from A."""
+    last = trainer.history[-1]
+    before = trainer_a.history[-1] if trainer_a is not None else None
+    metrics = st.columns(4)
+    metrics[0].metric(t("lab.epoch"), trainer.epoch)
+    loss_format, acc_format = (".3f", ".0%") if presenting() else (".4f", ".1%")  # projector type
+    for column, field, fmt in ((metrics[1], "train_loss", loss_format),
+                               (metrics[2], "test_loss", loss_format),
+                               (metrics[3], "test_acc", acc_format)):
+        value = last[field]
+        change = None if before is None or value != value or before[field] != before[field] \
+            else value - before[field]
+        shown = None if change is None else f"{change:+{fmt}}"
+        if shown is not None and not any(c in "123456789" for c in shown):
+            # a change that rounds to nothing ("-0.0000") has no sign and no arrow
+            shown, colour, arrow = f"{0.0:{fmt}}", "off", "off"
+        else:
+            colour, arrow = "inverse" if field.endswith("loss") else "normal", "auto"
+        column.metric(t(f"lab.{field}"), "—" if value != value else f"{value:{fmt}}",
+                      delta=shown, delta_color=colour, delta_arrow=arrow)
 
 
 def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
@@ -271,51 +315,57 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
     runs = {view: run for view, run in zip(labels(), (trainer_a, trainer), strict=True)
             if run is not None}
     views = {"views": labels()} if trainer_a is not None else {}
-    last = trainer.history[-1]
-    before = trainer_a.history[-1] if trainer_a is not None else None
-    metrics = st.columns(4)
-    metrics[0].metric(t("lab.epoch"), trainer.epoch)
-    loss_format, acc_format = (".3f", ".0%") if presenting() else (".4f", ".1%")  # projector type
-    for column, field, fmt in ((metrics[1], "train_loss", loss_format),
-                               (metrics[2], "test_loss", loss_format),
-                               (metrics[3], "test_acc", acc_format)):
-        value = last[field]
-        change = None if before is None or value != value or before[field] != before[field] \
-            else f"{value - before[field]:+{fmt}}"
-        column.metric(t(f"lab.{field}"), "—" if value != value else f"{value:{fmt}}",
-                      delta=change, delta_color="inverse" if field.endswith("loss") else "normal")
-
+    # Alone: the numbers, the surface beside the network, the loss and accuracy curves. Compared:
+    # A's and B's surfaces beside the loss curves first (what a comparison is about, on a
+    # projector's first screen too), the numbers with their changes, B's network and accuracy.
+    if trainer_a is None:
+        show_metrics(trainer, None)
+        first, second = st.columns([2, 3]), st.columns(2)
+    else:
+        first, numbers, second = st.columns([1, 1, 1.7]), st.container(), st.columns([2, 3])
+        with numbers:
+            show_metrics(trainer, trainer_a)
     prediction, neurons = trainer.plane()
-    columns = st.columns([2, 3] if trainer_a is None else [2, 2, 3])
-    for column, (view, run) in zip(columns, runs.items(), strict=False):
+    for column, (view, run) in zip(first, runs.items(), strict=False):
         # compared, each surface is named by its run (the caption said what it shows before)
         column.image(pictures.surface(run, run.plane()[0] if run is not trainer else prediction),
                      caption=t("lab.surface_caption") if trainer_a is None else view,
                      width="stretch")
-    columns[-1].image(pictures.network_svg(trainer, neurons),
-                      caption=t("lab.network_caption"))
+    network_column, loss_column, acc_column = (first[1], *second) if trainer_a is None \
+        else (second[0], first[2], second[1])
+    # headings large enough to read on a projector
+    network_column.image(pictures.network_svg(trainer, neurons, prediction,
+                                              heading=22 if presenting() else 13),
+                         caption=t("lab.network_caption"))
 
-    def rows(frame_of) -> pd.DataFrame:
-        """The rows frame_of(run) gives, for B alone or for A and B (core.compare.VIEW)."""
-        if trainer_a is None:
-            return frame_of(trainer)
-        return side_by_side(*(frame_of(run) for run in runs.values()), *labels())
+    points = (PLAYING_POINTS if st.session_state.get("lab_play") else CURVE_POINTS) // len(runs)
+
+    def rows(frame_of) -> pa.Table:
+        """The rows frame_of(run) gives, for B alone or for A and B (core.compare.VIEW), as the
+        Arrow table a chart is sent: made on this thread (given a DataFrame, Streamlit converts
+        it with pyarrow's thread pool, whose threads were started and joined for every chart of
+        every redraw: a third of a pinned redraw's server time)."""
+        frame = frame_of(trainer) if trainer_a is None \
+            else side_by_side(*(frame_of(run) for run in runs.values()), *labels())
+        return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
 
     def curves(run: train.Trainer, series: dict) -> pd.DataFrame:
         """Rows epoch, series (its name) and value: the columns of series one under another."""
-        wide = run.curves(CURVE_POINTS)
+        wide = run.curves(points)
         return pd.DataFrame({"epoch": np.tile(wide["epoch"].to_numpy(), len(series)),
                              "series": np.repeat(list(series.values()), len(wide)),
                              "value": np.concatenate([wide[c].to_numpy() for c in series])})
 
-    loss_series = {"train_loss": t("lab.train_loss"), "test_loss": t("lab.test_loss")}
-    acc_series = {"train_acc": t("lab.train_acc"), "test_acc": t("lab.test_acc")}
-    left, right = st.columns(2)
-    with left:
+    # the charts' titles say loss and accuracy: their legends say which set, in few words (a
+    # half-width chart in presenter mode's type cut "Train accuracy" off)
+    loss_series = {"train_loss": t("lab.series_train"), "test_loss": t("lab.series_test")}
+    acc_series = {"train_acc": t("lab.series_train"), "test_acc": t("lab.series_test")}
+    with loss_column:
         show_chart(charts.lab_curves, data=rows(lambda run: curves(run, loss_series)),
                    title=t("lab.loss_title"), x_title=t("lab.epoch"), y_title=t("lab.loss_axis"),
-                   log=True, height=220, **views)
-    with right:
+                   log=True, height=220 if trainer_a is None else COMPARED_HEIGHT[presenting()],
+                   **views)
+    with acc_column:
         if trainer.data.task == "classification":
             show_chart(charts.lab_curves, data=rows(lambda run: curves(run, acc_series)),
                        title=t("lab.acc_title"), x_title=t("lab.epoch"),
@@ -324,8 +374,11 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
         left, right = st.columns(2)
         for column, field in ((left, "act_std"), (right, "grad_std")):
             with column:
+                if field == "act_std" and not any(run.config.widths for run in runs.values()):
+                    st.caption(t("lab.no_hidden_layer"))  # not an empty chart
+                    continue
                 show_chart(charts.lab_layer_stds, HEALTHY, data=rows(
-                    lambda run, field=field: run.layer_stats(CURVE_POINTS).rename(
+                    lambda run, field=field: run.layer_stats(points).rename(
                         columns={field: "value"})[["epoch", "layer", "value"]]),
                     title=t(f"lab.{field}_title"), x_title=t("lab.epoch"),
                     y_title=t("lab.std_axis"), layer_title=t("lab.layer_axis"),

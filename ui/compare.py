@@ -20,11 +20,12 @@ from ui.text import quoted, t
 
 
 def pin_bar(lesson: str, config, restore: Callable[[object], None],
-            seed_field: str | None = "seed"):
+            seed_field: str | None = "seed", bar=None):
     """The pin buttons for this lesson's view; returns A (the pinned Config) or None.
     config is B, the view the controls show now (validated). seed_field names the Config's seed,
     or None where the lesson draws nothing at random; a dotted name reaches into a nested Config
-    ("matrix.seed")."""
+    ("matrix.seed"). bar: a horizontal container of the page's to put the buttons in (beside
+    buttons of its own), else a row of their own."""
     pinned_key, param = f"{lesson}_pinned", f"{lesson}_pin"
     state = st.session_state
     if pinned_key not in state and param in st.query_params:  # a shared link with a pinned view
@@ -38,7 +39,7 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
     put_in_link(param, state[param], default=None)
 
     # one row of buttons as wide as their labels, wrapping in a narrow column
-    bar = st.container(horizontal=True, gap="small")
+    bar = bar if bar is not None else st.container(horizontal=True, gap="small")
     if pinned is None:
         bar.button(t("compare.pin"), key=f"{lesson}_pin_button", on_click=_pin,
                    args=(pinned_key, config), help=t("compare.pin_help"))

@@ -61,6 +61,12 @@ class LabConfig:
     csv: str = ""  # the user's CSV (dataset "csv")
     skip_bad_rows: bool = False
 
+    def compared(self) -> dict:
+        """Every schedule setting the lab offers at its value, the preset's too, for
+        core.compare.differences (a pinned preset gamma is 0.1, not absent)."""
+        return {"schedule_settings": plug.every_schedule_setting(self.schedule,
+                                                                 self.schedule_settings)}
+
 
 def preset(dataset: str) -> LabConfig:
     """The Config a dataset opens with: the defaults, then the dataset's own preset."""

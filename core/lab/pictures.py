@@ -30,12 +30,7 @@ def signed(values: torch.Tensor, centre: float, scale: float) -> torch.Tensor:
 def surface(trainer: Trainer, prediction: torch.Tensor) -> str:
     """The decision surface as SVG: the prediction over the plane (GRID-square, stretched), the
     training points (dark edge) and test points (white edge) in their label's colour."""
-    labels = trainer.data.labels
-    if trainer.data.task == "classification":
-        shade = colours(signed(prediction, 0.5, 0.5) * 0.6)  # pale, so the points stand out
-    else:
-        scale = float(labels.abs().max()) if len(labels) else 1.0
-        shade = colours(signed(prediction, 0.0, scale) * 0.6)
+    shade = colours(_output_values(trainer, prediction) * 0.6)  # pale: the points stand out
     size = SURFACE_PIXELS
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
             f'viewBox="0 0 {size} {size}">'
@@ -47,7 +42,8 @@ def surface(trainer: Trainer, prediction: torch.Tensor) -> str:
 @functools.lru_cache(maxsize=32)
 def points_svg(data: Data) -> str:
     """The points as SVG circles, drawn once per draw of the data (they never move while the
-    network trains; Data is hashed by identity)."""
+    network trains; Data is hashed by identity). The circles of one colour and edge are one path:
+    500 <circle> elements cost chromium about 5 ms a picture to draw again at every redraw."""
     labels = data.labels
     if data.task == "classification":
         point_values = labels * 2 - 1
@@ -59,10 +55,14 @@ def points_svg(data: Data) -> str:
     place = ((data.points + EXTENT) / (2 * EXTENT) * size).tolist()
     parts = []
     for indices, edge in ((data.train, "#333"), (data.test, "#fff")):
+        groups: dict = {}
         for i in indices.tolist():
             (x, y), (r, g, b) = place[i], fill[i]
-            parts.append(f'<circle cx="{x:.1f}" cy="{size - y:.1f}" r="3" '
-                         f'fill="rgb({r},{g},{b})" stroke="{edge}" stroke-width="1"/>')
+            groups.setdefault((r, g, b), []).append(
+                f"M{x:.1f},{size - y:.1f}m-3,0a3,3 0 1,0 6,0a3,3 0 1,0 -6,0")  # centre, circle
+        for (r, g, b), circles in groups.items():
+            parts.append(f'<path d="{"".join(circles)}" fill="rgb({r},{g},{b})" '
+                         f'stroke="{edge}" stroke-width="1"/>')
     return "".join(parts)
 
 
@@ -76,37 +76,55 @@ def data_uri(image: torch.Tensor) -> str:
     return "data:image/bmp;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]]) -> str:
-    """Columns of neuron pictures (the input features, then each hidden layer), joined by the
-    weights: a line's width is the weight's magnitude, blue positive, orange negative. The columns
-    are headed x, h1, h2, … in any language: an image cannot use the page's shipped font, so
-    Chinese words here would be empty boxes on a machine without CJK fonts (the page's caption
+NEURON = 36  # pixels of a neuron's picture in the network drawing
+MIN_COLUMNS = 4  # the drawing is at least as wide as the default network's (x, h1, h2, ŷ)
+
+
+def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]], prediction: torch.Tensor,
+                heading: float = 11) -> str:
+    """Columns of neuron pictures (the input features, each hidden layer, then the output: the
+    prediction over the plane, as the surface shows it), joined by the weights: a line's width is
+    the weight's magnitude, blue positive, orange negative. The columns are headed x, h1, h2, …,
+    ŷ in any language (heading: their font size): an image cannot use the page's shipped font,
+    so Chinese words here would be empty boxes on a machine without CJK fonts (the page's caption
     names them).
 
     The pictures are one image (a row of square tiles, each neuron scaled by its own largest
-    magnitude) that each neuron's frame crops: one image to encode per redraw, not one each."""
-    size, gap_y = 36, 46
-    gap_x = 110 if len(neurons) <= 5 else 70  # deep networks: closer columns, same pictures
+    magnitude, the output by the surface's scale) that each neuron's frame crops: one image to
+    encode per redraw, not one each."""
+    size, gap_y = NEURON, 46
+    columns = [*neurons, [prediction]]
+    gap_x = 110 if len(columns) <= 6 else 70  # deep networks: closer columns, same pictures
     weights = [layer.weight.detach() for layer in trainer.model
                if isinstance(layer, torch.nn.Linear)]
-    tallest = max(len(column) for column in neurons)
-    height = tallest * gap_y + 30
-    width = len(neurons) * gap_x + 20
-    centres = [[(20 + i * gap_x, 24 + (tallest - len(column)) * gap_y / 2 + j * gap_y)
-                for j in range(len(column))] for i, column in enumerate(neurons)]
-    tiles = [values for column in neurons for values in column]
+    # The output neuron is the prediction: with two outputs (softmax over two classes) its
+    # log-odds weigh each neuron by the difference of its two weights.
+    last = weights[-1]
+    weights[-1] = (last[1] - last[0])[None] if len(last) == 2 else last[:1]
+    tallest = max(len(column) for column in columns)
+    top = max(24, heading * 1.6)  # room for the headings above the pictures
+    height = round(tallest * gap_y + top + 6)
+    # The page fits the drawing to its column: a network of fewer layers is drawn centred on a
+    # canvas as wide as the default network's, at the same scale (it was blown up to the
+    # column, its two or three pictures as large as the surface).
+    width = max(len(columns), MIN_COLUMNS) * gap_x + 20
+    left = 20 + (width - (len(columns) * gap_x + 20)) / 2
+    centres = [[(left + i * gap_x, top + (tallest - len(column)) * gap_y / 2 + j * gap_y)
+                for j in range(len(column))] for i, column in enumerate(columns)]
+    hidden = [values for column in neurons for values in column]
     # every second cell: a quarter of the bytes sent per redraw, still sharp at 36 pixels
-    stacked = torch.stack(tiles)[:, ::2, ::2]
+    stacked = torch.stack([*hidden, _output_values(trainer, prediction)])[:, ::2, ::2]
     cells = stacked.shape[1]
-    scale = stacked.abs().flatten(1).max(1).values.clamp(min=1e-30)[:, None, None]
-    mosaic = colours(stacked / scale).round().to(torch.uint8).permute(1, 0, 2, 3)
+    scale = stacked.abs().flatten(1).max(1).values.clamp(min=1e-30)
+    scale[-1] = 1.0  # the output is already on the surface's scale
+    mosaic = colours(stacked / scale[:, None, None]).round().to(torch.uint8).permute(1, 0, 2, 3)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" '
              f'xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-             f'<defs><image id="m" width="{cells * len(tiles)}" height="{cells}" '
-             f'href="{data_uri(mosaic.reshape(cells, cells * len(tiles), 3))}" '
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="{heading:g}">',
+             f'<defs><image id="m" width="{cells * len(stacked)}" height="{cells}" '
+             f'href="{data_uri(mosaic.reshape(cells, cells * len(stacked), 3))}" '
              'style="image-rendering:pixelated"/></defs>']
-    for i, w in enumerate(weights[:len(neurons) - 1]):
+    for i, w in enumerate(weights[:len(columns) - 1]):
         biggest = float(w.abs().max()) or 1.0
         for j, (x1, y1) in enumerate(centres[i + 1]):
             for k, (x0, y0) in enumerate(centres[i]):
@@ -116,7 +134,8 @@ def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]]) -> str:
                              f'y2="{y1 + size / 2}" stroke="{colour}" stroke-opacity="0.7" '
                              f'stroke-width="{0.3 + 3 * abs(value) / biggest:.2f}"/>')
     tile = 0
-    for i, column in enumerate(neurons):
+    names = ["x", *(f"h{i}" for i in range(1, len(neurons))), "ŷ"]
+    for i, column in enumerate(columns):
         for j in range(len(column)):
             x, y = centres[i][j]
             parts.append(f'<svg x="{x}" y="{y}" width="{size}" height="{size}" '
@@ -124,6 +143,16 @@ def network_svg(trainer: Trainer, neurons: list[list[torch.Tensor]]) -> str:
                          f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="none" '
                          f'stroke="#555" stroke-width="0.5"/>')
             tile += 1
-        parts.append(f'<text x="{centres[i][0][0]}" y="14">{f"h{i}" if i else "x"}</text>')
+        parts.append(f'<text x="{centres[i][0][0]}" y="{top - 8:g}">{names[i]}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _output_values(trainer: Trainer, prediction: torch.Tensor) -> torch.Tensor:
+    """The prediction in [-1, 1] as the surface colours it: class 1's probability about 0.5, or
+    the value over the labels' largest magnitude."""
+    if trainer.data.task == "classification":
+        return signed(prediction, 0.5, 0.5)
+    labels = trainer.data.labels
+    scale = float(labels.abs().max()) if len(labels) else 1.0
+    return signed(prediction, 0.0, scale)

@@ -175,6 +175,15 @@ def schedule_values(name: str, settings: tuple[tuple[str, object], ...]) -> dict
     return schedules.SCHEDULERS[name].preset() | dict(settings)
 
 
+def every_schedule_setting(name: str, settings: tuple[tuple[str, object], ...]
+                           ) -> tuple[tuple[str, object], ...]:
+    """Each setting the lab offers for schedule name at its value (settings, else the preset)."""
+    if name not in schedules.SCHEDULERS:
+        return settings  # no schedule, or an unknown one that validation refuses
+    values = schedule_values(name, settings)
+    return tuple((s.name, values[s.name]) for s in schedule_settings(name))
+
+
 def validate_schedule(name: str, settings: tuple[tuple[str, object], ...],
                       notices: list[Notice]) -> tuple[tuple[str, object], ...]:
     """The settings parsed as the schedules lesson parses them (a value torch would refuse is an

@@ -14,6 +14,7 @@ the model holds the Trainer's lock: two threads stepping one model made autograd
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
@@ -66,6 +67,24 @@ class CsvProblems(InputError):
     def __init__(self, problems: list[Notice]) -> None:
         self.problems = problems
         super().__init__("error.lab.csv_bad_rows", count=len(problems))
+
+
+@contextlib.contextmanager
+def one_thread():
+    """torch on one thread while a run trains or is read, whatever thread calls it. app.py sets
+    one thread at the top of each rerun, but a button's callback (One epoch) and the playing
+    fragment's reruns train in a script thread before or without it: there torch used every
+    core, and a BatchNorm run's losses differed from the shown script's (single-threaded) in
+    their low digits. torch's thread count is per thread: it is put back as it was."""
+    threads = torch.get_num_threads()
+    if threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class Trainer:
@@ -137,7 +156,7 @@ class Trainer:
 
     def train(self, epochs: int | None = None, seconds: float | None = None) -> None:
         """Run epochs epochs, or as many as fit in seconds (at least one), up to MAX_EPOCHS."""
-        with self.lock:
+        with self.lock, one_thread():
             started = time.perf_counter()
             done = 0
             while self.epoch < MAX_EPOCHS:
@@ -206,9 +225,10 @@ class Trainer:
                             columns=["epoch", "layer", "act_std", "grad_std"])
 
     def _thinned(self, rows: list[dict], points: int | None) -> list[dict]:
-        """rows (each with its epoch) at every k-th epoch and the last, so that about points
-        epochs are left: the charts redrawn while training stay small however long it runs."""
-        every = max(1, self.epoch // points) if points else 1
+        """rows (each with its epoch) at every k-th epoch and the last, so that at most points
+        epochs and the last are left (k rounded up: rounded down, up to twice as many were):
+        the charts redrawn while training stay small however long it runs."""
+        every = max(1, -(-self.epoch // points)) if points else 1
         if every == 1:
             return rows
         return [row for row in rows if row["epoch"] % every == 0 or row["epoch"] == self.epoch]
@@ -226,7 +246,7 @@ class Trainer:
         """Over a GRID x GRID grid of the plane (row 0 at the top, y = +EXTENT): the network's
         prediction (probability of class 1, or the value), and every neuron's own output: the
         input features, then each hidden layer's activations, as lists of GRID x GRID tensors."""
-        with self.lock:
+        with self.lock, one_thread():
             return self._plane()
 
     def _plane(self) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:

@@ -361,6 +361,12 @@ class ScheduleConfig:
     def values(self) -> dict:
         return self.entry.preset() | dict(self.settings)
 
+    def compared(self) -> dict:
+        """Every setting at its value, the preset's too, for core.compare.differences (a pinned
+        preset gamma is 0.1, not absent)."""
+        return {"settings": tuple(self.values().items()) if self.scheduler in SCHEDULERS
+                else self.settings}
+
 
 def validate(config: ScheduleConfig) -> tuple[ScheduleConfig, list[Notice]]:
     """Reject an unknown scheduler or a setting torch would refuse, naming it; clamp sizes."""

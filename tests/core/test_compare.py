@@ -142,3 +142,48 @@ def test_beside_pairs_rows_of_the_same_shape_only():
     both = compare.beside(a, b, "loss", "A", "B")
     assert both.to_dict("list") == {"sample": [0, 1], "A": [0.5, 1.5], "B": [0.25, 2.0]}
     assert compare.beside(a, b.iloc[:1], "loss", "A", "B") is None
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A Config that keeps only the settings differing from a preset (as ScheduleConfig does)."""
+    settings: tuple[tuple[str, float], ...] = ()
+
+    def compared(self) -> dict:
+        return {"settings": tuple(({"gamma": 0.1, "step": 30.0} | dict(self.settings)).items())}
+
+
+def test_a_setting_left_out_for_equalling_its_preset_is_compared_at_its_value():
+    a, b = Preset(), Preset((("gamma", 0.5),))
+    assert compare.differences(a, b) == [("settings.gamma", 0.1, 0.5)]
+    assert compare.differences(Preset((("gamma", 0.1),)), a) == []  # the same schedule
+
+
+def test_a_pinned_schedule_names_its_preset_value():
+    """Pinned on the schedules lesson's first tab, then gamma 0.5: A's gamma is StepLR's preset
+    0.1 (its Config leaves it out), not absent."""
+    from core import schedules
+    from core.lab import model
+    from core.schedules import applied
+    from ui.compare import describe
+
+    a = schedules.ScheduleConfig()
+    b = schedules.validate(schedules.ScheduleConfig(settings=(("gamma", 0.5),)))[0]
+    gamma = dict(a.values())["gamma"]
+    assert gamma == 0.1
+    assert compare.differences(a, b) == [("settings.gamma", gamma, 0.5)]
+    assert describe(a, b) == "B differs from A in settings.gamma: 0.1 → 0.5."
+    nested = applied.ApplyConfig()
+    assert compare.differences(nested, replace(nested, schedule=b)) == [
+        ("schedule.settings.gamma", gamma, 0.5)]
+    # the lab's schedule settings go the same way (core.lab.plug.validate_schedule)
+    lab_a = model.validate(model.LabConfig(schedule="StepLR"))[0]
+    lab_b = model.validate(replace(lab_a, schedule_settings=(("gamma", 0.5),)))[0]
+    assert lab_a.schedule_settings == ()
+    assert describe(lab_a, lab_b) == "B differs from A in schedule_settings.gamma: 0.1 → 0.5."
+    # another scheduler: its settings are named as absent from the other view
+    lab_c = model.validate(replace(lab_a, schedule="ExponentialLR"))[0]
+    assert compare.differences(lab_a, lab_c)[0] == ("schedule", "StepLR", "ExponentialLR")
+    step_size = schedules.SCHEDULERS["StepLR"].preset()["step_size"]
+    assert ("schedule_settings.step_size", step_size, compare.ABSENT) in compare.differences(
+        lab_a, lab_c)

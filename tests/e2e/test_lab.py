@@ -92,3 +92,41 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
     assert shared.rendered_charts(3) >= 3  # the curves and the weights
     assert shared.page.locator("[data-testid='stException']").count() == 0
     shared.page.close()
+
+
+def test_the_comparison_fits_a_projector(server, browser):
+    """Presenter mode at 1280x720: pinned, BatchNorm on, the link reopened at the top: the line
+    naming what differs, the pin buttons, A's and B's surfaces and the loss curves are all on the
+    first screen (the surfaces were cut and the curves below it)."""
+    from harness.browser import Tab
+
+    projector = Tab(browser, 1280, 720)
+    try:
+        projector.open(f"{server.url}/lab?present=true")
+        projector.rendered_charts(2)
+        projector.page.get_by_role("button", name="Pin this view as A").click()
+        projector.expect_text("Unpin A")
+        projector.page.get_by_text("BatchNorm1d after each Linear").click()
+        projector.expect_text("B differs from A in batchnorm: False → True")
+        projector.open(projector.page.url)  # the link, opened at the top of the page
+        projector.rendered_charts(2)
+        page = projector.page
+        shown = {
+            "differs": page.locator("[data-testid='stMarkdown']").filter(
+                has_text="B differs from A").first,
+            "unpin": page.get_by_role("button", name="Unpin A"),
+            "swap": page.get_by_role("button", name="Swap A and B"),
+            "surface A": page.locator("[data-testid='stImage']").filter(
+                has_text="A (pinned)").first,
+            "surface B": page.locator("[data-testid='stImage']").filter(
+                has_text="B (now)").first,
+            "loss curves": page.locator("[data-testid='stVegaLiteChart']").first,
+        }
+        for name, element in shown.items():
+            box = element.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (name, box)
+        # the first chart is the loss chart (its title), drawn
+        assert shown["loss curves"].locator("svg").get_by_text("Loss", exact=True).count() == 1
+        projector.screenshot("lab_compare_presenter")
+    finally:
+        projector.page.close()

@@ -132,3 +132,27 @@ def assert_chinese_uses_the_shipped_font(page) -> None:
         .filter(text => /{CHINESE}/.test(text.textContent))
         .map(text => getComputedStyle(text).fontFamily)""")
     assert all(FAMILY in family for family in chart_fonts), set(chart_fonts)
+
+
+# Every control of the lesson's first column (its controls) with its bottom edge on screen.
+CONTROLS = """() => {
+  const column = document.querySelector("[data-testid='stMain'] [data-testid='stColumn']");
+  return [...column.querySelectorAll(":is([data-testid='stNumberInput'],"
+      + " [data-testid='stSelectbox'], [data-testid='stButton'], [data-testid='stSlider'])")]
+    .filter(el => el.checkVisibility())
+    .map(el => [el.innerText.split("\\n")[0], el.getBoundingClientRect().bottom]);
+}"""
+EVERY_CONTROL = [("explosion", lang, mode) for lang in ("en", "zh")
+                 for mode in ("normal", "presenter")]
+
+
+@pytest.mark.parametrize(("path", "lang", "mode"), EVERY_CONTROL,
+                         ids=[f"{path}-{lang}-{mode}" for path, lang, mode in EVERY_CONTROL])
+def test_every_control_on_the_first_screen(server, desktop, path, lang, mode):
+    """The explosion lesson's controls all fit the first screen, the way back to the course's
+    example among them (it, and in presenter mode the activation and seed, were below it)."""
+    open_view(desktop, server.url, path, lang, mode)
+    controls = desktop.page.evaluate(CONTROLS)
+    assert len(controls) >= 8, controls  # course example, std and its two values, activation,
+    # depth, batch, width, seed
+    assert [label for label, bottom in controls if bottom > HEIGHT] == [], controls

@@ -43,11 +43,11 @@ def test_opens_on_the_course_demo(open_page):
 
 def test_std_sqrt_one_over_n_button_makes_it_stable(open_page):
     at = open_page(PAGE)
-    at.button[1].click().run()
+    at.button(key="ex_std_scaled").click().run()
     assert at.number_input(key="ex_std").value == math.sqrt(1 / 256)
     assert at.success, "the stable verdict"
     assert "output is nan" not in code_text(at)
-    at.button[0].click().run()
+    at.button(key="ex_std_one").click().run()
     assert at.number_input(key="ex_std").value == 1.0
     assert "output is nan in 30 layers" in code_text(at)
 
@@ -88,7 +88,7 @@ def test_home_links_to_every_lesson(open_page):
 def test_std_preset_survives_a_nonsense_width(open_page):
     at = open_page(PAGE)
     at.number_input(key="ex_width").set_value(0).run()
-    at.button[1].click().run()
+    at.button(key="ex_std_scaled").click().run()
     assert not at.exception
     assert at.number_input(key="ex_std").value == math.sqrt(1 / 2)  # the width in use: 2
 

@@ -56,6 +56,10 @@ def test_challenge_card_sets_its_settings(open_page):
     assert len(trainer.config.widths) == 10 and trainer.config.activation == "sigmoid"
     start = dict(challenges.CHALLENGES["deep_sigmoid"].start)
     assert trainer.config.dataset == start["dataset"]
+    # every setting the card starts from, the learning rate its fixes were measured at too
+    assert dataclasses.replace(trainer.config, seed=model.LabConfig().seed) == \
+        dataclasses.replace(model.LabConfig(), **start)
+    assert trainer.config.lr == 0.1
     assert not at.exception
 
 
@@ -135,11 +139,13 @@ def test_pin_then_change_trains_both_each_as_alone(open_page):
     at.button(key="lab_pin_button").click().run()  # A keeps its run so far: epoch 2
     at.toggle(key="lab_bn").set_value(True).run()  # B: a new run, from epoch 0
     a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
-    assert (a.epoch, b.epoch) == (2, 0) and b.config.batchnorm and not a.config.batchnorm
+    # A starts again with B (it stood at epoch 2): both are compared at the same epoch
+    assert (a.epoch, b.epoch) == (0, 0) and b.config.batchnorm and not a.config.batchnorm
+    assert at.metric[0].value == "0"
     for _ in range(3):
         at.button(key="lab_step").click().run()
     a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
-    assert (a.epoch, b.epoch) == (3, 3)  # A waited for B, then kept pace
+    assert (a.epoch, b.epoch) == (3, 3)  # A and B keep pace
     # each run is exactly the run of its Config alone (same draws: bit for bit)
     assert a.history == alone(a.config, 3).history
     assert b.history == alone(b.config, 3).history
@@ -224,4 +230,138 @@ def test_a_schedule_from_the_registry_with_its_settings_in_the_link(open_page):
         scheduler.step()
         expected.append(optimizer.param_groups[0]["lr"])
     assert rates == expected
+    assert not at.exception
+
+
+def test_a_pinned_preset_schedule_setting_is_named_at_its_value(open_page):
+    """Pinned with StepLR's preset gamma, then gamma 0.5: the line says A's 0.1 (the Config keeps
+    only settings that differ from the preset; the comparison sees them all)."""
+    at = open_page(PAGE)
+    at.selectbox(key="lab_schedule").set_value("StepLR").run()
+    at.button(key="lab_pin_button").click().run()
+    at.number_input(key="lab_StepLR_gamma").set_value(0.5).run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "B differs from A in schedule_settings.gamma: 0.1 → 0.5." in shown
+    assert at.session_state["lab_trainer_a"].config.schedule_settings == ()
+    assert not at.exception
+
+
+def test_a_run_pinned_mid_way_starts_again_with_a_new_b(open_page):
+    """Spiral, two epochs, pin, BatchNorm on: B is a new run from epoch 0, and A (pinned at
+    epoch 2) starts again with it, so the metrics' changes compare the same epoch; the runs are
+    each their Config's own, from the same data and, where the shapes match, the same weights."""
+    at = open_page(PAGE)
+    at.selectbox(key="lab_data").set_value("spiral").run()
+    at.button(key="lab_preset").click().run()
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_pin_button").click().run()
+    a = at.session_state["lab_trainer_a"]
+    assert a.epoch == 2 and a.history == alone(a.config, 2).history  # the twin of B so far
+    at.toggle(key="lab_bn").set_value(True).run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (0, 0)
+    assert a.history == alone(a.config, 0).history and b.history == alone(b.config, 0).history
+    assert torch.equal(a.data.points, b.data.points)
+    value, delta = loss_metrics(at)
+    expected = b.history[0]["train_loss"] - a.history[0]["train_loss"]
+    # at epoch 0 BatchNorm's running statistics (0 and 1) change the loss by about 1e-6: a change
+    # that rounds to nothing reads 0.0000, not -0.0000
+    assert abs(expected) < 5e-5 and delta == "0.0000"
+    at.button(key="lab_step").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (1, 1)
+    assert a.history == alone(a.config, 1).history and b.history == alone(b.config, 1).history
+    at.button(key="lab_swap").click().run()  # a swap keeps both runs where they are
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert (a.epoch, b.epoch) == (1, 1) and a.config.batchnorm and not b.config.batchnorm
+    assert not at.exception
+
+
+def chart_titles(at) -> list[str]:
+    from tests.pages.vega import chart_specs
+
+    return [spec.get("title") for spec in chart_specs(at)]
+
+
+def test_no_hidden_layer_says_why_there_is_no_activation_std(open_page):
+    """With 0 hidden layers the network is one Linear layer: no activation std to chart (it was
+    an empty chart), the page says why; the gradient std of that layer is charted."""
+    at = open_page(PAGE)
+    at.number_input(key="lab_depth").set_value(0).run()
+    at.button(key="lab_step").click().run()
+    assert at.session_state["lab_trainer"].config.widths == ()
+    titles = chart_titles(at)
+    assert "Activation std per layer (last batch of each epoch)" not in titles
+    assert "Weight-gradient std per layer (last batch of each epoch)" in titles
+    captions = " ".join(caption.value for caption in at.caption)
+    assert "with no hidden layer the network is one Linear layer" in captions
+    assert not at.exception
+
+
+def test_the_epoch_axis_has_whole_epochs_only(open_page):
+    """At epoch 0 the axis read 0.000000 and a short run got ticks between epochs."""
+    from tests.pages.vega import chart_specs
+
+    at = open_page(PAGE)
+    at.button(key="lab_step").click().run()
+    epoch_axes = [layer["encoding"]["x"] for spec in chart_specs(at)
+                  for layer in spec.get("layer", [])
+                  if layer.get("encoding", {}).get("x", {}).get("field") == "epoch"]
+    assert len(epoch_axes) == 4  # loss, accuracy, and the two per-layer std charts
+    assert all(x["axis"] == {"format": "d", "tickMinStep": 1} for x in epoch_axes)
+    assert not at.exception
+
+
+def drawn_svg(image) -> str:
+    import base64
+
+    url = image.proto.imgs[0].url
+    return base64.b64decode(url.split(",", 1)[1]).decode()
+
+
+def test_the_network_picture_draws_the_output_neuron(open_page):
+    """The network picture ends in ŷ, the prediction the surface shows, with the weights into it;
+    in presenter mode its headings are larger."""
+    import re
+
+    from core.lab import pictures
+
+    at = open_page(PAGE)
+    trainer = at.session_state["lab_trainer"]
+    prediction, neurons = trainer.plane()
+    network = drawn_svg(at.get("image")[1])
+    assert network == pictures.network_svg(trainer, neurons, prediction, heading=13)
+    assert re.findall(r"<text [^>]*>([^<]*)</text>", network) == ["x", "h1", "h2", "ŷ"]
+    assert network.count("<use ") == 2 + 8 + 8 + 1
+    presenting = open_page(PAGE, present=True)
+    assert 'font-size="22"' in drawn_svg(presenting.get("image")[1])
+    assert not at.exception and not presenting.exception
+
+
+def chart_rows(chart):
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(chart.proto.data.data).read_all().to_pandas()
+
+
+def test_compared_runs_share_the_curves_rows_and_fewer_while_playing(open_page):
+    """Each chart carries about CURVE_POINTS epochs, shared by the runs it shows, and
+    PLAYING_POINTS while it plays (chromium's time per redraw grows with the rows): every run's
+    curve keeps its first and last epoch."""
+    from lessons import lab
+
+    at = open_page(PAGE)
+    at.session_state["lab_trainer"].train(epochs=600)  # as if it had played that far
+    at.button(key="lab_pin_button").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    assert a.epoch == b.epoch == 600
+    for playing, points in ((False, lab.CURVE_POINTS), (True, lab.PLAYING_POINTS)):
+        at.toggle(key="lab_play").set_value(playing).run()
+        loss = chart_rows(at.get("vega_lite_chart")[0])
+        for (view, series), rows in loss.groupby(["view", "series"]):
+            epochs = rows["epoch"].tolist()
+            assert epochs[0] == 0 and epochs[-1] == at.session_state["lab_trainer"].epoch
+            assert points // 4 <= len(epochs) <= points // 2 + 2, (playing, view, series)
+    at.toggle(key="lab_play").set_value(False).run()
     assert not at.exception
