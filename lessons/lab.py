@@ -23,7 +23,7 @@ from core.lab.challenges import CHALLENGES
 from core.lab.script import to_script
 from core.network import HEALTHY
 from ui.charts import show_chart
-from ui.compare import describe, labels, pin_bar
+from ui.compare import describe, labels, metric_change, pin_bar
 from ui.controls import default, setting_text, setting_widget
 from ui.links import choose, set_controls
 from ui.panels import code_panel, explain, show_error, show_notices
@@ -292,16 +292,9 @@ def show_metrics(trainer: train.Trainer, trainer_a: train.Trainer | None) -> Non
                                (metrics[2], "test_loss", loss_format),
                                (metrics[3], "test_acc", acc_format)):
         value = last[field]
-        change = None if before is None or value != value or before[field] != before[field] \
-            else value - before[field]
-        shown = None if change is None else f"{change:+{fmt}}"
-        if shown is not None and not any(c in "123456789" for c in shown):
-            # a change that rounds to nothing ("-0.0000") has no sign and no arrow
-            shown, colour, arrow = f"{0.0:{fmt}}", "off", "off"
-        else:
-            colour, arrow = "inverse" if field.endswith("loss") else "normal", "auto"
         column.metric(t(f"lab.{field}"), "—" if value != value else f"{value:{fmt}}",
-                      delta=shown, delta_color=colour, delta_arrow=arrow)
+                      **metric_change(value, None if before is None else before[field], fmt,
+                                      "inverse" if field.endswith("loss") else "normal"))
 
 
 def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:

@@ -14,7 +14,7 @@ from core import charts, losses
 from core.compare import beside, side_by_side
 from core.errors import InputError
 from ui.charts import show_chart
-from ui.compare import describe, labels, pin_bar
+from ui.compare import describe, labels, metric_change, pin_bar
 from ui.links import put_in_link, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
@@ -167,13 +167,6 @@ def widths(tables: dict) -> dict:
 def with_every_option(cfg: losses.LossConfig) -> losses.LossConfig:
     """cfg with its options at their defaults spelled out, so that describe says "0 → 0.1"."""
     return dataclasses.replace(cfg, options=tuple(losses.options_of(cfg).items()))
-
-
-def change(b: float, a: float | None) -> str | None:
-    """B minus A for st.metric's delta; none without A or when either is not finite."""
-    if a is None or not math.isfinite(b - a):
-        return None
-    return f"{b - a:+.4f}"
 
 
 def per_element(result: losses.LossResult, pinned: losses.LossResult | None,
@@ -431,9 +424,9 @@ def lesson() -> None:
                 per_element(result, pinned_result, height=min(250, 38 + 35 * len(result.none)))
             else:
                 st.metric(t("loss.metric_chosen", reduction=reduction),
-                          f"{result.losses[reduction]:.4f}", delta_color="off",
-                          delta=change(result.losses[reduction], pinned_result
-                                       and pinned_result.losses.get(pinned.reduction)))
+                          f"{result.losses[reduction]:.4f}", **metric_change(
+                              result.losses[reduction],
+                              pinned_result and pinned_result.losses.get(pinned.reduction), ".4f"))
             if result.alternative and reduction != "none":  # the call meant, beside it
                 st.metric(t(f"loss.alternative_{name}", reduction=reduction),
                           f"{result.alternative[reduction]:.4f}")
@@ -442,9 +435,9 @@ def lesson() -> None:
                              value=f"{pinned_result.losses[pinned.reduction]:.4f}"))
             for other in others:  # one under another: side by side they were cut off
                 st.metric(t("loss.metric_other", reduction=other), f"{result.losses[other]:.4f}",
-                          delta_color="off", delta=change(
-                              result.losses[other],
-                              pinned_result and pinned_result.losses.get(other)))
+                          **metric_change(result.losses[other],
+                                          pinned_result and pinned_result.losses.get(other),
+                                          ".4f"))
             if reduction != "none":
                 with st.expander(t("loss.metric_other", reduction="none") + " · " + t(
                         "loss.none_shape", shape=" × ".join(map(str, result.none_shape)))):

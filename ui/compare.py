@@ -9,6 +9,7 @@ own cached computations, so A costs nothing after it is pinned."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import streamlit as st
@@ -109,6 +110,18 @@ def describe(a, b) -> str:
         changes.append(f"{name}: {t('compare.changed')}" if long
                        else f"{name}: {_short(x)} → {_short(y)}")
     return t("compare.differs", what="; ".join(changes))
+
+
+def metric_change(b: float, a: float | None, fmt: str, colour: str = "off") -> dict:
+    """st.metric's delta arguments for B's value against A's: B − A in fmt, coloured by colour
+    ("normal", "inverse" or "off"); none without A or where either is not finite; a change that
+    rounds to nothing ("-0.0000", "+0.0000") is shown as 0 with no sign, colour or arrow."""
+    if a is None or not math.isfinite(b - a):
+        return {}
+    shown = f"{b - a:+{fmt}}"
+    if not any(c in "123456789" for c in shown):
+        return {"delta": f"{0.0:{fmt}}", "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": shown, "delta_color": colour}
 
 
 def labels() -> tuple[str, str]:

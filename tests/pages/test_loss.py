@@ -379,6 +379,8 @@ def test_pin_then_sum_shows_both_views_as_core_computes_each(open_page):
     expected = losses.run(b).losses["sum"] - losses.run(a).losses["mean"]
     assert head.proto.delta == f"{expected:+.4f}"
     assert any(c.value == "A (pinned): reduction='mean' = 0.5224" for c in at.caption)
+    unchanged = next(m for m in at.metric if m.label == "reduction='mean' (not chosen)")
+    assert unchanged.proto.delta == "0.0000"  # the same mean: no "+0.0000" with an arrow
     assert_view_is(at, A_LABEL, a)
     assert_view_is(at, B_LABEL, b)
     assert is_valid(chart_specs(at)[0])  # the compared chart
