@@ -335,6 +335,12 @@ def lesson() -> None:
     if widths(fitted) != widths(base):
         restart_tables(losses.fit_tables(shape_config, state["loss_typed"], n_classes))
         base = state["loss_base"]
+    # On a projector with a view pinned, the comparison comes first (the pin bar, the line naming
+    # what differs, the chart and the numbers) and the tables under it: at 1280 x 720 the tables
+    # pushed the line, the pin buttons and most of the chart below the screen.
+    compared_first = presenting() and (state.get("loss_pinned") is not None or (
+        "loss_pinned" not in state and "loss_pin" in st.query_params))
+    comparison = view.container()
     typed = {}
     with view:
         shown = [spec for spec in specs if not spec.optional or used[spec.name]]
@@ -394,12 +400,14 @@ def lesson() -> None:
     result = compute(config)
 
     # ---- View: the chosen reduction first, the curve, each step ----------------------------------
-    with view:
+    with comparison if compared_first else view:
         show_notices(notices + more)
+        pin_slot = st.container() if compared_first else None
         chart, numbers = st.columns([3, 2])
-        # The pin bar sits under the numbers (the chart stays on the first screen of a projector)
-        # but runs first: A's numbers are drawn above it, in the slot made before it.
-        metrics, pin_slot = numbers.container(), numbers.container()
+        # Otherwise the pin bar sits under the numbers (the chart keeps its place) but runs
+        # first: A's numbers are drawn above it, in the slot made before it.
+        metrics = numbers.container()
+        pin_slot = pin_slot or numbers.container()
 
     # ---- Pin and compare: A, a view kept, from the same cache as B's own ---------------------
     with pin_slot:
@@ -460,7 +468,8 @@ def lesson() -> None:
                        sample_title=t("loss.axis_sample"),
                        sample_loss_title=t("loss.axis_sample_loss"),
                        nonfinite_label=t("loss.nonfinite_marker"),
-                       height=380 if presenting() else 220, probability=axis == "probability",
+                       height=(280 if compared_first else 380) if presenting() else 220,
+                       probability=axis == "probability",
                        thresholds=thresholds, top=result.curve_top,
                        series_title=t("loss.compare_loss"), title_width=title_width())
             if pinned_result is not None and pinned_result.curve_axis != axis:
