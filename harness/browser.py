@@ -77,6 +77,20 @@ class Tab:
                 f"document.querySelectorAll(\"{charts}\").length >= {expected}", timeout=15_000)
         return self.page.locator(charts).count()
 
+    def fonts_drawing(self, selector: str) -> dict[str, dict]:
+        """The fonts Chromium itself drew the text of every element matching selector with (not
+        just what the CSS asks for), by the family name inside each font file."""
+        cdp = self.page.context.new_cdp_session(self.page)
+        try:
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+            nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})
+            return {font["familyName"]: font for node in nodes["nodeIds"] for font in
+                    cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]}
+        finally:
+            cdp.detach()
+
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"

@@ -10,7 +10,7 @@ from ui.text import presenting
 # Every chart's text (axes, legends, titles, text marks) in the page's own fonts: Streamlit's
 # Source Sans for Latin, then the subset of Noto Sans CJK SC the app ships in static/ (declared in
 # .streamlit/config.toml) for Chinese, which a machine without CJK fonts would draw as boxes.
-CHART_FONT = '"Source Sans", "Noto Sans SC Subset", sans-serif'
+CHART_FONT = '"Source Sans", "Noto Sans Subset", "Noto Sans SC Subset", sans-serif'
 
 
 def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_select="ignore",

@@ -84,7 +84,7 @@ def test_first_screen(server, desktop, path, lang, mode):
     assert layout["cut"] == []
     assert desktop.external_requests() == []
     if lang == "zh":
-        assert_chinese_uses_the_shipped_font(page)
+        assert_chinese_uses_the_shipped_font(desktop)
     assert cut_choices(page) == []
 
 
@@ -107,26 +107,17 @@ def cut_choices(page) -> list[str]:
     return cut
 
 
-def assert_chinese_uses_the_shipped_font(page) -> None:
+def assert_chinese_uses_the_shipped_font(tab) -> None:
     """The title is drawn by the shipped font (what Chromium itself says it drew the text with,
     not just the CSS), the font loaded, and every chart's Chinese text names it."""
+    page = tab.page
     assert page.evaluate(f"document.fonts.check('16px \"{FAMILY}\"', '损失')")
     loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded')"
                            ".map(f => f.family.replaceAll('\"', ''))")
     assert FAMILY in loaded
-    cdp = page.context.new_cdp_session(page)
-    try:
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-        title = cdp.send("DOM.querySelector", {"nodeId": root,
-                                               "selector": "[data-testid='stMain'] h1"})
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": title["nodeId"]})["fonts"]
-    finally:
-        cdp.detach()
-    drawn_by = {font["familyName"]: font for font in fonts}
-    assert "Noto Sans CJK SC" in drawn_by, fonts  # the name inside the shipped file
-    assert drawn_by["Noto Sans CJK SC"]["isCustomFont"], fonts  # a web font, not the system's
+    drawn_by = tab.fonts_drawing("[data-testid='stMain'] h1")
+    assert "Noto Sans CJK SC" in drawn_by, drawn_by  # the name inside the shipped file
+    assert drawn_by["Noto Sans CJK SC"]["isCustomFont"], drawn_by  # a web font, not the system's
     chart_fonts = page.evaluate(f"""() => [...document.querySelectorAll(
         "[data-testid='stVegaLiteChart'] svg text")]
         .filter(text => /{CHINESE}/.test(text.textContent))

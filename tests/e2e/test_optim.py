@@ -172,3 +172,13 @@ def test_optim_step_by_step_table_fits_1280(server, browser, name):
     tab.screenshot(f"optim_inside_{name}")
     no_exception(tab)
     tab.page.close()
+
+
+def test_formula_subscripts_are_drawn_by_the_shipped_font(server, tab):
+    """Source Sans has no letter subscripts (the t of mₜ): the shipped Noto Sans subset draws
+    them, not whatever font the machine happens to have (a lab PC may have none: empty boxes)."""
+    tab.open(f"{server.url}/optim?optim_tab=anatomy&optim_r0_name=Adam")
+    tab.page.locator("td", has_text="mₜ").first.scroll_into_view_if_needed()
+    drawn_by = tab.fonts_drawing("[data-testid='stTable'] td, [data-testid='stTable'] td *")
+    assert "Noto Sans" in drawn_by and drawn_by["Noto Sans"]["isCustomFont"], drawn_by
+    assert all(font["isCustomFont"] for font in drawn_by.values()), drawn_by
