@@ -285,6 +285,14 @@ def _legend_columns(labels: list[str], columns: int) -> int:
     return max(1, min(columns, int(LEGEND_WIDTH // widest) if widest else columns))
 
 
+def picked_by_legend(series: str) -> tuple[alt.Parameter, dict]:
+    """A click on a legend entry picks that series (shift-click adds one, a click elsewhere
+    clears): the others fade, in the browser, with no round trip to the server. The parameter
+    to add to the chart, and the opacity encoding that shows the pick."""
+    pick = alt.selection_point(fields=[series], bind="legend")
+    return pick, {"opacity": alt.condition(pick, alt.value(1.0), alt.value(0.12))}
+
+
 def optim_curves(
     long: pd.DataFrame,
     *,
@@ -328,7 +336,9 @@ def optim_curves(
                                                legend=legend, scale=alt.Scale(domain=order, range=[
                                                    DASHES[kinds.index(kind[name])]
                                                    for name in order]))}
+    pick, faded = picked_by_legend(series)
     lines = alt.Chart().mark_line(strokeWidth=2.5).encode(  # see "Shared data" above
+        **faded,
         x=alt.X(f"{x}:Q", title=x_title,
                 axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Axis()),
         y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
@@ -339,7 +349,7 @@ def optim_curves(
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
         **view_dash(long), **dashes,
-    )
+    ).add_params(pick)
     if VIEW in long:
         lines = lines.encode(detail=view_detail(long, series), tooltip=[
             alt.Tooltip(f"{VIEW}:N", title=" "), alt.Tooltip(f"{series}:N", title=" "),
@@ -413,10 +423,11 @@ def optim_landscape(
             alt.Tooltip("loss:Q", format=".5g")]
     now_rows = inside[inside[VIEW] == inside[VIEW].iloc[-1]] if VIEW in paths and len(inside) \
         else inside
+    pick, faded = picked_by_legend("label")
     path = alt.Chart(now_rows).mark_line(strokeWidth=2, clip=True,
                                          point=alt.OverlayMarkDef(size=10, clip=True)).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), color=colour, order=alt.Order("step:Q"),
-        detail=alt.Detail("label:N"), tooltip=tips)
+        detail=alt.Detail("label:N"), tooltip=tips, **faded).add_params(pick)
     layers = [contour, path]
     if VIEW in paths:  # both views' lines without points, A dashed (points would hide the dash)
         layers.append(alt.Chart(inside).mark_line(strokeWidth=2.5, clip=True).encode(

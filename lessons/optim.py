@@ -316,6 +316,7 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
     if pinned is None:
         st.write(t("optim.lr_counts", counts=t("optim.count_separator").join(
             count_text(v, int(counts.get(v, 0))) for v in learning_rate.VERDICTS)))
+        st.caption(t("common.legend_pick"))
     else:
         before = pinned.summary["verdict"].value_counts()
         for column, v in zip(st.columns(len(learning_rate.VERDICTS)), learning_rate.VERDICTS,
@@ -518,7 +519,7 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
     with chart:
         draw_landscape(config, result, frame, own, step)
     st.latex(t(f"optim.formula_{config.landscape}"))
-    st.caption(t("optim.arrows_caption"))
+    st.caption(t("optim.arrows_caption") + " " + t("common.legend_pick"))
     if len(result.evaluations):
         st.caption(t("optim.evaluations_caption"))
     markers = pd.DataFrame(

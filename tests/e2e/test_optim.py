@@ -182,3 +182,21 @@ def test_formula_subscripts_are_drawn_by_the_shipped_font(server, tab):
     drawn_by = tab.fonts_drawing("[data-testid='stTable'] td, [data-testid='stTable'] td *")
     assert "Noto Sans" in drawn_by and drawn_by["Noto Sans"]["isCustomFont"], drawn_by
     assert all(font["isCustomFont"] for font in drawn_by.values()), drawn_by
+
+
+def test_a_legend_click_picks_a_line_in_the_browser_alone(server, tab):
+    """Clicking a rate in the legend fades the others at once, with no rerun on the server."""
+    tab.open(f"{server.url}/optim")
+    page = tab.page
+    page.evaluate("""() => { window.__runs = 0;
+      const app = document.querySelector("[data-testid='stApp']");
+      new MutationObserver(() => {
+        if (app.dataset.testScriptState === "running") window.__runs++;
+      }).observe(app, {attributes: true}); }""")
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    opacities = "c => [...c.querySelectorAll('path')].map(p => p.getAttribute('opacity'))"
+    assert "0.12" not in chart.evaluate(opacities)
+    chart.get_by_text("lr=0.0522", exact=False).first.click()
+    page.wait_for_timeout(500)
+    assert "0.12" in chart.evaluate(opacities) and "1" in chart.evaluate(opacities)
+    assert page.evaluate("window.__runs") == 0
