@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import torch
 
-from bench.timing import median_ms, peak_growth_mb
+from bench.timing import matmul_gflops, median_ms, normal_draws_per_s, peak_growth_mb
 from core import network
 
 
@@ -37,6 +37,20 @@ def main() -> None:
           f"{median_ms(lambda: network.run(largest), 5):.1f} ms median")
     print(f"largest allowed ({size}), new seed: "
           f"{median_ms(lambda: cold(largest), 5):.1f} ms median, peak memory +{grown:.0f} MB")
+    floors(default)
+
+
+def floors(config: network.NetConfig) -> None:
+    """What this CPU cannot go below for the default view: its matrix products (forward, then the
+    input's and the weight's gradient backward) at the measured matmul rate, and a new seed's
+    draws (construction's uniform, the re-initialisation's normal) at the measured normal_ rate."""
+    gflops, draws_per_s = matmul_gflops(config.width), normal_draws_per_s()
+    work = 3 * config.depth * 2 * config.batch * config.width ** 2
+    draws = 2 * config.depth * config.width ** 2
+    print(f"floor: {work / 1e9:.2f} GFLOP of matrix products at this CPU's {gflops:.0f} GFLOP/s "
+          f"({config.width}x{config.width} matmul, 1 thread) = {work / gflops / 1e6:.1f} ms; "
+          f"a new seed's {draws / 1e6:.1f}M draws at {draws_per_s / 1e6:.0f}M normal_ draws/s "
+          f"= {draws / draws_per_s * 1000:.0f} ms more")
 
 
 if __name__ == "__main__":

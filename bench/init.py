@@ -2,11 +2,12 @@
 core.network) at the default sizes and the largest allowed, one cell's full run, the gains table and
 one histogram draw. Prints medians. Run: python -m bench.init"""
 
+import os
 from dataclasses import replace
 
 import torch
 
-from bench.timing import median_ms, peak_growth_mb
+from bench.timing import matmul_gflops, median_ms, peak_growth_mb
 from core import activations, init_lab, network
 
 
@@ -29,6 +30,13 @@ def main() -> None:
         size = f"{big.depth} x {big.width}, batch {big.batch}"
         print(f"matrix, largest allowed ({size}): "
               f"{median_ms(lambda b=big: init_lab.matrix(b), 3):.0f} ms median")
+    work = cells * 2 * default.depth * 2 * default.batch * default.width ** 2
+    gflops = matmul_gflops(default.width)
+    print(f"floor of the default matrix: {work / 1e9:.2f} GFLOP of matrix products (every cell "
+          f"forward and its pre-activations' gradient backward) at this CPU's {gflops:.0f} "
+          f"GFLOP/s (1 thread) = {work / gflops / 1e6:.0f} ms on one core, "
+          f"{work / gflops / 1e6 / os.cpu_count():.0f} ms on this machine's {os.cpu_count()} "
+          "(the matrix runs its groups on every core), before any draw")
     print(f"peak memory of the largest matrices: +{grown:.0f} MB at most each")
     cell = init_lab.cell(default, "tanh", "xavier_gain")
     print(f"one cell's full network.run (per-layer curves): "

@@ -21,3 +21,22 @@ def peak_growth_mb(run) -> float:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     run()
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+
+
+def matmul_gflops(size: int = 256, repeats: int = 200) -> float:
+    """This CPU's float32 matrix-multiply rate on the current thread count, in GFLOP/s: the floor
+    under a computation that is matmuls is its floating-point work divided by this rate."""
+    import torch
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b  # warm up
+    seconds = median_ms(lambda: [a @ b for _ in range(repeats)], 5) / 1000
+    return 2 * size ** 3 * repeats / seconds / 1e9
+
+
+def normal_draws_per_s(count: int = 1 << 20) -> float:
+    """How many float32 standard normal numbers torch's normal_ draws a second on the current
+    thread count: the floor under a computation that is mostly drawing weights."""
+    import torch
+    out = torch.empty(count)
+    out.normal_()  # warm up
+    return count / (median_ms(out.normal_, 21) / 1000)
