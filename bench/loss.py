@@ -4,10 +4,16 @@ tables the bounds allow with every optional table on; then, for its heaviest vie
 tab (every loss that takes those tables, run and drawn along their shared quantity) and its own
 pictures of another sample (CTCLoss's lattices). Prints medians. Run: python -m bench.loss"""
 
+import warnings
+
 import torch
 
 from bench.timing import median_ms
 from core import losses
+
+# KLDivLoss's reduction='mean' is timed on purpose (the page shows it beside 'batchmean'); torch
+# warns about it at every call, which would bury the figures
+warnings.filterwarnings("ignore", message="reduction: 'mean' divides the total loss")
 
 SAMPLE = {"logits": lambda i: f"{(i % 17 - 8) / 2:g}", "values": lambda i: f"{(i % 13 - 6) / 2:g}",
           "log_probs": lambda i: f"{-(i % 7) / 2:g}", "probabilities": lambda i: f"{(i % 9) / 8:g}",
