@@ -17,7 +17,7 @@ def main() -> None:
     torch.set_num_threads(1)  # as app.py runs it
 
     def cold(config):
-        network._after_construction.cache_clear()
+        network.CONSTRUCTION_STATES.clear()
         network.STANDARD_DRAWS.clear()
         network.run(config)
 

@@ -14,25 +14,40 @@ class ByteBoundCache:
         self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # sessions are threads of one process
+        self._making: dict[Hashable, threading.Lock] = {}  # keys being made, each held by its maker
 
     def get(self, key: Hashable, make: Callable[[], object]) -> object:
-        """The value for key, made by make() on a miss (outside the lock: two sessions missing
-        the same key both make it, and the values are equal). Oldest entries go first when the
-        bytes run over; a value larger than the bound is returned and not kept."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key][0]
-        value = make()
-        size = self.size_of(value)
-        with self._lock:
-            if key not in self._entries and size <= self.max_bytes:
-                self._entries[key] = (value, size)
-                self._bytes += size
-                while self._bytes > self.max_bytes:
-                    _, (_, dropped) = self._entries.popitem(last=False)
-                    self._bytes -= dropped
-        return value
+        """The value for key, made by make() on a miss, once: a thread that misses a key another
+        is making waits for that value instead of making it again (a class asking for the same
+        new view, the init matrix's groups sharing one standard draw). Oldest entries go first
+        when the bytes run over; a value larger than the bound is returned and not kept."""
+        while True:
+            with self._lock:
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                    return self._entries[key][0]
+                maker = self._making.get(key)
+                if maker is None:
+                    maker = self._making[key] = threading.Lock()
+                    maker.acquire()
+                    break
+            with maker:  # another thread makes it: wait, then look again (it may not be kept)
+                pass
+        try:
+            value = make()
+            size = self.size_of(value)
+            with self._lock:
+                if size <= self.max_bytes:
+                    self._entries[key] = (value, size)
+                    self._bytes += size
+                    while self._bytes > self.max_bytes:
+                        _, (_, dropped) = self._entries.popitem(last=False)
+                        self._bytes -= dropped
+            return value
+        finally:
+            with self._lock:
+                del self._making[key]
+            maker.release()
 
     @property
     def bytes(self) -> int:

@@ -292,9 +292,20 @@ def matrix(config: MatrixConfig) -> pd.DataFrame:
             cells.setdefault(cell(config, activation, scheme).init, []).append(
                 (activation, scheme))
     with ThreadPoolExecutor(os.cpu_count()) as pool:
-        groups = pool.map(lambda item: _matrix_rows(config, *item), cells.items())
+        groups = pool.map(lambda item: _matrix_rows(config, *item), _sharers_last(cells, config))
         rows = {key: row for group in groups for key, row in group.items()}
     return pd.DataFrame([rows[a, s] for a in activations.ACTIVATIONS for s in SCHEMES])
+
+
+def _sharers_last(cells: dict, config: MatrixConfig) -> list:
+    """The groups in the order the threads take them: the first group of each standard draw
+    early, the others that scale the same draw at the end, so no thread waits for a draw
+    another is still making while groups of their own are left."""
+    kinds = [initializers.standard_fill(spec, config.width, config.width) for spec in cells]
+    kinds = [kind and kind[0] for kind in kinds]
+    sharer = [kind is not None and kind in kinds[:i] for i, kind in enumerate(kinds)]
+    return [item for _, item in sorted(zip(sharer, cells.items(), strict=True),
+                                       key=lambda pair: pair[0])]
 
 
 def _matrix_rows(config: MatrixConfig, spec: InitSpec, pairs: list[tuple[str, str]]) -> dict:

@@ -7,7 +7,6 @@ is re-initialised, then the input is `randn(batch, n)`. So seed 3 prints the cou
 
 from __future__ import annotations
 
-import functools
 import math
 import textwrap
 from dataclasses import dataclass, field, replace
@@ -130,17 +129,23 @@ STANDARD_DRAWS = ByteBoundCache(
     256 * 2**20, lambda drawn: sum(layer.nbytes for layer in drawn[0]) + drawn[1].nbytes)
 
 
-@functools.lru_cache(maxsize=32)
 def _after_construction(seed: int, depth: int, width: int) -> torch.Tensor:
     """The generator state after every nn.Linear drew its kaiming_uniform_(a=sqrt(5)) weights.
     Those draws are overwritten, but they move the generator by an amount that depends on the
     depth: so a shallower network is not a prefix of a deeper one in the course's order (its
-    re-initialisation starts elsewhere). Cached: the state is 5 kB."""
-    generator = torch.Generator().manual_seed(seed)
-    construction = torch.empty(width, width)
-    for _ in range(depth):
-        torch.nn.init.kaiming_uniform_(construction, a=math.sqrt(5), generator=generator)
-    return generator.get_state()
+    re-initialisation starts elsewhere). Kept: the state is 5 kB, the draws behind it take
+    tens of milliseconds, and the init matrix's groups all start from it at once."""
+    def construct() -> torch.Tensor:
+        generator = torch.Generator().manual_seed(seed)
+        construction = torch.empty(width, width)
+        for _ in range(depth):
+            torch.nn.init.kaiming_uniform_(construction, a=math.sqrt(5), generator=generator)
+        return generator.get_state()
+
+    return CONSTRUCTION_STATES.get((seed, depth, width), construct)
+
+
+CONSTRUCTION_STATES = ByteBoundCache(2**20, lambda state: state.nbytes)  # about 200 states
 
 
 def draw(config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:

@@ -2,6 +2,9 @@
 with an nn.Module MLP built after torch.manual_seed, as the course builds it."""
 
 import math
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -211,6 +214,29 @@ def test_the_draw_cache_is_bounded_by_bytes():
     assert cache.bytes == 800  # the two newest
     assert cache.get(0, lambda: torch.ones(100))[0] == 1  # the oldest went, so made again
     assert cache.get(9, lambda: torch.zeros(1000)).numel() == 1000 and cache.bytes <= 1000
+
+
+def test_threads_missing_one_key_make_it_once_and_all_get_it():
+    """A class asking for one new view, or the init matrix's groups sharing one standard draw:
+    the draw is made by one thread while the others wait for it."""
+    cache = ByteBoundCache(1000, lambda value: value.nbytes)
+    made, start = [], threading.Barrier(8)
+
+    def make():
+        made.append(1)
+        time.sleep(0.2)  # long enough for every thread to miss the key while it is being made
+        return torch.arange(10)
+
+    def ask(_):
+        start.wait(timeout=30)
+        return cache.get("key", make)
+
+    with ThreadPoolExecutor(8) as pool:
+        values = list(pool.map(ask, range(8)))
+    assert len(made) == 1 and all(value is values[0] for value in values)
+    too_large = ByteBoundCache(10, lambda value: value.nbytes)  # not kept: each asker makes it
+    assert too_large.get("key", make).tolist() == list(range(10)) and len(made) == 2
+    assert too_large.get("key", make).tolist() == list(range(10)) and len(made) == 3
 
 
 @pytest.mark.parametrize("gain", [1.0, 5 / 3, math.sqrt(2), 3 / 4, math.sqrt(2 / 1.0001)])
