@@ -10,6 +10,7 @@ import streamlit as st
 from core import text
 from lessons import LESSONS, TABS, script
 from ui.links import check_link, drop_unusable_link_numbers
+from ui.sockets import send_without_delay
 from ui.text import presenting, t
 
 SIDEBAR_WIDTH = 240  # pixels
@@ -17,6 +18,7 @@ SIDEBAR_WIDTH = 240  # pixels
 # A narrower sidebar than Streamlit's 300 px leaves the lesson's columns room at 1280 px.
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide",
                    initial_sidebar_state=SIDEBAR_WIDTH)
+send_without_delay()
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
 drop_unusable_link_numbers()
 

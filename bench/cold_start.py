@@ -15,7 +15,7 @@ import statistics
 import time
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, IDLE, Tab
-from harness.protocol import Session
+from harness.protocol import Session, run_sync
 from harness.server import Server
 from lessons import LESSONS
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> list[float]:
                 tab.page.wait_for_selector(RENDERED, timeout=60_000)
                 rendered.append(time.monotonic() - server.started)
                 tab.page.close()
-                ready = asyncio.run(ready_after(server, list(LESSONS)))
+                ready = run_sync(ready_after(server, list(LESSONS)))  # beside Playwright's loop
                 lessons_ready.append(ready)
             finally:
                 server.stop()
