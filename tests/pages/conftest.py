@@ -30,6 +30,19 @@ def open_page():
     return open_
 
 
+@pytest.fixture
+def open_link():
+    """A page opened from a link: its query parameters set before the first run."""
+    def open_(page: str, params: dict[str, str]) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        for param, value in params.items():
+            at.query_params[param] = value
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+    return open_
+
+
 @pytest.fixture(autouse=True)
 def every_text_exists():
     """Whatever a page test draws, every text key it asks for is in the locale files (a view

@@ -238,16 +238,12 @@ def test_lbfgs_draws_its_inner_evaluations(open_page):
     assert text.lookup("en", "optim.evaluations_caption") in text_of(at)
 
 
-def test_adafactor_by_link_steps_as_torch_does_with_eps_0_left_to_torch(open_page):
+def test_adafactor_by_link_steps_as_torch_does_with_eps_0_left_to_torch(open_link):
     """Adafactor's eps is a pair whose first element torch decides (None): an empty input, the
     run and its step-by-step table as torch computes them."""
-    link = AppTest.from_file(APP, default_timeout=30)
-    for param, value in {"optim_tab": "anatomy", "optim_r1_name": "Adafactor",
-                         "optim_r1_Adafactor_lr": "0.05", "optim_r1_Adafactor_eps_1": "0.01",
-                         "optim_anat_run": "2"}.items():
-        link.query_params[param] = value
-    link.switch_page(PAGE).run()
-    assert not link.exception, [e.value for e in link.exception]
+    link = open_link(PAGE, {"optim_tab": "anatomy", "optim_r1_name": "Adafactor",
+                            "optim_r1_Adafactor_lr": "0.05", "optim_r1_Adafactor_eps_1": "0.01",
+                            "optim_anat_run": "2"})
     spec = Spec.of("Adafactor", lr=0.05, eps_1=0.01)
     assert spec.kwargs()["eps"] == (None, 0.01)
     runs = paths.PathConfig(runs=(paths.PathConfig().runs[0], spec, *paths.PathConfig().runs[2:]))
@@ -361,13 +357,10 @@ def test_pin_momentum_09_then_0_shows_both_runs_each_as_torch_computes(open_page
 run_path = paths.run_path  # torch's runs, before a test counts the page's calls of it
 
 
-def test_a_link_with_a_and_b_opens_the_comparison(open_page):
-    link = AppTest.from_file(APP, default_timeout=30)
-    for param, value in {"optim_tab": "paths", "optim_paths_pin": compare.encode(
-            paths.PathConfig()), "optim_r1_SGD_momentum": "0.0", "optim_step": "40"}.items():
-        link.query_params[param] = value
-    link.switch_page(PAGE).run()
-    assert not link.exception, [e.value for e in link.exception]
+def test_a_link_with_a_and_b_opens_the_comparison(open_link):
+    link = open_link(PAGE, {"optim_tab": "paths",
+                            "optim_paths_pin": compare.encode(paths.PathConfig()),
+                            "optim_r1_SGD_momentum": "0.0", "optim_step": "40"})
     b = paths.PathConfig(runs=(paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3),
                                *paths.PathConfig().runs[2:]))
     for view, config in (("A (pinned)", paths.PathConfig()), ("B (now)", b)):
@@ -396,13 +389,9 @@ def test_the_lr_tab_pins_its_own_view_with_the_verdicts_change(open_page):
     assert "optim_lr_pin" in at.query_params and "optim_paths_pin" not in at.query_params
 
 
-def test_a_link_opening_on_the_anatomy_shows_its_runs(open_page):
-    link = AppTest.from_file(APP, default_timeout=30)
-    for param, value in {"optim_tab": "anatomy", "optim_r1_SGD_momentum": "0.5",
-                         "optim_anat_run": "2"}.items():
-        link.query_params[param] = value
-    link.switch_page(PAGE).run()
-    assert not link.exception, [e.value for e in link.exception]
+def test_a_link_opening_on_the_anatomy_shows_its_runs(open_link):
+    link = open_link(PAGE, {"optim_tab": "anatomy", "optim_r1_SGD_momentum": "0.5",
+                            "optim_anat_run": "2"})
     runs = paths.PathConfig(runs=(paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3,
                                                                       momentum=0.5),
                                   *paths.PathConfig().runs[2:]))
@@ -488,16 +477,12 @@ def test_the_anatomy_tables_put_a_and_b_in_a_column_each(open_page):
     assert "view" not in groups.columns
 
 
-def test_a_diverged_run_says_so_inside_and_shows_its_last_step(open_page):
+def test_a_diverged_run_says_so_inside_and_shows_its_last_step(open_link):
     """ASGD at lr 0.01 leaves Rosenbrock at step 4: the lead, the warning and the step-by-step
     table all say step 4 (not "after 10 steps" beside a state at step 4 and nan rows)."""
-    link = AppTest.from_file(APP, default_timeout=30)
-    for param, value in {"optim_tab": "anatomy", "optim_r0_name": "ASGD",
-                         "optim_r1_name": "off", "optim_r2_name": "off",
-                         "optim_r3_name": "off"}.items():
-        link.query_params[param] = value
-    link.switch_page(PAGE).run()
-    assert not link.exception, [e.value for e in link.exception]
+    link = open_link(PAGE, {"optim_tab": "anatomy", "optim_r0_name": "ASGD",
+                            "optim_r1_name": "off", "optim_r2_name": "off",
+                            "optim_r3_name": "off"})
     runs = paths.PathConfig(runs=(Spec.of("ASGD"),))
     found = inside.inside_step(runs, 1, 10)
     assert (found.step, found.diverged_at) == (4, 4)
@@ -512,13 +497,9 @@ def test_a_diverged_run_says_so_inside_and_shows_its_last_step(open_page):
     assert "nan" not in " ".join(rows["torch"]) and set(rows["agree"]) == {"✓"}
 
 
-def test_the_step_by_step_table_shows_lbfgs_with_its_numbers(open_page):
-    link = AppTest.from_file(APP, default_timeout=30)
-    for param, value in {"optim_tab": "anatomy", "optim_r3_name": "LBFGS",
-                         "optim_anat_run": "4", "optim_anat_k": "2"}.items():
-        link.query_params[param] = value
-    link.switch_page(PAGE).run()
-    assert not link.exception, [e.value for e in link.exception]
+def test_the_step_by_step_table_shows_lbfgs_with_its_numbers(open_link):
+    link = open_link(PAGE, {"optim_tab": "anatomy", "optim_r3_name": "LBFGS",
+                            "optim_anat_run": "4", "optim_anat_k": "2"})
     runs = paths.PathConfig(runs=(*paths.PathConfig().runs[:3], Spec.of("LBFGS")))
     expected = inside.step_inside(runs, 4, 2)
     rows = table(link, "key", "formula", "evaluated", "ours", "torch")

@@ -70,17 +70,13 @@ def test_a_huge_value_is_clamped_with_a_notice(open_page):
     assert rates_table(at)["epoch"].max() < schedules.MAX_EPOCH.high
 
 
-def test_a_link_reproduces_a_view(open_page):
+def test_a_link_reproduces_a_view(open_page, open_link):
     at = open_page(PAGE)
     at.selectbox(key="schedules_scheduler").set_value("ExponentialLR").run()
     assert at.query_params["schedules_scheduler"] == "ExponentialLR"  # the choice, by its id
-    link = AppTest.from_file(APP, default_timeout=30)
-    for param, value in {"schedules_scheduler": "ExponentialLR",
-                         "schedules_ExponentialLR_gamma": "0.9",
-                         "schedules_tab": "curves"}.items():
-        link.query_params[param] = value
-    link.switch_page(PAGE).run()
-    assert not link.exception
+    link = open_link(PAGE, {"schedules_scheduler": "ExponentialLR",
+                            "schedules_ExponentialLR_gamma": "0.9",
+                            "schedules_tab": "curves"})
     assert link.number_input(key="schedules_ExponentialLR_gamma").value == 0.9
     assert rates_table(link)["lr"].tolist()[:3] == pytest.approx([0.1, 0.09, 0.081])
 
