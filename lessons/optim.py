@@ -295,7 +295,8 @@ def lr_curves(result: learning_rate.LrResult, verdicts: bool = True) -> pd.DataF
     labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
               if verdicts else t("optim.lr_series_short", lr=row.lr)
               for row in result.summary.itertuples()}
-    verdict = result.summary.set_index("lr")["verdict"].map(verdict_label)
+    # by dict: a grid from 0.1 to 0.1 holds one rate several times (the same run each time)
+    verdict = {row.lr: verdict_label(row.verdict) for row in result.summary.itertuples()}
     return result.curves.assign(series=result.curves["lr"].map(labels),
                                 verdict=result.curves["lr"].map(verdict))
 

@@ -44,6 +44,15 @@ def test_opens_on_the_course_example(open_page):
         in text_of(at)
 
 
+def test_a_grid_of_one_rate_several_times_shows_each_run(open_link):
+    """lr_min = lr_max with three rates: the same rate three times, each run shown with its
+    verdict (the verdicts were looked up by rate in an index that then held 0.1 three times)."""
+    at = open_link(PAGE, {"optim_lr_min": "0.1", "optim_lr_max": "0.1", "optim_lr_count": "3"})
+    summary = table(at, "lr", "factor", "verdict")
+    assert summary["lr"].tolist() == pytest.approx([0.1] * 3)
+    assert summary["verdict"].tolist() == ["converges"] * 3  # 1 - 4·0.1 = 0.6: no sign change
+
+
 def test_one_click_puts_the_thresholds_on_the_grid(open_page):
     at = open_page(PAGE)
     at.toggle(key="optim_lr_thresholds").set_value(True).run()
