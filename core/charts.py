@@ -761,13 +761,31 @@ def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_tit
         x=_epoch_axis(x_title),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="~e")),
-        color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis")),
+        color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis"),
+                        legend=LAYER_LEGEND),
         tooltip=tooltip if views is None else [_view_tooltip(), *tooltip],
     )
     if views is not None:
         lines = lines.encode(detail=alt.Detail(f"{VIEW}:N"), strokeDash=_view_dash(views))
     return alt.layer(shade, lines).properties(
-        title=title, height=height + (VIEW_LEGEND_ROOM if views else 0))
+        title=_title_lines(title), height=height + (VIEW_LEGEND_ROOM if views else 0))
+
+
+# A network's layers in two columns: seven in one ran past a half-width chart's 200 px
+LAYER_LEGEND = alt.Legend(columns=2)
+
+
+def _title_lines(title: str) -> list[str]:
+    """A title with a parenthesis on two lines, the parenthesis second: a half-width chart cut
+    "Activation std per layer (last batch of each epoch)" to "… (last batch of each…"."""
+    for opening in (" (", "（"):
+        head, found, rest = title.partition(opening)
+        if found and rest:
+            return [head, found.strip() + rest]
+    return [title]
+
+
+
 
 
 # Pixels added to a chart's height for the legend naming A and B: Streamlit fits the whole chart,
@@ -793,7 +811,8 @@ def lab_weights(*, title: str, x_title: str, y_title: str, layer_title: str,
     return alt.layer(alt.Chart().mark_bar(opacity=0.55, binSpacing=0).encode(
         x=alt.X("weight:Q", title=x_title, bin=alt.Bin(maxbins=40)),
         y=alt.Y("count():Q", title=y_title, stack=None),
-        color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis")),
+        color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis"),
+                        legend=LAYER_LEGEND),
         tooltip=[alt.Tooltip("layer:O", title=layer_title),
                  alt.Tooltip("count():Q", title=y_title)],
     )).properties(title=title, height=height)

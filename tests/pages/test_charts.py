@@ -6,6 +6,7 @@ import pickle
 import pandas as pd
 import pytest
 
+from core import charts, text
 from harness.pages import app_pages
 from lessons import TABS
 from tests.pages.vega import chart_specs, is_valid
@@ -47,3 +48,20 @@ def test_a_legend_has_no_more_columns_than_fit_the_chart(open_page):
     at = open_page("lessons/optim.py", optim_lr_max=0.5, optim_lr_thresholds=True)
     legend = chart_specs(at)[0]["layer"][0]["encoding"]["color"]["legend"]
     assert legend["columns"] == 2
+
+
+def test_the_lab_layer_charts_show_every_layer_and_their_whole_title(open_page):
+    """Six hidden layers: seven layers in one legend column ran past the half-width chart's
+    bottom, and the title was cut at its parenthesis."""
+    at = open_page("lessons/lab.py", lab_depth=6)
+    at.button(key="lab_step").click().run()
+    titles = {"Activation std per layer": "(last batch of each epoch)",
+              "Weight-gradient std per layer": "(last batch of each epoch)"}
+    layer_charts = [spec for spec in chart_specs(at)
+                    if isinstance(spec.get("title"), list) and spec["title"][0] in titles]
+    assert [spec["title"] for spec in layer_charts] == [list(pair) for pair in titles.items()]
+    assert all(spec["layer"][1]["encoding"]["color"]["legend"]["columns"] == 2
+               for spec in layer_charts)
+    assert charts._title_lines(text.lookup("zh", "lab.act_std_title")) == [
+        "每层激活值的标准差", "（每个 epoch 的最后一批）"]
+    assert charts._title_lines("Loss") == ["Loss"]
