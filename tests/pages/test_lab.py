@@ -281,7 +281,10 @@ def test_a_run_pinned_mid_way_starts_again_with_a_new_b(open_page):
 def chart_titles(at) -> list[str]:
     from tests.pages.vega import chart_specs
 
-    return [spec.get("title") for spec in chart_specs(at)]
+    def joined(title):  # a title on several lines, as one line
+        return " ".join(title) if isinstance(title, list) else title
+
+    return [joined(spec.get("title")) for spec in chart_specs(at)]
 
 
 def test_no_hidden_layer_says_why_there_is_no_activation_std(open_page):
