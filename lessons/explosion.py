@@ -84,23 +84,27 @@ def lab() -> None:
                        key="ex_std_one")
         presets.button(t("explosion.std_scaled"), on_click=preset_std, args=(True,),
                        key="ex_std_scaled")
+        # in presenter mode two controls to a row: the activation beside its slope (a row of
+        # its own put the network's width and seed below a projector's 720 px)
+        rows = [st.columns(2, gap="small") for _ in range(3)] if presenting() \
+            else [(st.container(gap="xsmall"),) * 2 for _ in range(3)]
         names = list(activations.ACTIVATIONS)
-        activation = st.selectbox(
-            t("explosion.activation"), names, key="ex_act", bind="query-params",
-            index=names.index(default(network.NetConfig, "activation")))
+        with rows[0][0]:
+            activation = st.selectbox(
+                t("explosion.activation"), names, key="ex_act", bind="query-params",
+                index=names.index(default(network.NetConfig, "activation")))
         slope = default(network.NetConfig, "negative_slope")
         if activations.ACTIVATIONS[activation].takes_slope:
-            slope = number("explosion.negative_slope", "ex_slope", "negative_slope", step=0.01,
-                           format="%.3f")
-        rows = [st.columns(2, gap="small") for _ in range(2)] if presenting() \
-            else [(st.container(gap="xsmall"),) * 2 for _ in range(2)]
-        with rows[0][0]:
-            depth = number("explosion.depth", "ex_depth", "depth", step=1)
-        with rows[0][1]:
-            batch = number("explosion.batch", "ex_batch", "batch", step=1)
+            with rows[0][1]:
+                slope = number("explosion.negative_slope", "ex_slope", "negative_slope",
+                               step=0.01, format="%.3f")
         with rows[1][0]:
-            width = number("explosion.width", "ex_width", "width", step=1)
+            depth = number("explosion.depth", "ex_depth", "depth", step=1)
         with rows[1][1]:
+            batch = number("explosion.batch", "ex_batch", "batch", step=1)
+        with rows[2][0]:
+            width = number("explosion.width", "ex_width", "width", step=1)
+        with rows[2][1]:
             seed = number("explosion.seed", "ex_seed", "seed", step=1,
                           help=t("explosion.seed_help"))
 

@@ -56,3 +56,18 @@ def test_the_comparison_fits_a_projector(server, browser):
         tab.screenshot("explosion_compare_presenter")
     finally:
         tab.page.close()
+
+
+def test_every_control_fits_a_projector_with_a_slope(server, browser):
+    """leaky_relu adds its slope: in presenter mode it sits beside the activation, so the
+    network's width and seed stay on the first screen (a row of its own pushed them below)."""
+    tab = Tab(browser, 1280, 720)
+    try:
+        tab.open(f"{server.url}/explosion?present=true&ex_act=leaky_relu")
+        tab.rendered_charts(1)
+        for label in ("Leaky ReLU slope a", "Width n (neurons per layer)", "Seed of the network"):
+            box = tab.page.get_by_label(label, exact=True).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (label, box)
+        tab.screenshot("explosion_presenter_slope")
+    finally:
+        tab.page.close()
