@@ -4,6 +4,7 @@ changed, both runs are shown, each equal to the lab's run of its Config alone.""
 
 import dataclasses
 
+import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
@@ -60,6 +61,23 @@ def test_challenge_card_sets_its_settings(open_page):
     assert dataclasses.replace(trainer.config, seed=model.LabConfig().seed) == \
         dataclasses.replace(model.LabConfig(), **start)
     assert trainer.config.lr == 0.1
+    assert not at.exception
+
+
+@pytest.mark.parametrize("card", list(challenges.CHALLENGES))
+def test_every_challenge_card_starts_from_every_one_of_its_settings(open_page, card):
+    """Whatever was set before (sigmoid, BatchNorm, noise 0.3), a card's button starts its task
+    from the same network: every setting but the seed (the spiral and learning-rate cards used
+    to leave those three)."""
+    at = open_page(PAGE)
+    at.selectbox(key="lab_act").set_value("sigmoid").run()
+    at.toggle(key="lab_bn").set_value(True).run()
+    at.slider(key="lab_noise").set_value(0.3).run()
+    at.button(key=f"lab_start_{card}").click().run()
+    config = at.session_state["lab_trainer"].config
+    start = dict(challenges.CHALLENGES[card].start)
+    assert dataclasses.replace(config, seed=model.LabConfig().seed) == \
+        dataclasses.replace(model.LabConfig(), **start)
     assert not at.exception
 
 
