@@ -651,7 +651,7 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
         else:  # the trajectory stopped where its loss escaped: the optimiser took fewer steps
             st.write(t("optim.anat_lead_diverged", label=label, k=config.k,
                        step=result.diverged_at))
-        left, right = st.columns(2)
+        left, right = st.columns([3, 2])  # the groups' values need the room
         with left:
             st.markdown("**optimizer.param_groups**")
             st.dataframe(each(before and before.param_groups, result.param_groups,

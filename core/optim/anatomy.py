@@ -77,7 +77,7 @@ def anatomy(config: PathConfig, run: int, k: int) -> Anatomy:
 def _readable(value) -> str:
     if isinstance(value, list) and value and all(isinstance(v, torch.Tensor) and v.requires_grad
                                                  for v in value):
-        return ", ".join(f"Parameter of shape {tuple(v.shape)}" for v in value)
+        return ", ".join(f"Parameter {tuple(v.shape)}" for v in value)  # short: a table cell
     if isinstance(value, list):  # LBFGS's history: lists of tensors
         return "[" + ", ".join(_readable(v) for v in value) + "]"
     if isinstance(value, torch.Tensor):  # significant digits: a state entry can be 5e-06 or 1e9
