@@ -310,6 +310,7 @@ def optim_curves(
     legend_columns: int = 2,
     dash: tuple[str, list[str]] | None = None,
     integer_x: bool = False,
+    colours: list[str] | None = None,
 ) -> alt.LayerChart:
     """Lines of y against x, one per series. On a log axis, values it cannot show (zero, nan,
     inf) are left out, and so are values below floor; markers (columns x, label) draw a red rule
@@ -317,7 +318,8 @@ def optim_curves(
     VIEW column (a pinned view beside the current one), A's lines are dashed; otherwise dash,
     (column, its values in order), gives each value its own dash (the lr tab's verdicts). More
     than ten series take twenty colours, so that no two share one. integer_x: x counts steps,
-    its ticks are whole numbers. A legend of more than two rows adds its rows to height, so the
+    its ticks are whole numbers. colours: one per series in the order they first appear (a run
+    in the landscape's colour). A legend of more than two rows adds its rows to height, so the
     plot keeps its own."""
     shown = long[finite_positive(long[y])] if log_y else long[long[y].map(math.isfinite)]
     if floor is not None:
@@ -344,7 +346,8 @@ def optim_curves(
         y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
                 axis=alt.Axis(format="~e") if log_y else alt.Axis()),
         color=alt.Color(f"{series}:N", title=None, sort=order,
-                        scale=alt.Scale(scheme="tableau20") if len(order) > 10 else alt.Scale(),
+                        scale=alt.Scale(domain=order, range=colours) if colours
+                        else alt.Scale(scheme="tableau20") if len(order) > 10 else alt.Scale(),
                         legend=legend),
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
@@ -370,6 +373,19 @@ def optim_curves(
 
 
 TRAJECTORY_COLOURS = ["#1f4e9c", "#e8710a", "#2a9d3a", "#9b3fb5"]
+
+
+def run_colours(paths: pd.DataFrame) -> list[str]:
+    """Each run's colour, in the order its labels first appear in paths (columns label, run):
+    the landscape and the loss per step draw a run in the same one. With a VIEW column run i has
+    colour i in both views, whatever its label says."""
+    order = list(dict.fromkeys(paths["label"]))
+    if VIEW not in paths:
+        return TRAJECTORY_COLOURS[: len(order)]
+    runs = list(dict.fromkeys(paths["run"]))
+    first_run = paths.drop_duplicates("label").set_index("label")["run"]
+    return [TRAJECTORY_COLOURS[runs.index(first_run[label]) % len(TRAJECTORY_COLOURS)]
+            for label in order]
 
 
 def optim_landscape(
@@ -405,12 +421,7 @@ def optim_landscape(
     )
     inside = paths[paths["x"].between(x_min, x_max) & paths["y"].between(y_min, y_max)]
     order = list(dict.fromkeys(paths["label"]))
-    colours = TRAJECTORY_COLOURS[: len(order)]
-    if VIEW in paths:  # run i has colour i in both views, whatever its label says
-        runs = list(dict.fromkeys(paths["run"]))
-        first_run = paths.drop_duplicates("label").set_index("label")["run"]
-        colours = [TRAJECTORY_COLOURS[runs.index(first_run[label]) % len(TRAJECTORY_COLOURS)]
-                   for label in order]
+    colours = run_colours(paths)
     columns = _legend_columns(order, 2)
     colour = alt.Color("label:N", title=None, sort=order,
                        scale=alt.Scale(domain=order, range=colours),

@@ -532,7 +532,7 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
     show_chart(charts.optim_curves, frame, x="step", y="loss", series="label",
                title=t("optim.loss_chart"), x_title=t("optim.axis_step"),
                y_title=t("optim.axis_loss"), log_y=True, height=BIG // 2 + 80, markers=markers,
-               current=step, integer_x=True)
+               current=step, integer_x=True, colours=charts.run_colours(frame))
     shown = [VIEW] if VIEW in frame else []
     st.dataframe(frame[frame["current"]][[*shown, "label", "step", "x", "y", "loss", "grad_x",
                                           "grad_y", "vel_x", "vel_y"]], hide_index=True)

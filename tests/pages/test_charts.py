@@ -65,3 +65,21 @@ def test_the_lab_layer_charts_show_every_layer_and_their_whole_title(open_page):
     assert charts._title_lines(text.lookup("zh", "lab.act_std_title")) == [
         "每层激活值的标准差", "（每个 epoch 的最后一批）"]
     assert charts._title_lines("Loss") == ["Loss"]
+
+
+def test_a_run_has_one_colour_in_the_landscape_and_the_loss_per_step(open_page):
+    """The loss per step drew the runs in Streamlit's own colours (dark blue, light blue, red,
+    pink) beside the landscape's blue, orange, green and purple."""
+    at = open_page("lessons/optim.py", optim_tab="paths")
+
+    def label_colours(spec):
+        found = {}
+        for layer in spec.get("layer", []):
+            colour = layer.get("encoding", {}).get("color", {})
+            if colour.get("field") == "label" and "range" in colour.get("scale", {}):
+                found = dict(zip(colour["scale"]["domain"], colour["scale"]["range"],
+                                 strict=True))
+        return found
+
+    landscape, losses = (label_colours(spec) for spec in chart_specs(at)[:2])
+    assert len(landscape) == 4 and losses == landscape
