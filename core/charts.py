@@ -901,12 +901,15 @@ def ctc_lattices(
     stretches a concatenated chart's parts to the column's width and its axes and legends then
     spill over the edge."""
     labels = _state_labels(cells, path)
-    below = len(labels) + 1  # the lower lattice's first row; the row between holds its title
-    axis_labels = [*labels, "", *labels]
+    # the lower lattice's first row: the two rows between hold its title (one row of a long
+    # target's lattice, 15 px, left the bold title touching the upper lattice)
+    below = len(labels) + 2
+    axis_labels = [*labels, "", "", *labels]
     x, y = _lattice_axes(path, axis_labels, x_title, y_title)
     texts = {"x_title": x_title, "y_title": y_title, "path_title": path_title,
              "open_title": open_title}
-    heading = alt.Chart(pd.DataFrame({"x0": [-0.5], "y0": [below - 1], "text": [occupancy_title]})
+    heading = alt.Chart(pd.DataFrame({"x0": [-0.5], "y0": [below - 1.5],
+                                      "text": [occupancy_title]})
                         ).mark_text(align="left", baseline="middle", fontWeight="bold",
                                     fontSize=13).encode(x=x, y=y, text=alt.Text("text:N"))
     layers = [*_lattice_layers(cells, path, x, y, "log_alpha", color_title, **texts),
