@@ -189,7 +189,8 @@ def show_applied(config: applied.ApplyConfig, runs: applied.Applied,
     with positions:  # the course's 4x²: where x is, step by step (the loss hides its sign)
         show_chart(charts.optim_curves, parabola, x="step", y="x", series="label",
                    title=t("schedules.applied_x_chart"), x_title=t("schedules.axis_step"),
-                   y_title="x", log_y=False, height=HEIGHT + 40, integer_x=True)
+                   y_title="x", log_y=False, height=HEIGHT + 40, integer_x=True,
+                   colours=charts.run_colours(parabola))  # each run as on the landscape
     explain(t("schedules.applied_lead", name=config.schedule.scheduler,
               epochs=config.schedule.max_epoch))
     st.dataframe(summary.rename(columns={"label": "run"}), hide_index=True)
@@ -225,142 +226,159 @@ def show_range(config: range_test.RangeConfig, found: range_test.RangeResult,
     code_panel(range_test.to_script(config))
 
 
+def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
+    """Each scheduler's rate per epoch in the course's loop: its controls, the curve and the
+    table; the schedule's Config (None where it is refused), which the applied tab runs too.
+    pinnable: this tab is the open one, with its own pin."""
+    config = None
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        seed = course_controls()
+        names = list(schedules.SCHEDULERS)
+        name = choose(t("schedules.scheduler"), names, key="schedules_scheduler",
+                      index=names.index(default(Config, "scheduler")),
+                      format_func=lambda n: n if schedules.SCHEDULERS[n].course
+                      else t("schedules.beyond_course", name=n))
+        entry = schedules.SCHEDULERS[name]
+        st.caption(t("schedules.preset_course" if entry.course else "schedules.preset_ours"))
+        values = {s.name: setting_widget(s, setting_key(name, s.name),
+                                         t(f"schedules.help_{s.name}"))
+                  for s in entry.settings}
+        st.button(t("schedules.preset_button"), on_click=set_controls,
+                  args=(presets(name),), width="stretch", key="schedules_preset")
+        with st.expander(t("schedules.course_setting"), expanded=False):
+            lr = st.number_input("lr", value=default(Config, "lr"), step=None,
+                                 format="%.6g", key="schedules_lr", bind="query-params")
+            max_epoch = st.number_input("max_epoch", value=default(Config, "max_epoch"),
+                                        step=10, key="schedules_max_epoch",
+                                        bind="query-params")
+            iteration = st.number_input("iteration", value=default(Config, "iteration"),
+                                        step=1, key="schedules_iteration",
+                                        bind="query-params")
+        log_y = st.toggle(t("schedules.log_axis"), key="schedules_log", bind="query-params")
+    with view:
+        try:
+            config, notices = schedules.validate(Config(
+                scheduler=name, settings=schedules.settings_differing(entry, values),
+                lr=lr, max_epoch=max_epoch, iteration=iteration, seed=seed))
+            result = compute(config)
+        except InputError as error:
+            show_error(error)
+            config = None
+        else:
+            show_notices(notices)
+            pinned = pinned_view("schedules_curves", config, restore_schedule,
+                                 schedules.validate) if pinnable else None
+            before = None if pinned is None else compute(pinned)
+            curves = beside(before and rate_curves(pinned, before),
+                            rate_curves(config, result))
+            events = result.events.assign(label=result.events["event"].map(
+                lambda e: t(f"schedules.event_name_{e}")))
+            show_chart(charts.schedule_curves, curves, events,
+                       title=t("schedules.curves_chart", name=name) if pinned is None
+                       else t("schedules.curves_chart_compared", a=pinned.scheduler,
+                              b=name),
+                       x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
+                       log_y=bool(log_y), height=HEIGHT)
+            st.markdown(t(f"schedules.about_{name}"))
+            st.caption(t("schedules.order_after" if entry.logged_after
+                         else "schedules.order_before"))
+            if len(result.events):
+                st.caption(t("schedules.events_note"))
+                with st.expander(t("schedules.events_title", count=len(result.events))):
+                    st.dataframe(events[["epoch", "label"]], hide_index=True)
+            changes = beside(before and rate_changes(before), rate_changes(result))
+            with st.expander(t("schedules.changes_title", count=len(changes))):
+                st.dataframe(changes, hide_index=True)
+                csv_download(result.rates, "schedules_rates")
+            code_panel(schedules.to_script(config))
+    return config
+
+
+def applied_section(config: schedules.ScheduleConfig | None) -> None:
+    """A schedule applied: the curves tab's schedule on a landscape and on the course's 4x²."""
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        landscape = choose(t("schedules.landscape"), list(LANDSCAPES), key="schedules_land",
+                           index=list(LANDSCAPES).index(default(Apply, "landscape")),
+                           format_func=lambda n: t(f"optim.land_{n}"),
+                           on_change=landscape_changed)
+        land_lr = st.number_input(t("schedules.land_lr"), value=default(Apply, "landscape_lr"),
+                                  step=None, format="%.4g", key="schedules_land_lr",
+                                  bind="query-params")
+        momentum = st.number_input("momentum", value=default(Apply, "momentum"), step=0.05,
+                                   format="%.3f", key="schedules_momentum",
+                                   help=t("schedules.momentum_help"), bind="query-params")
+    with view:
+        if config is None:
+            st.info(t("schedules.applied_needs_schedule"))
+        else:
+            try:
+                apply_config, notices = applied.validate(Apply(
+                    schedule=config, landscape=landscape, landscape_lr=land_lr,
+                    momentum=momentum))
+                runs = compute_applied(apply_config)
+            except InputError as error:
+                show_error(error)
+            else:
+                show_notices(notices)
+                pinned = pinned_view("schedules_applied", apply_config, restore_applied,
+                                     applied.validate, seed_field=None)
+                show_applied(apply_config, runs,
+                             None if pinned is None else (pinned, compute_applied(pinned)))
+
+
+def range_section() -> None:
+    """The learning-rate range test."""
+    controls, view = st.columns([1, 3], gap="large")
+    with controls:
+        seed = course_controls()
+        start_lr = st.number_input("start_lr", value=default(Range, "start_lr"), step=None,
+                                   format="%.3g", key="schedules_start_lr",
+                                   bind="query-params")
+        end_lr = st.number_input("end_lr", value=default(Range, "end_lr"), step=None,
+                                 format="%.3g", key="schedules_end_lr", bind="query-params")
+        num_iter = st.number_input("num_iter", value=default(Range, "num_iter"), step=10,
+                                   key="schedules_num_iter", bind="query-params")
+        beta = st.number_input(t("schedules.beta"), value=default(Range, "beta"), step=0.01,
+                               format="%.3f", key="schedules_beta",
+                               help=t("schedules.beta_help"), bind="query-params")
+        diverge = st.number_input(t("schedules.diverge"), value=default(Range, "diverge"),
+                                  step=0.5, key="schedules_diverge",
+                                  help=t("schedules.diverge_help"), bind="query-params")
+    with view:
+        try:
+            range_config, notices = range_test.validate(Range(
+                seed=seed, start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, beta=beta,
+                diverge=diverge))
+            found = compute_range(range_config)
+        except InputError as error:
+            show_error(error)
+        else:
+            show_notices(notices)
+            pinned = pinned_view("schedules_range", range_config, restore_range,
+                                 range_test.validate)
+            show_range(range_config, found,
+                       None if pinned is None else compute_range(pinned))
+
+
 st.title(t("schedules.title"))
 explain(t("schedules.lead"))
 tabs, opened = sections("schedules_tab",
                         {name: t(f"schedules.tab_{name}") for name in TABS["schedules"]})
 keep_pins([f"schedules_{name}" for name in TABS["schedules"] if name != opened])
 
-# ---- 1. Each scheduler's rate per epoch, in the course's loop ---------------------------------
-# Its controls also drive the applied tab, so they are drawn (hidden) when that tab is open.
-config = None
-if opened in ("curves", "applied"):
+
+# A tab that stands alone is a fragment: a move reruns it, not the page. The applied tab runs the
+# curves tab's controls too (drawn, hidden, in their own tab), so it reruns the page.
+if opened == "curves":
     with tabs["curves"]:
-        controls, view = st.columns([1, 3], gap="large")
-        with controls:
-            seed = course_controls()
-            names = list(schedules.SCHEDULERS)
-            name = choose(t("schedules.scheduler"), names, key="schedules_scheduler",
-                          index=names.index(default(Config, "scheduler")),
-                          format_func=lambda n: n if schedules.SCHEDULERS[n].course
-                          else t("schedules.beyond_course", name=n))
-            entry = schedules.SCHEDULERS[name]
-            st.caption(t("schedules.preset_course" if entry.course else "schedules.preset_ours"))
-            values = {s.name: setting_widget(s, setting_key(name, s.name),
-                                             t(f"schedules.help_{s.name}"))
-                      for s in entry.settings}
-            st.button(t("schedules.preset_button"), on_click=set_controls,
-                      args=(presets(name),), width="stretch", key="schedules_preset")
-            with st.expander(t("schedules.course_setting"), expanded=False):
-                lr = st.number_input("lr", value=default(Config, "lr"), step=None,
-                                     format="%.6g", key="schedules_lr", bind="query-params")
-                max_epoch = st.number_input("max_epoch", value=default(Config, "max_epoch"),
-                                            step=10, key="schedules_max_epoch",
-                                            bind="query-params")
-                iteration = st.number_input("iteration", value=default(Config, "iteration"),
-                                            step=1, key="schedules_iteration",
-                                            bind="query-params")
-            log_y = st.toggle(t("schedules.log_axis"), key="schedules_log", bind="query-params")
-        with view:
-            try:
-                config, notices = schedules.validate(Config(
-                    scheduler=name, settings=schedules.settings_differing(entry, values),
-                    lr=lr, max_epoch=max_epoch, iteration=iteration, seed=seed))
-                result = compute(config)
-            except InputError as error:
-                show_error(error)
-                config = None
-            else:
-                show_notices(notices)
-                pinned = pinned_view("schedules_curves", config, restore_schedule,
-                                     schedules.validate) if opened == "curves" else None
-                before = None if pinned is None else compute(pinned)
-                curves = beside(before and rate_curves(pinned, before),
-                                rate_curves(config, result))
-                events = result.events.assign(label=result.events["event"].map(
-                    lambda e: t(f"schedules.event_name_{e}")))
-                show_chart(charts.schedule_curves, curves, events,
-                           title=t("schedules.curves_chart", name=name) if pinned is None
-                           else t("schedules.curves_chart_compared", a=pinned.scheduler,
-                                  b=name),
-                           x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
-                           log_y=bool(log_y), height=HEIGHT)
-                st.markdown(t(f"schedules.about_{name}"))
-                st.caption(t("schedules.order_after" if entry.logged_after
-                             else "schedules.order_before"))
-                if len(result.events):
-                    st.caption(t("schedules.events_note"))
-                    with st.expander(t("schedules.events_title", count=len(result.events))):
-                        st.dataframe(events[["epoch", "label"]], hide_index=True)
-                changes = beside(before and rate_changes(before), rate_changes(result))
-                with st.expander(t("schedules.changes_title", count=len(changes))):
-                    st.dataframe(changes, hide_index=True)
-                    csv_download(result.rates, "schedules_rates")
-                code_panel(schedules.to_script(config))
-
-# ---- 2. A schedule applied: a landscape and the course's 4x² --------------------------------
-if opened == "applied":
+        st.fragment(curves_section)(pinnable=True)
+elif opened == "applied":
+    with tabs["curves"]:
+        schedule = curves_section(pinnable=False)
     with tabs["applied"]:
-        controls, view = st.columns([1, 3], gap="large")
-        with controls:
-            landscape = choose(t("schedules.landscape"), list(LANDSCAPES), key="schedules_land",
-                               index=list(LANDSCAPES).index(default(Apply, "landscape")),
-                               format_func=lambda n: t(f"optim.land_{n}"),
-                               on_change=landscape_changed)
-            land_lr = st.number_input(t("schedules.land_lr"), value=default(Apply, "landscape_lr"),
-                                      step=None, format="%.4g", key="schedules_land_lr",
-                                      bind="query-params")
-            momentum = st.number_input("momentum", value=default(Apply, "momentum"), step=0.05,
-                                       format="%.3f", key="schedules_momentum",
-                                       help=t("schedules.momentum_help"), bind="query-params")
-        with view:
-            if config is None:
-                st.info(t("schedules.applied_needs_schedule"))
-            else:
-                try:
-                    apply_config, notices = applied.validate(Apply(
-                        schedule=config, landscape=landscape, landscape_lr=land_lr,
-                        momentum=momentum))
-                    runs = compute_applied(apply_config)
-                except InputError as error:
-                    show_error(error)
-                else:
-                    show_notices(notices)
-                    pinned = pinned_view("schedules_applied", apply_config, restore_applied,
-                                         applied.validate, seed_field=None)
-                    show_applied(apply_config, runs,
-                                 None if pinned is None else (pinned, compute_applied(pinned)))
-
-# ---- 3. The learning-rate range test -------------------------------------------------------
-if opened == "range":
+        applied_section(schedule)
+else:
     with tabs["range"]:
-        controls, view = st.columns([1, 3], gap="large")
-        with controls:
-            seed = course_controls()
-            start_lr = st.number_input("start_lr", value=default(Range, "start_lr"), step=None,
-                                       format="%.3g", key="schedules_start_lr",
-                                       bind="query-params")
-            end_lr = st.number_input("end_lr", value=default(Range, "end_lr"), step=None,
-                                     format="%.3g", key="schedules_end_lr", bind="query-params")
-            num_iter = st.number_input("num_iter", value=default(Range, "num_iter"), step=10,
-                                       key="schedules_num_iter", bind="query-params")
-            beta = st.number_input(t("schedules.beta"), value=default(Range, "beta"), step=0.01,
-                                   format="%.3f", key="schedules_beta",
-                                   help=t("schedules.beta_help"), bind="query-params")
-            diverge = st.number_input(t("schedules.diverge"), value=default(Range, "diverge"),
-                                      step=0.5, key="schedules_diverge",
-                                      help=t("schedules.diverge_help"), bind="query-params")
-        with view:
-            try:
-                range_config, notices = range_test.validate(Range(
-                    seed=seed, start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, beta=beta,
-                    diverge=diverge))
-                found = compute_range(range_config)
-            except InputError as error:
-                show_error(error)
-            else:
-                show_notices(notices)
-                pinned = pinned_view("schedules_range", range_config, restore_range,
-                                     range_test.validate)
-                show_range(range_config, found,
-                           None if pinned is None else compute_range(pinned))
+        st.fragment(range_section)()
