@@ -796,9 +796,6 @@ def _title_lines(title: str) -> list[str]:
     return [title]
 
 
-
-
-
 # Pixels added to a chart's height for the legend naming A and B: Streamlit fits the whole chart,
 # legends and titles included, into its height, so the plot would shrink by as much.
 VIEW_LEGEND_ROOM = 40

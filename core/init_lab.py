@@ -301,11 +301,13 @@ def _sharers_last(cells: dict, config: MatrixConfig) -> list:
     """The groups in the order the threads take them: the first group of each standard draw
     early, the others that scale the same draw at the end, so no thread waits for a draw
     another is still making while groups of their own are left."""
-    kinds = [initializers.standard_fill(spec, config.width, config.width) for spec in cells]
-    kinds = [kind and kind[0] for kind in kinds]
-    sharer = [kind is not None and kind in kinds[:i] for i, kind in enumerate(kinds)]
-    return [item for _, item in sorted(zip(sharer, cells.items(), strict=True),
-                                       key=lambda pair: pair[0])]
+    drawn, early, late = set(), [], []
+    for spec, pairs in cells.items():
+        fill = initializers.standard_fill(spec, config.width, config.width)
+        kind = fill and fill[0]  # None: a draw of its own
+        (late if kind is not None and kind in drawn else early).append((spec, pairs))
+        drawn.add(kind)
+    return early + late
 
 
 def _matrix_rows(config: MatrixConfig, spec: InitSpec, pairs: list[tuple[str, str]]) -> dict:
