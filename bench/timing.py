@@ -4,6 +4,8 @@ import resource
 import statistics
 import time
 
+import torch
+
 
 def median_ms(run, repeats: int) -> float:
     """Median wall time of run() over repeats calls, in milliseconds."""
@@ -26,7 +28,6 @@ def peak_growth_mb(run) -> float:
 def matmul_gflops(size: int = 256, repeats: int = 200) -> float:
     """This CPU's float32 matrix-multiply rate on the current thread count, in GFLOP/s: the floor
     under a computation that is matmuls is its floating-point work divided by this rate."""
-    import torch
     a, b = torch.randn(size, size), torch.randn(size, size)
     a @ b  # warm up
     seconds = median_ms(lambda: [a @ b for _ in range(repeats)], 5) / 1000
@@ -36,7 +37,6 @@ def matmul_gflops(size: int = 256, repeats: int = 200) -> float:
 def normal_draws_per_s(count: int = 1 << 20) -> float:
     """How many float32 standard normal numbers torch's normal_ draws a second on the current
     thread count: the floor under a computation that is mostly drawing weights."""
-    import torch
     out = torch.empty(count)
     out.normal_()  # warm up
     return count / (median_ms(out.normal_, 21) / 1000)
