@@ -1,4 +1,6 @@
-"""Every user-visible string, one TOML file per language in locales/ (English first)."""
+"""Every user-visible string, in locales/<language>/: one TOML file for the app's shell and the
+texts the lessons share (app.toml), and one per lesson (explosion.toml, ...), English first. A key
+is the table and name (`explosion.title`); a key is in one file only (the loader checks)."""
 
 from __future__ import annotations
 
@@ -24,13 +26,25 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 @cache
 def strings(lang: str) -> dict[str, str]:
     """All strings of one language, keyed by dotted name (`explosion.title`)."""
-    with open(LOCALES / f"{lang}.toml", "rb") as handle:
-        return _flatten(tomllib.load(handle))
+    found: dict[str, str] = {}
+    for path in sorted((LOCALES / lang).glob("*.toml")):
+        with open(path, "rb") as handle:
+            part = _flatten(tomllib.load(handle))
+        twice = set(part) & set(found)
+        if twice:
+            raise ValueError(f"{path}: keys already in another file of {lang}: {sorted(twice)}")
+        found.update(part)
+    return found
 
 
 # Keys asked for that neither language has: the page tests fail on any (tests/pages/conftest.py),
 # so a text missing from a view no test looks at by eye is still caught when any test draws it.
 MISSING: set[str] = set()
+
+
+def exists(key: str) -> bool:
+    """Whether the texts have key (in English, and so in every language: a test checks)."""
+    return key in strings("en")
 
 
 def lookup(lang: str, key: str, **params: object) -> str:

@@ -59,7 +59,7 @@ LATIN = Cut("Noto Sans Subset", "usr/share/fonts/truetype/noto/NotoSans-{style}.
 def text_sources() -> list[Path]:
     """Every file whose characters the interface shows: the locale files, app.py (its language
     selector's label is in both languages) and core/ (formulas, such as the optimisers')."""
-    return [*sorted((ROOT / "locales").glob("*.toml")), ROOT / "app.py",
+    return [*sorted((ROOT / "locales").rglob("*.toml")), ROOT / "app.py",
             *sorted((ROOT / "core").rglob("*.py"))]
 
 

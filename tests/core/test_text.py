@@ -14,10 +14,18 @@ def test_every_language_has_the_same_keys():
         assert set(text.strings(lang)) == english, lang
 
 
+def test_every_language_has_the_same_files():
+    """A lesson's texts are one file per language, of the same name."""
+    files = {lang: sorted(p.name for p in (text.LOCALES / lang).glob("*.toml"))
+             for lang in text.LANGUAGES}
+    assert "app.toml" in files["en"]
+    assert all(names == files["en"] for names in files.values()), files
+
+
 def test_every_literal_key_used_in_the_code_exists():
     used = set()
-    for path in [*ROOT.glob("*.py"), *ROOT.glob("lessons/*.py"), *ROOT.glob("ui/*.py"),
-                 *ROOT.glob("core/*.py")]:
+    for path in [*ROOT.glob("*.py"), *ROOT.rglob("lessons/*.py"), *ROOT.rglob("ui/*.py"),
+                 *ROOT.rglob("core/**/*.py")]:
         source = path.read_text()
         used |= set(re.findall(r'\bt\("([a-z_]+\.[a-z_0-9.]+)"', source))
         used |= set(re.findall(r'(?:InputError|Notice)\(\s*"([a-z_]+\.[a-z_0-9.]+)"', source))
