@@ -6,7 +6,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from core import activations, charts, compare, network, values
+from core import activations, compare, network, values
+from core.charts import layers as charts
 from core.errors import InputError
 from ui.charts import show_chart
 from ui.compare import labels, pinned_view

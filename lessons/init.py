@@ -6,7 +6,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import activations, charts, compare, init_lab, initializers, network, values
+from core import activations, compare, init_lab, initializers, network, values
+from core.charts import init as charts
+from core.charts import layers as layer_charts
 from core.errors import InputError
 from core.initializers import InitSpec
 from lessons import TABS
@@ -240,7 +242,7 @@ def show_cell(views: dict) -> None:
         bad = layers.loc[~finite, "layer"]
         if len(bad):
             nonfinite.append((int(bad.min()), named(name, t("init.nonfinite"))))
-    show_chart(charts.layer_lines,
+    show_chart(layer_charts.layer_lines,
         frame, series, title=title, x_title=t("init.axis_layer"), y_title=t("init.axis_std"),
         dashed=[series["grad_std"]], nonfinite=nonfinite, height=240)
     for name, (view, matrix) in views.items():

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import charts
+from core.charts import lab as charts
 from core.compare import side_by_side
 from core.errors import InputError
 from core.lab import data, model, pictures, plug, train

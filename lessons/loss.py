@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitInvalidLayoutContextError
 
-from core import charts, losses
+from core import losses
+from core.charts import loss as charts
 from core.compare import beside, side_by_side
 from core.errors import InputError
 from ui.charts import show_chart

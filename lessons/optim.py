@@ -9,7 +9,8 @@ stored values (session, else link, else defaults), so a link opening on it shows
 import pandas as pd
 import streamlit as st
 
-from core import charts, compare
+from core import compare
+from core.charts import optim as charts
 from core.compare import VIEW, column_each, side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES

@@ -5,7 +5,9 @@ test. Opens on the course's StepLR example."""
 import pandas as pd
 import streamlit as st
 
-from core import charts, schedules
+from core import schedules
+from core.charts import optim as optim_charts
+from core.charts import schedules as charts
 from core.compare import side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
@@ -152,7 +154,7 @@ def show_applied(config: applied.ApplyConfig, runs: applied.Applied,
     surface = LANDSCAPES[config.landscape]
     left, right = st.columns(2)
     with left:
-        show_chart(charts.optim_landscape, runs.surface, path,
+        show_chart(optim_charts.optim_landscape, runs.surface, path,
                    pd.DataFrame(columns=["label", "kind", "x", "y", "x2", "y2", "angle", "size"]),
                    pd.DataFrame(surface.minima, columns=["x", "y"]),
                    view=surface.view, title=t("schedules.landscape_chart"),
@@ -182,15 +184,15 @@ def show_applied(config: applied.ApplyConfig, runs: applied.Applied,
     both["series"] = both["where"] + " · " + both["label"]
     losses, positions = st.columns(2)
     with losses:
-        show_chart(charts.optim_curves, both, x="step", y="loss", series="series",
+        show_chart(optim_charts.optim_curves, both, x="step", y="loss", series="series",
                    title=t("schedules.applied_loss_chart"), x_title=t("schedules.axis_step"),
                    y_title=t("schedules.axis_loss"), log_y=True, height=HEIGHT + 40,
                    legend_columns=1, integer_x=True)  # four labels: one a row, each whole
     with positions:  # the course's 4x²: where x is, step by step (the loss hides its sign)
-        show_chart(charts.optim_curves, parabola, x="step", y="x", series="label",
+        show_chart(optim_charts.optim_curves, parabola, x="step", y="x", series="label",
                    title=t("schedules.applied_x_chart"), x_title=t("schedules.axis_step"),
                    y_title="x", log_y=False, height=HEIGHT + 40, integer_x=True,
-                   colours=charts.run_colours(parabola))  # each run as on the landscape
+                   colours=optim_charts.run_colours(parabola))  # each run as on the landscape
     explain(t("schedules.applied_lead", name=config.schedule.scheduler,
               epochs=config.schedule.max_epoch))
     st.dataframe(summary.rename(columns={"label": "run"}), hide_index=True)

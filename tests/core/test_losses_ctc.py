@@ -9,7 +9,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from hypothesis import given, settings
 
-from core import charts, losses
+from core import losses
+from core.charts import loss as charts
 from core.errors import InputError
 from core.losses import sequence
 from tests.core.ctc_inputs import ctc_configs
@@ -142,9 +143,8 @@ def test_the_lattice_is_alpha_and_the_best_path_walks_allowed_moves():
     assert moves.isin([0, 1, 2]).all() and path["s"].iloc[-1] >= 5 and path["s"].iloc[0] <= 1
     # the best path's probability is one of the alignments the loss adds up
     assert path["log_prob"].sum() <= -result.none[0] + 1e-9
-    chart = charts.ctc_lattice(*result.view.frames, title="a", x_title="t", y_title="s",
-                               color_title="c", path_title="p")
-    assert len(chart.to_dict()["layer"]) == 2
+    chart = charts.ctc_lattices(*result.view.frames, **{k: k for k in result.view.texts})
+    assert len(chart.to_dict()["layer"]) == 5  # each lattice's cells and path, and a heading
 
 
 @pytest.mark.parametrize(("table", "rows", "options", "key", "where"), [

@@ -6,7 +6,8 @@ import pickle
 import pandas as pd
 import pytest
 
-from core import charts, text
+from core import text
+from core.charts.common import title_lines
 from harness.pages import app_pages
 from lessons import TABS
 from tests.pages.vega import chart_specs, is_valid
@@ -62,9 +63,9 @@ def test_the_lab_layer_charts_show_every_layer_and_their_whole_title(open_page):
     assert [spec["title"] for spec in layer_charts] == [list(pair) for pair in titles.items()]
     assert all(spec["layer"][1]["encoding"]["color"]["legend"]["columns"] == 2
                for spec in layer_charts)
-    assert charts._title_lines(text.lookup("zh", "lab.act_std_title")) == [
+    assert title_lines(text.lookup("zh", "lab.act_std_title")) == [
         "每层激活值的标准差", "（每个 epoch 的最后一批）"]
-    assert charts._title_lines("Loss") == ["Loss"]
+    assert title_lines("Loss") == ["Loss"]
 
 
 def test_a_run_has_one_colour_in_the_landscape_and_the_loss_per_step(open_page):
