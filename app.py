@@ -1,4 +1,4 @@
-"""Entry point: page config, the shared sidebar (language, presenter mode, seed) and navigation.
+"""Entry point: page config, the shared sidebar (language, presenter mode) and navigation.
 
 Run with `streamlit run app.py`. Pages live in lessons/, computations in core/. (Not in pages/:
 Streamlit treats that folder as a legacy multipage app, and the first deep link on a fresh server
@@ -8,8 +8,8 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
-from lessons import LESSONS, TABS, script
-from ui.links import check_link, drop_unusable_link_numbers
+from lessons import LESSONS, RENAMED_PARAMS, TABS, script
+from ui.links import check_link, drop_unusable_link_numbers, rename_link_params
 from ui.sockets import send_without_delay
 from ui.text import presenting, t
 
@@ -19,6 +19,7 @@ SIDEBAR_WIDTH = 240  # pixels
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide",
                    initial_sidebar_state=SIDEBAR_WIDTH)
 send_without_delay()
+rename_link_params(RENAMED_PARAMS)  # a link shared before a control was renamed still opens
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
 drop_unusable_link_numbers()
 

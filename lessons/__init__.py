@@ -16,3 +16,8 @@ TABS = {"init": ("gains", "methods", "derivations", "table"),
 def script(name: str) -> str:
     """The page file of a lesson (or of "home"), as st.Page and st.page_link take it."""
     return f"lessons/{name}.py"
+
+# Link parameters renamed since links were shared (old -> new): app.py reads each old one as its
+# new one, so a link made before the change still opens the same view. A control's parameter is
+# derived from its lesson and its Config field (ui.widgets.key_of).
+RENAMED_PARAMS: dict[str, str] = {}

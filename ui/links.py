@@ -83,6 +83,22 @@ def sections(key: str, labels: dict[str, str]) -> tuple[dict, str]:
     return dict(zip(labels, tabs, strict=True)), opened
 
 
+def rename_link_params(renamed: dict[str, str]) -> None:
+    """Open a link made before its controls' parameters were renamed: each old parameter is read
+    as its new one (a new one the link also holds wins). Call before any widget."""
+    link = _link()
+    initial = link._initial_query_params if link is not None else {}
+    for old, new in renamed.items():
+        if old in initial:
+            value = initial.pop(old)
+            initial.setdefault(new, value)
+        if old in st.query_params:
+            value = st.query_params[old]
+            del st.query_params[old]
+            if new not in st.query_params:
+                st.query_params[new] = value
+
+
 def drop_unusable_link_numbers() -> None:
     """Keep infinite or astronomically large numbers in a link away from the widgets.
 
