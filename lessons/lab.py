@@ -387,7 +387,11 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
         with card.container(border=True):
             st.markdown(f"**{t(f'lab.challenge_{name}')}**"
                         + (f" :green-badge[{t('lab.passed')}]" if name in passed else ""))
-            st.caption(t(f"lab.challenge_{name}_task"))
+            st.caption(t(f"lab.challenge_{name}_task", **challenge.params))
+            measured = challenge.measure(trainer.layers) \
+                if challenge.measure and challenge.doing(trainer.config) else None
+            if measured is not None:  # what B's run shows, as the task says it
+                st.caption(t(f"lab.challenge_{name}_now", **measured))
             st.button(t("lab.challenge_start"), key=f"lab_start_{name}", on_click=apply_settings,
                       args=(dict(challenge.start),), width="stretch")
 

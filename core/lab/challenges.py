@@ -3,9 +3,11 @@ the run so far. Texts: lab.challenge_<id> and lab.challenge_<id>_task in the loc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
+from core import activations
 from core.lab.model import LabConfig
 
 # The learning-rate challenge on the default network: lr 1 still converges (train loss 1e-4
@@ -34,6 +36,9 @@ def _from_default(**own) -> tuple[tuple[str, object], ...]:
 DEEP_SIGMOID = _from_default(widths=(8,) * 10, activation="sigmoid", lr=0.1)
 DEEP_SIGMOID_FIXES = ("batchnorm", "init", "init_std")  # what the task lets the user change
 DEEP_SIGMOID_INIT_STD = 3.0  # the task's hint: nn.init.normal_ with this std
+# What torch's own sigmoid gain (1) gives these 8-wide layers: Xavier's gain·sqrt(2 / (8 + 8))
+# and Kaiming's gain / sqrt(8) are the same std.
+DEEP_SIGMOID_GAIN_STD = activations.gain("sigmoid", 0.0) / math.sqrt(8)
 
 
 def _as_started(config: LabConfig, start: tuple, free: tuple[str, ...]) -> bool:
@@ -41,10 +46,32 @@ def _as_started(config: LabConfig, start: tuple, free: tuple[str, ...]) -> bool:
     return all(getattr(config, field) == value for field, value in start if field not in free)
 
 
+def gradient_reach(layers: list[dict]) -> dict | None:
+    """How much of the gradient reaches the first layer in the run's latest epoch: the first
+    layer's weight-gradient std over the last layer's (None before an epoch, or where either is
+    not a positive number)."""
+    if not layers:
+        return None
+    latest = [row for row in layers if row["epoch"] == layers[-1]["epoch"]]
+    first, last = latest[0]["grad_std"], latest[-1]["grad_std"]
+    if not (first >= 0 and last > 0 and math.isfinite(first / last)):
+        return None
+    return {"epoch": layers[-1]["epoch"], "ratio": first / last}
+
+
 @dataclass(frozen=True)
 class Challenge:
     start: tuple[tuple[str, object], ...]  # the settings the card's button sets
     passed: Callable[[LabConfig, list[dict]], bool]  # (the run's config, its history per epoch)
+    free: tuple[str, ...] | None = None  # what the task lets the user change (None: anything)
+    params: dict = field(default_factory=dict)  # the task text's numbers
+    # what the card says of the run it is doing (the run's per-layer rows -> the text
+    # lab.challenge_<id>_now's numbers, or None)
+    measure: Callable[[list[dict]], dict | None] | None = None
+
+    def doing(self, config: LabConfig) -> bool:
+        """Whether a run of config is this card's task (its settings, but those it frees)."""
+        return self.free is not None and _as_started(config, self.start, self.free)
 
 
 def _reached(history: list[dict], column: str, level: float, within: int) -> bool:
@@ -59,7 +86,9 @@ CHALLENGES: dict[str, Challenge] = {
     "deep_sigmoid": Challenge(
         DEEP_SIGMOID,
         lambda config, history: _as_started(config, DEEP_SIGMOID, DEEP_SIGMOID_FIXES)
-        and _reached(history, "test_acc", 0.9, 300)),
+        and _reached(history, "test_acc", 0.9, 300),
+        free=DEEP_SIGMOID_FIXES, params={"gain_std": DEEP_SIGMOID_GAIN_STD},
+        measure=gradient_reach),
     "largest_lr": Challenge(
         _from_default(dataset="circle"),
         lambda config, history: config.dataset == "circle" and config.optimizer == "SGD"

@@ -182,6 +182,32 @@ def test_the_deep_sigmoid_challenge_passes_both_ways_its_task_names():
     assert not check(adam.config, adam.history)
 
 
+def test_the_deep_sigmoid_cards_words_are_what_its_runs_show():
+    """The card's hint: torch's sigmoid gain gives Xavier and Kaiming the std it names, and with
+    them the first layer's weight gradient stays about a millionth of the last layer's (read
+    from the run's own per-layer rows); nn.init.normal_ with std 3 lets it through. The card's
+    live line (gradient_reach) says the same ratio."""
+    gain_std = nn.init.calculate_gain("sigmoid") * (2 / (8 + 8)) ** 0.5
+    assert pytest.approx(gain_std, rel=1e-12) == challenges.DEEP_SIGMOID_GAIN_STD
+    assert f"{gain_std:.2f}" == "0.35"
+    start = dataclasses.replace(model.LabConfig(), **dict(challenges.DEEP_SIGMOID))
+    card = challenges.CHALLENGES["deep_sigmoid"]
+
+    def first_over_last(trainer: train.Trainer) -> float:
+        grads = {row["layer"]: row["grad_std"] for row in trainer.layers if row["epoch"] == 1}
+        return grads[1] / grads[len(start.widths) + 1]
+
+    for init in ("xavier_normal", "xavier_uniform", "kaiming_normal", "kaiming_uniform"):
+        stuck = run(dataclasses.replace(start, init=init), 1)
+        assert card.doing(stuck.config)
+        assert 1e-7 < first_over_last(stuck) < 1e-5, init  # "about a millionth"
+        assert card.measure(stuck.layers) == {"epoch": 1, "ratio": first_over_last(stuck)}
+    fixed = run(dataclasses.replace(start, init="normal",
+                                    init_std=challenges.DEEP_SIGMOID_INIT_STD), 1)
+    assert first_over_last(fixed) > 0.1
+    assert not card.doing(dataclasses.replace(start, optimizer="Adam"))
+
+
 def test_plane_shows_what_the_network_computes():
     trainer = run(small(model.LabConfig(widths=(3, 2), batchnorm=True)), 2)
     prediction, neurons = trainer.plane()

@@ -61,6 +61,10 @@ def test_challenge_card_sets_its_settings(open_page):
     assert dataclasses.replace(trainer.config, seed=model.LabConfig().seed) == \
         dataclasses.replace(model.LabConfig(), **start)
     assert trainer.config.lr == 0.1
+    at.button(key="lab_step").click().run()  # the card says what this run's gradients do
+    grads = {row["layer"]: row["grad_std"] for row in trainer.layers if row["epoch"] == 1}
+    said = f"This run, epoch 1: the first layer's weight gradient is {grads[1] / grads[11]:.1e}"
+    assert any(said in caption.value for caption in at.caption)
     assert not at.exception
 
 
