@@ -16,6 +16,7 @@ from torch import nn
 
 from core.errors import InputError
 from core.lab import challenges, data, model, pictures, plug, script, train
+from core.settings import settings_of
 from harness.scripts import printed_lines
 
 EPOCHS = 4
@@ -65,7 +66,7 @@ def test_each_preset_trains_as_plain_pytorch(dataset):
 
 def test_every_option_at_once_trains_as_plain_pytorch():
     config = dataclasses.replace(
-        model.preset("moons"), noise=0.2, batchnorm=True, dropout=0.2, l1=0.001, l2=0.01,
+        model.preset("moons"), noise=0.2, norm="BatchNorm1d", dropout=0.2, l1=0.001, l2=0.01,
         init="kaiming_normal", optimizer="SGD", momentum=0.9, schedule="StepLR", batch=7,
         features=("x1", "x2", "x1x2", "sinx2"), widths=(5, 3, 6))
     trainer = run(config)
@@ -146,7 +147,7 @@ def test_the_deep_sigmoid_network_learns_with_batchnorm():
         challenges.CHALLENGES["deep_sigmoid"].start))
     check = challenges.CHALLENGES["deep_sigmoid"].passed
     stuck = run(start, 60)
-    fixed = run(dataclasses.replace(start, batchnorm=True), 60)
+    fixed = run(dataclasses.replace(start, norm="BatchNorm1d"), 60)
     assert not check(stuck.config, stuck.history)
     assert stuck.history[-1]["test_acc"] < 0.7  # the gradients vanish: it does not learn
     first_layer = [row["grad_std"] for row in stuck.layers if row["layer"] == 1]
@@ -168,7 +169,7 @@ def test_the_deep_sigmoid_challenge_passes_both_ways_its_task_names():
     start = dataclasses.replace(model.LabConfig(), **dict(challenges.DEEP_SIGMOID))
     check = challenges.CHALLENGES["deep_sigmoid"].passed
     assert model.validate(start)[0] == start  # the card's settings are a Config as they stand
-    for fix in ({"batchnorm": True},
+    for fix in ({"norm": "BatchNorm1d"},
                 {"init": "normal", "init_std": challenges.DEEP_SIGMOID_INIT_STD}):
         fixed = run_until(dataclasses.replace(start, **fix), check, 300)
         assert check(fixed.config, fixed.history), fix
@@ -201,15 +202,41 @@ def test_the_deep_sigmoid_cards_words_are_what_its_runs_show():
         stuck = run(dataclasses.replace(start, init=init), 1)
         assert card.doing(stuck.config)
         assert 1e-7 < first_over_last(stuck) < 1e-5, init  # "about a millionth"
-        assert card.measure(stuck.layers) == {"epoch": 1, "ratio": first_over_last(stuck)}
+        assert card.said([stuck]) == {"epoch": 1, "ratio": first_over_last(stuck)}
     fixed = run(dataclasses.replace(start, init="normal",
                                     init_std=challenges.DEEP_SIGMOID_INIT_STD), 1)
     assert first_over_last(fixed) > 0.1
     assert not card.doing(dataclasses.replace(start, optimizer="Adam"))
 
 
+def test_batchnorm_at_batch_size_2_stays_at_chance_where_groupnorm_learns():
+    """The small-batch card: its words (two values a batch come out of BatchNorm1d as about -1
+    and +1, whatever they were; GroupNorm normalises each point alone), its run at batch size 2
+    stuck near chance, GroupNorm passing within the card's epochs, and the card's line naming each
+    run's normalisation and test accuracy, A first."""
+    # (values closer than about 0.01 come out smaller: BatchNorm adds eps = 1e-5 to the variance)
+    pair = torch.tensor([[0.3, -7.0, 100.0], [0.4, 5.0, 1e-3]])
+    assert torch.allclose(nn.BatchNorm1d(3).train()(pair).abs(), torch.ones(2, 3), atol=0.02)
+    assert torch.equal(nn.GroupNorm(1, 3)(pair[:1]), nn.GroupNorm(1, 3)(pair)[:1])
+    card = challenges.CHALLENGES["small_batch"]
+    start = dataclasses.replace(model.LabConfig(), **dict(card.start))
+    assert (start.norm, start.batch) == ("BatchNorm1d", 2)
+    stuck = run(start, challenges.SMALL_BATCH_EPOCHS)
+    assert max(row["test_acc"] for row in stuck.history) < 0.75
+    assert not card.passed(stuck.config, stuck.history)
+    fixed = run_until(dataclasses.replace(start, norm="GroupNorm", groups=2), card.passed,
+                      challenges.SMALL_BATCH_EPOCHS)
+    assert card.passed(fixed.config, fixed.history)
+    stuck_now = stuck.history[fixed.epoch]["test_acc"]
+    stuck.history = stuck.history[:fixed.epoch + 1]  # A as it stood at B's epoch
+    said = card.said([stuck, fixed])
+    assert said == {"epoch": fixed.epoch, "runs": f"BatchNorm1d {stuck_now:.0%}; GroupNorm "
+                    f"{fixed.history[-1]['test_acc']:.0%}"}
+    assert card.said([run(dataclasses.replace(start, batch=10), 1)]) is None  # not its task
+
+
 def test_plane_shows_what_the_network_computes():
-    trainer = run(small(model.LabConfig(widths=(3, 2), batchnorm=True)), 2)
+    trainer = run(small(model.LabConfig(widths=(3, 2), norm="BatchNorm1d")), 2)
     prediction, neurons = trainer.plane()
     assert [len(column) for column in neurons] == [2, 3, 2]
     axis = torch.linspace(-train.EXTENT, train.EXTENT, train.GRID)
@@ -308,7 +335,8 @@ def test_csv_with_values_is_regression_and_too_few_rows_is_an_error():
 
 def test_validation_clamps_with_notices_and_names_unknown_choices():
     config, notices = model.validate(model.LabConfig(lr=1e9, widths=(64,) * 12, points=5))
-    assert config.lr == model.LR.high and config.points == model.POINTS.low
+    kinds = settings_of(model.LabConfig)
+    assert config.lr == kinds["lr"].high == 100 and config.points == kinds["points"].low == 20
     assert config.widths == (32,) * 10
     assert {n.params["field"] for n in notices} >= {"lr", "points", "width", "hidden_layers"}
     with pytest.raises(InputError, match="activation"):
@@ -402,7 +430,7 @@ def test_batches_of_one_point_train_without_batchnorm_and_are_refused_with_it():
     trainer = train.Trainer(config)
     trainer.train(epochs=2)
     assert trainer.history[-1]["train_loss"] != trainer.history[0]["train_loss"]
-    with_batchnorm, notices = model.validate(model.LabConfig(batch=1, batchnorm=True))
+    with_batchnorm, notices = model.validate(model.LabConfig(batch=1, norm="BatchNorm1d"))
     assert with_batchnorm.batch == 2 and [n.params["field"] for n in notices] == ["batch"]
 
 
@@ -413,7 +441,7 @@ def test_a_run_trains_on_one_thread_whatever_thread_calls_it():
     the caller's thread count is left as it was."""
     import threading
 
-    config = model.validate(dataclasses.replace(model.preset("spiral"), batchnorm=True))[0]
+    config = model.validate(dataclasses.replace(model.preset("spiral"), norm="BatchNorm1d"))[0]
     single = run(config, 1)
     seen = {}
 
