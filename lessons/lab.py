@@ -479,8 +479,9 @@ def playing_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None
 st.title(t("lab.title"))
 explain(t("lab.lead"))
 open_old_links()
-# a projector's larger type needs a wider controls column for its choices to be read whole
-controls, view = st.columns([1, 2] if presenting() else [1, 3], gap="large")
+# a projector's larger type needs a wider controls column for its choices to be read whole, and
+# the run's row of buttons the rest (in Chinese too: a narrower view wrapped the pin button)
+controls, view = st.columns([1, 2.3] if presenting() else [1, 3], gap="large")
 places: dict = {"notices": []}  # the CSV's message slot; what was clamped before drawing
 with controls:
     chosen = draw_controls(places)

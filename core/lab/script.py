@@ -70,6 +70,8 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         "",
         "model = nn.Sequential(\n    " + ",\n    ".join(layers) + ",\n)",
         init.rstrip() or None,
+        *(["at_start = {name: value.clone() for name, value in model.state_dict().items()}"]
+          if _shows_layers(config) else []),
         f"loss_fn = nn.{config.loss}()",
         *_freezing(config),
         "optimizer = " + plug.optimizer_code(config.optimizer, config.lr, config.momentum,
@@ -103,6 +105,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
           if schedule else []),
         f"    if epoch % {every} == 0 or epoch == {epochs}:",
         '        print("epoch {}: train loss {!r}, test loss {!r}".format(epoch, *losses()))',
+        *(_layer_changes(config) if _shows_layers(config) else []),
     ]
     return "\n".join(line for line in lines if line is not None) + "\n"
 
@@ -136,6 +139,30 @@ def _freezing(config: LabConfig) -> list[str]:
                   f"own = {_modules(config, config.own_lr_layers)}",
                   "rest = [p for p in model.parameters() if all(p is not q for q in own)]"]
     return lines
+
+
+def _shows_layers(config: LabConfig) -> bool:
+    """Whether the script prints what each layer changed (where some are frozen or have their
+    own learning rate)."""
+    return bool(config.frozen or config.own_lr_layers)
+
+
+def _layer_changes(config: LabConfig) -> list[str]:
+    """Lines printing each layer's largest weight change since the start and, with BatchNorm, its
+    running_mean's, as the lab's table shows them."""
+    lines = ["", "# what each layer changed: the largest change of one value since the start"]
+    for number, indices in enumerate(layer_indices(build(config, torch.Generator())), start=1):
+        moved = [_moved(indices[0], "weight")]
+        text = "weights moved {!r}"
+        if config.batchnorm and len(indices) > 1:
+            moved.append(_moved(indices[1], "running_mean"))
+            text += ", running_mean moved {!r}"
+        lines += [f'print("layer {number}: {text}".format(', *(f"    {m}," for m in moved), "))"]
+    return lines
+
+
+def _moved(index: int, name: str) -> str:
+    return f'(model[{index}].{name} - at_start["{index}.{name}"]).abs().max().item()'
 
 
 def _parameters(config: LabConfig) -> str:

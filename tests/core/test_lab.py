@@ -40,7 +40,7 @@ def script_losses(trainer: train.Trainer, epochs: int, every: int = 1) -> list[t
     """(epoch, train loss, test loss) as the shown script prints them (repr: every digit)."""
     lines = printed_lines(script.to_script(trainer.config, epochs, every))
     rows = []
-    for line in lines:
+    for line in (line for line in lines if line.startswith("epoch ")):
         head, rest = line.split(": train loss ")
         train_loss, test_loss = rest.split(", test loss ")
         rows.append((int(head.split()[1]), train_loss, test_loss))
@@ -76,7 +76,8 @@ def test_every_option_at_once_trains_as_plain_pytorch():
 CHOICES = [("activation", name) for name in plug.ACTIVATIONS] + \
           [("init", name) for name in plug.INITS] + \
           [("optimizer", name) for name in plug.OPTIMIZERS] + \
-          [("schedule", name) for name in plug.SCHEDULES]
+          [("schedule", name) for name in plug.SCHEDULES] + \
+          [("norm", name) for name in model.NORMS]
 
 
 @pytest.mark.parametrize(("field", "choice"), CHOICES, ids=[f"{f}={c}" for f, c in CHOICES])
@@ -233,6 +234,71 @@ def test_batchnorm_at_batch_size_2_stays_at_chance_where_groupnorm_learns():
     assert said == {"epoch": fixed.epoch, "runs": f"BatchNorm1d {stuck_now:.0%}; GroupNorm "
                     f"{fixed.history[-1]['test_acc']:.0%}"}
     assert card.said([run(dataclasses.replace(start, batch=10), 1)]) is None  # not its task
+
+
+def test_groupnorm_uses_groups_that_divide_each_layer():
+    """GroupNorm with 4 groups on layers of 8 and 6 neurons: 4 groups of 2, then gcd(4, 6) = 2
+    groups of 3 (torch refuses groups that do not divide the channels), as the script builds."""
+    config = model.validate(small(model.LabConfig(norm="GroupNorm", groups=4, widths=(8, 6))))[0]
+    trainer = run(config, 2)
+    norms = [m for m in trainer.model if isinstance(m, nn.GroupNorm)]
+    assert [(m.num_groups, m.num_channels) for m in norms] == [(4, 8), (2, 6)]
+    with pytest.raises(ValueError):
+        nn.GroupNorm(4, 6)
+    assert "nn.GroupNorm(2, 6)" in script.to_script(config, 2)
+    assert script_losses(trainer, 2) == lab_losses(trainer)
+
+
+FREEZING = [("SGD", {"momentum": 0.9}), ("Adam", {"lr": 0.01})]
+
+
+@pytest.mark.parametrize(("optimizer", "options"), FREEZING, ids=[o for o, _ in FREEZING])
+def test_frozen_layers_and_their_own_rates_train_as_the_script(optimizer, options):
+    """Layer 1 frozen (requires_grad = False), layer 2 in a parameter group at lr 0, BatchNorm
+    after each: the script (requires_grad_, two parameter groups) prints the lab's losses and the
+    lab's table of what each layer changed, bit for bit. Frozen and lr-0 weights stay exactly
+    where they started; BatchNorm's running_mean still moves in both."""
+    config = model.validate(small(model.LabConfig(
+        norm="BatchNorm1d", frozen=(1,), own_lr_layers=(2,), own_lr=0.0, optimizer=optimizer,
+        widths=(8, 8, 4), **options)))[0]
+    trainer = run(config, 3)
+    assert script_losses(trainer, 3) == lab_losses(trainer)
+    table = trainer.layer_changes()
+    printed = [line for line in printed_lines(script.to_script(config, 3))
+               if line.startswith("layer ")]
+    for line, row in zip(printed, table.itertuples(), strict=True):
+        said = f"layer {row.layer}: weights moved {row.weight_change!r}"
+        if row.layer <= 3:
+            said += f", running_mean moved {row.running_mean_change!r}"
+        assert line == said
+    assert list(table["weight_change"][:2]) == [0.0, 0.0]  # frozen, and lr 0
+    assert table["weight_change"][2] > 0 and table["running_mean_change"][:2].min() > 0
+    assert list(table["frozen"]) == [True, False, False, False]
+    assert list(table["lr"]) == [config.lr, 0.0, config.lr, config.lr]
+    assert all(p.grad is None for p in trainer.model[0].parameters())
+
+
+def test_one_more_pass_moves_running_mean_in_train_and_not_in_eval():
+    """The table's last two columns against BatchNorm's own rule: a forward pass in train() sets
+    running_mean to 0.9 · running_mean + 0.1 · the batch's mean (momentum 0.1); eval() uses it and
+    leaves it. Layer 1's input is the training points themselves, so its batch mean is computed
+    here from the frozen Linear alone; the run itself is not moved."""
+    trainer = run(small(model.LabConfig(norm="BatchNorm1d", frozen=(1,))), 2)
+    before = trainer.model[1].running_mean.clone()
+    table = trainer.layer_changes()
+    with torch.no_grad():
+        batch_mean = trainer.model[0](trainer.x_train).mean(0)
+    expected = (0.1 * (batch_mean - before)).abs().max().item()
+    assert table["train_forward_moves"][0] == pytest.approx(expected, rel=1e-5)
+    assert list(table["eval_forward_moves"][:2]) == [0.0, 0.0]
+    assert torch.equal(trainer.model[1].running_mean, before)
+
+
+def test_layers_the_network_lacks_are_left_out_with_a_notice():
+    config, notices = model.validate(model.LabConfig(frozen=(1, 3, 7), own_lr_layers=(4,)))
+    assert (config.frozen, config.own_lr_layers) == ((1, 3), ())
+    assert [(n.key, n.params["layer"]) for n in notices] == [
+        ("notice.lab.no_such_layer", 7), ("notice.lab.no_such_layer", 4)]
 
 
 def test_plane_shows_what_the_network_computes():
