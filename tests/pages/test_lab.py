@@ -471,3 +471,45 @@ def test_a_setting_added_to_the_config_is_drawn_linked_pinned_and_fuzzed(extra_s
             assert_clean(fresh, steps)
 
     fuzzed()
+
+
+# ---- Normalisation choices, frozen layers -----------------------------------------------------
+
+def test_a_frozen_layer_and_its_batchnorm_in_the_link_pinned_against_none(open_link):
+    """lab_frozen=1 with BatchNorm: the page's sentence says layer 1's weights moved by 0 while
+    its running_mean moved, with the numbers of the run's own table; pinned, then unfrozen, the
+    table shows A's and B's columns side by side."""
+    at = open_link(PAGE, {"lab_norm": "BatchNorm1d", "lab_frozen": "1"})
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_step").click().run()
+    trainer = at.session_state["lab_trainer"]
+    assert trainer.config.frozen == (1,) and trainer.config.norm == "BatchNorm1d"
+    row = trainer.layer_changes().iloc[0]
+    said = " ".join(m.value for m in at.markdown)
+    assert (f"Layer 1 is frozen: after 2 epochs its weights have moved by 0, but its "
+            f"BatchNorm's running_mean has moved by up to {row.running_mean_change:.3g}") in said
+    assert "eval() uses them instead of the batch's and leaves them as they are (moved by 0)" \
+        in said
+    at.button(key="lab_pin_button").click().run()
+    at.text_input(key="lab_frozen").input("").run()
+    assert at.session_state["lab_trainer"].config.frozen == ()
+    table = at.dataframe[-1].value
+    assert {"weights moved · A (pinned)", "weights moved · B (now)"} <= set(table.columns)
+    assert "frozen: [1] → []" in " ".join(m.value for m in at.markdown)
+    assert not at.exception
+
+
+def test_the_small_batch_card_says_each_runs_accuracy(open_page):
+    """The card starts BatchNorm at batch size 2; pinned, GroupNorm beside it: the card names
+    each run's normalisation and test accuracy at the shown epoch, A first."""
+    at = open_page(PAGE)
+    at.button(key="lab_start_small_batch").click().run()
+    assert at.session_state["lab_trainer"].config.batch == 2
+    at.button(key="lab_pin_button").click().run()
+    at.selectbox(key="lab_norm").set_value("GroupNorm").run()
+    at.button(key="lab_step").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    said = (f"Epoch 1, test accuracy: BatchNorm1d {a.history[-1]['test_acc']:.0%}; "
+            f"GroupNorm {b.history[-1]['test_acc']:.0%}.")
+    assert said in [caption.value for caption in at.caption]
+    assert not at.exception
