@@ -73,8 +73,8 @@ def stop() -> None:
     st.session_state[PLAYING] = False
 
 
-def toggle_play() -> None:
-    st.session_state[PLAYING] = not st.session_state.get(PLAYING, False)
+def set_playing(playing: bool) -> None:
+    st.session_state[PLAYING] = playing
 
 
 def apply_settings(settings: dict) -> None:
@@ -272,12 +272,13 @@ def step(shown: int) -> None:
 
 
 def run_buttons(place, trainer: train.Trainer) -> None:
-    """Play (or Pause; its shortcut P), One epoch, Reset. Play is a button that flips the state
-    in its callback: a click that lands while a redraw is under way is kept by Streamlit (a
-    button's click is never dropped when reruns merge) and the callback runs before the page."""
+    """Play (or Pause; its shortcut P), One epoch, Reset. Play is a button whose callback sets
+    the state it offers: a click that lands while a redraw is under way is kept by Streamlit (a
+    button's click is not dropped when reruns merge), and one it delivers twice (a rerun
+    interrupted and replayed) sets the same state twice instead of flipping it back."""
     playing = st.session_state.get(PLAYING, False)
     place.button(t("lab.pause" if playing else "lab.play"), key="lab_play_button",
-                 on_click=toggle_play, shortcut=PLAY_SHORTCUT,
+                 on_click=set_playing, args=(not playing,), shortcut=PLAY_SHORTCUT,
                  type="primary" if not playing else "secondary",
                  help=t("lab.play_help", shortcut=PLAY_SHORTCUT))
     place.button(t("lab.step"), on_click=step, args=(trainer.epoch,), key="lab_step")
@@ -442,7 +443,7 @@ def show_layer_changes(runs: dict) -> None:
     and in eval(); compared, A's and B's side by side."""
     tables = {view: run.layer_changes() for view, run in runs.items()}
     columns = {name: t(f"lab.change_{name}") for name in train.CHANGE_COLUMNS}
-    shown = [table.rename(columns=columns) for table in tables.values()]
+    shown = [readable(table).rename(columns=columns) for table in tables.values()]
     trainer = list(runs.values())[-1]
     with st.expander(t("lab.changes_title"), expanded=any(
             run.config.frozen or run.config.own_lr_layers for run in runs.values())):
@@ -452,6 +453,14 @@ def show_layer_changes(runs: dict) -> None:
         st.dataframe(shown[0] if len(shown) == 1
                      else column_each(*shown, columns["layer"], *labels()), hide_index=True)
         st.caption(t("lab.changes_caption"))
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The changes as text with four significant digits, "—" where a layer has no BatchNorm (not
+    an empty cell)."""
+    moved = ["weight_change", "running_mean_change", "train_forward_moves", "eval_forward_moves"]
+    return table.assign(**{name: [t("lab.no_batchnorm") if value != value else f"{value:.4g}"
+                                  for value in table[name]] for name in moved})
 
 
 def frozen_sentence(trainer: train.Trainer, table: pd.DataFrame) -> str | None:
