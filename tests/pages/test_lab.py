@@ -441,7 +441,7 @@ def test_a_setting_added_to_the_config_is_drawn_linked_pinned_and_fuzzed(extra_s
     from hypothesis import strategies as st
 
     from core import compare
-    from tests.pages.test_fuzz import assert_clean, interact
+    from tests.pages.test_fuzz import interact_rounds
 
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["lab_extra"] = "0.5"  # in the link
@@ -464,11 +464,7 @@ def test_a_setting_added_to_the_config_is_drawn_linked_pinned_and_fuzzed(extra_s
         fresh = AppTest.from_file(APP, default_timeout=30)
         fresh.switch_page(PAGE).run()
         assert fresh.number_input(key="lab_extra").value == 0.25
-        steps = []
-        for _ in range(2):
-            steps.append(interact(fresh, data))
-            fresh.run()
-            assert_clean(fresh, steps)
+        interact_rounds(fresh, data, 2)
 
     fuzzed()
 
