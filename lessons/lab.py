@@ -63,8 +63,7 @@ SECTIONS = {
     "training": ["loss", "optimizer", "lr", "momentum", "schedule", "schedule_settings",
                  "batch", "seed"],
 }
-OPEN = ("data", "network", "training")  # open at the start; in presenter mode all are folded,
-# so the sections' names, the run's buttons and its views share a projector's first screen
+OPEN = ("data", "network", "training")  # the sections open at the start
 OLD_BATCHNORM = "lab_bn"  # the switch norm replaced: a link's lab_bn=true is BatchNorm1d
 
 
@@ -193,6 +192,16 @@ OWN_CONTROLS = {"dataset": dataset_control, "csv": csv_control, "features": feat
                 "schedule_settings": schedule_controls}
 
 
+def section_places(sections: list[str]) -> list:
+    """Where each section's controls go: an expander each, or in presenter mode a tab each, so
+    every section's name and the first section's controls share a projector's first screen with
+    the run's buttons and views (the sections one under another ran far below it)."""
+    if presenting():
+        return st.tabs([t(f"lab.{section}_section") for section in sections])
+    return [st.expander(t(f"lab.{section}_section"), expanded=section in OPEN)
+            for section in sections]
+
+
 def draw_controls(places: dict) -> dict:
     """Every section's controls; {field: value as its widget holds it}. places gets the CSV's
     message slot and the notices of what was clamped before it could be drawn."""
@@ -200,9 +209,8 @@ def draw_controls(places: dict) -> dict:
     sections = SECTIONS | {"training": SECTIONS["training"] + [
         path for path in settings_of(Config) if path not in named]}
     values: dict = {}
-    for section, paths in sections.items():
-        with st.expander(t(f"lab.{section}_section"),
-                         expanded=section in OPEN and not presenting()):
+    for paths, place in zip(sections.values(), section_places(list(sections)), strict=True):
+        with place:
             for path in paths:
                 values[path] = OWN_CONTROLS[path](values, places) if path in OWN_CONTROLS \
                     else widgets.controls(LESSON, Config, [path], drawn=values)[path]

@@ -156,8 +156,9 @@ def on_first_screen(shown: dict) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_lab_fits_a_projector(server, browser, lang):
-    """Presenter mode at 1280x720: every section of the controls (folded: a click opens one), the
-    run's buttons, the numbers, the surface and the loss curves are on the first screen."""
+    """Presenter mode at 1280x720: every section of the controls (a tab each) and the first one's
+    first control, the run's buttons, the numbers, the surface and the loss curves are on the
+    first screen."""
     from core import text
     from harness.browser import Tab
 
@@ -167,10 +168,11 @@ def test_the_lab_fits_a_projector(server, browser, lang):
         projector.open(f"{server.url}/lab?present=true&lang={lang}")
         projector.rendered_charts(1)
         page = projector.page
-        sections = {name: page.locator("[data-testid='stExpander']").filter(
-            has_text=words[f"lab.{name}_section"]).first
-            for name in ("data", "features", "network", "training")}
+        sections = {name: page.get_by_role("tab", name=words[f"lab.{name}_section"])
+                    for name in ("data", "features", "network", "training")}
         on_first_screen(sections | {
+            "dataset": page.locator("[data-testid='stSelectbox']").filter(
+                has_text=words["lab.dataset"]),
             "play": page.get_by_role("button", name=words["lab.play"]),
             "step": page.get_by_role("button", name=words["lab.step"]),
             "pin": page.get_by_role("button", name=words["compare.pin"]),
@@ -198,7 +200,7 @@ def test_the_comparison_fits_a_projector(server, browser):
         projector.rendered_charts(1)
         projector.page.get_by_role("button", name="Pin this view as A").click()
         projector.expect_text("Unpin A")
-        projector.page.get_by_text("Network", exact=True).click()  # a folded section
+        projector.page.get_by_role("tab", name="Network").click()  # a section's tab
         choose(projector, "Normalisation after each Linear", "BatchNorm1d")
         projector.expect_text("B differs from A in norm: none → BatchNorm1d")
         projector.open(projector.page.url)  # the link, opened at the top of the page
