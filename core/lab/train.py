@@ -272,7 +272,7 @@ class Trainer:
                      for p in group["params"]}
             rows = []
             for number, modules in enumerate(layer_modules(self.model), start=1):
-                linear, norm = modules[0], (modules[1:] or [None])[0]
+                linear, norm = modules[0], modules[1] if len(modules) > 1 else None
                 weight = f"{self._name_of(linear)}.weight"
                 row = {"layer": number, "frozen": number in self.config.frozen,
                        "lr": rates[id(linear.weight)],
