@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from core import hooks
+from core.inside import hooks
 from core.lab import plug
 from core.lab.model import LabConfig
 from core.lab.train import Trainer

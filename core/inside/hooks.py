@@ -136,12 +136,12 @@ def module_hooks(config: HookConfig) -> ModuleHooks:
         input_block.append(data_input)
 
     def forward_pre_hook(module, data_input):
-        print("forward_pre_hook input:{}".format(data_input), file=printed)
+        print(f"forward_pre_hook input:{data_input}", file=printed)
 
     def backward_hook(module, grad_input, grad_output):
         seen.update(grad_input=grad_input, grad_output=grad_output)
-        print("backward hook input:{}".format(grad_input), file=printed)
-        print("backward hook output:{}".format(grad_output), file=printed)
+        print(f"backward hook input:{grad_input}", file=printed)
+        print(f"backward hook output:{grad_output}", file=printed)
 
     with WARNINGS, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -155,10 +155,10 @@ def module_hooks(config: HookConfig) -> ModuleHooks:
         target = torch.randn(output.shape, generator=g)  # randn_like(output), from g
         loss = nn.L1Loss()(target, output)
         loss.backward()
-    print("output shape: {}\noutput value: {}\n".format(output.shape, output), file=printed)
-    print("feature maps shape: {}\noutput value: {}\n".format(fmap_block[0].shape,
-                                                             fmap_block[0]), file=printed)
-    print("input shape: {}\ninput value: {}".format(input_block[0][0].shape, input_block[0]),
+    print(f"output shape: {output.shape}\noutput value: {output}\n", file=printed)
+    print(f"feature maps shape: {fmap_block[0].shape}\noutput value: {fmap_block[0]}\n",
+          file=printed)
+    print(f"input shape: {input_block[0][0].shape}\ninput value: {input_block[0]}",
           file=printed)
     names = GRAD_INPUT_NAMES[config.backward]
     return ModuleHooks(
