@@ -334,3 +334,13 @@ def to_script(config: LabConfig, epochs: int, stop: int, parts: Restore) -> str:
         "for epoch in range(start_epoch + 1, MAX_EPOCH):", body, report,
     ]
     return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+# ---- starting a run from another run's weights (finetuning) ---------------------------------
+
+def start_from(trainer: Trainer, checkpoint: dict, name: str = "checkpoint") -> None:
+    """A new run (at epoch 0) starts from a checkpoint's weights, trained on whatever data the run
+    has (finetuning): the model's state_dict only, checked against the network first."""
+    check(checkpoint, trainer, name, most_epochs=2**31)
+    trainer.model.load_state_dict(checkpoint["model_state_dict"])
+    trainer.history = [_row_now(trainer)]
