@@ -109,8 +109,10 @@ def read_back(data: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     the scalars (tag, step, value) and the histograms (tag, step, count, min, max)."""
     from tensorboard.backend.event_processing.event_accumulator import (
         HISTOGRAMS,
-        SCALARS as SCALAR_KIND,
         EventAccumulator,
+    )
+    from tensorboard.backend.event_processing.event_accumulator import (
+        SCALARS as SCALAR_KIND,
     )
 
     with tempfile.TemporaryDirectory() as folder:
