@@ -131,3 +131,38 @@ def read_back(data: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
                                    for tag in events.Tags()[HISTOGRAMS]
                                    for event in events.Histograms(tag)])
     return scalars, histograms
+
+
+def to_script(config, epochs: int) -> str:
+    """The lab's own script (core.lab.script) for config, logging each epoch with a
+    SummaryWriter into runs/lab: the losses, the learning rate and every parameter's histogram
+    and gradient histogram; it prints the losses it logs."""
+    from core.lab import script as lab_script
+
+    lab = lab_script.to_script(config, epochs, every=1)
+    first = 'print("epoch 0: train loss {!r}, test loss {!r}".format(*losses()))'
+    later = '        print("epoch {}: train loss {!r}, test loss {!r}".format(epoch, *losses()))'
+    if first not in lab or later not in lab:
+        raise ValueError("the lab's script no longer prints its losses as expected")
+    return lab.replace("import torch\n", "import torch\nfrom torch.utils.tensorboard import "
+                       "SummaryWriter\n", 1).replace(first, LOG + "log(0)").replace(
+        later, "        log(epoch)")
+
+
+LOG = f'''writer = SummaryWriter("runs/{RUN}")  # then: tensorboard --logdir runs
+
+
+def log(epoch):
+    train_loss, test_loss = losses()
+    writer.add_scalar("loss/train", train_loss, epoch)
+    writer.add_scalar("loss/test", test_loss, epoch)
+    writer.add_scalar("learning_rate", optimizer.param_groups[0]["lr"], epoch)
+    for name, param in model.named_parameters():
+        writer.add_histogram(f"weights/{{name}}", param, epoch, bins={BINS})
+        if param.grad is not None:
+            writer.add_histogram(f"gradients/{{name}}", param.grad, epoch, bins={BINS})
+    writer.flush()
+    print("epoch {{}}: train loss {{!r}}, test loss {{!r}}".format(epoch, train_loss, test_loss))
+
+
+'''
