@@ -306,7 +306,7 @@ def freeze_sentence(moves: pd.DataFrame, way: str) -> str:
     rows = moves[(moves["way"] == way) & moves["tensor"].isin(freeze.FROZEN)]
     largest = rows["moved"].max()
     state = ", ".join(sorted(set(rows["state"]) - {""})) or "—"
-    key = "inside.kept" if largest == 0 else "inside.moved_anyway"
+    key = "inside.kept" if largest == 0 else f"inside.moved_{way}"
     return t(key, way=t(f"inside.way_{way}"), largest=largest, state=state)
 
 
