@@ -280,6 +280,8 @@ def _lr_causes(curves: pd.DataFrame) -> list[Cause]:
     """The epochs the resumed run trained at another learning rate than the uninterrupted: the
     first of them with both rates, and how many there are."""
     rates = curves.pivot_table(index="epoch", columns="run", values="lr_used").dropna()
+    if "resumed" not in rates:  # it trained no epoch after the checkpoint
+        return []
     differ = rates[rates["resumed"] != rates["uninterrupted"]]
     if not len(differ):
         return []
