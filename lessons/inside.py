@@ -176,7 +176,11 @@ def resume_tab() -> None:
                        on_click=widgets.restore, args=(LESSON, runs.EVERYTHING,
                                                        ["optimizer_state", "scheduler",
                                                         "random_state"]))
-        chosen = draw(runs.ResumeConfig, RESUME_PATHS, columns=2 if presenting() else 1)
+        pair = 2 if presenting() else 1
+        # the restore choices one to a row: their labels and choices are read whole
+        chosen = draw(runs.ResumeConfig, RESUME_PATHS[:2], pair)
+        chosen |= draw(runs.ResumeConfig, RESUME_PATHS[2:5])
+        chosen |= draw(runs.ResumeConfig, RESUME_PATHS[5:], pair)
     with view:
         checked = checked_views("inside_resume", with_values(runs.ResumeConfig(), chosen),
                                 runs.validate_resume, restore, "run.seed")
@@ -209,7 +213,7 @@ def show_resume(config: runs.ResumeConfig, pinned: runs.ResumeConfig | None) -> 
         marks.append((result.parted, t("inside.parted_here", epoch=result.parted)))
     show_chart(charts.run_lines, frame, names, title=t("inside.resume_chart"),
                x_title=t("inside.epoch"), y_title=t("inside.train_loss"), marks=marks,
-               log=False, height=230 if presenting() else 300)
+               log=False, height=250 if presenting() else 300)
     verdict(result)
     show_chart(charts.apart, beside(None if a is None else a.difference, result.difference),
                title=t("inside.apart_chart"), x_title=t("inside.epoch"),

@@ -178,7 +178,8 @@ class Cause:
 
 @dataclass(frozen=True)
 class Resumed:
-    curves: pd.DataFrame  # epoch, run ("uninterrupted" / "resumed"), the lab's history columns
+    curves: pd.DataFrame  # epoch, run ("uninterrupted" from 0 / "resumed" from the stop), the
+    # lab's history columns and lr_used
     difference: pd.DataFrame  # epoch, largest |weight difference| (resumed - uninterrupted)
     stop: int  # epochs done when the checkpoint was taken
     parted: int | None  # the first epoch after which the weights differ; None: bit for bit
@@ -266,13 +267,14 @@ def _row_now(trainer: Trainer) -> dict:
 
 
 def _curves(whole: Trainer, again: Trainer, start: int) -> pd.DataFrame:
-    """Both runs' histories from the checkpoint on, with the learning rate each epoch trained
-    at (the lab records the rate after each epoch's scheduler step: the next epoch's)."""
+    """The uninterrupted run's history and the resumed one's from the checkpoint on, with the
+    learning rate each epoch trained at (the lab records the rate after each epoch's scheduler
+    step: the next epoch's)."""
     frames = []
     for run, trainer in (("uninterrupted", whole), ("resumed", again)):
         history = pd.DataFrame(trainer.history)
         history["lr_used"] = history["lr"].shift(1)
-        frames.append(history[history["epoch"] >= start].assign(run=run))
+        frames.append(history.assign(run=run))
     return pd.concat(frames, ignore_index=True)
 
 
