@@ -147,9 +147,24 @@ def show_hooks(config: hooks.HookConfig, grads: hooks.Gradients,
     st.markdown(t(f"inside.backward_{module.backward}_says",
                   received=", ".join(name if values is not None else f"{name}: None"
                                      for name, values in module.grad_input)))
+    show_chart(charts.grids, hook_grids(module), title=t("inside.grids_title"), stretch=False)
     for warning in module.warnings:
         st.info(quoted("inside.torch_warns", warning=warning))
     st.code("\n".join(grads.console + module.console), language="text")
+
+
+def hook_grids(module: hooks.ModuleHooks) -> pd.DataFrame:
+    """What the forward hook kept (conv1's feature maps) and what the backward hook received
+    (the gradient of conv1's output; the deprecated one's weight gradient too), a grid each."""
+    tensors = [(t("inside.grid_feature_map", channel=c), module.feature_map[0][c])
+               for c in range(2)]
+    tensors += [(t("inside.grid_grad_output", channel=c), module.grad_output[0][1][0][c])
+                for c in range(2)]
+    tensors += [(t("inside.grid_grad_weight", channel=c), values[c][0])
+                for name, values in module.grad_input if name == "weight" for c in range(2)]
+    return pd.DataFrame([{"panel": panel, "row": r, "col": c, "value": value}
+                         for panel, grid in tensors for r, line in enumerate(grid)
+                         for c, value in enumerate(line)])
 
 
 # ---- Stop and resume --------------------------------------------------------------------------

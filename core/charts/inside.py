@@ -134,3 +134,22 @@ def moved_bars(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str,
                      base.mark_text(align="left", dx=4).encode(
                          text=alt.Text("moved:Q", format=".3g"))).properties(
         title=title, height=height)
+
+
+def grids(frame: pd.DataFrame, *, title: str, size: int = 90) -> alt.HConcatChart:
+    """Small 2-D tensors side by side (rows panel, row, col, value): a cell each, coloured by its
+    value and with the value written on it, exactly as printed."""
+    panels = []
+    for panel in dict.fromkeys(frame["panel"]):
+        cells = frame[frame["panel"] == panel]
+        base = alt.Chart(cells).encode(
+            x=alt.X("col:O", title=None, axis=None), y=alt.Y("row:O", title=None, axis=None),
+            tooltip=[alt.Tooltip("panel:N", title=" "), "row:O", "col:O",
+                     alt.Tooltip("value:Q", format=".6g")])
+        side = size * max(1, int(cells["col"].max()) + 1) // 2
+        panels.append(alt.layer(
+            base.mark_rect(stroke="white").encode(
+                color=alt.Color("value:Q", legend=None, scale=alt.Scale(scheme="blues"))),
+            base.mark_text(fontSize=13).encode(text=alt.Text("value:Q", format=".6~g"))
+        ).properties(title=wrapped(panel, 18), width=side, height=side))
+    return alt.hconcat(*panels, spacing=14).properties(title=title)
