@@ -85,7 +85,7 @@ def tensorboard_tab() -> None:
                             losses)
         show_chart(charts.logged_scalars, losses, title=t("inside.tb_chart"),
                    x_title=t("inside.epoch"), y_title=t("inside.loss"),
-                   height=220 if presenting() else 300)
+                   height=260 if presenting() else 320)
         st.download_button(t("inside.tb_download"), archive, file_name="lab_tensorboard.tar.gz",
                            mime="application/gzip", key="inside_tb_download",
                            on_click="ignore", type="primary")
