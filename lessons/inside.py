@@ -54,6 +54,24 @@ def settings_only(config):
     return validate_settings(config, notices), notices
 
 
+def tab_views(name: str, config_type: type, controls, validate, seed_field: str = "seed"):
+    """A tab's controls (drawn by controls() in the left column: {path: value}) and, in the
+    right one, its Config checked and the pin bar: (the right column, B, A or None), or None
+    when the Config cannot be used (the error is shown there)."""
+    column, view = st.columns([1, 1.6] if presenting() else [1, 3], gap="large")
+    with column:
+        chosen = controls()
+    with view:
+        checked = checked_views(f"inside_{name}", with_values(config_type(), chosen), validate,
+                                restore, seed_field)
+    return None if checked is None else (view, *checked)
+
+
+def pair() -> int:
+    """Controls to a row: two in presenter mode's wider column."""
+    return 2 if presenting() else 1
+
+
 # ---- TensorBoard ------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -68,15 +86,13 @@ LOG_PATHS = ["logged.dataset", "logged.optimizer", "logged.lr", "logged.momentum
 
 
 def tensorboard_tab() -> None:
-    column, view = st.columns([1, 1.6] if presenting() else [1, 3], gap="large")
-    with column:
-        chosen = draw(runs.LogConfig, LOG_PATHS, columns=2 if presenting() else 1)
+    found = tab_views("tensorboard", runs.LogConfig,
+                      lambda: draw(runs.LogConfig, LOG_PATHS, pair()), runs.validate_log,
+                      "logged.seed")
+    if found is None:
+        return
+    view, config, pinned = found
     with view:
-        checked = checked_views("inside_tensorboard", with_values(runs.LogConfig(), chosen),
-                                runs.validate_log, restore, "logged.seed")
-        if checked is None:
-            return
-        config, pinned = checked
         archive, scalars, histograms = logged(config)
         losses = scalars[scalars["tag"].str.startswith("loss/")]
         if pinned is not None:
@@ -107,18 +123,16 @@ def hooked(config: hooks.HookConfig) -> tuple[hooks.Gradients, hooks.ModuleHooks
 
 
 def hooks_tab() -> None:
-    column, view = st.columns([1, 1.6] if presenting() else [1, 3], gap="large")
-    with column:
+    def controls() -> dict:
         st.button(t("inside.course_example"), key="inside_hooks_course", width="stretch",
                   on_click=widgets.restore, args=(LESSON, hooks.HookConfig()))
-        chosen = draw(hooks.HookConfig, ["times", "returns", "backward", "seed"],
-                      columns=2 if presenting() else 1)
+        return draw(hooks.HookConfig, ["times", "returns", "backward", "seed"], pair())
+
+    found = tab_views("hooks", hooks.HookConfig, controls, settings_only)
+    if found is None:
+        return
+    view, config, pinned = found
     with view:
-        checked = checked_views("inside_hooks", with_values(hooks.HookConfig(), chosen),
-                                settings_only, restore)
-        if checked is None:
-            return
-        config, pinned = checked
         shown = {labels()[1]: config} if pinned is None else \
             {labels()[0]: pinned, labels()[1]: config}
         for place, (name, each) in zip(st.columns(len(shown)), shown.items(), strict=True):
@@ -182,8 +196,7 @@ RESUME_PATHS = ["stop", "epochs", "optimizer_state", "scheduler", "random_state"
 
 
 def resume_tab() -> None:
-    column, view = st.columns([1, 1.6] if presenting() else [1, 3], gap="large")
-    with column:
+    def controls() -> dict:
         buttons = st.container(horizontal=True, gap="xsmall")
         buttons.button(t("inside.course_example"), key="inside_resume_course",
                        on_click=widgets.restore, args=(LESSON, runs.COURSE_RESUME))
@@ -191,17 +204,16 @@ def resume_tab() -> None:
                        on_click=widgets.restore, args=(LESSON, runs.EVERYTHING,
                                                        ["optimizer_state", "scheduler",
                                                         "random_state"]))
-        pair = 2 if presenting() else 1
         # the restore choices one to a row: their labels and choices are read whole
-        chosen = draw(runs.ResumeConfig, RESUME_PATHS[:2], pair)
-        chosen |= draw(runs.ResumeConfig, RESUME_PATHS[2:5])
-        chosen |= draw(runs.ResumeConfig, RESUME_PATHS[5:], pair)
+        return (draw(runs.ResumeConfig, RESUME_PATHS[:2], pair())
+                | draw(runs.ResumeConfig, RESUME_PATHS[2:5])
+                | draw(runs.ResumeConfig, RESUME_PATHS[5:], pair()))
+
+    found = tab_views("resume", runs.ResumeConfig, controls, runs.validate_resume, "run.seed")
+    if found is None:
+        return
+    view, config, pinned = found
     with view:
-        checked = checked_views("inside_resume", with_values(runs.ResumeConfig(), chosen),
-                                runs.validate_resume, restore, "run.seed")
-        if checked is None:
-            return
-        config, pinned = checked
         show_resume(config, pinned)
 
 
@@ -279,15 +291,12 @@ FREEZE_PATHS = ["optimizer", "lr", "momentum", "weight_decay", "steps", "seed"]
 
 
 def freeze_tab() -> None:
-    column, view = st.columns([1, 1.6] if presenting() else [1, 3], gap="large")
-    with column:
-        chosen = draw(freeze.FreezeConfig, FREEZE_PATHS, columns=2 if presenting() else 1)
+    found = tab_views("freeze", freeze.FreezeConfig,
+                      lambda: draw(freeze.FreezeConfig, FREEZE_PATHS, pair()), settings_only)
+    if found is None:
+        return
+    view, config, pinned = found
     with view:
-        checked = checked_views("inside_freeze", with_values(freeze.FreezeConfig(), chosen),
-                                settings_only, restore)
-        if checked is None:
-            return
-        config, pinned = checked
         show_freeze(config, pinned)
     finetune_section()
 
