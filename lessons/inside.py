@@ -287,7 +287,8 @@ def finetuned(source: str, target: str, epochs: int) -> pd.DataFrame:
     return freeze.finetune(runs.RunConfig(dataset=target).lab(), source, epochs)
 
 
-FREEZE_PATHS = ["optimizer", "lr", "momentum", "weight_decay", "steps", "seed"]
+FREEZE_PATHS = ["optimizer", "lr", "momentum", "weight_decay", "steps", "seed", "source",
+                "target", "tune_epochs"]
 
 
 def freeze_tab() -> None:
@@ -298,7 +299,7 @@ def freeze_tab() -> None:
     view, config, pinned = found
     with view:
         show_freeze(config, pinned)
-    finetune_section()
+        finetune_section(config, pinned)
 
 
 def show_freeze(config: freeze.FreezeConfig, pinned: freeze.FreezeConfig | None) -> None:
@@ -321,6 +322,7 @@ def show_freeze(config: freeze.FreezeConfig, pinned: freeze.FreezeConfig | None)
                   kept=len(by_optimizer) - len(moving)))
     train_row, eval_row = modes.iloc[0], modes.iloc[1]
     st.markdown(t("inside.batchnorm_modes", train=train_row["moved"], eval=eval_row["moved"]))
+    code_panel(freeze.to_script(config))
 
 
 def moved_table(moves: pd.DataFrame) -> pd.DataFrame:
@@ -338,28 +340,24 @@ def freeze_sentence(moves: pd.DataFrame, way: str) -> str:
     return t(key, way=t(f"inside.way_{way}"), largest=largest, state=state)
 
 
-def finetune_section() -> None:
+def finetune_section(config: freeze.FreezeConfig, pinned: freeze.FreezeConfig | None) -> None:
     st.subheader(t("inside.finetune_title"))
     explain(t("inside.finetune_lead"))
-    names = list(runs.DATASETS)
-    row = st.columns(3)
-    with row[0]:
-        source = st.selectbox(t("inside.source"), names, index=names.index("gauss"),
-                              key="inside_source", format_func=lambda n: t(f"lab.dataset_{n}"))
-    with row[1]:
-        target = st.selectbox(t("inside.target"), names, index=names.index("circle"),
-                              key="inside_target", format_func=lambda n: t(f"lab.dataset_{n}"))
-    with row[2]:
-        epochs = st.number_input(t("inside.tune_epochs"), 1, 30, 20, key="inside_tune_epochs")
-    result = finetuned(source, target, int(epochs))
     names = {"scratch": t("inside.run_scratch"), "finetuned": t("inside.run_finetuned")}
-    frame = result.assign(run=result["run"].map(names), value=result["test_loss"])
-    show_chart(charts.run_lines, frame[["epoch", "run", "value"]], list(names.values()),
+
+    def curves(each: freeze.FreezeConfig) -> pd.DataFrame:
+        result = finetuned(each.source, each.target, each.tune_epochs)
+        return result.assign(run=result["run"].map(names), value=result["test_loss"])[
+            ["epoch", "run", "value"]]
+
+    show_chart(charts.run_lines, beside(None if pinned is None else curves(pinned),
+                                        curves(config)), list(names.values()),
                title=t("inside.finetune_chart"), x_title=t("inside.epoch"),
                y_title=t("inside.test_loss"), marks=[], log=False, height=240)
-    last = result.groupby("run")["test_loss"].last()
+    last = finetuned(config.source, config.target, config.tune_epochs).groupby(
+        "run")["test_loss"].last()
     st.markdown(t("inside.finetune_says", scratch=last["scratch"], tuned=last["finetuned"],
-                  epochs=int(epochs)))
+                  epochs=config.tune_epochs))
 
 
 # ---- The page ---------------------------------------------------------------------------------

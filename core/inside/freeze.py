@@ -23,6 +23,10 @@ from core.settings import setting
 WAYS = ("trained", "requires_grad", "lr_zero", "frozen_late")
 FROZEN = ("0.weight", "0.bias", "1.weight", "1.bias")  # the first Linear and its BatchNorm
 BEFORE_FREEZING = 3  # steps "frozen_late" trains before it freezes
+# The lab's datasets of two classes (drawn, not the user's CSV): the lab's default network fits
+# them all, so a checkpoint trained on one starts a run on another.
+TWO_CLASSES = tuple(name for name, entry in data.DATASETS.items()
+                    if entry.task == "classification" and entry.draw is not None)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class FreezeConfig:
     weight_decay: float = setting(0.01, low=0.0, high=1.0, step=0.01, format="%g")
     steps: int = setting(20, low=BEFORE_FREEZING + 1, high=500, step=1)
     seed: int = setting(1, low=0, high=2**31 - 1, step=1)
+    # finetuning: the lab's network trained on source, then on target (and from scratch)
+    source: str = setting("gauss", choices=TWO_CLASSES, choice_text="lab.dataset_{choice}")
+    target: str = setting("circle", choices=TWO_CLASSES, choice_text="lab.dataset_{choice}")
+    tune_epochs: int = setting(20, low=1, high=30, step=1)
 
 
 def network(g: torch.Generator) -> nn.Sequential:
@@ -43,14 +51,15 @@ def network(g: torch.Generator) -> nn.Sequential:
     return model
 
 
+def optimizer_settings(config: FreezeConfig) -> dict:
+    """The config's lr, and its momentum and weight decay where the optimiser takes them."""
+    takes = inspect.signature(getattr(torch.optim, config.optimizer)).parameters
+    return {"lr": config.lr} | {name: getattr(config, name)
+                                for name in ("momentum", "weight_decay") if name in takes}
+
+
 def optimizer_for(config: FreezeConfig, groups) -> torch.optim.Optimizer:
-    """The optimiser with the config's lr, and its momentum and weight decay where it takes
-    them."""
-    kind = getattr(torch.optim, config.optimizer)
-    takes = inspect.signature(kind).parameters
-    settings = {name: getattr(config, name) for name in ("momentum", "weight_decay")
-                if name in takes}
-    return kind(groups, lr=config.lr, **settings)
+    return getattr(torch.optim, config.optimizer)(groups, **optimizer_settings(config))
 
 
 def train(config: FreezeConfig, way: str) -> tuple[nn.Sequential, nn.Sequential,
@@ -156,3 +165,55 @@ def finetune(config: LabConfig, source: str, epochs: int) -> pd.DataFrame:
         trainer.train(epochs=epochs)
         frames.append(pd.DataFrame(trainer.history).assign(run=run))
     return pd.concat(frames, ignore_index=True)[["epoch", "run", "test_loss", "test_acc"]]
+
+
+def to_script(config: FreezeConfig) -> str:
+    """A plain script of the four ways to keep the first layer, printing how far each tensor
+    moved as the page's table shows it."""
+    settings = ", ".join(f"{name}={value!r}" for name, value in
+                         optimizer_settings(config).items())
+    return SCRIPT.format(radius=data.RADIUS, circle=inspect.getsource(data.circle).strip(),
+                         seed=config.seed, optimizer=config.optimizer, settings=settings,
+                         steps=config.steps, late=BEFORE_FREEZING, ways=WAYS,
+                         tensors=(*FROZEN, "1.running_mean"))
+
+
+SCRIPT = '''import math
+
+import torch
+from torch import nn
+
+RADIUS = {radius!r}
+
+
+{circle}
+
+
+def run(way):
+    torch.manual_seed({seed})
+    points, labels = circle(64, 0.0, None)
+    model = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 1))
+    first = list(model[0].parameters()) + list(model[1].parameters())  # Linear and BatchNorm
+    if way == "requires_grad":
+        for param in first:
+            param.requires_grad = False
+    groups = [{{"params": first, "lr": 0.0}}, {{"params": model[3].parameters()}}] \\
+        if way == "lr_zero" else model.parameters()
+    optimizer = torch.optim.{optimizer}(groups, {settings})
+    start = {{name: value.clone() for name, value in model.state_dict().items()}}
+    for step in range({steps}):
+        if way == "frozen_late" and step == {late}:
+            start = {{name: value.clone() for name, value in model.state_dict().items()}}
+            for param in first:
+                param.requires_grad = False
+        optimizer.zero_grad(set_to_none=way != "frozen_late")  # zeroed, not None, when late
+        nn.BCEWithLogitsLoss()(model(points / RADIUS), labels[:, None]).backward()
+        optimizer.step()
+    for name in {tensors!r}:
+        moved = (model.state_dict()[name] - start[name]).abs().max().item()
+        print(way, name, repr(moved))
+
+
+for way in {ways!r}:
+    run(way)
+'''

@@ -7,15 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from core.errors import Notice
-from core.lab import checkpoint, data, plug
+from core.inside.freeze import TWO_CLASSES
+from core.lab import checkpoint, plug
 from core.lab.model import LabConfig
 from core.lab.model import validate as validate_lab
 from core.settings import setting, validate_settings
 
-# The lab's datasets of two classes (drawn, not the user's CSV), on the lab's default network:
-# one network for all of them, so a checkpoint trained on one starts a run on another.
-DATASETS = tuple(name for name, entry in data.DATASETS.items()
-                 if entry.task == "classification" and entry.draw is not None)
+DATASETS = TWO_CLASSES
 MAX_EPOCHS = 200
 # Optimiser steps one view may take (both runs of a resume): about 0.3 s of one core here
 MAX_STEPS = 2400

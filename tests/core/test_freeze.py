@@ -10,6 +10,7 @@ from core.inside import freeze
 from core.lab import data
 from core.lab.model import LabConfig
 from core.lab.train import Trainer
+from harness.scripts import printed_lines
 
 CONFIG = freeze.FreezeConfig()
 
@@ -100,3 +101,12 @@ def test_a_finetuned_run_starts_from_the_other_datasets_weights():
     scratch.train(epochs=4)
     assert list(result[result["run"] == "scratch"]["test_loss"]) == \
         [row["test_loss"] for row in scratch.history]
+
+
+@pytest.mark.parametrize("config", [CONFIG, freeze.FreezeConfig(optimizer="Rprop", steps=7,
+                                                                seed=4, weight_decay=0.0)])
+def test_the_shown_script_prints_the_table(config):
+    table = freeze.moves(config)
+    assert printed_lines(freeze.to_script(config)) == [
+        f"{way} {name} {moved!r}" for way, name, moved in
+        zip(table["way"], table["tensor"], table["moved"], strict=True)]

@@ -123,6 +123,11 @@ def test_freeze_tab_says_what_its_table_says(open_link):
     moves = freeze.moves(freeze.FreezeConfig())
     late = moves[(moves["way"] == "frozen_late") & moves["tensor"].isin(freeze.FROZEN)]
     assert f"moved by up to {late['moved'].max():.3g}, though frozen" in text
+    script = next(c.value for c in at.code if "def run(way)" in c.value)
+    assert printed_lines(script) == [f"{w} {n} {m!r}" for w, n, m in
+                                     zip(moves["way"], moves["tensor"], moves["moved"],
+                                         strict=True)]
+    assert "After 20 epochs the test loss is" in text
 
 
 def test_hook_factors_are_clamped(open_link):
