@@ -244,7 +244,7 @@ def show_resume(config: runs.ResumeConfig, pinned: runs.ResumeConfig | None) -> 
     verdict(result)
     show_chart(charts.apart, beside(None if a is None else a.difference, result.difference),
                title=t("inside.apart_chart"), x_title=t("inside.epoch"),
-               y_title=t("inside.apart_axis"), same_label=t("inside.same_bits"), height=150)
+               y_title=t("inside.apart_axis"), same_label=t("inside.same_bits"), height=220)
     files = st.container(horizontal=True, gap="small")
     files.download_button(t("inside.download_checkpoint"), result.checkpoint,
                           file_name=f"checkpoint_{config.stop - 1}_epoch.pt",
@@ -316,7 +316,8 @@ def show_freeze(config: freeze.FreezeConfig, pinned: freeze.FreezeConfig | None)
         st.markdown("- " + freeze_sentence(moves, way))
     rprop = by_optimizer.rename(columns={"optimizer": "name"})
     show_chart(charts.moved_bars, rprop, title=t("inside.lr_zero_chart"),
-               x_title=t("inside.moved"), y_title=t("inside.optimizer"), height=260)
+               x_title=t("inside.moved"), y_title=t("inside.optimizer"),
+               height=60 + 24 * len(rprop))  # a row each, its name read whole
     moving = by_optimizer.loc[by_optimizer["moved"] > 0, "optimizer"].tolist()
     st.markdown(t("inside.lr_zero_movers", names=", ".join(moving) or "—",
                   kept=len(by_optimizer) - len(moving)))
@@ -353,7 +354,7 @@ def finetune_section(config: freeze.FreezeConfig, pinned: freeze.FreezeConfig | 
     show_chart(charts.run_lines, beside(None if pinned is None else curves(pinned),
                                         curves(config)), list(names.values()),
                title=t("inside.finetune_chart"), x_title=t("inside.epoch"),
-               y_title=t("inside.test_loss"), marks=[], log=False, height=240)
+               y_title=t("inside.test_loss"), marks=[], log=False, height=300)
     last = finetuned(config.source, config.target, config.tune_epochs).groupby(
         "run")["test_loss"].last()
     st.markdown(t("inside.finetune_says", scratch=last["scratch"], tuned=last["finetuned"],

@@ -80,11 +80,11 @@ def apart(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str, same_l
     same = alt.Chart().transform_filter("datum.difference == 0").transform_calculate(
         label=f"'{same_label}'")
     same_marks = [same.mark_point(shape="diamond", filled=True, size=80, color=PALETTE[3])
-                  .encode(x=x, y=alt.value(height - 4),
+                  .encode(x=x, y=alt.value("height"),
                           tooltip=[*tooltip, alt.Tooltip("label:N", title=" ")])]
     if not (frame["difference"] > 0).any():  # no line: the points say it, and an axis too
         same_marks.append(same.mark_text(align="left", dx=8, dy=-10, color=PALETTE[3])
-                          .encode(x=x, y=alt.value(height - 4), text="label:N"))
+                          .encode(x=x, y=alt.value("height"), text="label:N"))
     return alt.layer(differ, *same_marks, data=frame).properties(
         title=wrapped(title, 70), height=height + (VIEW_LEGEND_ROOM if views else 0))
 
@@ -127,12 +127,12 @@ def moved_bars(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str,
     """How far something moved (rows name, moved), a bar each, with its value written on it: 0
     (kept exactly) is a value to read, not a missing bar."""
     base = alt.Chart(frame).encode(
-        y=alt.Y("name:N", title=y_title, sort=None),
+        y=alt.Y("name:N", title=y_title, sort=None, axis=alt.Axis(labelOverlap=False)),
         x=alt.X("moved:Q", title=x_title),
-        tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("moved:Q", format=".3g")])
+        tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("moved:Q", format=".3~g")])
     return alt.layer(base.mark_bar(color=PALETTE[0]),
                      base.mark_text(align="left", dx=4).encode(
-                         text=alt.Text("moved:Q", format=".3g"))).properties(
+                         text=alt.Text("moved:Q", format=".3~g"))).properties(
         title=title, height=height)
 
 
