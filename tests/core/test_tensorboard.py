@@ -68,3 +68,27 @@ def test_a_run_without_a_recorder_logs_its_scalars_and_its_weights_now():
     scalars, histograms = tb.read_back(tb.archive(run))
     assert len(scalars) == 4 * len(tb.SCALARS)
     assert set(histograms["step"]) == {3}
+
+
+def test_the_shown_script_logs_what_the_page_logs(tmp_path, monkeypatch):
+    """The lab's script with a SummaryWriter, run as a student would (it writes runs/lab where
+    it runs): its printed losses and its log's losses, rate and histograms are the page's."""
+    from harness.scripts import printed_lines
+    from tests.core.test_checkpoint import losses
+
+    config = LabConfig()
+    page_scalars, page_histograms = tb.read_back(tb.run_log(Trainer(config), epochs=4))
+    monkeypatch.chdir(tmp_path)
+    printed = losses(printed_lines(tb.to_script(config, 4)))
+    with tarfile.open(tmp_path / "script.tar.gz", "w:gz") as tar:
+        tar.add(tmp_path / "runs" / tb.RUN, arcname=tb.RUN)
+    scalars, histograms = tb.read_back((tmp_path / "script.tar.gz").read_bytes())
+    for tag in ("loss/train", "loss/test", "learning_rate"):
+        logged = scalars[scalars["tag"] == tag].reset_index(drop=True)
+        assert logged.equals(page_scalars[page_scalars["tag"] == tag].reset_index(drop=True))
+    train = scalars[scalars["tag"] == "loss/train"]
+    assert list(train["value"]) == [float(np.float32(printed[e][0])) for e in range(5)]
+    # the script logs epoch 0's weights with the rest, the page from its recorder: the same
+    mine = histograms.sort_values(["tag", "step"]).reset_index(drop=True)
+    page = page_histograms.sort_values(["tag", "step"]).reset_index(drop=True)
+    assert mine.equals(page)
