@@ -359,6 +359,8 @@ def finetune_section(config: freeze.FreezeConfig, pinned: freeze.FreezeConfig | 
         "run")["test_loss"].last()
     st.markdown(t("inside.finetune_says", scratch=last["scratch"], tuned=last["finetuned"],
                   epochs=config.tune_epochs))
+    code_panel(freeze.finetune_script(runs.RunConfig(dataset=config.target).lab(),
+                                      config.source, config.tune_epochs))
 
 
 # ---- The page ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from core.lab import checkpoint, data, plug
+from core.lab import script as lab_script
 from core.lab.model import LabConfig
 from core.lab.train import Trainer
 from core.settings import setting
@@ -217,3 +218,21 @@ def run(way):
 for way in {ways!r}:
     run(way)
 '''
+
+
+def finetune_script(config: LabConfig, source: str, epochs: int) -> str:
+    """The lab's own scripts (core.lab.script) one after the other: the network trained on
+    source and its state_dict saved, then the run on config's data started from it (loaded with
+    weights_only=True), printing its losses every epoch after the line "# finetuning"."""
+    pretrain = lab_script.to_script(replace(config, dataset=source), epochs, every=epochs)
+    tune = lab_script.to_script(config, epochs, every=1)
+    if "\nloss_fn = " not in tune:
+        raise ValueError("the lab's script no longer builds its loss after its model")
+    tune = tune.replace("\nloss_fn = ", "\nmodel.load_state_dict(torch.load(file, weights_only="
+                        f"True))  # pretrained on {source}\nloss_fn = ", 1)
+    return ("import io\n\n" + pretrain + "\nfile = io.BytesIO()  # a .pt file in practice\n"
+            "torch.save(model.state_dict(), file)\nfile.seek(0)\n"
+            f'print("{FINETUNING}")\n\n' + tune)
+
+
+FINETUNING = "# finetuning"

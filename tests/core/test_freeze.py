@@ -110,3 +110,12 @@ def test_the_shown_script_prints_the_table(config):
     assert printed_lines(freeze.to_script(config)) == [
         f"{way} {name} {moved!r}" for way, name, moved in
         zip(table["way"], table["tensor"], table["moved"], strict=True)]
+
+
+def test_the_finetuning_script_prints_the_finetuned_run():
+    config = LabConfig(dataset="xor")
+    result = freeze.finetune(config, "moons", 3)
+    lines = printed_lines(freeze.finetune_script(config, "moons", 3))
+    tuned = lines[lines.index(freeze.FINETUNING) + 1:]
+    page = result[result["run"] == "finetuned"]["test_loss"]
+    assert [float(line.rsplit(" ", 1)[1]) for line in tuned] == list(page)
