@@ -103,5 +103,6 @@ class LogConfig:
 def validate_log(config: LogConfig) -> tuple[LogConfig, list[Notice]]:
     notices: list[Notice] = []
     config = validate_settings(config, notices)
-    return replace(config, epochs=_within_steps(config.epochs, 1, config.logged, notices)), \
+    # writing the log and reading it back cost about as much again as training the run
+    return replace(config, epochs=_within_steps(config.epochs, 2, config.logged, notices)), \
         notices
