@@ -90,7 +90,8 @@ def tensor_hooks(config: HookConfig) -> Gradients:
     print("w.grad: ", w.grad, file=printed)
     handle.remove()
     return Gradients(first_w, first_x, non_leaf, collected[0].item(), w.grad.item(),
-                     printed.getvalue().splitlines(), str(caught[0].message))
+                     printed.getvalue().splitlines(),
+                     str(caught[0].message) if caught else "")
 
 
 def _graph():

@@ -25,8 +25,6 @@ from core.lab.train import Trainer
 
 MAX_BYTES = 20 * 2**20  # an upload larger than this is no checkpoint of the lab's small networks
 SCHEDULER_WAYS = ("fresh", "last_epoch", "state_dict")  # none; the course's; its own state_dict
-KEYS = ("model_state_dict", "optimizer_state_dict", "scheduler_state_dict", "rng_state", "epoch",
-        "loss")
 
 
 @dataclass(frozen=True)
