@@ -12,6 +12,7 @@ from core.charts import inside as charts
 from core.errors import InputError
 from core.inside import freeze, hooks, runs
 from core.lab import checkpoint, tensorboard
+from core.lab.train import Trainer
 from core.settings import validate_settings, with_values
 from lessons import TABS
 from ui import widgets
@@ -77,7 +78,7 @@ def pair() -> int:
 @st.cache_data(max_entries=16, show_spinner=False)
 def logged(config: runs.LogConfig) -> tuple[bytes, pd.DataFrame, pd.DataFrame]:
     """The run's log archive, and what TensorBoard's reader reads from it."""
-    archive = tensorboard.run_log(checkpoint.Trainer(config.logged.lab()), config.epochs)
+    archive = tensorboard.run_log(Trainer(config.logged.lab()), config.epochs)
     return (archive, *tensorboard.read_back(archive))
 
 
