@@ -127,7 +127,9 @@ def hooks_tab() -> None:
     def controls() -> dict:
         st.button(t("inside.course_example"), key="inside_hooks_course", width="stretch",
                   on_click=widgets.restore, args=(LESSON, hooks.HookConfig()))
-        return draw(hooks.HookConfig, ["times", "returns", "backward", "seed"], pair())
+        # the backward hook's choice on a row of its own: its long names are read whole
+        return (draw(hooks.HookConfig, ["times", "returns"], pair())
+                | draw(hooks.HookConfig, ["backward", "seed"]))
 
     found = tab_views("hooks", hooks.HookConfig, controls, settings_only)
     if found is None:
@@ -330,6 +332,7 @@ def show_freeze(config: freeze.FreezeConfig, pinned: freeze.FreezeConfig | None)
 def moved_table(moves: pd.DataFrame) -> pd.DataFrame:
     table = moves.pivot(index="tensor", columns="way", values="moved")[list(freeze.WAYS)]
     table.columns = [t(f"inside.way_{way}") for way in freeze.WAYS]
+    table.index.name = t("inside.tensor")
     return table
 
 
