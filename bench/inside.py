@@ -61,8 +61,9 @@ def view_figures() -> None:
     moves = median_ms(lambda: (freeze.moves(settings), freeze.lr_zero_by_optimizer(settings),
                                freeze.batchnorm_modes(settings)), 3)
     print(f"freezing tab (4 ways, {len(plug.OPTIMIZERS)} optimisers, BatchNorm): {moves:.0f} ms")
-    tune = median_ms(lambda: freeze.finetune(LabConfig(), "gauss", 20), 3)
-    print(f"finetuning, 20 epochs on each of two datasets and from scratch: {tune:.0f} ms")
+    epochs = freeze.FreezeConfig().tune_epochs
+    tune = median_ms(lambda: freeze.finetune(LabConfig(), "gauss", epochs), 3)
+    print(f"finetuning, {epochs} epochs on each of two datasets and from scratch: {tune:.0f} ms")
 
 
 def watch_figures() -> None:

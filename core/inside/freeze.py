@@ -41,7 +41,7 @@ class FreezeConfig:
     # finetuning: the lab's network trained on source, then on target (and from scratch)
     source: str = setting("gauss", choices=TWO_CLASSES, choice_text="lab.dataset_{choice}")
     target: str = setting("circle", choices=TWO_CLASSES, choice_text="lab.dataset_{choice}")
-    tune_epochs: int = setting(20, low=1, high=20, step=1)  # 3 runs: 2,400 steps at most
+    tune_epochs: int = setting(15, low=1, high=16, step=1)  # 3 runs: 1,920 steps at most
 
 
 def network(g: torch.Generator) -> nn.Sequential:

@@ -15,8 +15,9 @@ from core.settings import setting, validate_settings
 
 DATASETS = TWO_CLASSES
 MAX_EPOCHS = 200
-# Optimiser steps one view may take (both runs of a resume): about 0.3 s of one core here
-MAX_STEPS = 2400
+# Optimiser steps one view may take (both runs of a resume): the lab takes about 7,400 a second
+# on one core of this machine, so with its evaluations a view stays near 0.3 s
+MAX_STEPS = 2000
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def test_freeze_tab_says_what_its_table_says(open_link):
     assert printed_lines(script) == [f"{w} {n} {m!r}" for w, n, m in
                                      zip(moves["way"], moves["tensor"], moves["moved"],
                                          strict=True)]
-    assert "After 20 epochs the test loss is" in text
+    assert "After 15 epochs the test loss is" in text
 
 
 def test_hook_factors_are_clamped(open_link):
