@@ -44,7 +44,7 @@ def page_losses(result: ck.Resumed, run: str) -> dict[int, tuple[float, float]]:
 @pytest.mark.parametrize("config", [
     COURSE,
     # dropout masks and BatchNorm's running statistics come from the generator and the buffers
-    validate(replace(LabConfig(), dataset="spiral", widths=(6, 6), dropout=0.3, batchnorm=True,
+    validate(replace(LabConfig(), dataset="spiral", widths=(6, 6), dropout=0.3, norm="BatchNorm1d",
                      optimizer="Adam", lr=0.02, schedule="StepLR", schedule_settings=STEP))[0],
 ])
 def test_the_full_state_resume_is_the_uninterrupted_run_bit_for_bit(config):
@@ -201,7 +201,7 @@ def test_another_networks_state_dict_is_refused_by_name():
     assert (error.params["entry"], error.params["theirs"], error.params["ours"]) == \
         ("0.weight", "4 × 2", "8 × 2")
     # with BatchNorm the Linear layers are modules 0, 3 and 6: this network's 2.weight is missing
-    with_batchnorm = Trainer(validate(replace(COURSE, batchnorm=True))[0])
+    with_batchnorm = Trainer(validate(replace(COURSE, norm="BatchNorm1d"))[0])
     error = refused(ck.save(with_batchnorm))
     assert (error.key, error.params["entry"]) == ("error.inside.file_missing", "2.weight")
     own = Trainer(COURSE).model.state_dict()

@@ -183,7 +183,7 @@ def test_torch_refuses_both_backward_hooks_on_one_module():
 
 @pytest.mark.parametrize("config", [
     LabConfig(),
-    LabConfig(dataset="spiral", widths=(6, 5, 4), activation="relu", batchnorm=True,
+    LabConfig(dataset="spiral", widths=(6, 5, 4), activation="relu", norm="BatchNorm1d",
               dropout=0.2, l2=0.01, batch=16),
 ])
 def test_the_hooks_collect_the_labs_per_layer_numbers(config):

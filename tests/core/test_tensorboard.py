@@ -13,7 +13,7 @@ from core.lab.model import LabConfig, validate
 from core.lab.train import Trainer
 
 CONFIGS = [LabConfig(), validate(replace(LabConfig(), dataset="spiral", widths=(5, 4),
-                                         batchnorm=True, schedule="StepLR"))[0]]
+                                         norm="BatchNorm1d", schedule="StepLR"))[0]]
 
 
 @pytest.mark.parametrize("config", CONFIGS)
