@@ -66,19 +66,6 @@ def view_figures() -> None:
     print(f"finetuning, {epochs} epochs on each of two datasets and from scratch: {tune:.0f} ms")
 
 
-def watch_figures() -> None:
-    def epoch(watched: bool) -> None:
-        trainer = Trainer(LabConfig())
-        if watched:
-            with hooks.watching(trainer.model, lambda m: isinstance(m, plug.Activation)):
-                trainer.train(epochs=20)
-        else:
-            trainer.train(epochs=20)
-
-    plain, watched = median_ms(lambda: epoch(False), 3), median_ms(lambda: epoch(True), 3)
-    print(f"20 lab epochs: {plain:.0f} ms, with the per-layer hooks {watched:.0f} ms")
-
-
 def main() -> None:
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, medians (ms); load "
@@ -86,7 +73,6 @@ def main() -> None:
           "(a quiet machine here: 88-109)")
     log_figures()
     view_figures()
-    watch_figures()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from core import compare
 from core.charts import inside as charts
 from core.errors import InputError
 from core.inside import freeze, hooks, runs
-from core.lab import checkpoint, tensorboard
+from core.lab import checkpoint, tensorboard, watch
 from core.lab.train import Trainer
 from core.settings import validate_settings, with_values
 from lessons import TABS
@@ -146,7 +146,7 @@ def hooks_tab() -> None:
         code_panel(hooks.to_script(config))
         with st.expander(t("inside.hooks_lab_title")):
             st.markdown(t("inside.hooks_lab"))
-            st.code(inspect.getsource(hooks.LayerWatch), language="python")
+            st.code(inspect.getsource(watch.LayerWatch), language="python")
 
 
 def show_hooks(config: hooks.HookConfig, grads: hooks.Gradients,

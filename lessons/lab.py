@@ -14,6 +14,7 @@ the controls describe, in the same frames, from the same draws where the seeds m
 data and, where the shapes match, the same initial weights)."""
 
 import dataclasses
+import inspect
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ import streamlit as st
 from core.charts import lab as charts
 from core.compare import column_each, side_by_side
 from core.errors import InputError
-from core.lab import data, model, pictures, plug, train
+from core.lab import checkpoint, data, model, pictures, plug, tensorboard, train, watch
 from core.lab.challenges import CHALLENGES
 from core.lab.script import to_script
 from core.network import HEALTHY
@@ -382,6 +383,29 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
                    layer_title=t("lab.layer_axis"), height=200)
         show_layer_changes(runs)
         code_panel(to_script(trainer.config, max(trainer.epoch, 10)))
+        save_run(trainer)
+
+
+# A TensorBoard log trains the run again from epoch 0 with a recorder (the run is a function of
+# its settings, so it is this run): at most this many epochs, about 2 s of a click's time.
+LOG_EPOCHS = 500
+
+
+def save_run(trainer: train.Trainer) -> None:
+    """The run as the files a student keeps: a checkpoint (torch.save's .pt, which the lesson
+    Inside a training run resumes or finetunes from) and a TensorBoard log. Each is made only
+    when its button is clicked."""
+    epochs = min(trainer.epoch, LOG_EPOCHS)
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(t("lab.download_checkpoint", epoch=trainer.epoch),
+                        lambda: checkpoint.save(trainer), file_name=f"lab_epoch{trainer.epoch}.pt",
+                        mime="application/octet-stream", on_click="ignore",
+                        help=t("lab.download_checkpoint_help"), key="lab_save_checkpoint")
+    row.download_button(t("lab.download_log", epochs=epochs),
+                        lambda: tensorboard.run_log(train.Trainer(trainer.config), epochs),
+                        file_name=f"lab_tensorboard_{epochs}.tar.gz", mime="application/gzip",
+                        on_click="ignore", help=t("lab.download_log_help", most=LOG_EPOCHS),
+                        key="lab_save_log", disabled=epochs == 0)
 
 
 def show_curves(runs: dict, places: dict, points: int, views: dict, task: str) -> None:
@@ -423,6 +447,9 @@ def show_layer_stds(runs: dict, points: int, views: dict) -> None:
     frozen = sorted({layer for run in runs.values() for layer in run.config.frozen})
     if frozen:  # not drawn, and said why
         st.caption(t("lab.frozen_no_gradient", layers=", ".join(map(str, frozen))))
+    st.caption(t("lab.made_with_hooks"))
+    with st.expander(t("lab.hook_code")):
+        st.code(inspect.getsource(watch.LayerWatch), language="python")
 
 
 def show_challenges(runs: dict) -> None:

@@ -1,5 +1,5 @@
 """Hooks: the course's tensor hooks and module hooks (its lesson on hooks), printed exactly as its
-code prints them, and the hooks that collect a network's per-layer statistics while it trains.
+code prints them. (The hooks that collect the lab's per-layer statistics are core.lab.watch.)
 
 The course's code runs after set_seed(1); the only draws are nn.Conv2d's own weights (then
 overwritten) and the target, randn_like(output). Here they come from a private generator in the
@@ -8,12 +8,10 @@ same order, so the printout is the course's to the digit (tests run the course's
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import threading
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -276,59 +274,3 @@ print("input shape: {{}}\\ninput value: {{}}".format(input_block[0][0].shape, in
 
 def _values(tensor: torch.Tensor) -> list:
     return tensor.detach().tolist()
-
-
-# ---- The lab's per-layer statistics, collected with hooks -----------------------------------
-
-class LayerWatch:
-    """Each hidden layer's activation std and each Linear weight's gradient std, from the last
-    batch a model trained on, collected with hooks instead of a forward loop of one's own:
-    a forward hook on every activation layer (it sees the layer's output), and a tensor hook on
-    every Linear weight (it sees the weight's gradient as backward computes it). Evaluation
-    passes (eval mode) are not recorded. remove() takes the hooks off."""
-
-    def __init__(self, model: nn.Module, is_activation: Callable[[nn.Module], bool]) -> None:
-        self.activations: dict[int, float] = {}
-        self.gradients: dict[int, float] = {}
-        self.handles = []
-        hidden = [m for m in model if is_activation(m)]
-        linears = [m for m in model if isinstance(m, nn.Linear)]
-        for number, layer in enumerate(hidden, start=1):
-            self.handles.append(layer.register_forward_hook(self._keep_activation(number)))
-        for number, layer in enumerate(linears, start=1):
-            self.handles.append(layer.weight.register_hook(self._keep_gradient(number)))
-
-    def _keep_activation(self, number: int):
-        def hook(module, inputs, output):
-            if module.training:
-                self.activations[number] = _std(output.detach())
-        return hook
-
-    def _keep_gradient(self, number: int):
-        def hook(grad):
-            self.gradients[number] = _std(grad)
-        return hook
-
-    def rows(self) -> list[dict]:
-        """One row per Linear layer: its number, the std of the activation after it (nan for
-        the output layer) and of its weight's gradient."""
-        return [{"layer": number, "act_std": self.activations.get(number, float("nan")),
-                 "grad_std": grad} for number, grad in sorted(self.gradients.items())]
-
-    def remove(self) -> None:
-        for handle in self.handles:
-            handle.remove()
-
-
-def _std(tensor: torch.Tensor) -> float:
-    return tensor.std().item() if tensor.numel() > 1 else float("nan")
-
-
-@contextlib.contextmanager
-def watching(model: nn.Module, is_activation: Callable[[nn.Module], bool]):
-    """A LayerWatch on model while the block runs."""
-    watch = LayerWatch(model, is_activation)
-    try:
-        yield watch
-    finally:
-        watch.remove()

@@ -11,9 +11,9 @@ import torch
 from torch import nn
 
 from core.inside import hooks
-from core.lab import plug
-from core.lab.model import LabConfig
-from core.lab.train import Trainer
+from core.lab import plug, watch
+from core.lab.model import LabConfig, penalty, validate
+from core.lab.train import Trainer, one_thread
 from harness.scripts import printed_lines
 
 # The course's hook lesson as it is written (its set_seed(1) seeds random, numpy and torch), with
@@ -185,30 +185,50 @@ def test_torch_refuses_both_backward_hooks_on_one_module():
     LabConfig(),
     LabConfig(dataset="spiral", widths=(6, 5, 4), activation="relu", norm="BatchNorm1d",
               dropout=0.2, l2=0.01, batch=16),
+    LabConfig(widths=(4, 3), frozen=(1,)),
 ])
-def test_the_hooks_collect_the_labs_per_layer_numbers(config):
-    """A twin of a lab run trains the same epoch with a LayerWatch on it: its last batch's
-    statistics are the lab's own (recorded by its forward loop), bit for bit."""
-    run = Trainer(config)
-    twin = run.twin()
+def test_the_hooks_see_what_a_plain_training_loop_computes(config):
+    """The lab's per-layer numbers (its last batch of an epoch, seen by core.lab.watch's hooks)
+    equal what a training loop of one's own computes without hooks: each hidden layer's output
+    std, module after module, and each weight's gradient std after backward (nan frozen)."""
+    run = Trainer(validate(config)[0])
+    plain = run.twin()
     run.train(epochs=1)
-    with hooks.watching(twin.model, lambda m: isinstance(m, plug.Activation)) as watch:
-        twin.train(epochs=1)
-    lab = [{key: row[key] for key in ("layer", "act_std", "grad_std")} for row in run.layers]
-    assert len(lab) == len(config.widths) + 1
-    for mine, theirs in zip(watch.rows(), lab, strict=True):
-        assert mine["layer"] == theirs["layer"]
-        assert mine["grad_std"] == theirs["grad_std"]
-        assert mine["act_std"] == theirs["act_std"] or \
-            math.isnan(mine["act_std"]) and math.isnan(theirs["act_std"])
-    assert not twin.model[0]._forward_hooks  # the hooks are off again
+    model, n = plain.model, len(plain.x_train)
+    model.train()
+    with one_thread():  # as the lab trains: BatchNorm's backward sums otherwise on 2 threads
+        order = torch.randperm(n, generator=plain.generator)
+        for start in range(0, n, plain.config.batch):
+            index = order[start:start + plain.config.batch]
+            x, stds = plain.x_train[index], []
+            for layer in model:
+                x = layer(x)
+                if isinstance(layer, plug.Activation):
+                    stds.append(x.detach().std().item())
+            loss = plain.loss_fn(x, plain.y_train[index])
+            extra = penalty(plain.config, model)
+            loss = loss if extra is None else loss + extra
+            plain.optimizer.zero_grad()
+            loss.backward()
+            plain.optimizer.step()
+    grads = [layer.weight.grad.std().item() if layer.weight.requires_grad else math.nan
+             for layer in model if isinstance(layer, nn.Linear)]
+    mine = [(row["layer"], row["act_std"], row["grad_std"]) for row in run.layers]
+    theirs = [(i, stds[i - 1] if i <= len(stds) else math.nan, grad)
+              for i, grad in enumerate(grads, start=1)]
+    assert len(mine) == len(config.widths) + 1
+    for (layer, act, grad), (number, act_plain, grad_plain) in zip(mine, theirs, strict=True):
+        assert layer == number
+        assert act == act_plain or math.isnan(act) and math.isnan(act_plain)
+        assert grad == grad_plain or math.isnan(grad) and math.isnan(grad_plain)
+    assert not model[0]._forward_hooks and not run.model[0]._forward_hooks  # off again
 
 
 def test_a_watch_ignores_evaluation():
     run = Trainer(LabConfig())
-    with hooks.watching(run.model, lambda m: isinstance(m, plug.Activation)) as watch:
+    with watch.watching(run.model, lambda m: isinstance(m, plug.Activation)) as seen:
         run.evaluate(run.x_test, run.y_test, run.labels_test)
-    assert watch.rows() == [] and watch.activations == {}
+    assert seen.rows() == [] and seen.activations == {}
 
 
 def test_factors_are_bounded():
