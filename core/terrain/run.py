@@ -3,9 +3,9 @@ from the last check's eigenvector) and a snapshot of the weights for the path; b
 optimiser step, what the step starts from, so the last update can be written out weight by
 weight (core.terrain.weights).
 
-The run's own draws (the first check's start vector, the surface's directions, the noise
-picture's batches) come from a generator of its own, seeded from the seed: the lab's generator
-is left to training, so a run trains exactly as the lab trains the same Config."""
+The first check starts from a random direction drawn from a generator of its own, seeded from the
+seed: the lab's generator is left to training, so a run trains exactly as the lab trains the same
+Config."""
 
 from __future__ import annotations
 
@@ -22,7 +22,15 @@ from core.terrain import sharpness
 from core.terrain.objective import Objective
 
 PATH_POINTS = 200  # weight snapshots kept for the path; beyond, every other one is let go
-OWN_SEED_OFFSET = 7919  # the run's own generator: the seed moved away from the lab's stream
+
+
+def path_stride(epoch: int) -> int:
+    """The path keeps the weights at every multiple of this many epochs up to epoch: the
+    smallest power of two that keeps at most PATH_POINTS of them."""
+    stride = 1
+    while epoch // stride + 1 > PATH_POINTS:
+        stride *= 2
+    return stride
 
 
 @dataclass
@@ -45,13 +53,12 @@ class Run:
         """config validated (core.lab.model.validate)."""
         self.trainer = Trainer(config)
         self.objective = Objective.of(self.trainer)
-        self.generator = torch.Generator().manual_seed(config.seed + OWN_SEED_OFFSET)
-        self.start = sharpness.random_start(self.objective.size, self.generator)
+        self.start = sharpness.random_start(self.objective.size,
+                                            torch.Generator().manual_seed(config.seed))
         self.vector = self.start
         self.checks: list[dict] = []
         self.initial = self.objective.flat()
         self.path: list[tuple[int, torch.Tensor]] = []
-        self.path_every = 1
         self.last_step: StepRecord | None = None
         self.trainer.optimizer.register_step_pre_hook(self._before_step)
         self._read()
@@ -106,7 +113,8 @@ class Run:
     # ---- what is read after each epoch --------------------------------------------------------
     def _read(self) -> None:
         with self.lock, one_thread():
-            found = self.check()
+            cold = self.vector is self.start
+            found = self.check(sharpness.COLD_ITERATIONS if cold else sharpness.ITERATIONS)
             if torch.isfinite(found.vector).all():
                 self.vector = found.vector
             else:  # a diverged run's check: the next starts afresh
@@ -125,13 +133,13 @@ class Run:
             return sharpness.top_eigenvalue(product, self.vector, iterations, tolerance)
 
     def _snapshot(self) -> None:
-        """The weights now, for the path: every path_every-th epoch, thinned to PATH_POINTS."""
-        if self.epoch % self.path_every:
+        """The weights now, for the path, at every path_stride-th epoch (the older ones thinned
+        when the stride grows)."""
+        stride = path_stride(self.epoch)
+        if self.epoch % stride:
             return
+        self.path = [(e, w) for e, w in self.path if e % stride == 0]
         self.path.append((self.epoch, self.objective.flat()))
-        if len(self.path) > PATH_POINTS:
-            self.path_every *= 2
-            self.path = [(e, w) for e, w in self.path if e % self.path_every == 0]
 
     def path_points(self) -> tuple[list[int], torch.Tensor]:
         """The epochs and weights of the path (rows), the current weights last."""

@@ -141,3 +141,26 @@ def test_the_edge_of_stability_preset_sharpens_to_2_over_lr_and_stays_within_10_
     assert reached < preset.epochs // 2
     assert all(0.9 <= ratio <= 1.1 for ratio in found[reached:]), \
         (min(found[reached:]), max(found[reached:]))
+
+
+def story_at(name: str, epochs: int) -> tuple[str, dict]:
+    preset = terrain_config.PRESETS[name]
+    config = lab(preset.config())
+    run = Run(config)
+    run.train(epochs=epochs)
+    return sharpness.story(run.sharpness_frame(), sharpness.threshold(config.lr))
+
+
+def test_each_presets_story_is_what_its_numbers_show():
+    """The sentence under the chart is chosen and filled from the run's own numbers."""
+    key, numbers = story_at("edge", terrain_config.PRESETS["edge"].epochs)
+    assert key == "edge" and numbers["inside"] and numbers["threshold"] == 8.0
+    assert 90 <= numbers["low"] <= 100 <= numbers["high"] <= 110
+    key, numbers = story_at("catapult", terrain_config.PRESETS["catapult"].epochs)
+    assert key == "catapult"
+    assert numbers["start"] > numbers["threshold"] > numbers["after"]  # above 2/lr, then below
+    assert numbers["peak"] > 5 * numbers["loss"] and numbers["back_epoch"] > numbers["peak_epoch"]
+    assert story_at("catapult", 2)[0] == "growing"  # the jump, before the fall
+    key, numbers = story_at("divergence", terrain_config.PRESETS["divergence"].epochs)
+    assert key == "diverged" and numbers["start"] > 2 * numbers["threshold"]
+    assert story_at("edge", 5)[0] == "below"

@@ -1,0 +1,107 @@
+"""Gradient noise: per-example gradients at the current weights (torch.func: vmap of grad), the
+simple noise scale of McCandlish et al. ("An Empirical Model of Large-Batch Training", 2018),
+B_simple = tr(Σ)/|G|², and mini-batch gradients drawn around the full-batch one.
+
+G is the full-batch gradient (the mean of the per-example gradients, plus the penalty's, which
+every batch shares) and Σ the covariance of the per-example gradients over the training set
+(divided by n: the set is the whole population a batch is drawn from). A batch of B examples
+drawn at random has gradient noise E|G_B − G|² = tr(Σ)/B · (n − B)/(n − 1) (drawn without
+replacement, as the lab draws them; the last factor is 1 − B/n, nearly, and 0 for the full
+batch): at B = B_simple the noise is as large as the signal |G|²."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+from torch.func import grad, vmap
+
+from core.lab.train import one_thread
+from core.terrain.objective import Objective
+from core.terrain.run import Run
+
+
+@dataclass(frozen=True)
+class Noise:
+    scale: float  # B_simple = tr(Σ)/|G|²
+    trace: float  # tr(Σ)
+    signal: float  # |G|²
+    examples: int  # n, the training set
+    batch: int  # B, the run's batch size
+    predicted: float  # E|G_B − G|² for batches of B: tr(Σ)/B · (n − B)/(n − 1)
+    measured: float  # the mean of |G_B − G|² over the batches drawn
+    spread: pd.DataFrame  # kind ("batch" or "full"), along, across: gradients in the plane of
+    # G (along: the component along G) and the batches' widest spread across it
+
+
+def per_example_gradients(objective: Objective) -> torch.Tensor:
+    """Each training example's gradient of the loss (no penalty), flat: n rows."""
+    params = [p.detach() for p in objective.current()]
+
+    def one(weights, x, y):
+        return objective.loss(weights, x[None], y[None], penalty=False)
+
+    rows = vmap(grad(one), in_dims=(None, 0, 0))(params, objective.x, objective.y)
+    return torch.cat([r.reshape(len(objective.x), -1) for r in rows], 1)
+
+
+def penalty_gradient(objective: Objective) -> torch.Tensor:
+    """The gradient of the L1 and L2 penalties, flat (zero without them)."""
+    leaves = [p.detach().clone().requires_grad_(True) for p in objective.current()]
+    total = objective.penalty(dict(zip(objective.names, leaves, strict=True)))
+    if not isinstance(total, torch.Tensor):
+        return torch.zeros(objective.size)
+    return torch.cat([g.reshape(-1) for g in torch.autograd.grad(total, leaves)])
+
+
+def run_noise(run: Run, batches: int) -> Noise:
+    """The gradient noise of a run at its current weights, for batches of its batch size (drawn
+    from a generator seeded with the run's seed)."""
+    with run.lock, one_thread():
+        return gradient_noise(run.objective, run.config.batch, batches, run.config.seed)
+
+
+def gradient_noise(objective: Objective, batch: int, batches: int, seed: int) -> Noise:
+    """The noise scale at the current weights, and batches mini-batch gradients of batch
+    examples each (every batch drawn without replacement, from a generator seeded with seed)."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        rows = per_example_gradients(objective)
+        mean = rows.mean(0)
+        full = mean + penalty_gradient(objective)
+        trace = float(((rows - mean) ** 2).sum(1).mean())
+        signal = float(full @ full)
+        n = len(rows)
+        batch = min(batch, n)
+        predicted = trace / batch * (n - batch) / (n - 1) if n > 1 else 0.0
+        drawn = batch_means(rows, batch, batches, generator) + (full - mean)
+        measured = float(((drawn - full) ** 2).sum(1).mean())
+        scale = trace / signal if signal > 0 else float("inf")
+    return Noise(scale, trace, signal, n, batch, predicted, measured, plane(drawn, full))
+
+
+def batch_means(rows: torch.Tensor, batch: int, batches: int,
+                generator: torch.Generator) -> torch.Tensor:
+    """The mean of batch rows drawn without replacement, batches times: each draw the first
+    batch of a random permutation, all at once (a matrix of 1/batch where a row is drawn)."""
+    n = len(rows)
+    drawn = torch.rand(batches, n, generator=generator).argsort(1)[:, :batch]
+    weights = torch.zeros(batches, n).scatter_(1, drawn, 1.0 / batch)
+    return weights @ rows
+
+
+def plane(drawn: torch.Tensor, full: torch.Tensor) -> pd.DataFrame:
+    """The drawn gradients and the full one in two dimensions: along G's direction, and across
+    it along the drawn ones' widest spread (their top principal direction once G's is removed)."""
+    norm = float(full.norm())
+    along = full / norm if norm > 0 else torch.zeros_like(full)
+    deviations = drawn - full
+    deviations = deviations - (deviations @ along)[:, None] * along
+    if float(deviations.abs().max()) > 0:
+        across = torch.linalg.svd(deviations.double(), full_matrices=False)[2][0].float()
+    else:
+        across = torch.zeros_like(full)
+    points = torch.cat([drawn, full[None]])
+    return pd.DataFrame({"kind": ["batch"] * len(drawn) + ["full"],
+                         "along": (points @ along).numpy(), "across": (points @ across).numpy()})
