@@ -38,20 +38,33 @@ class TerrainConfig:
     full_batch: bool = setting(True)
     batch: int = setting(10, step=1, shown=_mini_batches)
     seed: int = setting(2, step=1)
-    # how the views read it
+
+
+# How each view reads the run (one Config a view, drawn in its tab; both pinned runs are read
+# the same way)
+
+@dataclass(frozen=True)
+class SliceView:
     directions: str = setting("random", choices=DIRECTIONS,
                               choice_text="terrain.directions_{choice}")
     grid: int = setting(41, low=11, high=61, step=2, widget="slider")
     span: float = setting(1.0, low=0.05, high=10.0, step=0.25, format="%.2f")
+
+
+@dataclass(frozen=True)
+class NoiseView:
+    batch: int = setting(10, low=1, high=2000, step=1)  # the batches drawn in the picture
     batches: int = setting(200, low=20, high=1000, step=20)
-    layer: int = setting(1, low=1, high=11, step=1)  # the weight opened: its Linear layer,
-    neuron: int = setting(0, low=0, high=31, step=1)  # the neuron it feeds,
-    source: int = setting(0, low=-1, high=31, step=1)  # and what feeds it (-1: the bias)
 
 
-NETWORK = ("dataset", "depth", "width", "activation", "loss", "optimizer", "lr", "momentum",
-           "full_batch", "batch", "seed")  # the settings a run is made of (a new run when one
-# changes); the others are how the views read it
+@dataclass(frozen=True)
+class WeightView:
+    """The weight opened: its Linear layer (1 = the first), the neuron it feeds, and what feeds
+    it (a neuron of the layer before, or -1 for the neuron's bias)."""
+
+    layer: int = setting(1, low=1, high=11, step=1)
+    neuron: int = setting(0, low=0, high=31, step=1)
+    source: int = setting(0, low=-1, high=31, step=1)
 
 
 @dataclass(frozen=True)
@@ -83,10 +96,14 @@ PRESETS = {
 
 def validate(config: TerrainConfig) -> tuple[TerrainConfig, list[Notice]]:
     """Every setting parsed (kind, bound, choice: an InputError naming the first that cannot be
-    used), sizes clamped with a notice each; the lab's own checks of the run it makes follow
-    (its rate's bound, a loss that fits the task) in lab_config."""
+    used), sizes clamped with a notice each; then the lab's checks of the run it makes (its
+    rate's and batch's bounds, a loss that fits the task), whose adjusted values it takes."""
     notices: list[Notice] = []
-    return validate_settings(config, notices), notices
+    config = validate_settings(config, notices)
+    lab, lab_notices = lab_config(config)
+    adjusted = replace(config, loss=lab.loss, lr=lab.lr, momentum=lab.momentum, seed=lab.seed,
+                       batch=config.batch if config.full_batch else lab.batch)
+    return adjusted, notices + lab_notices
 
 
 def lab_config(config: TerrainConfig) -> tuple[model.LabConfig, list[Notice]]:

@@ -18,7 +18,7 @@ import torch
 from torch.func import grad, vmap
 
 from core.lab.train import one_thread
-from core.terrain.objective import Objective
+from core.terrain.objective import CHUNK_BYTES, Objective
 from core.terrain.run import Run
 
 
@@ -42,7 +42,9 @@ def per_example_gradients(objective: Objective) -> torch.Tensor:
     def one(weights, x, y):
         return objective.loss(weights, x[None], y[None], penalty=False)
 
-    rows = vmap(grad(one), in_dims=(None, 0, 0))(params, objective.x, objective.y)
+    chunk = objective.chunk(16 * objective.size)  # each example's gradient and its work
+    rows = vmap(grad(one), in_dims=(None, 0, 0), chunk_size=chunk)(params, objective.x,
+                                                                    objective.y)
     return torch.cat([r.reshape(len(objective.x), -1) for r in rows], 1)
 
 
@@ -55,11 +57,19 @@ def penalty_gradient(objective: Objective) -> torch.Tensor:
     return torch.cat([g.reshape(-1) for g in torch.autograd.grad(total, leaves)])
 
 
-def run_noise(run: Run, batches: int) -> Noise:
-    """The gradient noise of a run at its current weights, for batches of its batch size (drawn
-    from a generator seeded with the run's seed)."""
+def run_noise(run: Run, batch: int, batches: int) -> Noise:
+    """The gradient noise of a run at its current weights, with batches mini-batches of batch
+    examples (drawn from a generator seeded with the run's seed)."""
     with run.lock, one_thread():
-        return gradient_noise(run.objective, run.config.batch, batches, run.config.seed)
+        return gradient_noise(run.objective, batch, batches, run.config.seed)
+
+
+def per_batch(batch: int, examples: int) -> float:
+    """How much of tr(Σ) a batch of batch examples drawn without replacement from examples
+    keeps as noise, E|G_B − G|² = tr(Σ)·(n − B)/(B·(n − 1)); times B_simple, the noise over
+    the signal |G|²."""
+    batch = min(batch, examples)
+    return (examples - batch) / (batch * (examples - 1)) if examples > 1 else 0.0
 
 
 def gradient_noise(objective: Objective, batch: int, batches: int, seed: int) -> Noise:
@@ -74,7 +84,7 @@ def gradient_noise(objective: Objective, batch: int, batches: int, seed: int) ->
         signal = float(full @ full)
         n = len(rows)
         batch = min(batch, n)
-        predicted = trace / batch * (n - batch) / (n - 1) if n > 1 else 0.0
+        predicted = trace * per_batch(batch, n)
         drawn = batch_means(rows, batch, batches, generator) + (full - mean)
         measured = float(((drawn - full) ** 2).sum(1).mean())
         scale = trace / signal if signal > 0 else float("inf")
@@ -83,12 +93,11 @@ def gradient_noise(objective: Objective, batch: int, batches: int, seed: int) ->
 
 def batch_means(rows: torch.Tensor, batch: int, batches: int,
                 generator: torch.Generator) -> torch.Tensor:
-    """The mean of batch rows drawn without replacement, batches times: each draw the first
-    batch of a random permutation, all at once (a matrix of 1/batch where a row is drawn)."""
-    n = len(rows)
-    drawn = torch.rand(batches, n, generator=generator).argsort(1)[:, :batch]
-    weights = torch.zeros(batches, n).scatter_(1, drawn, 1.0 / batch)
-    return weights @ rows
+    """The mean of batch rows drawn without replacement, batches times (each draw the first
+    batch of a random permutation), gathered in chunks of bounded memory."""
+    drawn = torch.rand(batches, len(rows), generator=generator).argsort(1)[:, :batch]
+    chunk = max(1, CHUNK_BYTES // (4 * batch * rows.shape[1]))
+    return torch.cat([rows[drawn[i:i + chunk]].mean(1) for i in range(0, batches, chunk)])
 
 
 def plane(drawn: torch.Tensor, full: torch.Tensor) -> pd.DataFrame:
@@ -98,8 +107,11 @@ def plane(drawn: torch.Tensor, full: torch.Tensor) -> pd.DataFrame:
     along = full / norm if norm > 0 else torch.zeros_like(full)
     deviations = drawn - full
     deviations = deviations - (deviations @ along)[:, None] * along
-    if float(deviations.abs().max()) > 0:
-        across = torch.linalg.svd(deviations.double(), full_matrices=False)[2][0].float()
+    if float(deviations.abs().max()) > 0:  # the top right singular vector, from the small
+        # Gram matrix of the batches (batches², not weights²)
+        top = torch.linalg.eigh((deviations @ deviations.T).double())[1][:, -1]
+        across = (deviations.double().T @ top)
+        across = (across / across.norm()).float()
     else:
         across = torch.zeros_like(full)
     points = torch.cat([drawn, full[None]])

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.func import functional_call
+from torch.func import functional_call, vmap
+
+# A batched evaluation (vmap) runs in chunks whose tensors stay near this many bytes
+CHUNK_BYTES = 48 * 2**20
 
 
 class Objective:
@@ -88,3 +91,15 @@ class Objective:
     def at(self, vector: torch.Tensor) -> torch.Tensor:
         """The loss at a flat vector of weights."""
         return self.loss(self.unflat(vector))
+
+    def chunk(self, bytes_per_row: int) -> int:
+        """Rows of a batched evaluation that fit CHUNK_BYTES, bytes_per_row each."""
+        return max(1, CHUNK_BYTES // max(1, bytes_per_row))
+
+    def losses_at(self, weights: torch.Tensor) -> torch.Tensor:
+        """The loss at each row of weights (flat vectors), batched with torch.func.vmap in
+        chunks of bounded memory (each row's activations: every layer's outputs on the
+        training set)."""
+        widths = sum(shape[0] for shape in self.shapes) + self.x.shape[1]
+        with torch.no_grad():
+            return vmap(self.at, chunk_size=self.chunk(12 * len(self.x) * widths))(weights)

@@ -17,25 +17,24 @@ in general, so the slice's loss under it is not the loss the run had there."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
-from torch.func import vmap
 
 from core.errors import Notice
 from core.lab.train import one_thread
 from core.terrain.objective import Objective
 from core.terrain.run import Run
 
-LINE_POINTS = 81  # the interpolation's alphas, from −0.5 to 1.5
+LINE_POINTS = 81  # the interpolation's alphas, from −0.5 to 1.5 (fewer on a network too large)
 LINE_RANGE = (-0.5, 1.5)
-# Weights evaluated at once: a chunk's activations stay near this many bytes
-CHUNK_BYTES = 48 * 2**20
-# The slice's cost: grid² evaluations of the loss on the training set, about 2 flops per weight
-# and point each; a finer grid than fits this is clamped with a notice (41 × 41 on the default
-# network is 0.3 GFLOP)
-SLICE_FLOPS = 3e9
+# The slice's cost: grid² + line evaluations of the loss on the training set, about 2 flops per
+# weight and point each; a finer grid than fits this is clamped with a notice (the default
+# network's 41 × 41 and its line are 0.15 GFLOP, 10 layers of 32 fit an 11 × 11 grid)
+SLICE_FLOPS = 1.5e9
 PATH_MARGIN = 1.25  # the path's slice spans its farthest point this many times
 
 
@@ -89,25 +88,17 @@ def project(points: torch.Tensor, centre: torch.Tensor, d1: torch.Tensor,
     return solution.T.float()
 
 
-def losses_at(objective: Objective, weights: torch.Tensor) -> torch.Tensor:
-    """The objective at each row of weights, batched (torch.func.vmap) in chunks of bounded
-    memory."""
-    widths = [shape[0] for shape in objective.shapes]
-    per_row = 4 * len(objective.x) * (sum(widths) + objective.x.shape[1]) * 3
-    chunk = max(1, CHUNK_BYTES // per_row)
-    with torch.no_grad():
-        return vmap(objective.at, chunk_size=chunk)(weights)
-
-
-def slice_grid(grid: int, flops_per_loss: float, notices: list[Notice]) -> int:
-    """grid, odd (its middle point is the weights) and within SLICE_FLOPS, with a notice when
-    it had to change."""
+def slice_size(grid: int, flops_per_loss: float, notices: list[Notice]) -> tuple[int, int]:
+    """The grid, odd (its middle point is the weights), and the line's points, within
+    SLICE_FLOPS (the line gets at most a quarter of it), with a notice when the grid changed."""
+    evaluations = SLICE_FLOPS / flops_per_loss
+    line = int(min(LINE_POINTS, max(11, evaluations // 4)))
     used = grid + 1 - grid % 2
-    while used > 3 and used * used * flops_per_loss > SLICE_FLOPS:
+    while used > 3 and used * used + line > evaluations:
         used -= 2
     if used != grid:
         notices.append(Notice("notice.terrain.grid", {"grid": grid, "used": used}))
-    return used
+    return used, line
 
 
 def run_slice(run: Run, directions: str, grid: int, span: float) -> Slice:
@@ -129,7 +120,7 @@ def loss_slice(objective: Objective, path_epochs: list[int], path: torch.Tensor,
     directions are drawn, the first then the second, from a generator seeded with seed."""
     notices: list[Notice] = []
     centre = path[-1]
-    grid = slice_grid(grid, 2.0 * len(objective.x) * objective.size, notices)
+    grid, line_points = slice_size(grid, 2.0 * len(objective.x) * objective.size, notices)
     explained = None
     if directions == "path" and len(path) >= 3:
         d1, d2, explained = path_directions(path)
@@ -145,18 +136,68 @@ def loss_slice(objective: Objective, path_epochs: list[int], path: torch.Tensor,
     steps[grid // 2] = 0.0  # exactly: the middle point is the weights themselves
     a, b = torch.meshgrid(steps, steps, indexing="xy")
     weights = centre + a.reshape(-1, 1) * d1 + b.reshape(-1, 1) * d2
-    losses = losses_at(objective, weights)
+    losses = objective.losses_at(weights)
     cells = pd.DataFrame({"a": a.reshape(-1).numpy(), "b": b.reshape(-1).numpy(),
                           "loss": losses.numpy()})
     route = pd.DataFrame({"epoch": path_epochs, "a": coords[:, 0].numpy(),
                           "b": coords[:, 1].numpy(), "loss": path_losses})
     return Slice(cells, route, float(losses[(grid // 2) * grid + grid // 2]), explained,
-                 interpolation(objective, initial, centre), grid, tuple(notices))
+                 interpolation(objective, initial, centre, line_points), grid, tuple(notices))
 
 
-def interpolation(objective: Objective, start: torch.Tensor, end: torch.Tensor) -> pd.DataFrame:
+def interpolation(objective: Objective, start: torch.Tensor, end: torch.Tensor,
+                  points: int = LINE_POINTS) -> pd.DataFrame:
     """L((1 − α)·start + α·end) for α from −0.5 to 1.5 (Goodfellow et al., 2015): a straight
-    line through both, a little beyond each."""
-    alphas = torch.linspace(*LINE_RANGE, LINE_POINTS)
-    losses = losses_at(objective, start + alphas.reshape(-1, 1) * (end - start))
+    line through both, a little beyond each (points: odd numbers of the form 4k + 1 put α = 0
+    and α = 1 on it)."""
+    points = 4 * ((points - 1) // 4) + 1
+    alphas = torch.linspace(*LINE_RANGE, points)
+    losses = objective.losses_at(start + alphas.reshape(-1, 1) * (end - start))
     return pd.DataFrame({"alpha": alphas.numpy(), "loss": losses.numpy()})
+
+
+LEVELS = 9  # filled contour bands of the slice (a legend of ten rows fits its height)
+
+
+def contour_levels(*losses: pd.Series) -> tuple[float, ...]:
+    """LEVELS + 1 boundaries spaced evenly in log between the smallest and the largest finite,
+    positive loss of all the slices given (two pinned runs share one scale)."""
+    values = pd.concat(losses)
+    values = values[values.map(lambda v: math.isfinite(v) and v > 0)]
+    if not len(values):
+        return ()
+    low, high = math.log10(values.min()), math.log10(values.max())
+    high = high if high > low else low + 1e-6
+    return tuple(10 ** (low + (high - low) * i / LEVELS) for i in range(LEVELS + 1))
+
+
+def banded(cells: pd.DataFrame, levels: tuple[float, ...], nonfinite: str) -> pd.DataFrame:
+    """cells with each loss's band: its order and its label ("0.012–0.025"), or nonfinite (and
+    order −1) for a loss that is not a finite positive number (a region that overflowed)."""
+    losses = cells["loss"].to_numpy()
+    good = np.isfinite(losses) & (losses > 0)
+    order = np.full(len(losses), -1)
+    if levels:
+        order[good] = np.clip(np.searchsorted(levels, losses[good], side="right") - 1, 0,
+                              len(levels) - 2)
+    labels = [band_label(levels, i) if i >= 0 else nonfinite for i in order]
+    return cells.assign(band=order, level=labels)
+
+
+def band_label(levels: tuple[float, ...], i: int) -> str:
+    return f"{levels[i]:.3g}–{levels[i + 1]:.3g}"
+
+
+def barrier(line: pd.DataFrame) -> tuple[float, float] | None:
+    """The highest loss strictly between the initial weights (alpha 0) and the current ones
+    (alpha 1), and its alpha, where it rises above both ends (a barrier on the straight line);
+    None where the line stays at or below its ends (or is not finite)."""
+    losses = dict(zip(line["alpha"].round(6), line["loss"], strict=True))
+    inner = line[(line["alpha"] > 0) & (line["alpha"] < 1)]
+    if not len(inner) or 0.0 not in losses or 1.0 not in losses:
+        return None
+    top = inner.loc[inner["loss"].idxmax()] if inner["loss"].notna().all() else None
+    ends = max(losses[0.0], losses[1.0])
+    if top is None or not math.isfinite(top["loss"]) or not top["loss"] > ends:
+        return None
+    return float(top["loss"]), float(top["alpha"])

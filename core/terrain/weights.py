@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -62,40 +63,46 @@ def pick(run: Run, layer: int, neuron: int, source: int, notices: list[Notice]) 
 
 
 def drawing(run: Run) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """The network as a picture: neurons (column, row, x, y, layer, neuron, bias, grad) and
+    """The network as a picture: neurons (x, y, layer, neuron, source, bias, grad) and
     connections (x, y, x2, y2, layer, neuron, source, weight, grad), and how many connections
-    were left out (the smallest, beyond DRAWN). Column 0 holds the inputs; Linear layer k's
-    neurons sit in column k, centred on the same middle row."""
+    were left out (the smallest, beyond DRAWN). Column 0 holds the inputs (source −2: no
+    parameter); Linear layer k's neurons sit in column k, centred on the same middle row."""
     with run.lock:
         linears = [run.trainer.model[int(name)] for name in linear_names(run)]
         sizes = [linears[0].in_features, *(layer.out_features for layer in linears)]
-
-        def y(size: int, row: int) -> float:
-            return (size - 1) / 2 - row
-
-        neurons, edges = [], []
-        for column, size in enumerate(sizes):
-            layer = linears[column - 1] if column else None
-            for row in range(size):
-                neurons.append({
-                    "x": float(column), "y": y(size, row), "layer": column, "neuron": row,
-                    "source": BIAS if column else -2,
-                    "bias": float(layer.bias.detach()[row]) if layer is not None
-                    else float("nan"),
-                    "grad": _grad(layer.bias, (row,)) if layer is not None else float("nan")})
+        neurons = [pd.DataFrame({"x": 0.0, "y": _rows(sizes[0]), "layer": 0,
+                                 "neuron": np.arange(sizes[0]), "source": -2,
+                                 "bias": np.nan, "grad": np.nan})]
+        edges = []
         for k, layer in enumerate(linears, start=1):
-            weight = layer.weight.detach()
-            for j in range(weight.shape[0]):
-                for i in range(weight.shape[1]):
-                    edges.append({"x": float(k - 1), "y": y(sizes[k - 1], i), "x2": float(k),
-                                  "y2": y(sizes[k], j), "layer": k, "neuron": j, "source": i,
-                                  "weight": float(weight[j, i]),
-                                  "grad": _grad(layer.weight, (j, i))})
-    edges_frame = pd.DataFrame(edges)
+            neurons.append(pd.DataFrame({
+                "x": float(k), "y": _rows(sizes[k]), "layer": k, "neuron": np.arange(sizes[k]),
+                "source": BIAS, "bias": layer.bias.detach().numpy().astype(float),
+                "grad": _grads(layer.bias)}))
+            to, source = np.meshgrid(np.arange(sizes[k]), np.arange(sizes[k - 1]),
+                                     indexing="ij")
+            edges.append(pd.DataFrame({
+                "x": float(k - 1), "y": _rows(sizes[k - 1])[source.ravel()], "x2": float(k),
+                "y2": _rows(sizes[k])[to.ravel()], "layer": k, "neuron": to.ravel(),
+                "source": source.ravel(),
+                "weight": layer.weight.detach().numpy().ravel().astype(float),
+                "grad": _grads(layer.weight).ravel()}))
+    edges_frame = pd.concat(edges, ignore_index=True)
     hidden = max(0, len(edges_frame) - DRAWN)
     if hidden:
         edges_frame = edges_frame.loc[edges_frame["weight"].abs().nlargest(DRAWN).index]
-    return pd.DataFrame(neurons), edges_frame.reset_index(drop=True), hidden
+    return pd.concat(neurons, ignore_index=True), edges_frame.reset_index(drop=True), hidden
+
+
+def _rows(size: int) -> np.ndarray:
+    """The heights of a column's neurons, centred on 0, the first at the top."""
+    return (size - 1) / 2 - np.arange(size, dtype=float)
+
+
+def _grads(parameter: torch.Tensor) -> np.ndarray:
+    if parameter.grad is None:
+        return np.full(parameter.shape, np.nan)
+    return parameter.grad.detach().numpy().astype(float)
 
 
 def _grad(parameter: torch.Tensor, index: tuple[int, ...]) -> float:

@@ -119,10 +119,11 @@ def test_the_line_runs_from_the_initial_weights_to_the_current_ones(run):
 
 def test_a_grid_too_costly_is_made_coarser_with_a_notice():
     notices = []
-    assert surface.slice_grid(41, 1e3, notices) == 41 and not notices
-    assert surface.slice_grid(40, 1e3, notices) == 41 and notices[-1].params["used"] == 41
-    coarse = surface.slice_grid(61, surface.SLICE_FLOPS / 400, notices)
-    assert coarse <= 20 and coarse % 2 == 1 and notices[-1].params["used"] == coarse
+    assert surface.slice_size(41, 1e3, notices) == (41, surface.LINE_POINTS) and not notices
+    assert surface.slice_size(40, 1e3, notices)[0] == 41 and notices[-1].params["used"] == 41
+    # room for 100 losses: a quarter for the line, the largest odd grid in the rest
+    assert surface.slice_size(61, surface.SLICE_FLOPS / 100, notices) == (7, 25)
+    assert notices[-1].params == {"grid": 61, "used": 7}
 
 
 # ---- the gradient noise ----------------------------------------------------------------------
@@ -144,7 +145,7 @@ def test_the_noise_scale_equals_a_direct_computation(loss):
     rows = gradients_one_at_a_time(run)
     mean = rows.mean(0)
     trace = float(sum(((row - mean) ** 2).sum() for row in rows) / len(rows))
-    found = noise.run_noise(run, 50)
+    found = noise.run_noise(run, 25, 50)
     # float32 per-example gradients summed in float64 here, in float32 there
     assert found.trace == pytest.approx(trace, rel=1e-4)
     assert found.signal == pytest.approx(float(mean @ mean), rel=1e-4)
@@ -266,7 +267,7 @@ def test_the_surface_script_prints_the_slice(run, directions):
 
 def test_the_noise_script_prints_the_noise_scale(run):
     lines = shown(run, "noise")
-    found = noise.run_noise(run, 20)
+    found = noise.run_noise(run, 10, 20)
     assert numbers(lines, "B_simple") == pytest.approx([found.scale], rel=1e-5)
 
 
@@ -290,6 +291,6 @@ def test_an_objective_of_a_network_with_no_hidden_layer():
     run = trained(3, depth=0)
     assert math.isfinite(run.checks[-1]["sharpness"])
     assert surface.run_slice(run, "path", 11, 1.0).grid == 11
-    assert noise.run_noise(run, 20).scale > 0
+    assert noise.run_noise(run, 10, 20).scale > 0
     assert weights.open_weight(run, weights.Picked(1, 0, 1)).written
     assert isinstance(run.trainer.model[0], nn.Linear)
