@@ -7,6 +7,7 @@ view is redrawn on the browser's timer (ui.live); the heavier views (the slice, 
 network) are computed when the run stands still, each cached on the run's Config and epoch (the
 same Config trained to the same epoch has the same weights)."""
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -38,8 +39,7 @@ PLAY, RUNS = f"{LESSON}_play", f"{LESSON}_runs"
 TICK = 0.08  # seconds between redraws while playing
 CHUNK = 0.03  # seconds of training (and of reading the sharpness) per redraw
 CURVE_POINTS, PLAYING_POINTS = 400, 200  # epochs a curve is thinned to, paused and playing
-VIEWS = {"surface": terrain.SliceView, "noise": terrain.NoiseView,
-         "weights": terrain.WeightView}
+VIEWS = [item.name for item in dataclasses.fields(terrain.Views)]  # the tabs with settings
 
 
 # ---- the computations, cached on the run's Config and epoch -------------------------------------
@@ -110,14 +110,15 @@ def network_controls() -> tuple[dict, object]:
 
 
 def view_settings(name: str, notices: list) -> object:
-    """The open view's own settings, in a row above it, parsed and clamped."""
-    view_type = VIEWS[name]
-    paths = list(settings_of(view_type))
+    """The open view's own settings (terrain.Views' field name), in a row above it, parsed and
+    clamped."""
+    paths = [path for path in settings_of(terrain.Views) if path.startswith(f"{name}.")]
     chosen: dict = {}
     for place, path in zip(st.columns(len(paths)), paths, strict=True):
         with place:
-            chosen |= controls(LESSON, view_type, [path])
-    return validate_settings(with_values(view_type(), chosen), notices)
+            chosen |= controls(LESSON, terrain.Views, [path])
+    views = validate_settings(with_values(terrain.Views(), chosen), notices)
+    return getattr(views, name)
 
 
 # ---- the run's buttons ------------------------------------------------------------------------
@@ -309,8 +310,10 @@ def read_slice(found: surface.Slice) -> None:
 def noise_view(runs: dict[str, Run], view: terrain.NoiseView) -> None:
     """Each run's noise scale, what it says about its batch size, and its mini-batch cloud."""
     found = {name: noise_of(run.config, run.epoch, view, run) for name, run in runs.items()}
-    reach = max(1.2 * max(abs(float(f.spread["across"].abs().max())),
-                          float(f.spread["along"].abs().max())) for f in found.values()) or 1.0
+    for result in found.values():
+        show_notices(list(result.notices))
+    reach = 1.1 * max(float(f.spread[["along", "across"]].abs().max().max())
+                      for f in found.values()) or 1.0
     for place, (name, result) in zip(st.columns(len(found)), found.items(), strict=True):
         with place:
             ratio = result.predicted / result.signal if result.signal else math.inf
@@ -323,7 +326,8 @@ def noise_view(runs: dict[str, Run], view: terrain.NoiseView) -> None:
                        title=t("terrain.cloud_title", count=view.batches, batch=result.batch),
                        along_title=t("terrain.axis_along"), across_title=t("terrain.axis_across"),
                        batch_label=t("terrain.cloud_batch", batch=result.batch),
-                       full_label=t("terrain.cloud_full"), height=260, reach=reach)
+                       full_label=t("terrain.cloud_full"), reach=reach,
+                       size=260 if len(found) > 1 or presenting() else 320, stretch=False)
             st.caption(t("terrain.cloud_note", measured=result.measured,
                          predicted=result.predicted))
 
@@ -349,15 +353,22 @@ def run_batch(run: Run, result: noise.Noise) -> str:
 
 
 def pick_weight(key: str) -> None:
-    """A click on the drawing: the weight (or neuron) clicked becomes the one opened."""
-    chosen = st.session_state[key].selection.get(charts.PICK, [])
-    if not chosen:
+    """A click on the drawing: the connection (a weight) or neuron (its bias) clicked becomes
+    the one opened. Each kind has its selection, which keeps its last click: the one that
+    changed is the new click."""
+    selection = st.session_state[key].selection
+    seen = st.session_state.get(f"{key}_seen", {})
+    clicked = [selection.get(name, []) for name in charts.PICKS
+               if selection.get(name, []) and selection.get(name, []) != seen.get(name)]
+    st.session_state[f"{key}_seen"] = {name: selection.get(name, []) for name in charts.PICKS}
+    if not clicked:
         return
-    point = chosen[0]
-    if point.get("source", -2) < -1 or point.get("layer", 0) < 1:  # an input: no weight
+    point = clicked[0][0]
+    if point.get("layer", 0) < 1:  # an input: no parameter
         return
-    widgets.restore(LESSON, terrain.WeightView(int(point["layer"]), int(point["neuron"]),
-                                               int(point["source"])))
+    picked = terrain.WeightView(int(point["layer"]), int(point["neuron"]), int(point["source"]))
+    widgets.restore(LESSON, terrain.Views(weights=picked),
+                    [path for path in settings_of(terrain.Views) if path.startswith("weights.")])
 
 
 def weights_view(runs: dict[str, Run], view: terrain.WeightView) -> None:
@@ -378,6 +389,7 @@ def weights_view(runs: dict[str, Run], view: terrain.WeightView) -> None:
                weight_title=t("terrain.weight"), grad_title=t("terrain.gradient"),
                bias_title=t("terrain.bias"), height=240 if presenting() else 280,
                key=chart_key, on_select=lambda: pick_weight(chart_key))
+    st.caption(t("terrain.network_note"))
     for place, (name, run) in zip(st.columns(len(runs)), runs.items(), strict=True):
         with place:
             opened_view(name if len(runs) > 1 else None, run, picked)

@@ -24,7 +24,9 @@ from core.charts.common import (
 from core.compare import VIEW
 
 BAND_OPACITY = 0.12
-PICK = "picked"  # the network drawing's click selection: Streamlit returns its fields
+# The network drawing's click selections, one a layer (a parameter shared by two layers of a
+# chart left it undrawn): Streamlit returns each one's fields
+PICKS = ("connection", "neuron")
 
 
 def run_curves(*, title: str, x_title: str, y_title: str, height: int,
@@ -82,8 +84,9 @@ def loss_slice(cells: pd.DataFrame, path: pd.DataFrame, *, bands: tuple[str, ...
                          b1=cells["b"] - step / 2, b2=cells["b"] + step / 2)
     axis_a = alt.Scale(domain=[-span - step / 2, span + step / 2], nice=False, zero=False)
     axis_b = alt.Scale(domain=[-span - step / 2, span + step / 2], nice=False, zero=False)
-    domain = [*bands, nonfinite]
-    colours = _viridis(len(bands)) + [RED]
+    overflowed = bool((cells["level"] == nonfinite).any())
+    domain = [*bands, *([nonfinite] if overflowed else [])]
+    colours = _viridis(len(bands)) + ([RED] if overflowed else [])
     contour = alt.Chart(boxes).mark_rect(strokeWidth=0.5).encode(
         x=alt.X("a1:Q", scale=axis_a, title=a_title), x2=alt.X2("a2"),
         y=alt.Y("b1:Q", scale=axis_b, title=b_title), y2=alt.Y2("b2"),
@@ -152,22 +155,20 @@ def interpolation(line: pd.DataFrame, *, title: str, x_title: str, y_title: str,
     if len(bad):
         layers += red_rules(pd.DataFrame({"x": [float(bad["alpha"].iloc[0])],
                                           "label": ["∞"]}), "alpha")
-    return alt.layer(*layers).properties(title=title, height=height)
+    return alt.layer(*layers).properties(title=wrapped(title, 40), height=height)
 
 
 def noise_cloud(spread: pd.DataFrame, *, title: str, along_title: str, across_title: str,
-                batch_label: str, full_label: str, height: int,
-                reach: float) -> alt.LayerChart:
+                batch_label: str, full_label: str, size: int, reach: float) -> alt.LayerChart:
     """Mini-batch gradients (rows kind "batch", along, across) around the full-batch gradient
-    (kind "full"), with an arrow from the origin to it; reach: the axes' half-width (the page
-    gives two views the same)."""
+    (kind "full"), an arrow from the origin to it, in a square of size pixels whose axes run
+    from −reach to reach (the page gives two views the same): one unit is as long both ways."""
     names = {"batch": batch_label, "full": full_label}
     points = spread.assign(name=spread["kind"].map(names))
     scale = alt.Scale(domain=[-reach, reach], nice=False, zero=False)
-    along = alt.Scale(domain=[-0.2 * reach, 1.8 * reach], nice=False, zero=False)
     order = [batch_label, full_label]
     base = alt.Chart(points).encode(
-        x=alt.X("along:Q", title=along_title, scale=along),
+        x=alt.X("along:Q", title=along_title, scale=scale),
         y=alt.Y("across:Q", title=across_title, scale=scale),
         color=alt.Color("name:N", title=None, sort=order,
                         scale=alt.Scale(domain=order, range=[PALETTE[1], PALETTE[0]]),
@@ -177,7 +178,7 @@ def noise_cloud(spread: pd.DataFrame, *, title: str, along_title: str, across_ti
     full = points[points["kind"] == "full"]
     arrow = alt.Chart(full.assign(x0=0.0, y0=0.0)).mark_rule(
         strokeWidth=2.5, color=PALETTE[0], clip=True).encode(
-        x=alt.X("x0:Q", scale=along), y=alt.Y("y0:Q", scale=scale), x2=alt.X2("along"),
+        x=alt.X("x0:Q", scale=scale), y=alt.Y("y0:Q", scale=scale), x2=alt.X2("along"),
         y2=alt.Y2("across"))
     return alt.layer(
         base.transform_filter(alt.datum.kind == "batch").mark_circle(size=30, opacity=0.55,
@@ -187,8 +188,8 @@ def noise_cloud(spread: pd.DataFrame, *, title: str, along_title: str, across_ti
             size=220, filled=True, shape="diamond", opacity=1, clip=True),
         alt.Chart(pd.DataFrame({"x": [0.0], "y": [0.0]})).mark_point(
             shape="cross", size=120, color="#111111").encode(
-            x=alt.X("x:Q", scale=along), y=alt.Y("y:Q", scale=scale)),
-    ).properties(title=title, height=height)
+            x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale)),
+    ).properties(title=wrapped(title, 44), width=size, height=size)
 
 
 def network(neurons: pd.DataFrame, edges: pd.DataFrame, *, picked: tuple[int, int, int],
@@ -197,16 +198,13 @@ def network(neurons: pd.DataFrame, edges: pd.DataFrame, *, picked: tuple[int, in
     """The network: a connection per weight (rows x, y, x2, y2, layer, neuron, source, weight,
     grad) coloured by its sign and as thick as it is large, a circle per neuron (x, y, layer,
     neuron, source, bias, grad) coloured by its bias; the picked one (layer, neuron, source)
-    outlined. A click on either selects its fields (the PICK parameter). A weight that is not
-    finite is drawn red."""
+    outlined. A click on a connection selects its fields in the parameter PICKS[0], on a neuron
+    in PICKS[1]. A weight that is not finite is drawn red."""
     largest = float(edges["weight"].abs().replace(float("inf"), 0).max()) if len(edges) else 1.0
     largest = largest if largest == largest and largest > 0 else 1.0
     layer, neuron, source = picked
-    # one selection over both layers (Altair would bind a parameter added to each to the first)
-    click = alt.TopLevelSelectionParameter(
-        name=PICK, views=["connections", "neurons"], select=alt.PointSelectionConfig(
-            type="point", fields=["layer", "neuron", "source"], on="click", clear=False,
-            toggle=False))
+    clicks = [alt.selection_point(name=name, fields=["layer", "neuron", "source"], on="click",
+                                  clear=False, toggle=False) for name in PICKS]
     is_picked = (alt.datum.layer == layer) & (alt.datum.neuron == neuron) \
         & (alt.datum.source == source)
     diverging = alt.Scale(scheme="redblue", domain=[-largest, largest], reverse=True)
@@ -225,14 +223,15 @@ def network(neurons: pd.DataFrame, edges: pd.DataFrame, *, picked: tuple[int, in
                  alt.Tooltip("source:Q", title=source_title),
                  alt.Tooltip("weight:Q", title=weight_title, format=".6g"),
                  alt.Tooltip("grad:Q", title=grad_title, format=".4g")],
-    ).transform_calculate(size="abs(datum.weight)").properties(name="connections")
+    ).transform_calculate(size="abs(datum.weight)").add_params(clicks[0])
     circles = alt.Chart(neurons).mark_circle(size=420, opacity=1, stroke="#111111").encode(
         x=alt.X("x:Q"), y=alt.Y("y:Q"),
-        color=alt.Color("bias:Q", scale=diverging, legend=None),
+        color=alt.condition(alt.datum.layer == 0, alt.value("#d9d9d9"),  # inputs: no bias
+                            alt.Color("bias:Q", scale=diverging, legend=None)),
         strokeWidth=alt.condition(is_picked, alt.value(4), alt.value(1)),
         tooltip=[alt.Tooltip("layer:Q", title=layer_title),
                  alt.Tooltip("neuron:Q", title=neuron_title),
                  alt.Tooltip("bias:Q", title=bias_title, format=".6g"),
                  alt.Tooltip("grad:Q", title=grad_title, format=".4g")],
-    ).properties(name="neurons")
-    return alt.layer(lines, circles, params=[click]).properties(title=title, height=height)
+    ).add_params(clicks[1])
+    return alt.layer(lines, circles).properties(title=title, height=height)

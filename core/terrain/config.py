@@ -3,13 +3,32 @@ it), the presets, one per phenomenon, and the lab Config a terrain Config trains
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+
+import torch
 
 from core.errors import Notice
 from core.lab import data, model, plug
 from core.settings import setting, validate_settings
 
 DATASETS = tuple(name for name, entry in data.DATASETS.items() if entry.draw is not None)
+
+
+def twice_differentiable(loss: str) -> bool:
+    """Whether torch can differentiate the loss twice (the sharpness needs Hessian-vector
+    products): MultiMarginLoss's backward has no derivative of its own."""
+    entry = plug.LOSSES[loss]
+    out = torch.linspace(-1, 1, 3 * entry.outputs).reshape(3, entry.outputs).requires_grad_()
+    value = entry.module()(out, entry.target(torch.tensor([0.0, 1.0, 1.0])))
+    (grad,) = torch.autograd.grad(value, out, create_graph=True)
+    try:
+        torch.autograd.grad(grad.sum(), out, allow_unused=True)
+    except RuntimeError:
+        return False
+    return True
+
+
+LOSSES = tuple(name for name in plug.LOSSES if twice_differentiable(name))
 DIRECTIONS = ("random", "path")  # the slice's two directions: filter-normalised random, or the
 # path's top two principal directions
 MOMENTUM_TAKERS = plug.MOMENTUM_TAKERS
@@ -31,7 +50,7 @@ class TerrainConfig:
     depth: int = setting(2, low=0, high=10, step=1)
     width: int = setting(8, low=1, high=32, step=1)
     activation: str = setting("tanh", choices=plug.ACTIVATIONS)
-    loss: str = setting("MSELoss", choices=tuple(plug.LOSSES))
+    loss: str = setting("MSELoss", choices=LOSSES)
     optimizer: str = setting("SGD", choices=plug.OPTIMIZERS)
     lr: float = setting(0.25, step=0.01, format="%.4f")
     momentum: float = setting(0.0, step=0.1, format="%.3f", shown=_takes_momentum)
@@ -65,6 +84,16 @@ class WeightView:
     layer: int = setting(1, low=1, high=11, step=1)
     neuron: int = setting(0, low=0, high=31, step=1)
     source: int = setting(0, low=-1, high=31, step=1)
+
+
+@dataclass(frozen=True)
+class Views:
+    """Every view's settings, by its tab: a setting's key and text are "terrain_<tab>_<name>"
+    and "terrain.<tab>_<name>"."""
+
+    surface: SliceView = field(default_factory=SliceView)
+    noise: NoiseView = field(default_factory=NoiseView)
+    weights: WeightView = field(default_factory=WeightView)
 
 
 @dataclass(frozen=True)

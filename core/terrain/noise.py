@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 from torch.func import grad, vmap
 
+from core.errors import Notice
 from core.lab.train import one_thread
 from core.terrain.objective import CHUNK_BYTES, Objective
 from core.terrain.run import Run
@@ -33,6 +34,20 @@ class Noise:
     measured: float  # the mean of |G_B − G|² over the batches drawn
     spread: pd.DataFrame  # kind ("batch" or "full"), along, across: gradients in the plane of
     # G (along: the component along G) and the batches' widest spread across it
+    notices: tuple[Notice, ...] = ()
+
+
+# The picture's cost: batches × batch × weights additions; more batches than fit are clamped
+# with a notice (the default network's 200 batches of 10 are 0.2 M; 10 layers of 32 with batches
+# of 400 fit 50)
+PICTURE_WORK = 2e8
+
+
+def picture_batches(batches: int, batch: int, size: int, notices: list[Notice]) -> int:
+    used = int(max(2, min(batches, PICTURE_WORK // (batch * size))))
+    if used != batches:
+        notices.append(Notice("notice.terrain.batches", {"batches": batches, "used": used}))
+    return used
 
 
 def per_example_gradients(objective: Objective) -> torch.Tensor:
@@ -76,6 +91,7 @@ def gradient_noise(objective: Objective, batch: int, batches: int, seed: int) ->
     """The noise scale at the current weights, and batches mini-batch gradients of batch
     examples each (every batch drawn without replacement, from a generator seeded with seed)."""
     generator = torch.Generator().manual_seed(seed)
+    notices: list[Notice] = []
     with torch.no_grad():
         rows = per_example_gradients(objective)
         mean = rows.mean(0)
@@ -85,10 +101,12 @@ def gradient_noise(objective: Objective, batch: int, batches: int, seed: int) ->
         n = len(rows)
         batch = min(batch, n)
         predicted = trace * per_batch(batch, n)
+        batches = picture_batches(batches, batch, objective.size, notices)
         drawn = batch_means(rows, batch, batches, generator) + (full - mean)
         measured = float(((drawn - full) ** 2).sum(1).mean())
         scale = trace / signal if signal > 0 else float("inf")
-    return Noise(scale, trace, signal, n, batch, predicted, measured, plane(drawn, full))
+    return Noise(scale, trace, signal, n, batch, predicted, measured, plane(drawn, full),
+                 tuple(notices))
 
 
 def batch_means(rows: torch.Tensor, batch: int, batches: int,

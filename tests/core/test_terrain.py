@@ -164,3 +164,16 @@ def test_each_presets_story_is_what_its_numbers_show():
     key, numbers = story_at("divergence", terrain_config.PRESETS["divergence"].epochs)
     assert key == "diverged" and numbers["start"] > 2 * numbers["threshold"]
     assert story_at("edge", 5)[0] == "below"
+
+
+@pytest.mark.parametrize("loss", terrain_config.LOSSES)
+def test_every_loss_offered_has_a_sharpness(loss):
+    """The lesson offers the lab's losses that torch differentiates twice."""
+    run = Run(lab(dataclasses.replace(terrain_config.TerrainConfig(), loss=loss)))
+    run.train(epochs=1)
+    assert all(row["sharpness"] == row["sharpness"] for row in run.checks)
+
+
+def test_a_loss_torch_cannot_differentiate_twice_is_not_offered():
+    assert "MultiMarginLoss" not in terrain_config.LOSSES
+    assert not terrain_config.twice_differentiable("MultiMarginLoss")
