@@ -275,7 +275,7 @@ def surface_view(runs: dict[str, Run], view: terrain.SliceView) -> None:
                        a_title=t("terrain.axis_a"), b_title=t("terrain.axis_b"),
                        loss_title=t("terrain.axis_loss"), epoch_title=t("terrain.epoch"),
                        nonfinite=t("terrain.nonfinite_cells"),
-                       height=340 if presenting() else 380,
+                       height=340 if presenting() or not alone else 380,
                        span=float(found.cells["a"].max()))
             if not alone:
                 read_slice(found)
@@ -287,7 +287,7 @@ def surface_view(runs: dict[str, Run], view: terrain.SliceView) -> None:
                    title=t("terrain.line_title"), x_title=t("terrain.axis_alpha"),
                    y_title=t("terrain.axis_loss"),
                    marks=((0.0, t("terrain.mark_initial")), (1.0, t("terrain.mark_now"))),
-                   height=200)
+                   height=240)
         for name, found in slices.items():
             top = surface.barrier(found.line)
             said = t("terrain.line_monotone") if top is None else \
@@ -314,22 +314,27 @@ def noise_view(runs: dict[str, Run], view: terrain.NoiseView) -> None:
         show_notices(list(result.notices))
     reach = 1.1 * max(float(f.spread[["along", "across"]].abs().max().max())
                       for f in found.values()) or 1.0
+    alone = len(found) == 1
     for place, (name, result) in zip(st.columns(len(found)), found.items(), strict=True):
         with place:
-            ratio = result.predicted / result.signal if result.signal else math.inf
-            cols = st.columns(2)
-            cols[0].metric(t("terrain.noise_scale"), f"{result.scale:.4g}")
-            cols[1].metric(t("terrain.noise_ratio", batch=result.batch), f"{ratio:.3g}")
-            st.markdown(named(name if len(found) > 1 else None, noise_story(result)))
-            st.caption(run_batch(runs[name], result))
-            show_chart(charts.noise_cloud, result.spread,
-                       title=t("terrain.cloud_title", count=view.batches, batch=result.batch),
-                       along_title=t("terrain.axis_along"), across_title=t("terrain.axis_across"),
-                       batch_label=t("terrain.cloud_batch", batch=result.batch),
-                       full_label=t("terrain.cloud_full"), reach=reach,
-                       size=260 if len(found) > 1 or presenting() else 320, stretch=False)
-            st.caption(t("terrain.cloud_note", measured=result.measured,
-                         predicted=result.predicted))
+            picture, words = st.columns([3, 2], gap="medium") if alone \
+                else (st.container(), st.container())
+            with words:
+                ratio = result.predicted / result.signal if result.signal else math.inf
+                st.metric(t("terrain.noise_scale"), f"{result.scale:.4g}")
+                st.metric(t("terrain.noise_ratio", batch=result.batch), f"{ratio:.3g}")
+                st.markdown(named(None if alone else name, noise_story(result)))
+                st.caption(run_batch(runs[name], result))
+            with picture:
+                show_chart(charts.noise_cloud, result.spread,
+                           title=t("terrain.cloud_title", count=len(result.spread) - 1,
+                                   batch=result.batch),
+                           along_title=t("terrain.axis_along"),
+                           across_title=t("terrain.axis_across"),
+                           batch_label=t("terrain.cloud_batch", batch=result.batch),
+                           full_label=t("terrain.cloud_full"), reach=reach, height=340)
+                st.caption(t("terrain.cloud_note", measured=result.measured,
+                             predicted=result.predicted))
 
 
 def noise_story(result: noise.Noise) -> str:

@@ -62,7 +62,7 @@ def run_curves(*, title: str, x_title: str, y_title: str, height: int,
                        y=alt.Y("value:Q"),
                        tooltip=[alt.Tooltip("label:N", title=" "),
                                 alt.Tooltip("value:Q", format=".6g")]),
-                   rule.mark_text(align="right", baseline="bottom", dx=-4, dy=-2,
+                   rule.mark_text(align="right", baseline="bottom", dx=-4, dy=-2, fontSize=14,
                                   fontWeight="bold", color="#333333").encode(
                        x=alt.value("width"), y=alt.Y("value:Q"), text=alt.Text("label:N"))]
     if nonfinite:
@@ -116,7 +116,7 @@ def loss_slice(cells: pd.DataFrame, path: pd.DataFrame, *, bands: tuple[str, ...
             size=150, strokeWidth=2.5, color="#111111", filled=filled, opacity=1,
             clip=True).encode(x=alt.X("a:Q", scale=axis_a), y=alt.Y("b:Q", scale=axis_b),
                               tooltip=tips))
-    return alt.layer(*layers).properties(title=wrapped(title, 60), height=height)
+    return alt.layer(*layers).properties(title=wrapped(title, 44), height=height)
 
 
 def _viridis(count: int) -> list[str]:
@@ -155,14 +155,14 @@ def interpolation(line: pd.DataFrame, *, title: str, x_title: str, y_title: str,
     if len(bad):
         layers += red_rules(pd.DataFrame({"x": [float(bad["alpha"].iloc[0])],
                                           "label": ["∞"]}), "alpha")
-    return alt.layer(*layers).properties(title=wrapped(title, 40), height=height)
+    return alt.layer(*layers).properties(title=wrapped(title, 32), height=height)
 
 
 def noise_cloud(spread: pd.DataFrame, *, title: str, along_title: str, across_title: str,
-                batch_label: str, full_label: str, size: int, reach: float) -> alt.LayerChart:
+                batch_label: str, full_label: str, height: int, reach: float) -> alt.LayerChart:
     """Mini-batch gradients (rows kind "batch", along, across) around the full-batch gradient
-    (kind "full"), an arrow from the origin to it, in a square of size pixels whose axes run
-    from −reach to reach (the page gives two views the same): one unit is as long both ways."""
+    (kind "full") and an arrow from the origin to it, both axes from −reach to reach (the page
+    gives two views the same)."""
     names = {"batch": batch_label, "full": full_label}
     points = spread.assign(name=spread["kind"].map(names))
     scale = alt.Scale(domain=[-reach, reach], nice=False, zero=False)
@@ -189,7 +189,7 @@ def noise_cloud(spread: pd.DataFrame, *, title: str, along_title: str, across_ti
         alt.Chart(pd.DataFrame({"x": [0.0], "y": [0.0]})).mark_point(
             shape="cross", size=120, color="#111111").encode(
             x=alt.X("x:Q", scale=scale), y=alt.Y("y:Q", scale=scale)),
-    ).properties(title=wrapped(title, 44), width=size, height=size)
+    ).properties(title=wrapped(title, 44), height=height)
 
 
 def network(neurons: pd.DataFrame, edges: pd.DataFrame, *, picked: tuple[int, int, int],
