@@ -1,8 +1,8 @@
 """Time the terrain lesson's computations, single-threaded as app.py runs them, on the lab's
 default network (2 hidden layers of 8, 500 points, batch 10) trained 50 epochs, and on the
-largest network a user can set (10 hidden layers of 32, 2,000 points); then the lesson playing in
-chromium (redraws a second while the sharpness is tracked every epoch), alone and with a pinned
-run A beside it.
+largest network the lesson can set (10 hidden layers of 32, the lab's 500 points); then the
+lesson playing in chromium (redraws a second while the sharpness is tracked every epoch), alone
+and with a pinned run A beside it.
 
 Run: python -m bench.terrain [--seconds 5] [--no-browser]
 Targets (default network): a sharpness check < 50 ms, a 41 × 41 slice < 300 ms, the noise scale
@@ -57,7 +57,7 @@ def computations(name: str, config: LabConfig, repeats: int) -> None:
 def memory() -> None:
     """Peak memory of the heaviest views on the largest network (run first, in a fresh
     process's terms: what they add on top of the imports)."""
-    largest = dataclasses.replace(LabConfig(), widths=(32,) * 10, points=2000, batch=2000)
+    largest = dataclasses.replace(LabConfig(), widths=(32,) * 10, batch=400)
     run = Run(validate(largest)[0])
     run.train(epochs=3)
     growth = peak_growth_mb(lambda: (surface.run_slice(run, "random", 61, 1.0),
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     memory()
     computations("the lab's default network", LabConfig(), args.repeats)
-    computations("the largest network", dataclasses.replace(
-        LabConfig(), widths=(32,) * 10, points=2000), max(3, args.repeats // 4))
+    computations("the lesson's largest network", dataclasses.replace(
+        LabConfig(), widths=(32,) * 10), max(3, args.repeats // 4))
     if not args.no_browser:
         playing(args.seconds)
 

@@ -37,7 +37,7 @@ from ui.widgets import controls
 LESSON = "terrain"
 PLAY, RUNS = f"{LESSON}_play", f"{LESSON}_runs"
 TICK = 0.08  # seconds between redraws while playing
-CHUNK = 0.03  # seconds of training (and of reading the sharpness) per redraw
+CHUNK = 0.02  # seconds of training (and of reading the sharpness) per redraw, as the lab's
 CURVE_POINTS, PLAYING_POINTS = 400, 200  # epochs a curve is thinned to, paused and playing
 VIEWS = [item.name for item in dataclasses.fields(terrain.Views)]  # the tabs with settings
 
@@ -97,16 +97,27 @@ def network_controls() -> tuple[dict, object]:
         row.button(t(f"terrain.preset_{name}"), key=f"{LESSON}_preset_{name}",
                    on_click=restore, args=(preset.config(),), help=t(f"terrain.bridge_{name}"))
     bridged = st.container()  # the y = 4x² sentence of the run shown, once it is known
-    if presenting():  # two to a row: the run's settings fit a projector's first screen
+    if presenting():  # numbers two to a row, a choice on its own (its name is read whole)
         chosen: dict = {}
-        paths = list(settings_of(terrain.TerrainConfig))
-        for pair in [paths[i:i + 2] for i in range(0, len(paths), 2)]:
-            for place, path in zip(st.columns(2, gap="small"), pair, strict=False):
+        for row in presenter_rows(settings_of(terrain.TerrainConfig)):
+            for place, path in zip(st.columns(len(row), gap="small"), row, strict=True):
                 with place:
                     chosen |= controls(LESSON, terrain.TerrainConfig, [path], drawn=chosen)
         return chosen, bridged
     with st.container(gap="xsmall"):
         return controls(LESSON, terrain.TerrainConfig), bridged
+
+
+def presenter_rows(settings: dict) -> list[list[str]]:
+    """The settings' paths in rows: a choice alone, two others side by side."""
+    rows: list[list[str]] = []
+    for path, setting in settings.items():
+        if setting.kind != "choice" and rows and len(rows[-1]) == 1 \
+                and settings[rows[-1][0]].kind != "choice":
+            rows[-1].append(path)
+        else:
+            rows.append([path])
+    return rows
 
 
 def view_settings(name: str, notices: list) -> object:

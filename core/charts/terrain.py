@@ -42,7 +42,7 @@ def run_curves(*, title: str, x_title: str, y_title: str, height: int,
                alt.Tooltip("value:Q", title=y_title, format=".6g")]
     lines = alt.Chart().transform_filter(POSITIVE).mark_line(strokeWidth=2).encode(
         x=epoch_axis(x_title),
-        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log", nice=False),
                 axis=alt.Axis(format="~g")),
         color=alt.Color("series:N", title=None, scale=alt.Scale(range=PALETTE), legend=None),
         tooltip=tooltip if views is None else [view_tooltip(), *tooltip])
@@ -226,12 +226,15 @@ def network(neurons: pd.DataFrame, edges: pd.DataFrame, *, picked: tuple[int, in
     ).transform_calculate(size="abs(datum.weight)").add_params(clicks[0])
     circles = alt.Chart(neurons).mark_circle(size=420, opacity=1, stroke="#111111").encode(
         x=alt.X("x:Q"), y=alt.Y("y:Q"),
-        color=alt.condition(alt.datum.layer == 0, alt.value("#d9d9d9"),  # inputs: no bias
-                            alt.Color("bias:Q", scale=diverging, legend=None)),
+        color=alt.Color("bias:Q", scale=diverging, legend=None),
         strokeWidth=alt.condition(is_picked, alt.value(4), alt.value(1)),
         tooltip=[alt.Tooltip("layer:Q", title=layer_title),
                  alt.Tooltip("neuron:Q", title=neuron_title),
                  alt.Tooltip("bias:Q", title=bias_title, format=".6g"),
                  alt.Tooltip("grad:Q", title=grad_title, format=".4g")],
-    ).add_params(clicks[1])
-    return alt.layer(lines, circles).properties(title=title, height=height)
+    ).transform_filter(alt.datum.layer > 0).add_params(clicks[1])
+    # the inputs apart, grey: they have no bias (a colour field without a value drops its mark)
+    inputs = alt.Chart(neurons).transform_filter(alt.datum.layer == 0).mark_circle(
+        size=420, opacity=1, stroke="#111111", strokeWidth=1, color="#d9d9d9").encode(
+        x=alt.X("x:Q"), y=alt.Y("y:Q"), tooltip=[alt.Tooltip("neuron:Q", title=neuron_title)])
+    return alt.layer(lines, inputs, circles).properties(title=title, height=height)

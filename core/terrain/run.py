@@ -60,7 +60,7 @@ class Run:
         self.initial = self.objective.flat()
         self.path: list[tuple[int, torch.Tensor]] = []
         self.last_step: StepRecord | None = None
-        self.trainer.optimizer.register_step_pre_hook(self._before_step)
+        self._watch()
         self._read()
 
     @property
@@ -108,6 +108,11 @@ class Run:
     def __setstate__(self, state: dict) -> None:
         """A copy's optimiser has lost its hooks (torch copies none): its own is registered."""
         self.__dict__.update(state)
+        self._watch()
+
+    def _watch(self) -> None:
+        """Record what each optimiser step starts from (torch's step pre-hook)."""
+        self._names = {id(p): name for name, p in self.trainer.model.named_parameters()}
         self.trainer.optimizer.register_step_pre_hook(self._before_step)
 
     # ---- what is read after each epoch --------------------------------------------------------
@@ -162,17 +167,17 @@ class Run:
 
     # ---- the optimiser's last step ----------------------------------------------------------
     def _before_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
-        """torch's step pre-hook: what this step starts from (the last one is kept)."""
-        names = {id(p): name for name, p in self.trainer.model.named_parameters()}
+        """torch's step pre-hook: what this step starts from (the last one is kept). The state's
+        tensors are copied (the step updates them in place); its numbers are immutable."""
         before, grad, state, group = {}, {}, {}, {}
         for settings in optimizer.param_groups:
             shared = {key: value for key, value in settings.items() if key != "params"}
             for p in settings["params"]:
-                if p.grad is None or id(p) not in names:
+                name = self._names.get(id(p))
+                if p.grad is None or name is None:
                     continue
-                name = names[id(p)]
                 before[name], grad[name] = p.detach().clone(), p.grad.detach().clone()
-                state[name] = {key: value.clone() if isinstance(value, torch.Tensor) else
-                               copy.deepcopy(value) for key, value in optimizer.state[p].items()}
+                state[name] = {key: value.clone() if isinstance(value, torch.Tensor) else value
+                               for key, value in optimizer.state.get(p, {}).items()}
                 group[name] = shared
         self.last_step = StepRecord(self.trainer.epoch + 1, before, grad, state, group)
