@@ -17,6 +17,7 @@ PAGES = {
     "optim": ("lr=0.0100 · converges", 1),
     "schedules": ("StepLR", 1),
     "lab": ("Training lab", 1),
+    "terrain": ("Sharpness against the stability line", 2),
 }
 
 
