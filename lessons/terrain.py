@@ -286,8 +286,8 @@ def surface_view(runs: dict[str, Run], view: terrain.SliceView) -> None:
                        a_title=t("terrain.axis_a"), b_title=t("terrain.axis_b"),
                        loss_title=t("terrain.axis_loss"), epoch_title=t("terrain.epoch"),
                        nonfinite=t("terrain.nonfinite_cells"),
-                       height=340 if presenting() or not alone else 380,
-                       span=float(found.cells["a"].max()))
+                       height=(340 if presenting() else 380) + (0 if alone else 120),
+                       span=float(found.cells["a"].max()), legend_below=not alone)
             if not alone:
                 read_slice(found)
     with places[-1] if alone else st.container():

@@ -73,11 +73,14 @@ def run_curves(*, title: str, x_title: str, y_title: str, height: int,
 
 def loss_slice(cells: pd.DataFrame, path: pd.DataFrame, *, bands: tuple[str, ...], title: str,
                a_title: str, b_title: str, loss_title: str, epoch_title: str,
-               nonfinite: str, height: int, span: float) -> alt.LayerChart:
+               nonfinite: str, height: int, span: float,
+               legend_below: bool = False) -> alt.LayerChart:
     """The slice as a filled contour map: each cell (a, b) coloured by its loss's band
     (column level, one of bands in order: the page gives two views the same bands), a loss
     that is not finite in red (nonfinite); the path (epoch, a, b, loss) on it, its start a
-    hollow circle and its end, the weights themselves, a filled one. span: the axes' reach."""
+    hollow circle and its end, the weights themselves, a filled one. span: the axes' reach;
+    legend_below: the bands' legend under the map, two to a row (a half-width chart, beside
+    another run's, has no room for it at the right)."""
     step = float(cells["a"].diff().abs().replace(0, pd.NA).dropna().min()) \
         if len(cells) > 1 else 1.0
     boxes = cells.assign(a1=cells["a"] - step / 2, a2=cells["a"] + step / 2,
@@ -92,7 +95,8 @@ def loss_slice(cells: pd.DataFrame, path: pd.DataFrame, *, bands: tuple[str, ...
         y=alt.Y("b1:Q", scale=axis_b, title=b_title), y2=alt.Y2("b2"),
         color=alt.Color("level:N", title=loss_title, sort=domain,
                         scale=alt.Scale(domain=domain, range=colours),
-                        legend=alt.Legend(orient="right", symbolType="square")),
+                        legend=alt.Legend(orient="bottom", columns=2, symbolType="square")
+                        if legend_below else alt.Legend(orient="right", symbolType="square")),
         stroke=alt.Stroke("level:N", sort=domain, scale=alt.Scale(domain=domain,
                                                                   range=colours), legend=None),
         tooltip=[alt.Tooltip("a:Q", format=".3g", title=a_title),
