@@ -10,6 +10,7 @@ import dataclasses
 import math
 import re
 
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -294,3 +295,24 @@ def test_an_objective_of_a_network_with_no_hidden_layer():
     assert noise.run_noise(run, 10, 20).scale > 0
     assert weights.open_weight(run, weights.Picked(1, 0, 1)).written
     assert isinstance(run.trainer.model[0], nn.Linear)
+
+
+def test_the_line_says_barrier_only_where_it_rises_above_both_ends():
+    alphas = [round(-0.5 + 0.25 * i, 2) for i in range(9)]  # -0.5 ... 1.5, 0 and 1 on it
+    bump = pd.DataFrame({"alpha": alphas, "loss": [3, 2, 1.0, 1.5, 2.5, 1.2, 0.5, 0.6, 0.9]})
+    assert surface.barrier(bump) == (2.5, 0.5)
+    falling = bump.assign(loss=[3, 2, 1.0, 0.9, 0.8, 0.7, 0.5, 0.6, 0.9])
+    assert surface.barrier(falling) is None
+    overflow = bump.assign(loss=[3, 2, 1.0, float("nan"), 2.5, 1.2, 0.5, 0.6, 0.9])
+    assert surface.barrier(overflow) is None
+
+
+def test_two_slices_share_their_bands_and_an_overflow_is_named():
+    a = pd.Series([0.01, 0.1, 1.0])
+    b = pd.Series([0.5, 10.0, float("inf")])
+    levels = surface.contour_levels(a, b)
+    assert levels[0] == pytest.approx(0.01) and levels[-1] == pytest.approx(10.0)
+    assert len(levels) == surface.LEVELS + 1
+    banded = surface.banded(pd.DataFrame({"loss": b}), levels, "not finite")
+    assert banded["level"].iloc[-1] == "not finite" and banded["band"].iloc[-1] == -1
+    assert banded["band"].iloc[1] == surface.LEVELS - 1  # the largest is in the top band
