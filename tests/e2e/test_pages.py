@@ -18,6 +18,7 @@ PAGES = {
     "schedules": ("StepLR", 1),
     "inside": ("loss/train", 1),
     "lab": ("Training lab", 1),
+    "terrain": ("Sharpness against the stability line", 2),
 }
 
 
