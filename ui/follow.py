@@ -1,0 +1,243 @@
+"""A class that follows the teacher, on any page, knowing no lesson's controls.
+
+A lesson's whole view is its page and its link (every control, tab and pinned view is bound to the
+query string), so following is taking the teacher's page and query string: the teacher's session
+publishes its view (classroom.store.View) whenever it changes, and each student's session polls
+the version number (a fragment run every POLL seconds) and, when it is new, opens the teacher's
+view as a fresh session would open that link. A student who changes anything has a view of their
+own: they are exploring, a banner says so, and one click rejoins.
+
+The teacher is whoever holds the class's secret: it arrives once in the teacher link, is checked
+in constant time, kept in the session and in a cookie, and taken out of the address bar at once,
+so no link a student can copy carries it. A person's own settings (language, presenter mode) are
+never taken from the teacher.
+
+Opening a view uses Streamlit 1.67's internals in one place (open_view): a bound parameter cannot
+be replaced through st.query_params, and a same-page move must pass through another page for the
+browser to forget the controls' old values, as it does when a user changes page.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import streamlit as st
+
+from classroom.store import StoreDown, View, shared
+from lessons import LESSONS, script
+from ui.text import t
+
+PERSONAL = ("lang", "present")  # a person's own settings, never taken from the teacher
+SECRET_PARAM = "teacher"  # the teacher link's parameter, removed from the address bar at once
+TEACHER_COOKIE = "explorer_teacher"
+BROWSER_COOKIE = "explorer_browser"  # one id per browser: a reload is still one student
+MODE_COOKIE = "explorer_mode"  # "explore" after a student's own change, so a reload keeps it
+POLL = 0.5  # seconds between a student's looks at the teacher's version number
+LEAD_POLL = 0.25  # seconds between the teacher's looks at their own view
+
+# session state, every key the follower's own (kept when a view from the teacher replaces the rest)
+PREFIX = "class_"
+ROLE = "class_role"  # "teacher", "student", or absent (no class on this server)
+BROWSER = "class_browser"
+VERSION = "class_version"  # the teacher's version this screen shows (or, for the teacher, sent)
+GIVEN = "class_given"  # the view this student was given: any other is their own
+EXPLORING = "class_exploring"
+ARRIVING = "class_arriving"  # (View, personal) to open in the next run
+PAGE = "class_page"  # the page of the last full run
+STATUS = "class_status"  # "down" while the store cannot be reached
+REFUSED = "class_refused"  # a wrong secret was given
+
+
+def arrive() -> None:
+    """First thing in every run, before any widget: open a view on its way (open_view), and on a
+    session's first run find its role: the teacher (the secret, in the link once or in the
+    cookie) or, where the server holds a class, a student."""
+    state = st.session_state
+    if SECRET_PARAM in st.query_params:
+        claim(st.query_params[SECRET_PARAM])
+        del st.query_params[SECRET_PARAM]
+    if ROLE in state:
+        return
+    try:
+        store = shared()
+        if not store.has_class():
+            return
+        cookie = st.context.cookies.get(TEACHER_COOKIE)
+        state[ROLE] = "teacher" if cookie and store.is_teacher(cookie) else "student"
+    except StoreDown:
+        state[STATUS] = "down"
+        return
+    state[BROWSER] = st.context.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(12)
+    state[EXPLORING] = st.context.cookies.get(MODE_COOKIE) == "explore"
+
+
+def claim(secret: str) -> None:
+    """Lead the class if secret is its teacher's; otherwise say plainly that it is not."""
+    try:
+        teacher = shared().is_teacher(secret)
+    except StoreDown:
+        teacher = False
+    state = st.session_state
+    if teacher:
+        state[ROLE], state["class_secret"] = "teacher", secret
+        state.pop(REFUSED, None)
+    else:
+        state[REFUSED] = True
+
+
+def teaching() -> bool:
+    return st.session_state.get(ROLE) == "teacher"
+
+
+def following() -> bool:
+    return st.session_state.get(ROLE) == "student" and not st.session_state.get(EXPLORING)
+
+
+def current_view(page: str) -> View:
+    """This session's view: page and its link, less a person's own settings."""
+    params = {k: v for k, v in st.query_params.to_dict().items()
+              if k not in PERSONAL and k != SECRET_PARAM}
+    return View.of(page, params)
+
+
+def open_view(view: View) -> None:
+    """Show view as a session freshly opened on its link would (keeping this person's language,
+    presenter mode and place in the class): everything else in the session is dropped, and the
+    next run opens the page with the view's parameters. Never returns (the run stops here)."""
+    state = st.session_state
+    personal = {k: st.query_params[k] for k in PERSONAL if k in st.query_params}
+    for key in list(state):
+        if not key.startswith(PREFIX) and key not in PERSONAL:
+            del state[key]
+    state[GIVEN] = None  # taken at the end of the view's first run (after_run)
+    here = state.get(PAGE, "")
+    if view.page != here:
+        _switch(view.page, view.params | personal)
+    # the same page: through another, so that the browser forgets every control's value as it
+    # does on a change of page (a control at its default is otherwise kept at the old value)
+    state[ARRIVING] = (view, personal)
+    _switch("" if here else LESSONS[0], personal)
+
+
+def _switch(page: str, params: dict[str, str]) -> None:
+    """st.switch_page to page with params as its link. Streamlit refuses to replace a parameter
+    a widget is bound to; the widgets bind again as the page draws them."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    link = get_script_run_ctx().session_state._state.query_params
+    for widget in list(link._bindings_by_widget):
+        link.unbind_widget(widget)
+    st.switch_page(script(page or "home"), query_params=params)
+
+
+def after_run(page: str) -> None:
+    """Last thing in every full run: note the page; a student's view just opened is the one
+    given, and any other is their own; the teacher's view goes to the class."""
+    state = st.session_state
+    state[PAGE] = page
+    if state.get(ROLE) == "student":
+        _check_exploring(current_view(page))
+    elif teaching():
+        _publish(current_view(page))
+
+
+def _check_exploring(view: View) -> None:
+    state = st.session_state
+    if state.get(GIVEN) is None:
+        state[GIVEN] = view
+    elif view != state[GIVEN] and not state.get(EXPLORING):
+        state[EXPLORING] = True
+
+
+def _publish(view: View) -> None:
+    state = st.session_state
+    if state.get("class_sent") == view:
+        return
+    try:
+        state[VERSION] = shared().publish(view)
+        state["class_sent"] = view
+        state.pop(STATUS, None)
+    except StoreDown:
+        state[STATUS] = "down"
+
+
+def rejoin() -> None:
+    st.session_state[EXPLORING] = False
+    st.session_state[VERSION] = None  # the teacher's view is opened at the next look
+
+
+def on_page(page: str, bar) -> None:
+    """After st.navigation, before the page runs: open a view on its way (open_view); for a
+    student, the line in bar that says where they stand in the class, with the rejoin button,
+    which looks at the teacher's version every POLL seconds and follows."""
+    state = st.session_state
+    if ARRIVING in state:
+        view, personal = state.pop(ARRIVING)
+        _switch(view.page, view.params | personal)
+    state[PAGE] = page
+    if state.get(ROLE) == "student":
+        with bar:
+            st.fragment(_student_poll, run_every=POLL)()
+
+
+def _student_poll() -> None:
+    state = st.session_state
+    page = state.get(PAGE, "")
+    if state.get(GIVEN) is not None:
+        _check_exploring(current_view(page))
+    try:
+        store = shared()
+        store.seen(state[BROWSER], bool(state.get(EXPLORING)))
+        lead = store.lead()
+        state.pop(STATUS, None)
+    except StoreDown:
+        state[STATUS] = "down"
+        st.warning(t("class.store_down"))
+        return
+    if not state.get(EXPLORING):
+        if lead.view is not None and lead.version != state.get(VERSION):
+            state[VERSION] = lead.version
+            open_view(lead.view)
+        st.caption(t("class.following"))
+        return
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.info(t("class.exploring"))
+        if st.button(t("class.rejoin"), key="class_rejoin", type="primary"):
+            rejoin()
+            if lead.view is not None:
+                state[VERSION] = lead.version
+                open_view(lead.view)
+
+
+def _teacher_poll() -> None:
+    """How many follow and explore; and the teacher's view sent to the class as it changes (a
+    control in a lesson's fragment reruns only that fragment, not app.py's end)."""
+    state = st.session_state
+    _publish(current_view(state.get(PAGE, "")))
+    try:
+        following_now, exploring_now = shared().counts()
+    except StoreDown:
+        st.warning(t("class.store_down"))
+        return
+    st.metric(t("class.counts"), t("class.count_values", following=following_now,
+                                   exploring=exploring_now))
+
+
+def class_panel() -> None:
+    """The sidebar's class panel: start a class where none is running; the teacher's links, the
+    counts and the plan; a plain message for a wrong secret."""
+    state = st.session_state
+    if state.get(REFUSED):
+        st.error(t("class.refused"))
+    if ROLE not in state and not st.button(t("class.start"), key="class_start",
+                                           help=t("class.start_help")):
+        return
+    if ROLE not in state:
+        start_class()
+    if teaching():
+        st.fragment(_teacher_poll, run_every=LEAD_POLL)()
+
+
+def start_class() -> None:
+    secret = shared().start_class()
+    st.session_state[ROLE], st.session_state["class_secret"] = "teacher", secret
