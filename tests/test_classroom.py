@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from classroom import COOKIE, Classroom
+from classroom.serve import COOKIE, Classroom
 from harness.protocol import Session, run_sync
 from harness.server import free_port
 
