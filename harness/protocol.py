@@ -26,9 +26,10 @@ class Widget:
     """A control the page drew, as the browser would know it: its id, kind and current value."""
 
     id: str
-    kind: str  # number_input, slider, selectbox, radio, checkbox (also toggles)
+    kind: str  # number_input, slider, selectbox, radio, checkbox (also toggles), button
     value: object
     proto: object = field(repr=False)
+    fragment: str = ""  # the fragment it is drawn in: a change reruns only that, in a browser
 
     @property
     def key(self) -> str:
@@ -46,6 +47,8 @@ class Widget:
             wire.double_array_value.data[:] = list(self.value)
         elif self.kind == "checkbox":
             wire.bool_value = bool(self.value)
+        elif self.kind == "button":
+            wire.trigger_value = bool(self.value)
         else:
             wire.string_value = str(self.value)
 
@@ -101,6 +104,8 @@ def _widget(element) -> Widget | None:
                       proto)
     if kind == "checkbox":
         return Widget(proto.id, kind, proto.value if proto.set_value else proto.default, proto)
+    if kind == "button":
+        return Widget(proto.id, kind, False, proto)  # True for the one run it is clicked in
     if kind in ("selectbox", "radio") and len(proto.options):
         value = proto.raw_value if proto.HasField("raw_value") \
             else proto.options[proto.default if proto.HasField("default") else 0]
@@ -123,12 +128,14 @@ class Session:
         self.headers = headers or {}  # e.g. a Cookie, as a browser sends with the websocket
         self.ws = None
         self.widgets: dict[str, Widget] = {}  # id -> widget, as of the last run
-        self.main: list[str] = []  # ids of the widgets in the page's main area
+        self.main: list[str] = []  # ids of the widgets in the page's main area (not buttons)
+        self.buttons: dict[str, Widget] = {}  # key -> button, anywhere on the page
         self.page = ""  # the url path of the page shown (the server may switch it)
         self.query = ""  # the link's query string, as the server last set it
         self.timers: dict[str, float] = {}  # fragment id -> seconds between its own reruns
         self._hash = ""  # the shown page's script hash, which a rerun names
         self._paths: dict[str, str] = {}  # page script hash -> url path
+        self._turn = asyncio.Lock()  # one run at a time on the socket (a timer and a move)
 
     async def __aenter__(self) -> Session:
         self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=2**26,
@@ -141,12 +148,13 @@ class Session:
 
     async def open(self, page: str, query: str = "", timeout: float = 60) -> Run:
         """Load page (its url path) as a browser would from /page?query."""
-        self.page, self.widgets, self.main, self._hash, self.query = page, {}, [], "", query
+        self.page, self.widgets, self.main, self.buttons = page, {}, [], {}
+        self._hash, self.query = "", query
         return await self.rerun(timeout=timeout)
 
     async def tick(self, fragment: str, timeout: float = 60) -> Run:
         """Rerun one fragment as the browser's timer does for a fragment with run_every."""
-        return await self.rerun(fragment=fragment, timeout=timeout)
+        return await self.rerun(fragment=fragment, timeout=timeout, auto=True)
 
     async def change(self, rng: random.Random, timeout: float = 60) -> Run:
         """Nudge one of the page's own controls (not the sidebar's), and rerun."""
@@ -154,15 +162,33 @@ class Session:
         changes = {widget.id: widget.nudged(rng)} if widget else {}
         return await self.rerun(changes, timeout=timeout)
 
+    async def click(self, key: str, timeout: float = 60) -> Run:
+        """Click the button with this key (in its fragment, if it is drawn in one)."""
+        button = self.buttons[key]
+        run = await self.move(button, True, timeout=timeout)
+        button.value = False  # a click is true for the one run it triggers
+        return run
+
+    async def move(self, widget: Widget, value: object, timeout: float = 60) -> Run:
+        """Set one widget as a user in a browser does: a widget in a fragment reruns that
+        fragment only."""
+        return await self.rerun({widget.id: value}, timeout=timeout, fragment=widget.fragment)
+
     def first_control(self) -> Widget | None:
         """The first control in the page's main area (what a teacher moves in the model)."""
         return self.widgets[self.main[0]] if self.main else None
 
     async def rerun(self, changes: dict[str, object] | None = None, query: str | None = None,
-                    timeout: float = 60, fragment: str = "") -> Run:
-        """Rerun the page (or one fragment) with changes to its widgets, as a browser does: with
-        the link's query string (query, else the one the server set last) and every widget's
-        value; read until the run ends, following the server to another page."""
+                    timeout: float = 60, fragment: str = "", auto: bool = False) -> Run:
+        """Rerun the page (or one fragment) with changes to its widgets: with the link's query
+        string (query, else the one the server set last) and every widget's value; read until
+        the run ends, following the server to another page. (A browser reruns only the fragment
+        a changed widget is in: move() does that.) One run at a time: a move waits for a timer's
+        run to end, as the server would make it wait."""
+        async with self._turn:
+            return await self._rerun(changes, query, timeout, fragment, auto)
+
+    async def _rerun(self, changes, query, timeout, fragment, auto) -> Run:
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query if query is None else query
@@ -171,7 +197,7 @@ class Session:
         else:
             state.page_name = self.page
         state.fragment_id = fragment
-        state.is_auto_rerun = bool(fragment)
+        state.is_auto_rerun = auto
         for widget_id, widget in self.widgets.items():
             if changes and widget_id in changes:
                 widget.value = changes[widget_id]
@@ -212,11 +238,14 @@ class Session:
             exceptions.append(f"{element.exception.type}: {element.exception.message}")
         widget = _widget(element)
         if widget:
+            widget.fragment = msg.delta.fragment_id
             # the server sends a value only when it set one; else ours stands
-            if widget.id in self.widgets and not widget.proto.set_value:
+            if widget.id in self.widgets and not getattr(widget.proto, "set_value", False):
                 widget.value = self.widgets[widget.id].value
             self.widgets[widget.id] = widget
-            if msg.metadata.delta_path[0] == MAIN and widget.id not in self.main:
+            if widget.kind == "button":
+                self.buttons[widget.key] = widget
+            elif msg.metadata.delta_path[0] == MAIN and widget.id not in self.main:
                 self.main.append(widget.id)
 
     def _follow(self, msg, kind: str) -> None:
@@ -224,7 +253,7 @@ class Session:
         sets, and the fragments the browser would rerun on a timer."""
         if kind == "new_session":
             if not msg.metadata.run.fragment_ids:  # a whole run: the page is drawn afresh
-                self.widgets, self.main, self.timers = {}, [], {}
+                self.widgets, self.main, self.buttons, self.timers = {}, [], {}, {}
             self._hash = msg.new_session.page_script_hash
             self.page = self._paths.get(self._hash, self.page)
         elif kind == "navigation":
