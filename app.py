@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import text
 from lessons import LESSONS, RENAMED_PARAMS, TABS, script
-from ui import follow
+from ui import follow, plan
 from ui.links import check_link, drop_unusable_link_numbers, rename_link_params
 from ui.sockets import send_without_delay
 from ui.text import presenting, t
@@ -20,7 +20,8 @@ SIDEBAR_WIDTH = 240  # pixels
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide",
                    initial_sidebar_state=SIDEBAR_WIDTH)
 send_without_delay()
-follow.arrive()  # a class: the teacher's view on its way, or this session's role
+follow.arrive()  # in a class: this session's role, the teacher's secret out of the link
+plan.take_from_link()  # a lesson plan a link carries
 rename_link_params(RENAMED_PARAMS)  # a link shared before a control was renamed still opens
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
 drop_unusable_link_numbers()
@@ -33,6 +34,7 @@ with st.sidebar:
               bind="query-params")
     st.caption(t("app.offline"))
     follow.class_panel()
+    plan.plan_panel()
 
 # A desktop layout: at 1280 x 720 the title, the controls and the first chart fit on one screen
 # (.streamlit/config.toml's paddingTop sets the gap above the title); labels, buttons, metrics and

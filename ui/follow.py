@@ -23,12 +23,14 @@ import secrets
 
 import streamlit as st
 
+from classroom.address import qr_svg, student_address
 from classroom.store import StoreDown, View, shared
 from lessons import LESSONS, script
 from ui.text import t
 
 PERSONAL = ("lang", "present")  # a person's own settings, never taken from the teacher
 SECRET_PARAM = "teacher"  # the teacher link's parameter, removed from the address bar at once
+SECRET = "class_secret"  # the secret, kept in the teacher's session to show the teacher link
 TEACHER_COOKIE = "explorer_teacher"
 BROWSER_COOKIE = "explorer_browser"  # one id per browser: a reload is still one student
 MODE_COOKIE = "explorer_mode"  # "explore" after a student's own change, so a reload keeps it
@@ -53,6 +55,9 @@ def arrive() -> None:
     session's first run find its role: the teacher (the secret, in the link once or in the
     cookie) or, where the server holds a class, a student."""
     state = st.session_state
+    if BROWSER not in state:
+        state[BROWSER] = st.context.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(12)
+        state[EXPLORING] = st.context.cookies.get(MODE_COOKIE) == "explore"
     if SECRET_PARAM in st.query_params:
         claim(st.query_params[SECRET_PARAM])
         del st.query_params[SECRET_PARAM]
@@ -63,12 +68,12 @@ def arrive() -> None:
         if not store.has_class():
             return
         cookie = st.context.cookies.get(TEACHER_COOKIE)
-        state[ROLE] = "teacher" if cookie and store.is_teacher(cookie) else "student"
+        if cookie and store.is_teacher(cookie):
+            state[ROLE], state[SECRET] = "teacher", cookie
+        else:
+            state[ROLE] = "student"
     except StoreDown:
         state[STATUS] = "down"
-        return
-    state[BROWSER] = st.context.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(12)
-    state[EXPLORING] = st.context.cookies.get(MODE_COOKIE) == "explore"
 
 
 def claim(secret: str) -> None:
@@ -79,7 +84,7 @@ def claim(secret: str) -> None:
         teacher = False
     state = st.session_state
     if teacher:
-        state[ROLE], state["class_secret"] = "teacher", secret
+        state[ROLE], state[SECRET] = "teacher", secret
         state.pop(REFUSED, None)
     else:
         state[REFUSED] = True
@@ -194,6 +199,8 @@ def _student_poll() -> None:
         state[STATUS] = "down"
         st.warning(t("class.store_down"))
         return
+    _remember(BROWSER_COOKIE, state[BROWSER])
+    _remember(MODE_COOKIE, "explore" if state.get(EXPLORING) else "follow")
     if not state.get(EXPLORING):
         if lead.view is not None and lead.version != state.get(VERSION):
             state[VERSION] = lead.version
@@ -219,25 +226,61 @@ def _teacher_poll() -> None:
     except StoreDown:
         st.warning(t("class.store_down"))
         return
-    st.metric(t("class.counts"), t("class.count_values", following=following_now,
-                                   exploring=exploring_now))
+    st.caption(t("class.count_values", following=following_now, exploring=exploring_now))
 
 
 def class_panel() -> None:
-    """The sidebar's class panel: start a class where none is running; the teacher's links, the
-    counts and the plan; a plain message for a wrong secret."""
+    """The sidebar's class panel: "start a class" where none is running; for the teacher, how
+    many follow and explore, the address students type with its QR code, the teacher link and
+    ending the class; a plain message for a wrong secret. (The plan follows: ui.plan.)"""
     state = st.session_state
     if state.get(REFUSED):
         st.error(t("class.refused"))
-    if ROLE not in state and not st.button(t("class.start"), key="class_start",
-                                           help=t("class.start_help")):
+    if state.pop("class_ended", False):
+        _remember(TEACHER_COOKIE, "")
+    if ROLE not in state and state.get(STATUS) != "down":
+        st.button(t("class.start"), key="class_start", help=t("class.start_help"),
+                  on_click=_start_class)
+    if not teaching():
         return
-    if ROLE not in state:
-        start_class()
-    if teaching():
-        st.fragment(_teacher_poll, run_every=LEAD_POLL)()
+    _remember(BROWSER_COOKIE, state[BROWSER])
+    st.subheader(t("class.title"))
+    st.fragment(_teacher_poll, run_every=LEAD_POLL)()
+    with st.expander(t("class.invite")):
+        students = student_address(st.context.url)
+        st.caption(t("class.students_open"))
+        st.code(students, language=None)
+        st.html(qr_svg(students))  # an inline SVG drawn here: nothing is fetched
+        if SECRET in state:
+            st.caption(t("class.teacher_link_help"))
+            st.code(f"{students}?{SECRET_PARAM}={state[SECRET]}", language=None,
+                    wrap_lines=True)
+            _remember(TEACHER_COOKIE, state[SECRET])
+        st.button(t("class.end"), key="class_end", help=t("class.end_help"), on_click=_end_class)
 
 
-def start_class() -> None:
-    secret = shared().start_class()
-    st.session_state[ROLE], st.session_state["class_secret"] = "teacher", secret
+def _start_class() -> None:
+    state = st.session_state
+    state[ROLE], state[SECRET] = "teacher", shared().start_class()
+
+
+def _end_class() -> None:
+    shared().end_class()
+    for key in (ROLE, SECRET, "class_sent", "class_plan", "class_step"):
+        st.session_state.pop(key, None)
+    st.session_state["class_ended"] = True  # the next run clears the teacher's cookie
+
+
+def _remember(name: str, value: str) -> None:
+    """Set a cookie in this browser, once per value (a tiny script; the values are tokens this
+    module made, never text a user typed). The browser id counts a student once however often
+    they reload; the mode keeps an explorer exploring after a reload."""
+    cookies = (TEACHER_COOKIE, BROWSER_COOKIE, MODE_COOKIE)
+    written = st.session_state.setdefault(
+        "class_cookies", {name: st.context.cookies.get(name) for name in cookies})
+    if written.get(name) == value:
+        return
+    written[name] = value
+    age = 12 * 3600 if value else 0
+    st.html(f"<script>document.cookie = '{name}={value}; path=/; max-age={age}; "
+            "SameSite=Strict';</script>", unsafe_allow_javascript=True)
