@@ -43,7 +43,7 @@ def test_every_shipped_view_opens_and_uses_its_whole_link(lesson, number, step):
     ignored = text.lookup("en", "notice.url_ignored", param="", value="").split("“")[0]
     assert not [w.value for w in at.warning if ignored.strip() in w.value]
     for param, value in step.view.params.items():  # each control holds the link's value
-        held = at.session_state[param] if param in at.session_state else None
+        held = at.session_state.get(param, None)
         assert held is not None and str(held).lower() == value.lower() or \
             _same_number(held, value), (param, value, held)
 

@@ -44,7 +44,7 @@ BROWSER = "class_browser"
 VERSION = "class_version"  # the teacher's version this screen shows (or, for the teacher, sent)
 GIVEN = "class_given"  # the view this student was given: any other is their own
 EXPLORING = "class_exploring"
-ARRIVING = "class_arriving"  # (View, personal) to open in the next run
+ARRIVING = "class_arriving"  # (View, personal, left the page before) on its way
 PAGE = "class_page"  # the page of the last full run
 STATUS = "class_status"  # "down" while the store cannot be reached
 REFUSED = "class_refused"  # a wrong secret was given
@@ -116,12 +116,26 @@ def open_view(view: View) -> None:
             del state[key]
     state[GIVEN] = None  # taken at the end of the view's first run (after_run)
     here = state.get(PAGE, "")
-    if view.page != here:
+    # on the same page, through another first: the browser then forgets every control's value,
+    # as it does on a change of page (a control going back to its default keeps the old one)
+    state[ARRIVING] = (view, personal, view.page != here)
+    _arrive(here)
+
+
+def _arrive(page: str) -> None:
+    """One step of the way to the view on its way, from page: leave for another page first
+    where it is needed, then go to the view's. Each step is checked when the next full run
+    starts: a fragment's timer that fires while a switch of page waits turns it into a full run
+    of the page the browser still shows (Streamlit keeps the newer request's page), and the
+    step is taken again from there."""
+    state = st.session_state
+    view, personal, left = state[ARRIVING]
+    if not left and page == view.page:
+        _switch("" if page else LESSONS[0], personal)
+    state[ARRIVING] = (view, personal, True)
+    if page != view.page:
         _switch(view.page, view.params | personal)
-    # the same page: through another, so that the browser forgets every control's value as it
-    # does on a change of page (a control at its default is otherwise kept at the old value)
-    state[ARRIVING] = (view, personal)
-    _switch("" if here else LESSONS[0], personal)
+    del state[ARRIVING]  # this run draws the view
 
 
 def _switch(page: str, params: dict[str, str]) -> None:
@@ -177,8 +191,7 @@ def on_page(page: str, bar) -> None:
     which looks at the teacher's version every POLL seconds and follows."""
     state = st.session_state
     if ARRIVING in state:
-        view, personal = state.pop(ARRIVING)
-        _switch(view.page, view.params | personal)
+        _arrive(page)
     state[PAGE] = page
     if state.get(ROLE) == "student":
         with bar:
@@ -187,6 +200,8 @@ def on_page(page: str, bar) -> None:
 
 def _student_poll() -> None:
     state = st.session_state
+    if ARRIVING in state:  # on the way to a view: the next full run goes on (on_page)
+        return
     page = state.get(PAGE, "")
     if state.get(GIVEN) is not None:
         _check_exploring(current_view(page))
@@ -220,6 +235,8 @@ def _teacher_poll() -> None:
     """How many follow and explore; and the teacher's view sent to the class as it changes (a
     control in a lesson's fragment reruns only that fragment, not app.py's end)."""
     state = st.session_state
+    if ARRIVING in state:  # on the way to a view: the next full run goes on (on_page)
+        return
     _publish(current_view(state.get(PAGE, "")))
     try:
         following_now, exploring_now = shared().counts()
