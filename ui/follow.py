@@ -114,7 +114,6 @@ def open_view(view: View) -> None:
     for key in list(state):
         if not key.startswith(PREFIX) and key not in PERSONAL:
             del state[key]
-    state[GIVEN] = None  # taken at the end of the view's first run (after_run)
     here = state.get(PAGE, "")
     # on the same page, through another first: the browser then forgets every control's value,
     # as it does on a change of page (a control going back to its default keeps the old one)
@@ -124,10 +123,9 @@ def open_view(view: View) -> None:
 
 def _arrive(page: str) -> None:
     """One step of the way to the view on its way, from page: leave for another page first
-    where it is needed, then go to the view's. Each step is checked when the next full run
-    starts: a fragment's timer that fires while a switch of page waits turns it into a full run
-    of the page the browser still shows (Streamlit keeps the newer request's page), and the
-    step is taken again from there."""
+    where it is needed, then go to the view's, where the run draws it and after_run confirms
+    it. Each step is checked again at the next full run: a run can be overtaken by a request the
+    browser sent before it saw the switch (Streamlit then keeps the browser's page)."""
     state = st.session_state
     view, personal, left = state[ARRIVING]
     if not left and page == view.page:
@@ -135,7 +133,16 @@ def _arrive(page: str) -> None:
     state[ARRIVING] = (view, personal, True)
     if page != view.page:
         _switch(view.page, view.params | personal)
-    del state[ARRIVING]  # this run draws the view
+
+
+def _on_the_way() -> None:
+    """In a timer's run of a fragment, with a view on its way: a whole run takes the next step
+    (on_page). A fragment's timer can overtake the run that draws the view, and then only whole
+    runs finish the way. (In a whole run the fragment is drawn inline, and on_page has it.)"""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx().fragment_ids_this_run:
+        st.rerun(scope="app")
 
 
 def _switch(page: str, params: dict[str, str]) -> None:
@@ -150,10 +157,15 @@ def _switch(page: str, params: dict[str, str]) -> None:
 
 
 def after_run(page: str) -> None:
-    """Last thing in every full run: note the page; a student's view just opened is the one
-    given, and any other is their own; the teacher's view goes to the class."""
+    """Last thing in every full run: a view on its way has arrived once a run on its page ends
+    (it is then the view given, and any other is the student's own); the teacher's view goes
+    to the class."""
     state = st.session_state
-    state[PAGE] = page
+    if ARRIVING in state:
+        if page != state[ARRIVING][0].page:
+            return
+        del state[ARRIVING]
+        state[GIVEN] = current_view(page)
     if state.get(ROLE) == "student":
         _check_exploring(current_view(page))
     elif teaching():
@@ -161,10 +173,11 @@ def after_run(page: str) -> None:
 
 
 def _check_exploring(view: View) -> None:
+    """A student whose view is not the one given is exploring."""
     state = st.session_state
     if state.get(GIVEN) is None:
         state[GIVEN] = view
-    elif view != state[GIVEN] and not state.get(EXPLORING):
+    elif view != state[GIVEN]:
         state[EXPLORING] = True
 
 
@@ -200,7 +213,9 @@ def on_page(page: str, bar) -> None:
 
 def _student_poll() -> None:
     state = st.session_state
-    if ARRIVING in state:  # on the way to a view: the next full run goes on (on_page)
+    if ARRIVING in state:  # on the way to the teacher's view, or drawing it in this run
+        _on_the_way()
+        st.caption(t("class.following"))
         return
     page = state.get(PAGE, "")
     if state.get(GIVEN) is not None:
@@ -235,7 +250,8 @@ def _teacher_poll() -> None:
     """How many follow and explore; and the teacher's view sent to the class as it changes (a
     control in a lesson's fragment reruns only that fragment, not app.py's end)."""
     state = st.session_state
-    if ARRIVING in state:  # on the way to a view: the next full run goes on (on_page)
+    if ARRIVING in state:  # on the way to a view
+        _on_the_way()
         return
     _publish(current_view(state.get(PAGE, "")))
     try:

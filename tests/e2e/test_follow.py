@@ -32,12 +32,16 @@ def all_follow(teacher: Tab, students: list[Tab], what: str) -> None:
     start = time.monotonic()
     times = []
     for student in students:
-        student.page.wait_for_function(
-            """([page, params, personal]) => location.pathname.replace(/^\\//, '') === page &&
-               JSON.stringify([...new URLSearchParams(location.search)]
-                 .filter(([k]) => !personal.includes(k)).map(([k, v]) => k + '=' + v).sort())
-               === JSON.stringify(params)""",
-            arg=[wanted[0], wanted[1], list(PERSONAL)], timeout=FOLLOWED)
+        try:
+            student.page.wait_for_function(
+                """([page, params, personal]) => location.pathname.replace(/^\\//, '') === page
+                   && JSON.stringify([...new URLSearchParams(location.search)]
+                   .filter(([k]) => !personal.includes(k)).map(([k, v]) => k + '=' + v).sort())
+                   === JSON.stringify(params)""",
+                arg=[wanted[0], wanted[1], list(PERSONAL)], timeout=FOLLOWED)
+        except Exception as error:  # say what each screen shows instead
+            raise AssertionError(f"{what}: the teacher shows {wanted}, the students "
+                                 f"{[view(s) for s in students]}") from error
         times.append(time.monotonic() - start)
     print(f"{what}: every student followed within {max(times) * 1000:.0f} ms")
     for student in students:
