@@ -7,6 +7,7 @@ would then render its page without this shell.)
 
 import streamlit as st
 
+from classroom import memory
 from core import text
 from lessons import LESSONS, RENAMED_PARAMS, TABS, script
 from ui import follow, plan
@@ -20,6 +21,7 @@ SIDEBAR_WIDTH = 240  # pixels
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide",
                    initial_sidebar_state=SIDEBAR_WIDTH)
 send_without_delay()
+memory.keep_steady()  # a day of classes: back to a steady size after each
 follow.arrive()  # in a class: this session's role, the teacher's secret out of the link
 plan.take_from_link()  # a lesson plan a link carries
 rename_link_params(RENAMED_PARAMS)  # a link shared before a control was renamed still opens

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.protocol import percentile, rss_mb, summary
 from classroom.serve import APP_ENV, Classroom
@@ -122,6 +124,17 @@ async def lesson(url: str, join: str, students: int, explore: float, seconds: fl
     return figures
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time the server's processes have used (user + system, from /proc): what a class
+    costs whatever else the machine runs."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def report(name: str, figures: Figures, followers: int) -> None:
     each = [s for move in figures.moves for s in move.reached.values()]
     whole = [max(move.reached.values()) for move in figures.moves
@@ -166,10 +179,15 @@ def main(argv: list[str] | None = None) -> None:
             memory = [sum(rss_mb(pid) for pid in server.pids)]
             for number in range(args.classes):
                 for share in args.explore:
+                    used = cpu_seconds(server.pids)
                     figures = asyncio.run(lesson(server.url, join, args.students, share,
                                                  args.seconds, args.interval))
                     report(f"class {number + 1}, {share:.0%} exploring", figures,
                            args.students - round(args.students * share))
+                    used = cpu_seconds(server.pids) - used
+                    print(f"    server CPU: {used:.1f} s in all, "
+                          f"{used / max(1, len(figures.moves)):.2f} s per teacher move "
+                          "(whatever else runs on the machine)", flush=True)
                 time.sleep(args.settle)
                 memory.append(sum(rss_mb(pid) for pid in server.pids))
                 print(f"  server RSS {args.settle:g} s after class {number + 1}: "

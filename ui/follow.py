@@ -111,12 +111,14 @@ def open_view(view: View) -> None:
     next run opens the page with the view's parameters. Never returns (the run stops here)."""
     state = st.session_state
     personal = {k: st.query_params[k] for k in PERSONAL if k in st.query_params}
+    here = state.get(PAGE, "")
     for key in list(state):
         if not key.startswith(PREFIX) and key not in PERSONAL:
             del state[key]
-    here = state.get(PAGE, "")
-    # on the same page, through another first: the browser then forgets every control's value,
-    # as it does on a change of page (a control going back to its default keeps the old one)
+    # On the same page, through another first: the browser then forgets every control's value,
+    # as it does on a change of page. (Without the detour a control going back to its default
+    # keeps showing its old value, and a timer's rerun, which carries the browser's values of
+    # the controls, can bring an old value back: both seen in the browser test.)
     state[ARRIVING] = (view, personal, view.page != here)
     _arrive(here)
 
