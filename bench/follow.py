@@ -48,6 +48,7 @@ class Move:
 class Figures:
     moves: list[Move] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu: float = 0.0  # the server's CPU seconds while the teacher moved
 
 
 async def teacher_moves(teacher: Session, seconds: float, interval: float,
@@ -86,8 +87,8 @@ async def explorer(session: Session, until: float, interval: float, seed: int,
             note(figures, "explorer", await session.change(rng, timeout=30))
 
 
-async def lesson(url: str, join: str, students: int, explore: float, seconds: float,
-                 interval: float) -> Figures:
+async def lesson(url: str, pids: list[int], join: str, students: int, explore: float,
+                 seconds: float, interval: float) -> Figures:
     """One class: the teacher (joining by join, the teacher link's query string, or with "" by
     the sidebar's start button, then ending it), the students, then seconds of teaching."""
     figures = Figures()
@@ -115,7 +116,9 @@ async def lesson(url: str, join: str, students: int, explore: float, seconds: fl
         tasks = [keep_timers(teacher, until, lambda *_: None)]
         tasks += [keep_timers(s, until, seen(i)) for i, s in enumerate(sessions)]
         tasks += [explorer(sessions[i], until, interval, i, figures) for i in exploring]
+        figures.cpu = -cpu_seconds(pids)
         await asyncio.gather(teacher_moves(teacher, seconds, interval, figures), *tasks)
+        figures.cpu += cpu_seconds(pids)
         for session in sessions:
             await session.__aexit__(None, None, None)
         if not join:
@@ -146,6 +149,9 @@ def report(name: str, figures: Figures, followers: int) -> None:
           f" (p95 target 1,000 ms: {'met' if percentile(whole, 95) < 1 else 'missed'})")
     print(f"    follower-moves never shown: {missed}; errors: {len(figures.errors)}"
           + "".join(f"\n      {e[:200]}" for e in figures.errors[:5]))
+    print(f"    server CPU while teaching: {figures.cpu:.1f} s, "
+          f"{figures.cpu / max(1, len(figures.moves) + 1):.2f} s per teacher move (a figure "
+          "that holds on a busy machine)", flush=True)
 
 
 def serve(processes: int):
@@ -179,15 +185,10 @@ def main(argv: list[str] | None = None) -> None:
             memory = [sum(rss_mb(pid) for pid in server.pids)]
             for number in range(args.classes):
                 for share in args.explore:
-                    used = cpu_seconds(server.pids)
-                    figures = asyncio.run(lesson(server.url, join, args.students, share,
-                                                 args.seconds, args.interval))
+                    figures = asyncio.run(lesson(server.url, server.pids, join, args.students,
+                                                 share, args.seconds, args.interval))
                     report(f"class {number + 1}, {share:.0%} exploring", figures,
                            args.students - round(args.students * share))
-                    used = cpu_seconds(server.pids) - used
-                    print(f"    server CPU: {used:.1f} s in all, "
-                          f"{used / max(1, len(figures.moves)):.2f} s per teacher move "
-                          "(whatever else runs on the machine)", flush=True)
                 time.sleep(args.settle)
                 memory.append(sum(rss_mb(pid) for pid in server.pids))
                 print(f"  server RSS {args.settle:g} s after class {number + 1}: "
