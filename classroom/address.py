@@ -49,11 +49,15 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def qr_svg(url: str) -> str:
-    """url as a QR code, an inline SVG (no file, no network)."""
+def qr_png(url: str) -> bytes:
+    """url as a QR code, a PNG image in memory (no file, no network)."""
+    import io
+
     import segno
 
-    return segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff")
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()
 
 
 def qr_text(url: str) -> str:

@@ -54,6 +54,13 @@ http {{
         ""      $request_id;
         default $cookie_{COOKIE};
     }}
+    # The teacher link (?teacher=SECRET) leaves its secret in an HttpOnly cookie, so that a
+    # reload of the teacher's browser still leads (the app checks it; the page removes the
+    # parameter from the address bar at once).
+    map $arg_teacher $teacher_cookie {{
+        ""      "";
+        default "explorer_teacher=$arg_teacher; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200";
+    }}
     map $http_upgrade $connection_upgrade {{
         default upgrade;
         ""      close;
@@ -75,6 +82,7 @@ http {{
             proxy_read_timeout 86400s;
             proxy_buffering off;
             add_header Set-Cookie "{COOKIE}=$route; Path=/; HttpOnly; SameSite=Lax" always;
+            add_header Set-Cookie $teacher_cookie always;
             add_header X-Served-By $upstream_addr always;  # which process answered
         }}
     }}

@@ -68,6 +68,17 @@ def test_a_browser_stays_on_its_process_and_new_browsers_spread(room):
     assert spread == {f"127.0.0.1:{app.port}" for app in room.apps}
 
 
+def test_the_teacher_link_leaves_its_secret_in_an_httponly_cookie_only(room):
+    """A reload of the teacher's browser still leads: the secret rides in a cookie no script can
+    read; a link without it sets none."""
+    cookies = get(f"{room.url}/explosion?teacher=s3cret-Token_1").get_all("Set-Cookie")
+    teacher = [c for c in cookies if c.startswith("explorer_teacher=")]
+    assert teacher and teacher[0].startswith("explorer_teacher=s3cret-Token_1;")
+    assert "HttpOnly" in teacher[0] and "SameSite=Strict" in teacher[0]
+    plain = get(f"{room.url}/explosion?ex_std=1").get_all("Set-Cookie")
+    assert not [c for c in plain if c.startswith("explorer_teacher=")]
+
+
 def test_a_session_runs_a_lesson_through_the_proxy(room):
     async def visit():
         async with Session(room.url) as session:

@@ -19,11 +19,12 @@ browser to forget the controls' old values, as it does when a user changes page.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import streamlit as st
 
-from classroom.address import qr_svg, student_address
+from classroom.address import qr_png, student_address
 from classroom.store import StoreDown, View, shared
 from lessons import LESSONS, script
 from ui.text import t
@@ -31,9 +32,10 @@ from ui.text import t
 PERSONAL = ("lang", "present")  # a person's own settings, never taken from the teacher
 SECRET_PARAM = "teacher"  # the teacher link's parameter, removed from the address bar at once
 SECRET = "class_secret"  # the secret, kept in the teacher's session to show the teacher link
-TEACHER_COOKIE = "explorer_teacher"
+TEACHER_COOKIE = "explorer_teacher"  # set by the class server's nginx from the teacher link
 BROWSER_COOKIE = "explorer_browser"  # one id per browser: a reload is still one student
 MODE_COOKIE = "explorer_mode"  # "explore" after a student's own change, so a reload keeps it
+TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a browser id as the browser's script makes it
 POLL = 0.5  # seconds between a student's looks at the teacher's version number
 LEAD_POLL = 0.25  # seconds between the teacher's looks at their own view
 
@@ -56,8 +58,9 @@ def arrive() -> None:
     cookie) or, where the server holds a class, a student."""
     state = st.session_state
     if BROWSER not in state:
-        state[BROWSER] = st.context.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(12)
-        state[EXPLORING] = st.context.cookies.get(MODE_COOKIE) == "explore"
+        cookie = _cookie(BROWSER_COOKIE)
+        state[BROWSER] = cookie if TOKEN.fullmatch(cookie) else secrets.token_urlsafe(12)
+        state[EXPLORING] = _cookie(MODE_COOKIE) == "explore"
     if SECRET_PARAM in st.query_params:
         claim(st.query_params[SECRET_PARAM])
         del st.query_params[SECRET_PARAM]
@@ -67,13 +70,19 @@ def arrive() -> None:
         store = shared()
         if not store.has_class():
             return
-        cookie = st.context.cookies.get(TEACHER_COOKIE)
+        cookie = _cookie(TEACHER_COOKIE)
         if cookie and store.is_teacher(cookie):
             state[ROLE], state[SECRET] = "teacher", cookie
         else:
             state[ROLE] = "student"
     except StoreDown:
         state[STATUS] = "down"
+
+
+def _cookie(name: str) -> str:
+    """A cookie the browser sent with this session ("" without one)."""
+    value = st.context.cookies.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def claim(secret: str) -> None:
@@ -231,8 +240,7 @@ def _student_poll() -> None:
         state[STATUS] = "down"
         st.warning(t("class.store_down"))
         return
-    _remember(BROWSER_COOKIE, state[BROWSER])
-    _remember(MODE_COOKIE, "explore" if state.get(EXPLORING) else "follow")
+    _remember_browser()
     if not state.get(EXPLORING):
         if lead.view is not None and lead.version != state.get(VERSION):
             state[VERSION] = lead.version
@@ -271,26 +279,22 @@ def class_panel() -> None:
     state = st.session_state
     if state.get(REFUSED):
         st.error(t("class.refused"))
-    if state.pop("class_ended", False):
-        _remember(TEACHER_COOKIE, "")
     if ROLE not in state and state.get(STATUS) != "down":
         st.button(t("class.start"), key="class_start", help=t("class.start_help"),
                   on_click=_start_class)
     if not teaching():
         return
-    _remember(BROWSER_COOKIE, state[BROWSER])
     st.subheader(t("class.title"))
     st.fragment(_teacher_poll, run_every=LEAD_POLL)()
     with st.expander(t("class.invite")):
         students = student_address(st.context.url)
         st.caption(t("class.students_open"))
         st.code(students, language=None)
-        st.html(qr_svg(students))  # an inline SVG drawn here: nothing is fetched
+        st.image(qr_png(students), width=160)  # drawn here: nothing is fetched
         if SECRET in state:
             st.caption(t("class.teacher_link_help"))
             st.code(f"{students}?{SECRET_PARAM}={state[SECRET]}", language=None,
                     wrap_lines=True)
-            _remember(TEACHER_COOKIE, state[SECRET])
         st.button(t("class.end"), key="class_end", help=t("class.end_help"), on_click=_end_class)
 
 
@@ -303,19 +307,24 @@ def _end_class() -> None:
     shared().end_class()
     for key in (ROLE, SECRET, "class_sent", "class_plan", "class_step"):
         st.session_state.pop(key, None)
-    st.session_state["class_ended"] = True  # the next run clears the teacher's cookie
 
 
-def _remember(name: str, value: str) -> None:
-    """Set a cookie in this browser, once per value (a tiny script; the values are tokens this
-    module made, never text a user typed). The browser id counts a student once however often
-    they reload; the mode keeps an explorer exploring after a reload."""
-    cookies = (TEACHER_COOKIE, BROWSER_COOKIE, MODE_COOKIE)
-    written = st.session_state.setdefault(
-        "class_cookies", {name: st.context.cookies.get(name) for name in cookies})
-    if written.get(name) == value:
+def _remember_browser() -> None:
+    """Keep in this browser's cookies an id of its own (a student counted once however often
+    they reload) and whether they explore (a reload keeps an explorer exploring). Fixed scripts
+    (no value of ours or a user's goes into the page): the browser makes its own id."""
+    state = st.session_state
+    mode = "explore" if state.get(EXPLORING) else "follow"
+    if state.get("class_cookies") == mode:
         return
-    written[name] = value
-    age = 12 * 3600 if value else 0
-    st.html(f"<script>document.cookie = '{name}={value}; path=/; max-age={age}; "
-            "SameSite=Strict';</script>", unsafe_allow_javascript=True)
+    state["class_cookies"] = mode
+    st.html("""<script>if (!document.cookie.includes('explorer_browser=')) {
+      document.cookie = 'explorer_browser=' + crypto.randomUUID().replaceAll('-', '')
+        + '; path=/; max-age=43200; SameSite=Strict'; }</script>""",
+            unsafe_allow_javascript=True)
+    if mode == "explore":
+        st.html("<script>document.cookie = 'explorer_mode=explore; path=/; max-age=43200; "
+                "SameSite=Strict';</script>", unsafe_allow_javascript=True)
+    else:
+        st.html("<script>document.cookie = 'explorer_mode=follow; path=/; max-age=43200; "
+                "SameSite=Strict';</script>", unsafe_allow_javascript=True)
