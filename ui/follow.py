@@ -289,7 +289,7 @@ def class_panel() -> None:
     with st.expander(t("class.invite")):
         students = student_address(st.context.url)
         st.caption(t("class.students_open"))
-        st.code(students, language=None)
+        st.code(students, language=None, wrap_lines=True)
         st.image(qr_png(students), width=160)  # drawn here: nothing is fetched
         if SECRET in state:
             st.caption(t("class.teacher_link_help"))

@@ -65,11 +65,11 @@ def _present(plan: Plan) -> None:
                 if step >= 0 else t("class.plan_ready", steps=len(plan.steps)))
     if 0 <= step < len(plan.steps) and plan.steps[step].note:
         st.info(plan.steps[step].note)
-    row = st.container(horizontal=True, gap="small")
-    back = row.button(t("class.plan_previous"), key="class_plan_previous",
-                      disabled=step <= 0, shortcut="PageUp")
-    ahead = row.button(t("class.plan_next"), key="class_plan_next",
-                       disabled=step >= len(plan.steps) - 1, shortcut="PageDown")
+    # one above the other, as wide as the sidebar: their labels with the key stay whole
+    ahead = st.button(t("class.plan_next"), key="class_plan_next", width="stretch",
+                      disabled=step >= len(plan.steps) - 1, shortcut="PageDown", type="primary")
+    back = st.button(t("class.plan_previous"), key="class_plan_previous", width="stretch",
+                     disabled=step <= 0, shortcut="PageUp")
     if back or ahead:
         go_to(plan, step + (1 if ahead else -1))
 
