@@ -46,6 +46,7 @@ BROWSER = "class_browser"
 VERSION = "class_version"  # the teacher's version this screen shows (or, for the teacher, sent)
 GIVEN = "class_given"  # the view this student was given: any other is their own
 EXPLORING = "class_exploring"
+OTHER = "class_other"  # a view other than the one given, seen once
 ARRIVING = "class_arriving"  # (View, personal, left the page before) on its way
 PAGE = "class_page"  # the page of the last full run
 STATUS = "class_status"  # "down" while the store cannot be reached
@@ -57,6 +58,8 @@ def arrive() -> None:
     session's first run find its role: the teacher (the secret, in the link once or in the
     cookie) or, where the server holds a class, a student."""
     state = st.session_state
+    if ARRIVING in state and _page_now() is not None:
+        _arrive(_page_now())  # a step of the way before anything is drawn (a detour costs little)
     if BROWSER not in state:
         cookie = _cookie(BROWSER_COOKIE)
         state[BROWSER] = cookie if TOKEN.fullmatch(cookie) else secrets.token_urlsafe(12)
@@ -146,6 +149,16 @@ def _arrive(page: str) -> None:
         _switch(view.page, view.params | personal)
 
 
+def _page_now() -> str | None:
+    """The url path of the page this run draws, before st.navigation has run (None when the
+    app's pages are not known yet)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    pages = get_script_run_ctx().pages_manager
+    info = pages.get_pages().get(pages.current_page_script_hash)
+    return None if info is None else info["url_pathname"]
+
+
 def _on_the_way() -> None:
     """In a timer's run of a fragment, with a view on its way: a whole run takes the next step
     (on_page). A fragment's timer can overtake the run that draws the view, and then only whole
@@ -177,6 +190,7 @@ def after_run(page: str) -> None:
             return
         del state[ARRIVING]
         state[GIVEN] = current_view(page)
+        state.pop(OTHER, None)
     if state.get(ROLE) == "student":
         _check_exploring(current_view(page))
     elif teaching():
@@ -184,12 +198,18 @@ def after_run(page: str) -> None:
 
 
 def _check_exploring(view: View) -> None:
-    """A student whose view is not the one given is exploring."""
+    """A student whose view is not the one given is exploring, once two looks in a row see the
+    same other view: a timer's run sent just before the browser took the given view's link in
+    carries the link before it, and must not make a follower an explorer."""
     state = st.session_state
     if state.get(GIVEN) is None:
         state[GIVEN] = view
-    elif view != state[GIVEN]:
+    if view == state[GIVEN]:
+        state.pop(OTHER, None)
+    elif state.get(OTHER) == view:
         state[EXPLORING] = True
+    else:
+        state[OTHER] = view
 
 
 def _publish(view: View) -> None:
@@ -202,11 +222,6 @@ def _publish(view: View) -> None:
         state.pop(STATUS, None)
     except StoreDown:
         state[STATUS] = "down"
-
-
-def rejoin() -> None:
-    st.session_state[EXPLORING] = False
-    st.session_state[VERSION] = None  # the teacher's view is opened at the next look
 
 
 def on_page(page: str, bar) -> None:
@@ -250,7 +265,7 @@ def _student_poll() -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.info(t("class.exploring"))
         if st.button(t("class.rejoin"), key="class_rejoin", type="primary"):
-            rejoin()
+            state[EXPLORING] = False
             if lead.view is not None:
                 state[VERSION] = lead.version
                 open_view(lead.view)

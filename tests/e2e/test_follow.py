@@ -127,6 +127,39 @@ def test_a_student_who_changes_something_explores_and_rejoins_in_one_click(tabs)
     assert "Following the teacher." in explorer.main_text()
 
 
+def test_an_explorer_who_reloads_keeps_exploring_and_a_follower_keeps_following(tabs):
+    teacher, students = tabs
+    explorer, follower = students[0], students[1]
+    box = explorer.page.get_by_label("Batch size", exact=True)
+    box.fill("8")
+    box.press("Enter")
+    explorer.expect_text("You are exploring on your own")
+    explorer.page.reload()
+    explorer.wait()
+    explorer.expect_text("You are exploring on your own")  # the browser's cookie says so
+    assert explorer.page.get_by_label("Batch size", exact=True).input_value() == "8"
+    follower.page.reload()
+    follower.wait()
+    all_follow(teacher, [follower], "a reloaded follower")
+    explorer.page.get_by_role("button", name="Rejoin the teacher").click()
+    all_follow(teacher, [explorer], "rejoined after a reload")
+    teacher.page.locator("[data-testid='stSidebar']").get_by_text(
+        "3 following · 0 exploring").wait_for(timeout=FOLLOWED)  # a reload is one student
+
+
+def test_a_student_offline_for_a_while_finds_the_teachers_view_again(tabs):
+    teacher, students = tabs
+    away = students[2]
+    away.page.context.set_offline(True)
+    box = teacher.page.get_by_label("Seed of the network", exact=True)
+    box.fill("5")
+    box.press("Enter")
+    teacher.wait()
+    away.page.wait_for_timeout(5_000)  # the Wi-Fi is gone for these seconds, on purpose
+    away.page.context.set_offline(False)
+    all_follow(teacher, [away], "back online")
+
+
 def test_a_forged_teacher_link_is_refused_and_leaves_no_secret_in_the_address(tabs, browser,
                                                                             server):
     teacher, students = tabs
