@@ -4,13 +4,14 @@ LESSONS is the one list the navigation (app.py), the home page, the page-generic
 benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME.
 """
 
-LESSONS = ("explosion", "init", "loss", "optim", "schedules", "lab")
+LESSONS = ("explosion", "init", "loss", "optim", "schedules", "inside", "lab")
 
 # Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
 TABS = {"init": ("gains", "methods", "derivations", "table"),
         "optim": ("lr", "momentum", "paths", "anatomy", "sweep"),
-        "schedules": ("curves", "applied", "range")}
+        "schedules": ("curves", "applied", "range"),
+        "inside": ("tensorboard", "hooks", "resume", "freeze")}
 
 
 def script(name: str) -> str:
@@ -20,4 +21,14 @@ def script(name: str) -> str:
 # Link parameters renamed since links were shared (old -> new): app.py reads each old one as its
 # new one, so a link made before the change still opens the same view. A control's parameter is
 # derived from its lesson and its Config field (ui.widgets.key_of).
-RENAMED_PARAMS: dict[str, str] = {}
+RENAMED_PARAMS: dict[str, str] = {
+    "ex_std": "explosion_init_std", "ex_act": "explosion_activation",
+    "ex_slope": "explosion_negative_slope", "ex_depth": "explosion_depth",
+    "ex_width": "explosion_width", "ex_batch": "explosion_batch", "ex_seed": "explosion_seed",
+    "ex_pin": "explosion_pin",
+    "lab_data": "lab_dataset", "lab_test": "lab_test_percent", "lab_act": "lab_activation",
+    "lab_opt": "lab_optimizer", "lab_skip": "lab_skip_bad_rows", "lab_depth": "lab_hidden_layers",
+    **{f"lab_w{layer}": f"lab_width_{layer}" for layer in range(1, 11)},
+    **{f"lab_f_{name}": f"lab_feature_{name}"
+       for name in ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")},
+}
