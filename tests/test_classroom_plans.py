@@ -56,8 +56,8 @@ def _same_number(held, value: str) -> bool:
 
 
 def test_a_plan_survives_its_file_and_its_link():
-    plan = Plan("Mine: 中文 too", (Step(View.of("explosion", {"ex_std": "0.0625"}), "σ = 1/16"),
-                                    Step(View("init"), "")))
+    plan = Plan("Mine: 中文 too", (Step(plans.view_of_link("/explosion?explosion_init_std=0.0625"),
+                                         "σ = 1/16"), Step(View("init"), "")))
     assert plans.from_json(plans.to_json(plan)) == plan
     assert plans.from_param(plans.to_param(plan)) == plan
     for shipped in plans.shipped().values():
@@ -79,9 +79,11 @@ def test_steps_move_and_get_notes_inside_the_plan():
 def test_a_link_from_another_address_or_an_old_name_opens_the_same_view(monkeypatch):
     assert plans.view_of_link("http://192.0.2.7:8501/loss?loss_preset=MSELoss") == \
         View.of("loss", {"loss_preset": "MSELoss"})
-    monkeypatch.setitem(plans.RENAMED_PARAMS, "ex_std", "explosion_init_std")
-    assert plans.view_of_link("/explosion?ex_std=1&ex_depth=5") == \
-        View.of("explosion", {"explosion_init_std": "1", "ex_depth": "5"})
+    monkeypatch.setitem(plans.RENAMED_PARAMS, "old_name", "new_name")
+    assert plans.view_of_link("/explosion?old_name=1&kept=5") == \
+        View.of("explosion", {"new_name": "1", "kept": "5"})
+    # a link holding both names keeps the new one's value, as the app reads such a link
+    assert plans.view_of_link("/explosion?old_name=1&new_name=2").params == {"new_name": "2"}
 
 
 @pytest.mark.parametrize(("given", "key"), [
