@@ -133,6 +133,12 @@ class RedisServer:
         self.process.terminate()
         self.process.wait(timeout=10)
 
+    def __enter__(self) -> RedisServer:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stop()
+
 
 class Classroom:
     """N app processes on 127.0.0.1, nginx in front of them on every interface, and the class's

@@ -19,3 +19,11 @@ def need(missing: str | None) -> None:
     if os.environ.get(REQUIRE) == "1":
         pytest.fail(f"{REQUIRE}=1, but {missing}")
     pytest.skip(missing)
+
+
+def need_installed(package: str) -> None:
+    """need() for a Debian package's program of the same name (nginx, redis-server)."""
+    from classroom.serve import installed
+
+    need(None if installed(package) else
+         f"Debian's {package} is not installed (apt-get install -y {package})")

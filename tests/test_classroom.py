@@ -14,20 +14,18 @@ import urllib.request
 
 import pytest
 
-from classroom.serve import COOKIE, Classroom, installed
+from classroom.serve import COOKIE, Classroom
 from classroom.store import RedisStore
 from harness.follow import keep_timers, view_of
 from harness.protocol import Session, run_sync
 from harness.server import free_port
-from harness.system import need
+from harness.system import need_installed
 
 
 @pytest.fixture(scope="module")
 def room():
-    need(None if installed("nginx") else
-         "Debian's nginx is not installed (apt-get install -y nginx)")
-    need(None if installed("redis-server") else
-         "Debian's redis-server is not installed (apt-get install -y redis-server)")
+    need_installed("nginx")
+    need_installed("redis-server")
     room = Classroom(2, free_port(), "--server.fileWatcherType", "none")
     yield room
     room.stop()

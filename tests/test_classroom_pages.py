@@ -12,10 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import plans
 from classroom import store as stores
-from classroom.serve import RedisServer, installed
+from classroom.serve import RedisServer
 from classroom.store import RedisStore
 from core import text
-from harness.system import need
+from harness.system import need_installed
 from lessons import LESSONS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -23,11 +23,9 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 @pytest.fixture
 def redis_server():
-    need(None if installed("redis-server") else
-         "Debian's redis-server is not installed (apt-get install -y redis-server)")
-    server = RedisServer()
-    yield server
-    server.stop()
+    need_installed("redis-server")
+    with RedisServer() as server:
+        yield server
 
 
 @pytest.fixture

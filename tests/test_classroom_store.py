@@ -7,18 +7,16 @@ from __future__ import annotations
 import pytest
 
 from classroom import store as stores
-from classroom.serve import RedisServer, installed
+from classroom.serve import RedisServer
 from classroom.store import MemoryStore, RedisStore, StoreDown, View
-from harness.system import need
+from harness.system import need_installed
 
 
 @pytest.fixture(scope="module")
 def redis_server():
-    need(None if installed("redis-server") else
-         "Debian's redis-server is not installed (apt-get install -y redis-server)")
-    server = RedisServer()
-    yield server
-    server.stop()
+    need_installed("redis-server")
+    with RedisServer() as server:
+        yield server
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -102,7 +100,7 @@ def test_views_compare_by_their_parameters_not_their_order():
 
 
 def test_a_lost_store_is_said_and_found_again_when_it_returns():
-    need(None if installed("redis-server") else "Debian's redis-server is not installed")
+    need_installed("redis-server")
     server = RedisServer()
     store = RedisStore(server.url)
     try:
