@@ -8,8 +8,9 @@ view as a fresh session would open that link. A student who changes anything has
 own: they are exploring, a banner says so, and one click rejoins.
 
 The teacher is whoever holds the class's secret: it arrives once in the teacher link, is checked
-in constant time, kept in the session and in a cookie, and taken out of the address bar at once,
-so no link a student can copy carries it. A person's own settings (language, presenter mode) are
+in constant time (hmac.compare_digest of its digest), kept in the session (and, on the class
+server, in an HttpOnly cookie nginx sets), and taken out of the address bar at once, so no link a
+student can copy carries it. A person's own settings (language, presenter mode) are
 never taken from the teacher.
 
 Opening a view uses Streamlit 1.67's internals in one place (open_view): a bound parameter cannot
@@ -104,10 +105,6 @@ def claim(secret: str) -> None:
 
 def teaching() -> bool:
     return st.session_state.get(ROLE) == "teacher"
-
-
-def following() -> bool:
-    return st.session_state.get(ROLE) == "student" and not st.session_state.get(EXPLORING)
 
 
 def current_view(page: str) -> View:
@@ -315,11 +312,18 @@ def class_panel() -> None:
 
 def _start_class() -> None:
     state = st.session_state
-    state[ROLE], state[SECRET] = "teacher", shared().start_class()
+    try:
+        state[ROLE], state[SECRET] = "teacher", shared().start_class()
+    except StoreDown:
+        state[STATUS] = "down"
 
 
 def _end_class() -> None:
-    shared().end_class()
+    try:
+        shared().end_class()
+    except StoreDown:
+        st.session_state[STATUS] = "down"
+        return
     for key in (ROLE, SECRET, "class_sent", "class_plan", "class_step"):
         st.session_state.pop(key, None)
 
