@@ -21,7 +21,9 @@ def announce(room: serve.Classroom, secret: str | None) -> None:
     when this machine joins a class another one started in the same store)."""
     students = address.student_address(f"http://localhost:{room.port}/")
     others = [f"http://{ip}:{room.port}/" for ip in address.lan_addresses()[1:]]
-    print(f"Serving the class with {len(room.apps)} processes; Ctrl-C stops.\n")
+    count = len(room.apps)
+    print(f"Serving the class with {count} app process{'es' if count > 1 else ''}; "
+          "Ctrl-C stops.\n")
     print(f"Students open:  {students}" + "".join(f"\n           or:  {url}" for url in others))
     print(address.qr_text(students))
     if secret is None:
