@@ -22,10 +22,12 @@ from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
 from ui.controls import default
 from ui.links import choose, put_in_link, sections, set_controls
-from ui.panels import code_panel, csv_download, explain, show_error, show_notices
+from ui.panels import code_panel, csv_download, explain, in_digits, show_error, show_notices
 from ui.text import presenting, quoted, t
 
 BIG = 400  # presenter mode enlarges the type, not the charts: they must fit 1280x720
+X_ITERATIONS = 40  # x per iteration is drawn for the first ones: each zigzag stays readable
+LR_BAR = 55  # the lr legend's height above the losses' plot (the x chart beside has none)
 OFF = "off"
 
 
@@ -257,12 +259,16 @@ def lr_tab() -> None:
         thresholds = st.toggle(t("optim.lr_thresholds"), value=CONTROLS["optim_lr_thresholds"],
                                key="optim_lr_thresholds", help=t("optim.lr_thresholds_help"),
                                bind="query-params")
-        st.caption(t("optim.lr_presets"))
-        for upper in (0.2, 0.3, 0.5):
-            st.button(t("optim.lr_upper", upper=upper), on_click=put,
-                      kwargs={"optim_lr_min": 0.01, "optim_lr_max": upper}, width="stretch",
-                      key=f"optim_lr_upper_{upper}")
     with view:
+        # the course's three upper ends first, beside the pin: the demo's clicks, on the first
+        # screen of a projector above the charts they change
+        bar = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        if not presenting():  # a projector's row has room for the buttons alone: a tooltip
+            bar.markdown(t("optim.lr_presets"), width="content")
+        for upper in (0.2, 0.3, 0.5):
+            bar.button(t("optim.lr_upper", upper=upper), on_click=put,
+                       kwargs={"optim_lr_min": 0.01, "optim_lr_max": upper},
+                       key=f"optim_lr_upper_{upper}", help=t("optim.lr_presets"))
         try:
             config, notices = learning_rate.validate_lr(learning_rate.LrConfig(
                 lr_min=float(lr_min), lr_max=float(lr_max), lr_count=int(lr_count),
@@ -273,29 +279,24 @@ def lr_tab() -> None:
             return
         show_notices(notices)
         pinned = pinned_view("optim_lr", config, restore_lr, learning_rate.validate_lr,
-                             seed_field=None)
+                             seed_field=None, bar=bar)
         show_lr(config, result, None if pinned is None else compute_lr(pinned))
 
 
-def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """The tab's tables with x and the loss in six significant digits: a final x of 6e-19 or
-    1.3e+31 as such (the grid's own number format cut the first to digits and refused the
-    second); the CSV keeps the numbers."""
-    return frame.assign(**{column: frame[column].map(lambda v: f"{v:.6g}")
-                           for column in ("x1", "final_x", "final_loss") if column in frame})
+READABLE = ["x1", "final_x", "final_loss"]  # the lr tab's tables: x and the loss, in digits
 
 
 def count_text(verdict: str, count: int) -> str:
-    """'1 oscillates forever', '2 oscillate forever': the verdict's count, singular for one."""
-    return t(f"optim.count_{verdict}" + ("_one" if count == 1 else ""), count=count)
+    """'1 oscillates forever (dotted)', '2 oscillate forever (dotted)': the verdict's count,
+    singular for one, and the dash its lines are drawn with."""
+    return t(f"optim.count_{verdict}" + ("_one" if count == 1 else ""), count=count) + \
+        t("optim.dash_named", dash=t(f"optim.dash_{verdict}"))
 
 
-def lr_curves(result: learning_rate.LrResult, verdicts: bool = True) -> pd.DataFrame:
-    """The losses, each series named by its rate (and verdict: not when two views share the
-    legend, where the metrics and the table give the verdicts)."""
-    labels = {row.lr: t("optim.lr_series", lr=row.lr, verdict=verdict_label(row.verdict))
-              if verdicts else t("optim.lr_series_short", lr=row.lr)
-              for row in result.summary.itertuples()}
+def lr_curves(result: learning_rate.LrResult) -> pd.DataFrame:
+    """The runs, each series named by its rate, with its verdict (drawn as its dash); the lr
+    column (a rate's colour) is the run's."""
+    labels = {row.lr: t("optim.lr_series", lr=row.lr) for row in result.summary.itertuples()}
     # by dict: a grid from 0.1 to 0.1 holds one rate several times (the same run each time)
     verdict = {row.lr: verdict_label(row.verdict) for row in result.summary.itertuples()}
     return result.curves.assign(series=result.curves["lr"].map(labels),
@@ -304,21 +305,29 @@ def lr_curves(result: learning_rate.LrResult, verdicts: bool = True) -> pd.DataF
 
 def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
             pinned: learning_rate.LrResult | None) -> None:
-    """B's view; with A's result (pinned), A's curves dashed beside B's, the verdicts' counts
-    with their change and both tables in one."""
-    alone = pinned is None
-    show_chart(charts.optim_curves, beside(pinned and lr_curves(pinned, alone),
-                                           lr_curves(result, alone)),
-               x="iteration", y="loss", series="series", title=t("optim.lr_chart"),
-               x_title=t("optim.axis_iteration"), y_title=t("optim.axis_loss"), log_y=True,
-               height=BIG, floor=1e-12, legend_columns=(2 if len(config.lrs) <= 10 else 3)
-               if alone else 5, integer_x=True,
-               dash=("verdict", [verdict_label(v) for v in learning_rate.VERDICTS]))
+    """B's view: the loss per iteration and, beside it, x itself (its sign shows the
+    oscillation the loss hides); with A's result (pinned), A's curves dashed beside B's, the
+    verdicts' counts with their change and both tables in one."""
+    curves = beside(pinned and lr_curves(pinned), lr_curves(result))
+    height = 300 if presenting() else 360
+    common = {"x_title": t("optim.axis_iteration"), "lr_title": "lr",
+              "verdicts": [verdict_label(v) for v in learning_rate.VERDICTS]}
+    losses, positions = st.columns(2)
+    with losses:
+        show_chart(charts.lr_lines, curves, y="loss", title=t("optim.lr_chart"),
+                   y_title=t("optim.axis_loss"), log_y=True, floor=1e-12, height=height,
+                   **common)
+    with positions:  # the lr bar is the losses' beside it: this plot is as tall as theirs
+        reach = 1.25 * max(abs(config.x0), 1e-12)
+        first = curves[curves["iteration"] <= X_ITERATIONS]
+        show_chart(charts.lr_lines, first, y="x",
+                   title=t("optim.lr_x_chart", iterations=min(X_ITERATIONS, config.iterations)),
+                   y_title="x", y_domain=(-reach, reach), legend_shown=False,
+                   height=height - LR_BAR, **common)
     counts = result.summary["verdict"].value_counts()
     if pinned is None:
         st.write(t("optim.lr_counts", counts=t("optim.count_separator").join(
             count_text(v, int(counts.get(v, 0))) for v in learning_rate.VERDICTS)))
-        st.caption(t("common.legend_pick"))
     else:
         before = pinned.summary["verdict"].value_counts()
         for column, v in zip(st.columns(len(learning_rate.VERDICTS)), learning_rate.VERDICTS,
@@ -331,13 +340,13 @@ def show_lr(config: learning_rate.LrConfig, result: learning_rate.LrResult,
     with theory:
         st.markdown(t("optim.lr_theory"))
     with table:
-        st.dataframe(readable(summary.assign(verdict=summary["verdict"].map(verdict_label))),
-                     hide_index=True)
+        st.dataframe(in_digits(summary.assign(verdict=summary["verdict"].map(verdict_label)),
+                               READABLE), hide_index=True)
         csv_download(summary, "optim_lr")
     with checks:
         st.caption(t("optim.lr_checks", iterations=config.iterations))
-        st.dataframe(readable(result.checks.assign(
-            verdict=result.checks["verdict"].map(verdict_label))), hide_index=True)
+        st.dataframe(in_digits(result.checks.assign(
+            verdict=result.checks["verdict"].map(verdict_label)), READABLE), hide_index=True)
     code_panel(to_script(config))
 
 
@@ -351,12 +360,13 @@ def momentum_tab() -> None:
                                    key="optim_betas", bind="query-params")
         points = number(t("optim.points"), "optim_points", step=10)
         value = number(t("optim.momentum"), "optim_mom", step=0.01, format="%.3f")
-        st.button(t("optim.momentum_063"), on_click=put, kwargs={"optim_mom": 0.63},
-                  width="stretch", key="optim_mom_063")
         lr_with = number(t("optim.lr_with"), "optim_mom_lr", step=0.005, format="%.4f")
         lr_without = number(t("optim.lr_without"), "optim_plain_lr", step=0.005, format="%.4f")
         iterations = number(t("optim.iterations"), "optim_mom_iters", step=10)
     with view:
+        bar = st.container(horizontal=True, gap="small")  # the course's other try, by the pin
+        bar.button(t("optim.momentum_063"), on_click=put, kwargs={"optim_mom": 0.63},
+                   key="optim_mom_063")
         try:
             config, notices = momentum.validate_momentum(momentum.MomentumConfig(
                 betas=parse_numbers(betas_text, "betas"), points=int(points),
@@ -368,20 +378,54 @@ def momentum_tab() -> None:
             return
         show_notices(notices)
         pinned = pinned_view("optim_momentum", config, restore_momentum,
-                             momentum.validate_momentum, seed_field=None)
+                             momentum.validate_momentum, seed_field=None, bar=bar)
         before = None if pinned is None else compute_momentum(pinned)
+        show_momentum(config, result, before)
+
+
+def show_momentum(config: momentum.MomentumConfig, result: momentum.MomentumResult,
+                  before: momentum.MomentumResult | None) -> None:
+    """The weights of an average and the two runs side by side (a projector's first screen),
+    then what the runs' own numbers say: where the run with momentum is ahead, and what its
+    buffer sums."""
+    height = 280 if presenting() else 360
+    weights, losses = st.columns(2)
+    with weights:
         show_chart(charts.optim_curves, beside(before and momentum_weights(before),
                                                momentum_weights(result)),
                    x="t", y="weight", series="series", title=t("optim.weights_chart"),
                    x_title=t("optim.axis_t"), y_title=t("optim.axis_weight"), log_y=False,
-                   height=BIG - 100, integer_x=True)
-        runs = beside(before and momentum_runs(before), momentum_runs(result))
+                   height=height, integer_x=True)
+    runs = beside(before and momentum_runs(before), momentum_runs(result))
+    with losses:
         show_chart(charts.optim_curves, runs, x="iteration", y="loss", series="series",
                    title=t("optim.momentum_chart"), x_title=t("optim.axis_iteration"),
-                   y_title=t("optim.axis_loss"), log_y=True, height=BIG - 100, integer_x=True)
-        st.markdown(t("optim.momentum_text"))
-        csv_download(runs, "optim_momentum")
-        code_panel(to_script(config))
+                   y_title=t("optim.axis_loss"), log_y=True, height=height, integer_x=True,
+                   legend_columns=1)
+    st.markdown(race_text(config, result.race))
+    st.markdown(t("optim.momentum_text", momentum=config.momentum) + " " + (
+        t("optim.buffer_sum", momentum=config.momentum,
+          factor=momentum.buffer_factor(config.momentum)) if config.momentum < 1
+        else t("optim.buffer_grows", momentum=config.momentum)))
+    csv_download(runs, "optim_momentum")
+    code_panel(to_script(config))
+
+
+def race_text(config: momentum.MomentumConfig, race: momentum.Race) -> str:
+    """Which run is ahead where, and which ends ahead, as the runs' losses say."""
+    names = {"with": t("optim.momentum_series", lr=config.lr_momentum, momentum=config.momentum),
+             "plain": t("optim.momentum_series", lr=config.lr_plain, momentum=0.0)}
+    spans = t("optim.count_separator").join(
+        f"{first}" if first == last else f"{first}–{last}" for first, last in race.ahead)
+    ahead = t("optim.race_ahead", spans=spans, **names) if race.ahead \
+        else t("optim.race_never", **names)
+    ends = "with" if race.loss_momentum < race.loss_plain else "plain"
+    text = ahead + " " + t("optim.race_end", last=race.last, a=race.loss_momentum,
+                           b=race.loss_plain, winner=names[ends])
+    if race.sign_changes:
+        text += " " + t("optim.race_overshoots", count=race.sign_changes,
+                        momentum=config.momentum)
+    return text
 
 
 def momentum_weights(result: momentum.MomentumResult) -> pd.DataFrame:
@@ -776,6 +820,9 @@ def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str
                 best = finite.loc[finite["final_loss"].idxmin()]
                 st.write(t("optim.sw_best", lr=best["lr"], momentum=best["momentum"],
                            loss=best["final_loss"]))
+            zeros = int((found.cells["final_loss"] == 0).sum())
+            if zeros and metric == "final_loss":
+                st.caption(t("optim.sw_zeros", count=zeros))
     # the counts under the maps: the first map starts on a projector's first screen
     diverged, reached = sweep_counts(result)
     was = (None, None) if pinned is None else sweep_counts(pinned[1])
@@ -785,9 +832,31 @@ def show_sweep(config: sweep.SweepConfig, result: sweep.SweepResult, metric: str
                   delta=None if pinned is None else diverged - was[0], delta_color="inverse")
     third.metric(t("optim.sw_reached", tol=config.tol), reached,
                  delta=None if pinned is None else reached - was[1])
-    st.markdown(t("optim.sw_text"))
+    st.markdown(t("optim.sw_text") + " " + edge_text(config, sweep.divergence_edge(config, cells)))
     csv_download(cells, "optim_sweep")
     code_panel(to_script(config))
+
+
+def edge_text(config: sweep.SweepConfig, edge: sweep.Edge) -> str:
+    """Where the sweep's own cells put the divergence edge, its first and last momentum rows
+    that diverge; on the quadratic, the theory's limit beside it, and whether every row's edge
+    lies above its limit."""
+    rows = edge.first_diverging
+    if not len(rows):
+        return t("optim.sw_no_edge")
+    m_a, m_b, lr_a, lr_b = rows.index[0], rows.index[-1], rows.iloc[0], rows.iloc[-1]
+    if len(rows) == 1:
+        text = t("optim.sw_edge_one", m_a=m_a, lr_a=lr_a)
+    else:
+        direction = "larger" if lr_b > lr_a else "smaller" if lr_b < lr_a else "same"
+        text = t(f"optim.sw_edge_{direction}", m_a=m_a, m_b=m_b, lr_a=lr_a, lr_b=lr_b)
+    if edge.limits is None:
+        return text
+    text += " " + t("optim.sw_limit", curvature=max(1.0, config.condition), m_a=m_a, m_b=m_b,
+                    limit_a=edge.limits.iloc[0], limit_b=edge.limits.iloc[-1])
+    if (rows >= edge.limits).all():
+        text += " " + t("optim.sw_limit_above", steps=config.steps)
+    return text
 
 
 st.title(t("optim.title"))

@@ -2,6 +2,8 @@
 schedule driving an optimiser on a landscape and on the course's 4x², and the learning-rate range
 test. Opens on the course's StepLR example."""
 
+import math
+
 import pandas as pd
 import streamlit as st
 
@@ -18,11 +20,27 @@ from ui.compare import keep_pins, pinned_view
 from ui.compare import labels as view_labels
 from ui.controls import default, setting_text, setting_widget
 from ui.links import choose, sections, set_controls
-from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import t
+from ui.panels import code_panel, csv_download, explain, in_digits, show_error, show_notices
+from ui.text import presenting, t
 
 Config, Apply, Range = schedules.ScheduleConfig, applied.ApplyConfig, range_test.RangeConfig
 HEIGHT = 300  # the charts fit 1280x720 beside their controls, in presenter mode too
+def widths() -> list[float]:
+    """The controls' and the view's widths: in presenter mode's large type a wider controls
+    column, so that a scheduler's whole name shows ("ReduceLROnPlat…" was cut)."""
+    return [1.45, 3] if presenting() else [1, 3]
+
+
+EVENTS_ROOM = 60  # the events' legend under a chart: its plot keeps its height
+SCALES = ("auto", "linear", "log")  # the rate's axis; auto: log where the rates span 2 decades
+
+
+def spans_decades(rates: pd.Series, decades: float = 2) -> bool:
+    """Whether the positive rates span at least this many decades (ReduceLROnPlateau's 0.1 to
+    1e-4, LambdaLR's 0.1 ** (epoch // 20)): on a linear axis every cut after the first is
+    flat against 0."""
+    positive = rates[rates > 0]
+    return len(positive) > 0 and positive.max() >= 10 ** decades * positive.min()
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -69,7 +87,8 @@ def restore_applied(config: applied.ApplyConfig) -> None:
     """The applied tab's controls, and the schedule's in the first tab, set to config."""
     restore_schedule(config.schedule)
     set_controls({"schedules_land": config.landscape, "schedules_land_lr": config.landscape_lr,
-                  "schedules_momentum": config.momentum})
+                  "schedules_momentum": config.momentum, "schedules_noise": config.noise,
+                  "schedules_noise_seed": config.seed})
 
 
 def restore_range(config: range_test.RangeConfig) -> None:
@@ -193,10 +212,34 @@ def show_applied(config: applied.ApplyConfig, runs: applied.Applied,
                    title=t("schedules.applied_x_chart"), x_title=t("schedules.axis_step"),
                    y_title="x", log_y=False, height=HEIGHT + 40, integer_x=True,
                    colours=optim_charts.run_colours(parabola))  # each run as on the landscape
+    st.markdown(ends_text(config, runs))
     explain(t("schedules.applied_lead", name=config.schedule.scheduler,
               epochs=config.schedule.max_epoch))
-    st.dataframe(summary.rename(columns={"label": "run"}), hide_index=True)
+    st.dataframe(in_digits(summary.rename(columns={"label": "run"}), ["lr", "loss"], 4),
+                 hide_index=True)
     code_panel(applied.to_script(config))
+
+
+def ends_text(config: applied.ApplyConfig, runs: applied.Applied) -> str:
+    """Which run ends lower on each function, by its mean loss over the last steps, and what
+    that says of the noise: the sentence is the runs' numbers, never a general claim."""
+    ends = runs.ends.set_index("function")
+    where = {"landscape": t(f"optim.land_{config.landscape}"), "parabola": "4x²"}
+
+    def loss(value: float) -> str:
+        return f"{value:.3g}" if math.isfinite(value) else t("schedules.diverged_short")
+
+    parts = [t("schedules.ends_on", where=where[name], scheduled=loss(row.scheduled),
+               constant=loss(row.constant)) for name, row in ends.iterrows()]
+    lower = int((ends["scheduled"] < ends["constant"]).sum())
+    text = t("schedules.ends", name=config.schedule.scheduler, tail=applied.TAIL,
+             each=t("optim.count_separator").join(parts)) + " " + \
+        t(f"schedules.ends_lower_{min(lower, 2)}", name=config.schedule.scheduler)
+    if config.noise == 0 and lower == 0:
+        text += " " + t("schedules.ends_no_noise")
+    elif config.noise > 0 and lower == len(ends):
+        text += " " + t("schedules.ends_noise", noise=config.noise)
+    return text
 
 
 def show_range(config: range_test.RangeConfig, found: range_test.RangeResult,
@@ -233,7 +276,7 @@ def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
     table; the schedule's Config (None where it is refused), which the applied tab runs too.
     pinnable: this tab is the open one, with its own pin."""
     config = None
-    controls, view = st.columns([1, 3], gap="large")
+    controls, view = st.columns(widths(), gap="large")
     with controls:
         seed = course_controls()
         names = list(schedules.SCHEDULERS)
@@ -257,7 +300,8 @@ def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
             iteration = st.number_input("iteration", value=default(Config, "iteration"),
                                         step=1, key="schedules_iteration",
                                         bind="query-params")
-        log_y = st.toggle(t("schedules.log_axis"), key="schedules_log", bind="query-params")
+        scale = choose(t("schedules.scale"), list(SCALES), key="schedules_scale",
+                       format_func=lambda name: t(f"schedules.scale_{name}"))
     with view:
         try:
             config, notices = schedules.validate(Config(
@@ -276,12 +320,14 @@ def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
                             rate_curves(config, result))
             events = result.events.assign(label=result.events["event"].map(
                 lambda e: t(f"schedules.event_name_{e}")))
+            log_y = scale == "log" or scale == "auto" and spans_decades(curves["lr"])
             show_chart(charts.schedule_curves, curves, events,
                        title=t("schedules.curves_chart", name=name) if pinned is None
                        else t("schedules.curves_chart_compared", a=pinned.scheduler,
                               b=name),
-                       x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
-                       log_y=bool(log_y), height=HEIGHT)
+                       x_title=t("schedules.axis_epoch"),
+                       y_title=t("schedules.axis_lr_log" if log_y else "schedules.axis_lr"),
+                       log_y=log_y, height=HEIGHT + (EVENTS_ROOM if len(events) else 0))
             st.markdown(t(f"schedules.about_{name}"))
             st.caption(t("schedules.order_after" if entry.logged_after
                          else "schedules.order_before"))
@@ -299,7 +345,7 @@ def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
 
 def applied_section(config: schedules.ScheduleConfig | None) -> None:
     """A schedule applied: the curves tab's schedule on a landscape and on the course's 4x²."""
-    controls, view = st.columns([1, 3], gap="large")
+    controls, view = st.columns(widths(), gap="large")
     with controls:
         landscape = choose(t("schedules.landscape"), list(LANDSCAPES), key="schedules_land",
                            index=list(LANDSCAPES).index(default(Apply, "landscape")),
@@ -311,6 +357,11 @@ def applied_section(config: schedules.ScheduleConfig | None) -> None:
         momentum = st.number_input("momentum", value=default(Apply, "momentum"), step=0.05,
                                    format="%.3f", key="schedules_momentum",
                                    help=t("schedules.momentum_help"), bind="query-params")
+        noise = st.number_input(t("schedules.noise"), value=default(Apply, "noise"), step=0.5,
+                                format="%.3g", key="schedules_noise",
+                                help=t("schedules.noise_help"), bind="query-params")
+        noise_seed = st.number_input(t("schedules.noise_seed"), value=default(Apply, "seed"),
+                                     step=1, key="schedules_noise_seed", bind="query-params")
     with view:
         if config is None:
             st.info(t("schedules.applied_needs_schedule"))
@@ -318,21 +369,21 @@ def applied_section(config: schedules.ScheduleConfig | None) -> None:
             try:
                 apply_config, notices = applied.validate(Apply(
                     schedule=config, landscape=landscape, landscape_lr=land_lr,
-                    momentum=momentum))
+                    momentum=momentum, noise=noise, seed=noise_seed))
                 runs = compute_applied(apply_config)
             except InputError as error:
                 show_error(error)
             else:
                 show_notices(notices)
                 pinned = pinned_view("schedules_applied", apply_config, restore_applied,
-                                     applied.validate, seed_field=None)
+                                     applied.validate)
                 show_applied(apply_config, runs,
                              None if pinned is None else (pinned, compute_applied(pinned)))
 
 
 def range_section() -> None:
     """The learning-rate range test."""
-    controls, view = st.columns([1, 3], gap="large")
+    controls, view = st.columns(widths(), gap="large")
     with controls:
         seed = course_controls()
         start_lr = st.number_input("start_lr", value=default(Range, "start_lr"), step=None,

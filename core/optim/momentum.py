@@ -45,9 +45,46 @@ def validate_momentum(config: MomentumConfig) -> tuple[MomentumConfig, list[Noti
 
 
 @dataclass(frozen=True)
+class Race:
+    """The two runs compared, as the page states it: where the run with momentum is ahead."""
+    ahead: tuple[tuple[int, int], ...]  # (first, last) iterations where its loss is the lower
+    last: int  # the last iteration
+    loss_momentum: float  # each run's loss at the last iteration
+    loss_plain: float
+    sign_changes: int  # how often the run with momentum's x changes sign (overshoots 0)
+
+
+@dataclass(frozen=True)
 class MomentumResult:
     weights: pd.DataFrame  # beta, t, weight = (1 − β)·β^t
     runs: pd.DataFrame  # run, iteration, x, loss
+    race: Race
+
+
+def race(runs: pd.DataFrame) -> Race:
+    """Where the first run (with momentum) has the lower loss, iteration by iteration, as runs of
+    consecutive iterations; both losses at the last iteration; how often its x changes sign."""
+    half = len(runs) // 2  # the run with momentum's rows, then the other's
+    first, second = runs.iloc[:half].reset_index(drop=True), runs.iloc[half:].reset_index(
+        drop=True)
+    below = (first["loss"] < second["loss"]).tolist()
+    ahead, start = [], None
+    for i, lower in enumerate([*below, False]):
+        if lower and start is None:
+            start = i
+        elif not lower and start is not None:
+            ahead.append((int(first["iteration"][start]), int(first["iteration"][i - 1])))
+            start = None
+    xs = first["x"].tolist()
+    return Race(tuple(ahead), int(first["iteration"].iloc[-1]), float(first["loss"].iloc[-1]),
+                float(second["loss"].iloc[-1]),
+                sum(a * b < 0 for a, b in zip(xs, xs[1:], strict=False)))
+
+
+def buffer_factor(momentum: float) -> float:
+    """What SGD's momentum buffer b ← m·b + g tends to with a constant gradient, in gradients:
+    1 + m + m² + … = 1/(1 − m), an unnormalised sum (10 at m = 0.9), not an average."""
+    return 1 / (1 - momentum)
 
 
 def run_momentum(config: MomentumConfig) -> MomentumResult:
@@ -70,7 +107,8 @@ def run_momentum(config: MomentumConfig) -> MomentumResult:
         runs.append(pd.DataFrame({"lr": lr, "momentum": momentum,
                                   "iteration": range(config.iterations), "x": xs,
                                   "loss": losses}))
-    return MomentumResult(weights, pd.concat(runs, ignore_index=True))
+    runs = pd.concat(runs, ignore_index=True)
+    return MomentumResult(weights, runs, race(runs))
 
 
 def momentum_script(config: MomentumConfig) -> str:

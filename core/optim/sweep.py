@@ -162,6 +162,26 @@ def run_sweep(config: SweepConfig) -> SweepResult:
     return summarise(config, sweep_losses(config))
 
 
+@dataclass(frozen=True)
+class Edge:
+    """Where the divergence edge lies, row by row of the sweep: at each momentum whose row has a
+    diverged cell, the smallest lr that diverged; and where the theory holds (the quadratic,
+    plain heavy-ball: no dampening, no nesterov), its stability limit lr < 2(1 + m)/L, L the
+    larger curvature (c, or 1 when c < 1)."""
+    first_diverging: pd.Series  # index momentum: the smallest diverging lr of that row
+    limits: pd.Series | None  # index momentum: 2(1 + m)/L, or None where the theory is not this
+
+
+def divergence_edge(config: SweepConfig, cells: pd.DataFrame) -> Edge:
+    diverged = cells[cells["diverged_at"] >= 0]
+    first = diverged.groupby("momentum")["lr"].min()
+    limits = None
+    if config.landscape == "quadratic" and not config.dampening and not config.nesterov:
+        curvature = max(1.0, config.condition)
+        limits = pd.Series(2 * (1 + first.index) / curvature, index=first.index)
+    return Edge(first, limits)
+
+
 def sweep_script(config: SweepConfig) -> str:
     surface = config.surface
     f = surface.source(surface.code, config.condition)
