@@ -27,6 +27,7 @@ from ui.text import presenting, quoted, t
 
 BIG = 400  # presenter mode enlarges the type, not the charts: they must fit 1280x720
 X_ITERATIONS = 40  # x per iteration is drawn for the first ones: each zigzag stays readable
+UNFOLDED = 2  # a run's settings shown under its name (SGD's lr and momentum); the rest fold
 LR_BAR = 55  # the lr legend's height above the losses' plot (the x chart beside has none)
 OFF = "off"
 
@@ -471,7 +472,9 @@ def landscape_controls(prefix: str) -> tuple[str, float, tuple[float, float]]:
 
 def run_controls(i: int) -> Spec | None:
     """Run i's optimiser and every setting torch takes for it, each starting at this run's default
-    (the course's runs) or torch's own, explained; None when the run is off."""
+    (the course's runs) or torch's own, explained; None when the run is off. Its first two
+    settings (SGD's lr and momentum) under its name, the rest folded: four runs side by side
+    right under the trajectories they change."""
     defaults = dict(CONTROLS)
     name = choose(t("optim.run", run=i + 1), [OFF, *OPTIMIZERS], key=f"optim_r{i}_name",
                   index=[OFF, *OPTIMIZERS].index(defaults.get(f"optim_r{i}_name", OFF)),
@@ -479,14 +482,14 @@ def run_controls(i: int) -> Spec | None:
     if name == OFF:
         return None
     entry, values = OPTIMIZERS[name], {}
-    # two settings a row, one in presenter mode's large type: every label readable whole
-    grid = st.columns(1 if presenting() else 2)
+    shown = st.container()
+    folded = st.expander(t("optim.run_settings", count=len(entry.settings) - UNFOLDED))
     for n, setting in enumerate(entry.settings):
         key = f"optim_r{i}_{name}_{setting.name}"
         start = defaults.get(key, setting.default)
         label, help_ = setting.name.replace("_0", "[0]").replace("_1", "[1]"), \
             t(entry.help_key(setting.name))
-        with grid[n % len(grid)]:
+        with shown if n < UNFOLDED else folded:
             values[setting.name] = setting_widget(setting, key, label, help_, start)
     return Spec.of(name, **values)
 
@@ -517,17 +520,15 @@ def paths_tab() -> None:
         steps = number(t("optim.steps"), "optim_steps", step=50)
         forget = st.toggle(t("optim.forget_zero_grad"), value=CONTROLS["optim_forget"],
                            key="optim_forget", help=t("optim.forget_help"), bind="query-params")
-    with view:
-        chart_area = st.container()
-    st.subheader(t("optim.runs_title"))  # across the page, two runs a row: every label readable
-    columns = [column for _ in range(common.MAX_RUNS // 2)
-               for column in st.columns(2, gap="large", border=True)]
+    with view:  # the trajectories, the runs that make them right under, then the rest
+        chart_area, runs_area, rest = st.container(), st.container(), st.container()
     specs = []
-    for i, column in enumerate(columns):
-        with column:
-            spec = run_controls(i)
-        if spec is not None:
-            specs.append(spec)
+    with runs_area:
+        for i, column in enumerate(st.columns(common.MAX_RUNS, gap="small")):
+            with column:
+                spec = run_controls(i)
+            if spec is not None:
+                specs.append(spec)
     with chart_area:
         try:
             config, notices = paths.validate_path(paths.PathConfig(
@@ -540,7 +541,7 @@ def paths_tab() -> None:
         pinned = pinned_view("optim_paths", config, restore_paths, paths.validate_path,
                              seed_field=None)
         show_paths(config, compute_paths(config),
-                   None if pinned is None else compute_paths(pinned))
+                   None if pinned is None else compute_paths(pinned), rest)
 
 
 def at_step(result: paths.PathResult, step: int) -> pd.DataFrame:
@@ -552,9 +553,11 @@ def at_step(result: paths.PathResult, step: int) -> pd.DataFrame:
 
 
 def show_paths(config: paths.PathConfig, result: paths.PathResult,
-               pinned: paths.PathResult | None) -> None:
-    """B's runs; with A's result (pinned), A's trajectories dashed beside B's on B's contour, in
-    the loss chart too, and a table row per run for each."""
+               pinned: paths.PathResult | None, rest) -> None:
+    """B's runs: the landscape and its step slider here, the rest (the loss per step, the
+    table, the code) in rest, under the runs' controls; with A's result (pinned), A's
+    trajectories dashed beside B's on B's contour, in the loss chart too, and a table row per
+    run for each."""
     if st.session_state.get("optim_step", 0) > config.steps:
         st.session_state["optim_step"] = config.steps
     chart = st.container()  # the landscape first, the step slider under it like a scrubber
@@ -564,6 +567,14 @@ def show_paths(config: paths.PathConfig, result: paths.PathResult,
     frame = beside(pinned and at_step(pinned, step), own)
     with chart:
         draw_landscape(config, result, frame, own, step)
+    with rest:
+        show_steps(config, result, frame, step)
+
+
+def show_steps(config: paths.PathConfig, result: paths.PathResult, frame: pd.DataFrame,
+               step: int) -> None:
+    """Under the runs' controls: the formula, where a run diverged, the loss per step, the
+    runs at the step looked at, and the code."""
     st.latex(t(f"optim.formula_{config.landscape}"))
     st.caption(t("optim.arrows_caption") + " " + t("common.legend_pick"))
     if len(result.evaluations):
@@ -744,7 +755,8 @@ def step_by_step(runs: paths.PathConfig, run: int, k: int) -> None:
     if not len(found.table):
         st.caption(t("optim.inside_none", name=spec.name))
         return
-    st.table(found.table.assign(agree=found.table["agree"].map({True: "✓", False: "✗"})),
+    st.table(found.table.assign(agree=found.table["agree"].map({True: "✓", False: "✗"}))
+             .rename(columns={name: t(f"optim.column_{name}") for name in inside.COLUMNS}),
              hide_index=True)
     st.caption(t("optim.inside_caption"))
     if spec.entry.closure:  # its step iterates inside: the numbers are its last iteration's

@@ -313,8 +313,9 @@ def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
             config = None
         else:
             show_notices(notices)
+            # no "A with another seed": the seed draws w, and the rates do not depend on it
             pinned = pinned_view("schedules_curves", config, restore_schedule,
-                                 schedules.validate) if pinnable else None
+                                 schedules.validate, seed_field=None) if pinnable else None
             before = None if pinned is None else compute(pinned)
             curves = beside(before and rate_curves(pinned, before),
                             rate_curves(config, result))

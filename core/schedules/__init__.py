@@ -362,10 +362,24 @@ class ScheduleConfig:
         return self.entry.preset() | dict(self.settings)
 
     def compared(self) -> dict:
-        """Every setting at its value, the preset's too, for core.compare.differences (a pinned
-        preset gamma is 0.1, not absent)."""
-        return {"settings": tuple(self.values().items()) if self.scheduler in SCHEDULERS
-                else self.settings}
+        """The scheduler with every setting at its value (the preset's too) as one call, for
+        core.compare.differences: "StepLR(step_size=50, gamma=0.1) → StepLR(step_size=50,
+        gamma=0.37)". Compared setting by setting, a change of scheduler listed every setting
+        one of the two lacks ("settings.step_size: 50 → —")."""
+        values = self.values() if self.scheduler in SCHEDULERS else dict(self.settings)
+        return {"scheduler": self.call(values), "settings": ()}
+
+    def call(self, values: dict) -> str:
+        return f"{self.scheduler}(" + ", ".join(
+            f"{name}={_short(value)}" for name, value in values.items()) + ")"
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_short, value)) + "]"
+    return str(value)
 
 
 def validate(config: ScheduleConfig) -> tuple[ScheduleConfig, list[Notice]]:
