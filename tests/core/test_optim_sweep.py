@@ -1,6 +1,7 @@
 """The batched lr × momentum sweep is torch.optim.SGD, cell by cell."""
 
 
+import altair as alt
 import pytest
 import torch
 from hypothesis import given, settings
@@ -96,3 +97,49 @@ def test_sweep_script_reproduces_core(landscape, count, steps, nesterov):
             assert line.endswith(f"diverged at step {row.diverged_at}")
         else:
             assert float(line.split("final loss ")[1]) == row.final_loss
+
+
+def quadratic_sweep(steps: int = 200) -> SweepConfig:
+    """The quadratic from (-4, 2) over its suggested range: 83 of its 1,600 cells reach a loss of
+    exactly 0 in float32, and every momentum row diverges somewhere."""
+    return SweepConfig(landscape="quadratic", start=(-4.0, 2.0), lr_min=1e-3, lr_max=1.0,
+                       steps=steps)
+
+
+def test_a_loss_of_exactly_zero_is_drawn_as_the_best_not_as_diverged():
+    """On a log colour scale a 0 cannot be placed: the chart gives it the colour of the lowest
+    positive loss and keeps it out of the black of the diverged cells."""
+    from core.charts.optim import optim_sweep
+    cells = sweep.run_sweep(quadratic_sweep()).cells
+    zeros = cells["final_loss"] == 0
+    assert zeros.sum() > 50  # the grid has its wedge of exact zeros
+    chart = optim_sweep(cells, value="final_loss", log_colour=True, title="", value_title="",
+                        missing_label="", height=300)
+    good, bad = chart.layer[1], chart.layer[0]
+    drawn = good.data.reset_index(drop=True)
+    lowest = cells.loc[cells["final_loss"] > 0, "final_loss"].min()
+    assert drawn.loc[zeros, "ok"].all() and (drawn.loc[zeros, "shade"] == lowest).all()
+    diverged = cells["diverged_at"] >= 0
+    assert not drawn.loc[diverged, "ok"].any()
+    assert (drawn.loc[~zeros & ~diverged, "shade"] == cells.loc[~zeros & ~diverged,
+                                                                 "final_loss"]).all()
+    assert good.encoding.color.shorthand == "shade:Q"  # the colour reads shade, never a 0
+    assert bad.transform[0].filter == ~alt.datum.ok
+
+
+def test_the_divergence_edge_per_momentum_is_torchs_and_lies_above_heavy_balls_limit():
+    """Where the page says the edge lies: per momentum, the smallest lr whose torch.optim.SGD
+    run diverged (cell by cell, independent of the batched sweep); on the quadratic above
+    2(1 + m)/L, L = c = 10, and rising with momentum (the old sentence said falling)."""
+    config = SweepConfig(landscape="quadratic", start=(-4.0, 2.0), lr_min=0.1, lr_max=1.0,
+                         lr_count=12, momentum_count=5, steps=150)
+    edge = sweep.divergence_edge(config, sweep.run_sweep(config).cells)
+    reference = sweep.summarise(config, sweep.sweep_reference(config)).cells
+    expected = reference[reference["diverged_at"] >= 0].groupby("momentum")["lr"].min()
+    assert edge.first_diverging.tolist() == expected.tolist()
+    assert edge.limits.tolist() == pytest.approx([2 * (1 + m) / 10 for m in expected.index])
+    assert (edge.first_diverging >= edge.limits).all()
+    assert edge.first_diverging.is_monotonic_increasing
+    assert edge.first_diverging.iloc[-1] > edge.first_diverging.iloc[0]
+    rosenbrock = SweepConfig(lr_count=8, momentum_count=8)
+    assert sweep.divergence_edge(rosenbrock, sweep.run_sweep(rosenbrock).cells).limits is None

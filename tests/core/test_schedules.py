@@ -173,6 +173,7 @@ def test_core_leaves_torch_global_rng_alone():
     before = torch.get_rng_state()
     schedules.run(COURSE["StepLR"])
     range_test.run(range_test.RangeConfig(num_iter=20))
+    applied.run(applied.ApplyConfig(schedule=schedules.ScheduleConfig(max_epoch=10)))
     assert torch.equal(torch.get_rng_state(), before)
 
 
@@ -217,12 +218,65 @@ def test_applied_runs_follow_the_schedule_and_the_script(name):
         course = rates(schedules.run(config.schedule))
         assert scheduled["lr"].tolist()[:-1] == course[:len(scheduled) - 1]
     lines = printed_lines(applied.to_script(config))
-    finals = [frame[frame["run"] == run].iloc[-1] for frame in (result.landscape, result.parabola)
-              for run in ("scheduled", "constant")]
+    runs = [(function, frame, run) for function, frame in (("landscape", result.landscape),
+                                                           ("parabola", result.parabola))
+            for run in ("scheduled", "constant")]
+    ends = result.ends.set_index("function")
     assert len(lines) == 4
-    for line, final in zip(lines, finals, strict=True):
+    for line, (function, frame, run) in zip(lines, runs, strict=True):
+        final = frame[frame["run"] == run].iloc[-1]
         assert f"step {int(final['step'])}:" in line
-        assert float(line.split("loss=")[1]) == final["loss"]
+        assert float(line.split("loss=")[1].split()[0]) == final["loss"]
+        assert float(line.split("mean loss=")[1]) == ends.loc[function, run]
+
+
+def noisy_tail(f, start: list[float], lr: float, config: applied.ApplyConfig,
+               scheduler_of) -> float:
+    """The applied tab's run written out with torch alone: SGD with momentum, the noise
+    sigma·N(0, 1) added to p.grad from a generator seeded with the Config's seed before each
+    step, the scheduler (or None) stepped after it; the mean loss of the last 20 steps."""
+    generator = torch.Generator().manual_seed(config.seed)
+    p = torch.tensor(start, requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=lr, momentum=config.momentum)
+    scheduler = scheduler_of(optimizer)
+    losses = []
+    for step in range(config.schedule.max_epoch + 1):
+        loss = f(p)
+        losses.append(loss.item())
+        if step == config.schedule.max_epoch:
+            break
+        loss.backward()
+        p.grad.add_(torch.randn(p.shape, generator=generator), alpha=config.noise)
+        optimizer.step()
+        optimizer.zero_grad()
+        if scheduler is not None:
+            scheduler.step()
+    return sum(losses[-20:]) / 20
+
+
+@pytest.mark.parametrize("noise", [0.0, 1.0])
+def test_gradient_noise_is_what_a_torch_loop_adds_and_decides_which_run_ends_lower(noise):
+    """The course's StepLR on the default quadratic and on 4x²: each run's mean loss over its
+    last 20 steps, as a loop of torch alone computes it. With noise (the default, sigma 1) StepLR
+    ends lower on both, the claim the page's sentence makes; without, the constant rate does."""
+    config, _ = applied.validate(applied.ApplyConfig(noise=noise))
+    assert config.landscape == "quadratic" and config.schedule.scheduler == "StepLR"
+    ends = applied.run(config).ends.set_index("function")
+
+    def step_lr(optimizer):
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=50, gamma=0.1)
+
+    quadratic = ("landscape", lambda p: 0.5 * (p[0] ** 2 + 10.0 * p[1] ** 2), [-4.0, 2.0],
+                 config.landscape_lr)
+    parabola = ("parabola", lambda p: torch.pow(2 * p[0], 2), [2.0], config.schedule.lr)
+    for function, f, start, lr in (quadratic, parabola):
+        scheduled = noisy_tail(f, start, lr, config, step_lr)
+        constant = noisy_tail(f, start, lr, config, lambda optimizer: None)
+        assert ends.loc[function, "scheduled"] == scheduled
+        assert ends.loc[function, "constant"] == constant
+        assert (scheduled < constant) == (noise > 0), (function, scheduled, constant)
+    other, _ = applied.validate(applied.ApplyConfig(noise=noise, seed=2))
+    assert applied.run(other).ends.equals(applied.run(config).ends) == (noise == 0)
 
 
 # ---- The range test ------------------------------------------------------------------------------
@@ -271,7 +325,7 @@ def test_a_diverging_applied_run_is_reported_at_its_step():
     on Rosenbrock makes both runs leave it: each (function, run) with the step its loss escaped,
     where its rows end."""
     config, _ = applied.validate(applied.ApplyConfig(schedule=COURSE["OneCycleLR"],
-                                                     landscape="himmelblau",
+                                                     landscape="himmelblau", noise=0.0,
                                                      landscape_lr=applied.suggested_lr(
                                                          "himmelblau")))
     result = applied.run(config)
@@ -282,7 +336,7 @@ def test_a_diverging_applied_run_is_reported_at_its_step():
     assert not math.isfinite(last["loss"]) or last["loss"] > applied.ESCAPE * max(
         scheduled["loss"].iloc[0], 1.0)
     config, _ = applied.validate(applied.ApplyConfig(schedule=COURSE["StepLR"],
-                                                     landscape_lr=0.05))
+                                                     landscape="rosenbrock", landscape_lr=0.05))
     result = applied.run(config)
     assert [(f, r) for f, r, _ in result.diverged.itertuples(index=False)] == [
         ("landscape", "scheduled"), ("landscape", "constant")]
