@@ -11,7 +11,7 @@ from hypothesis import strategies as hypothesis_st
 from streamlit.testing.v1 import AppTest
 
 from core import compare, text
-from core.optim import anatomy, common, inside, learning_rate, paths, rules, sweep
+from core.optim import anatomy, common, inside, learning_rate, momentum, paths, rules, sweep
 from core.optim.registry import OPTIMIZERS, Optimizer, Spec
 from tests.pages.conftest import APP, plain
 from tests.pages.test_fuzz import ROUNDS, assert_clean, interact, pick, shown
@@ -36,12 +36,12 @@ def test_opens_on_the_course_example(open_page):
     assert at.number_input(key="optim_lr_max").value == 0.2
     assert at.number_input(key="optim_lr_count").value == 10
     assert at.number_input(key="optim_lr_iters").value == 100
-    assert len(at.get("vega_lite_chart")) == 1  # only the open tab runs: the 1-D losses
+    assert len(at.get("vega_lite_chart")) == 2  # only the open tab runs: the losses and x
     summary = table(at, "lr", "factor", "verdict")  # the per-lr table of tab 1
     assert summary["lr"].tolist() == torch.linspace(0.01, 0.2, 10).tolist()
     assert summary["verdict"].tolist() == ["converges"] * 6 + ["converges while oscillating"] * 4
-    assert "6 converge, 4 converge while oscillating, 0 oscillate forever, 0 diverge" \
-        in text_of(at)
+    assert "6 converge (solid), 4 converge while oscillating (dashed), 0 oscillate forever " \
+        "(dotted), 0 diverge (dash-dot)" in text_of(at)
 
 
 def test_a_grid_of_one_rate_several_times_shows_each_run(open_link):
@@ -59,8 +59,8 @@ def test_one_click_puts_the_thresholds_on_the_grid(open_page):
     summary = table(at, "lr", "factor", "verdict").set_index("lr")
     assert summary.loc[0.125, "verdict"] == "converges"
     assert summary.loc[0.25, "verdict"] == "oscillates forever"
-    assert "7 converge, 4 converge while oscillating, 1 oscillates forever, 0 diverge" \
-        in text_of(at)  # one: singular
+    assert "7 converge (solid), 4 converge while oscillating (dashed), 1 oscillates forever " \
+        "(dotted), 0 diverge (dash-dot)" in text_of(at)  # one: singular
 
 
 def test_upper_end_05_has_all_four_verdicts_where_the_thresholds_say(open_page):
@@ -76,7 +76,7 @@ def test_upper_end_05_has_all_four_verdicts_where_the_thresholds_say(open_page):
 
 
 def test_only_the_open_tab_runs_and_the_tab_is_in_the_link(open_page):
-    charts = {"lr": 1, "momentum": 2, "paths": 2, "anatomy": 1, "sweep": 1}
+    charts = {"lr": 2, "momentum": 2, "paths": 2, "anatomy": 1, "sweep": 1}
     for name, count in charts.items():
         at = open_page(PAGE, optim_tab=name)
         assert len(at.get("vega_lite_chart")) == count, name
@@ -527,25 +527,37 @@ def test_the_two_step_counts_have_their_own_labels(open_page):
         assert len(labels) == 2
 
 
-def test_twelve_rates_have_twelve_colours_and_a_dash_per_verdict(open_page):
-    """With the thresholds the grid has 12 rates: the 10-colour palette would give lr = 0.25
-    (oscillates forever) the colour of lr = 0.0311 (converges); each verdict also has a dash."""
+def chart_rows(chart) -> pd.DataFrame:
+    """The rows a chart draws (its largest dataset), as the browser gets them."""
+    from streamlit import dataframe_util
+    return max((dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data)
+                for d in chart.proto.datasets), key=len)
+
+
+def test_the_rates_are_a_ramp_each_verdict_a_dash_and_x_is_drawn_with_its_sign(open_page):
+    """With the thresholds the grid has 12 rates: one colour ramp by lr (no palette of twelve
+    whose light grey vanished), a dash per verdict named in the counts, and beside the losses x
+    itself for the first 40 iterations, as torch's descent gives it: lr = 1/8 at 0 after one
+    step, lr = 1/4 between +2 and -2."""
     import json
     at = open_page(PAGE)
     at.toggle(key="optim_lr_thresholds").set_value(True).run()
-    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
-    lines = next(layer for layer in spec["layer"] if "color" in layer.get("encoding", {}))
-    assert lines["encoding"]["color"]["scale"]["scheme"] == "tableau20"
-    dash = lines["encoding"]["strokeDash"]  # on the series: its legend shows the dash
-    assert dash["field"] == "series"
-    summary = learning_rate.run_lr(learning_rate.LrConfig(thresholds=True)).summary
-    by_verdict = {}
-    for verdict, pattern in zip(summary["verdict"], dash["scale"]["range"], strict=True):
-        by_verdict.setdefault(verdict, set()).add(str(pattern))
-    assert set(by_verdict) == {"converges", "oscillates_converging", "oscillates_forever"}
-    assert all(len(patterns) == 1 for patterns in by_verdict.values())  # one dash a verdict
-    assert len({p for patterns in by_verdict.values() for p in patterns}) == 3
-    assert lines["encoding"]["x"]["axis"]["format"] == "d"  # iterations: whole ticks
+    losses, positions = at.get("vega_lite_chart")
+    spec = json.loads(losses.proto.spec)
+    assert spec["encoding"]["color"]["field"] == "lr" and spec["encoding"]["color"]["type"] == \
+        "quantitative"
+    dash = spec["encoding"]["strokeDash"]
+    assert dash["field"] == "verdict" and dash["scale"]["domain"] == [
+        "converges", "converges while oscillating", "oscillates forever", "diverges"]
+    assert len({str(d) for d in dash["scale"]["range"]}) == 4
+    assert spec["encoding"]["x"]["axis"]["format"] == "d"  # iterations: whole ticks
+    rows = chart_rows(positions)
+    assert rows["iteration"].max() == 40
+    for lr in (0.125, 0.25, learning_rate.LrConfig().lrs[-1]):  # the last: linspace's 0.2
+        xs = rows[rows["lr"] == lr].sort_values("iteration")["x"].tolist()
+        assert xs == learning_rate.descend(lr, 100, 2.0)[:41]
+    quarter = rows[rows["lr"] == 0.25]["x"]
+    assert set(quarter.abs()) == {2.0} and (quarter < 0).any()
 
 
 def test_the_per_rate_table_formats_tiny_numbers(open_page):
@@ -579,3 +591,81 @@ def test_long_run_labels_are_never_cut_in_the_legends(open_page):
                    if colour.get("legend") and colour.get("field") == "label"]
         assert legends and all(legend["labelLimit"] >= 1000 and legend["columns"] == 1
                                for legend in legends)
+
+
+# ---- What the page says of its own numbers (issue 22) -------------------------------------------
+
+def test_the_momentum_tab_says_where_its_runs_are_ahead_from_their_losses(open_page):
+    """The course's runs: momentum 0.9 at lr 0.01 is ahead of lr 0.03 only at iterations 5-6 and
+    ends far behind; the sentence is the race core computes from the runs (itself checked
+    against torch.optim.SGD), with the buffer's factor 1/(1 - m) = 10 (not "catches up", not an
+    average)."""
+    at = open_page(PAGE, optim_tab="momentum")
+    race = momentum.run_momentum(momentum.MomentumConfig()).race
+    said = text_of(at)
+    assert "lr=0.01, momentum=0.9 has the lower loss than lr=0.03, momentum=0 at iterations " \
+        "5–6." in said
+    assert f"At iteration 99: {race.loss_momentum:.2g} against {race.loss_plain:.2g}, so " \
+        "lr=0.03, momentum=0 ends ahead." in said
+    assert f"Its x changes sign {race.sign_changes} times" in said
+    assert "tends to g/(1 − m), 10 times the gradient at momentum 0.9" in said
+    assert "catches up" not in said
+    at.button(key="optim_mom_063").click().run()
+    race = momentum.run_momentum(momentum.MomentumConfig(momentum=0.63)).race
+    spans = ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in race.ahead)
+    assert f"at iterations {spans}." in text_of(at) and "2.703 times" in text_of(at)
+
+
+def test_the_sweep_says_where_its_own_cells_diverge_and_draws_zeros_as_the_best(open_link):
+    """The quadratic's suggested range: the first diverging lr per momentum from the sweep's
+    own cells (0.242 at momentum 0, 0.412 at 0.99), beside heavy-ball's limit 2(1 + m)/L; and
+    the 83 exact zeros said to take the best colour."""
+    link = open_link(PAGE, {"optim_tab": "sweep", "optim_sw_land": "quadratic",
+                            "optim_sw_x0": "-4", "optim_sw_lr_min": "0.001",
+                            "optim_sw_lr_max": "1"})
+    config = sweep.SweepConfig(landscape="quadratic", start=(-4.0, 2.0), lr_min=1e-3,
+                               lr_max=1.0)
+    cells = sweep.run_sweep(config).cells
+    edge = sweep.divergence_edge(config, cells).first_diverging
+    said = text_of(link)
+    assert f"The smallest lr that diverges is {edge.iloc[0]:.3g} at momentum 0 and " \
+        f"{edge.iloc[-1]:.3g} at momentum 0.99: here more momentum moves the divergence edge " \
+        "to larger learning rates." in said
+    assert "lr < 2(1 + m)/L, L = 10 the larger curvature: 0.2 at momentum 0, 0.398 at " \
+        "momentum 0.99." in said
+    assert "Every row's smallest diverging lr lies above its row's limit" in said
+    assert f"{int((cells['final_loss'] == 0).sum())} cells reached a loss of exactly 0" in said
+    assert "roughly lr·(1 + m)" not in said
+    rosenbrock = text_of(open_link(PAGE, {"optim_tab": "sweep"}))  # the default: it falls
+    assert "to smaller learning rates" in rosenbrock and "2(1 + m)/L" not in rosenbrock
+
+
+def test_no_view_of_this_lesson_offers_another_seed(open_page):
+    """None of the optimiser lesson's pinnable views draws at random: no "A with another seed"."""
+    for name in ("lr", "momentum", "paths", "anatomy", "sweep"):
+        at = open_page(PAGE, optim_tab=name)
+        key = {"paths": "optim_paths", "anatomy": "optim_anatomy", "sweep": "optim_sweep"}.get(
+            name, f"optim_{name}")
+        at.button(key=f"{key}_pin_button").click().run()
+        assert not at.exception and at.button(key=f"{key}_unpin") is not None
+        with pytest.raises(KeyError):
+            at.button(key=f"{key}_reseed")
+
+
+CHINESE_TERMS = {"震荡": "振荡", "第 {run} 次运行": "运行 {run}", "闭式解": "解析梯度"}
+
+
+@pytest.mark.parametrize("name", ["optim", "schedules"])
+def test_the_chinese_texts_say_each_concept_one_way(name):
+    """The course's terms in this lesson's Chinese: 振荡 (never 震荡), parallel runs 运行 1,
+    解析梯度; 权值 for a network's weights (权重 is for class weights, which these lessons do
+    not have); dashed 虚线 and dotted 点线 as the charts draw them."""
+    strings = {key: value for key, value in text.strings("zh").items()
+               if key.startswith((f"{name}.", f"error.{name}."))}
+    for wrong, right in CHINESE_TERMS.items():
+        assert not [key for key, value in strings.items() if wrong in value], right
+    assert not [key for key, value in strings.items() if "权重" in value]
+    if name == "optim":
+        assert "点线" in strings["optim.evaluations_caption"]  # the chart's [2, 2] dash
+        assert strings["optim.dash_oscillates_forever"] == "点线"
+        assert strings["optim.dash_oscillates_converging"] == "虚线"

@@ -101,7 +101,8 @@ def test_the_applied_tab(open_page):
     summary = next(d.value for d in at.dataframe if "function" in d.value.columns)
     assert len(summary) == 4
     at.selectbox(key="schedules_land").set_value("himmelblau").run()
-    assert at.number_input(key="schedules_land_lr").value == pytest.approx(1e-2)
+    assert at.number_input(key="schedules_land_lr").value == pytest.approx(
+        applied.suggested_lr("himmelblau"))
 
 
 def test_the_range_test_tab(open_page):
@@ -156,7 +157,8 @@ def test_pin_step_lr_gamma_01_then_05(open_page, monkeypatch):
     assert not at.exception
     assert len(calls) == 1  # B only: A's schedule comes from the cache
     # A's gamma is the preset it was pinned at (its Config leaves it out, the comparison not)
-    assert "B differs from A in settings.gamma: 0.1 → 0.37." in text_of(at)
+    assert "B differs from A in scheduler: StepLR(step_size=50, gamma=0.1) → " \
+        "StepLR(step_size=50, gamma=0.37)." in text_of(at)
     shown = rates_table(at)
     a = schedules.ScheduleConfig()
     b = schedules.ScheduleConfig(settings=(("gamma", 0.37),))
@@ -180,7 +182,10 @@ def test_a_link_with_a_and_b_opens_the_schedules_comparison(open_page):
         changes_of(schedules.ScheduleConfig())
     assert shown[shown["view"] == "B (now)"]["lr"].tolist() == \
         changes_of(schedules.ScheduleConfig(scheduler="CosineAnnealingLR"))
-    assert "scheduler: StepLR → CosineAnnealingLR" in text_of(link)
+    # a change of scheduler names both calls (setting by setting it said "step_size: 50 → —")
+    assert "scheduler: StepLR(step_size=50, gamma=0.1) → CosineAnnealingLR(T_max=50, " \
+        "eta_min=0)." in text_of(link)
+    assert "—" not in text_of(link)
 
 
 def test_the_applied_and_range_tabs_compare_too(open_page):
@@ -193,7 +198,7 @@ def test_the_applied_and_range_tabs_compare_too(open_page):
         runs = applied.run(applied.ApplyConfig(momentum=momentum))
         last = runs.parabola.groupby("run", sort=False).tail(1)["loss"].tolist()
         rows = summary[(summary["view"] == view) & (summary["function"] == "4x²")]
-        assert rows["loss"].tolist() == last
+        assert rows["loss"].tolist() == [f"{v:.4g}" for v in last]  # never 0.0000000000007
     at = open_page(PAGE, schedules_tab="range")
     at.button(key="schedules_range_pin_button").click().run()
     at.number_input(key="schedules_end_lr").set_value(1.0).run()
@@ -232,7 +237,8 @@ def test_the_applied_tab_says_which_run_diverged_and_when_rates_are_the_schedule
     assert "not like for like" in text_of(at)
     titles = [chart.proto.spec for chart in at.get("vega_lite_chart")]
     assert any("x per step on the course" in spec for spec in titles)  # JSON escapes ²
-    at = open_page(PAGE, schedules_tab="applied")  # StepLR on Rosenbrock: no such words
+    at = open_page(PAGE, schedules_tab="applied", schedules_land="rosenbrock",
+                   schedules_land_lr=1e-3)  # StepLR on Rosenbrock: no such words
     assert not at.error and "like for like" not in text_of(at)
     at.number_input(key="schedules_land_lr").set_value(0.05).run()  # both runs leave
     errors = [plain(e.value) for e in at.error]
@@ -249,3 +255,66 @@ def test_an_epoch_axis_ticks_whole_numbers(open_page):
     axis = spec["encoding"]["x"]["axis"] if "encoding" in spec else spec["layer"][0][
         "encoding"]["x"]["axis"]
     assert axis == {"format": "d", "tickMinStep": 1}
+
+
+# ---- What the page says of its own numbers, and charts a room can read (issue 22) ---------------
+
+def test_the_applied_tab_says_which_run_ends_lower_from_the_runs(open_page):
+    """With the default gradient noise StepLR ends lower on both functions, and the sentence says
+    so with the runs' own mean losses; without noise the constant rate ends lower on both and
+    the sentence says a decay has nothing to settle (the old lead claimed the decay settles on
+    noise-free problems, where it lost)."""
+    at = open_page(PAGE, schedules_tab="applied")
+    ends = applied.run(applied.validate(applied.ApplyConfig())[0]).ends.set_index("function")
+    said = text_of(at)
+    assert f"on anisotropic quadratic {ends.loc['landscape', 'scheduled']:.3g} against " \
+        f"{ends.loc['landscape', 'constant']:.3g}, on 4x² " \
+        f"{ends.loc['parabola', 'scheduled']:.3g} against " \
+        f"{ends.loc['parabola', 'constant']:.3g}. StepLR ends lower on both." in said
+    assert "With gradient noise σ = 1 a constant rate keeps bouncing" in said
+    at.number_input(key="schedules_noise").set_value(0.0).run()
+    assert "StepLR ends lower on neither. Without gradient noise a decay has nothing to " \
+        "settle" in text_of(at)
+    assert at.button(key="schedules_applied_pin_button") is not None
+
+
+def test_a_view_with_a_seed_offers_another_and_one_without_does_not(open_page):
+    """The curves tab's rates do not depend on its seed (it draws w only): no "A with another
+    seed"; the applied tab draws its noise from a seed: "A with another seed" moves it on."""
+    at = open_page(PAGE)
+    at.button(key="schedules_curves_pin_button").click().run()
+    assert not at.exception
+    with pytest.raises(KeyError):
+        at.button(key="schedules_curves_reseed")
+    at = open_page(PAGE, schedules_tab="applied")
+    at.button(key="schedules_applied_pin_button").click().run()
+    at.button(key="schedules_applied_reseed").click().run()
+    assert not at.exception
+    assert at.number_input(key="schedules_noise_seed").value == 2
+    assert "B differs from A in seed: 1 → 2." in text_of(at)
+
+
+def test_rates_spanning_decades_get_a_log_axis_and_a_group_its_colour(open_page):
+    """ReduceLROnPlateau's 0.1 to 1e-4 and LambdaLR's 0.1 ** (epoch // 20) span decades: the
+    axis is log by itself (every cut readable), and LambdaLR's two groups are two colours, each
+    recorded before step() solid and after dashed; ConstantLR's 0.05 to 0.1 stays linear."""
+    import json
+    for name, log in (("ReduceLROnPlateau", True), ("LambdaLR", True), ("ConstantLR", False)):
+        at = open_page(PAGE, schedules_scheduler=name)
+        spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+        lines = spec["layer"][0] if "layer" in spec else spec
+        y = lines["encoding"]["y"]
+        assert (y.get("scale", {}).get("type") == "log") == log, name
+        if log:
+            assert "labelExpr" in y["axis"]  # 1e-4, 0.01: never 1e+0 or 4e+0
+    at = open_page(PAGE, schedules_scheduler="LambdaLR")
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    colour, dash = spec["encoding"]["color"]["scale"], spec["encoding"]["strokeDash"]["scale"]
+    assert colour["domain"] == ["group 1 · before step()", "group 2 · before step()",
+                                "group 1 · after step() (the course)",
+                                "group 2 · after step() (the course)"]
+    assert colour["range"][0] == colour["range"][2] != colour["range"][1] == colour["range"][3]
+    assert dash["range"][0] == dash["range"][1] != dash["range"][2] == dash["range"][3]
+    at.selectbox(key="schedules_scale").set_value("linear").run()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["encoding"]["y"].get("scale", {}).get("type") != "log"
