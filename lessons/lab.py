@@ -24,10 +24,11 @@ from core.lab.script import to_script
 from core.network import HEALTHY
 from ui.charts import show_chart
 from ui.compare import describe, labels, metric_change, pin_bar
-from ui.controls import default, setting_text, setting_widget
+from ui.controls import default
 from ui.links import choose, set_controls
 from ui.panels import code_panel, explain, show_error, show_notices
 from ui.text import presenting, quoted, t
+from ui.widgets import held, widget
 
 Config = model.LabConfig
 TICK = 0.08  # seconds between redraws while playing
@@ -75,7 +76,7 @@ def apply_settings(settings: dict) -> None:
             schedule = settings["schedule"]
             if schedule != plug.NO_SCHEDULE:
                 values = plug.schedule_values(schedule, value)
-                widgets |= {schedule_key(schedule, setting.name): setting_text(
+                widgets |= {schedule_key(schedule, setting.name): held(
                     setting, values[setting.name]) for setting in plug.schedule_settings(schedule)}
         elif field == "widths":
             widgets["lab_depth"] = len(value)
@@ -176,8 +177,8 @@ with controls:
         schedule = pick("schedule", plug.SCHEDULES, format_func=lambda name: t("lab.no_schedule")
                         if name == plug.NO_SCHEDULE else f"lr_scheduler.{name}")
         schedule_settings = tuple(
-            (setting.name, setting_widget(setting, schedule_key(schedule, setting.name),
-                                          t(f"schedules.help_{setting.name}")))
+            (setting.name, widget(setting, schedule_key(schedule, setting.name), setting.label,
+                                  t(setting.help)))
             for setting in plug.schedule_settings(schedule))
         batch = number("batch", 1)
         seed = number("seed", 1, help=t("lab.seed_help"))

@@ -16,6 +16,7 @@ from core.errors import InputError, Notice
 from core.initializers import InitSpec
 from core.optim.registry import OPTIMIZERS as OPTIMISER_REGISTRY
 from core.optim.registry import Spec
+from core.settings import Setting
 
 # ---- Activations: the registry's function as a layer of the Sequential ------------------------
 
@@ -164,7 +165,7 @@ FED_LOSS = ("loss_before", "loss_after", "change_epoch")
 STEP_LOSS = "loss.item()"  # the epoch's last batch loss, as a script names it
 
 
-def schedule_settings(name: str) -> tuple[schedules.Setting, ...]:
+def schedule_settings(name: str) -> tuple[Setting, ...]:
     """The settings of schedule name the lab offers (none for no schedule)."""
     if name == NO_SCHEDULE:
         return ()

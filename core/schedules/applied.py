@@ -14,23 +14,18 @@ level that grows with the rate, and a decay brings that level down.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
 
-from core.bounds import Bound
-from core.errors import InputError, Notice
+from core.errors import Notice
 from core.landscapes import LANDSCAPES
 from core.optim.paths import PathConfig, surface_grid
 from core.optim.registry import Spec
-from core.schedules import ScheduleConfig, _refused
+from core.schedules.course import ScheduleConfig, refused
+from core.settings import setting, validate_settings
 
-MOMENTUM = Bound("momentum", 0.0, 0.999)
-LANDSCAPE_LR = Bound("landscape_lr", 1e-8, 10.0)
-NOISE = Bound("noise", 0.0, 100.0)
-SEED = Bound("seed", 0, 2**31 - 1)
-START = Bound("start", -100.0, 100.0)
 ESCAPE = 1e6  # a run has diverged once its loss grows this many times above where it began
 COURSE_X0 = 2.0  # the course's 4x² starts at x = 2
 CONDITION = 10.0  # the quadratic's condition number, as the optimiser lesson's default
@@ -58,11 +53,12 @@ class ApplyConfig:
     """The curves tab's schedule on a landscape and on 4x², with gradient noise: by default the
     quadratic, where a constant rate bounces in the noise and StepLR's decay settles it."""
     schedule: ScheduleConfig = ScheduleConfig()
-    landscape: str = "quadratic"
-    landscape_lr: float = 0.1  # suggested_lr("quadratic")
-    momentum: float = 0.9
-    noise: float = 1.0
-    seed: int = 1
+    landscape: str = setting("quadratic", choices=LANDSCAPES.keys(),
+                             choice_text="optim.land_{choice}")
+    landscape_lr: float = setting(0.1, low=1e-8, high=10.0, format="%.4g")  # suggested_lr's
+    momentum: float = setting(0.9, low=0.0, high=0.999, step=0.05, format="%.3f")
+    noise: float = setting(1.0, low=0.0, high=100.0, step=0.5, format="%.3g")
+    noise_seed: int = setting(1, low=0, high=2**31 - 1, step=1)
 
     @property
     def start(self) -> tuple[float, float]:
@@ -70,18 +66,10 @@ class ApplyConfig:
 
 
 def validate(config: ApplyConfig) -> tuple[ApplyConfig, list[Notice]]:
-    if config.landscape not in LANDSCAPES:
-        raise InputError("error.unknown_choice", field="landscape", value=config.landscape)
-    for name in ("landscape_lr", "momentum", "noise", "seed"):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value):
-            raise InputError("error.not_a_number", field=name, value=value)
+    """Its own settings of kind and in range (the schedule is the curves tab's, validated
+    there)."""
     notices: list[Notice] = []
-    return replace(config, landscape_lr=LANDSCAPE_LR.clamp(float(config.landscape_lr), notices),
-                   momentum=MOMENTUM.clamp(float(config.momentum), notices),
-                   noise=NOISE.clamp(float(config.noise), notices),
-                   seed=SEED.clamp(int(config.seed), notices)), notices
+    return validate_settings(config, notices), notices
 
 
 def descend(config: ApplyConfig, f, start: list[float], lr: float,
@@ -93,7 +81,7 @@ def descend(config: ApplyConfig, f, start: list[float], lr: float,
     diverge)."""
     schedule = config.schedule
     entry, values = schedule.entry, schedule.values()
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.noise_seed)
     p = torch.tensor(start, requires_grad=True)
     optimizer = make_optimizer([p], lr, config.momentum)
     scheduler = None
@@ -101,7 +89,7 @@ def descend(config: ApplyConfig, f, start: list[float], lr: float,
         try:
             scheduler = entry.build(optimizer, values, schedule.max_epoch)
         except (ValueError, ZeroDivisionError) as error:
-            raise _refused(schedule, error) from None
+            raise refused(schedule.scheduler, error) from None
     rows, first, stop = [], None, None
     for step in range(schedule.max_epoch + 1):
         loss = f(p)
@@ -121,7 +109,7 @@ def descend(config: ApplyConfig, f, start: list[float], lr: float,
             try:
                 entry.step(scheduler, step, values, loss.item())
             except (ValueError, ZeroDivisionError) as error:
-                raise _refused(schedule, error) from None
+                raise refused(schedule.scheduler, error) from None
     axes = ["x", "y"][:len(start)]
     return pd.DataFrame(rows, columns=["step", "lr", *axes, "loss"]), stop
 
@@ -196,7 +184,7 @@ runs = [("landscape", lambda p: landscape(p[0], p[1]), {list(config.start)!r}, \
         ("parabola", lambda p: parabola(p[0]), [{COURSE_X0!r}], {schedule.lr!r})]
 for name, f, start, LR in runs:
     for scheduled in (True, False):
-        generator = torch.Generator().manual_seed({config.seed})  # the same noise for both runs
+        generator = torch.Generator().manual_seed({config.noise_seed})  # both runs: same noise
         p = torch.tensor(start, requires_grad=True)
         optimizer = {optimizer_code("LR", config.momentum)}
         scheduler = {entry.constructor(values, schedule.max_epoch)} if scheduled else None

@@ -5,6 +5,7 @@ test, and the validation of what a user types."""
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from dataclasses import replace
@@ -13,10 +14,12 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch.optim import lr_scheduler
 
 from core import schedules
 from core.errors import InputError
 from core.schedules import applied, range_test
+from core.schedules.registry import simple
 from harness.scripts import printed_lines
 
 COURSE = {name: schedules.validate(schedules.ScheduleConfig(scheduler=name))[0]
@@ -121,12 +124,12 @@ def test_the_shown_script_prints_the_same_rates(course_runs, name):
         assert after == []
 
 
-def setting_values(setting: schedules.Setting):
+def setting_values(setting):
     if setting.kind == "choice":
         return st.sampled_from(setting.choices)
     if setting.kind == "bool":
         return st.booleans()
-    low, high = schedules.BOUNDS[setting.name]
+    low, high = setting.low, setting.high
     if setting.kind == "ints":
         return st.lists(st.integers(max(low, 1), 40), min_size=1, max_size=4).map(tuple)
     if setting.kind == "int":
@@ -192,6 +195,10 @@ def test_bad_values_name_their_field():
         schedules.validate(schedules.ScheduleConfig(settings=(("step_size", 2.5),)))
     config, notices = schedules.validate(schedules.ScheduleConfig(max_epoch=10**9))
     assert config.max_epoch == schedules.MAX_EPOCH.high and notices
+    # the loop's steps: 1000 epochs of 50 iterations are cut to the step budget's epochs
+    config, notices = schedules.validate(schedules.ScheduleConfig(max_epoch=1000, iteration=50))
+    assert config.max_epoch == schedules.STEP_BUDGET // 50 == notices[-1].params["used"]
+    assert notices[-1].key == "notice.schedules.step_budget"
     short = schedules.ScheduleConfig("OneCycleLR", settings=(("total_steps", 50),))
     with pytest.raises(InputError, match="OneCycleLR"):
         schedules.run(schedules.validate(short)[0])
@@ -199,10 +206,39 @@ def test_bad_values_name_their_field():
 
 def test_a_new_entry_is_one_entry(monkeypatch):
     L = torch.optim.lr_scheduler  # noqa: N806
-    entry = schedules._simple(L.ExponentialLR, schedules.from_torch(L.ExponentialLR, "gamma", 0.5))
+    entry = simple(L.ExponentialLR, schedules.from_torch(L.ExponentialLR, "gamma", 0.5))
     monkeypatch.setitem(schedules.SCHEDULERS, "Halving", entry)
-    config = schedules.ScheduleConfig("Halving", max_epoch=5)
+    config, _ = schedules.validate(schedules.ScheduleConfig("Halving", max_epoch=5))
     assert rates(schedules.run(config)) == [0.1 * 0.5 ** e for e in range(5)]
+
+
+def test_every_scheduler_of_torch_is_in_the_registry():
+    """Fails the day torch.optim.lr_scheduler gains a scheduler the app lacks (MultiplicativeLR
+    was missing), as the optimisers' registry test does for torch.optim."""
+    torchs = {name for name, cls in vars(lr_scheduler).items()
+              if inspect.isclass(cls) and issubclass(cls, lr_scheduler.LRScheduler | lr_scheduler
+                                                     .ReduceLROnPlateau)
+              and cls not in (lr_scheduler.LRScheduler, lr_scheduler._LRScheduler)}
+    assert torchs == set(schedules.SCHEDULERS)
+    assert "MultiplicativeLR" in torchs
+
+
+@pytest.mark.parametrize("factor", schedules.FACTORS)
+def test_multiplicative_lr_multiplies_the_rate_by_its_factor_each_epoch(factor):
+    """MultiplicativeLR in the course's loop: lr_e = lr_(e-1) · factor(e), from torch's own
+    scheduler on a plain SGD, for each formula it offers."""
+    config, _ = schedules.validate(schedules.ScheduleConfig(
+        "MultiplicativeLR", settings=(("lr_lambda", factor),), max_epoch=60))
+    shown = rates(schedules.run(config))
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = lr_scheduler.MultiplicativeLR(
+        optimizer, eval(f"lambda epoch: {factor}"))  # noqa: S307 (the registry's own constants)
+    expected = []
+    for _ in range(60):
+        expected.append(scheduler.get_last_lr()[0])
+        optimizer.step()
+        scheduler.step()
+    assert shown == expected
 
 
 # ---- A schedule applied ------------------------------------------------------------------------
@@ -235,7 +271,7 @@ def noisy_tail(f, start: list[float], lr: float, config: applied.ApplyConfig,
     """The applied tab's run written out with torch alone: SGD with momentum, the noise
     sigma·N(0, 1) added to p.grad from a generator seeded with the Config's seed before each
     step, the scheduler (or None) stepped after it; the mean loss of the last 20 steps."""
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.noise_seed)
     p = torch.tensor(start, requires_grad=True)
     optimizer = torch.optim.SGD([p], lr=lr, momentum=config.momentum)
     scheduler = scheduler_of(optimizer)
@@ -275,7 +311,7 @@ def test_gradient_noise_is_what_a_torch_loop_adds_and_decides_which_run_ends_low
         assert ends.loc[function, "scheduled"] == scheduled
         assert ends.loc[function, "constant"] == constant
         assert (scheduled < constant) == (noise > 0), (function, scheduled, constant)
-    other, _ = applied.validate(applied.ApplyConfig(noise=noise, seed=2))
+    other, _ = applied.validate(applied.ApplyConfig(noise=noise, noise_seed=2))
     assert applied.run(other).ends.equals(applied.run(config).ends) == (noise == 0)
 
 

@@ -68,7 +68,7 @@ def test_optim_anatomy_seed_link_and_back_to_the_course(server, tab):
 
 
 def test_optim_bad_input_and_chinese(server, tab):
-    tab.open(f"{server.url}/optim?optim_lr_min=0.3")
+    tab.open(f"{server.url}/optim?optim_lr_lr_min=0.3")
     main = tab.page.inner_text(MAIN)
     assert "lr_max (0.2) must not be smaller than lr_min (0.3)." in main
     tab.screenshot("optim_bad_input")

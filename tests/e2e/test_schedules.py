@@ -53,7 +53,7 @@ def test_pin_step_lr_gamma_01_then_05_and_reopen_the_link(server, browser):
     gamma = tab.page.get_by_label("gamma", exact=True)
     gamma.fill("0.5")
     gamma.press("Enter")
-    main = tab.expect_text("B differs from A in scheduler: StepLR(step_size=50, gamma=0.1) → "
+    main = tab.expect_text("B differs from A in Scheduler: StepLR(step_size=50, gamma=0.1) → "
                            "StepLR(step_size=50, gamma=0.5).")
     assert "StepLR (A, dashed) against StepLR (B): rate per epoch" in main
     assert "schedules_curves_pin=" in tab.page.url

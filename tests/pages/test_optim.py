@@ -11,8 +11,10 @@ from hypothesis import strategies as hypothesis_st
 from streamlit.testing.v1 import AppTest
 
 from core import compare, text
-from core.optim import anatomy, common, inside, learning_rate, momentum, paths, rules, sweep
+from core.optim import anatomy, inside, learning_rate, momentum, paths, rules, sweep
+from core.optim.common import MAX_RUNS
 from core.optim.registry import OPTIMIZERS, Optimizer, Spec
+from tests.core.test_optim import descend
 from tests.pages.conftest import APP, plain
 from tests.pages.test_fuzz import ROUNDS, assert_clean, interact, pick, shown
 from tests.pages.test_languages import english_on
@@ -32,10 +34,10 @@ def text_of(at) -> str:
 
 def test_opens_on_the_course_example(open_page):
     at = open_page(PAGE)
-    assert at.number_input(key="optim_lr_min").value == 0.01
-    assert at.number_input(key="optim_lr_max").value == 0.2
-    assert at.number_input(key="optim_lr_count").value == 10
-    assert at.number_input(key="optim_lr_iters").value == 100
+    assert at.number_input(key="optim_lr_lr_min").value == 0.01
+    assert at.number_input(key="optim_lr_lr_max").value == 0.2
+    assert at.number_input(key="optim_lr_lr_count").value == 10
+    assert at.number_input(key="optim_lr_iterations").value == 100
     assert len(at.get("vega_lite_chart")) == 2  # only the open tab runs: the losses and x
     summary = table(at, "lr", "factor", "verdict")  # the per-lr table of tab 1
     assert summary["lr"].tolist() == torch.linspace(0.01, 0.2, 10).tolist()
@@ -47,7 +49,8 @@ def test_opens_on_the_course_example(open_page):
 def test_a_grid_of_one_rate_several_times_shows_each_run(open_link):
     """lr_min = lr_max with three rates: the same rate three times, each run shown with its
     verdict (the verdicts were looked up by rate in an index that then held 0.1 three times)."""
-    at = open_link(PAGE, {"optim_lr_min": "0.1", "optim_lr_max": "0.1", "optim_lr_count": "3"})
+    at = open_link(PAGE, {"optim_lr_lr_min": "0.1", "optim_lr_lr_max": "0.1",
+                          "optim_lr_lr_count": "3"})
     summary = table(at, "lr", "factor", "verdict")
     assert summary["lr"].tolist() == pytest.approx([0.1] * 3)
     assert summary["verdict"].tolist() == ["converges"] * 3  # 1 - 4·0.1 = 0.6: no sign change
@@ -71,7 +74,7 @@ def test_upper_end_05_has_all_four_verdicts_where_the_thresholds_say(open_page):
     names = {"converges": "converges", "oscillates_converging": "converges while oscillating",
              "oscillates_forever": "oscillates forever", "diverges": "diverges"}
     for lr, verdict in zip(summary["lr"], summary["verdict"], strict=True):
-        assert verdict == names[learning_rate.verdict(learning_rate.descend(lr, 100, 2.0))]
+        assert verdict == names[learning_rate.verdict(descend(lr, 100, 2.0))]
     assert set(summary["verdict"]) == set(names.values())
 
 
@@ -120,7 +123,7 @@ def test_every_optimizer_offers_every_setting_torch_takes_with_torchs_default(op
                       if getattr(w, "key", None) == key)
         if name != "Adam":  # run 3 starts as the course's Adam(lr=0.05)
             shown = widget.value
-            assert shown == (str(setting.default) if setting.kind is str else setting.default)
+            assert shown == (str(setting.default) if setting.kind == "choice" else setting.default)
         assert widget.help == text.lookup("en", OPTIMIZERS[name].help_key(setting.name))
     assert all("diverged at step" in e.value for e in at.error)  # torch's defaults may diverge
 
@@ -137,19 +140,19 @@ def test_bad_run_setting_names_the_run_and_the_rest_keeps_working(open_page):
     assert not at.exception
     assert "Run 2, momentum: -0.5 is below 0" in text_of(at)
     at.number_input(key="optim_r1_SGD_momentum").set_value(0.0).run()
-    at.checkbox(key="optim_r1_SGD_nesterov").check().run()
+    at.toggle(key="optim_r1_SGD_nesterov").set_value(True).run()
     assert "Run 2: torch.optim.SGD refuses these settings" in text_of(at)
     at = open_page(PAGE, optim_tab="momentum")
-    at.text_input(key="optim_betas").set_value("0.9, abc").run()
-    assert "betas: “abc” is not a number." in text_of(at)
+    at.text_input(key="optim_momentum_betas").set_value("0.9, abc").run()
+    assert "β values (comma-separated): “abc” is not a number." in text_of(at)
 
 
 def test_out_of_range_steps_are_clamped_with_a_notice(open_page):
     at = open_page(PAGE, optim_tab="paths")
     at.number_input(key="optim_steps").set_value(99999).run()
     assert not at.exception
-    high = common.STEPS.high
-    assert f"steps: 99999 is outside 1 to {high}; using {high}." in text_of(at)
+    high = paths.STEPS.high
+    assert f"Steps: 99999 is outside 1 to {high}; using {high}." in text_of(at)
     assert at.number_input(key="optim_steps").value == 99999
 
 
@@ -160,23 +163,23 @@ def test_anatomy_opens_on_the_course_example_with_its_own_seed(open_page):
     assert at.subheader[0].value == text.lookup("en", "optim.course_title")
     assert "SGD skips a parameter whose gradient is None" in text_of(at)
     groups = table(at, "group", "buffer")
-    assert groups.equals(anatomy.three_groups(1, 10))
+    assert groups.equals(anatomy.exercise(1, 10)[0])
     at.number_input(key="optim_course_seed").set_value(3).run()
     assert at.code[0].value == anatomy.course_anatomy(3).rstrip("\n")
-    assert table(at, "group", "buffer").equals(anatomy.three_groups(1, 10))  # its own seed
+    assert table(at, "group", "buffer").equals(anatomy.exercise(1, 10)[0])  # its own seed
 
 
 def test_anatomy_of_a_landscape_run_and_forgotten_zero_grad(open_page):
     at = open_page(PAGE, optim_tab="paths")
-    at.toggle(key="optim_forget").set_value(True).run()
+    at.toggle(key="optim_forget_zero_grad").set_value(True).run()
     at.session_state["optim_tab_label"] = text.lookup("en", "optim.tab_anatomy")
     at.run()
-    at.selectbox(key="optim_anat_run").set_value("2").run()
+    at.selectbox(key="optim_anatomy_run").set_value("2").run()
     assert not at.exception
     json = [j.value for j in at.json]
     assert any("momentum_buffer" in str(j) for j in json)
     assert "p.grad is the running sum" in text_of(at)
-    expected = anatomy.anatomy(paths.PathConfig(zero_grad=False), 2, 10).grads
+    expected = anatomy.anatomy(paths.PathConfig(forget_zero_grad=True), 2, 10).grads
     assert table(at, "fresh_x", "grad_x").equals(expected)
 
 
@@ -198,27 +201,27 @@ def test_sweep_matches_core_and_marks_divergence(open_page):
     cells = sweep.run_sweep(sweep.SweepConfig()).cells
     assert metrics["diverged cells"] == str(int((cells["diverged_at"] >= 0).sum()))
     assert metrics["cells × steps"] == "1600 × 200"
-    at.selectbox(key="optim_sw_metric").set_value("steps_to_tol").run()
+    at.selectbox(key="optim_sweep_metric").set_value("steps_to_tol").run()
     assert not at.exception
-    at.number_input(key="optim_sw_lr_min").set_value(0.1).run()
+    at.number_input(key="optim_sweep_lr_min").set_value(0.1).run()
     assert "lr_max (0.003) must not be smaller than lr_min (0.1)." in text_of(at)
 
 
 def test_the_sweep_has_its_own_landscape(open_page):
     at = open_page(PAGE, optim_tab="sweep")
-    at.selectbox(key="optim_sw_land").set_value("quadratic").run()
-    assert at.number_input(key="optim_sw_x0").value == -4.0
+    at.selectbox(key="optim_sweep_landscape").set_value("quadratic").run()
+    assert at.number_input(key="optim_sweep_start_x").value == -4.0
     at.button(key="optim_sw_suggest").click().run()
-    assert at.number_input(key="optim_sw_lr_max").value == 1.0
+    assert at.number_input(key="optim_sweep_lr_max").value == 1.0
     assert not at.exception and not at.error
 
 
 def test_landscape_switch_moves_the_start(open_page):
     at = open_page(PAGE, optim_tab="paths")
-    at.selectbox(key="optim_land").set_value("quadratic").run()
+    at.selectbox(key="optim_landscape").set_value("quadratic").run()
     assert not at.exception
-    assert at.number_input(key="optim_x0").value == -4.0
-    at.number_input(key="optim_cond").set_value(50.0).run()
+    assert at.number_input(key="optim_start_x").value == -4.0
+    at.number_input(key="optim_condition").set_value(50.0).run()
     assert not at.exception
 
 
@@ -226,12 +229,12 @@ def test_back_to_the_course_restores_every_setting(open_page):
     at = open_page(PAGE, optim_tab="paths")
     at.number_input(key="optim_steps").set_value(50).run()
     at.selectbox(key="optim_r0_name").set_value("NAdam").run()
-    at.selectbox(key="optim_land").set_value("beale").run()
+    at.selectbox(key="optim_landscape").set_value("beale").run()
     at.button(key="optim_back").click().run()
     assert at.number_input(key="optim_steps").value == 300
     assert at.selectbox(key="optim_r0_name").value == "SGD"
-    assert at.selectbox(key="optim_land").value == "rosenbrock"
-    assert at.number_input(key="optim_x0").value == -1.5
+    assert at.selectbox(key="optim_landscape").value == "rosenbrock"
+    assert at.number_input(key="optim_start_x").value == -1.5
     at.session_state["optim_tab_label"] = text.lookup("en", "optim.tab_anatomy")
     at.run()
     at.number_input(key="optim_course_seed").set_value(9).run()
@@ -252,12 +255,12 @@ def test_adafactor_by_link_steps_as_torch_does_with_eps_0_left_to_torch(open_lin
     run and its step-by-step table as torch computes them."""
     link = open_link(PAGE, {"optim_tab": "anatomy", "optim_r1_name": "Adafactor",
                             "optim_r1_Adafactor_lr": "0.05", "optim_r1_Adafactor_eps_1": "0.01",
-                            "optim_anat_run": "2"})
+                            "optim_anatomy_run": "2"})
     spec = Spec.of("Adafactor", lr=0.05, eps_1=0.01)
     assert spec.kwargs()["eps"] == (None, 0.01)
     runs = paths.PathConfig(runs=(paths.PathConfig().runs[0], spec, *paths.PathConfig().runs[2:]))
     shown = table(link, "key", "formula", "ours", "torch")
-    expected = inside.step_inside(runs, 2, 10)
+    expected = inside.inside_step(runs, 2, 10).table
     assert shown["key"].tolist() == ["step", "variance", "param"] == expected["key"].tolist()
     assert shown["ours"].tolist() == expected["ours"].tolist()
     assert set(shown["agree"]) == {"✓"}
@@ -317,7 +320,7 @@ def test_a_throwaway_optimizer_survives_the_fuzzer(data, lang):
         at = AppTest.from_file(APP, default_timeout=60)
         at.session_state["lang"] = lang
         at.session_state["optim_tab"] = "paths"
-        for run in range(common.MAX_RUNS):
+        for run in range(MAX_RUNS):
             at.query_params[f"optim_r{run}_name"] = entry.name
         at.run()
         at.switch_page(PAGE).run()
@@ -345,7 +348,7 @@ def test_pin_momentum_09_then_0_shows_both_runs_each_as_torch_computes(open_page
     at.number_input(key="optim_r1_SGD_momentum").set_value(0.37).run()
     assert not at.exception
     assert len(calls) == 1  # B's changed run only: A's four runs come from the cache
-    assert "B differs from A in runs[2].values.momentum: 0.9 → 0.37." in text_of(at)
+    assert "B differs from A in Run 2, momentum: 0.9 → 0.37." in text_of(at)
     a, b = paths.PathConfig(), paths.PathConfig(runs=(
         paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3, momentum=0.37),
         *paths.PathConfig().runs[2:]))
@@ -377,13 +380,13 @@ def test_a_link_with_a_and_b_opens_the_comparison(open_link):
         row = landscape_rows(link, view)
         row = row[row.index.str.startswith("2:")].iloc[0]
         assert [row["x"], row["y"]] == frame.loc[40, ["x", "y"]].tolist()
-    assert "runs[2].values.momentum: 0.9 → 0" in text_of(link)
+    assert "Run 2, momentum: 0.9 → 0" in text_of(link)
 
 
 def test_the_lr_tab_pins_its_own_view_with_the_verdicts_change(open_page):
     at = open_page(PAGE)
     at.button(key="optim_lr_pin_button").click().run()
-    at.number_input(key="optim_lr_max").set_value(0.5).run()
+    at.number_input(key="optim_lr_lr_max").set_value(0.5).run()
     assert not at.exception
     summary = table(at, "view", "lr", "verdict")
     for view, config in (("A (pinned)", learning_rate.LrConfig()),
@@ -400,7 +403,7 @@ def test_the_lr_tab_pins_its_own_view_with_the_verdicts_change(open_page):
 
 def test_a_link_opening_on_the_anatomy_shows_its_runs(open_link):
     link = open_link(PAGE, {"optim_tab": "anatomy", "optim_r1_SGD_momentum": "0.5",
-                            "optim_anat_run": "2"})
+                            "optim_anatomy_run": "2"})
     runs = paths.PathConfig(runs=(paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3,
                                                                       momentum=0.5),
                                   *paths.PathConfig().runs[2:]))
@@ -428,9 +431,9 @@ def test_a_link_copied_on_the_anatomy_tab_keeps_the_landscape_runs(open_page):
 def test_the_anatomy_tab_pins_its_own_view(open_page):
     at = open_page(PAGE, optim_tab="anatomy")
     at.button(key="optim_anatomy_pin_button").click().run()
-    at.number_input(key="optim_anat_k").set_value(20).run()
+    at.number_input(key="optim_anatomy_k").set_value(20).run()
     assert not at.exception
-    assert "B differs from A in k: 10 → 20." in text_of(at)
+    assert "B differs from A in Steps of the run (k): 10 → 20." in text_of(at)
     # a column each for A and B, rows matched on the step (A has none past its 10th)
     grads = table(at, "step", "fresh_x · A", "fresh_x · B")
     for view, k in (("A", 10), ("B", 20)):
@@ -438,7 +441,7 @@ def test_the_anatomy_tab_pins_its_own_view(open_page):
         shown = grads[["step", *names]].rename(columns=names).dropna().reset_index(drop=True)
         assert shown.equals(anatomy.anatomy(paths.PathConfig(), 1, k).grads)
     at.button(key="optim_anatomy_swap").click().run()
-    assert at.number_input(key="optim_anat_k").value == 10
+    assert at.number_input(key="optim_anatomy_k").value == 10
 
 
 def test_a_link_keeps_the_pin_of_a_tab_it_does_not_open(open_page):
@@ -450,15 +453,15 @@ def test_a_link_keeps_the_pin_of_a_tab_it_does_not_open(open_page):
     assert not any("optim_lr_pin" in w.value for w in link.warning)
     link.session_state["optim_tab_label"] = text.lookup("en", "optim.tab_lr")
     link.run()
-    assert "B differs from A in lr_max: 0.5 → 0.2." in text_of(link)
+    assert "B differs from A in Largest learning rate: 0.5 → 0.2." in text_of(link)
 
 
 def test_the_sweep_pins_its_own_view_with_both_maps(open_page):
     at = open_page(PAGE, optim_tab="sweep")
     at.button(key="optim_sweep_pin_button").click().run()
-    at.number_input(key="optim_sw_m_max").set_value(0.5).run()
+    at.number_input(key="optim_sweep_momentum_max").set_value(0.5).run()
     assert not at.exception
-    assert "B differs from A in momentum_max: 0.99 → 0.5." in text_of(at)
+    assert "B differs from A in Largest momentum: 0.99 → 0.5." in text_of(at)
     assert len(at.get("vega_lite_chart")) == 2  # A's map beside B's
     a = sweep.run_sweep(sweep.SweepConfig()).cells
     b = sweep.run_sweep(sweep.SweepConfig(momentum_max=0.5)).cells
@@ -472,9 +475,9 @@ def test_the_anatomy_tables_put_a_and_b_in_a_column_each(open_page):
     """Pinned, optimizer.state and param_groups show A's and B's values side by side, row for
     row (the momentum run after 10 steps, then after 20), each as torch holds it."""
     at = open_page(PAGE, optim_tab="anatomy")
-    at.selectbox(key="optim_anat_run").set_value("2").run()
+    at.selectbox(key="optim_anatomy_run").set_value("2").run()
     at.button(key="optim_anatomy_pin_button").click().run()
-    at.number_input(key="optim_anat_k").set_value(20).run()
+    at.number_input(key="optim_anatomy_k").set_value(20).run()
     assert not at.exception
     state = table(at, "param", "key", "value · A (pinned)", "value · B (now)")
     for view, k in (("A (pinned)", 10), ("B (now)", 20)):
@@ -508,9 +511,9 @@ def test_a_diverged_run_says_so_inside_and_shows_its_last_step(open_link):
 
 def test_the_step_by_step_table_shows_lbfgs_with_its_numbers(open_link):
     link = open_link(PAGE, {"optim_tab": "anatomy", "optim_r3_name": "LBFGS",
-                            "optim_anat_run": "4", "optim_anat_k": "2"})
+                            "optim_anatomy_run": "4", "optim_anatomy_k": "2"})
     runs = paths.PathConfig(runs=(*paths.PathConfig().runs[:3], Spec.of("LBFGS")))
-    expected = inside.step_inside(runs, 4, 2)
+    expected = inside.inside_step(runs, 4, 2).table
     rows = table(link, "key", "formula", "evaluated", "ours", "torch")
     assert rows["key"].tolist() == expected["key"].tolist()
     assert {"d", "t", "old_dirs", "old_stps", "ro", "H_diag", "func_evals", "n_iter"} <= set(
@@ -523,7 +526,7 @@ def test_the_step_by_step_table_shows_lbfgs_with_its_numbers(open_link):
 def test_the_two_step_counts_have_their_own_labels(open_page):
     for lang in ("en", "zh"):
         at = open_page(PAGE, optim_tab="anatomy", lang=lang)
-        labels = {at.number_input(key=k).label for k in ("optim_ex_k", "optim_anat_k")}
+        labels = {at.number_input(key=k).label for k in ("optim_exercise_k", "optim_anatomy_k")}
         assert len(labels) == 2
 
 
@@ -555,7 +558,7 @@ def test_the_rates_are_a_ramp_each_verdict_a_dash_and_x_is_drawn_with_its_sign(o
     assert rows["iteration"].max() == 40
     for lr in (0.125, 0.25, learning_rate.LrConfig().lrs[-1]):  # the last: linspace's 0.2
         xs = rows[rows["lr"] == lr].sort_values("iteration")["x"].tolist()
-        assert xs == learning_rate.descend(lr, 100, 2.0)[:41]
+        assert xs == descend(lr, 100, 2.0)[:41]
     quarter = rows[rows["lr"] == 0.25]["x"]
     assert set(quarter.abs()) == {2.0} and (quarter < 0).any()
 
@@ -580,7 +583,7 @@ def test_long_run_labels_are_never_cut_in_the_legends(open_page):
     for key, value in {"optim_r2_Adam_weight_decay": 0.1, "optim_r2_Adam_betas_0": 0.8,
                        "optim_r2_Adam_eps": 0.001}.items():
         at.number_input(key=key).set_value(value).run()
-    at.checkbox(key="optim_r2_Adam_amsgrad").check().run()
+    at.toggle(key="optim_r2_Adam_amsgrad").set_value(True).run()
     assert not at.exception
     label = "3: Adam(lr=0.05, betas_0=0.8, eps=0.001, weight_decay=0.1, amsgrad=True)"
     assert label in table(at, "label", "vel_x")["label"].tolist()
@@ -620,10 +623,10 @@ def test_the_sweep_says_where_its_own_cells_diverge_and_draws_zeros_as_the_best(
     """The quadratic's suggested range: the first diverging lr per momentum from the sweep's
     own cells (0.242 at momentum 0, 0.412 at 0.99), beside heavy-ball's limit 2(1 + m)/L; and
     the 83 exact zeros said to take the best colour."""
-    link = open_link(PAGE, {"optim_tab": "sweep", "optim_sw_land": "quadratic",
-                            "optim_sw_x0": "-4", "optim_sw_lr_min": "0.001",
-                            "optim_sw_lr_max": "1"})
-    config = sweep.SweepConfig(landscape="quadratic", start=(-4.0, 2.0), lr_min=1e-3,
+    link = open_link(PAGE, {"optim_tab": "sweep", "optim_sweep_landscape": "quadratic",
+                            "optim_sweep_start_x": "-4", "optim_sweep_lr_min": "0.001",
+                            "optim_sweep_lr_max": "1"})
+    config = sweep.SweepConfig(landscape="quadratic", start_x=-4.0, start_y=2.0, lr_min=1e-3,
                                lr_max=1.0)
     cells = sweep.run_sweep(config).cells
     edge = sweep.divergence_edge(config, cells).first_diverging
@@ -669,3 +672,81 @@ def test_the_chinese_texts_say_each_concept_one_way(name):
         assert "点线" in strings["optim.evaluations_caption"]  # the chart's [2, 2] dash
         assert strings["optim.dash_oscillates_forever"] == "点线"
         assert strings["optim.dash_oscillates_converging"] == "虚线"
+
+
+# ---- Links made before the controls' keys were derived (issue 23) -------------------------------
+
+def test_old_links_open_the_same_views(open_link):
+    """A link made when each control had a hand-made key (optim_lr_max, optim_sw_land,
+    optim_forget, optim_anat_k...) opens the view it showed: lessons.RENAMED_PARAMS reads each
+    old parameter as its derived one."""
+    link = open_link(PAGE, {"optim_lr_max": "0.5", "optim_lr_iters": "30"})
+    assert link.number_input(key="optim_lr_lr_max").value == 0.5
+    assert table(link, "lr", "factor", "verdict")["lr"].tolist() == learning_rate.LrConfig(
+        lr_max=0.5, iterations=30).lrs
+    assert not link.warning  # no parameter reported as unusable
+    link = open_link(PAGE, {"optim_tab": "sweep", "optim_sw_land": "quadratic",
+                            "optim_sw_x0": "-4", "optim_sw_lr_n": "5", "optim_sw_m_n": "4"})
+    metrics = {m.label: m.value for m in link.metric}
+    assert metrics["cells × steps"] == "20 × 200" and not link.warning
+    assert link.selectbox(key="optim_sweep_landscape").value == "quadratic"
+    link = open_link(PAGE, {"optim_tab": "anatomy", "optim_forget": "true", "optim_anat_run": "2",
+                            "optim_anat_k": "5", "optim_ex_k": "3"})
+    expected = anatomy.anatomy(paths.PathConfig(forget_zero_grad=True), 2, 5).grads
+    assert table(link, "fresh_x", "grad_x").equals(expected) and not link.warning
+    assert link.number_input(key="optim_exercise_k").value == 3
+
+
+# ---- A throwaway setting: one line in the registry, and the page, link and fuzz have it ---------
+
+class Shrunk(torch.optim.SGD):
+    """SGD with one more setting, read from its signature like any of torch's: what an optimiser
+    with a new setting looks like to the registry, the page, the link and the fuzzer."""
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, shrink: float = 1.0):
+        super().__init__(params, lr=lr * shrink, momentum=momentum)
+
+
+@pytest.fixture
+def shrunk(monkeypatch):
+    entry = Optimizer(Shrunk, velocity="momentum_buffer")
+    monkeypatch.setitem(OPTIMIZERS, entry.name, entry)
+    for lang in ("en", "zh"):  # its one text
+        monkeypatch.setitem(text.strings(lang), "optim.help_shrink", "lr × shrink")
+    return entry
+
+
+def test_a_throwaway_setting_is_drawn_linked_and_run(open_link, shrunk):
+    assert [s.name for s in shrunk.settings] == ["lr", "momentum", "shrink"]
+    link = open_link(PAGE, {"optim_tab": "paths", "optim_r1_name": "Shrunk",
+                            "optim_r1_Shrunk_shrink": "0.5"})
+    assert link.number_input(key="optim_r1_Shrunk_shrink").value == 0.5  # from the link
+    runs = paths.PathConfig().runs
+    config = paths.PathConfig(runs=(runs[0], Spec.of("Shrunk", shrink=0.5), *runs[2:]))
+    frame, _, _ = paths.run_path(config, config.runs[1])
+    now = table(link, "label", "vel_x")
+    row = now[now["label"].str.startswith("2:")].iloc[0]
+    assert row["label"] == "2: Shrunk(lr=0.001, shrink=0.5)"
+    assert [row["x"], row["y"]] == frame.loc[0, ["x", "y"]].tolist()
+    link.number_input(key="optim_r1_Shrunk_shrink").set_value(-1.0).run()
+    assert "Run 2, shrink: -1.0 is below 0.0" in text_of(link)  # its bound: the registry's
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=hypothesis_st.data())
+def test_a_throwaway_setting_survives_the_fuzzer(data):
+    entry = Optimizer(Shrunk, velocity="momentum_buffer")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(OPTIMIZERS, entry.name, entry)
+        for lang in ("en", "zh"):
+            patch.setitem(text.strings(lang), "optim.help_shrink", "lr × shrink")
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["optim_tab"] = "paths"
+        at.query_params["optim_r0_name"] = entry.name
+        at.switch_page(PAGE).run()
+        assert_clean(at, ["opened"])
+        assert at.number_input(key="optim_r0_Shrunk_shrink").value == 1.0
+        for _ in range(ROUNDS):
+            done = interact(at, data)
+            at.run()
+            assert_clean(at, done)
