@@ -23,21 +23,15 @@ def takes_condition(values: dict) -> bool:
 
 
 @dataclass(frozen=True)
-class PathConfig:
-    """Up to four optimisers from one start on one landscape: by default the course's SGD with
-    and without momentum beside Adam and RMSprop on Rosenbrock, 300 steps."""
+class OnLandscape:
+    """A landscape, its condition number where its formula has one, and a start point: the
+    landscape tab's and the sweep's first settings (by default Rosenbrock from (-1.5, 2))."""
 
     landscape: str = setting("rosenbrock", choices=LANDSCAPES.keys(),
                              choice_text="optim.land_{choice}")
     condition: float = setting(10.0, **CONDITION, step=1.0, shown=takes_condition)
     start_x: float = setting(-1.5, **START, step=0.1)
     start_y: float = setting(2.0, **START, step=0.1)
-    steps: int = setting(300, low=1, high=800, step=50)
-    runs: tuple[Spec, ...] = (
-        Spec.of("SGD", lr=1e-3), Spec.of("SGD", lr=1e-3, momentum=0.9),
-        Spec.of("Adam", lr=0.05), Spec.of("RMSprop", lr=0.01),
-    )
-    forget_zero_grad: bool = setting(False)  # True: the loop leaves out optimizer.zero_grad()
 
     @property
     def surface(self) -> Landscape:
@@ -46,6 +40,19 @@ class PathConfig:
     @property
     def start(self) -> tuple[float, float]:
         return self.start_x, self.start_y
+
+
+@dataclass(frozen=True)
+class PathConfig(OnLandscape):
+    """Up to four optimisers from one start on one landscape: by default the course's SGD with
+    and without momentum beside Adam and RMSprop on Rosenbrock, 300 steps."""
+
+    steps: int = setting(300, low=1, high=800, step=50)
+    runs: tuple[Spec, ...] = (
+        Spec.of("SGD", lr=1e-3), Spec.of("SGD", lr=1e-3, momentum=0.9),
+        Spec.of("Adam", lr=0.05), Spec.of("RMSprop", lr=0.01),
+    )
+    forget_zero_grad: bool = setting(False)  # True: the loop leaves out optimizer.zero_grad()
 
     @property
     def zero_grad(self) -> bool:

@@ -44,10 +44,12 @@ def _gradient(grad, param, group, decay: bool = True) -> tuple[torch.Tensor, str
     return used, "" if clause == "{grad}" else f"gₜ = {clause} = {{g}}; ", numbers | {"g": used}
 
 
-def _decoupled_decay(param, group) -> tuple[torch.Tensor, str, dict]:
+def _decoupled_decay(param, group, decoupled: bool) -> tuple[torch.Tensor, str, dict]:
     """θ' = θₜ₋₁·(1 − γ·λ): decoupled weight decay (AdamW, Adafactor, NAdam and RAdam's option),
     p shrinks before the step; p_ names the parameter before, p0 the decayed one the step starts
-    from."""
+    from. Without it (not decoupled, or no weight decay) the parameter itself, no clause."""
+    if not (decoupled and group["weight_decay"]):
+        return param, "", {}
     decayed = param * (1 - group["lr"] * group["weight_decay"])
     return decayed, "θ' = {p_}·(1 − {lr}·{wd}) = {p0}; ", {
         "p_": param, "wd": group["weight_decay"], "p0": decayed}
@@ -108,10 +110,8 @@ def adam(grad, param, state, group, decoupled: bool = False):
     t, step, numbers = _step_count(state, {"lr": group["lr"], "eps": group["eps"]})
     beta1, beta2 = group["betas"]
     decoupled = decoupled or bool(group.get("decoupled_weight_decay"))
-    decay = ""
-    if group["weight_decay"] and decoupled:
-        param, decay, decayed = _decoupled_decay(param, group)
-        numbers = numbers | decayed
+    param, decay, decayed = _decoupled_decay(param, group, decoupled)
+    numbers = numbers | decayed
     used, clause, given = _gradient(grad, param, group | {"decoupled_weight_decay": decoupled})
     moments, numbers = _moments(used, state, beta1, beta2, numbers | given, clause)
     rows = [step, *moments]
@@ -164,10 +164,8 @@ def nadam(grad, param, state, group):
     t, step, numbers = _step_count(state, {"lr": group["lr"], "eps": group["eps"],
                                            "psi": group["momentum_decay"]})
     beta1, beta2 = group["betas"]
-    decay = ""
-    if group["weight_decay"] and group["decoupled_weight_decay"]:
-        param, decay, decayed = _decoupled_decay(param, group)
-        numbers = numbers | decayed
+    param, decay, decayed = _decoupled_decay(param, group, group["decoupled_weight_decay"])
+    numbers = numbers | decayed
     used, clause, given = _gradient(grad, param, group)
     mu = beta1 * (1 - 0.5 * 0.96 ** (t * group["momentum_decay"]))
     mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * group["momentum_decay"]))
@@ -195,10 +193,8 @@ def radam(grad, param, state, group):
     lₜ = √(1 − β₂ᵗ)/(√vₜ + ε); else θₜ = θₜ₋₁ − γ·m̂ₜ."""
     t, step, numbers = _step_count(state, {"lr": group["lr"], "eps": group["eps"]})
     beta1, beta2 = group["betas"]
-    decay = ""
-    if group["weight_decay"] and group["decoupled_weight_decay"]:
-        param, decay, decayed = _decoupled_decay(param, group)
-        numbers = numbers | decayed
+    param, decay, decayed = _decoupled_decay(param, group, group["decoupled_weight_decay"])
+    numbers = numbers | decayed
     used, clause, given = _gradient(grad, param, group)
     moments, numbers = _moments(used, state, beta1, beta2, numbers | given, clause)
     corrected, exp_avg_sq = moments[0].value / (1 - beta1**t), moments[1].value
@@ -364,10 +360,8 @@ def adafactor(grad, param, state, group):
     alpha = max(eps2, rms) * min(group["lr"], 1 / math.sqrt(t))
     numbers = numbers | given | {"eps1": eps1, "eps2": eps2, "rms": rms, "alpha": alpha,
                                  "v0": state.get("variance", torch.zeros_like(used))}
-    decay = ""
-    if group["weight_decay"]:
-        param, decay, decayed = _decoupled_decay(param, group)
-        numbers = numbers | decayed
+    param, decay, decayed = _decoupled_decay(param, group, decoupled=True)
+    numbers = numbers | decayed
     variance = torch.lerp(numbers["v0"], used * used, t ** group["beta2_decay"])
     update = variance.clamp(min=eps1 * eps1).rsqrt() * used
     clip = max(1.0, (update.norm() / (math.sqrt(update.numel()) * group["d"])).item())

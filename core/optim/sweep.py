@@ -10,9 +10,8 @@ import pandas as pd
 import torch
 
 from core.errors import InputError, Notice
-from core.landscapes import LANDSCAPES, Landscape
-from core.optim.common import CONDITION, ESCAPE, RATE, START, escaped, first_index
-from core.optim.paths import takes_condition
+from core.optim.common import ESCAPE, RATE, escaped, first_index
+from core.optim.paths import OnLandscape
 from core.settings import setting, settings_of, validate_settings
 
 POSITIVE = {"low": 1e-12, "below_low": "refuse", "high": 1e6}  # a rate or tolerance above 0
@@ -20,15 +19,10 @@ GRID = {"low": 2, "high": 100, "step": 1}  # lr values or momentum values
 
 
 @dataclass(frozen=True)
-class SweepConfig:
+class SweepConfig(OnLandscape):
     """SGD over a grid of learning rate (log-spaced) × momentum on one landscape: by default
     Rosenbrock's suggested range, 40 × 40 cells of 200 steps."""
 
-    landscape: str = setting("rosenbrock", choices=LANDSCAPES.keys(),
-                             choice_text="optim.land_{choice}")
-    condition: float = setting(10.0, **CONDITION, step=1.0, shown=takes_condition)
-    start_x: float = setting(-1.5, **START, step=0.1)
-    start_y: float = setting(2.0, **START, step=0.1)
     lr_min: float = setting(1e-5, **POSITIVE, format="%.3g")
     lr_max: float = setting(3e-3, **POSITIVE, format="%.3g")
     lr_count: int = setting(40, **GRID)
@@ -39,14 +33,6 @@ class SweepConfig:
     dampening: float = setting(0.0, low=-1e6, high=1e6, step=0.1, format="%.3g")
     nesterov: bool = setting(False)
     tol: float = setting(1e-3, **POSITIVE, format="%.3g")  # steps to tolerance: first below it
-
-    @property
-    def surface(self) -> Landscape:
-        return LANDSCAPES[self.landscape]
-
-    @property
-    def start(self) -> tuple[float, float]:
-        return self.start_x, self.start_y
 
     def grid(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Per cell, learning rate (log-spaced, fastest-varying) and momentum."""

@@ -740,13 +740,23 @@ def test_a_throwaway_setting_survives_the_fuzzer(data):
         patch.setitem(OPTIMIZERS, entry.name, entry)
         for lang in ("en", "zh"):
             patch.setitem(text.strings(lang), "optim.help_shrink", "lr × shrink")
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.query_params["optim_tab"] = "paths"
-        at.query_params["optim_r0_name"] = entry.name
-        at.switch_page(PAGE).run()
-        assert_clean(at, ["opened"])
+        at = opened(PAGE, {"optim_tab": "paths", "optim_r0_name": entry.name})
         assert at.number_input(key="optim_r0_Shrunk_shrink").value == 1.0
-        for _ in range(ROUNDS):
-            done = interact(at, data)
-            at.run()
-            assert_clean(at, done)
+        fuzz(at, data)
+
+
+def opened(page: str, link: dict[str, str]) -> AppTest:
+    """A page opened from link, clean."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(link)
+    at.switch_page(page).run()
+    assert_clean(at, ["opened"])
+    return at
+
+
+def fuzz(at: AppTest, data) -> None:
+    """The generic fuzzer's rounds of random input on an opened page, clean after each."""
+    for _ in range(ROUNDS):
+        done = interact(at, data)
+        at.run()
+        assert_clean(at, done)

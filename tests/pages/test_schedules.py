@@ -14,7 +14,7 @@ from core import schedules, text
 from core.schedules import applied, range_test
 from core.schedules.registry import setting_of, simple
 from tests.pages.conftest import APP, plain
-from tests.pages.test_fuzz import ROUNDS, assert_clean, interact
+from tests.pages.test_optim import fuzz, opened
 
 PAGE = "lessons/schedules.py"
 
@@ -372,11 +372,6 @@ def test_a_throwaway_scheduler_setting_survives_the_fuzzer(data):
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(schedules.SCHEDULERS, "StepLR",
                       replace(entry, settings=entry.settings + (extra,)))
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.switch_page(PAGE).run()
-        assert_clean(at, ["opened"])
+        at = opened(PAGE, {})
         assert at.number_input(key="schedules_StepLR_change_epoch").value == 3
-        for _ in range(ROUNDS):
-            done = interact(at, data)
-            at.run()
-            assert_clean(at, done)
+        fuzz(at, data)
