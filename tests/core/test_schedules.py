@@ -389,3 +389,25 @@ def test_own_rates_are_declared_where_the_scheduler_ignores_the_optimizers_lr(na
     assert bool(config.entry.own_rates) == (a == b), (a[:3], b[:3])
     for setting in config.entry.own_rates:
         assert setting in config.values()
+
+
+@pytest.mark.parametrize("name", ["StepLR", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau"])
+def test_the_loop_trains_w_as_torch_optim_sgd_does_epoch_by_epoch(name):
+    """The course's loop writes SGD's update with torch's own operations instead of autograd and
+    optimizer.step(): w after every epoch equal, bit for bit, to torch.optim.SGD stepped through
+    backward() under the same real scheduler (CyclicLR and OneCycleLR also cycle the momentum)."""
+    config, _ = schedules.validate(replace(COURSE[name], max_epoch=60))
+    shown = schedules.run(config).weights["w"].tolist()
+    generator = torch.Generator().manual_seed(config.seed)
+    w = torch.randn((1,), generator=generator, requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=config.lr, momentum=0.9)
+    scheduler = config.entry.build(optimizer, config.values(), config.max_epoch)
+    expected = []
+    for epoch in range(config.max_epoch):
+        for _ in range(config.iteration):
+            torch.pow(w - torch.zeros(1), 2).backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        expected.append(w.item())
+        config.entry.step(scheduler, epoch, config.values(), None)
+    assert shown == expected
