@@ -165,7 +165,7 @@ FED_LOSS = ("loss_before", "loss_after", "change_epoch")
 STEP_LOSS = "loss.item()"  # the epoch's last batch loss, as a script names it
 
 
-def schedule_settings(name: str) -> tuple[schedules.Setting, ...]:
+def schedule_settings(name: str) -> tuple[settings.Setting, ...]:
     """The settings of schedule name the lab offers (none for no schedule)."""
     if name == NO_SCHEDULE:
         return ()
