@@ -81,8 +81,15 @@ def _cross_entropy(t: Tensors, options: Options, reduction: str) -> Steps:
         kwargs = {"weight": weight, "ignore_index": ignore_index}
         checks.append(("ce_is_nll", F.cross_entropy(z, target, reduction="none", **kwargs),
                        F.nll_loss(nn.LogSoftmax(dim=1)(z), target, reduction="none", **kwargs)))
+    weights = () if weight is None or options["soft_target"] else _picked(picked_weight, valid)
     return Steps(table, per_sample, denominator, kind, {"inputs": grad}, checks,
-                 softmax.gather(1, true_class[:, None])[:, 0])
+                 softmax.gather(1, true_class[:, None])[:, 0],
+                 curve=_probability_curve(options, weights), curve_y=per_sample)
+
+
+def _picked(picked_weight: torch.Tensor, valid: torch.Tensor) -> tuple[float, ...]:
+    """The class weights the samples that count pick: a line of the curve each."""
+    return tuple(picked_weight[valid].tolist())
 
 
 def _nll(t: Tensors, options: Options, reduction: str) -> Steps:
@@ -105,12 +112,18 @@ def _nll(t: Tensors, options: Options, reduction: str) -> Steps:
         "weight": picked_weight.tolist(), "ignored": (~valid).tolist(),
         "loss": per_sample.tolist(),
     })
+    weights = () if weight is None else _picked(picked_weight, valid)
     return Steps(table, per_sample, denominator, "weights" if weight is not None else "count",
-                 {"inputs": grad}, [], picked)
+                 {"inputs": grad}, [], picked, curve=_input_curve(options, weights),
+                 curve_y=per_sample)
 
 
-def _probability_curve(options: Options) -> Curve:
-    return Curve("probability", 0.001, 1.0, lambda p: -p.log())
+def _probability_curve(options: Options, weights: tuple[float, ...] = ()) -> Curve:
+    return Curve("probability", 0.001, 1.0, lambda p: -p.log(), weights)
+
+
+def _input_curve(options: Options, weights: tuple[float, ...] = ()) -> Curve:
+    return Curve("input", -6.0, 6.0, lambda x: -x, weights)
 
 
 # ---- The family compared: each loss of sample 0 as its true class's score moves ------------
@@ -176,7 +189,7 @@ register(Loss(
     tables=lambda o: (TableSpec("inputs", "log_probs"),
                       TableSpec("target", "indices", columns="1"), WEIGHT),
     options=(IGNORE_INDEX,), steps=_nll, family="classification",
-    curve=lambda o: Curve("input", -6.0, 6.0, lambda x: -x),
+    curve=_input_curve,
     functional=lambda t, o, r: F.nll_loss(t["inputs"], t["target"], weight=t.get("weight"),
                                           ignore_index=int(o["ignore_index"]), reduction=r),
     presets=(Preset("NLLLoss, weight=[1, 1]", {"inputs": COURSE_INPUTS, "target": COURSE_TARGET,

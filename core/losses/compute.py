@@ -151,20 +151,22 @@ class LossResult:
     gradients: pd.DataFrame  # table, sample, class, input, autograd, closed_form, diff
     checks: pd.DataFrame  # check, table (the gradient's, else ""), max_abs_diff, agrees
     # x, loss: one element's loss as a function of x; where the family is drawn together, one
-    # line per loss of it: series (its name) and own (this loss's line)
+    # line per loss of it: series (its name) and own (this loss's line), and where the family
+    # has one, gradient (d loss / d x); lines for several class weights: series and own too
     curve: pd.DataFrame
-    marks: pd.DataFrame  # sample, class, x, loss, sample_loss: the typed elements on it
+    # sample, class, x, loss, sample_loss (and gradient): the typed elements on it
+    marks: pd.DataFrame
     curve_axis: str
     nonfinite: list[str] = field(default_factory=list)
     reduction_text: str = "loss.reduction_math"
     views: tuple[View, ...] = ()  # the entry's own pictures, of sample 0
-    grad_tolerance: float = 1e-5
     alternative: dict[str, float] = field(default_factory=dict)  # reduction -> the meant call's
     curve_top: float | None = None  # the y range's top (lines above it are cut at the edge)
     # option, value, x: where a drawn loss changes form (beta, delta), at ±value
     thresholds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["option", "value", "x"]))
     notes: tuple[tuple[str, dict], ...] = ()
+    grad_notes: tuple[tuple[str, dict], ...] = ()  # as notes, under the gradients
 
     @property
     def per_sample(self) -> list[float]:
@@ -182,33 +184,24 @@ def run(cfg: LossConfig) -> LossResult:
     torch_losses = {r: loss.make(t, options, r)(*loss.arguments(t, options))
                     for r in loss.reductions}
     by_hand = _reduced(loss, steps.per_element, steps.denominator, steps.mean)
-
-    leaves = {name: t[name].clone().requires_grad_() for name in loss.differentiable}
-    out = loss.make(t, options, cfg.reduction)(*loss.arguments({**t, **leaves}, options))
-    autograd = dict(zip(leaves, torch.autograd.grad(out.sum(), list(leaves.values())),
-                        strict=True))
+    autograd = _autograd(loss, t, options, cfg.reduction)
+    tolerances = {name: _per_element(steps.grad_tolerance, name, grad)
+                  for name, grad in autograd.items()}
 
     checks = [_check(*check) for check in [
         *steps.checks, ("per_sample", steps.per_element, torch_losses["none"]),
         *((r, by_hand[r], torch_losses[r]) for r in by_hand)]]
-    checks += [_check("gradient", steps.grads[name], autograd[name], steps.grad_tolerance,
-                      table=name) for name in leaves]
+    checks += [_check("gradient", steps.grads[name], autograd[name], tolerances[name],
+                      table=name) for name in autograd]
     if loss.functional is not None:
         checks.append(_check("functional", torch_losses[cfg.reduction],
                              loss.functional(t, options, cfg.reduction)))
     gradients = pd.concat([
         _long({"input": t[name], "autograd": autograd[name], "closed_form": steps.grads[name],
-               "diff": (autograd[name] - steps.grads[name]).abs()}).assign(table=name)
-        for name in leaves], ignore_index=True)
-    curve, marks = _curve(loss, options, steps)
-    family = FAMILIES.get(loss.family)
-    together = family is not None and family.together
-    if together:  # the family's curves on one chart, this loss's among them
-        low, high = family.span(t)
-        members = _members(cfg, options)
-        curve = family_curves(family, t, members, low, high, 201).rename(
-            columns={"loss": "series", "value": "loss"})
-        curve = curve.assign(own=curve["series"] == loss.name)
+               "diff": (autograd[name] - steps.grads[name]).abs(),
+               "tolerance": tolerances[name]}).assign(table=name)
+        for name in autograd], ignore_index=True)
+    drawn = _drawn(cfg, t, steps)
     nonfinite = [name for name, value in (("loss", torch_losses[cfg.reduction]),
                                           *(("gradient", g) for g in autograd.values()))
                  if not torch.isfinite(value).all()]
@@ -220,17 +213,50 @@ def run(cfg: LossConfig) -> LossResult:
         denominator=steps.denominator.item(), denominator_kind=steps.denominator_kind,
         gradients=gradients,
         checks=pd.DataFrame(checks),
-        curve=curve, marks=marks,
-        curve_axis=family.axis if together else (steps.curve or loss.curve(options)).axis,
         nonfinite=list(dict.fromkeys(nonfinite)), reduction_text=steps.reduction_text,
         views=loss.views(t, options, 0) if loss.views else (),
-        grad_tolerance=steps.grad_tolerance,
         alternative={} if steps.alternative is None else {
             r: v.item() for r, v in _reduced(loss, steps.alternative,
                                              steps.denominator).items()},
-        curve_top=family.top(low, high) if together and family.top else None,
-        thresholds=_thresholds(members if together else {loss.name: options}),
-        notes=steps.notes)
+        notes=steps.notes, grad_notes=steps.grad_notes, **drawn)
+
+
+def _autograd(loss: Loss, t: Tensors, options: Options, reduction: str) -> Tensors:
+    """torch's gradient of the loss (summed, for reduction='none') w.r.t. each table it is
+    taken w.r.t."""
+    leaves = {name: t[name].clone().requires_grad_() for name in loss.differentiable}
+    out = loss.make(t, options, reduction)(*loss.arguments({**t, **leaves}, options))
+    return dict(zip(leaves, torch.autograd.grad(out.sum(), list(leaves.values())), strict=True))
+
+
+def _per_element(tolerance: float | Tensors, name: str, grad: torch.Tensor) -> torch.Tensor:
+    """A gradient's tolerance for each of its elements."""
+    own = tolerance.get(name, 1e-5) if isinstance(tolerance, dict) else tolerance
+    return torch.as_tensor(own, dtype=torch.float64).expand(grad.shape)
+
+
+def _drawn(cfg: LossConfig, t: Tensors, steps: Steps) -> dict:
+    """What the curve view draws: the curve (or the family's curves, with their gradient where
+    the family has one), the typed elements on it, its axis, top and threshold rules."""
+    loss, options = entry(cfg), options_of(cfg)
+    curve, marks = _curve(loss, options, steps)
+    family = FAMILIES.get(loss.family)
+    members = _members(cfg, options)
+    if family is None or not family.together or len(members) < 2:
+        return {"curve": curve, "marks": marks,
+                "curve_axis": (steps.curve or loss.curve(options)).axis,
+                "thresholds": _thresholds({loss.name: options})}
+    low, high = family.span(t)  # the family's curves on one chart, this loss's among them
+    curve = family_curves(family, t, members, low, high, 201, split=True,
+                          gradient=family.gradient is not None).rename(
+        columns={"loss": "series", "value": "loss"})
+    curve = curve.assign(own=curve["loss_name"] == loss.name).drop(columns="loss_name")
+    if family.gradient is not None:  # each element's own gradient, torch's, w.r.t. x
+        element = _autograd(loss, t, options, "none")[loss.differentiable[0]]
+        marks = marks.assign(gradient=family.gradient(t, element).flatten().tolist())
+    return {"curve": curve, "marks": marks, "curve_axis": family.axis,
+            "curve_top": family.top(low, high) if family.top else None,
+            "thresholds": _thresholds(members)}
 
 
 def views(cfg: LossConfig, sample: int) -> tuple[View, ...]:
@@ -240,10 +266,18 @@ def views(cfg: LossConfig, sample: int) -> tuple[View, ...]:
 
 
 def _members(cfg: LossConfig, options: Options) -> dict[str, Options]:
-    """The losses comparable with cfg's, each with cfg's value of an option it shares and its
-    own default of the others (so beta and delta keep what was chosen)."""
+    """The losses comparable with cfg's, each with cfg's value of an option it shares, the
+    family's own for it (member_options), and its own default of the others (so beta and delta
+    keep what was chosen)."""
+    fixed = _member_options(entry(cfg))
     return {name: {o.name: options.get(o.name, o.default) for o in LOSSES[name].options}
+            | ({} if name == cfg.loss else fixed.get(name, {}))
             for name in comparable(cfg)}
+
+
+def _member_options(loss: Loss) -> dict[str, Options]:
+    family = FAMILIES.get(loss.family)
+    return family.member_options if family is not None else {}
 
 
 def _thresholds(members: dict[str, Options]) -> pd.DataFrame:
@@ -255,19 +289,38 @@ def _thresholds(members: dict[str, Options]) -> pd.DataFrame:
 
 
 def family_curves(family: Family, t: Tensors, members: dict[str, Options], low: float,
-                  high: float, points: int) -> pd.DataFrame:
+                  high: float, points: int, split: bool = False,
+                  gradient: bool = False) -> pd.DataFrame:
     """loss, x, value: each member's loss along the family's quantity, as torch computes it on
-    the typed tables with that quantity set to each x (reduction='none', one row per x)."""
-    xs = torch.linspace(low, high, points)
+    the typed tables with that quantity set to each x (reduction='none', one row per x). split:
+    a line per column of the probe (family.columns), named "loss, column", where their numbers
+    differ by more than a chart shows (loss_name: the member's name). gradient: also
+    d value / d x, torch's autograd."""
+    xs = torch.linspace(low, high, points).requires_grad_(gradient)
     probe = family.probe(t, xs)
+    columns = family.columns if split and family.columns else ("",)
     frames = []
     for name, options in members.items():
         loss = LOSSES[name]
-        with torch.no_grad():
+        with torch.set_grad_enabled(gradient):
             values = loss.make(probe, options, "none")(*loss.arguments(probe, options))
-        frames.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
-                                    "value": values.reshape(points, -1)[:, 0].tolist()}))
+        values = values.reshape(points, -1)[:, :len(columns)]
+        lines = {"value": list(values.unbind(1))}
+        if gradient:
+            lines["gradient"] = [torch.autograd.grad(v.sum(), xs, retain_graph=True)[0]
+                                 for v in lines["value"]]
+        one = all(_alike(line[0], line[k]) for line in lines.values()
+                  for k in range(1, len(columns)))
+        for k, column in enumerate(columns[:1] if one else columns):
+            frames.append(pd.DataFrame({
+                "loss": f"{name}, {column}" if column and not one else name, "loss_name": name,
+                "x": xs.tolist(), **{key: line[k].tolist() for key, line in lines.items()}}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _alike(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Two lines no chart tells apart: within 1e-3 of each other's size, or 1e-6."""
+    return torch.allclose(a, b, rtol=1e-3, atol=1e-6, equal_nan=True)
 
 
 def _reduced(loss: Loss, per_element: torch.Tensor, denominator: torch.Tensor,
@@ -293,12 +346,14 @@ def _long(columns: dict[str, torch.Tensor]) -> pd.DataFrame:
                                      for k, v in columns.items()}})
 
 
-def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor, atol: float = 1e-5,
-           table: str = "") -> dict:
+def _check(name: str, mine: torch.Tensor, theirs: torch.Tensor,
+           atol: float | torch.Tensor = 1e-5, table: str = "") -> dict:
+    """Whether mine is theirs up to atol (one number, or one per element) and a relative 1e-5,
+    nan where both are nan and an infinity where both are that infinity."""
     mine, theirs = torch.as_tensor(mine).double(), torch.as_tensor(theirs).double()
-    both_nan = mine.isnan() & theirs.isnan()
-    diff = torch.where(both_nan, 0.0, (mine - theirs).abs())
-    agrees = torch.allclose(mine, theirs, rtol=1e-5, atol=atol, equal_nan=True)
+    same = (mine == theirs) | (mine.isnan() & theirs.isnan())
+    diff = torch.where(same, 0.0, (mine - theirs).abs())
+    agrees = bool((same | ((diff <= atol + 1e-5 * theirs.abs()) & diff.isfinite())).all())
     return {"check": name, "table": table,
             "max_abs_diff": diff.max().item() if diff.numel() else 0.0, "agrees": agrees}
 
@@ -312,7 +367,13 @@ def _curve(loss: Loss, options: Options, steps: Steps) -> tuple[pd.DataFrame, pd
     marks = pd.DataFrame({"sample": frame["sample"], "class": frame["class"],
                           "x": at.tolist(), "loss": mark_y.tolist(),
                           "sample_loss": frame["x"]})
-    return pd.DataFrame({"x": xs.tolist(), "loss": curve.loss(xs).tolist()}), marks
+    line = curve.loss(xs)
+    if set(curve.weights) <= {1.0}:  # no weight, or only 1: the curve is the loss itself
+        return pd.DataFrame({"x": xs.tolist(), "loss": line.tolist()}), marks
+    # a line per class weight the samples pick: w·loss, named by its weight
+    return pd.concat([pd.DataFrame({"x": xs.tolist(), "loss": (w * line).tolist(),
+                                    "series": f"w = {w:g}", "own": True})
+                      for w in sorted(set(curve.weights))], ignore_index=True), marks
 
 
 # ---- The script that reproduces a view -------------------------------------------------------
@@ -377,9 +438,10 @@ def fit_tables(cfg: LossConfig, typed: dict[str, Table], classes: int) -> dict[s
 def comparable(cfg: LossConfig) -> list[str]:
     """The losses of cfg's family that take the same tables (names and kinds), cfg's own first."""
     loss, options = entry(cfg), options_of(cfg)
+    fixed = _member_options(loss)
 
     def signature(other: Loss) -> tuple:
-        defaults = {o.name: o.default for o in other.options}
+        defaults = {o.name: o.default for o in other.options} | fixed.get(other.name, {})
         return tuple((s.name, s.kind) for s in other.specs(defaults) if not s.optional)
 
     mine = tuple((s.name, s.kind) for s in loss.specs(options) if not s.optional)
@@ -431,7 +493,8 @@ def compare(cfg: LossConfig, names: tuple[str, ...] | None = None) -> Comparison
     top = None
     if family is not None:
         low, high = family.span(t)
-        curves = family_curves(family, t, {n: members[n] for n in results}, low, high, 121)
+        curves = family_curves(family, t, {n: members[n] for n in results}, low, high,
+                               121).drop(columns="loss_name")
         at, on = family.at(t).flatten().tolist(), family.on_curve(t).flatten().tolist()
         elements = index.assign(x=at, **per_element)
         marks = pd.concat([index.assign(loss=n, x=at, value=v)[on]

@@ -49,12 +49,15 @@ class Option:
 @dataclass(frozen=True)
 class Curve:
     """One element's loss against the quantity it punishes: axis names the texts
-    (loss.axis_AXIS, loss.curve_title_AXIS, loss.curve_note_AXIS)."""
+    (loss.axis_AXIS, loss.curve_title_AXIS, loss.curve_note_AXIS). weights: the class weights the
+    typed samples pick (CrossEntropyLoss's w[target]); the curve is drawn once for each, w times
+    the loss, so that a weighted sample sits on its own line."""
 
     axis: str
     low: float
     high: float
     loss: Callable[[torch.Tensor], torch.Tensor]  # float64 x -> one element's loss
+    weights: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,11 +84,14 @@ class Steps:
     # per element, what the call a user meant gives (KLDivLoss's inputs logged, as it expects),
     # reduced beside the headline; its label is t("loss.alternative_NAME")
     alternative: torch.Tensor | None = None
-    # how far torch's float32 gradient may be from the float64 closed form (CTCLoss: torch
-    # takes exp of α + β − log p, with log p in the hundreds for long inputs)
-    grad_tolerance: float = 1e-5
+    # how far torch's float32 gradient may be from the closed form: one number, or one per
+    # element of each table's gradient (CTCLoss: torch takes exp of α + β − log p, with log p in
+    # the hundreds for long inputs; CosineEmbeddingLoss: two terms of size 1/‖x‖ cancel)
+    grad_tolerance: float | Tensors = 1e-5
     # texts with their values under the step table (a hand check the course makes): (key, params)
     notes: tuple[tuple[str, dict], ...] = ()
+    # the same under the gradients (where BCELoss's gradient through sigmoid dies, computed)
+    grad_notes: tuple[tuple[str, dict], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,14 @@ class Family:
     reduction='none' order; on_curve(tensors): which elements the curves pass through (the others
     differ in something the curve holds fixed). together: each member's own curve view draws the
     whole family (L1, MSE, SmoothL1 and Huber on one chart); top(low, high): the y range's top,
-    where one member would squash the others."""
+    where one member would squash the others.
+
+    columns: names of the probe's columns where each holds another case (BCE's true label 1,
+    then 0): a member gets a line per column, or one line where torch gives the same numbers for
+    every column. gradient(tensors, grad): each element's gradient w.r.t. x from its gradient
+    w.r.t. the input (BCE: ±1 by its label); with it, the member's own view draws d loss / d x
+    along the span too. member_options: the options a member takes in the family (BCELoss
+    through sigmoid, so that it takes logits as BCEWithLogitsLoss does)."""
 
     name: str
     axis: str
@@ -191,6 +204,9 @@ class Family:
     on_curve: Callable[[Tensors], torch.Tensor]
     together: bool = False
     top: Callable[[float, float], float] | None = None
+    columns: tuple[str, ...] = ()
+    gradient: Callable[[Tensors, torch.Tensor], torch.Tensor] | None = None
+    member_options: dict[str, Options] = field(default_factory=dict)
 
 
 LOSSES: dict[str, Loss] = {}

@@ -143,15 +143,22 @@ def test_compare_only_the_losses_picked():
     assert losses.compare(cfg, ()).totals.empty
 
 
-def test_a_family_without_a_shared_quantity_compares_its_own_curves():
-    """BCELoss(sigmoid) and BCEWithLogitsLoss share the logit axis of their own curves."""
+def test_bce_and_bce_with_logits_compare_along_the_true_labels_logit():
+    """BCELoss(sigmoid) and BCEWithLogitsLoss share the logit of the true label: each computed
+    by torch on one element whose logit is set to each x, for a target of 1."""
     cfg = checked(losses.from_preset("BCELoss(sigmoid(x)), weight=[1, 1]"))
     found = losses.compare(cfg)
-    assert found.axis == "logit" and "x" not in found.elements
+    assert found.axis == "logit"
+    assert found.elements["x"].tolist() == [1, -2, 2, -2, -3, 4, -4, 5]  # z, or −z for y = 0
     assert set(found.curves["loss"]) == {"BCELoss", "BCEWithLogitsLoss"}
-    line = found.curves[found.curves["loss"] == "BCEWithLogitsLoss"]
-    z = torch.tensor(line["x"].to_numpy())
-    assert line["value"].tolist() == pytest.approx(F.softplus(-z).tolist())
+    for name, module in {"BCELoss": lambda z: nn.BCELoss(reduction="none")(
+            torch.sigmoid(z), torch.ones_like(z)),
+            "BCEWithLogitsLoss": lambda z: nn.BCEWithLogitsLoss(reduction="none")(
+                z, torch.ones_like(z))}.items():
+        line = found.curves[found.curves["loss"] == name]
+        z = torch.tensor(line["x"].to_numpy(), dtype=torch.float32)
+        torch.testing.assert_close(torch.tensor(line["value"].to_numpy(), dtype=torch.float32),
+                                   module(z))
 
 
 @settings(max_examples=25, deadline=None)
