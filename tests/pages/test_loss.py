@@ -128,7 +128,8 @@ def test_every_preset_matches_torch(open_page, preset):
         assert headline(at) == pytest.approx(expected.losses[reduction], abs=5e-5)
     else:
         assert metrics(at)["reduction='mean' (not chosen)"] == f"{expected.losses['mean']:.4f}"
-    assert at.success, "every check agrees with torch"
+    agree = bool(expected.checks["agrees"].all())  # not where float32 loses BCE's gradient
+    assert bool(at.success) == agree and bool(at.warning) != agree
 
 
 def test_pos_weight_preset_is_the_courses_one_value(open_page):
@@ -327,6 +328,8 @@ def test_compare_tab_draws_the_regression_family(open_page):
     totals = shown_frames(at)[-2]
     assert list(totals["loss"]) == ["SmoothL1Loss", "L1Loss", "MSELoss", "HuberLoss"]
     at.selectbox(key="loss_preset").set_value("BCEWithLogitsLoss, weight=[1, 1]").run()
+    assert at.multiselect(key="loss_compare_binary").value == ["BCEWithLogitsLoss", "BCELoss"]
+    at.selectbox(key="loss_preset").set_value("SoftMarginLoss").run()
     assert "Compare losses" not in [tab.label for tab in at.tabs]
 
 
@@ -438,7 +441,9 @@ def test_swap_restores_every_control_of_another_loss_and_unpin_ends_it(open_page
     at.button(key="loss_unpin").click().run()
     assert not any("B differs" in m.value for m in at.markdown)
     assert at.metric[0].proto.delta == ""
-    assert len(chart_frames(at)["curve"]) == len(losses.run(course()).curve)  # one view
+    bce_alone = losses.run(losses.validate(losses.from_preset(bce))[0]).curve
+    assert chart_frames(at)["curve"].drop(columns="view", errors="ignore").shape \
+        == bce_alone.shape  # one view
 
 
 def test_a_link_with_a_and_b_opens_the_comparison(open_page):
