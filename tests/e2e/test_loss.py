@@ -272,7 +272,7 @@ def test_presenter_mode_shows_every_row_of_the_course_tables(server, browser):
     try:
         projector.open(f"{server.url}/loss?present=true")
         projector.rendered_charts(1)
-        grid = projector.page.locator(".st-key-loss_table_inputs").bounding_box()
+        grid = projector.page.locator("[class*='st-key-loss_table_inputs']").bounding_box()
         assert grid["height"] >= 4 * 44  # the header and the course's three samples
         projector.screenshot("loss_present_ce_rows")
     finally:
@@ -318,3 +318,20 @@ def test_the_compare_title_is_whole_on_a_projector(server, projector, lang, tab_
     for line in title.all():
         box = line.bounding_box()
         assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+
+
+GRID_FONTS = """() => [...document.querySelectorAll('.stDataFrameGlideDataEditor')].map(
+    e => parseFloat(getComputedStyle(e).getPropertyValue('--gdg-base-font-style').split(' ')[1]))"""
+
+
+def test_tables_grow_with_presenter_mode_switched_on(server, tab):
+    """Every table (the editors and the step tables) takes presenter mode's larger type when it
+    is switched on in the page, not only when a link opens in it: a table drawn before kept the
+    size it was first drawn with."""
+    tab.open(f"{server.url}/loss")
+    tab.rendered_charts(1)
+    plain = tab.page.evaluate(GRID_FONTS)
+    assert plain and set(plain) == {14.0}
+    tab.page.get_by_text("Presenter mode").click()
+    tab.wait()
+    tab.page.wait_for_function(f"(({GRID_FONTS})()).every(size => size > 17)", timeout=30_000)
