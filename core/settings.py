@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from core.bounds import Bound
@@ -41,7 +41,8 @@ class Setting:
 
     How it is shown: label and help are text keys (None: the page derives them: the lesson's
     "<lesson>.<name>" and "<lesson>.<name>_help" where that text exists, or torch's own name);
-    choice_text is a text key with "{choice}" for each choice's label (None: the choice itself);
+    choice_text is a text key with "{choice}" for each choice's label (None, or a choice without
+    that text: the choice itself, such as a torch name);
     step and format are a number widget's, widget "slider" draws a number as a slider; shown
     tells, from the other values, whether it applies at all (a slope only for leaky ReLU).
 
@@ -54,7 +55,9 @@ class Setting:
     default: object = None
     low: float | None = None
     high: float | None = None
-    choices: tuple = ()
+    # a tuple, or a registry's live keys (ACTIVATIONS.keys()): an entry registered later (a
+    # throwaway in a test) is a choice too
+    choices: Collection = dataclasses.field(default=(), hash=False)
     below_low: str = "clamp"
     optional: bool = False
     label: str | None = None
@@ -136,7 +139,7 @@ class Setting:
             if not math.isfinite(number) or number != int(number):
                 raise InputError("error.not_int", field=field, value=item)
             numbers.append(self._bounded(int(number), notices, field))
-        if not numbers:
+        if not numbers and self.default != ():  # a list that may be empty defaults to ()
             raise InputError("error.empty", field=field)
         return tuple(sorted(numbers))
 

@@ -20,4 +20,14 @@ def script(name: str) -> str:
 # Link parameters renamed since links were shared (old -> new): app.py reads each old one as its
 # new one, so a link made before the change still opens the same view. A control's parameter is
 # derived from its lesson and its Config field (ui.widgets.key_of).
-RENAMED_PARAMS: dict[str, str] = {}
+RENAMED_PARAMS: dict[str, str] = {
+    "ex_std": "explosion_init_std", "ex_act": "explosion_activation",
+    "ex_slope": "explosion_negative_slope", "ex_depth": "explosion_depth",
+    "ex_width": "explosion_width", "ex_batch": "explosion_batch", "ex_seed": "explosion_seed",
+    "ex_pin": "explosion_pin",
+    "lab_data": "lab_dataset", "lab_test": "lab_test_percent", "lab_act": "lab_activation",
+    "lab_opt": "lab_optimizer", "lab_skip": "lab_skip_bad_rows", "lab_depth": "lab_hidden_layers",
+    **{f"lab_w{layer}": f"lab_width_{layer}" for layer in range(1, 11)},
+    **{f"lab_f_{name}": f"lab_feature_{name}"
+       for name in ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")},
+}

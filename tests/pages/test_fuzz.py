@@ -115,6 +115,15 @@ def interact(at: AppTest, data) -> list[str]:
     return done
 
 
+def interact_rounds(at: AppTest, data, rounds: int) -> None:
+    """Rounds of interact, each followed by a run that must come out clean."""
+    steps = []
+    for _ in range(rounds):
+        steps.append(interact(at, data))
+        at.run()
+        assert_clean(at, steps)
+
+
 def stateful_tabs(at: AppTest) -> list[tuple[str, list[str]]]:
     """(key, tab labels) of every st.tabs with a key: tabs that run only the open tab's code."""
     found = []
