@@ -30,7 +30,7 @@ def heaviest(loss: losses.Loss) -> losses.LossConfig:
         return losses.from_preset(largest.name)
     options = {o.name: o.default for o in loss.options}
     tables = {}
-    for spec in loss.specs(options):
+    for spec in loss.tables(options):
         rows = 1 if spec.rows == "1" else n
         width = 1 if spec.columns == "1" else c
         cell = {"indices": lambda i: str(i % c),  # half of the classes are targets, then -1s

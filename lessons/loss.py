@@ -19,13 +19,20 @@ from core import losses
 from core.charts import loss as charts
 from core.compare import beside, side_by_side
 from core.errors import InputError, Notice
+from core.settings import Setting
 from ui.charts import show_chart
 from ui.compare import describe, labels, metric_change, pin_bar
 from ui.links import put_in_link, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
+from ui.widgets import held, key_of, text_key, widget, widget_at
 
+LESSON = "loss"
 PRESETS = losses.presets()
+# The page's own controls and the typed tables' link parameter; a loss's options are at
+# "options.NAME", the switch of an optional table at "use.NAME", its editor at "table.NAME".
+PRESET, LOSS, REDUCTION, CLASSES, TABLES, SAMPLE, RESET = (key_of(LESSON, path) for path in (
+    "preset", "loss", "reduction", "classes", "tables", "view_sample", "reset"))
 # Typed tables travel in the link up to this many characters: a browser, a proxy and the server
 # each cap a URL's length (CTC's course example, 16,000 log-probabilities, made a 229,016-character
 # link the server refused with HTTP 400).
@@ -56,11 +63,11 @@ def views_of(config: losses.LossConfig, sample: int) -> tuple:
 GRIDS_PRESENTING = "loss_grids_presenting"  # the mode the tables were last drawn in
 
 
-def grid_key(name: str) -> str:
+def grid_key(path: str) -> str:
     """A table's key, another for presenter mode: a table (a canvas) keeps the type size it was
     first drawn in, so a switched mode draws every table afresh (see tables_in_mode)."""
-    return f"loss_{name}_presenting" if st.session_state.get(GRIDS_PRESENTING) \
-        else f"loss_{name}"
+    key = key_of(LESSON, path)
+    return f"{key}_presenting" if st.session_state.get(GRIDS_PRESENTING) else key
 
 
 def tables_in_mode() -> None:
@@ -71,17 +78,6 @@ def tables_in_mode() -> None:
         st.session_state[GRIDS_PRESENTING] = presenting()
         st.rerun()
 
-
-def editor_key(table: str) -> str:
-    return grid_key(f"table_{table}")
-
-
-def option_key(option: str) -> str:
-    return f"loss_opt_{option}"
-
-
-def use_key(table: str) -> str:
-    return f"loss_use_{table}"
 
 
 # ---- The tables the editors start from -------------------------------------------------------
@@ -100,7 +96,7 @@ def restart_tables(tables: dict) -> None:
     afresh. Kept outside the editors' own state, which Streamlit drops on another page."""
     st.session_state["loss_base"] = tables
     st.session_state["loss_typed"] = tables
-    for key in [k for k in st.session_state if str(k).startswith("loss_table_")]:
+    for key in [k for k in st.session_state if str(k).startswith(key_of(LESSON, "table."))]:
         del st.session_state[key]
 
 
@@ -113,27 +109,29 @@ def restore(cfg: losses.LossConfig, linked: frozenset = frozenset()) -> None:
     specs = loss.tables(options)
     typed = dict(cfg.tables)
     classes = len(typed[specs[0].name][0])
-    settings = {"loss_loss": loss.name, "loss_reduction": cfg.reduction, "loss_classes": classes}
-    settings.update({option_key(k): v for k, v in options.items()})
-    settings.update({use_key(spec.name): spec.name in typed for spec in specs if spec.optional})
-    if state.get("loss_preset") not in [p.name for p in loss.presets]:
-        settings["loss_preset"] = loss.presets[0].name  # the examples offered are this loss's
+    settings = {LOSS: loss.name, REDUCTION: cfg.reduction, CLASSES: classes}
+    settings.update({key_of(LESSON, f"options.{o.name}"): held(o, options[o.name])
+                     for o in loss.options})
+    settings.update({key_of(LESSON, f"use.{spec.name}"): spec.name in typed
+                     for spec in specs if spec.optional})
+    if state.get(PRESET) not in [p.name for p in loss.presets]:
+        settings[PRESET] = loss.presets[0].name  # the examples offered are this loss's
     set_controls({k: v for k, v in settings.items() if k not in linked})
     restart_tables(losses.fit_tables(cfg, typed, classes))
 
 
 def apply_preset(name: str | None = None, linked: frozenset = frozenset()) -> None:
     """The chosen example in its own settings and tables (also what the reset button does)."""
-    name = name or st.session_state["loss_preset"]
-    if "loss_preset" not in linked:
-        st.session_state["loss_preset"] = name
+    name = name or st.session_state[PRESET]
+    if PRESET not in linked:
+        st.session_state[PRESET] = name
     restore(losses.from_preset(name), linked)
 
 
 def apply_loss() -> None:
     """Another loss: open on its first example."""
-    loss = losses.LOSSES[st.session_state["loss_loss"]]
-    st.session_state["loss_preset"] = loss.presets[0].name
+    loss = losses.LOSSES[st.session_state[LOSS]]
+    st.session_state[PRESET] = loss.presets[0].name
     apply_preset()
 
 
@@ -144,22 +142,22 @@ def opening_example() -> tuple[str, bool]:
     Streamlit starts an editor whose height changed afresh), the editors start again from what
     was typed."""
     state = st.session_state
-    name = state.get("loss_preset", st.query_params.get("loss_preset"))
+    name = state.get(PRESET, st.query_params.get(PRESET))
     if name not in PRESETS:
-        linked = losses.LOSSES.get(state.get("loss_loss", st.query_params.get("loss_loss")))
+        linked = losses.LOSSES.get(state.get(LOSS, st.query_params.get(LOSS)))
         name = (linked.presets[0] if linked else next(iter(PRESETS.values()))[1]).name
     from_link = False
     if "loss_base" not in state:  # a new session: the example's settings, except what the link says
         apply_preset(name, frozenset(st.query_params))
         tables = preset_tables(name)
-        linked_tables = losses.decode(st.query_params.get("loss_tables", "")) \
-            if "loss_tables" in st.query_params else None
+        linked_tables = losses.decode(st.query_params.get(TABLES, "")) \
+            if TABLES in st.query_params else None
         if linked_tables:
             tables.update({k: v for k, v in linked_tables.items() if k in tables})
-            state["loss_tables"] = st.query_params["loss_tables"]  # the link's tables were used
+            state[TABLES] = st.query_params[TABLES]  # the link's tables were used
             from_link = True
         restart_tables(tables)
-    elif not any(str(k).startswith("loss_table_") for k in state):
+    elif not any(str(k).startswith(key_of(LESSON, "table.")) for k in state):
         restart_tables(state["loss_typed"])  # back from another page: the editors were dropped
     if state.get("loss_layout_present") != presenting():
         state["loss_layout_present"] = presenting()
@@ -183,17 +181,20 @@ def pick_example(places: list, start: str) -> tuple[str, losses.Loss]:
     choices go into the link by hand against fixed defaults (the first example, and the
     example's own loss): a bound widget leaves out a value equal to its start, and these start
     at whatever the link opened, so a reloaded link would lose them."""
-    preset_name = places[0].selectbox(t("loss.preset"), list(PRESETS), key="loss_preset",
+    preset_name = places[0].selectbox(t("loss.preset"), list(PRESETS), key=PRESET,
                                       index=list(PRESETS).index(start), on_change=apply_preset,
                                       format_func=preset_label)
-    put_in_link("loss_preset", preset_name, default=next(iter(PRESETS)))
+    put_in_link(PRESET, preset_name, default=next(iter(PRESETS)))
     names = list(losses.LOSSES)
     name = places[1].selectbox(t("loss.loss"), names, index=names.index(PRESETS[start][0].name),
-                               key="loss_loss", on_change=apply_loss)
-    put_in_link("loss_loss", name, default=PRESETS[preset_name][0].name)
+                               key=LOSS, on_change=apply_loss)
+    put_in_link(LOSS, name, default=PRESETS[preset_name][0].name)
     places[2].button(t("loss.reset"), on_click=apply_preset, help=t("loss.reset_help"),
-                     key="loss_reset", width="stretch")
+                     key=RESET, width="stretch")
     return preset_name, losses.LOSSES[name]
+
+
+USE = Setting("use", "bool", False)  # an optional table switched on
 
 
 @dataclass(frozen=True)
@@ -206,23 +207,6 @@ class Settings:
     used: dict  # optional table -> switched on
 
 
-def option_widget(loss: losses.Loss, option: losses.Option):
-    """The widget of one option, its default the entry's, its explanation (for this loss) the
-    help."""
-    label, key = t(f"loss.option_{option.name}"), option_key(option.name)
-    help_text = t(loss.help_key(option))
-    if option.kind == "bool":
-        return st.toggle(label, value=option.default, key=key, help=help_text,
-                         bind="query-params")
-    if option.kind == "choice":
-        return st.selectbox(label, option.choices, key=key, help=help_text, bind="query-params")
-    number = int if option.kind == "int" else float
-    # an eps of 1e-8 would show as 0.00 in the default format
-    tiny = {"format": "%.1e"} if option.kind == "float" and option.step < 0.01 else {}
-    return st.number_input(label, value=number(option.default), step=number(option.step),
-                           key=key, help=help_text, bind="query-params", **tiny)
-
-
 def loss_settings(loss: losses.Loss, start: str) -> Settings:
     """The reduction, the loss's options (each where it applies), C where the tables have
     columns, and a switch for each optional table; they start at the example's."""
@@ -230,23 +214,20 @@ def loss_settings(loss: losses.Loss, start: str) -> Settings:
     own = start_loss is loss
     reduction = st.radio(t("loss.reduction"), loss.reductions, horizontal=True,
                          index=loss.reductions.index(example.reduction) if own else 0,
-                         key="loss_reduction", help=t("loss.reduction_help"),
-                         bind="query-params")
+                         key=REDUCTION, help=t("loss.reduction_help"), bind="query-params")
     options = {}
-    for option in loss.options:
+    for option in loss.options:  # each where it applies, given the ones before it
         options[option.name] = option.default
-        if option.shown(options):
-            options[option.name] = option_widget(loss, option)
+        if option.applies(options):
+            options[option.name] = widget_at(LESSON, f"options.{option.name}", option)
     specs = loss.tables(options)
     classes = 1
     if any("C" in spec.columns for spec in specs):  # a loss of single values has no C to set
-        classes = st.number_input(t("loss.classes"),
-                                  value=len(next(iter(preset_tables(start).values()))[0]),
-                                  step=1, key="loss_classes", help=t("loss.classes_help"),
-                                  bind="query-params")
-    used = {spec.name: st.toggle(t(f"loss.use_{spec.name}"), key=use_key(spec.name),
-                                 value=spec.name in example.tables and own,
-                                 help=t(f"loss.use_{spec.name}_help"), bind="query-params")
+        classes = widget_at(LESSON, "classes", losses.CLASSES,
+                            len(next(iter(preset_tables(start).values()))[0]))
+    used = {spec.name: widget(USE, key_of(LESSON, f"use.{spec.name}"),
+                              t(f"loss.use_{spec.name}"), t(f"loss.use_{spec.name}_help"),
+                              spec.name in example.tables and own)
             for spec in specs if spec.optional}
     return Settings(reduction, options, int(classes), used)
 
@@ -279,7 +260,7 @@ def editor(spec: losses.TableSpec, rows: tuple, height: int) -> tuple:
     frame.index.name = t("loss.axis_sample")
     st.caption(table_caption(spec))
     edited = st.data_editor(
-        frame, key=editor_key(spec.name), num_rows="dynamic" if dynamic else "fixed",
+        frame, key=grid_key(f"table.{spec.name}"), num_rows="dynamic" if dynamic else "fixed",
         column_config={c: st.column_config.TextColumn(c, default=spec.fill) for c in columns},
         height=height, width="stretch", hide_index=not dynamic, row_height=row_height(),
         placeholder="")
@@ -338,8 +319,8 @@ def keep_tables_in_link(preset_name: str, from_link: bool) -> None:
     if len(encoded) > LINK_MAX:
         st.caption(t("loss.tables_too_long", length=len(encoded), most=LINK_MAX))
         encoded = unchanged
-    st.session_state["loss_tables"] = encoded
-    put_in_link("loss_tables", encoded, default=unchanged)
+    st.session_state[TABLES] = encoded
+    put_in_link(TABLES, encoded, default=unchanged)
 
 
 # ---- A view pinned as A ----------------------------------------------------------------------
@@ -352,14 +333,14 @@ def with_every_option(cfg: losses.LossConfig) -> losses.LossConfig:
 def pinned_view(config: losses.LossConfig) -> losses.LossConfig | None:
     """The pin bar; A, checked as the controls' view is (a link's A is typed by anyone), and
     the line naming what differs from B."""
-    pinned = pin_bar("loss", config, restore, seed_field=None)
+    pinned = pin_bar(LESSON, config, restore, seed_field=None)
     if pinned is None:
         return None
     try:
         pinned, _ = checked(pinned)
     except (InputError, TypeError, ValueError):
-        st.warning(t("error.compare.link", field="loss_pin"))
-        st.session_state["loss_pinned"] = None
+        st.warning(t("error.compare.link", field=key_of(LESSON, "pin")))
+        st.session_state[f"{LESSON}_pinned"] = None
         return None
     st.markdown(describe(with_every_option(pinned), with_every_option(config)))
     return pinned
@@ -452,8 +433,9 @@ def title_width(halved: bool = False) -> int:
 
 def labelled(thresholds: pd.DataFrame) -> pd.DataFrame:
     """The threshold rules with their labels, "beta = 1"."""
-    return thresholds.assign(label=[f"{t(f'loss.option_{o}')} = {v:g}" for o, v in zip(
-        thresholds["option"], thresholds["value"], strict=True)])
+    return thresholds.assign(label=[
+        f"{t(text_key(LESSON, f'options.{option}'))} = {value:g}"
+        for option, value in zip(thresholds["option"], thresholds["value"], strict=True)])
 
 
 def show_curves(result: losses.LossResult, pinned: losses.LossResult | None) -> None:
@@ -501,9 +483,9 @@ def show_own_views(config: losses.LossConfig, result: losses.LossResult) -> None
     samples = result.none_shape[0] if result.none_shape else 1
     sample = 0
     if samples > 1:
-        if st.session_state.get("loss_view_sample", 0) not in range(samples):
-            st.session_state.pop("loss_view_sample", None)  # fewer samples than before
-        sample = st.selectbox(t("loss.view_sample"), range(samples), key="loss_view_sample",
+        if st.session_state.get(SAMPLE, 0) not in range(samples):
+            st.session_state.pop(SAMPLE, None)  # fewer samples than before
+        sample = st.selectbox(t("loss.view_sample"), range(samples), key=SAMPLE,
                               help=t("loss.view_sample_help"), bind="query-params")
     for own in result.views if sample == 0 else views_of(config, sample):
         show_chart(getattr(charts, own.chart), *own.frames, **own.args,
@@ -562,7 +544,7 @@ def compare_view(config: losses.LossConfig, family: list[str]) -> None:
     """The losses picked (all of the family at first) on the same tables: their curves along the
     quantity they share, their totals and each element's loss."""
     explain(t("loss.compare_note"))
-    key = f"loss_compare_{losses.LOSSES[config.loss].family}"
+    key = key_of(LESSON, f"compare.{losses.LOSSES[config.loss].family}")
     if key in st.session_state:  # a loss that no longer takes these tables drops out
         st.session_state[key] = [n for n in st.session_state[key] if n in family]
     chosen = st.multiselect(t("loss.compare_pick"), family, default=family, key=key,

@@ -73,11 +73,17 @@ def control(lesson: str, config_type: type, path: str, **options):
     if options:
         from dataclasses import replace
         setting = replace(setting, **options)
+    return widget_at(lesson, path, setting, value_at(config_type(), path))
+
+
+def widget_at(lesson: str, path: str, setting: Setting, value=UNSET):
+    """The widget of a setting at path of a lesson (a Config's field, or a registry's setting
+    such as a loss's option at "options.margin"), its key, label and help derived from the
+    path as control's are."""
     label = t(setting.label) if setting.label else t(text_key(lesson, path))
     help_key = setting.help or text_key(lesson, path, "_help")
     return widget(setting, key_of(lesson, path), label,
-                  t(help_key) if text.exists(help_key) else None,
-                  value_at(config_type(), path))
+                  t(help_key) if text.exists(help_key) else None, value)
 
 
 def controls(lesson: str, config_type: type, paths: list[str] | None = None,
@@ -100,11 +106,11 @@ def restore(lesson: str, config, paths: list[str] | None = None) -> None:
     view swapped in): every declared setting, or those at paths."""
     kinds = settings_of(type(config))
     chosen = paths if paths is not None else list(kinds)
-    set_controls({key_of(lesson, path): _held(kinds[path], value_at(config, path))
+    set_controls({key_of(lesson, path): held(kinds[path], value_at(config, path))
                   for path in chosen})
 
 
-def _held(setting: Setting, value):
+def held(setting: Setting, value):
     """A value as its widget holds it: a choice's text, a list of integers typed as text."""
     if setting.kind == "choice":
         return str(value)

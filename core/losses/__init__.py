@@ -8,12 +8,12 @@ from core.losses import (  # noqa: F401, I001
 from core.losses.compute import (CLASSES, MAX_ROWS, Comparison, LossConfig, LossResult, classes,
                                  comparable, compare, config, entry, fit_tables, from_preset,
                                  options_of, parse, run, to_script, validate, views)
-from core.losses.registry import (FAMILIES, LOSSES, REDUCTIONS, Family, Loss, Option, Preset,
-                                  presets, register)
+from core.losses.registry import (FAMILIES, LOSSES, REDUCTIONS, Family, Loss, Preset, presets,
+                                  register)
 from core.losses.tables import Table, TableSpec, decode, encode
 
 __all__ = ["CLASSES", "FAMILIES", "LOSSES", "MAX_ROWS", "REDUCTIONS", "Comparison", "Family",
            "Loss", "LossConfig", "LossResult", "comparable", "compare",
-           "Option", "Preset", "Table", "TableSpec", "classes", "config", "decode", "encode",
+           "Preset", "Table", "TableSpec", "classes", "config", "decode", "encode",
            "entry", "fit_tables", "from_preset", "options_of", "parse", "presets", "register",
            "run", "to_script", "validate", "views"]

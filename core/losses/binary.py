@@ -17,7 +17,6 @@ from core.losses.registry import (
     Curve,
     Family,
     Loss,
-    Option,
     Options,
     Preset,
     Steps,
@@ -26,6 +25,7 @@ from core.losses.registry import (
     register_family,
 )
 from core.losses.tables import TableSpec
+from core.settings import Setting
 
 LOG_CLAMP = -100.0  # BCELoss clamps its logs at -100 (torch docs), so a wrong 0/1 costs 100
 BCE_EPS = 1e-12  # torch's BCELoss backward divides by max(x(1-x), 1e-12)
@@ -170,7 +170,7 @@ register(Loss(
     name="BCELoss", module=nn.BCELoss,
     tables=lambda o: (TableSpec("inputs", "logits" if o["through_sigmoid"] else "probabilities"),
                       TableSpec("target", "unit"), WEIGHT),
-    options=(Option("through_sigmoid", "bool", False, to_torch=False),),
+    options=(Setting("through_sigmoid", "bool", False, passed=False),),
     steps=_bce, family="binary",
     curve=lambda o: _logit_curve(o) if o["through_sigmoid"]
     else Curve("probability", 0.001, 1.0, lambda p: -p.log()),

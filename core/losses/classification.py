@@ -7,13 +7,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.losses.common import columns, reduce_grad
 from core.losses.registry import (
     Curve,
     Family,
     Loss,
-    Option,
     Options,
     Preset,
     Steps,
@@ -22,10 +20,11 @@ from core.losses.registry import (
     register_family,
 )
 from core.losses.tables import TableSpec
+from core.settings import Setting
 
 WEIGHT = TableSpec("weight", "weights", rows="1", optional=True)
-IGNORE_INDEX = Option("ignore_index", "int", -100, Bound("ignore_index", -1000, 1000), step=1,
-                      shown=lambda o: not o.get("soft_target", False))
+IGNORE_INDEX = Setting("ignore_index", "int", -100, low=-1000, high=1000, step=1,
+                       shown=lambda o: not o.get("soft_target", False))
 COURSE_INPUTS = (("1", "2"), ("1", "3"), ("1", "3"))
 COURSE_TARGET = (("0",), ("1",), ("1",))
 
@@ -169,9 +168,8 @@ register_family(Family(
 
 register(Loss(
     name="CrossEntropyLoss", module=nn.CrossEntropyLoss, tables=_ce_tables,
-    options=(Option("soft_target", "bool", False, to_torch=False),
-             Option("label_smoothing", "float", 0.0, Bound("label_smoothing", 0.0, 1.0),
-                    step=0.05),
+    options=(Setting("soft_target", "bool", False, passed=False),
+             Setting("label_smoothing", "float", 0.0, low=0.0, high=1.0, step=0.05),
              IGNORE_INDEX),
     steps=_cross_entropy, curve=_probability_curve, family="classification",
     functional=lambda t, o, r: F.cross_entropy(

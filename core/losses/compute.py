@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 import torch
 
-from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.losses import tables as tables_
 from core.losses.registry import (
@@ -24,8 +23,9 @@ from core.losses.registry import (
     presets,
 )
 from core.losses.tables import Table
+from core.settings import Setting
 
-CLASSES = Bound("classes", 1, 20)  # 20: the course's CTC example has C = 20
+CLASSES = Setting("classes", "int", 2, low=1, high=20, step=1)  # the course's CTC has C = 20
 MAX_ROWS = 64  # samples in a table: the step tables stay readable and one run takes < 50 ms
 
 
@@ -85,18 +85,10 @@ def validate(cfg: LossConfig) -> tuple[LossConfig, list[Notice]]:
         raise InputError("error.unknown_choice", field="reduction", value=cfg.reduction)
     notices: list[Notice] = []
     options = options_of(cfg)
-    for option in loss.options:
-        value = options[option.name]
-        if option.kind == "choice" and value not in option.choices:
-            raise InputError("error.unknown_choice", field=option.name, value=value)
-        if option.kind == "bool":
-            options[option.name] = bool(value)
-        if option.bound is not None:
-            options[option.name] = option.bound.clamp(value, notices)
-            if option.kind == "int":
-                options[option.name] = int(options[option.name])
+    for option in loss.options:  # of its kind, one of its choices, clamped into its bound
+        options[option.name] = option.parse(options[option.name], notices)
     tables = {}
-    for spec in loss.specs(options):
+    for spec in loss.tables(options):
         rows = cfg.table(spec.name)
         if rows is None:
             if spec.optional:
@@ -116,7 +108,7 @@ def classes(typed: int) -> tuple[int, list[Notice]]:
     """The number of columns C the tables get, clamped into CLASSES with a notice that names the
     control as the page labels it (Columns C), not the bound."""
     notices: list[Notice] = []
-    used = int(CLASSES.clamp(typed, notices))
+    used = CLASSES.parse(typed, notices)
     return used, [Notice("notice.loss.classes", notice.params) for notice in notices]
 
 
@@ -124,7 +116,7 @@ def parse(cfg: LossConfig) -> Tensors:
     """The typed tables as tensors, or an InputError naming table, row, column and rule. The
     first table fixes N (its rows) and C (its columns)."""
     loss, options = entry(cfg), options_of(cfg)
-    specs = loss.specs(options)
+    specs = loss.tables(options)
     if loss.parse is not None:
         return loss.parse({spec.name: cfg.table(spec.name) for spec in specs}, options)
     first = cfg.table(specs[0].name)
@@ -282,9 +274,9 @@ def _member_options(loss: Loss) -> dict[str, Options]:
 
 def _thresholds(members: dict[str, Options]) -> pd.DataFrame:
     """option, value, x: each threshold option of the drawn losses at −value and +value."""
-    rows = [{"option": o.name, "value": float(options[o.name]), "x": sign * float(options[o.name])}
-            for name, options in members.items() for o in LOSSES[name].options
-            if o.threshold and float(options[o.name]) > 0 for sign in (-1, 1)]
+    rows = [{"option": option, "value": float(options[option]), "x": sign * float(options[option])}
+            for name, options in members.items() for option in LOSSES[name].thresholds
+            if float(options[option]) > 0 for sign in (-1, 1)]
     return pd.DataFrame(rows, columns=["option", "value", "x"])
 
 
@@ -391,10 +383,7 @@ def to_script(cfg: LossConfig) -> str:
     t = parse(cfg)
     if loss.script is not None:
         return loss.script(t, options, cfg.reduction)
-    codes = {o.name: o.to_code(options[o.name]) for o in loss.options if o.to_code}
-    kwargs = "".join(f"{name}={codes.get(name, _literal(value))}, "
-                     for name, value in loss.constructor(t, options).items()
-                     if not isinstance(value, torch.Tensor))
+    kwargs = "".join(f"{o.name}={o.code(options[o.name])}, " for o in loss.passed(options))
     kwargs += "".join(f"{name}={name}, " for name, value in loss.constructor(t, options).items()
                       if isinstance(value, torch.Tensor))
     lines = [f"{name} = {_literal(value)}" for name, value in t.items()]
@@ -425,7 +414,7 @@ loss.sum().backward()  # for reduction="none": the gradient of the sum of the lo
 def fit_tables(cfg: LossConfig, typed: dict[str, Table], classes: int) -> dict[str, Table]:
     """typed, cut or padded to the entry's tables at C = classes: what was typed is kept."""
     loss, options = entry(cfg), options_of(cfg)
-    specs = loss.specs(options)
+    specs = loss.tables(options)
     if loss.fit is not None:
         return loss.fit(typed, classes)
     first = typed.get(specs[0].name) or ()
@@ -442,9 +431,9 @@ def comparable(cfg: LossConfig) -> list[str]:
 
     def signature(other: Loss) -> tuple:
         defaults = {o.name: o.default for o in other.options} | fixed.get(other.name, {})
-        return tuple((s.name, s.kind) for s in other.specs(defaults) if not s.optional)
+        return tuple((s.name, s.kind) for s in other.tables(defaults) if not s.optional)
 
-    mine = tuple((s.name, s.kind) for s in loss.specs(options) if not s.optional)
+    mine = tuple((s.name, s.kind) for s in loss.tables(options) if not s.optional)
     return [loss.name] + [other.name for other in LOSSES.values() if other is not loss
                           and other.family == loss.family and signature(other) == mine]
 
@@ -473,7 +462,7 @@ def compare(cfg: LossConfig, names: tuple[str, ...] | None = None) -> Comparison
     results, configs = {}, {}
     for name, mine in members.items():
         other = LOSSES[name]
-        tables = {s.name: cfg.table(s.name) for s in other.specs(mine)
+        tables = {s.name: cfg.table(s.name) for s in other.tables(mine)
                   if cfg.table(s.name) is not None}
         try:  # a cell one loss accepts may break another's rule (ignore_index: no class)
             checked, _ = validate(config(name, tables, mine, cfg.reduction))

@@ -9,13 +9,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.losses.common import columns, count, per_element, reduce_grad
 from core.losses.registry import (
     REDUCTIONS,
     Curve,
     Loss,
-    Option,
     Options,
     Preset,
     Steps,
@@ -23,6 +21,7 @@ from core.losses.registry import (
     register,
 )
 from core.losses.tables import TableSpec
+from core.settings import Setting
 
 KL_INPUTS = ((0.5, 0.3, 0.2), (0.2, 0.3, 0.5))
 KL_TARGET = (("0.9", "0.05", "0.05"), ("0.1", "0.7", "0.2"))
@@ -132,7 +131,7 @@ register(Loss(
     name="KLDivLoss", module=nn.KLDivLoss,
     tables=lambda o: (TableSpec("inputs", "values"),
                       TableSpec("target", "values" if o["log_target"] else "unit")),
-    options=(Option("log_target", "bool", False),), steps=_kl_div, family="divergence",
+    options=(Setting("log_target", "bool", False),), steps=_kl_div, family="divergence",
     reductions=(*REDUCTIONS, "batchmean"),
     curve=lambda o: Curve("kl_input", -4.0, 2.0, lambda v: -v),
     functional=lambda t, o, r: F.kl_div(t["inputs"], t["target"], reduction=r,
@@ -149,7 +148,8 @@ register(Loss(
     name="CosineEmbeddingLoss", module=nn.CosineEmbeddingLoss,
     tables=lambda o: (TableSpec("x1", "values"), TableSpec("x2", "values"),
                       TableSpec("target", "signs", columns="1")),
-    options=(Option("margin", "float", 0.0, Bound("margin", -1.0, 1.0), own_help=True),),
+    options=(Setting("margin", "float", 0.0, low=-1.0, high=1.0, step=0.1,
+                     help="loss.options_margin_help_CosineEmbeddingLoss"),),
     steps=_cosine, family="cosine", differentiable=("x1", "x2"),
     curve=lambda o: Curve("cosine", -1.0, 1.0, lambda c: (c - float(o["margin"])).clamp(min=0)),
     functional=lambda t, o, r: F.cosine_embedding_loss(
@@ -163,8 +163,9 @@ register(Loss(
     name="MultiMarginLoss", module=nn.MultiMarginLoss,
     tables=lambda o: (TableSpec("inputs", "logits"), TableSpec("target", "indices", columns="1"),
                       TableSpec("weight", "weights", rows="1", optional=True)),
-    options=(Option("p", "choice", 1, choices=(1, 2), own_help=True),
-             Option("margin", "float", 1.0, Bound("margin", -10.0, 10.0), own_help=True)),
+    options=(Setting("p", "choice", 1, choices=(1, 2), help="loss.options_p_help_MultiMarginLoss"),
+             Setting("margin", "float", 1.0, low=-10.0, high=10.0, step=0.1,
+                     help="loss.options_margin_help_MultiMarginLoss")),
     steps=_multi_margin, family="classification",
     curve=lambda o: Curve("true_score", -3.0, 4.0, lambda s: (float(o["margin"]) - s).clamp(
         min=0)),

@@ -1,6 +1,12 @@
 """What one loss is, in one entry: its tables, its options, how torch is called, the hand
 computation stage by stage, the curve of one element's loss, its presets. The page, the script,
-the tests and the benchmark read only these entries: adding a loss is one entry plus its texts."""
+the tests and the benchmark read only these entries: adding a loss is one entry plus its texts.
+
+An option is a core.settings.Setting: its label is the text "loss.options_NAME", its explanation
+"loss.options_NAME_help", or its own help key where it means something else in each loss that
+has it (margin, p, eps: "loss.options_margin_help_HingeEmbeddingLoss"); passed=False for one the
+page applies itself (BCELoss's sigmoid first), to_value and to_code where torch takes something
+else than its value (a distance function picked by name)."""
 
 from __future__ import annotations
 
@@ -11,39 +17,12 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from core.bounds import Bound
 from core.losses.tables import Table, TableSpec
+from core.settings import Setting
 
 REDUCTIONS = ("none", "sum", "mean")
 Tensors = dict[str, torch.Tensor]
 Options = dict[str, object]
-
-
-@dataclass(frozen=True)
-class Option:
-    """A setting of a loss. kind: "float", "int", "bool" or "choice". to_torch: passed to the
-    constructor under its name (False: the page's own, such as feeding sigmoid(x) to BCELoss).
-    Its label is t("loss.option_NAME"), its one-sentence explanation t("loss.option_NAME_help"),
-    or the loss's own t("loss.option_NAME_help_LOSS") with own_help (Loss.help_key)."""
-
-    name: str
-    kind: str
-    default: object
-    bound: Bound | None = None
-    choices: tuple = ()
-    to_torch: bool = True
-    step: float = 0.1
-    shown: Callable[[Options], bool] = lambda options: True
-    # what the constructor gets for a value, and the same as code, where it is not the value
-    # itself (a distance function picked by name)
-    to_value: Callable[[object], object] | None = None
-    to_code: Callable[[object], str] | None = None
-    # its explanation is the loss's own, t("loss.option_NAME_help_LOSS"): an option that means
-    # something else in each loss that has it (eps, margin, p); see Loss.help_key
-    own_help: bool = False
-    # its value is the |error| where the loss changes form (beta, delta): marked at ±value on the
-    # curve
-    threshold: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,7 +104,7 @@ class Loss:
     name: str  # the torch.nn class name
     module: type[nn.Module]
     tables: Callable[[Options], tuple[TableSpec, ...]]
-    options: tuple[Option, ...]
+    options: tuple[Setting, ...]
     steps: Callable[[Tensors, Options, str], Steps]
     curve: Callable[[Options], Curve]
     presets: tuple[Preset, ...]
@@ -144,36 +123,40 @@ class Loss:
     # pictures of its own beside the curve, for one sample of the tables (CTCLoss's lattices);
     # the page offers every sample
     views: Callable[[Tensors, Options, int], tuple[View, ...]] | None = None
-
-    def help_key(self, option: Option) -> str:
-        """The locale key of an option's one-sentence explanation for this loss."""
-        own = f"_{self.name}" if option.own_help else ""
-        return f"loss.option_{option.name}_help{own}"
-
-    def specs(self, options: Options) -> tuple[TableSpec, ...]:
-        return self.tables(options)
+    # options whose value is the |error| where the loss changes form (beta, delta): marked at
+    # ±value on the curve
+    thresholds: tuple[str, ...] = ()
+    # the module built from the tensors, where it holds a table of its own (the weight matrix of
+    # LinearCrossEntropyLoss's linear layer); otherwise module(**constructor, reduction=...)
+    build: Callable[[Tensors, Options, str], nn.Module] | None = None
 
     def arguments(self, tensors: Tensors, options: Options) -> list[torch.Tensor]:
         if self.feed is not None:
             return self.feed(tensors, options)
-        return [tensors[s.name] for s in self.specs(options) if not s.optional]
+        return [tensors[s.name] for s in self.tables(options) if not s.optional]
 
     def arguments_code(self, options: Options) -> list[str]:
         if self.feed_code is not None:
             return self.feed_code(options)
-        return [s.name for s in self.specs(options) if not s.optional]
+        return [s.name for s in self.tables(options) if not s.optional]
+
+    def passed(self, options: Options) -> list[Setting]:
+        """The options torch's constructor gets: those passed that apply and differ from
+        torch's default."""
+        return [o for o in self.options
+                if o.passed and o.applies(options) and options[o.name] != o.default]
 
     def constructor(self, tensors: Tensors, options: Options) -> dict:
-        """The constructor's keyword arguments: torch options that differ from torch's default,
-        and the optional tables that are on."""
-        kwargs = {o.name: o.to_value(options[o.name]) if o.to_value else options[o.name]
-                  for o in self.options
-                  if o.to_torch and o.shown(options) and options[o.name] != o.default}
-        kwargs.update({s.name: tensors[s.name] for s in self.specs(options)
+        """The constructor's keyword arguments: the options passed, as torch takes them, and the
+        optional tables that are on."""
+        kwargs = {o.name: o.torch_value(options[o.name]) for o in self.passed(options)}
+        kwargs.update({s.name: tensors[s.name] for s in self.tables(options)
                        if s.optional and s.name in tensors})
         return kwargs
 
     def make(self, tensors: Tensors, options: Options, reduction: str) -> nn.Module:
+        if self.build is not None:
+            return self.build(tensors, options, reduction)
         return self.module(**self.constructor(tensors, options), reduction=reduction)
 
 
@@ -221,10 +204,6 @@ def register_family(family: Family) -> Family:
 def register(loss: Loss) -> Loss:
     LOSSES[loss.name] = loss
     return loss
-
-
-def unregister(name: str) -> None:
-    LOSSES.pop(name, None)
 
 
 def presets() -> dict[str, tuple[Loss, Preset]]:

@@ -16,12 +16,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.errors import InputError
 from core.losses.registry import (
     Curve,
     Loss,
-    Option,
     Options,
     Preset,
     Steps,
@@ -30,12 +28,12 @@ from core.losses.registry import (
     register,
 )
 from core.losses.tables import Table, TableSpec, number
+from core.settings import Setting
 
 SPECS = (TableSpec("logits", "logits", rows="N·T"),
          TableSpec("targets", "labels", columns="S"),
          TableSpec("input_lengths", "lengths", columns="1"),
          TableSpec("target_lengths", "lengths", columns="1"))
-BLANK = Bound("blank", 0, 15)
 NEG_INF = float("-inf")
 
 
@@ -398,8 +396,8 @@ print("grad_logits", logits.grad.tolist())
 '''
 
 
-OPTIONS = (Option("blank", "int", 0, BLANK, step=1),
-           Option("zero_infinity", "bool", False))
+OPTIONS = (Setting("blank", "int", 0, low=0, high=15, step=1),
+           Setting("zero_infinity", "bool", False))
 
 register(Loss(
     name="CTCLoss", module=nn.CTCLoss, tables=lambda o: SPECS, options=OPTIONS, steps=_steps,

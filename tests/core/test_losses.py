@@ -180,10 +180,10 @@ def valid_configs(draw, name: str | None = None):
             options[option.name] = draw(st.sampled_from(option.choices))
         elif option.bound is not None:
             options[option.name] = draw(st.sampled_from(
-                [option.default, option.bound.low, option.bound.high, 0.5]))
+                [option.default, option.low, option.high, 0.5]))
     n, c = draw(st.integers(1, 5)), draw(st.integers(1, 4))
     tables = {}
-    for spec in loss.specs({**{o.name: o.default for o in loss.options}, **options}):
+    for spec in loss.tables({**{o.name: o.default for o in loss.options}, **options}):
         if spec.optional and draw(st.booleans()):
             continue
         rows = 1 if spec.rows == "1" else n

@@ -187,20 +187,25 @@ def test_generated_classification_curves_equal_torch(rows, targets, margin, p):
 
 # ---- Each option explained for the loss it belongs to ----------------------------------------
 
-def test_every_option_of_every_loss_has_its_help_in_both_languages():
+def help_key(option) -> str:
+    """The text an option is explained by on the page: its own, or the one of its name."""
+    return option.help or f"loss.options_{option.name}_help"
+
+
+def test_every_option_of_every_loss_has_its_label_and_help_in_both_languages():
     for loss in losses.LOSSES.values():
         for option in loss.options:
-            key = loss.help_key(option)
-            for lang in text.LANGUAGES:
-                assert key in text.strings(lang), (lang, key)
+            for key in (f"loss.options_{option.name}", help_key(option)):
+                for lang in text.LANGUAGES:
+                    assert key in text.strings(lang), (lang, key)
     poisson, gaussian, triplet = (losses.LOSSES[n] for n in (
         "PoissonNLLLoss", "GaussianNLLLoss", "TripletMarginLoss"))
-    eps = {loss.name: text.strings("en")[loss.help_key(
+    eps = {loss.name: text.strings("en")[help_key(
         next(o for o in loss.options if o.name == "eps"))] for loss in (poisson, gaussian,
-                                                                         triplet)}
+                                                                        triplet)}
     assert "log(x + eps)" in eps["PoissonNLLLoss"] and "variance" in eps["GaussianNLLLoss"]
     assert "norm" in eps["TripletMarginLoss"] and len(set(eps.values())) == 3
-    margins = {name: text.strings("en")[losses.LOSSES[name].help_key(
+    margins = {name: text.strings("en")[help_key(
         next(o for o in losses.LOSSES[name].options if o.name == "margin"))]
                for name in ("MultiMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss")}
     assert "true class" in margins["MultiMarginLoss"] and "cos" in margins["CosineEmbeddingLoss"]
@@ -210,8 +215,8 @@ def test_every_option_of_every_loss_has_its_help_in_both_languages():
 def test_poissons_eps_is_hidden_and_not_passed_where_it_has_no_effect():
     loss = losses.LOSSES["PoissonNLLLoss"]
     eps = next(o for o in loss.options if o.name == "eps")
-    assert not eps.shown({"log_input": True, "full": False})
-    assert eps.shown({"log_input": False, "full": False})
+    assert not eps.applies({"log_input": True, "full": False})
+    assert eps.applies({"log_input": False, "full": False})
     cfg = checked(losses.config("PoissonNLLLoss", dict(losses.from_preset(
         "PoissonNLLLoss, randn((2, 2)), seed 0").tables), {"eps": 0.5}))
     t = losses.parse(cfg)

@@ -31,7 +31,7 @@ def titles(at) -> list:
 
 def test_a_regression_loss_draws_l1_mse_smoothl1_and_huber_together(open_page):
     at = open_page(PAGE, loss_preset=HUBER)
-    at.number_input(key="loss_opt_delta").set_value(0.5).run()
+    at.number_input(key="loss_options_delta").set_value(0.5).run()
     curve = next(f for f in chart_data(at.get("vega_lite_chart")[0]) if "series" in f)
     assert set(curve["series"]) == {"HuberLoss", "L1Loss", "MSELoss", "SmoothL1Loss"}
     huber = curve[curve["series"] == "HuberLoss"]
@@ -82,15 +82,15 @@ def test_cross_entropy_and_multimargin_are_drawn_on_one_axis(open_page):
 
 def test_each_option_is_explained_for_its_own_loss(open_page):
     at = open_page(PAGE, loss_preset="PoissonNLLLoss, randn((2, 2)), seed 0")
-    assert not [n for n in at.number_input if n.key == "loss_opt_eps"]  # log_input on: no eps
-    at.toggle(key="loss_opt_log_input").set_value(False).run()
-    eps = at.number_input(key="loss_opt_eps")
-    assert eps.help == text.strings("en")["loss.option_eps_help_PoissonNLLLoss"]
+    assert not [n for n in at.number_input if n.key == "loss_options_eps"]  # log_input on: no eps
+    at.toggle(key="loss_options_log_input").set_value(False).run()
+    eps = at.number_input(key="loss_options_eps")
+    assert eps.help == text.strings("en")["loss.options_eps_help_PoissonNLLLoss"]
     assert "log(x + eps)" in eps.help
     at.selectbox(key="loss_preset").set_value("GaussianNLLLoss").run()
-    assert "variance" in at.number_input(key="loss_opt_eps").help
+    assert "variance" in at.number_input(key="loss_options_eps").help
     at.selectbox(key="loss_preset").set_value("MultiMarginLoss").run()
-    assert "true class" in at.number_input(key="loss_opt_margin").help
+    assert "true class" in at.number_input(key="loss_options_margin").help
     assert at.radio(key="loss_reduction").help == text.strings("en")["loss.reduction_help"]
     assert at.number_input(key="loss_classes").help == text.strings("en")["loss.classes_help"]
 
@@ -163,7 +163,7 @@ def test_every_new_chart_is_valid_vega_lite(open_page, preset, present):
 def test_a_pinned_regression_view_draws_each_views_own_loss(open_page):
     at = open_page(PAGE, loss_preset=HUBER)
     at.button(key="loss_pin_button").click().run()
-    at.number_input(key="loss_opt_delta").set_value(2.0).run()
+    at.number_input(key="loss_options_delta").set_value(2.0).run()
     spec = chart_specs(at)[0]
     assert is_valid(spec)
     curve = next(f for f in chart_data(at.get("vega_lite_chart")[0]) if "view" in f
