@@ -87,8 +87,7 @@ def preset_tables(name: str) -> dict:
     none), at the preset's own C."""
     loss, preset = PRESETS[name]
     cfg = losses.config(loss.name, preset.tables, preset.options)
-    classes = len(next(iter(preset.tables.values()))[0])
-    return losses.fit_tables(cfg, preset.tables, classes)
+    return losses.fit_tables(cfg, preset.tables, loss.classes(preset.tables))
 
 
 def restart_tables(tables: dict) -> None:
@@ -108,7 +107,7 @@ def restore(cfg: losses.LossConfig, linked: frozenset = frozenset()) -> None:
     options = losses.options_of(cfg)
     specs = loss.tables(options)
     typed = dict(cfg.tables)
-    classes = len(typed[specs[0].name][0])
+    classes = loss.classes(typed)
     settings = {LOSS: loss.name, REDUCTION: cfg.reduction, CLASSES: classes}
     settings.update({key_of(LESSON, f"options.{o.name}"): held(o, options[o.name])
                      for o in loss.options})
@@ -224,7 +223,7 @@ def loss_settings(loss: losses.Loss, start: str) -> Settings:
     classes = 1
     if any("C" in spec.columns for spec in specs):  # a loss of single values has no C to set
         classes = widget_at(LESSON, "classes", losses.CLASSES,
-                            len(next(iter(preset_tables(start).values()))[0]))
+                            start_loss.classes(preset_tables(start)))
     used = {spec.name: widget(USE, key_of(LESSON, f"use.{spec.name}"),
                               t(f"loss.use_{spec.name}"), t(f"loss.use_{spec.name}_help"),
                               spec.name in example.tables and own)
@@ -252,9 +251,9 @@ def widths(tables: dict) -> dict:
 
 def editor(spec: losses.TableSpec, rows: tuple, height: int) -> tuple:
     """A text-cell editor of one table; returns the table exactly as typed (strings). A table of
-    one row (weights) has a fixed row; the others take added and deleted rows, a new one
-    starting with the table's fill (0, or 1 for weights)."""
-    dynamic = spec.rows != "1"
+    a row per sample takes added and deleted rows, a new one starting with the table's fill (0,
+    or 1 for weights); the others (weights, a weight matrix's row per class) have fixed rows."""
+    dynamic = spec.rows == "N"
     columns = [str(c) for c in range(len(rows[0]))] if spec.columns != "1" else [spec.kind]
     frame = pd.DataFrame(list(rows), columns=columns, dtype="str")
     frame.index.name = t("loss.axis_sample")

@@ -25,6 +25,10 @@ from core.settings import Setting
 WEIGHT = TableSpec("weight", "weights", rows="1", optional=True)
 IGNORE_INDEX = Setting("ignore_index", "int", -100, low=-1000, high=1000, step=1,
                        shown=lambda o: not o.get("soft_target", False))
+# CrossEntropyLoss's options (LinearCrossEntropyLoss takes them too)
+CE_OPTIONS = (Setting("soft_target", "bool", False, passed=False),
+              Setting("label_smoothing", "float", 0.0, low=0.0, high=1.0, step=0.05),
+              IGNORE_INDEX)
 COURSE_INPUTS = (("1", "2"), ("1", "3"), ("1", "3"))
 COURSE_TARGET = (("0",), ("1",), ("1",))
 
@@ -35,7 +39,8 @@ def _ce_tables(options: Options) -> tuple[TableSpec, ...]:
     return TableSpec("inputs", "logits"), target, WEIGHT
 
 
-def _cross_entropy(t: Tensors, options: Options, reduction: str) -> Steps:
+def cross_entropy(t: Tensors, options: Options, reduction: str) -> Steps:
+    """CrossEntropyLoss by hand on the logits t["inputs"]."""
     z, target = t["inputs"], t["target"]
     n, classes = z.shape
     shifted = z - z.max(dim=1, keepdim=True).values
@@ -83,7 +88,7 @@ def _cross_entropy(t: Tensors, options: Options, reduction: str) -> Steps:
     weights = () if weight is None or options["soft_target"] else _picked(picked_weight, valid)
     return Steps(table, per_sample, denominator, kind, {"inputs": grad}, checks,
                  softmax.gather(1, true_class[:, None])[:, 0],
-                 curve=_probability_curve(options, weights), curve_y=per_sample)
+                 curve=probability_curve(options, weights), curve_y=per_sample)
 
 
 def _picked(picked_weight: torch.Tensor, valid: torch.Tensor) -> tuple[float, ...]:
@@ -117,7 +122,7 @@ def _nll(t: Tensors, options: Options, reduction: str) -> Steps:
                  curve_y=per_sample)
 
 
-def _probability_curve(options: Options, weights: tuple[float, ...] = ()) -> Curve:
+def probability_curve(options: Options, weights: tuple[float, ...] = ()) -> Curve:
     return Curve("probability", 0.001, 1.0, lambda p: -p.log(), weights)
 
 
@@ -168,10 +173,8 @@ register_family(Family(
 
 register(Loss(
     name="CrossEntropyLoss", module=nn.CrossEntropyLoss, tables=_ce_tables,
-    options=(Setting("soft_target", "bool", False, passed=False),
-             Setting("label_smoothing", "float", 0.0, low=0.0, high=1.0, step=0.05),
-             IGNORE_INDEX),
-    steps=_cross_entropy, curve=_probability_curve, family="classification",
+    options=CE_OPTIONS,
+    steps=cross_entropy, curve=probability_curve, family="classification",
     functional=lambda t, o, r: F.cross_entropy(
         t["inputs"], t["target"], weight=t.get("weight"),
         ignore_index=-100 if o["soft_target"] else int(o["ignore_index"]),

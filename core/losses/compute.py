@@ -4,6 +4,7 @@ autograd), check each stage, lay out the curve, and write the script that prints
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -217,7 +218,8 @@ def _autograd(loss: Loss, t: Tensors, options: Options, reduction: str) -> Tenso
     """torch's gradient of the loss (summed, for reduction='none') w.r.t. each table it is
     taken w.r.t."""
     leaves = {name: t[name].clone().requires_grad_() for name in loss.differentiable}
-    out = loss.make(t, options, reduction)(*loss.arguments({**t, **leaves}, options))
+    tensors = {**t, **leaves}
+    out = loss.make(tensors, options, reduction)(*loss.arguments(tensors, options))
     return dict(zip(leaves, torch.autograd.grad(out.sum(), list(leaves.values())), strict=True))
 
 
@@ -383,14 +385,20 @@ def to_script(cfg: LossConfig) -> str:
     t = parse(cfg)
     if loss.script is not None:
         return loss.script(t, options, cfg.reduction)
-    kwargs = "".join(f"{o.name}={o.code(options[o.name])}, " for o in loss.passed(options))
+    kwargs = "".join(f"{size}, " for size in (loss.positional(t) if loss.positional else ()))
+    kwargs += "".join(f"{o.name}={o.code(options[o.name])}, " for o in loss.passed(options))
     kwargs += "".join(f"{name}={name}, " for name, value in loss.constructor(t, options).items()
                       if isinstance(value, torch.Tensor))
     lines = [f"{name} = {_literal(value)}" for name, value in t.items()]
     call = ", ".join(loss.arguments_code(options))
-    leaves = "\n".join(f"{name} = {name}.clone().requires_grad_()" for name in loss.differentiable)
-    grads = "\n".join(f'print("grad_{name}", {name}.grad.tolist())'
-                      for name in loss.differentiable)
+    # a table that is the module's own parameter is copied into it, and its gradient read there
+    owned = "".join(f"with torch.no_grad():\n    loss_f.{attr}.copy_({name})\n"
+                    for name, attr in loss.owned.items())
+    leaves = "\n".join(f"{name} = {name}.clone().requires_grad_()"
+                       for name in loss.differentiable if name not in loss.owned)
+    grads = "\n".join(
+        f'print("grad_{name}", {f"loss_f.{loss.owned[name]}" if name in loss.owned else name}'
+        '.grad.tolist())' for name in loss.differentiable)
     return f'''import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -399,11 +407,11 @@ import torch.nn.functional as F
 
 for reduction in {loss.reductions!r}:
     loss_f = nn.{loss.name}({kwargs}reduction=reduction)
-    print(reduction, loss_f({call}).tolist())
+{textwrap.indent(owned, "    ")}    print(reduction, loss_f({call}).tolist())
 
 {leaves}
 loss_f = nn.{loss.name}({kwargs}reduction={cfg.reduction!r})
-loss = loss_f({call})
+{owned}loss = loss_f({call})
 loss.sum().backward()  # for reduction="none": the gradient of the sum of the losses
 {grads}
 '''
@@ -416,7 +424,7 @@ def fit_tables(cfg: LossConfig, typed: dict[str, Table], classes: int) -> dict[s
     loss, options = entry(cfg), options_of(cfg)
     specs = loss.tables(options)
     if loss.fit is not None:
-        return loss.fit(typed, classes)
+        return loss.fit(typed, classes, options)
     first = typed.get(specs[0].name) or ()
     n = max(len(first), 1)
     return {spec.name: tables_.reshape(spec, typed.get(spec.name), classes, n) for spec in specs}

@@ -106,7 +106,7 @@ def parse(tables: dict[str, Table | None], options: Options) -> Tensors:
             "target_lengths": torch.tensor(target_lengths)}
 
 
-def fit(typed: dict[str, Table], classes: int) -> dict[str, Table]:
+def fit(typed: dict[str, Table], classes: int, options: Options) -> dict[str, Table]:
     """The logits cut or padded to C columns; the other tables as typed."""
     def cut(rows: Table | None, default: Table) -> Table:
         return rows if rows and rows[0] else default

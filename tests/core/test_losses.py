@@ -16,14 +16,14 @@ from core import losses
 from core.errors import InputError
 from core.losses.tables import reshape
 from harness.scripts import printed_lines
-from tests.core.ctc_inputs import ctc_configs
+from tests.core.loss_inputs import ctc_configs, linear_configs
 
 COURSE_INPUTS = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
 COURSE_TARGET = torch.tensor([0, 1, 1])
 BCE_INPUTS = torch.tensor([[1.0, 2.0], [2.0, 2.0], [3.0, 4.0], [4.0, 5.0]])
 BCE_TARGET = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
 PRESETS = list(losses.presets())
-OWN_TABLES = {"CTCLoss": ctc_configs}
+OWN_TABLES = {"CTCLoss": ctc_configs, "LinearCrossEntropyLoss": linear_configs}
 
 
 def close(mine, theirs, **kw) -> None:
@@ -60,6 +60,14 @@ def _ctc(t, o, r):
     log_probs = t["logits"].reshape(n, -1, c).transpose(0, 1).log_softmax(2)  # (T, N, C)
     return nn.CTCLoss(blank=o["blank"], zero_infinity=o["zero_infinity"], reduction=r)(
         log_probs, t["targets"], t["input_lengths"], t["target_lengths"])
+
+
+def _linear_ce(t, o, r):
+    """torch's functional form: the weight matrix is an argument of its own there."""
+    return F.linear_cross_entropy(
+        t["inputs"], t["linear_weight"], t["target"], weight=t.get("weight"),
+        ignore_index=None if o["soft_target"] else o["ignore_index"],
+        label_smoothing=o["label_smoothing"], reduction=r)
 
 
 INPUTS = ("inputs",)
@@ -114,6 +122,7 @@ REFERENCE = {
     "MultiLabelMarginLoss": (lambda t, o, r: nn.MultiLabelMarginLoss(reduction=r)(
         t["inputs"], t["target"]), INPUTS),
     "CTCLoss": (_ctc, ("logits",)),
+    "LinearCrossEntropyLoss": (_linear_ce, ("inputs", "linear_weight")),
 }
 
 

@@ -13,7 +13,7 @@ from core import losses
 from core.charts import loss as charts
 from core.errors import InputError
 from core.losses import sequence
-from tests.core.ctc_inputs import ctc_configs
+from tests.core.loss_inputs import ctc_configs
 from tests.core.test_losses import printed, within
 
 COURSE = "CTCLoss, the course's T=50, C=20, N=16, S=30 (seeded)"
