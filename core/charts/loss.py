@@ -4,6 +4,7 @@ same quantity, and CTC's alignment lattices."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -115,7 +116,6 @@ def loss_curve(
     field: the column of curve and marks drawn up the y axis, "loss", or "gradient" for the
     same picture of d loss / d x (the marks' own gradient is their value). legend: the columns of
     the lines' legend, 0 for none (where the loss chart beside it names the same lines)."""
-    title = wrapped(title, title_width)
     if field != "loss":
         curve = curve.drop(columns="loss").rename(columns={field: "loss"})
         marks = marks.assign(loss=marks[field], sample_loss=marks[field])
@@ -125,72 +125,90 @@ def loss_curve(
     ceiling = float(curve["loss"].max()) if top is None else top
     shown = _placed(marks, "loss", (low, high), ceiling, nonfinite_label)
     shown = shown.assign(label=_point_labels(shown, high - low, ceiling))
-    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0 if probability else low, high]))
-    y = alt.Y("loss:Q", title=y_title, scale=alt.Scale() if top is None else alt.Scale(
-        domain=[min(0.0, float(curve["loss"].min())), top], nice=False))
-    sample_tips = [alt.Tooltip("sample:Q", title=sample_title),
-                   alt.Tooltip("class:Q", title="class"),
-                   alt.Tooltip("at:Q", title=x_title, format=".4g"),
-                   alt.Tooltip("sample_loss:Q", title=sample_loss_title, format=".6g")]
-    curve_tips = [alt.Tooltip("x:Q", title=x_title, format=".4g"),
-                  alt.Tooltip("loss:Q", title=y_title, format=".4g")]
-    rules = _threshold_layers(thresholds, x) if thresholds is not None and len(thresholds) \
-        else []
+    encoding = _Encoding(
+        x=alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0 if probability else low, high])),
+        y=alt.Y("loss:Q", title=y_title, scale=alt.Scale() if top is None else alt.Scale(
+            domain=[min(0.0, float(curve["loss"].min())), top], nice=False)),
+        curve_tips=[alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                    alt.Tooltip("loss:Q", title=y_title, format=".4g")],
+        sample_tips=[alt.Tooltip("sample:Q", title=sample_title),
+                     alt.Tooltip("class:Q", title="class"),
+                     alt.Tooltip("at:Q", title=x_title, format=".4g"),
+                     alt.Tooltip("sample_loss:Q", title=sample_loss_title, format=".6g")],
+        series_title=series_title, legend=legend)
+    rules = _threshold_layers(thresholds, encoding.x) \
+        if thresholds is not None and len(thresholds) else []
+    layers, legend_room = (_one_view if VIEW not in curve else _two_views)(
+        curve, shown, encoding)
+    flags = alt.Chart(shown).encode(x=encoding.x, y=encoding.y).transform_filter(
+        "datum.flag != ''").mark_text(dy=14, color=RED, fontWeight="bold").encode(
+        text=alt.Text("flag:N"))
+    # the legend's room is added, not taken from the plot: Streamlit fits the whole chart
+    return alt.layer(*rules, *layers, flags).properties(title=wrapped(title, title_width),
+                                                         height=height + legend_room)
 
-    def flags(points: alt.Chart) -> alt.Chart:
-        return points.transform_filter("datum.flag != ''").mark_text(
-            dy=14, color=RED, fontWeight="bold").encode(text=alt.Text("flag:N"))
 
-    if VIEW not in curve:
-        if "series" in curve:
-            names = list(dict.fromkeys(curve["series"]))
-            lines = alt.Chart(curve).mark_line(clip=True).encode(
-                x=x, y=y, **_series(names, series_title, legend),
-                strokeWidth=alt.condition(alt.datum.own, alt.value(3.5), alt.value(2.5)),
-                tooltip=[alt.Tooltip("series:N", title=series_title or " "), *curve_tips])
-            own = alt.FieldEqualPredicate(field="own", equal=True)
-            line_layers = [lines.transform_filter(own), lines.transform_filter(~own)]
-            # the legend's rows, not taken from the plot
-            extra = 24 * math.ceil(len(names) / legend) + 16 if legend else 0
-        else:
-            line_layers = [alt.Chart(curve).mark_line(color=PALETTE[0], strokeWidth=3,
-                                                      clip=True).encode(
-                x=x, y=y, tooltip=curve_tips)]
-            extra = 0
-        points = alt.Chart(shown).encode(x=x, y=y, tooltip=sample_tips)
-        return alt.layer(
-            *rules,
-            *line_layers,
+@dataclass(frozen=True)
+class _Encoding:
+    """What loss_curve's layers share: its axes, tooltips and legend."""
+
+    x: alt.X
+    y: alt.Y
+    curve_tips: list
+    sample_tips: list
+    series_title: str
+    legend: int
+
+
+def _one_view(curve: pd.DataFrame, shown: pd.DataFrame, enc: _Encoding) -> tuple[list, int]:
+    """The curve (or a line per loss of a family, or per class weight: series, own) and the
+    points on it; with the height its legend takes."""
+    if "series" in curve:
+        names = list(dict.fromkeys(curve["series"]))
+        lines = alt.Chart(curve).mark_line(clip=True).encode(
+            x=enc.x, y=enc.y, **_series(names, enc.series_title, enc.legend),
+            strokeWidth=alt.condition(alt.datum.own, alt.value(3.5), alt.value(2.5)),
+            tooltip=[alt.Tooltip("series:N", title=enc.series_title or " "), *enc.curve_tips])
+        own = alt.FieldEqualPredicate(field="own", equal=True)
+        line_layers = [lines.transform_filter(own), lines.transform_filter(~own)]
+        room = 24 * math.ceil(len(names) / enc.legend) + 16 if enc.legend else 0
+    else:
+        line_layers = [alt.Chart(curve).mark_line(color=PALETTE[0], strokeWidth=3,
+                                                  clip=True).encode(
+            x=enc.x, y=enc.y, tooltip=enc.curve_tips)]
+        room = 0
+    points = alt.Chart(shown).encode(x=enc.x, y=enc.y, tooltip=enc.sample_tips)
+    return [*line_layers,
             points.mark_point(size=140, filled=True, color=PALETTE[1], opacity=0.85),
             points.mark_text(dx=9, dy=-9, color=PALETTE[1], fontWeight="bold",
-                             fontSize=LABEL_SIZE, align="left").encode(text=alt.Text("label:N")),
-            flags(points),
-        ).properties(title=title, height=height + extra)
+                             fontSize=LABEL_SIZE, align="left").encode(
+                text=alt.Text("label:N"))], room
+
+
+def _two_views(curve: pd.DataFrame, shown: pd.DataFrame, enc: _Encoding) -> tuple[list, int]:
+    """A's and B's curves and points, each view in its colour, A dashed with rings drawn over
+    B's: where they coincide, A's dashes and rings show on B's line."""
     views = views_of(curve)  # A, B
+    view_tip = alt.Tooltip(f"{VIEW}:N", title=" ")
     color = alt.Color(f"{VIEW}:N", title=None, sort=views,
                       scale=alt.Scale(domain=views, range=[PALETTE[2], PALETTE[0]]),
-                      legend=alt.Legend(orient="top", labelLimit=320) if legend else None)
-    dash = view_dash(views, legend=None)  # the colour's legend names the views
+                      legend=alt.Legend(orient="top", labelLimit=320) if enc.legend else None)
     lines = {"detail": alt.Detail("series:N"),
-             "tooltip": [alt.Tooltip(f"{VIEW}:N", title=" "),
-                         alt.Tooltip("series:N", title=series_title or " "), *curve_tips]} \
-        if "series" in curve else {"tooltip": [alt.Tooltip(f"{VIEW}:N", title=" "), *curve_tips]}
+             "tooltip": [view_tip, alt.Tooltip("series:N", title=enc.series_title or " "),
+                         *enc.curve_tips]} \
+        if "series" in curve else {"tooltip": [view_tip, *enc.curve_tips]}
     line = alt.Chart(curve).mark_line(strokeWidth=3, clip=True).encode(
-        x=x, y=y, color=color, strokeDash=dash, **lines)
-    points = alt.Chart(shown).encode(x=x, y=y, color=color,
-                                     tooltip=[alt.Tooltip(f"{VIEW}:N", title=" "), *sample_tips])
+        x=enc.x, y=enc.y, color=color, strokeDash=view_dash(views, legend=None), **lines)
+    points = alt.Chart(shown).encode(x=enc.x, y=enc.y, color=color,
+                                     tooltip=[view_tip, *enc.sample_tips])
     is_a = alt.FieldEqualPredicate(field=VIEW, equal=views[0])
-    return alt.layer(  # A over B: where they coincide, A's dashes and rings show on B's line
-        *rules,
-        line.transform_filter(~is_a),
-        line.transform_filter(is_a),
-        points.transform_filter(~is_a).mark_point(size=140, filled=True, opacity=0.85),
-        points.transform_filter(~is_a).mark_text(
-            dx=9, dy=-9, fontWeight="bold", fontSize=LABEL_SIZE, align="left").encode(
-            text=alt.Text("label:N")),
-        points.transform_filter(is_a).mark_point(size=220, filled=False, strokeWidth=2.5),
-        flags(points),
-    ).properties(title=title, height=height + (40 if legend else 0))  # its legend: not the plot
+    return [line.transform_filter(~is_a), line.transform_filter(is_a),
+            points.transform_filter(~is_a).mark_point(size=140, filled=True, opacity=0.85),
+            points.transform_filter(~is_a).mark_text(
+                dx=9, dy=-9, fontWeight="bold", fontSize=LABEL_SIZE, align="left").encode(
+                text=alt.Text("label:N")),
+            points.transform_filter(is_a).mark_point(size=220, filled=False, strokeWidth=2.5),
+            ], 40 if enc.legend else 0
 
 
 def loss_comparison(

@@ -161,14 +161,6 @@ class LossResult:
     notes: tuple[tuple[str, dict], ...] = ()
     grad_notes: tuple[tuple[str, dict], ...] = ()  # as notes, under the gradients
 
-    @property
-    def per_sample(self) -> list[float]:
-        return torch.tensor(self.none).flatten().tolist()
-
-    @property
-    def view(self) -> View | None:
-        return self.views[0] if self.views else None
-
 
 def run(cfg: LossConfig) -> LossResult:
     loss, options = entry(cfg), options_of(cfg)
@@ -178,7 +170,7 @@ def run(cfg: LossConfig) -> LossResult:
                     for r in loss.reductions}
     by_hand = _reduced(loss, steps.per_element, steps.denominator, steps.mean)
     autograd = _autograd(loss, t, options, cfg.reduction)
-    tolerances = {name: _per_element(steps.grad_tolerance, name, grad)
+    tolerances = {name: _tolerance(steps.grad_tolerance, name, grad)
                   for name, grad in autograd.items()}
 
     checks = [_check(*check) for check in [
@@ -223,7 +215,7 @@ def _autograd(loss: Loss, t: Tensors, options: Options, reduction: str) -> Tenso
     return dict(zip(leaves, torch.autograd.grad(out.sum(), list(leaves.values())), strict=True))
 
 
-def _per_element(tolerance: float | Tensors, name: str, grad: torch.Tensor) -> torch.Tensor:
+def _tolerance(tolerance: float | Tensors, name: str, grad: torch.Tensor) -> torch.Tensor:
     """A gradient's tolerance for each of its elements."""
     own = tolerance.get(name, 1e-5) if isinstance(tolerance, dict) else tolerance
     return torch.as_tensor(own, dtype=torch.float64).expand(grad.shape)
@@ -467,58 +459,75 @@ def compare(cfg: LossConfig, names: tuple[str, ...] | None = None) -> Comparison
     options = options_of(cfg)
     members = {name: mine for name, mine in _members(cfg, options).items()
                if names is None or name in names}
-    results, configs = {}, {}
-    for name, mine in members.items():
-        other = LOSSES[name]
-        tables = {s.name: cfg.table(s.name) for s in other.tables(mine)
-                  if cfg.table(s.name) is not None}
-        try:  # a cell one loss accepts may break another's rule (ignore_index: no class)
-            checked, _ = validate(config(name, tables, mine, cfg.reduction))
-        except InputError:
-            continue
-        results[name] = run(checked)
-        configs[name] = checked
-    if not results:
+    runs = _runs(cfg, members)
+    if not runs:
         empty = pd.DataFrame(columns=["loss", "x", "value"])
         return Comparison(pd.DataFrame(columns=["loss", "sum", "mean"]), pd.DataFrame(), empty,
                           entry(cfg).curve(options).axis, empty, _thresholds({}))
-    first_name = next(iter(results))
-    first, t = results[first_name], parse(configs[first_name])
-    index = first.marks[["sample", "class"]]
+    compared = {name: members[name] for name in runs}
     family = FAMILIES.get(entry(cfg).family)
-    per_element = {n: torch.tensor(r.none).flatten().tolist() for n, r in results.items()}
-    top = None
-    if family is not None:
-        low, high = family.span(t)
-        curves = family_curves(family, t, {n: members[n] for n in results}, low, high,
-                               121).drop(columns="loss_name")
-        at, on = family.at(t).flatten().tolist(), family.on_curve(t).flatten().tolist()
-        elements = index.assign(x=at, **per_element)
-        marks = pd.concat([index.assign(loss=n, x=at, value=v)[on]
-                           for n, v in per_element.items()], ignore_index=True)
-        axis = family.axis
-        top = family.top(low, high) if family.top else None
-    else:
-        axis = entry(cfg).curve(options).axis
-        curves = []
-        for name in results:
-            curve = LOSSES[name].curve(members[name])
-            if curve.axis != axis:  # curves on another quantity: compared by numbers only
-                continue
+    found = _along_family(family, runs, compared) if family is not None \
+        else _along_own_curves(entry(cfg).curve(options).axis, runs, compared)
+    if found["curves"]["loss"].nunique() < 2:  # one line compares nothing
+        found["curves"] = found["marks"] = pd.DataFrame(columns=["loss", "x", "value"])
+    return Comparison(
+        totals=pd.DataFrame([{"loss": n, "sum": r.losses["sum"], "mean": r.losses["mean"]}
+                             for n, (_, r) in runs.items()]),
+        thresholds=_thresholds(compared), **found)
+
+
+def _runs(cfg: LossConfig, members: dict[str, Options]) -> dict:
+    """Each member's view of cfg's tables, validated and run: name -> (config, result). A member
+    whose rule a typed cell breaks (ignore_index: no class) is left out."""
+    runs = {}
+    for name, mine in members.items():
+        tables = {s.name: cfg.table(s.name) for s in LOSSES[name].tables(mine)
+                  if cfg.table(s.name) is not None}
+        try:
+            checked, _ = validate(config(name, tables, mine, cfg.reduction))
+        except InputError:
+            continue
+        runs[name] = (checked, run(checked))
+    return runs
+
+
+def _elementwise(runs: dict) -> tuple[pd.DataFrame, dict[str, list[float]]]:
+    """The elements' sample and class, and each loss's reduction='none' flat."""
+    first = next(iter(runs.values()))[1]
+    return first.marks[["sample", "class"]], {
+        name: torch.tensor(result.none).flatten().tolist() for name, (_, result) in runs.items()}
+
+
+def _along_family(family: Family, runs: dict, members: dict[str, Options]) -> dict:
+    """The losses along the family's quantity, torch's on the first member's tables; the
+    elements the curves pass through marked on every one."""
+    t = parse(next(iter(runs.values()))[0])
+    index, losses_of = _elementwise(runs)
+    low, high = family.span(t)
+    at, on = family.at(t).flatten().tolist(), family.on_curve(t).flatten().tolist()
+    return {"elements": index.assign(x=at, **losses_of), "axis": family.axis,
+            "curves": family_curves(family, t, members, low, high, 121).drop(
+                columns="loss_name"),
+            "marks": pd.concat([index.assign(loss=n, x=at, value=v)[on]
+                                for n, v in losses_of.items()], ignore_index=True),
+            "top": family.top(low, high) if family.top else None}
+
+
+def _along_own_curves(axis: str, runs: dict, members: dict[str, Options]) -> dict:
+    """Each loss's own curve where it is drawn along axis (the others compared by numbers only),
+    its elements on it."""
+    curves = []
+    for name in runs:
+        curve = LOSSES[name].curve(members[name])
+        if curve.axis == axis:
             xs = torch.linspace(curve.low, curve.high, 121, dtype=torch.float64)
             curves.append(pd.DataFrame({"loss": name, "x": xs.tolist(),
                                         "value": curve.loss(xs).tolist()}))
-        curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
-            columns=["loss", "x", "value"])
-        elements = index.assign(**per_element)
-        marks = pd.concat([r.marks.assign(loss=n, value=r.marks["loss"])[
-            ["loss", "sample", "class", "x", "value"]] for n, r in results.items()
-            if n in set(curves["loss"])] or [pd.DataFrame(
-                columns=["loss", "sample", "class", "x", "value"])], ignore_index=True)
-    if curves["loss"].nunique() < 2:
-        curves = marks = pd.DataFrame(columns=["loss", "x", "value"])
-    return Comparison(
-        totals=pd.DataFrame([{"loss": n, "sum": r.losses["sum"], "mean": r.losses["mean"]}
-                             for n, r in results.items()]),
-        elements=elements, curves=curves, axis=axis, marks=marks,
-        thresholds=_thresholds({n: members[n] for n in results}), top=top)
+    columns = ["loss", "sample", "class", "x", "value"]
+    curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+        columns=["loss", "x", "value"])
+    index, losses_of = _elementwise(runs)
+    marks = [result.marks.assign(loss=name, value=result.marks["loss"])[columns]
+             for name, (_, result) in runs.items() if name in set(curves["loss"])]
+    return {"elements": index.assign(**losses_of), "axis": axis, "curves": curves,
+            "marks": pd.concat(marks or [pd.DataFrame(columns=columns)], ignore_index=True)}

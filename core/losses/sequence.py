@@ -198,6 +198,33 @@ def best_path(lp: torch.Tensor, states: list[int], blank: int) -> list[int]:
     return path[::-1]
 
 
+def _lattice(lp: torch.Tensor, lengths: list[int], states: list[list[int]]) -> tuple:
+    """(emit, α, β, log p): each step's log-probability of each state's label, the forward and
+    backward variables over time × extended label (β by the forward pass run backwards), and
+    each sample's log p, the logsumexp of α at its last step over its last two states."""
+    emit, skips = _emissions(lp, lengths, states)
+    alpha = forward_batch(emit, skips)
+    beta_reversed = forward_batch(*_emissions(lp, lengths, states, reverse=True))
+    beta = torch.full(alpha.shape, NEG_INF, dtype=torch.float64)
+    log_p = torch.empty(len(lengths), dtype=torch.float64)
+    for i, (length, own) in enumerate(zip(lengths, states, strict=True)):
+        beta[i, :length, :len(own)] = beta_reversed[i, :length, :len(own)].flip(0).flip(1)
+        log_p[i] = alpha[i, length - 1, max(len(own) - 2, 0):len(own)].logsumexp(0)
+    return emit, alpha, beta, log_p
+
+
+def _through_labels(emit: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor,
+                    states: list[list[int]], classes: int) -> torch.Tensor:
+    """log γ_t(k), (N, T, C): the probability of all paths through label k at step t (α·β
+    counts the step's emission twice), summed over the states labelled k."""
+    through = torch.where(torch.isfinite(emit), alpha + beta - emit, NEG_INF)
+    labels = torch.full((len(states), alpha.shape[2]), -1)
+    for i, own in enumerate(states):
+        labels[i, :len(own)] = torch.tensor(own)
+    picks = labels[:, None, :, None] == torch.arange(classes)  # (N, 1, S', C)
+    return torch.where(picks, through[..., None], NEG_INF).logsumexp(2)
+
+
 def _steps(t: Tensors, options: Options, reduction: str) -> Steps:
     blank, zero_infinity = int(options["blank"]), bool(options["zero_infinity"])
     n = len(t["input_lengths"])
@@ -208,21 +235,8 @@ def _steps(t: Tensors, options: Options, reduction: str) -> Steps:
     target_lengths = t["target_lengths"].tolist()
     targets = [t["targets"][i, :target_lengths[i]].tolist() for i in range(n)]
     states = [extended(target, blank) for target in targets]
-    emit, skips = _emissions(lp, lengths, states)
-    alpha = forward_batch(emit, skips)
-    beta_reversed = forward_batch(*_emissions(lp, lengths, states, reverse=True))
-    beta = torch.full(alpha.shape, NEG_INF, dtype=torch.float64)
-    log_p = torch.empty(n, dtype=torch.float64)
-    for i, (length, own) in enumerate(zip(lengths, states, strict=True)):
-        beta[i, :length, :len(own)] = beta_reversed[i, :length, :len(own)].flip(0).flip(1)
-        log_p[i] = alpha[i, length - 1, max(len(own) - 2, 0):len(own)].logsumexp(0)
-    # γ_t(k): the share of all paths through label k at step t (α·β counts emit twice)
-    through = torch.where(torch.isfinite(emit), alpha + beta - emit, NEG_INF)
-    labels = torch.full((n, alpha.shape[2]), -1)
-    for i, own in enumerate(states):
-        labels[i, :len(own)] = torch.tensor(own)
-    picks = labels[:, None, :, None] == torch.arange(c)  # (N, 1, S', C)
-    gamma = torch.where(picks, through[..., None], NEG_INF).logsumexp(2)  # (N, T, C)
+    emit, alpha, beta, log_p = _lattice(lp, lengths, states)
+    gamma = _through_labels(emit, alpha, beta, states, c)
     steps_used = torch.arange(t_max)[None, :, None] < t["input_lengths"][:, None, None]
     feasible = torch.isfinite(log_p)
     grads = torch.where(steps_used & feasible[:, None, None],
