@@ -23,11 +23,16 @@ from core.losses.registry import (
     View,
     presets,
 )
-from core.losses.tables import Table
+from core.losses.tables import Table, TableSpec
 from core.settings import Setting
 
 CLASSES = Setting("classes", "int", 2, low=1, high=20, step=1)  # the course's CTC has C = 20
-MAX_ROWS = 64  # samples in a table: the step tables stay readable and one run takes < 50 ms
+# A table's size, so that one move of the page stays under 300 ms of CPU at any bound a
+# student can set (bench/loss.py): samples (the step tables stay readable, one run < 50 ms), and
+# columns: C (up to CLASSES' 20 on the page), features, a target's labels (the course's CTC
+# target has S = 30). A longer or wider table (a link's, a paste) is cut to them with a notice.
+MAX_ROWS = 64
+MAX_COLUMNS = 32
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,8 @@ def from_preset(name: str) -> LossConfig:
 
 def validate(cfg: LossConfig) -> tuple[LossConfig, list[Notice]]:
     """Reject unknown names, clamp what has a bound (with a notice), keep at most MAX_ROWS samples
-    (with a notice), then parse every table so that a bad cell is reported here."""
+    and MAX_COLUMNS columns (with a notice), then parse every table so that a bad cell is
+    reported here."""
     loss = entry(cfg)
     if cfg.reduction not in loss.reductions:
         raise InputError("error.unknown_choice", field="reduction", value=cfg.reduction)
@@ -95,14 +101,26 @@ def validate(cfg: LossConfig) -> tuple[LossConfig, list[Notice]]:
             if spec.optional:
                 continue
             raise InputError("error.loss.empty", table=spec.name)
-        if spec.rows == "N" and len(rows) > MAX_ROWS:
-            notices.append(Notice("notice.loss.rows", {"table": spec.name, "rows": len(rows),
-                                                       "used": MAX_ROWS}))
-            rows = rows[:MAX_ROWS]
-        tables[spec.name] = rows
+        tables[spec.name] = _bounded(spec, rows, notices)
     checked = config(cfg.loss, tables, options, cfg.reduction)
     parse(checked)
     return checked, notices
+
+
+def _bounded(spec: TableSpec, rows: Table, notices: list[Notice]) -> Table:
+    """rows cut to MAX_ROWS samples (or CLASSES' C, for a row per class) and MAX_COLUMNS
+    columns, each cut with a notice."""
+    most = {"N": MAX_ROWS, "C": int(CLASSES.high)}.get(spec.rows)
+    if most is not None and len(rows) > most:
+        notices.append(Notice("notice.loss.rows", {"table": spec.name, "rows": len(rows),
+                                                   "used": most}))
+        rows = rows[:most]
+    widest = max(len(row) for row in rows) if rows else 0
+    if widest > MAX_COLUMNS:
+        notices.append(Notice("notice.loss.columns", {"table": spec.name, "columns": widest,
+                                                      "used": MAX_COLUMNS}))
+        rows = tuple(row[:MAX_COLUMNS] for row in rows)
+    return rows
 
 
 def classes(typed: int) -> tuple[int, list[Notice]]:

@@ -35,6 +35,9 @@ SPECS = (TableSpec("logits", "logits", rows="N·T"),
          TableSpec("input_lengths", "lengths", columns="1"),
          TableSpec("target_lengths", "lengths", columns="1"))
 NEG_INF = float("-inf")
+# logits rows, N·T, one view computes: the course's 16 samples × 50 steps, its α, β and lattices
+# within a move's 300 ms of CPU (bench/loss.py); more is refused with a message that says so
+MAX_STEPS = 800
 
 
 # ---- Typed tables -> tensors, or a message naming table, row, column and rule ---------------
@@ -70,6 +73,9 @@ def parse(tables: dict[str, Table | None], options: Options) -> Tensors:
             raise InputError("error.loss.rows", table=name, rows=len(tables[name]), expected=n,
                              first="targets")
     logit_rows = tables["logits"]
+    if len(logit_rows) > MAX_STEPS:
+        raise InputError("error.loss.ctc_steps", table="logits", rows=len(logit_rows),
+                         most=MAX_STEPS)
     if len(logit_rows) % n:
         raise InputError("error.loss.ctc_rows", table="logits", rows=len(logit_rows), n=n)
     t_max, c = len(logit_rows) // n, len(logit_rows[0])

@@ -507,3 +507,44 @@ def test_kl_div_shows_the_course_call_beside_the_one_kldivloss_expects():
         close(result.alternative[reduction], F.kl_div(inputs.log(), target, reduction=reduction))
     assert result.losses["batchmean"] < 0 < result.alternative["batchmean"]
     assert not losses.run(losses.from_preset("CrossEntropyLoss")).alternative
+
+
+# ---- Bounds: one move stays under 300 ms of CPU (bench/loss.py times each loss at them) -------
+
+def test_a_wider_table_is_cut_to_its_bound_with_a_notice():
+    """A link's table of 40 columns (the page's C stops at 20, a link does not)."""
+    wide = losses.config("CrossEntropyLoss", {"inputs": (("1",) * 40,) * 2,
+                                              "target": (("0",), ("1",))})
+    checked, notices = losses.validate(wide)
+    assert len(checked.table("inputs")[0]) == losses.MAX_COLUMNS
+    assert "inputs: 40 columns is more than the page computes at once; using the first 32." \
+        in map(str, notices)
+    weights = losses.config("LinearCrossEntropyLoss", {
+        "inputs": (("1", "2"),), "linear_weight": (("1", "0"),) * 30, "target": (("0",),)})
+    checked, notices = losses.validate(weights)
+    assert len(checked.table("linear_weight")) == losses.CLASSES.high == 20
+    assert "linear_weight: 30 rows is more than the page shows; using the first 20." \
+        in map(str, notices)
+
+
+def test_ctc_refuses_more_time_steps_than_a_move_computes_and_says_why():
+    from core.losses.sequence import MAX_STEPS
+
+    cfg = losses.config("CTCLoss", {"logits": (("0", "0"),) * (MAX_STEPS + 1),
+                                    "targets": (("1",),), "input_lengths": (("2",),),
+                                    "target_lengths": (("1",),)})
+    with pytest.raises(InputError) as caught:
+        losses.validate(cfg)
+    assert str(caught.value).startswith("logits: 801 rows (N·T time steps) are more than the "
+                                         "800 one view computes at once")
+
+
+@pytest.mark.parametrize("name", list(losses.LOSSES))
+def test_the_benchmark_times_each_loss_at_its_bounds(name):
+    """bench/loss.py's largest view of each loss is at the bounds: validating it cuts nothing."""
+    from bench.loss import heaviest
+
+    checked, notices = losses.validate(heaviest(losses.LOSSES[name]))
+    assert not notices
+    widths = {len(rows[0]) for _, rows in checked.tables}
+    assert losses.MAX_COLUMNS in widths or widths == {1}  # a loss of single values: no C
