@@ -8,6 +8,7 @@ curves (with a pinned view A beside them), the entry's own pictures, and the tab
 
 import dataclasses
 import math
+import time
 from dataclasses import dataclass
 
 import pandas as pd
@@ -70,12 +71,20 @@ def grid_key(path: str) -> str:
     return f"{key}_presenting" if st.session_state.get(GRIDS_PRESENTING) else key
 
 
+# How long the browser gets to apply the switched mode's stylesheet before the tables are drawn
+# again (measured: with none, a busy server's immediate rerun reached the browser in the same
+# frame and the tables read the old size)
+STYLESHEET_SECONDS = 0.3
+
+
 def tables_in_mode() -> None:
     """After a run that switched presenter mode, one more with the tables under their new keys:
     a table drawn in the run that switched it reads the type size before the mode's stylesheet
-    is in the page, and kept it (measured: 14 px of 17.5 after about half of the switches)."""
+    is in the page, and kept it (measured: 14 px of 17.5 after about half of the switches). The
+    next run waits for the stylesheet (a mode switch happens once in a lecture)."""
     if st.session_state.setdefault(GRIDS_PRESENTING, presenting()) != presenting():
         st.session_state[GRIDS_PRESENTING] = presenting()
+        time.sleep(STYLESHEET_SECONDS)
         st.rerun()
 
 
