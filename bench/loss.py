@@ -9,16 +9,17 @@ move's total (thread CPU time, median), and which loss goes over the 300 ms budg
 Run: python -m bench.loss [--quick]"""
 
 import argparse
-import statistics
+import logging
 import time
 import warnings
 
-import altair as alt
 import torch
 
+from bench.timing import median_ms
 from core import losses
 from core.charts import loss as charts
 from core.losses.sequence import MAX_STEPS
+from ui.charts import _chart_spec, show_chart
 
 BUDGET_MS = 300  # a move's CPU on one thread: a class's explorers must not stall the others
 # KLDivLoss's reduction='mean' is timed on purpose (the page shows it beside 'batchmean'); torch
@@ -32,14 +33,8 @@ SAMPLE = {"logits": lambda i: f"{(i % 17 - 8) / 2:g}", "values": lambda i: f"{(i
 
 
 def cpu_ms(run, repeats: int) -> float:
-    """Median CPU time of run() on this thread, in milliseconds: other processes on a busy
-    machine do not count, as they would in wall time."""
-    times = []
-    for _ in range(repeats):
-        start = time.thread_time()
-        run()
-        times.append((time.thread_time() - start) * 1000)
-    return statistics.median(times)
+    """Median CPU time of run() on this thread, in milliseconds."""
+    return median_ms(run, repeats, clock=time.thread_time)
 
 
 def _table(rows: int, width: int, cell) -> tuple[tuple[str, ...], ...]:
@@ -76,20 +71,32 @@ def _heaviest_ctc() -> losses.LossConfig:
         "target_lengths": _table(n, 1, lambda i: str(labels))})
 
 
-def chart_specs(result: losses.LossResult, views: tuple = ()) -> None:
-    """The curve's chart (and, with views, those pictures'), as specs: what the page builds."""
+def charts_drawn(result: losses.LossResult, views: tuple = ()) -> None:
+    """The curve's chart (and, with views, those pictures') as the page draws them
+    (ui.charts.show_chart, outside a server: the spec built and its message made), each new."""
+    _chart_spec.clear()
     texts = dict.fromkeys(["title", "x_title", "y_title", "sample_title", "sample_loss_title",
                            "nonfinite_label"], "t")
-    charts.loss_curve(result.curve, result.marks, height=220, probability=False,
-                      **texts).to_dict(validate=False)
+    show_chart(charts.loss_curve, result.curve, result.marks, height=220, probability=False,
+               **texts)
     for view in views:
-        getattr(charts, view.chart)(*view.frames, **view.args,
-                                    **dict.fromkeys(view.texts, "t")).to_dict(validate=False)
+        show_chart(getattr(charts, view.chart), *view.frames, **view.args,
+                   **dict.fromkeys(view.texts, "t"))
+
+
+def compared(config: losses.LossConfig) -> None:
+    """The Compare tab: every loss of the family run on the tables, its chart drawn."""
+    found = losses.compare(config)
+    if not found.curves.empty:
+        _chart_spec.clear()
+        show_chart(charts.loss_comparison, found.curves, found.marks, title="t", x_title="t",
+                   y_title="t", series_title="t", sample_title="t", height=400)
 
 
 def moves(config: losses.LossConfig) -> dict[str, float]:
     """Each part of a move to a new view (CPU ms): validated, computed (with the entry's own
-    pictures of sample 0), compared with its family, its script and charts; and, where the entry
+    pictures of sample 0), its script and charts, compared with its family (the Compare tab runs
+    with the others); and, where the entry
     has pictures, a move to another sample (its pictures computed and drawn)."""
     repeats = 3
     checked, _ = losses.validate(config)
@@ -97,13 +104,13 @@ def moves(config: losses.LossConfig) -> dict[str, float]:
     parts = {"validate": cpu_ms(lambda: losses.validate(config), repeats),
              "run": cpu_ms(lambda: losses.run(checked), repeats),
              "script": cpu_ms(lambda: losses.to_script(checked), repeats),
-             "charts": cpu_ms(lambda: chart_specs(result, result.views), repeats)}
+             "charts": cpu_ms(lambda: charts_drawn(result, result.views), repeats)}
     if len(losses.comparable(checked)) > 1:
-        parts["compare"] = cpu_ms(lambda: losses.compare(checked), repeats)
+        parts["compare"] = cpu_ms(lambda: compared(checked), repeats)
     parts["move"] = sum(parts.values())
     if result.views:
         last = result.none_shape[0] - 1
-        parts["sample_move"] = cpu_ms(lambda: chart_specs(
+        parts["sample_move"] = cpu_ms(lambda: charts_drawn(
             result, losses.views(checked, last)), repeats)
     return parts
 
@@ -113,7 +120,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="three losses only")
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the app runs it (app.py)
-    alt.data_transformers.disable_max_rows()  # st.altair_chart lifts the limit too
+    logging.disable(logging.WARNING)  # Streamlit's word that no server runs, at every chart
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; CPU ms, median of 3")
     losses.run(losses.from_preset("CrossEntropyLoss"))  # warm torch up once
     names = ["CrossEntropyLoss", "HuberLoss", "CTCLoss"] if args.quick else list(losses.LOSSES)
