@@ -8,7 +8,6 @@ curves (with a pinned view A beside them), the entry's own pictures, and the tab
 
 import dataclasses
 import math
-import time
 from dataclasses import dataclass
 
 import pandas as pd
@@ -62,6 +61,7 @@ def views_of(config: losses.LossConfig, sample: int) -> tuple:
 
 
 GRIDS_PRESENTING = "loss_grids_presenting"  # the mode the tables were last drawn in
+WAITED = "loss_grids_waited"  # a run after the switch has been drawn: the stylesheet is in
 
 
 def grid_key(path: str) -> str:
@@ -71,22 +71,25 @@ def grid_key(path: str) -> str:
     return f"{key}_presenting" if st.session_state.get(GRIDS_PRESENTING) else key
 
 
-# How long the browser gets to apply the switched mode's stylesheet before the tables are drawn
-# again (measured: with none, a busy server's immediate rerun reached the browser in the same
-# frame and the tables read the old size)
-STYLESHEET_SECONDS = 0.3
-
-
 def tables_in_mode() -> None:
-    """After a run that switched presenter mode, one more with the tables under their new keys:
-    a table drawn in the run that switched it reads the type size before the mode's stylesheet
-    is in the page, and kept it (measured: 14 px of 17.5 after about half of the switches). The
-    next run waits for the stylesheet (a mode switch happens once in a lecture)."""
-    if st.session_state.setdefault(GRIDS_PRESENTING, presenting()) != presenting():
-        st.session_state[GRIDS_PRESENTING] = presenting()
-        time.sleep(STYLESHEET_SECONDS)
-        st.rerun()
+    """After presenter mode was switched, the tables under their new keys: not in the run that
+    switched it (a table drawn then reads the type size before the mode's stylesheet is in the
+    page, and keeps it: 14 px of 17.5 after about half of the switches), but in the next, which
+    the browser asks for once it has drawn that run (the fragment's run_every, lesson_view)."""
+    state = st.session_state
+    if state.setdefault(GRIDS_PRESENTING, presenting()) == presenting():
+        return
+    if state.pop(WAITED, False):
+        state[GRIDS_PRESENTING] = presenting()
+        st.rerun()  # the whole page: its fragment registered again, without the timer
+    state[WAITED] = True
 
+
+def lesson_view():
+    """The playground as a fragment; just after presenter mode was switched, one the browser
+    reruns half a second after drawing it (tables_in_mode)."""
+    pending = st.session_state.get(GRIDS_PRESENTING, presenting()) != presenting()
+    return st.fragment(lesson, run_every=0.5 if pending else None)
 
 
 # ---- The tables the editors start from -------------------------------------------------------
@@ -400,8 +403,9 @@ def show_headline(config: losses.LossConfig, result: losses.LossResult,
     reduction, before = config.reduction, pinned[1] if pinned else None
     if reduction == "none":
         st.caption(t("loss.metric_chosen", reduction="none") + " · " + shape_text(result))
-        per_element(result, before, "chosen",
-                    height=min(250, 3 + row_height() * (1 + len(result.none))))
+        # on a projector two rows in sight (more scroll), so the curves stay on its screen
+        shown_rows = min(len(result.none), 2 if presenting() else 6)
+        per_element(result, before, "chosen", height=3 + row_height() * (1 + shown_rows))
     else:
         st.metric(t("loss.metric_chosen", reduction=reduction),
                   f"{result.losses[reduction]:.4f}", **metric_change(
@@ -602,14 +606,15 @@ def show_tabs(config: losses.LossConfig, result: losses.LossResult) -> None:
 # ---- The page --------------------------------------------------------------------------------
 
 def layout() -> tuple[list, DeltaGenerator, list]:
-    """Where the example pickers, the controls and the view go. On a projector the pickers head
-    the controls' column and the view starts at the top of its own: the curves and the numbers
-    on a 1280 × 720 first screen, the tables under them. Otherwise the pickers share a row (the
-    examples' names are long, up to 53 characters: the widest column) and the tables come
-    first."""
+    """Where the example pickers, the controls and the view go. The pickers share a row (an
+    example's name is up to 53 characters and its list is as wide as its box: the widest
+    column); the reset button heads the controls on a projector, whose view starts at the top
+    of its column: the headline and the curves on a 1280 × 720 first screen, the tables under
+    them. Otherwise the tables come first."""
     if presenting():
+        pickers = st.columns([6, 4], vertical_alignment="bottom")
         controls, view = st.columns([5, 11], gap="large")
-        return [controls, controls, controls], controls, [view.container(), view.container()]
+        return [*pickers, controls], controls, [view.container(), view.container()]
     pickers = st.columns([5, 3, 3], vertical_alignment="bottom")
     controls, view = st.columns([4, 11], gap="large")
     tables, main = view.container(), view.container()
@@ -648,10 +653,10 @@ def show_view(config: losses.LossConfig, notices: list[Notice], place) -> None:
 
 
 st.title(t("loss.title"))
-explain(t("loss.lead"))
+if not presenting():
+    explain(t("loss.lead"))
 
 
-@st.fragment
 def lesson() -> None:
     """The whole playground: its controls, tables and views depend on one another, so a click
     or an edit reruns this fragment only (not the app's shell and sidebar)."""
@@ -678,4 +683,6 @@ def lesson() -> None:
     tables_in_mode()
 
 
-lesson()
+lesson_view()()
+if presenting():  # folded, under the lesson: the projector's first screen holds the view
+    explain(t("loss.lead"))
