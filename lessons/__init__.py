@@ -51,4 +51,8 @@ RENAMED_PARAMS: dict[str, str] = {
     **{f"lab_w{layer}": f"lab_width_{layer}" for layer in range(1, 11)},
     **{f"lab_f_{name}": f"lab_feature_{name}"
        for name in ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")},
+    **{f"loss_opt_{name}": f"loss_options_{name}"
+       for name in ("beta", "blank", "delta", "distance_function", "eps", "full", "ignore_index",
+                    "label_smoothing", "log_input", "log_target", "margin", "p", "soft_target",
+                    "swap", "through_sigmoid", "zero_infinity")},
 }

@@ -83,11 +83,17 @@ def control(lesson: str, config_type: type, path: str, **options):
     if options:
         from dataclasses import replace
         setting = replace(setting, **options)
+    return widget_at(lesson, path, setting, value_at(config_type(), path))
+
+
+def widget_at(lesson: str, path: str, setting: Setting, value=UNSET):
+    """The widget of a setting at path of a lesson (a Config's field, or a registry's setting
+    such as a loss's option at "options.margin"), its key, label and help derived from the
+    path as control's are."""
     label = t(setting.label) if setting.label else t(text_key(lesson, path))
     help_key = setting.help or text_key(lesson, path, "_help")
     return widget(setting, key_of(lesson, path), label,
-                  t(help_key) if text.exists(help_key) else None,
-                  value_at(config_type(), path))
+                  t(help_key) if text.exists(help_key) else None, value)
 
 
 def controls(lesson: str, config_type: type, paths: list[str] | None = None,

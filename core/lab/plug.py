@@ -112,7 +112,7 @@ FEEDS = {
 
 def _feed(entry: losses.Loss) -> tuple[str, ...]:
     """The entry's family and the kinds of the tables it is called on (default options)."""
-    specs = entry.specs({option.name: option.default for option in entry.options})
+    specs = entry.tables({option.name: option.default for option in entry.options})
     return (entry.family, *(spec.kind for spec in specs if not spec.optional))
 
 
