@@ -26,7 +26,7 @@ HUGE = 10**9
 async def medians(session: Session, repeats: int) -> tuple[float, float, list[str]]:
     """(median ms as is, median ms with a new seed each rerun, exceptions seen)."""
     errors, same, fresh = [], [], []
-    # the lesson's seed (each lesson keeps its own: ex_seed, optim_course_seed, ...)
+    # the lesson's seed (each lesson keeps its own: explosion_seed, optim_course_seed, ...)
     seed = next((w for w in session.widgets.values() if w.key and w.key.endswith("seed")), None)
     for i in range(repeats):
         run = await session.rerun()

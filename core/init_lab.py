@@ -42,7 +42,8 @@ def validate_gains(config: GainConfig) -> tuple[GainConfig, list[Notice]]:
     notices: list[Notice] = []
     return replace(
         config, samples=SAMPLES.clamp(config.samples, notices),
-        negative_slope=network.NEGATIVE_SLOPE.clamp(config.negative_slope, notices),
+        negative_slope=network.SETTINGS["negative_slope"].bound.clamp(config.negative_slope,
+                                                                      notices),
         seed=network.SEED.clamp(config.seed, notices)), notices
 
 

@@ -12,13 +12,10 @@ from torch.nn import init
 from core import activations
 from core.bounds import Bound
 from core.errors import InputError, Notice
+from core.settings import setting, settings_of
 
-STD = Bound("std", 0.0, 1000.0)
-VALUE = Bound("value", -1000.0, 1000.0)
-GAIN = Bound("gain", 0.0, 100.0)
-KAIMING_A = Bound("a", 0.0, 100.0)
-SPARSITY = Bound("sparsity", 0.0, 1.0)
 MODES = ("fan_in", "fan_out")
+VALUE = {"low": -1000.0, "high": 1000.0}  # a mean, a bound of uniform_ or trunc_normal_, a constant
 
 
 @dataclass(frozen=True)
@@ -27,18 +24,21 @@ class InitSpec:
     The defaults are torch's where it has one."""
 
     method: str = "normal"
-    mean: float = 0.0
-    std: float = 1.0
-    low: float = 0.0  # uniform_'s a
-    high: float = 1.0  # uniform_'s b
-    trunc_low: float = -2.0  # trunc_normal_'s a
-    trunc_high: float = 2.0  # trunc_normal_'s b
-    value: float = 0.5  # constant_'s val (torch has no default)
-    gain: float = 1.0  # xavier_*, orthogonal_
-    a: float = 0.0  # kaiming_*'s negative slope
+    mean: float = setting(0.0, **VALUE)
+    std: float = setting(1.0, low=0.0, high=1000.0)
+    low: float = setting(0.0, **VALUE)  # uniform_'s a
+    high: float = setting(1.0, **VALUE)  # uniform_'s b
+    trunc_low: float = setting(-2.0, **VALUE)  # trunc_normal_'s a
+    trunc_high: float = setting(2.0, **VALUE)  # trunc_normal_'s b
+    value: float = setting(0.5, **VALUE)  # constant_'s val (torch has no default)
+    gain: float = setting(1.0, low=0.0, high=100.0)  # xavier_*, orthogonal_
+    a: float = setting(0.0, low=0.0, high=100.0)  # kaiming_*'s negative slope
     mode: str = "fan_in"
     nonlinearity: str = "leaky_relu"
-    sparsity: float = 0.1
+    sparsity: float = setting(0.1, low=0.0, high=1.0)
+
+
+SPEC_SETTINGS = settings_of(InitSpec)
 
 
 # A Param's choices: every nonlinearity calculate_gain accepts (core.activations' table).
@@ -48,18 +48,23 @@ GAIN_NAMES = ("<calculate_gain's nonlinearities>",)
 @dataclass(frozen=True)
 class Param:
     """One parameter of an nn.init method: the InitSpec field that holds it, the keyword torch
-    takes it by, and its bound (a number) or its choices (a name)."""
+    takes it by, and its choices (a name; a number's bound is its InitSpec setting's)."""
 
     field: str
     keyword: str
-    bound: Bound | None = None
     choices: tuple[str, ...] | None = None
     label: str | None = None  # locale key, where the field's own (init.<field>) would not do
 
+    @property
+    def bound(self) -> Bound | None:
+        """A number's bound, declared on its InitSpec field (None for a name)."""
+        setting = SPEC_SETTINGS.get(self.field)
+        return None if setting is None else setting.bound
 
-MEAN, STD_PARAM = Param("mean", "mean", VALUE), Param("std", "std", STD)
-GAIN_PARAM = Param("gain", "gain", GAIN)
-KAIMING = (Param("a", "a", KAIMING_A, label="init.kaiming_a"),
+
+MEAN, STD_PARAM = Param("mean", "mean"), Param("std", "std")
+GAIN_PARAM = Param("gain", "gain")
+KAIMING = (Param("a", "a", label="init.kaiming_a"),
            Param("mode", "mode", choices=MODES),
            Param("nonlinearity", "nonlinearity", choices=GAIN_NAMES))
 
@@ -216,17 +221,17 @@ METHODS: dict[str, Method] = {
                      entry_mean=lambda spec, fi, fo: spec.mean,
                      standard="normal",
                      standard_scale=lambda spec, fi, fo: None if spec.mean else spec.std),
-    "uniform": Method((Param("low", "a", VALUE), Param("high", "b", VALUE)),
+    "uniform": Method((Param("low", "a"), Param("high", "b")),
                       weight_std=lambda spec, fi, fo: (spec.high - spec.low) / math.sqrt(12),
                       entry_mean=lambda spec, fi, fo: (spec.low + spec.high) / 2,
                       bound=lambda spec, fi, fo: (spec.low, spec.high), cdf=_uniform_cdf,
                       ranges=(("low", "high"),)),
-    "trunc_normal": Method((MEAN, STD_PARAM, Param("trunc_low", "a", VALUE),
-                            Param("trunc_high", "b", VALUE)),
+    "trunc_normal": Method((MEAN, STD_PARAM, Param("trunc_low", "a"),
+                            Param("trunc_high", "b")),
                            entry_mean=_trunc_mean, entry_std=_trunc_std, cdf=_trunc_cdf,
                            bound=lambda spec, fi, fo: (spec.trunc_low, spec.trunc_high),
                            ranges=(("trunc_low", "trunc_high"),), nonzero=("std",)),
-    "constant": Method((Param("value", "val", VALUE),), **_constant(lambda spec: spec.value)),
+    "constant": Method((Param("value", "val"),), **_constant(lambda spec: spec.value)),
     "ones": Method(**_constant(lambda spec: 1.0)),
     "zeros": Method(**_constant(lambda spec: 0.0)),
     "eye": Method(entry_mean=_eye_fraction, entry_std=_eye_std, cdf=_eye_cdf, draws=False),
@@ -235,7 +240,7 @@ METHODS: dict[str, Method] = {
     "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note", standard="orthogonal",
                          standard_scale=lambda spec, fi, fo: spec.gain,
                          entry_std=lambda spec, fi, fo: spec.gain / math.sqrt(max(fi, fo))),
-    "sparse": Method((Param("sparsity", "sparsity", SPARSITY), STD_PARAM),
+    "sparse": Method((Param("sparsity", "sparsity"), STD_PARAM),
                      entry_std=lambda spec, fi, fo: spec.std * math.sqrt(_sparse_kept(spec, fo)),
                      cdf=_sparse_cdf, defaults=(("std", 0.01),), fill=_sparse_fill,
                      script=_sparse_script),

@@ -16,17 +16,12 @@ import torch
 import torch.nn.functional as F
 
 from core import activations, initializers
-from core.bounds import Bound
 from core.cache import ByteBoundCache
-from core.errors import InputError, Notice
+from core.errors import Notice
 from core.initializers import InitSpec
+from core.settings import setting, settings_of, validate_settings
 from core.values import finite_positive
 
-DEPTH = Bound("depth", 1, 200)
-WIDTH = Bound("width", 2, 1024)
-BATCH = Bound("batch", 1, 128)
-SEED = Bound("seed", 0, 2**31 - 1)
-NEGATIVE_SLOPE = Bound("negative_slope", 0.0, 1.0)
 # depth * width**2 weights, each with a gradient: 2**24 keeps one run near 128 MB of tensors.
 MAX_WEIGHTS = 2**24
 FLOAT32_MAX_LOG = math.log(torch.finfo(torch.float32).max)
@@ -35,35 +30,40 @@ FLOAT32_MAX_LOG = math.log(torch.finfo(torch.float32).max)
 COURSE_STD_AT_30 = 2.2885405881461517e37
 
 
+def _takes_slope(values: dict) -> bool:
+    return activations.ACTIVATIONS[values.get("activation", "none")].takes_slope
+
+
 @dataclass(frozen=True)
 class NetConfig:
-    depth: int = 100
-    width: int = 256
-    batch: int = 16
-    activation: str = "none"
-    negative_slope: float = 0.01
+    """The course's demo by default: 100 layers of nn.Linear(256, 256, bias=False), a batch of
+    16, no activation, weights re-drawn with nn.init.normal_(std=1), seed 3."""
+
+    depth: int = setting(100, low=1, high=200, step=1)
+    width: int = setting(256, low=2, high=1024, step=1)
+    batch: int = setting(16, low=1, high=128, step=1)
+    activation: str = setting("none", choices=activations.ACTIVATIONS.keys())
+    negative_slope: float = setting(0.01, low=0.0, high=1.0, step=0.01, format="%.3f",
+                                    shown=_takes_slope)
     init: InitSpec = field(default_factory=InitSpec)
-    seed: int = 3
+    seed: int = setting(3, low=0, high=2**31 - 1, step=1)
+
+
+SETTINGS = settings_of(NetConfig)
+DEPTH, WIDTH, BATCH, SEED = (SETTINGS[name].bound for name in ("depth", "width", "batch", "seed"))
 
 
 def validate(config: NetConfig) -> tuple[NetConfig, list[Notice]]:
-    """Clamp every size into its bound (with a notice each) and reject unknown names."""
-    if config.activation not in activations.ACTIVATIONS:
-        raise InputError("error.unknown_choice", field="activation", value=config.activation)
+    """Every setting of kind and in bound (a notice for each value clamped), the init method's
+    parameters checked, then the weight budget: fewer layers where depth × width² is too many."""
     notices: list[Notice] = []
-    depth = DEPTH.clamp(config.depth, notices)
-    width = WIDTH.clamp(config.width, notices)
-    if depth * width * width > MAX_WEIGHTS:
-        allowed = MAX_WEIGHTS // (width * width)
-        notices.append(Notice("notice.weight_budget", {"depth": depth, "width": width,
-                                                       "used": allowed}))
-        depth = allowed
-    init = initializers.validate(config.init, notices)
-    return replace(
-        config, depth=depth, width=width, batch=BATCH.clamp(config.batch, notices),
-        seed=SEED.clamp(config.seed, notices), init=init,
-        negative_slope=NEGATIVE_SLOPE.clamp(config.negative_slope, notices),
-    ), notices
+    config = validate_settings(config, notices)
+    if config.depth * config.width**2 > MAX_WEIGHTS:
+        allowed = MAX_WEIGHTS // config.width**2
+        notices.append(Notice("notice.weight_budget", {"depth": config.depth,
+                                                       "width": config.width, "used": allowed}))
+        config = replace(config, depth=allowed)
+    return replace(config, init=initializers.validate(config.init, notices)), notices
 
 
 @dataclass(frozen=True)

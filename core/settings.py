@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from core.bounds import Bound
@@ -54,7 +54,9 @@ class Setting:
     default: object = None
     low: float | None = None
     high: float | None = None
-    choices: tuple = ()
+    # a tuple, or a registry's live keys (ACTIVATIONS.keys()): an entry registered later (a
+    # throwaway in a test) is a choice too
+    choices: Collection = dataclasses.field(default=(), hash=False)
     below_low: str = "clamp"
     optional: bool = False
     label: str | None = None

@@ -20,4 +20,9 @@ def script(name: str) -> str:
 # Link parameters renamed since links were shared (old -> new): app.py reads each old one as its
 # new one, so a link made before the change still opens the same view. A control's parameter is
 # derived from its lesson and its Config field (ui.widgets.key_of).
-RENAMED_PARAMS: dict[str, str] = {}
+RENAMED_PARAMS: dict[str, str] = {
+    "ex_std": "explosion_init_std", "ex_act": "explosion_activation",
+    "ex_slope": "explosion_negative_slope", "ex_depth": "explosion_depth",
+    "ex_width": "explosion_width", "ex_batch": "explosion_batch", "ex_seed": "explosion_seed",
+    "ex_pin": "explosion_pin",
+}

@@ -1,36 +1,29 @@
 """Lesson 1: exploding and vanishing gradients — the course's 100-layer demo, exactly."""
 
 import math
-from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from core import activations, compare, network, values
+from core import compare, network, values
 from core.charts import layers as charts
-from core.errors import InputError
+from core.settings import with_values
+from ui import widgets
 from ui.charts import show_chart
-from ui.compare import labels, pinned_view
-from ui.controls import default
-from ui.links import set_controls
-from ui.panels import code_panel, csv_download, explain, show_error, show_notices
+from ui.compare import labels
+from ui.lesson import checked_views
+from ui.panels import code_panel, csv_download, explain
 from ui.text import presenting, t
 from ui.trend import named, show_trend
+from ui.widgets import control, controls, key_of
 
-# The lesson's controls: widget key -> NetConfig field. Every one starts at its field's default
-# (the course's demo, seed 3 included), and the course's example button puts them all back.
-CONTROLS = {"ex_depth": "depth", "ex_width": "width", "ex_batch": "batch", "ex_act": "activation",
-            "ex_slope": "negative_slope", "ex_seed": "seed"}
-STD_KEY = "ex_std"  # the weight std, NetConfig.init's
-
-
-def course_init():
-    """The course's init call (normal_ with std 1); the page moves only its std."""
-    return default(network.NetConfig, "init")
-
-
-def course_std() -> float:
-    return course_init().std
+LESSON = "explosion"
+# The controls, in the order drawn: the weight std (the course's init call is normal_(std=1),
+# and the page moves only its std), the activation, then the network's size and draw. Each one
+# starts at the Config's default (the course's demo, seed 3 included), and the course's example
+# button puts them all back.
+PATHS = ["init.std", "activation", "negative_slope", "depth", "batch", "width", "seed"]
+STD_KEY = key_of(LESSON, "init.std")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -50,20 +43,14 @@ def compared(a: network.NetConfig, b: network.NetConfig, label_a: str,
 
 def preset_std(scaled: bool) -> None:
     """The course's two settings: std = 1, and std = sqrt(1/n) for the width in use."""
-    width = network.WIDTH.clamp(st.session_state.get("ex_width", default(network.NetConfig,
-                                                                          "width")), [])
-    st.session_state[STD_KEY] = math.sqrt(1 / width) if scaled else course_std()
+    width = network.WIDTH.clamp(st.session_state.get(key_of(LESSON, "width"),
+                                                     network.NetConfig().width), [])
+    st.session_state[STD_KEY] = math.sqrt(1 / width) if scaled else network.NetConfig().init.std
 
 
 def restore(config: network.NetConfig) -> None:
     """Every control set from config: the course's demo, a pinned view, a swap."""
-    set_controls({key: getattr(config, field) for key, field in CONTROLS.items()}
-                 | {STD_KEY: config.init.std})
-
-
-def number(label: str, key: str, field: str, **kwargs):
-    return st.number_input(t(label), value=default(network.NetConfig, field), key=key,
-                           bind="query-params", **kwargs)
+    widgets.restore(LESSON, config, PATHS)
 
 
 @st.fragment
@@ -74,54 +61,33 @@ def lab() -> None:
     # own settings (the std, its two course values side by side, the activation), then the
     # network's size and draw; tight gaps, and in presenter mode a wider column with two of
     # those to a row (the two whose labels wrap side by side, so a row is as tall as one).
-    controls, view = st.columns([1, 1.4] if presenting() else [1, 3], gap="large")
-    with controls.container(gap="xxsmall" if presenting() else "xsmall"):
+    column, view = st.columns([1, 1.4] if presenting() else [1, 3], gap="large")
+    chosen = {}
+    with column.container(gap="xxsmall" if presenting() else "xsmall"):
         st.button(t("explosion.course_example"), on_click=restore, args=(network.NetConfig(),),
-                  width="stretch", key="ex_course_example")
-        std = st.number_input(t("explosion.std"), value=course_std(), step=0.01, format="%.5f",
-                              key=STD_KEY, help=t("explosion.std_help"), bind="query-params")
+                  width="stretch", key="explosion_course_example")
+        chosen["init.std"] = control(LESSON, network.NetConfig, "init.std", step=0.01,
+                                     format="%.5f")
         presets = st.container(horizontal=True, gap="xsmall")
         presets.button(t("explosion.std_one"), on_click=preset_std, args=(False,),
-                       key="ex_std_one")
+                       key="explosion_std_one")
         presets.button(t("explosion.std_scaled"), on_click=preset_std, args=(True,),
-                       key="ex_std_scaled")
+                       key="explosion_std_scaled")
         # in presenter mode two controls to a row: the activation beside its slope (a row of
         # its own put the network's width and seed below a projector's 720 px)
-        rows = [st.columns(2, gap="small") for _ in range(3)] if presenting() \
+        pairs = [st.columns(2, gap="small") for _ in range(3)] if presenting() \
             else [(st.container(gap="xsmall"),) * 2 for _ in range(3)]
-        names = list(activations.ACTIVATIONS)
-        with rows[0][0]:
-            activation = st.selectbox(
-                t("explosion.activation"), names, key="ex_act", bind="query-params",
-                index=names.index(default(network.NetConfig, "activation")))
-        slope = default(network.NetConfig, "negative_slope")
-        if activations.ACTIVATIONS[activation].takes_slope:
-            with rows[0][1]:
-                slope = number("explosion.negative_slope", "ex_slope", "negative_slope",
-                               step=0.01, format="%.3f")
-        with rows[1][0]:
-            depth = number("explosion.depth", "ex_depth", "depth", step=1)
-        with rows[1][1]:
-            batch = number("explosion.batch", "ex_batch", "batch", step=1)
-        with rows[2][0]:
-            width = number("explosion.width", "ex_width", "width", step=1)
-        with rows[2][1]:
-            seed = number("explosion.seed", "ex_seed", "seed", step=1,
-                          help=t("explosion.seed_help"))
-
-    try:
-        config, notices = network.validate(network.NetConfig(
-            depth=int(depth), width=int(width), batch=int(batch), activation=activation,
-            negative_slope=float(slope), init=replace(course_init(), std=float(std)),
-            seed=int(seed)))
-    except InputError as error:
-        with view:
-            show_error(error)
-        return
+        for place, path in zip([place for pair in pairs for place in pair], PATHS[1:],
+                               strict=True):
+            with place:
+                chosen |= controls(LESSON, network.NetConfig, [path], drawn=chosen)
     with view:
-        pinned = pinned_view("ex", config, restore, network.validate)
-        show_run(config, compute(config), notices,
-                 None if pinned is None else (pinned, compute(pinned)))
+        checked = checked_views(LESSON, with_values(network.NetConfig(), chosen),
+                                network.validate, restore)
+        if checked is not None:
+            config, pinned = checked
+            show_run(config, compute(config),
+                     None if pinned is None else (pinned, compute(pinned)))
 
 
 def first_nonfinite(result: network.NetResult) -> int | None:
@@ -136,12 +102,11 @@ def first_bad_gradient(result: network.NetResult) -> int | None:
     return int(bad.min()) if len(bad) else None
 
 
-def show_run(config: network.NetConfig, result: network.NetResult, notices,
+def show_run(config: network.NetConfig, result: network.NetResult,
              pinned: tuple[network.NetConfig, network.NetResult] | None) -> None:
     """Where it blows up, the chart, the backward side, the console and the code; with a pinned
     view A, each of them shows A beside this view B."""
     layers = result.layers
-    show_notices(notices)
     label_a, label_b = labels()
     runs = {label_b: result} if pinned is None else {label_a: pinned[1], label_b: result}
 

@@ -37,12 +37,13 @@ def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
     start = setting.default if value is UNSET else value
     common = {"key": key, "help": help_text}
     if setting.kind == "choice":
-        names = [str(choice) for choice in setting.choices]  # the link holds text
+        choices = list(setting.choices)
+        names = [str(choice) for choice in choices]  # the link holds text
         label_of = (lambda name: t(setting.choice_text.format(choice=name))) \
             if setting.choice_text else str
         chosen = choose(label, names, format_func=label_of, index=names.index(str(start)),
                         **common)
-        return setting.choices[names.index(chosen)]
+        return choices[names.index(chosen)]
     if setting.kind == "bool":
         return st.toggle(label, value=bool(start), bind="query-params", **common)
     if setting.kind == "ints":
@@ -76,15 +77,15 @@ def control(lesson: str, config_type: type, path: str, **options):
                   value_at(config_type(), path))
 
 
-def controls(lesson: str, config_type: type, paths: list[str] | None = None) -> dict:
+def controls(lesson: str, config_type: type, paths: list[str] | None = None,
+             drawn: dict | None = None) -> dict:
     """The widgets of the lesson's settings (every one the Config declares, or those at paths),
-    in order; {path: value}. A setting that does not apply given the values before it (shown)
-    is not drawn and keeps its default."""
+    in order; {path: value}. A setting that does not apply given the values before it (drawn:
+    those of controls drawn earlier) is not drawn and keeps its default."""
     values: dict = {}
     defaults = config_type()
     for path in paths if paths is not None else list(settings_of(config_type)):
-        setting = settings_of(config_type)[path]
-        if setting.applies(values):
+        if settings_of(config_type)[path].applies((drawn or {}) | values):
             values[path] = control(lesson, config_type, path)
         else:
             values[path] = value_at(defaults, path)

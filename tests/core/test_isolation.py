@@ -86,7 +86,7 @@ def walk(node):
 # draws with. The loss lesson draws nothing at random in its default view; the optimiser lesson's
 # default tab neither (its seeds are the anatomy tab's), so their two sessions differ only by a
 # seed no view uses, and must still be equal to each alone.
-SEED_KEYS = {"explosion": "ex_seed", "init": "init_seed", "loss": None,
+SEED_KEYS = {"explosion": "explosion_seed", "init": "init_seed", "loss": None,
              "optim": "optim_course_seed", "schedules": "schedules_seed", "lab": "lab_seed"}
 
 

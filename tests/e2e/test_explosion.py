@@ -23,7 +23,7 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
     tab.open(f"{server.url}/explosion")
     tab.rendered_charts(2)
     pin_and_scale(tab)
-    assert "ex_pin=" in tab.page.url and "ex_std=0.0625" in tab.page.url
+    assert "explosion_pin=" in tab.page.url and "explosion_init_std=0.0625" in tab.page.url
     for shown in ("A (pinned): 30", "A (pinned): Explodes", "B (now): Stable"):
         tab.expect_text(shown)  # the rerun draws them one after the other
     assert tab.page.locator("[data-testid='stException']").count() == 0
@@ -34,7 +34,8 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
         again.rendered_charts(2)
         for shown in (DIFFERS, "A (pinned): 30", "B (now): Stable"):
             again.expect_text(shown)
-        assert "Link parameter" not in again.main_text()  # ex_pin is a parameter the page uses
+        # explosion_pin is a parameter the page uses
+        assert "Link parameter" not in again.main_text()
         assert again.page.locator("[data-testid='stException']").count() == 0
         assert not again.external_requests()
     finally:
@@ -63,7 +64,7 @@ def test_every_control_fits_a_projector_with_a_slope(server, browser):
     network's width and seed stay on the first screen (a row of its own pushed them below)."""
     tab = Tab(browser, 1280, 720)
     try:
-        tab.open(f"{server.url}/explosion?present=true&ex_act=leaky_relu")
+        tab.open(f"{server.url}/explosion?present=true&explosion_activation=leaky_relu")
         tab.rendered_charts(1)
         for label in ("Leaky ReLU slope a", "Width n (neurons per layer)", "Seed of the network"):
             box = tab.page.get_by_label(label, exact=True).bounding_box()

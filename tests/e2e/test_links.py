@@ -14,6 +14,8 @@ def input_value(tab, label: str) -> str:
 
 
 def test_prepared_explosion_link_reproduces_the_view(fresh_server, tab):
+    """A link made before the controls' parameters were derived from the Config (ex_std, ex_act)
+    still opens the view it was made for (lessons.RENAMED_PARAMS)."""
     tab.open(f"{fresh_server.url}/explosion?ex_depth=50&ex_width=128&ex_batch=8&ex_std=0.1"
              "&ex_act=tanh&ex_seed=7")
     tab.rendered_charts(2)
@@ -29,17 +31,17 @@ def test_prepared_explosion_link_reproduces_the_view(fresh_server, tab):
 
 
 def test_garbage_link_gets_notices_and_a_working_page(fresh_server, tab):
-    tab.open(f"{fresh_server.url}/explosion?ex_depth=abc&ex_act=bogus&ex_width=-5&foo=1"
-             "&ex_seed=1e309&ex_batch=inf")
+    tab.open(f"{fresh_server.url}/explosion?explosion_depth=abc&explosion_activation=bogus"
+             "&explosion_width=-5&foo=1&explosion_seed=1e309&explosion_batch=inf")
     assert tab.rendered_charts(2) >= 2
     main = tab.expect_text("Link parameter foo")
-    assert "Link parameter ex_depth=“abc” is not valid and was ignored." in main
-    assert "Link parameter ex_act=“bogus” is not valid and was ignored." in main
+    assert "Link parameter explosion_depth=“abc” is not valid and was ignored." in main
+    assert "Link parameter explosion_activation=“bogus” is not valid and was ignored." in main
     assert "Link parameter foo=“1” is not valid and was ignored." in main
     assert "width: -5 is outside 2 to 1024; using 2." in main
     # int(float("inf")) inside Streamlit's own binding would raise: the app drops these first
-    assert "Link parameter ex_seed=“1e309” is not valid and was ignored." in main
-    assert "Link parameter ex_batch=“inf” is not valid and was ignored." in main
+    assert "Link parameter explosion_seed=“1e309” is not valid and was ignored." in main
+    assert "Link parameter explosion_batch=“inf” is not valid and was ignored." in main
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("explosion_garbage_link")
 

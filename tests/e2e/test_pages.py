@@ -45,7 +45,7 @@ def test_explosion_std_preset_redraws_the_chart(server, tab):
     main = tab.expect_text("Stable")
     assert "output is nan" not in main.split("Show the PyTorch code")[0]
     assert "Stable" in main
-    assert "ex_std=0.0625" in tab.page.url  # the view is a link
+    assert "explosion_init_std=0.0625" in tab.page.url  # the view is a link
     tab.screenshot("explosion_stable")
 
 

@@ -43,33 +43,33 @@ def test_opens_on_the_course_demo(open_page):
 
 def test_std_sqrt_one_over_n_button_makes_it_stable(open_page):
     at = open_page(PAGE)
-    at.button(key="ex_std_scaled").click().run()
-    assert at.number_input(key="ex_std").value == math.sqrt(1 / 256)
+    at.button(key="explosion_std_scaled").click().run()
+    assert at.number_input(key="explosion_init_std").value == math.sqrt(1 / 256)
     assert at.success, "the stable verdict"
     assert "output is nan" not in code_text(at)
-    at.button(key="ex_std_one").click().run()
-    assert at.number_input(key="ex_std").value == 1.0
+    at.button(key="explosion_std_one").click().run()
+    assert at.number_input(key="explosion_init_std").value == 1.0
     assert "output is nan in 30 layers" in code_text(at)
 
 
 def test_out_of_range_sizes_are_clamped_with_a_notice_and_kept_as_typed(open_page):
     at = open_page(PAGE)
-    at.number_input(key="ex_depth").set_value(5000).run()
+    at.number_input(key="explosion_depth").set_value(5000).run()
     assert not at.exception
     assert any("depth: 5000 is outside 1 to 200; using 200." in w.value for w in at.warning)
-    assert at.number_input(key="ex_depth").value == 5000  # what the user typed stays
+    assert at.number_input(key="explosion_depth").value == 5000  # what the user typed stays
 
 
 def test_a_nonsense_weight_std_is_rejected_with_a_message(open_page):
     at = open_page(PAGE)
-    at.number_input(key="ex_std").set_value(-3.0).run()
+    at.number_input(key="explosion_init_std").set_value(-3.0).run()
     assert not at.exception
     assert any("std: -3.0 is outside 0.0 to 1000.0" in w.value for w in at.warning)
 
 
 def test_activation_changes_the_result(open_page):
     at = open_page(PAGE)
-    at.selectbox(key="ex_act").set_value("tanh").run()
+    at.selectbox(key="explosion_activation").set_value("tanh").run()
     assert not at.exception
     assert "layer:0, std:0.9" in code_text(at)  # tanh squashes the first layer's std below 1
 
@@ -87,39 +87,40 @@ def test_home_links_to_every_lesson(open_page):
 
 def test_std_preset_survives_a_nonsense_width(open_page):
     at = open_page(PAGE)
-    at.number_input(key="ex_width").set_value(0).run()
-    at.button(key="ex_std_scaled").click().run()
+    at.number_input(key="explosion_width").set_value(0).run()
+    at.button(key="explosion_std_scaled").click().run()
     assert not at.exception
-    assert at.number_input(key="ex_std").value == math.sqrt(1 / 2)  # the width in use: 2
+    # the width in use: 2
+    assert at.number_input(key="explosion_init_std").value == math.sqrt(1 / 2)
 
 
 def test_the_course_demo_keeps_seed_3_whatever_the_other_lessons_seeds(open_page):
     at = open_page(PAGE, init_seed=11, init_gain_seed=1, seed=1)
-    assert at.number_input(key="ex_seed").value == 3
+    assert at.number_input(key="explosion_seed").value == 3
     assert "layer:0, std:16.0981502532959" in code_text(at)
 
 
 def test_own_seed_changes_the_draws_and_the_course_example_button_restores_all(open_page):
     at = open_page(PAGE)
-    at.number_input(key="ex_seed").set_value(1).run()
+    at.number_input(key="explosion_seed").set_value(1).run()
     # seed 1's first layer as the course's own code computes it on this CPU: its low digits
     # depend on the CPU (15.959931373596191 on one machine, 15.959932327270508 on another)
     first = course_mlp(replace(network.NetConfig(), seed=1))[0][0].std().item()
     assert f"layer:0, std:{first}" in code_text(at)
     assert first == pytest.approx(15.95993, rel=1e-6)
-    at.number_input(key="ex_depth").set_value(12).run()
-    at.selectbox(key="ex_act").set_value("leaky_relu").run()
-    at.number_input(key="ex_slope").set_value(0.3).run()
-    at.number_input(key="ex_std").set_value(0.2).run()
-    at.button(key="ex_course_example").click().run()
+    at.number_input(key="explosion_depth").set_value(12).run()
+    at.selectbox(key="explosion_activation").set_value("leaky_relu").run()
+    at.number_input(key="explosion_negative_slope").set_value(0.3).run()
+    at.number_input(key="explosion_init_std").set_value(0.2).run()
+    at.button(key="explosion_course_example").click().run()
     defaults = network.NetConfig()
-    assert at.number_input(key="ex_seed").value == defaults.seed
-    assert at.number_input(key="ex_depth").value == defaults.depth
-    assert at.number_input(key="ex_std").value == defaults.init.std
-    assert at.selectbox(key="ex_act").value == defaults.activation
+    assert at.number_input(key="explosion_seed").value == defaults.seed
+    assert at.number_input(key="explosion_depth").value == defaults.depth
+    assert at.number_input(key="explosion_init_std").value == defaults.init.std
+    assert at.selectbox(key="explosion_activation").value == defaults.activation
     assert "output is nan in 30 layers" in code_text(at)
-    at.selectbox(key="ex_act").set_value("leaky_relu").run()
-    assert at.number_input(key="ex_slope").value == defaults.negative_slope
+    at.selectbox(key="explosion_activation").set_value("leaky_relu").run()
+    assert at.number_input(key="explosion_negative_slope").value == defaults.negative_slope
 
 
 # ---- Pin a view and compare ------------------------------------------------------------------
@@ -145,7 +146,7 @@ SCALED = replace(COURSE, init=replace(COURSE.init, std=math.sqrt(1 / 256)))
 
 
 def pin_then_scale(at):
-    at.button(key="ex_pin_button").click().run()
+    at.button(key="explosion_pin_button").click().run()
     at.button[[b.label for b in at.button].index("std = sqrt(1/n)")].click().run()
     assert not at.exception
     return at
@@ -182,9 +183,9 @@ def test_pin_then_change_shows_both_each_as_computed_alone(open_page):
 
 def test_numeric_changes_are_b_minus_a(open_page):
     at = open_page(PAGE)
-    at.number_input(key="ex_std").set_value(0.05).run()
-    at.button(key="ex_pin_button").click().run()
-    at.number_input(key="ex_std").set_value(0.07).run()
+    at.number_input(key="explosion_init_std").set_value(0.05).run()
+    at.button(key="explosion_pin_button").click().run()
+    at.number_input(key="explosion_init_std").set_value(0.07).run()
     a = network.run(replace(COURSE, init=replace(COURSE.init, std=0.05)))
     b = network.run(replace(COURSE, init=replace(COURSE.init, std=0.07)))
     last = {m.label: m for m in at.metric}["std of the last layer"]
@@ -194,27 +195,27 @@ def test_numeric_changes_are_b_minus_a(open_page):
 
 def test_swap_exchanges_a_and_b_and_unpin_ends_the_comparison(open_page):
     at = pin_then_scale(open_page(PAGE))
-    at.button(key="ex_swap").click().run()
-    assert at.number_input(key="ex_std").value == 1.0  # the controls took A's settings
+    at.button(key="explosion_swap").click().run()
+    assert at.number_input(key="explosion_init_std").value == 1.0  # the controls took A's settings
     assert "B differs from A in init.std: 0.0625 → 1." in [m.value for m in at.markdown]
     assert at.code[0].value == "\n".join(network.run(SCALED).console)  # A is now sqrt(1/n)
-    at.button(key="ex_unpin").click().run()
+    at.button(key="explosion_unpin").click().run()
     assert len(at.metric) == 3 and not any(m.proto.delta for m in at.metric)
-    assert "ex_pin" not in at.query_params
+    assert "explosion_pin" not in at.query_params
 
 
 def test_another_seed_keeps_a_and_moves_only_b_seed(open_page):
     at = open_page(PAGE)
-    at.button(key="ex_pin_button").click().run()
-    at.button(key="ex_reseed").click().run()
-    assert at.number_input(key="ex_seed").value == 4
+    at.button(key="explosion_pin_button").click().run()
+    at.button(key="explosion_reseed").click().run()
+    assert at.number_input(key="explosion_seed").value == 4
     assert "B differs from A in seed: 3 → 4." in [m.value for m in at.markdown]
     assert at.code[1].value == "\n".join(network.run(replace(COURSE, seed=4)).console)
 
 
 def test_a_link_with_a_and_b_reproduces_both(open_page):
     at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(ex_pin=compare.encode(COURSE), ex_std="0.0625")
+    at.query_params.update(explosion_pin=compare.encode(COURSE), explosion_init_std="0.0625")
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
@@ -223,13 +224,28 @@ def test_a_link_with_a_and_b_reproduces_both(open_page):
     assert "B differs from A in init.std: 1 → 0.0625." in [m.value for m in at.markdown]
 
 
+def test_a_link_made_before_the_parameters_were_derived_opens_the_same_view(open_link):
+    """Links shared before the controls' parameters were derived from the Config's fields
+    (ex_std, ex_act, ex_pin, ...) open the view they were made for, with nothing reported as
+    ignored, and the address bar then holds the new names."""
+    tanh = replace(SCALED, activation="tanh", depth=50, seed=7)
+    at = open_link(PAGE, {"ex_std": "0.0625", "ex_act": "tanh", "ex_depth": "50",
+                          "ex_seed": "7", "ex_pin": compare.encode(COURSE)})
+    assert at.number_input(key="explosion_init_std").value == 0.0625
+    assert at.selectbox(key="explosion_activation").value == "tanh"
+    a, b = network.run(COURSE), network.run(tanh)
+    assert [c.value for c in at.code[:2]] == ["\n".join(a.console), "\n".join(b.console)]
+    assert not [w.value for w in at.warning if "Link parameter" in plain(w.value)]
+    assert not any(param.startswith("ex_") for param in at.query_params)
+
+
 def test_a_bad_pin_link_says_which_parameter(open_page):
     at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(ex_pin="garbage!")
+    at.query_params.update(explosion_pin="garbage!")
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert any("ex_pin" in plain(w.value) for w in at.warning)
+    assert any("explosion_pin" in plain(w.value) for w in at.warning)
     assert len(at.metric) == 3 and not any(m.proto.delta for m in at.metric)
 
 
@@ -241,11 +257,11 @@ def test_pinning_adds_no_computation_beyond_b(open_page, monkeypatch):
     monkeypatch.setattr(network, "run", lambda config: runs.append(config) or real(config))
     at = open_page(PAGE)
     assert runs == [COURSE]
-    at.button(key="ex_pin_button").click().run()
+    at.button(key="explosion_pin_button").click().run()
     assert runs == [COURSE]  # pinning ran nothing
     at.button[[b.label for b in at.button].index("std = sqrt(1/n)")].click().run()
     assert runs == [COURSE, SCALED]  # B's own run, A from the cache
-    at.button(key="ex_swap").click().run()
+    at.button(key="explosion_swap").click().run()
     assert runs == [COURSE, SCALED]
 
 
@@ -254,8 +270,8 @@ def test_the_comparison_in_chinese_and_presenter_mode_is_valid_and_translated(op
 
     for state in ({"lang": "zh"}, {"present": True}):
         at = open_page(PAGE, **state)
-        at.button(key="ex_pin_button").click().run()
-        at.number_input(key="ex_std").set_value(0.0625).run()
+        at.button(key="explosion_pin_button").click().run()
+        at.number_input(key="explosion_init_std").set_value(0.0625).run()
         assert not at.exception
         assert all(is_valid(spec) for spec in chart_specs(at))
         if state.get("lang") == "zh":

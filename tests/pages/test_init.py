@@ -96,7 +96,7 @@ def tanh_ratio(seed: int) -> float:
 
 def test_each_demo_keeps_its_own_course_seed_whatever_another_lessons_seed(open_page):
     # the other lesson's seed and the old shared one set to something else: nothing here moves
-    at = open_page(PAGE, ex_seed=11, seed=7)
+    at = open_page(PAGE, explosion_seed=11, seed=7)
     assert at.number_input(key="init_seed").value == 3
     assert at.number_input(key="init_gain_seed").value == 1
     assert f"{tanh_ratio(1):.4g} and" in text_of(at)  # the course's 1.598..., computed

@@ -45,7 +45,7 @@ def throwaway(monkeypatch):
 
 def test_the_explosion_page_runs_the_throwaway_activation(throwaway, open_page):
     at = open_page("lessons/explosion.py")
-    at.selectbox(key="ex_act").set_value(ACTIVATION).run()
+    at.selectbox(key="explosion_activation").set_value(ACTIVATION).run()
     assert not at.exception
     expected = network.run(network.NetConfig(activation=ACTIVATION))
     assert at.code[0].value == "\n".join(expected.console)
