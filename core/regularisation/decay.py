@@ -55,7 +55,7 @@ def validate(config: DecayConfig) -> tuple[DecayConfig, list[Notice]]:
 @dataclass(frozen=True)
 class DecayResult:
     steps: pd.DataFrame  # step, method, loss (MSE before the step), norm (of every weight after)
-    pairs: pd.DataFrame  # one row per PAIRS entry: how far apart, where they part
+    pairs: list[dict]  # one per PAIRS entry: how far apart, where they part
     fused: int  # of the first gradients' entries, how many add(alpha=λ) rounds otherwise
     entries: int
 
@@ -117,7 +117,7 @@ def rounding(config: DecayConfig, data: dict, start) -> tuple[int, int]:
     return differ, entries
 
 
-def compare_pairs(steps: pd.DataFrame) -> pd.DataFrame:
+def compare_pairs(steps: pd.DataFrame) -> list[dict]:
     """For each pair: equal to the bit over every step, the largest relative difference of the
     norms, the digits their last norms and losses agree to, and the first step where the norms
     differ by more than PARTED (None where they never do)."""
@@ -137,4 +137,4 @@ def compare_pairs(steps: pd.DataFrame) -> pd.DataFrame:
                      "parted_at": int(parted.iloc[0]) if len(parted) else None,
                      "norm_a": float(one["norm"].iloc[-1]), "norm_b": float(two["norm"].iloc[-1]),
                      "loss_a": float(one["loss"].iloc[-1]), "loss_b": float(two["loss"].iloc[-1])})
-    return pd.DataFrame(rows)
+    return rows
