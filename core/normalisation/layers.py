@@ -134,6 +134,13 @@ def block(config: LayerConfig) -> torch.Tensor:
     return index
 
 
+def block_box(config: LayerConfig) -> tuple[tuple[int, int], ...]:
+    """The block as a box of the N × C × (H·W) cube: a (first, last + 1) range per axis."""
+    mask = block(config)
+    index = mask.reshape(mask.shape[0], mask.shape[1], -1).nonzero()
+    return tuple((int(index[:, axis].min()), int(index[:, axis].max()) + 1) for axis in range(3))
+
+
 @dataclass(frozen=True)
 class LayerResult:
     input: torch.Tensor

@@ -138,3 +138,49 @@ def compare_pairs(steps: pd.DataFrame) -> list[dict]:
                      "norm_a": float(one["norm"].iloc[-1]), "norm_b": float(two["norm"].iloc[-1]),
                      "loss_a": float(one["loss"].iloc[-1]), "loss_b": float(two["loss"].iloc[-1])})
     return rows
+
+
+def shown_steps(config: DecayConfig) -> list[int]:
+    """The steps the script prints: the first, then every tenth of the run, and the last."""
+    every = max(1, config.steps // 10)
+    return sorted({1, *range(every, config.steps + 1, every), config.steps})
+
+
+def to_script(config: DecayConfig) -> str:
+    """Each method from the same start, printing the loss and the weights' norm at
+    shown_steps."""
+    return f'''import copy
+
+import torch
+import torch.nn as nn
+
+torch.manual_seed({config.seed})
+train_x = torch.linspace(-1, 1, 10).unsqueeze_(1)
+train_y = 1.5 * train_x + torch.normal(0, 0.5, size=train_x.size())
+test_y = 1.5 * train_x + torch.normal(0, 0.3, size=train_x.size())  # drawn as the course does
+start = nn.Sequential(nn.Linear(1, 200), nn.ReLU(), nn.Linear(200, 200), nn.ReLU(),
+                      nn.Linear(200, 200), nn.ReLU(), nn.Linear(200, 1))
+wd = {config.weight_decay!r}
+sgd = {{"lr": {config.sgd_lr!r}, "momentum": {config.momentum!r}}}
+adam = {{"lr": {config.adam_lr!r}}}
+methods = {{  # name: (optimiser, its settings, its weight_decay, the L2 term in the loss)
+    "sgd_weight_decay": (torch.optim.SGD, sgd, wd, False),
+    "sgd_l2": (torch.optim.SGD, sgd, 0.0, True),
+    "adam_weight_decay": (torch.optim.Adam, adam, wd, False),
+    "adam_l2": (torch.optim.Adam, adam, 0.0, True),
+    "adamw": (torch.optim.AdamW, adam, wd, False),
+}}
+for name, (optimizer_class, settings, weight_decay, l2_in_loss) in methods.items():
+    net = copy.deepcopy(start)
+    params = list(net.parameters())
+    optimizer = optimizer_class(params, weight_decay=weight_decay, **settings)
+    for step in range(1, {config.steps} + 1):
+        loss = nn.functional.mse_loss(net(train_x), train_y)
+        objective = loss + wd / 2 * sum((p ** 2).sum() for p in params) if l2_in_loss else loss
+        optimizer.zero_grad()
+        objective.backward()
+        optimizer.step()
+        if step in {shown_steps(config)}:
+            norm = torch.cat([p.detach().flatten() for p in params]).double().norm().item()
+            print(f"{{name}} step {{step}}: loss={{loss.item()}}, norm={{norm}}")
+'''

@@ -321,3 +321,11 @@ def test_the_rounding_count_is_what_torch_does_here():
                       != p.grad + SHORT.weight_decay * p.detach()).sum())
                  for p in net.parameters())
     assert (result.fused, result.entries) == (differ, sum(p.numel() for p in net.parameters()))
+
+
+def test_the_decay_script_prints_the_pages_numbers():
+    result = decay.run(SHORT)
+    assert printed_lines(decay.to_script(SHORT)) == [
+        f"{row.method} step {row.step}: loss={row.loss}, norm={row.norm}"
+        for row in result.steps.itertuples() if row.step in decay.shown_steps(SHORT)]
+    assert decay.shown_steps(SHORT) == [1, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40]
