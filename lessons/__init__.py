@@ -4,13 +4,16 @@ LESSONS is the one list the navigation (app.py), the home page, the page-generic
 benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME.
 """
 
-LESSONS = ("explosion", "init", "loss", "optim", "schedules", "lab")
+LESSONS = ("explosion", "init", "loss", "optim", "schedules", "regularisation",
+           "normalisation", "lab")
 
 # Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
 TABS = {"init": ("gains", "methods", "derivations", "table"),
         "optim": ("lr", "momentum", "paths", "anatomy", "sweep"),
-        "schedules": ("curves", "applied", "range")}
+        "schedules": ("curves", "applied", "range"),
+        "regularisation": ("fit", "scaling", "decay"),
+        "normalisation": ("batchnorm", "layers")}
 
 
 def script(name: str) -> str:

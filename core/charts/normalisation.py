@@ -6,13 +6,21 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts.common import PALETTE, epoch_axis, view_dashes, view_detail, view_tooltip
+from core.charts.common import (
+    PALETTE,
+    epoch_axis,
+    view_dashes,
+    view_detail,
+    view_tooltip,
+    wrapped,
+)
 from core.compare import VIEW
 
 # The cube's size on screen whatever its shape: N across, H·W up, C into the page at an angle
 WIDE, HIGH, DEEP = 4.0, 3.0, 2.6
 SLANT = (0.55, 0.4)  # how far one unit of depth moves right and up
 CUBE, BLOCK, EDGE = "#e6ecf5", PALETTE[0], "#ffffff"
+TITLE_WIDTH = 44  # characters of a title line: the cube's chart is half a lesson's view
 
 
 def _point(n: float, h: float, c: float, shape: tuple[int, int, int]) -> list[float]:
@@ -75,7 +83,7 @@ def cube(shape: tuple[int, int, int], block: tuple[tuple[int, int], ...] | None,
         fontSize=15, fontWeight="bold", color="#333333").encode(
         longitude=alt.Longitude("x:Q"), latitude=alt.Latitude("y:Q"), text=alt.Text("text:N"))
     return alt.layer(cells, axes).project(type="identity", reflectY=True).properties(
-        title=title, height=height)
+        title=wrapped(title, TITLE_WIDTH), height=height)
 
 
 def running_stats(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str,

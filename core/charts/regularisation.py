@@ -34,7 +34,7 @@ def fit_curves(series: tuple[str, ...], *, title: str, x_title: str, y_title: st
     where a curve is not finite. views: a pinned A's curves dashed beside B's."""
     colour = alt.Color("series:N", title=None, sort=list(series),
                        scale=alt.Scale(domain=list(series), range=PALETTE[:len(series)]),
-                       legend=alt.Legend(orient="top", labelLimit=320))
+                       legend=alt.Legend(orient="top", columns=2, labelLimit=320))
     tooltip = [alt.Tooltip("series:N", title=" "), alt.Tooltip("x:Q", title=x_title, format=".3f"),
                alt.Tooltip("y:Q", title=y_title, format=".4f")]
     base = alt.Chart().encode(
@@ -62,41 +62,36 @@ def fit_rows(curves: pd.DataFrame, points: pd.DataFrame, net_names: dict[str, st
                      ignore_index=True)
 
 
-def loss_curves(series: tuple[str, ...], *, title: str, x_title: str, y_title: str,
-                height: int, stops: tuple[tuple[int, str], ...] = (),
+def loss_curves(nets: tuple[str, ...], sets: tuple[str, ...], *, title: str, x_title: str,
+                y_title: str, height: int, stops: tuple[tuple[int, str], ...] = (),
                 views: tuple[str, str] | None = None) -> alt.LayerChart:
-    """Each network's training and test loss (rows iteration, series, value) on a log scale:
-    values that cannot sit on it are left out of the lines, and stops (iteration, label) draw a
-    red rule where a loss stops being finite. views: a pinned A dashed beside B."""
-    tooltip = [alt.Tooltip("series:N", title=" "),
+    """Each network's training and test loss (rows iteration, net, set, value; nets and sets
+    name them in legend order, the training set first) on a log scale: a colour per network,
+    its test loss fainter. Values that cannot sit on a log axis are left out of the lines, and
+    stops (iteration, label) draw a red rule where a loss stops being finite. views: a pinned A
+    dashed beside B."""
+    tooltip = [alt.Tooltip("net:N", title=" "), alt.Tooltip("set:N", title="  "),
                alt.Tooltip("iteration:Q", title=x_title),
                alt.Tooltip("value:Q", title=y_title, format=".6g")]
-    lines = alt.Chart().transform_filter(POSITIVE).mark_line(strokeWidth=2).encode(
+    lines = alt.Chart().transform_filter(POSITIVE).mark_line(strokeWidth=2.5).encode(
         x=epoch_axis(x_title, "iteration"),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="~e")),
-        color=alt.Color("series:N", title=None, sort=list(series),
-                        scale=alt.Scale(domain=list(series), range=LOSS_COLOURS),
-                        legend=alt.Legend(orient="top", columns=2, labelLimit=320)),
+        color=alt.Color("net:N", title=None, sort=list(nets),
+                        scale=alt.Scale(domain=list(nets), range=PALETTE[:len(nets)]),
+                        legend=alt.Legend(orient="top", labelLimit=320)),
+        opacity=alt.Opacity("set:N", title=None, sort=list(sets),
+                            scale=alt.Scale(domain=list(sets), range=[1.0, 0.4]),
+                            legend=alt.Legend(orient="bottom", symbolType="stroke",
+                                              symbolStrokeWidth=3)),
+        detail=alt.Detail("set:N"),
         tooltip=tooltip if views is None else [view_tooltip(), *tooltip])
     if views is not None:
-        lines = lines.encode(detail=alt.Detail(f"{VIEW}:N"),
+        lines = lines.encode(detail=[alt.Detail("set:N"), alt.Detail(f"{VIEW}:N")],
                              strokeDash=view_dash(list(views), legend="bottom"))
     rules = red_rules(pd.DataFrame(list(stops), columns=["x", "label"]), "iteration")
     return alt.layer(lines, *rules).properties(
         title=title, height=height + (VIEW_LEGEND_ROOM if views else 0))
-
-
-# plain's training loss and test loss, then the regularised net's: each net a colour, its test
-# loss a lighter tone of it
-LOSS_COLOURS = [PALETTE[0], "#8fb3e8", PALETTE[1], "#f7c48f"]
-
-
-def loss_rows(losses: pd.DataFrame, names: dict[tuple[str, str], str]) -> pd.DataFrame:
-    """loss_curves' rows from Pair.losses() (iteration, net, set, value[, view]): series names
-    each (net, set) pair in the reader's language."""
-    series = [names[(net, kind)] for net, kind in zip(losses["net"], losses["set"], strict=True)]
-    return losses.assign(series=series).drop(columns=["net", "set"])
 
 
 def first_nonfinite(losses: pd.DataFrame, by: list[str]) -> pd.DataFrame:

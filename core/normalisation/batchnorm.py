@@ -28,7 +28,8 @@ class BatchNormConfig:
     batch: int = setting(3, low=1, high=16)
     features: int = setting(5, low=1, high=12)
     passes: int = setting(2, low=1, high=10)
-    pattern: str = setting("course", choices=PATTERNS)
+    pattern: str = setting("course", choices=PATTERNS,
+                           choice_text="normalisation.batch_pattern_{choice}")
 
 
 def validate(config: BatchNormConfig) -> tuple[BatchNormConfig, list[Notice]]:

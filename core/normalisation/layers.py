@@ -34,12 +34,12 @@ def _is(layer: str):
 
 @dataclass(frozen=True)
 class LayerConfig:
-    layer: str = setting("layernorm", choices=LAYERS)
+    layer: str = setting("layernorm", choices=LAYERS, choice_text="normalisation.layer_{choice}")
     normalized_shape: str = setting("6, 3, 4", choices=NORMALIZED_SHAPES,
                                     shown=_is("layernorm"))
     elementwise_affine: bool = setting(True, shown=_is("layernorm"))
     groups: int = setting(4, choices=GROUPS, shown=_is("groupnorm"))
-    pattern: str = setting("course", choices=PATTERNS)
+    pattern: str = setting("course", choices=PATTERNS, choice_text="normalisation.pattern_{choice}")
     seed: int = setting(1, low=0, high=2**31 - 1,
                         shown=lambda chosen: chosen.get("pattern") == "random")
     sample: int = setting(0, low=0, high=7)

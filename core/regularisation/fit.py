@@ -188,17 +188,32 @@ class Pair:
                     for count, low, high in zip(counts, edges[:-1], edges[1:], strict=True)]
 
     # ---- what the page shows ----------------------------------------------------------------
-    def losses(self) -> pd.DataFrame:
+    def losses(self, points: int | None = None) -> pd.DataFrame:
         """One row per net and iteration: its training loss (the one its step was taken on)
-        and, at the recorded iterations, its test loss in eval()."""
+        and, at the recorded iterations, its test loss in eval(). points: thinned to every k-th
+        iteration and the last, about that many (a curve redrawn while training stays small)."""
         with self.lock:
             train = pd.DataFrame(self.train_losses, columns=list(NETS))
             train["iteration"] = np.arange(1, len(train) + 1)
             records = pd.DataFrame(self.records)
+        if points:
+            every = max(1, -(-self.iteration // points))
+            train, records = (frame[(frame["iteration"] % every == 0)
+                                    | (frame["iteration"] == self.iteration)]
+                              for frame in (train, records))
         rows = [train.melt("iteration", var_name="net", value_name="value").assign(set="train"),
                 records.melt("iteration", [f"test_{n}" for n in NETS], var_name="net")
                 .assign(net=lambda f: f["net"].str.removeprefix("test_"), set="test")]
         return pd.concat(rows, ignore_index=True)[["iteration", "net", "set", "value"]]
+
+    def latest(self) -> dict[str, float]:
+        """Each net's training loss at the last iteration (nan before the first) and its test
+        loss at the last recorded one."""
+        with self.lock:
+            train = self.train_losses[-1] if self.train_losses else (math.nan, math.nan)
+            record = self.records[-1]
+        return {**{f"train_{name}": loss for name, loss in zip(NETS, train, strict=True)},
+                **{f"test_{name}": record[f"test_{name}"] for name in NETS}}
 
     def norms(self) -> pd.DataFrame:
         """Each layer's weight norm (Frobenius) at the recorded iterations."""
