@@ -30,6 +30,7 @@ from ui.trend import named
 LESSON = "regularisation"
 FIT, SCALING, DECAY = (f"{LESSON}_{tab}" for tab in TABS[LESSON])
 PLAY = f"{FIT}_play"
+ENDED = f"{FIT}_ended"  # set when a playing run reaches its end: the next run pauses
 TICK = 0.08  # seconds between redraws while playing (the lab's)
 CHUNK = 0.04  # seconds of training per redraw
 CURVE_POINTS, PLAYING_POINTS = 400, 200  # iterations a loss curve is thinned to
@@ -85,6 +86,8 @@ def reset() -> None:
 
 
 def fit_tab() -> None:
+    if st.session_state.pop(ENDED, False):  # before the Play switch is drawn
+        stop()
     column, view = st.columns([1, 2] if presenting() else [1, 3], gap="large")
     with column.container(gap="xxsmall" if presenting() else "xsmall"):
         for name, example in (("lesson_24", fit.WEIGHT_DECAY_EXAMPLE),
@@ -123,14 +126,14 @@ def fit_tab() -> None:
 
 def playing_fit(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
     """A chunk of training and the live views, on the browser's timer. At the end of the run it
-    pauses and redraws the whole page (the paused views); a tick that arrives after Pause was
-    pressed does the same instead of drawing twice."""
+    redraws the whole page, paused (the paused views); a tick that arrives after Pause was
+    pressed redraws it too, instead of drawing the live views twice."""
     if st.session_state.get(PLAY):
         pair.train(seconds=CHUNK if pair_a is None else CHUNK / 2)
         if pair_a is not None:
             pair_a.catch_up(pair.iteration)
     if pair.done or not st.session_state.get(PLAY):
-        stop()
+        st.session_state[ENDED] = pair.done
         st.rerun()
     live_views(pair, pair_a)
 
