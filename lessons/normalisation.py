@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import compare
 from core.charts import normalisation as charts
+from core.charts.common import wrapped
 from core.normalisation import batchnorm, layers
 from core.settings import with_values
 from lessons import TABS
@@ -95,12 +96,13 @@ def batchnorm_tab() -> None:
         if shown:
             frames = [statistics(run) for run in shown.values()]
             frame = frames[0] if len(frames) == 1 else compare.side_by_side(*frames, *shown)
-            show_chart(charts.running_stats, frame, title=t("normalisation.running_title"),
+            show_chart(charts.running_stats, frame,
+                       title=wrapped(t("normalisation.running_title"), 90 if presenting() else 110),
                        x_title=t("normalisation.passes"), y_title=t("normalisation.value"),
                        feature_title=t("normalisation.feature"),
                        torch_label=t("normalisation.source_torch"),
                        hand_label=t("normalisation.source_hand"),
-                       width=250 if presenting() else 300, height=200, stretch=False)
+                       width=200 if presenting() else 260, height=200, stretch=False)
             for name, run in shown.items():
                 st.markdown(named(None if len(shown) == 1 else name, surprise(run)))
         if result.error is None:
@@ -205,7 +207,7 @@ def draw_cube(config: layers.LayerConfig, result: layers.LayerResult, view: str 
     samples, channels, *spatial = layers.SHAPES[config.layer]
     names = {"n": t("normalisation.sample"), "c": t("normalisation.channel"),
              "hw": t("normalisation.position"), "N": "N", "C": "C", "HW": "H·W"}
-    title = t("normalisation.cube_title", layer=layers.code(config))
+    title = t("normalisation.cube_title", layer=layers.short(config))
     show_chart(charts.cube, (samples, channels, spatial[0] * spatial[1]),
                None if result.error else layers.block_box(config), names,
                title=title if view is None else f"{view}: {title}",

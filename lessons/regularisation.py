@@ -15,6 +15,7 @@ import streamlit as st
 
 from core import compare
 from core.charts import regularisation as charts
+from core.charts.common import wrapped
 from core.regularisation import decay, fit, scaling
 from core.settings import with_values
 from lessons import TABS
@@ -170,16 +171,18 @@ def live_views(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
         frames = [frame_of(run) for run in runs]
         return frames[0] if pair_a is None else compare.side_by_side(*frames, *labels())
 
-    show_metrics(pair, pair_a, names)
+    if not presenting():  # on a projector the charts come first, the numbers below them
+        show_metrics(pair, pair_a, names)
     set_names = {"train": t("regularisation.points_train"),
                  "test": t("regularisation.points_test")}
     curves = both(lambda run: run.fits())
     left, right = st.columns(2)
-    height = 250 if presenting() else 290
+    height = 230 if presenting() else 290
     with left:
         show_chart(charts.fit_curves, (*names.values(), *set_names.values()),
                    data=as_table(charts.fit_rows(curves, pair.points(), names, set_names)),
-                   title=t("regularisation.fit_title", iteration=pair.iteration),
+                   title=wrapped(t("regularisation.fit_title", iteration=pair.iteration),
+                                 26 if presenting() else 60),
                    x_title="x", y_title="y", height=height, **views)
     points = (PLAYING_POINTS if st.session_state.get(PLAY) else CURVE_POINTS) // len(runs)
     losses = both(lambda run: run.losses(points))
@@ -199,18 +202,26 @@ def live_views(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
     for curve in (curves[~curves["y"].map(math.isfinite)]
                   .drop_duplicates(by).itertuples()):
         st.warning(t("regularisation.fit_not_finite", net=names[curve.net]))
+    if presenting():
+        show_metrics(pair, pair_a, names)
 
 
 def show_metrics(pair: fit.Pair, pair_a: fit.Pair | None, names: dict[str, str]) -> None:
-    """The iteration, and each net's last training and test loss (compared: with B − A)."""
-    columns = st.columns([0.7, 1, 1, 1, 1])
+    """The iteration, and each net's last training and test loss (compared: with B − A): in a
+    row, or on a projector's large type in two rows of three, each network's on its own row."""
+    if presenting():
+        first, second = st.columns(3), st.columns(3)
+        columns = [first[0], first[1], first[2], second[1], second[2]]
+    else:
+        columns = st.columns([0.7, 1, 1, 1, 1])
     columns[0].metric(t("regularisation.iteration"), pair.iteration)
+    digits = ".2g" if presenting() else ".3g"  # a projector's type: "3.5e-08" fits, "3.47e-08" not
     last, before = pair.latest(), None if pair_a is None else pair_a.latest()
     for column, (net, kind) in zip(columns[1:], [(n, k) for n in fit.NETS
                                                  for k in ("train", "test")], strict=True):
         value = last[f"{kind}_{net}"]
         column.metric(t(f"regularisation.metric_{kind}", net=names[net]),
-                      "—" if value != value else f"{value:.3g}",
+                      "—" if value != value else f"{value:{digits}}",
                       **metric_change(value, None if before is None else before[f"{kind}_{net}"],
                                       ".3g", "inverse"))
 

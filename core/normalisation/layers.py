@@ -185,6 +185,15 @@ def console(config: LayerConfig, result: LayerResult) -> list[str]:
             f"output[{n}]:", str(result.output[n])]
 
 
+def short(config: LayerConfig) -> str:
+    """The layer in a few characters: "LayerNorm([6, 3, 4])", "GroupNorm(2, 4)"."""
+    channels = SHAPES[config.layer][1]
+    return {"batchnorm": f"BatchNorm2d({channels})",
+            "layernorm": f"LayerNorm({normalized_shape(config)})",
+            "instancenorm": f"InstanceNorm2d({channels})",
+            "groupnorm": f"GroupNorm({config.groups}, {channels})"}[config.layer]
+
+
 def code(config: LayerConfig) -> str:
     """The layer's constructor as the script writes it."""
     if config.layer == "batchnorm":

@@ -49,8 +49,8 @@ class FitConfig:
     dropout: float = setting(0.0, low=0.0, high=0.9, step=0.05, format="%.2f")
     lr: float = setting(0.01, low=1e-5, high=1.0, step=0.001, format="%.4f")
     momentum: float = setting(0.9, low=0.0, high=0.99, step=0.05, format="%.2f")
-    iterations: int = setting(2000, low=1, high=5000, step=100)
-    every: int = setting(200, low=1, high=5000, step=100)
+    iterations: int = setting(2000, low=1, high=3000, step=100)
+    every: int = setting(200, low=1, high=3000, step=100)
     width: int = setting(200, low=1, high=256, step=10)
     seed: int = setting(1, low=0, high=2**31 - 1)
 
@@ -112,7 +112,8 @@ class Pair:
         self.loss = nn.MSELoss()
         self.lock = threading.RLock()
         self.iteration = 0
-        self.train_losses: list[tuple[float, float]] = []  # iteration i + 1's, before its step
+        # row i: each net's loss in iteration i + 1, the one its step was taken on
+        self.train_losses = np.full((config.iterations, len(NETS)), np.nan)
         self.records: list[dict] = []  # every RECORD iterations and at each display step
         self.histograms: list[dict] = []  # at iteration 0 and each display step
         self._record()
@@ -129,7 +130,7 @@ class Pair:
         self.optimizer.zero_grad()
         (losses[0] + losses[1]).backward()  # each net's gradient is its own loss's
         self.optimizer.step()
-        self.train_losses.append((losses[0].item(), losses[1].item()))
+        self.train_losses[self.iteration] = [loss.item() for loss in losses]
         self.iteration += 1
         if self.iteration % RECORD == 0 or self.iteration % self.config.every == 0 or self.done:
             self._record()
@@ -193,26 +194,33 @@ class Pair:
         and, at the recorded iterations, its test loss in eval(). points: thinned to every k-th
         iteration and the last, about that many (a curve redrawn while training stays small)."""
         with self.lock:
-            train = pd.DataFrame(self.train_losses, columns=list(NETS))
-            train["iteration"] = np.arange(1, len(train) + 1)
-            records = pd.DataFrame(self.records)
+            done = self.iteration
+            train = self.train_losses[:done].copy()
+            tested = np.array([[row["iteration"], *(row[f"test_{n}"] for n in NETS)]
+                               for row in self.records])
+        at = np.arange(1, done + 1)
         if points:
-            every = max(1, -(-self.iteration // points))
-            train, records = (frame[(frame["iteration"] % every == 0)
-                                    | (frame["iteration"] == self.iteration)]
-                              for frame in (train, records))
-        rows = [train.melt("iteration", var_name="net", value_name="value").assign(set="train"),
-                records.melt("iteration", [f"test_{n}" for n in NETS], var_name="net")
-                .assign(net=lambda f: f["net"].str.removeprefix("test_"), set="test")]
-        return pd.concat(rows, ignore_index=True)[["iteration", "net", "set", "value"]]
+            every = max(1, -(-done // points))
+            kept = (at % every == 0) | (at == done)
+            at, train = at[kept], train[kept]
+            tested = tested[(tested[:, 0] % every == 0) | (tested[:, 0] == done)]
+        parts = [(at, train[:, k], net, "train") for k, net in enumerate(NETS)]
+        parts += [(tested[:, 0].astype(int), tested[:, k + 1], net, "test")
+                  for k, net in enumerate(NETS)]
+        return pd.DataFrame({
+            "iteration": np.concatenate([part[0] for part in parts]),
+            "net": np.repeat([part[2] for part in parts], [len(part[0]) for part in parts]),
+            "set": np.repeat([part[3] for part in parts], [len(part[0]) for part in parts]),
+            "value": np.concatenate([part[1] for part in parts])})
 
     def latest(self) -> dict[str, float]:
         """Each net's training loss at the last iteration (nan before the first) and its test
         loss at the last recorded one."""
         with self.lock:
-            train = self.train_losses[-1] if self.train_losses else (math.nan, math.nan)
+            train = self.train_losses[self.iteration - 1] if self.iteration \
+                else (math.nan, math.nan)
             record = self.records[-1]
-        return {**{f"train_{name}": loss for name, loss in zip(NETS, train, strict=True)},
+        return {**{f"train_{name}": float(loss) for name, loss in zip(NETS, train, strict=True)},
                 **{f"test_{name}": record[f"test_{name}"] for name in NETS}}
 
     def norms(self) -> pd.DataFrame:
@@ -250,7 +258,7 @@ class Pair:
         there (what the course writes on its figure), and each net's test loss after its step."""
         with self.lock:
             records = {row["iteration"]: row for row in self.records}
-            return [{"iteration": i, **{f"train_{n}": self.train_losses[i - 1][k]
+            return [{"iteration": i, **{f"train_{n}": float(self.train_losses[i - 1][k])
                                         for k, n in enumerate(NETS)},
                      **{f"test_{n}": records[i][f"test_{n}"] for n in NETS}}
                     for i in range(self.config.every, self.iteration + 1, self.config.every)]
