@@ -193,7 +193,8 @@ def live_views(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
         show_chart(charts.loss_curves, tuple(names.values()), tuple(sets.values()),
                    data=as_table(losses.assign(net=losses["net"].map(names),
                                                set=losses["set"].map(sets))),
-                   title=t("regularisation.loss_title"), x_title=t("regularisation.iteration"),
+                   title=wrapped(t("regularisation.loss_title"), 26 if presenting() else 60),
+                   x_title=t("regularisation.iteration"),
                    y_title=t("regularisation.loss_axis"), height=height,
                    stops=tuple((int(row.iteration), named(
                        None if pair_a is None else getattr(row, compare.VIEW),
@@ -363,21 +364,21 @@ def decay_tab() -> None:
         runs = [result] if pinned is None else [decayed(pinned), result]
         frames = [run.steps.assign(method=run.steps["method"].map(methods)) for run in runs]
         steps = frames[0] if pinned is None else compare.side_by_side(*frames, *labels())
-        height = 220 if presenting() else 250
-        left, right = st.columns(2)
-        for place, y, log in ((left, "norm", False), (right, "loss", True)):
-            with place:
-                show_chart(charts.decay_lines, steps, tuple(methods.values()), y=y, log=log,
-                           title=t(f"regularisation.decay_{y}_title"),
-                           x_title=t("regularisation.step_axis"),
-                           y_title=t(f"regularisation.decay_{y}_axis"), height=height)
+        show_chart(charts.decay_lines, steps, tuple(methods.values()),
+                   titles={y: wrapped(t(f"regularisation.decay_{y}_title"),
+                                      24 if presenting() else 50) for y in ("norm", "loss")},
+                   axes={y: t(f"regularisation.decay_{y}_axis") for y in ("norm", "loss")},
+                   x_title=t("regularisation.step_axis"), width=165 if presenting() else 262,
+                   height=200 if presenting() else 220, stretch=False,
+                   legend_columns=2 if presenting() else 3)
         for name, run in zip(labels()[2 - len(runs):], runs, strict=True):
             st.markdown(named(None if pinned is None else name, decay_sentences(run, methods)))
         table = pd.DataFrame([{t("regularisation.pair"): f"{methods[row['a']]} · "
                                                         f"{methods[row['b']]}",
                                t("regularisation.bit_equal"): row["bit_equal"],
                                t("regularisation.largest_gap"): row["largest_gap"],
-                               t("regularisation.parted_at"): row["parted_at"]}
+                               t("regularisation.parted_at"): "—" if row["parted_at"] is None
+                               else str(row["parted_at"])}
                               for row in result.pairs])
         st.dataframe(table, hide_index=True)
         explain(t("regularisation.decay_explanation"))

@@ -66,10 +66,8 @@ def cube(shape: tuple[int, int, int], block: tuple[tuple[int, int], ...] | None,
     features = _faces(shape, ((0, samples), (0, channels), (0, positions)), legend["cube"], names)
     if block is not None:
         features += _faces(shape, block, legend["block"], names)
-    geometry = alt.InlineData(values={"type": "FeatureCollection", "features": features},
-                              format=alt.DataFormat(property="features", type="json"))
     parts = [legend["cube"], legend["block"]]
-    cells = alt.Chart(geometry).mark_geoshape(stroke=EDGE, strokeWidth=1.2).encode(
+    cells = alt.Chart().mark_geoshape(stroke=EDGE, strokeWidth=1.2).encode(
         color=alt.Color("properties.part:N", title=None, sort=parts,
                         scale=alt.Scale(domain=parts, range=[CUBE, BLOCK]),
                         legend=alt.Legend(orient="bottom")),
@@ -82,8 +80,13 @@ def cube(shape: tuple[int, int, int], block: tuple[tuple[int, int], ...] | None,
     axes = alt.Chart(labels.assign(x=labels["at"].str[0], y=labels["at"].str[1])).mark_text(
         fontSize=15, fontWeight="bold", color="#333333").encode(
         longitude=alt.Longitude("x:Q"), latitude=alt.Latitude("y:Q"), text=alt.Text("text:N"))
-    return alt.layer(cells, axes).project(type="identity", reflectY=True).properties(
-        title=wrapped(title, TITLE_WIDTH), height=height)
+    # one constructor with the cells' GeoJSON: Altair deep-copies a chart's data at every
+    # chained call, and the cells are hundreds of polygons
+    return alt.LayerChart(
+        layer=[cells, axes], projection=alt.Projection(type="identity", reflectY=True),
+        title=wrapped(title, TITLE_WIDTH), height=height,
+        data=alt.InlineData(values={"type": "FeatureCollection", "features": features},
+                            format=alt.DataFormat(property="features", type="json")))
 
 
 def running_stats(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str,

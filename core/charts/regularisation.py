@@ -148,26 +148,35 @@ def weight_histograms(frame: pd.DataFrame, *, title: str, x_title: str, y_title:
     ).resolve_scale(x="independent", y="independent").properties(title=title)
 
 
-def decay_lines(frame: pd.DataFrame, methods: tuple[str, ...], *, y: str, title: str,
-                x_title: str, y_title: str, height: int, log: bool) -> alt.Chart:
-    """One line per method over the steps (rows step, method (its name), loss, norm[, view]):
-    the pairs that are equal in exact arithmetic drawn in tones of one colour, so that where
-    they lie on each other and where they part is seen."""
-    shown = frame[frame[y].map(lambda v: math.isfinite(v) and (v > 0 or not log))]
-    tooltip = [alt.Tooltip("method:N", title=" "), alt.Tooltip("step:Q", title=x_title),
-               alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")]
-    return alt.Chart(shown).mark_line(strokeWidth=2.5).encode(
-        x=epoch_axis(x_title, "step"),
-        y=alt.Y(f"{y}:Q", title=y_title,
-                scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
-        color=alt.Color("method:N", title=None, sort=list(methods),
-                        scale=alt.Scale(domain=list(methods), range=DECAY_COLOURS),
-                        legend=alt.Legend(orient="top", columns=2, labelLimit=400)),
-        detail=view_detail(shown, "method"),
-        tooltip=[view_tooltip(), *tooltip] if VIEW in shown else tooltip,
-        **view_dashes(shown, legend="bottom"),
-    ).properties(title=title, height=height)
+def decay_lines(frame: pd.DataFrame, methods: tuple[str, ...], *, titles: dict[str, str],
+                axes: dict[str, str], x_title: str, width: int, height: int,
+                legend_columns: int = 3) -> alt.HConcatChart:
+    """The weights' norm and the loss (log scale) over the steps, side by side, one line per
+    method (rows step, method (its name), loss, norm[, view]), under one legend: the pairs that
+    are equal in exact arithmetic in tones of one colour, so that where they lie on each other
+    and where they part is seen. Values a panel cannot show are left out of its lines."""
+    colour = alt.Color("method:N", title=None, sort=list(methods),
+                       scale=alt.Scale(domain=list(methods), range=DECAY_COLOURS),
+                       legend=alt.Legend(orient="top", columns=legend_columns, labelLimit=400))
+    # the L2 runs thin over their weight_decay twins: where they agree, both are seen
+    width_of = alt.StrokeWidth("method:N", legend=None, scale=alt.Scale(
+        domain=list(methods), range=DECAY_WIDTHS))
+    panels = []
+    for y, log in (("norm", False), ("loss", True)):
+        shown = frame[frame[y].map(lambda v, log=log: math.isfinite(v) and (v > 0 or not log))]
+        tooltip = [alt.Tooltip("method:N", title=" "), alt.Tooltip("step:Q", title=x_title),
+                   alt.Tooltip(f"{y}:Q", title=axes[y], format=".6g")]
+        panels.append(alt.Chart(shown).mark_line().encode(
+            x=epoch_axis(x_title, "step"),
+            y=alt.Y(f"{y}:Q", title=axes[y],
+                    scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
+            color=colour, detail=view_detail(shown, "method"), strokeWidth=width_of,
+            tooltip=[view_tooltip(), *tooltip] if VIEW in shown else tooltip,
+            **view_dashes(shown, legend="bottom"),
+        ).properties(title=titles[y], width=width, height=height))
+    return alt.hconcat(*panels)
 
 
 # SGD's two ways in blues, Adam's two in oranges, AdamW green
 DECAY_COLOURS = [PALETTE[0], "#8fb3e8", PALETTE[1], "#f7c48f", PALETTE[3]]
+DECAY_WIDTHS = [5, 2, 5, 2, 2.5]

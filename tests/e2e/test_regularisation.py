@@ -78,7 +78,7 @@ def test_a_comparison_and_its_link(server, tab, browser):
     tab.rendered_charts(2)
     tab.page.get_by_role("button", name="Pin this view as A").click()
     tab.expect_text("Unpin A")
-    field = tab.page.get_by_label("Weight decay λ (the second network)")
+    field = tab.page.get_by_role("spinbutton", name="Weight decay λ (the second network)")
     field.fill("0.1")
     field.press("Enter")
     tab.expect_text("B differs from A in weight_decay: 0.01 → 0.1.")
