@@ -177,7 +177,7 @@ def live_views(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
                  "test": t("regularisation.points_test")}
     curves = both(lambda run: run.fits())
     left, right = st.columns(2)
-    height = 230 if presenting() else 290
+    height = 230 if presenting() else 310
     with left:
         show_chart(charts.fit_curves, (*names.values(), *set_names.values()),
                    data=as_table(charts.fit_rows(curves, pair.points(), names, set_names)),

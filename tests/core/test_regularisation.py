@@ -111,6 +111,7 @@ def test_the_course_numbers_on_every_cpu(course_pairs):
     assert (display[0]["train_plain"], display[0]["train_regularised"]) == pytest.approx(
         (0.045, 0.047), abs=5e-4)
     assert display[-1]["train_plain"] < 1e-6
+    assert display[-1]["test_plain"] > 1.3 * display[0]["test_plain"]  # it learned the noise
     assert display[-1]["train_regularised"] == pytest.approx(0.036, abs=1e-3)
     dropout = course_pairs["lesson 25"].display()
     assert dropout[0]["train_plain"] == pytest.approx(0.0295, abs=1e-4)

@@ -49,15 +49,21 @@ def test_choose_groupnorm_and_three_groups(server, tab):
     assert tab.page.locator("[data-testid='stException']").count() == 0
 
 
-def test_two_cubes_compared(server, tab):
-    tab.open(f"{server.url}/normalisation?normalisation_tab=layers"
-             "&normalisation_layers_layer=groupnorm&normalisation_layers_groups=2")
-    tab.rendered_charts(1)
-    tab.page.get_by_role("button", name="Pin this view as A").click()
-    tab.expect_text("Unpin A")
-    tab.page.get_by_label("groups", exact=True).click()
-    tab.page.get_by_role("option", name="1", exact=True).click()
-    tab.wait()
-    tab.expect_text("B differs from A in groups: 2 → 1.")
-    assert tab.rendered_charts(2) == 2
-    tab.screenshot("normalisation_compare")
+def test_two_cubes_compared(server, browser):
+    tab = Tab(browser, 1280, 720)
+    try:
+        tab.open(f"{server.url}/normalisation?normalisation_tab=layers"
+                 "&normalisation_layers_layer=groupnorm&normalisation_layers_groups=2")
+        tab.rendered_charts(1)
+        tab.page.get_by_role("button", name="Pin this view as A").click()
+        tab.expect_text("Unpin A")
+        tab.page.get_by_label("groups", exact=True).click()
+        tab.page.get_by_role("option", name="1", exact=True).click()
+        tab.wait()
+        tab.expect_text("B differs from A in groups: 2 → 1.")
+        assert tab.rendered_charts(2) == 2
+        for index in (0, 1):  # both cubes on the first screen
+            on_first_screen(tab, tab.page.locator(CHART).nth(index), f"cube {index}")
+        tab.screenshot("normalisation_compare")
+    finally:
+        tab.page.close()
