@@ -184,7 +184,10 @@ def test_the_block_is_what_moves_when_one_value_moves(layer, seed, shape, groups
     moved[config.sample, config.channel, 0, 0] += 1.0
     changed = (torch64(config, moved) - torch64(config, x)).abs() > 1e-9
     assert torch.equal(changed, layers.block(config))
-    assert layers.run(config).epsilons <= EPSILONS
+    result = layers.run(config)
+    assert result.hand.flatten().tolist() == pytest.approx(
+        torch64(config, result.input).flatten().tolist(), abs=1e-12)
+    assert result.epsilons <= EPSILONS
 
 
 @pytest.mark.parametrize(("config", "constructor", "shape"), [
