@@ -9,12 +9,10 @@ from core import compare
 from core.charts import normalisation as charts
 from core.charts.common import wrapped
 from core.normalisation import batchnorm, layers
-from core.settings import with_values
 from lessons import TABS
-from ui import widgets
 from ui.charts import show_chart
 from ui.compare import keep_pins, labels
-from ui.lesson import checked_views
+from ui.lesson import section
 from ui.links import sections
 from ui.panels import code_panel, explain
 from ui.text import presenting, t
@@ -22,11 +20,6 @@ from ui.trend import named
 
 LESSON = "normalisation"
 BATCHNORM, LAYERS = (f"{LESSON}_{tab}" for tab in TABS[LESSON])
-
-
-def columns() -> tuple:
-    """The controls' column and the views', as every lesson lays them out."""
-    return st.columns([1, 2] if presenting() else [1, 3], gap="large")
 
 
 def views_of(config, pinned, compute) -> dict:
@@ -54,10 +47,6 @@ def batch_normed(config: batchnorm.BatchNormConfig) -> batchnorm.BatchNormResult
     return batchnorm.run(config)
 
 
-def restore_batchnorm(config: batchnorm.BatchNormConfig) -> None:
-    widgets.restore(BATCHNORM, config)
-
-
 def statistics(result: batchnorm.BatchNormResult) -> pd.DataFrame:
     """The running statistics before the first pass (0 and 1) and after each, torch's and the
     course's hand update (with the biased variance), as chart rows."""
@@ -75,17 +64,12 @@ def statistics(result: batchnorm.BatchNormResult) -> pd.DataFrame:
 
 
 def batchnorm_tab() -> None:
-    column, view = columns()
-    with column:
-        st.button(t("normalisation.course_example"), on_click=restore_batchnorm,
-                  args=(batchnorm.BatchNormConfig(),), key=f"{BATCHNORM}_course",
-                  width="stretch")
-        chosen = widgets.controls(BATCHNORM, batchnorm.BatchNormConfig)
+    view, checked, _ = section(BATCHNORM, batchnorm.BatchNormConfig, batchnorm.validate,
+                               {"example": (t("normalisation.course_example"),
+                                            batchnorm.BatchNormConfig())}, seed_field=None)
+    if checked is None:
+        return
     with view:
-        checked = checked_views(BATCHNORM, with_values(batchnorm.BatchNormConfig(), chosen),
-                                batchnorm.validate, restore_batchnorm, seed_field=None)
-        if checked is None:
-            return
         runs = views_of(*checked, batch_normed)
         config, result = runs[labels()[1]]
         for name, (_, run) in runs.items():
@@ -166,21 +150,13 @@ def normed(config: layers.LayerConfig) -> layers.LayerResult:
     return layers.run(config)
 
 
-def restore_layers(config: layers.LayerConfig) -> None:
-    widgets.restore(LAYERS, config)
-
-
 def layers_tab() -> None:
-    column, view = columns()
-    with column:
-        st.button(t("normalisation.course_example"), on_click=restore_layers,
-                  args=(layers.LayerConfig(),), key=f"{LAYERS}_course", width="stretch")
-        chosen = widgets.controls(LAYERS, layers.LayerConfig)
+    view, checked, _ = section(LAYERS, layers.LayerConfig, layers.validate,
+                               {"example": (t("normalisation.course_example"),
+                                            layers.LayerConfig())})
+    if checked is None:
+        return
     with view:
-        checked = checked_views(LAYERS, with_values(layers.LayerConfig(), chosen),
-                                layers.validate, restore_layers)
-        if checked is None:
-            return
         runs = views_of(*checked, normed)
         config, result = runs[labels()[1]]
         compared = len(runs) > 1

@@ -17,12 +17,11 @@ from core import compare
 from core.charts import regularisation as charts
 from core.charts.common import wrapped
 from core.regularisation import decay, fit, scaling
-from core.settings import with_values
 from lessons import TABS
 from ui import widgets
 from ui.charts import show_chart
 from ui.compare import keep_pins, labels, metric_change
-from ui.lesson import checked_views
+from ui.lesson import section
 from ui.links import sections
 from ui.panels import code_panel, csv_download, explain
 from ui.text import presenting, t
@@ -89,22 +88,14 @@ def reset() -> None:
 def fit_tab() -> None:
     if st.session_state.pop(ENDED, False):  # before the Play switch is drawn
         stop()
-    column, view = st.columns([1, 2] if presenting() else [1, 3], gap="large")
-    with column.container(gap="xxsmall" if presenting() else "xsmall"):
-        for name, example in (("lesson_24", fit.WEIGHT_DECAY_EXAMPLE),
-                              ("lesson_25", fit.DROPOUT_EXAMPLE)):
-            st.button(t(f"regularisation.course_{name}"), on_click=restore_fit, args=(example,),
-                      key=f"{FIT}_course_{name}", width="stretch")
-        chosen = widgets.controls(FIT, fit.FitConfig)
+    examples = {name: (t(f"regularisation.course_{name}"), example) for name, example in
+                (("lesson_24", fit.WEIGHT_DECAY_EXAMPLE), ("lesson_25", fit.DROPOUT_EXAMPLE))}
+    # the run's buttons in one row with the pin buttons, drawn once the run is known
+    view, checked, buttons = section(FIT, fit.FitConfig, fit.validate, examples, restore_fit,
+                                     buttons=True)
+    if checked is None:
+        return
     with view:
-        # one row: the run's buttons (drawn once the run is known), then the pin buttons
-        bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
-        buttons = bar.container(horizontal=True, vertical_alignment="center", gap="small",
-                                width="content")
-        checked = checked_views(FIT, with_values(fit.FitConfig(), chosen), fit.validate,
-                                restore_fit, bar=bar)
-        if checked is None:
-            return
         config, pinned = checked
         pair, pair_a = kept_pairs(config, pinned)
         playing = buttons.toggle(t("regularisation.play"), key=PLAY)
@@ -295,21 +286,13 @@ def scaled(config: scaling.ScalingConfig) -> scaling.ScalingResult:
     return scaling.run(config)
 
 
-def restore_scaling(config: scaling.ScalingConfig) -> None:
-    widgets.restore(SCALING, config)
-
-
 def scaling_tab() -> None:
-    column, view = st.columns([1, 2] if presenting() else [1, 3], gap="large")
-    with column:
-        st.button(t("regularisation.course_example"), on_click=restore_scaling,
-                  args=(scaling.ScalingConfig(),), key=f"{SCALING}_course", width="stretch")
-        chosen = widgets.controls(SCALING, scaling.ScalingConfig)
+    view, checked, _ = section(SCALING, scaling.ScalingConfig, scaling.validate,
+                               {"example": (t("regularisation.course_example"),
+                                            scaling.ScalingConfig())})
+    if checked is None:
+        return
     with view:
-        checked = checked_views(SCALING, with_values(scaling.ScalingConfig(), chosen),
-                                scaling.validate, restore_scaling)
-        if checked is None:
-            return
         config, pinned = checked
         result = scaled(config)
         before = None if pinned is None else scaled(pinned)
@@ -330,8 +313,15 @@ def scaling_tab() -> None:
                               p=run_config.p, keep=1 - run_config.p, kept=run.kept,
                               scale=run.scale, by_hand=run.by_hand, train=run.train_output,
                               eval=run.eval_output))
-                st.code(f"output in training mode tensor([{run.train_output:g}])\n"
-                        f"output in eval mode tensor([{run.eval_output:g}])", language="text")
+                st.code("\n".join(scaling.console(run)), language="text")
+        frames = [pd.DataFrame({"output": run.outputs, "eval": run.eval_output})
+                  for run in ([result] if pinned is None else [before, result])]
+        show_chart(charts.dropout_outputs, frames[0] if pinned is None
+                   else compare.side_by_side(*frames, *labels()),
+                   title=t("regularisation.outputs_title", forwards=len(result.outputs)),
+                   x_title=t("regularisation.output"), y_title=t("regularisation.forwards"),
+                   eval_label=t("regularisation.eval_output"),
+                   mean_label=t("regularisation.mean_output"), height=220)
         explain(t("regularisation.scaling_explanation"))
         code_panel(scaling.to_script(config))
 
@@ -343,21 +333,13 @@ def decayed(config: decay.DecayConfig) -> decay.DecayResult:
     return decay.run(config)
 
 
-def restore_decay(config: decay.DecayConfig) -> None:
-    widgets.restore(DECAY, config)
-
-
 def decay_tab() -> None:
-    column, view = st.columns([1, 2] if presenting() else [1, 3], gap="large")
-    with column:
-        st.button(t("regularisation.course_example"), on_click=restore_decay,
-                  args=(decay.DecayConfig(),), key=f"{DECAY}_course", width="stretch")
-        chosen = widgets.controls(DECAY, decay.DecayConfig)
+    view, checked, _ = section(DECAY, decay.DecayConfig, decay.validate,
+                               {"example": (t("regularisation.course_example"),
+                                            decay.DecayConfig())})
+    if checked is None:
+        return
     with view:
-        checked = checked_views(DECAY, with_values(decay.DecayConfig(), chosen), decay.validate,
-                                restore_decay)
-        if checked is None:
-            return
         config, pinned = checked
         result = decayed(config)
         methods = {method: t(f"regularisation.method_{method}") for method in decay.METHODS}

@@ -20,6 +20,7 @@ from core.charts.common import (
     view_dashes,
     view_detail,
     view_tooltip,
+    views_of,
 )
 from core.compare import VIEW
 
@@ -180,3 +181,36 @@ def decay_lines(frame: pd.DataFrame, methods: tuple[str, ...], *, titles: dict[s
 # SGD's two ways in blues, Adam's two in oranges, AdamW green
 DECAY_COLOURS = [PALETTE[0], "#8fb3e8", PALETTE[1], "#f7c48f", PALETTE[3]]
 DECAY_WIDTHS = [5, 2, 5, 2, 2.5]
+
+
+def dropout_outputs(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str,
+                    eval_label: str, mean_label: str, height: int) -> alt.LayerChart:
+    """The output of train() forward after forward (rows output[, view]), a histogram, with
+    eval()'s output (marks: rows value, label, kind "eval" or "mean"[, view]) and the forwards'
+    average as rules: the scaling makes them meet."""
+    views = views_of(frame)
+    tooltip = [alt.Tooltip("count():Q", title=y_title)]
+    bars = alt.Chart(frame).mark_bar(opacity=0.55 if views else 0.85, binSpacing=1).encode(
+        x=alt.X("output:Q", title=x_title, bin=alt.Bin(maxbins=30)),
+        y=alt.Y("count():Q", title=y_title, stack=None),
+        color=alt.Color(f"{VIEW}:N", title=None, sort=views,
+                        scale=alt.Scale(domain=views, range=PALETTE[:len(views)]),
+                        legend=alt.Legend(orient="top")) if views else alt.value(PALETTE[0]),
+        tooltip=[view_tooltip(), *tooltip] if views else tooltip)
+    marks = pd.DataFrame([{"value": value, "label": label, "kind": kind,
+                           **({VIEW: view} if views else {})}
+                          for view, rows in (frame.groupby(VIEW, sort=False) if views
+                                             else [(None, frame)])
+                          for value, label, kind in (
+                              (rows["eval"].iloc[0], eval_label, "eval"),
+                              (rows["output"].mean(), mean_label, "mean"))])
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2.5).encode(
+        x=alt.X("value:Q"),
+        color=alt.Color("label:N", title=None, scale=alt.Scale(
+            domain=[eval_label, mean_label], range=[PALETTE[2], PALETTE[1]]),
+            legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("value:Q", format=",.2f",
+                                                                 title=x_title)],
+        **view_dashes(marks, legend=None))
+    return alt.layer(bars, rules).resolve_scale(color="independent").properties(
+        title=title, height=height)

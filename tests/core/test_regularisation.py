@@ -330,3 +330,23 @@ def test_the_decay_script_prints_the_pages_numbers():
         f"{row.method} step {row.step}: loss={row.loss}, norm={row.norm}"
         for row in result.steps.itertuples() if row.step in decay.shown_steps(SHORT)]
     assert decay.shown_steps(SHORT) == [1, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40]
+
+
+def test_the_forwards_after_the_courses_are_torchs_next_masks():
+    """Each further train() forward of the course's net draws a new mask: the outputs are what
+    the course's script would print calling net(x) again and again."""
+    config = scaling.ScalingConfig(p=0.3, inputs=5000)
+    result = scaling.run(config)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        net = nn.Sequential(nn.Dropout(config.p), nn.Linear(config.inputs, 1, bias=False),
+                            nn.ReLU(inplace=True))
+        net[1].weight.detach().fill_(1.0)
+        x = torch.ones(config.inputs)
+        outputs = [net(x).item() for _ in range(scaling.repeats(config))]
+    assert result.outputs == tuple(outputs)
+    assert len(outputs) == 200 and scaling.repeats(scaling.ScalingConfig(inputs=100_000)) == 20
+    # on average the scaled sum is n: within 4 standard errors of it
+    spread = config.inputs * config.p / (1 - config.p)
+    mean = sum(outputs) / len(outputs)
+    assert abs(mean - config.inputs) < 4 * math.sqrt(spread / len(outputs))

@@ -162,12 +162,12 @@ def test_the_scaling_tab_writes_the_arithmetic_out(open_link):
                            "output in eval()": "10,000", "inputs kept": f"{result.kept:,}"}
     text = plain(" ".join(m.value for m in at.markdown))
     assert f"{result.kept:,} × 2 = {result.train_output:,.6f}" in text
-    printed = printed_lines(at.code[-1].value)
-    assert printed == [f"output in training mode tensor([{result.train_output:.0f}.], "
-                       "grad_fn=<ReluBackward0>)",
-                       "output in eval mode tensor([10000.], grad_fn=<ReluBackward0>)"]
-    shown = [float(n) for n in re.findall(r"[\d.]+", at.code[0].value)]
-    assert shown == [result.train_output, result.eval_output]
+    assert printed_lines(at.code[-1].value) == at.code[0].value.splitlines() == [
+        f"output in training mode tensor([{result.train_output:.0f}.], "
+        "grad_fn=<ReluBackward0>)",
+        "output in eval mode tensor([10000.], grad_fn=<ReluBackward0>)"]
+    chart = at.get("vega_lite_chart")[0]
+    assert "200 forwards" in chart.proto.spec
 
 
 def test_the_scaling_tab_compares_two_rates(open_link):
@@ -179,6 +179,11 @@ def test_the_scaling_tab_compares_two_rates(open_link):
     kept = {m.label: m for m in at.metric}["inputs kept"]
     assert (kept.value, kept.proto.delta) == (f"{b.kept:,}", f"{b.kept - a.kept:+,.6g}")
     assert len(at.code) == 3  # A's printout, B's, the script
+    p = 0.2
+    result = scaling.run(scaling.ScalingConfig(p=p))
+    assert at.code[1].value.splitlines() == printed_lines(scaling.to_script(
+        scaling.ScalingConfig(p=p)))
+    assert result.outputs[0] == result.train_output
 
 
 # ---- Weight decay four ways ----------------------------------------------------------------
