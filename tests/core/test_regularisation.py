@@ -2,6 +2,7 @@
 lessons 24 and 25, written out here as the course writes it, with torch's global generator after
 torch.manual_seed), the shown scripts, Dropout's scaling, and weight decay four ways."""
 
+import contextlib
 import copy
 import math
 from dataclasses import replace
@@ -204,14 +205,21 @@ def test_a_letter_is_refused_naming_the_field():
 
 # ---- Dropout's scaling ---------------------------------------------------------------------
 
-def course_dropout_layer(config: scaling.ScalingConfig) -> tuple[float, float]:
-    """The course's dropout_layer.py with torch's global generator."""
+@contextlib.contextmanager
+def course_dropout_net(config: scaling.ScalingConfig):
+    """The course's dropout_layer.py net and input, with torch's global generator seeded (and
+    put back as it was afterwards)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         net = nn.Sequential(nn.Dropout(config.p), nn.Linear(config.inputs, 1, bias=False),
                             nn.ReLU(inplace=True))
         net[1].weight.detach().fill_(1.0)
-        x = torch.ones(config.inputs)
+        yield net, torch.ones(config.inputs)
+
+
+def course_dropout_layer(config: scaling.ScalingConfig) -> tuple[float, float]:
+    """The course's outputs in train() and in eval()."""
+    with course_dropout_net(config) as (net, x):
         train = net(x).item()
         net.eval()
         return train, net(x).item()
@@ -337,12 +345,7 @@ def test_the_forwards_after_the_courses_are_torchs_next_masks():
     the course's script would print calling net(x) again and again."""
     config = scaling.ScalingConfig(p=0.3, inputs=5000)
     result = scaling.run(config)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        net = nn.Sequential(nn.Dropout(config.p), nn.Linear(config.inputs, 1, bias=False),
-                            nn.ReLU(inplace=True))
-        net[1].weight.detach().fill_(1.0)
-        x = torch.ones(config.inputs)
+    with course_dropout_net(config) as (net, x):
         outputs = [net(x).item() for _ in range(scaling.repeats(config))]
     assert result.outputs == tuple(outputs)
     assert len(outputs) == 200 and scaling.repeats(scaling.ScalingConfig(inputs=100_000)) == 20

@@ -8,7 +8,6 @@ import torch.nn as nn
 
 from core.normalisation import batchnorm, layers
 from harness.scripts import run_script
-from lessons import TABS
 from tests.core.test_normalisation import course_batchnorm
 from tests.pages.conftest import plain
 
@@ -119,15 +118,3 @@ def test_pinned_groups_draw_two_cubes(open_link):
     assert not at.exception
     assert "B differs from A in groups: 4 → 1." in [m.value for m in at.markdown]
     assert len(at.get("vega_lite_chart")) == 2
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("tab", TABS["normalisation"])
-def test_every_tab_opens_in_both_languages_and_presenter_mode(open_page, lang, tab):
-    """Each tab opened fresh: AppTest formats a choice's value in English outside the page, so a
-    rerun of a Chinese page with a translated choice on it cannot be driven from here."""
-    at = open_page(PAGE, lang=lang, present=True, normalisation_tab=tab)
-    assert not at.exception
-    assert at.code[-1].value.startswith("import "), tab  # each tab's script
-    if lang == "zh":
-        assert at.title[0].value == "标准化层"

@@ -5,11 +5,8 @@ shown script run and its numbers compared with the page's."""
 import re
 from dataclasses import replace
 
-import pytest
-
 from core.regularisation import decay, fit, scaling
 from harness.scripts import printed_lines
-from lessons import TABS
 from tests.core.test_regularisation import course_run
 from tests.pages.conftest import plain
 
@@ -205,13 +202,3 @@ def test_the_decay_tab_says_what_its_numbers_show(open_link):
         row = steps.loc[(method, int(step))]
         assert (float(loss), float(norm)) == (row["loss"], row["norm"])
     assert len(printed) == 5 * len(decay.shown_steps(decay.DecayConfig(steps=60)))
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("tab", TABS["regularisation"])
-def test_every_tab_opens_in_both_languages_and_presenter_mode(open_page, lang, tab):
-    """Each tab opened fresh: AppTest formats a choice's value in English outside the page, so a
-    rerun of a Chinese page with a translated choice on it cannot be driven from here."""
-    at = open_page(PAGE, lang=lang, present=True, regularisation_tab=tab)
-    assert not at.exception
-    assert at.code[-1].value.startswith("import "), tab  # each tab's script
