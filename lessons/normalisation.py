@@ -81,12 +81,12 @@ def batchnorm_tab() -> None:
             frames = [statistics(run) for run in shown.values()]
             frame = frames[0] if len(frames) == 1 else compare.side_by_side(*frames, *shown)
             show_chart(charts.running_stats, frame,
-                       title=wrapped(t("normalisation.running_title"), 90 if presenting() else 110),
+                       title=wrapped(t("normalisation.running_title"), 70 if presenting() else 90),
                        x_title=t("normalisation.passes"), y_title=t("normalisation.value"),
                        feature_title=t("normalisation.feature"),
                        torch_label=t("normalisation.source_torch"),
                        hand_label=t("normalisation.source_hand"),
-                       width=200 if presenting() else 260, height=200, stretch=False)
+                       width=200 if presenting() else 250, height=200, stretch=False)
             for name, run in shown.items():
                 st.markdown(named(None if len(shown) == 1 else name, surprise(run)))
         if result.error is None:

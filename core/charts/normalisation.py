@@ -102,7 +102,8 @@ def running_stats(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str
     tooltip = [view_tooltip(), *tooltip] if VIEW in frame else tooltip
     base = alt.Chart().encode(
         x=epoch_axis(x_title, "pass"), y=alt.Y("value:Q", title=y_title),
-        color=alt.Color("feature:O", title=feature_title, scale=alt.Scale(scheme="viridis")),
+        color=alt.Color("feature:O", title=feature_title, scale=alt.Scale(scheme="viridis"),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=tooltip)
     lines = base.transform_filter(alt.datum.source == torch_label).mark_line(
         strokeWidth=2, point=True).encode(detail=view_detail(frame, "feature"),
