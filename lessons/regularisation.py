@@ -32,7 +32,7 @@ FIT, SCALING, DECAY = (f"{LESSON}_{tab}" for tab in TABS[LESSON])
 PLAY = f"{FIT}_play"
 ENDED = f"{FIT}_ended"  # set when a playing run reaches its end: the next run pauses
 TICK = 0.08  # seconds between redraws while playing (the lab's)
-CHUNK = 0.04  # seconds of training per redraw
+CHUNK = 0.02  # seconds of training per redraw (the lab's)
 CURVE_POINTS, PLAYING_POINTS = 400, 200  # iterations a loss curve is thinned to
 
 

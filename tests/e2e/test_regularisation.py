@@ -32,7 +32,7 @@ def on_first_screen(tab, locator, name: str) -> None:
 
 
 def test_play_trains_live_and_pauses_at_the_end(server, tab):
-    tab.open(f"{server.url}/regularisation?regularisation_fit_iterations=1000")
+    tab.open(f"{server.url}/regularisation?regularisation_fit_iterations=400")
     tab.rendered_charts(2)
     assert iteration(tab) == 0
     tab.page.get_by_text("Play", exact=True).click()
@@ -41,12 +41,12 @@ def test_play_trains_live_and_pauses_at_the_end(server, tab):
           f"(iterations {shown[0]} -> {shown[-1]} in 3 s)")
     assert len(shown) > 2  # it redraws in place while it trains
     # the end: the paused page's code panel, the switch off, the course's last display step
-    tab.page.wait_for_function(f"document.querySelector({ITERATION!r})?.innerText === '1000'",
+    tab.page.wait_for_function(f"document.querySelector({ITERATION!r})?.innerText === '400'",
                                timeout=120_000)
     tab.expect_text("Show the PyTorch code")
     tab.wait()
     assert not tab.page.get_by_label("Play", exact=True).is_checked()
-    assert "Epoch: 1000" in tab.main_text()
+    assert "Epoch: 400" in tab.main_text()
     assert tab.page.locator("[data-testid='stException']").count() == 0
     assert tab.external_requests() == []
 
@@ -98,7 +98,7 @@ def test_a_comparison_and_its_link(server, tab, browser):
 
 def test_the_decay_tab_in_chinese(server, tab):
     tab.open(f"{server.url}/regularisation?lang=zh&regularisation_tab=decay")
-    tab.rendered_charts(2)
+    tab.rendered_charts(1)  # the norm and the loss, side by side in one chart
     tab.expect_text("在第")  # "parts from ... at step n", computed from the runs
     tab.screenshot("regularisation_decay_zh")
     assert tab.page.locator("[data-testid='stException']").count() == 0
