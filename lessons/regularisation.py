@@ -4,7 +4,7 @@ live, Dropout's 1/(1 − p) scaling, and weight decay in SGD, in the loss, in Ad
 The two networks of the demo train in this session (a fit.Pair in st.session_state: it is
 mutated as it trains, so it is this session's alone), in chunks: while playing, a fragment the
 browser reruns on a timer trains a chunk and redraws the live views, without rerunning the page
-(the training lab's way). A pinned view A trains beside B, iteration for iteration."""
+(ui.live, the training lab's way). A pinned view A trains beside B, iteration for iteration."""
 
 import copy
 import math
@@ -18,7 +18,7 @@ from core.charts import regularisation as charts
 from core.charts.common import wrapped
 from core.regularisation import decay, fit, scaling
 from lessons import TABS
-from ui import widgets
+from ui import live, widgets
 from ui.charts import show_chart
 from ui.compare import keep_pins, labels, metric_change
 from ui.lesson import section
@@ -30,6 +30,7 @@ from ui.trend import named
 LESSON = "regularisation"
 FIT, SCALING, DECAY = (f"{LESSON}_{tab}" for tab in TABS[LESSON])
 PLAY = f"{FIT}_play"
+PAIRS = f"{FIT}_pairs"  # the pairs kept in the session (ui.live.kept_runs)
 ENDED = f"{FIT}_ended"  # set when a playing run reaches its end: the next run pauses
 TICK = 0.08  # seconds between redraws while playing (the lab's)
 CHUNK = 0.02  # seconds of training per redraw (the lab's)
@@ -50,22 +51,10 @@ def stop() -> None:
 
 def kept_pairs(b_config: fit.FitConfig,
                a_config: fit.FitConfig | None) -> tuple[fit.Pair, fit.Pair | None]:
-    """B's pair and the pinned A's. A pair is kept while its Config stays; a pair just pinned is
-    B's so far, copied, and trains on beside it; when B starts again (a changed setting), so
-    does A, so that the two are always compared at the same iteration."""
-    kept = st.session_state.get(f"{FIT}_pairs", [])
-
-    def take(config: fit.FitConfig) -> fit.Pair | None:
-        found = [pair for kept_config, pair in kept if kept_config == config]
-        return found[0] if found else None
-
-    b = take(b_config)
-    b_is_new = b is None
-    b = b or fit.Pair(b_config)
-    a = None if a_config is None else take(a_config)
-    if a_config is not None and (a is None or b_is_new):
-        a = copy.deepcopy(b) if a_config == b_config else fit.Pair(a_config)
-    st.session_state[f"{FIT}_pairs"] = [(b_config, b)] + ([(a_config, a)] if a else [])
+    """B's pair and the pinned A's, kept while their Configs stay (ui.live.kept_runs: a pair
+    just pinned is B's so far, copied; when B starts again, so does A, so the two are always
+    compared at the same iteration); kept where the buttons' callbacks find them too."""
+    b, a = live.kept_runs(PAIRS, b_config, a_config, fit.Pair, copy.deepcopy)
     st.session_state[f"{FIT}_pair"], st.session_state[f"{FIT}_pair_a"] = b, a
     return b, a
 
@@ -81,7 +70,7 @@ def advance(target: int | None) -> None:
 
 
 def reset() -> None:
-    st.session_state.pop(f"{FIT}_pairs", None)
+    live.forget(PAIRS)
     stop()
 
 
@@ -100,7 +89,7 @@ def fit_tab() -> None:
         pair, pair_a = kept_pairs(config, pinned)
         playing = buttons.toggle(t("regularisation.play"), key=PLAY)
         if playing and pair.done:  # Play again from the start
-            st.session_state.pop(f"{FIT}_pairs")
+            live.forget(PAIRS)
             pair, pair_a = kept_pairs(config, pinned)
         shown = pair.iteration
         following = min(config.iterations, (shown // config.every + 1) * config.every)
@@ -109,23 +98,21 @@ def fit_tab() -> None:
         buttons.button(t("regularisation.to_end", iterations=config.iterations),
                        on_click=advance, args=(None,), key=f"{FIT}_end", disabled=pair.done)
         buttons.button(t("regularisation.reset"), on_click=reset, key=f"{FIT}_reset")
-        if playing:
-            st.fragment(playing_fit, run_every=TICK)(pair, pair_a)
-        else:
-            live_views(pair, pair_a)
-            paused_views(pair, pair_a)
+        live.live(PLAY, fit_views, pair, pair_a, tick=TICK)
 
 
-def playing_fit(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
-    """A chunk of training and the live views, on the browser's timer. At the end of the run it
-    redraws the whole page, paused (the paused views); a tick that arrives after Pause was
-    pressed redraws it too, instead of drawing the live views twice."""
-    if st.session_state.get(PLAY):
-        pair.train(seconds=CHUNK if pair_a is None else CHUNK / 2)
-        if pair_a is not None:
-            pair_a.catch_up(pair.iteration)
-    if pair.done or not st.session_state.get(PLAY):
-        st.session_state[ENDED] = pair.done
+def fit_views(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
+    """Paused: every view. Playing (on the browser's timer): a chunk of training (A keeps pace)
+    and the live views; at the end of the run, the whole page again, paused."""
+    if not st.session_state.get(PLAY):
+        live_views(pair, pair_a)
+        paused_views(pair, pair_a)
+        return
+    pair.train(seconds=CHUNK if pair_a is None else CHUNK / 2)
+    if pair_a is not None:
+        pair_a.catch_up(pair.iteration)
+    if pair.done:
+        st.session_state[ENDED] = True
         st.rerun()
     live_views(pair, pair_a)
 

@@ -55,11 +55,12 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
 
 
 def pinned_view(lesson: str, config, restore: Callable[[object], None], validate: Callable,
-                seed_field: str | None = "seed", bar=None):
-    """pin_bar (in bar, as pin_bar takes it), then A as the lesson uses it: validate(A) ->
-    (Config, notices), as for its own controls (a link's A is read unvalidated), and the line
-    naming what differs above the views. None when nothing is pinned, or (with the reason shown)
-    when A is refused."""
+                seed_field: str | None = "seed", bar=None,
+                label_of: Callable[[str], str] | None = None):
+    """pin_bar (in bar, where given), then A as the lesson uses it: validate(A) -> (Config,
+    notices), as for its own controls (a link's A is read unvalidated), and the line naming what
+    differs above the views (each setting as label_of names it, where given). None when nothing
+    is pinned, or (with the reason shown) when A is refused."""
     pinned = pin_bar(lesson, config, restore, seed_field, bar)
     if pinned is None:
         return None
@@ -68,7 +69,7 @@ def pinned_view(lesson: str, config, restore: Callable[[object], None], validate
     except InputError as error:
         st.warning(quoted(error.key, **error.params))
         return None
-    st.markdown(describe(pinned, config))
+    st.markdown(describe(pinned, config, label_of))
     return pinned
 
 
@@ -99,10 +100,12 @@ def _swap(pinned_key: str, config, restore: Callable[[object], None]) -> None:
     st.session_state[pinned_key] = config
 
 
-def describe(a, b) -> str:
-    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50". A table too
-    long to read in a line (a typed table) is named only: "tables.inputs: changed"."""
-    found = compare.differences(a, b)
+def describe(a, b, label_of: Callable[[str], str] | None = None) -> str:
+    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50", each name as
+    label_of gives it where given (the control's label). A table too long to read in a line (a
+    typed table) is named only: "tables.inputs: changed"."""
+    found = [(name if label_of is None else label_of(name), x, y)
+             for name, x, y in compare.differences(a, b)]
     if not found:
         return t("compare.same")
     changes = []

@@ -29,6 +29,16 @@ def text_key(lesson: str, path: str, suffix: str = "") -> str:
     return f"{lesson}.{path.replace('.', '_')}{suffix}"
 
 
+def label_of(lesson: str):
+    """A function naming a lesson's setting by its path as its control is labelled (the text
+    "<lesson>.<path>" in the user's language), else by the path itself: for a message about a
+    field ("最大学习率: ..." beside the control labelled so, not "lr_max: ...")."""
+    def label(path: str) -> str:
+        key = text_key(lesson, path)
+        return t(key) if text.exists(key) else path
+    return label
+
+
 def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
            value=UNSET):
     """The widget of one setting, bound to the link under key, starting at value (default: the
@@ -39,14 +49,17 @@ def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
     if setting.kind == "choice":
         choices = list(setting.choices)
         names = [str(choice) for choice in choices]  # the link holds text
-        label_of = (lambda name: t(setting.choice_text.format(choice=name))) \
-            if setting.choice_text else str
+
+        def label_of(name: str) -> str:
+            own = setting.choice_text.format(choice=name) if setting.choice_text else None
+            return t(own) if own and text.exists(own) else name
+
         chosen = choose(label, names, format_func=label_of, index=names.index(str(start)),
                         **common)
         return choices[names.index(chosen)]
     if setting.kind == "bool":
         return st.toggle(label, value=bool(start), bind="query-params", **common)
-    if setting.kind == "ints":
+    if setting.kind in ("ints", "floats"):
         return st.text_input(label, value=setting.text(start), bind="query-params", **common)
     if setting.kind == "text":
         return st.text_area(label, value=start, bind="query-params", **common)
@@ -97,11 +110,11 @@ def restore(lesson: str, config, paths: list[str] | None = None) -> None:
     view swapped in): every declared setting, or those at paths."""
     kinds = settings_of(type(config))
     chosen = paths if paths is not None else list(kinds)
-    set_controls({key_of(lesson, path): _held(kinds[path], value_at(config, path))
+    set_controls({key_of(lesson, path): held(kinds[path], value_at(config, path))
                   for path in chosen})
 
 
-def _held(setting: Setting, value):
+def held(setting: Setting, value):
     """A value as its widget holds it: a choice's text, a list of integers typed as text."""
     if setting.kind == "choice":
         return str(value)

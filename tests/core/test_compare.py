@@ -171,11 +171,13 @@ def test_a_pinned_schedule_names_its_preset_value():
     b = schedules.validate(schedules.ScheduleConfig(settings=(("gamma", 0.5),)))[0]
     gamma = dict(a.values())["gamma"]
     assert gamma == 0.1
-    assert compare.differences(a, b) == [("settings.gamma", gamma, 0.5)]
-    assert describe(a, b) == "B differs from A in settings.gamma: 0.1 → 0.5."
+    # the schedules lesson names the scheduler with every setting, as one call
+    calls = ("StepLR(step_size=50, gamma=0.1)", "StepLR(step_size=50, gamma=0.5)")
+    assert compare.differences(a, b) == [("scheduler", *calls)]
+    assert describe(a, b) == f"B differs from A in scheduler: {calls[0]} → {calls[1]}."
     nested = applied.ApplyConfig()
     assert compare.differences(nested, replace(nested, schedule=b)) == [
-        ("schedule.settings.gamma", gamma, 0.5)]
+        ("schedule.scheduler", *calls)]
     # the lab's schedule settings go the same way (core.lab.plug.validate_schedule)
     lab_a = model.validate(model.LabConfig(schedule="StepLR"))[0]
     lab_b = model.validate(replace(lab_a, schedule_settings=(("gamma", 0.5),)))[0]

@@ -88,9 +88,9 @@ def walk(node):
 # seed no view uses, and must still be equal to each alone; nor does the normalisation lesson's
 # first tab (BatchNorm on the course's batch).
 SEED_KEYS = {"explosion": "explosion_seed", "init": "init_seed", "loss": None,
-             "optim": "optim_course_seed", "schedules": "schedules_seed",
-             "regularisation": "regularisation_fit_seed", "normalisation": None,
-             "lab": "lab_seed"}
+             "optim": "optim_course_seed", "schedules": "schedules_seed", "lab": "lab_seed",
+             "inside": "inside_seed", "terrain": "terrain_seed",
+             "regularisation": "regularisation_fit_seed", "normalisation": None}
 
 
 def with_seed(at: AppTest, page, seed: int) -> AppTest:

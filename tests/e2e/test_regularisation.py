@@ -81,7 +81,7 @@ def test_a_comparison_and_its_link(server, tab, browser):
     field = tab.page.get_by_role("spinbutton", name="Weight decay λ (the second network)")
     field.fill("0.1")
     field.press("Enter")
-    tab.expect_text("B differs from A in weight_decay: 0.01 → 0.1.")
+    tab.expect_text("B differs from A in Weight decay λ (the second network): 0.01 → 0.1.")
     tab.page.get_by_role("button", name="To the end (400)").click()
     tab.page.wait_for_function(f"document.querySelector({ITERATION!r})?.innerText === '400'",
                                timeout=120_000)
@@ -90,7 +90,7 @@ def test_a_comparison_and_its_link(server, tab, browser):
     again = Tab(browser, 1280, 720)
     try:
         again.open(tab.page.url)
-        again.expect_text("B differs from A in weight_decay: 0.01 → 0.1.")
+        again.expect_text("B differs from A in Weight decay λ (the second network): 0.01 → 0.1.")
         assert "Link parameter" not in again.main_text()
     finally:
         again.page.close()

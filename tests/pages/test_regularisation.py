@@ -102,7 +102,7 @@ def test_pin_then_change_trains_both_and_compares(open_page):
     at.number_input(key=f"{FIT}_iterations").set_value(400).run()
     at.button(key=f"{FIT}_pin_button").click().run()
     at.number_input(key=f"{FIT}_weight_decay").set_value(0.1).run()
-    assert "B differs from A in weight_decay: 0.01 → 0.1." in [m.value for m in at.markdown]
+    assert "B differs from A in Weight decay λ (the second network): 0.01 → 0.1." in [m.value for m in at.markdown]
     at.button(key=f"{FIT}_end").click().run()
     a = course_run(replace(fit.WEIGHT_DECAY_EXAMPLE, iterations=400))
     b = course_run(replace(fit.WEIGHT_DECAY_EXAMPLE, iterations=400, weight_decay=0.1))
@@ -119,7 +119,7 @@ def test_out_of_range_values_are_clamped_and_kept_as_typed(open_page):
     at = open_page(PAGE)
     at.number_input(key=f"{FIT}_lr").set_value(1e9).run()
     assert not at.exception
-    assert any("lr: 1000000000.0 is outside 1e-05 to 1.0; using 1.0." in w.value
+    assert any("Learning rate: 1000000000.0 is outside 1e-05 to 1.0; using 1.0." in w.value
                for w in at.warning)
     assert at.number_input(key=f"{FIT}_lr").value == 1e9
 
