@@ -86,7 +86,8 @@ def batchnorm_tab() -> None:
                        feature_title=t("normalisation.feature"),
                        torch_label=t("normalisation.source_torch"),
                        hand_label=t("normalisation.source_hand"),
-                       width=200 if presenting() else 250, height=200, stretch=False)
+                       width=200 if presenting() else 250,
+                       height=160 if presenting() else 200, stretch=False)
             for name, run in shown.items():
                 st.markdown(named(None if len(shown) == 1 else name, surprise(run)))
         if result.error is None:
@@ -189,7 +190,7 @@ def draw_cube(config: layers.LayerConfig, result: layers.LayerResult, view: str 
                title=title if view is None else f"{view}: {title}",
                legend={"cube": t("normalisation.every_value"),
                        "block": t("normalisation.together")},
-               height=260 if presenting() else 300)
+               height=260 if presenting() else 300, title_width=28 if presenting() else 44)
 
 
 def say_block(config: layers.LayerConfig, result: layers.LayerResult) -> None:

@@ -56,8 +56,8 @@ def _faces(shape: tuple[int, int, int], bounds: tuple[tuple[int, int], ...], par
 
 
 def cube(shape: tuple[int, int, int], block: tuple[tuple[int, int], ...] | None,
-         names: dict[str, str], *, title: str, legend: dict[str, str],
-         height: int) -> alt.LayerChart:
+         names: dict[str, str], *, title: str, legend: dict[str, str], height: int,
+         title_width: int = TITLE_WIDTH) -> alt.LayerChart:
     """The N × C × (H·W) cube of shape (samples, channels, positions), every value a cell, with
     block ((n0, n1), (c0, c1), (h0, h1)), the values normalised together, drawn over it in blue
     (None: no block, where torch refuses the layer). names: the axes' short names ("n", "c",
@@ -84,7 +84,7 @@ def cube(shape: tuple[int, int, int], block: tuple[tuple[int, int], ...] | None,
     # chained call, and the cells are hundreds of polygons
     return alt.LayerChart(
         layer=[cells, axes], projection=alt.Projection(type="identity", reflectY=True),
-        title=wrapped(title, TITLE_WIDTH), height=height,
+        title=wrapped(title, title_width), height=height,
         data=alt.InlineData(values={"type": "FeatureCollection", "features": features},
                             format=alt.DataFormat(property="features", type="json")))
 
@@ -110,7 +110,8 @@ def running_stats(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str
                                           **view_dashes(frame, legend="bottom"))
     crosses = base.transform_filter(alt.datum.source == hand_label).mark_point(
         shape="cross", size=120, strokeWidth=2.5, filled=False).encode(
-        shape=alt.Shape("source:N", title=None, legend=alt.Legend(orient="bottom")))
+        shape=alt.Shape("source:N", title=None, legend=alt.Legend(orient="bottom",
+                                                                  labelLimit=400)))
     return alt.layer(lines, crosses, data=frame).properties(width=width, height=height).facet(
         column=alt.Column("statistic:N", title=None, sort=list(dict.fromkeys(frame["statistic"])),
                           header=alt.Header(labelFontSize=13, labelFontWeight="bold")),

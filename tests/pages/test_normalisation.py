@@ -107,7 +107,8 @@ def test_groupnorm_groups_and_the_highlighted_group(open_link):
 
 def test_a_highlight_outside_the_tensor_is_clamped_with_a_notice(open_link):
     at = layers_link(open_link, layer="instancenorm", sample=7, channel=5)
-    assert any("Sample n to highlight: 7 is outside 0 to 2; using 2." in w.value for w in at.warning)
+    assert any("Sample n to highlight: 7 is outside 0 to 2; using 2." in w.value
+               for w in at.warning)
     assert "sample 2, channel 2 is 4 values" in words(at)
 
 
