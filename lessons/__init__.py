@@ -4,7 +4,8 @@ LESSONS is the one list the navigation (app.py), the home page, the page-generic
 benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME.
 """
 
-LESSONS = ("explosion", "init", "loss", "optim", "schedules", "inside", "lab", "terrain")
+LESSONS = ("explosion", "init", "loss", "optim", "schedules", "inside", "regularisation",
+           "normalisation", "lab", "terrain")
 
 # Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
@@ -12,6 +13,8 @@ TABS = {"init": ("gains", "methods", "derivations", "table"),
         "optim": ("lr", "momentum", "paths", "anatomy", "sweep"),
         "schedules": ("curves", "applied", "range"),
         "inside": ("tensorboard", "hooks", "resume", "freeze"),
+        "regularisation": ("fit", "scaling", "decay"),
+        "normalisation": ("batchnorm", "layers"),
         "terrain": ("sharpness", "surface", "noise", "weights")}
 
 

@@ -85,10 +85,12 @@ def walk(node):
 # Each lesson's own seed control (a lesson's seed never reads another's): the one its default view
 # draws with. The loss lesson draws nothing at random in its default view; the optimiser lesson's
 # default tab neither (its seeds are the anatomy tab's), so their two sessions differ only by a
-# seed no view uses, and must still be equal to each alone.
+# seed no view uses, and must still be equal to each alone; nor does the normalisation lesson's
+# first tab (BatchNorm on the course's batch).
 SEED_KEYS = {"explosion": "explosion_seed", "init": "init_seed", "loss": None,
              "optim": "optim_course_seed", "schedules": "schedules_seed", "lab": "lab_seed",
-             "inside": "inside_seed", "terrain": "terrain_seed"}
+             "inside": "inside_seed", "terrain": "terrain_seed",
+             "regularisation": "regularisation_fit_seed", "normalisation": None}
 
 
 def with_seed(at: AppTest, page, seed: int) -> AppTest:
