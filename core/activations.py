@@ -117,19 +117,30 @@ def gain_by_name(gain_name: str, negative_slope: float) -> float:
     return torch.nn.init.calculate_gain(gain_name, param)
 
 
-def normal_std(name: str, negative_slope: float) -> float:
-    """The std of act(z) for z ~ N(0, 1). For a piecewise-linear activation with negative-side
-    slope a, in closed form: E[act(z)] = (1 − a)/√(2π) and E[act(z)²] = (1 + a²)/2, so the std is
-    √((1 + a²)/2 − (1 − a)²/(2π)) (ReLU: √(1/2 − 1/(2π)) ≈ 0.584). A curved one by Gauss–Hermite
-    quadrature in float64 (exact to about 1e-12 for a smooth activation)."""
+def normal_moments(name: str, negative_slope: float) -> tuple[float, float]:
+    """E[act(z)] and E[act(z)²] for z ~ N(0, 1). For a piecewise-linear activation with
+    negative-side slope a, in closed form: (1 − a)/√(2π) and (1 + a²)/2 (ReLU: 1/√(2π) and 1/2).
+    A curved one by Gauss–Hermite quadrature in float64 (about 1e-12 for a smooth activation)."""
     slope = piecewise_linear_slope(name, negative_slope)
     if slope is not None:
-        return math.sqrt((1 + slope**2) / 2 - (1 - slope) ** 2 / (2 * math.pi))
+        return (1 - slope) / math.sqrt(2 * math.pi), (1 + slope**2) / 2
     nodes, weights = numpy.polynomial.hermite_e.hermegauss(120)
     weights = torch.from_numpy(weights / math.sqrt(2 * math.pi))
     values = function(name, negative_slope)(torch.from_numpy(nodes))
-    mean = (weights * values).sum()
-    return math.sqrt(max((weights * (values - mean) ** 2).sum().item(), 0.0))
+    return (weights * values).sum().item(), (weights * values**2).sum().item()
+
+
+def normal_std(name: str, negative_slope: float) -> float:
+    """The std of act(z) for z ~ N(0, 1): √(E[act(z)²] − E[act(z)]²) (ReLU: √(1/2 − 1/(2π)) ≈
+    0.584)."""
+    mean, second = normal_moments(name, negative_slope)
+    return math.sqrt(max(second - mean**2, 0.0))
+
+
+def rms_gain(name: str, negative_slope: float) -> float:
+    """The gain that restores the root mean square a layer of this activation takes from a
+    standard normal input: √(E[z²] / E[act(z)²]) = 1/√(E[act(z)²]) (ReLU: √2)."""
+    return 1 / math.sqrt(normal_moments(name, negative_slope)[1])
 
 
 def piecewise_linear_slope(name: str, negative_slope: float) -> float | None:

@@ -379,36 +379,26 @@ def from_standard(standard: str, param: float, layer: torch.Tensor) -> torch.Ten
     return layer.detach() if param == 1 else param * layer  # 1·z is z: a view, not a copy
 
 
-def _uniform_unfused(u: torch.Tensor, half: float) -> torch.Tensor:
-    """u·(to − from) + from rounded after each operation (to − from = 2h is exact)."""
-    return u * torch.tensor(2 * half, dtype=torch.float32) - torch.tensor(half,
-                                                                          dtype=torch.float32)
-
-
-def _uniform_fused(u: torch.Tensor, half: float) -> torch.Tensor:
-    """u·2h − h rounded once (a fused multiply-add): in float64 the product of two float32
-    numbers is exact, and so is this difference (|u·2h − h| ≤ h, on the grid of u·2h's last
-    bit), so the one rounding is the cast back to float32."""
-    width = torch.tensor(2 * half, dtype=torch.float32).double()
-    return (u.double() * width - torch.tensor(half, dtype=torch.float32).double()).float()
+def _uniform_from(u: torch.Tensor, half: float) -> torch.Tensor:
+    """from + u·(to − from) for from = −h, to = h (to − from = 2h is exact), with torch's own
+    add kernel: rounded as uniform_'s own kernel rounds it on the CPUs measured (one rounding,
+    fused, where torch's kernels are built for AVX2 and AVX-512; two with
+    ATEN_CPU_CAPABILITY=default)."""
+    low = torch.tensor(-half, dtype=torch.float32)
+    return torch.add(low, u, alpha=-2 * low.item())
 
 
 @functools.cache
 def uniform_map() -> Callable[[torch.Tensor, float], torch.Tensor] | None:
-    """How this machine's torch maps its raw draw u to uniform_(-h, h): u·(to − from) + from in
-    float32, rounded once (the kernels built for AVX2 and AVX-512 fuse the multiply and the add)
-    or after each operation (ATEN_CPU_CAPABILITY=default). Found by drawing probes both ways and
-    comparing bits; None when neither reproduces torch (then every uniform fill is drawn)."""
-    for candidate in (_uniform_fused, _uniform_unfused):
-        for half in (0.1082531754730548, 0.75, 1.7, 1 / 3):
-            drawn = torch.empty(4099).uniform_(-half, half,
-                                               generator=torch.Generator().manual_seed(7))
-            u = torch.empty(4099).uniform_(0, 1, generator=torch.Generator().manual_seed(7))
-            if not torch.equal(candidate(u, half), drawn):
-                break
-        else:
-            return candidate
-    return None
+    """How uniform_(-h, h) comes from its raw draw u = uniform_(0, 1) (both draw the same bits)
+    on this machine: _uniform_from, checked once on probes of several h against uniform_ itself,
+    bit for bit; None where it does not reproduce torch (then every uniform fill is drawn)."""
+    for half in (0.1082531754730548, 0.75, 1.7, 1 / 3):
+        drawn = torch.empty(4099).uniform_(-half, half, generator=torch.Generator().manual_seed(7))
+        u = torch.empty(4099).uniform_(0, 1, generator=torch.Generator().manual_seed(7))
+        if not torch.equal(_uniform_from(u, half), drawn):
+            return None
+    return _uniform_from
 
 
 def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float] | None:

@@ -329,8 +329,9 @@ def run(config: NetConfig) -> NetResult:
             "slope_rms": slopes.flatten(1).square().mean(dim=1).sqrt().tolist(),
         })
     measured = layers[["std", "grad_std", "out_grad_rms"]]
-    if not measured.apply(finite_positive).all(axis=None):
-        layers = layers.assign(**_float64_run(config, weights, x))
+    clean = measured.apply(finite_positive).all(axis=None)
+    layers = layers.assign(**({name: math.nan for name in RUN64} if clean
+                              else _float64_run(config, weights, x)))
     return NetResult(
         layers=layers,
         console=console_lines(layers, config.batchnorm),
@@ -340,6 +341,13 @@ def run(config: NetConfig) -> NetResult:
         loss=loss.item(),
         **trend(layers["std"]),
     )
+
+
+RUN64 = ("run64_std", "run64_grad_std", "run64_out_grad_rms")  # nan where there is no float64 run
+
+
+def has_float64_run(layers: pd.DataFrame) -> bool:
+    return bool(layers["run64_std"].notna().any())
 
 
 def _float64_run(config: NetConfig, weights: list[torch.Tensor], x: torch.Tensor) -> dict:
@@ -356,7 +364,39 @@ def _rms(tensor: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(tensor) / math.sqrt(tensor.numel())
 
 
-HEALTHY = (0.1, 10.0)  # the band of layer stds the pages call healthy
+HEALTHY = (0.1, 10.0)  # the band of layer stds (and of gradients in gradient_unit) called healthy
+
+
+def in_band(value: float) -> bool:
+    return math.isfinite(value) and HEALTHY[0] <= value <= HEALTHY[1]
+
+
+def gradient_unit(config: NetConfig) -> float:
+    """The std of a weight gradient in a network whose every layer has std 1, for loss =
+    output.mean(): the last layer's gradient is Σ over the batch of (1/(batch·n))·x, so its std
+    is √batch/(batch·n) = 1/(n·√batch). Gradients are called healthy in this unit."""
+    return 1 / (config.width * math.sqrt(config.batch))
+
+
+def backward_health(first: float, last: float, unit: float) -> dict:
+    """The first and the last layer's weight-gradient std in gradient_unit, their ratio, and the
+    verdict: healthy when all three are within HEALTHY (so gradients are neither vanished nor
+    exploded, and reach every layer alike)."""
+    ratio = first / last if last else math.nan
+    scales = {"first_grad_scale": first / unit, "last_grad_scale": last / unit,
+              "grad_ratio": ratio}
+    return scales | {"backward_healthy": all(in_band(v) for v in scales.values())}
+
+
+def backward_verdict(config: NetConfig, result: NetResult) -> dict:
+    """backward_health of a run (float32, as the course computes it), with the float64 run's
+    first and last gradient where it has one (where float32's are 0, inf or nan)."""
+    grads = result.layers["grad_std"]
+    found = {"first": grads.iloc[0], "last": grads.iloc[-1], "unit": gradient_unit(config)}
+    if has_float64_run(result.layers):
+        found |= {"first64": result.layers["run64_grad_std"].iloc[0],
+                  "last64": result.layers["run64_grad_std"].iloc[-1]}
+    return found | backward_health(found["first"], found["last"], found["unit"])
 
 
 def trend(stds: pd.Series) -> dict:
@@ -455,7 +495,7 @@ def backward_factors(config: NetConfig, result: NetResult) -> dict[str, float]:
                 "measured": math.nan, "total": math.nan, "layers": 0}
     weights = math.sqrt(config.width) * _geometric_mean(layers["weight_rms"])
     slope = _geometric_mean(layers["slope_rms"])
-    column = "run64_out_grad_rms" if "run64_out_grad_rms" in result.layers else "out_grad_rms"
+    column = "run64_out_grad_rms" if has_float64_run(result.layers) else "out_grad_rms"
     first, last = (result.layers[column].iloc[i] for i in (0, -1))
     total = first / last if last else math.nan
     measured = total ** (1 / len(layers)) if math.isfinite(total) and total >= 0 else math.nan

@@ -31,6 +31,9 @@ def layer_lines(
     and a red rule marks each (layer, label) of nonfinite, where a run's measured values stop
     being finite, so nothing disappears silently.
 
+    The series in dashed (a float64 run, a theory) are drawn on top of the others, thinner and
+    dashed: where they agree with the measured line, both stay visible.
+
     A frame with a core.compare.VIEW column holds two views (A's rows first): the views are told
     apart by the dash (A dashed, B solid), the series by colour, and the series in dashed are
     drawn thinner instead of dashed."""
@@ -58,11 +61,12 @@ def layer_lines(
     )
     is_comparison = alt.FieldOneOfPredicate(field="series", oneOf=dashed)
     comparison = base.transform_filter(is_comparison)
-    layers = [  # comparisons underneath, so the measured line stays visible on top
-        comparison.mark_line(strokeWidth=1.5, opacity=0.8) if views
-        else comparison.mark_line(strokeDash=[6, 4], strokeWidth=2),
+    layers = [  # the measured lines wide underneath, the comparisons thin on top
         base.transform_filter(~is_comparison).mark_line(  # points would fill A's dashes in
-            strokeWidth=3, point=False if views else alt.OverlayMarkDef(size=14)),
+            strokeWidth=4 if not views else 3, opacity=0.75 if not views else 1,
+            point=False if views else alt.OverlayMarkDef(size=14)),
+        comparison.mark_line(strokeWidth=1.5) if views
+        else comparison.mark_line(strokeDash=[5, 3], strokeWidth=2),
     ]
     layers += red_rules(pd.DataFrame(nonfinite, columns=["x", "label"]), "layer")
     return alt.layer(*layers, data=shown).properties(title=title, height=height)

@@ -357,7 +357,8 @@ def test_the_float64_run_goes_on_where_float32_overflows():
 
 def test_a_run_that_stays_finite_has_no_float64_run():
     result = network.run(replace(COURSE, init=InitSpec("normal", std=1 / 16)))
-    assert "run64_std" not in result.layers
+    assert not network.has_float64_run(result.layers)
+    assert result.layers[list(network.RUN64)].isna().all(axis=None)
 
 
 def test_the_overflow_layer_is_computed_for_the_width():
@@ -388,7 +389,7 @@ def test_the_backward_factor_is_sqrt_n_w_times_the_rms_slope(activation, init, p
     assert factors["measured"] == pytest.approx(factors["predicted"], rel=0.03)
     # measured from the gradients torch computes for the course's network (float64 where
     # float32 under- or overflows: sigmoid's first layer's gradient is 0 in float32)
-    if "run64_std" in result.layers:
+    if network.has_float64_run(result.layers):
         _, _, rms = course_mlp64(config) if init.method == "normal" else (None, None, None)
         if rms is not None:
             assert factors["total"] == pytest.approx(rms[0] / rms[-1], rel=1e-9)
@@ -422,7 +423,7 @@ def course_batchnorm(config: network.NetConfig, initialize=None) -> list[str]:
         if torch.isnan(x.std()):
             printed.append(f"output is nan in {i} layers")
             break
-        printed.append("layers:{}, std:{}".format(i, x.std().item()))
+        printed.append("layers:{}, std:{}".format(i, x.std().item()))  # noqa: UP032 (as the course)
     return printed
 
 
