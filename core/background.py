@@ -22,7 +22,7 @@ class Background:
                  name: str = "background") -> None:
         self.compute, self.keep = compute, keep
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a future done at once calls back under it
         self._done: OrderedDict[Hashable, object] = OrderedDict()
         self._running: dict[Hashable, Future] = {}
         self._askers: dict[Hashable, set[Hashable]] = {}  # key -> who waits for it

@@ -14,6 +14,7 @@ import math
 import textwrap
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -234,7 +235,24 @@ def weights_key(config: NetConfig) -> tuple:
     return (config.init,)
 
 
-def draw_weights(config: NetConfig) -> tuple[list[torch.Tensor], torch.Generator]:
+class Mapped(Sequence):
+    """A method's weights made from kept standard fills as each layer is read (one layer's 256 kB
+    stays in the cache on its way into the product; a list of all would be written out and read
+    back: 26 MB for the course's network)."""
+
+    def __init__(self, standard: str, param: float, kept: list[torch.Tensor]) -> None:
+        self.standard, self.param, self.kept = standard, param, kept
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return initializers.from_standard(self.standard, self.param, self.kept[index])
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+
+def draw_weights(config: NetConfig) -> tuple[Sequence[torch.Tensor], torch.Generator]:
     """All weights, one (width, width) tensor per layer, drawn in the course's order, and the
     generator ready for the input draw.
 
@@ -255,15 +273,15 @@ def draw_weights(config: NetConfig) -> tuple[list[torch.Tensor], torch.Generator
         kind, param = key
         kept, after = _standard_draws(kind, config)
         generator.set_state(after)
-        return [initializers.from_standard(kind, param, layer) for layer in kept], generator
+        return Mapped(kind, param, kept), generator
     weights = [initializers.apply(config.init, torch.empty(config.width, config.width), generator)
                for _ in range(config.depth)]  # the re-initialisation, as the course's loop does
     return weights, generator
 
 
-def draw(config: NetConfig) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """The weights (depth tensors of width x width) and then the input batch, in the course's
-    order."""
+def draw(config: NetConfig) -> tuple[Sequence[torch.Tensor], torch.Tensor]:
+    """The weights (depth tensors of width x width, made as they are read) and then the input
+    batch, in the course's order."""
     weights, generator = draw_weights(config)
     return weights, torch.randn(config.batch, config.width, generator=generator)
 
@@ -310,6 +328,7 @@ def run(config: NetConfig) -> NetResult:
     stds is not a finite positive number (float32 overflows past 3.4e38 and underflows below
     1e-45), the same weights and input again in float64 (up to 1.8e308), whose numbers go on."""
     weights, x = draw(config)
+    weights = list(weights)  # each takes a gradient of its own
     outputs, inputs, loss = _forward_backward(config, weights, x)
     with torch.no_grad():
         stacked = torch.stack(outputs).flatten(1)  # (depth, batch * width)

@@ -25,4 +25,18 @@ RENAMED_PARAMS: dict[str, str] = {
     "ex_slope": "explosion_negative_slope", "ex_depth": "explosion_depth",
     "ex_width": "explosion_width", "ex_batch": "explosion_batch", "ex_seed": "explosion_seed",
     "ex_pin": "explosion_pin",
+    "init_depth": "init_matrix_depth", "init_width": "init_matrix_width",
+    "init_batch": "init_matrix_batch", "init_slope": "init_matrix_negative_slope",
+    "init_seed": "init_matrix_seed", "init_act": "init_activation",
+    "init_samples": "init_gains_samples", "init_gain_seed": "init_gains_seed",
+    "init_fan_in": "init_draw_fan_in", "init_fan_out": "init_draw_fan_out",
+    "init_method": "init_draw_init_method",
+    # a method's parameter had a control of its own per method (init_<method>_<field>)
+    **{f"init_{method}_{field}": f"init_draw_init_{field}" for method, fields in {
+        "normal": ("mean", "std"), "uniform": ("low", "high"),
+        "trunc_normal": ("mean", "std", "trunc_low", "trunc_high"), "constant": ("value",),
+        "orthogonal": ("gain",), "sparse": ("sparsity", "std"),
+        "xavier_uniform": ("gain",), "xavier_normal": ("gain",),
+        "kaiming_uniform": ("a", "mode", "nonlinearity"),
+        "kaiming_normal": ("a", "mode", "nonlinearity")}.items() for field in fields},
 }

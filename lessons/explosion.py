@@ -25,6 +25,7 @@ LESSON = "explosion"
 # course's demo, seed 3 included), and the course's example button puts them all back.
 PATHS = ["init.std", "initialize", "batchnorm", "activation", "negative_slope", "depth", "batch",
          "width", "seed"]
+SWITCHES = ["initialize", "batchnorm"]  # drawn in the row of the std's course values
 STD_KEY = key_of(LESSON, "init.std")
 
 
@@ -65,30 +66,36 @@ def lab() -> None:
     """The controls and every view they drive: a move reruns this, not the page."""
     # At 1280 x 720 every control is on the first screen, in presenter mode's large type too:
     # the way back to the course's example first (as on the schedules lesson), then the lesson's
-    # own settings (the std, its two course values side by side, the activation), then the
+    # own settings (the std, its two course values, the two switches, the activation), then the
     # network's size and draw; tight gaps, and in presenter mode a wider column with two of
     # those to a row (the two whose labels wrap side by side, so a row is as tall as one).
-    column, view = st.columns([1, 1.4] if presenting() else [1, 3], gap="large")
+    column, view = st.columns([1.25, 1.4] if presenting() else [1, 3], gap="large")
     chosen = {}
     with column.container(gap="xxsmall" if presenting() else "xsmall"):
         st.button(t("explosion.course_example"), on_click=restore, args=(network.NetConfig(),),
                   width="stretch", key="explosion_course_example")
         st.button(t("explosion.batchnorm_example"), on_click=restore,
                   args=(network.BATCHNORM_COURSE,), width="stretch",
-                  key="explosion_batchnorm_example")
-        chosen["init.std"] = control(LESSON, network.NetConfig, "init.std", step=0.01,
-                                     format="%.5f")
+                  key="explosion_batchnorm_example", help=t("explosion.batchnorm_example_help"))
+        # in presenter mode the two switches beside the std (a row less on a projector)
+        std, switches = st.columns([1.1, 1], gap="small", vertical_alignment="center") \
+            if presenting() else (st.container(),) * 2
+        with std:
+            chosen["init.std"] = control(LESSON, network.NetConfig, "init.std", step=0.01,
+                                         format="%.5f")
         presets = st.container(horizontal=True, gap="xsmall")
         presets.button(t("explosion.std_one"), on_click=preset_std, args=(False,),
                        key="explosion_std_one")
         presets.button(t("explosion.std_scaled"), on_click=preset_std, args=(True,),
                        key="explosion_std_scaled")
+        with switches:
+            chosen |= controls(LESSON, network.NetConfig, SWITCHES)
         # in presenter mode two controls to a row: the activation beside its slope (a row of
         # its own put the network's width and seed below a projector's 720 px)
-        pairs = [st.columns(2, gap="small") for _ in range(4)] if presenting() \
-            else [(st.container(gap="xsmall"),) * 2 for _ in range(4)]
-        for place, path in zip([place for pair in pairs for place in pair], PATHS[1:],
-                               strict=True):
+        pairs = [st.columns(2, gap="small") for _ in range(3)] if presenting() \
+            else [(st.container(gap="xsmall"),) * 2 for _ in range(3)]
+        rest = [path for path in PATHS[1:] if path not in SWITCHES]
+        for place, path in zip([place for pair in pairs for place in pair], rest, strict=True):
             with place:
                 chosen |= controls(LESSON, network.NetConfig, [path], drawn=chosen)
     with view:
@@ -131,9 +138,9 @@ def show_run(config: network.NetConfig, result: network.NetResult,
     # in presenter mode the type grows and the chart shrinks: the chart with its line naming
     # what differs must fit 1280x720
     height = 300 if presenting() else 380
-    series = present({"std": t("explosion.series_measured"),
-                      "run64_std": t("explosion.series_run64"),
-                      "theory_std": t("explosion.series_theory")}, chart_frame)
+    series = {"std": t("explosion.series_measured")} | present(
+        {"run64_std": t("explosion.series_run64")}, chart_frame) | {
+        "theory_std": t("explosion.series_theory")}
     show_chart(charts.layer_lines,
         chart_frame, series, title=t("explosion.chart_title"),
         x_title=t("explosion.axis_layer"), y_title=t("explosion.axis_std"),
@@ -148,8 +155,8 @@ def show_run(config: network.NetConfig, result: network.NetResult,
     if not config.initialize:
         st.caption(t("explosion.no_initialize"))
 
-    grads = present({"grad_std": t("explosion.series_grad"),
-                     "run64_grad_std": t("explosion.series_grad64")}, chart_frame)
+    grads = {"grad_std": t("explosion.series_grad")} | present(
+        {"run64_grad_std": t("explosion.series_grad64")}, chart_frame)
     show_chart(charts.layer_lines,
         chart_frame, grads, title=t("explosion.grad_title"), x_title=t("explosion.axis_layer"),
         y_title=t("explosion.axis_std"), dashed=list(grads.values())[1:],
@@ -178,7 +185,8 @@ def show_run(config: network.NetConfig, result: network.NetResult,
 
 
 def present(series: dict[str, str], frame: pd.DataFrame) -> dict[str, str]:
-    """The series a frame has values of (a run that stays finite has no float64 run)."""
+    """Those of the optional series a frame has values of (a run that stays finite has no
+    float64 run)."""
     return {column: label for column, label in series.items() if frame[column].notna().any()}
 
 

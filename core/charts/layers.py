@@ -11,6 +11,7 @@ from core.values import finite_positive
 
 # Shared data: layers that draw the same DataFrame are built from alt.Chart() and get the frame
 # once, from alt.layer(..., data=frame) (see core.charts).
+COMPARISON_DASHES = ([7, 3], [2, 2])  # the first comparison dashed, the second dotted
 
 
 def layer_lines(
@@ -60,13 +61,14 @@ def layer_lines(
         tooltip=tooltip, **view_encoding,
     )
     is_comparison = alt.FieldOneOfPredicate(field="series", oneOf=dashed)
-    comparison = base.transform_filter(is_comparison)
-    layers = [  # the measured lines wide underneath, the comparisons thin on top
+    layers = [  # the measured lines wide underneath, the comparisons thin on top, the first last
         base.transform_filter(~is_comparison).mark_line(  # points would fill A's dashes in
             strokeWidth=4 if not views else 3, opacity=0.75 if not views else 1,
             point=False if views else alt.OverlayMarkDef(size=14)),
-        comparison.mark_line(strokeWidth=1.5) if views
-        else comparison.mark_line(strokeDash=[5, 3], strokeWidth=2),
+        *(base.transform_filter(alt.datum.series == label).mark_line(
+            strokeWidth=1.5 if views else 2.5 - 0.5 * rank,
+            **({} if views else {"strokeDash": COMPARISON_DASHES[rank % 2]}))
+          for rank, label in reversed(list(enumerate(dashed)))),
     ]
     layers += red_rules(pd.DataFrame(nonfinite, columns=["x", "label"]), "layer")
     return alt.layer(*layers, data=shown).properties(title=title, height=height)

@@ -164,9 +164,9 @@ def test_pin_then_change_shows_both_each_as_computed_alone(open_page):
     # both charts: A's line and B's, each the run of its own Config
     rows = chart_rows(at, 0)
     for view, run in (("A (pinned)", a), ("B (now)", b)):
-        assert measured(rows, view, "measured x.std() (float32)") == finite(run.layers["std"])
+        assert measured(rows, view, "x.std(), float32") == finite(run.layers["std"])
     # A overflows: its float64 run goes on to layer 99; B stays finite and has none
-    float64 = "float64 run (the same weights and input in float64)"
+    float64 = "float64 run"
     assert measured(rows, "A (pinned)", float64) == a.layers["run64_std"].tolist()
     assert len(a.layers["run64_std"]) == 100 and measured(rows, "B (now)", float64) == []
     grads = chart_rows(at, 1)
@@ -298,7 +298,7 @@ def test_the_course_demo_charts_are_not_blank_past_the_overflow(open_page):
     at = open_page(PAGE)
     result = network.run(COURSE)
     forward, backward = chart_rows(at, 0), chart_rows(at, 1)
-    run64 = forward[forward["series"] == "float64 run (the same weights and input in float64)"]
+    run64 = forward[forward["series"] == "float64 run"]
     assert run64.sort_values("layer")["value"].tolist() == result.layers["run64_std"].tolist()
     theory = forward[forward["series"] == "theory"]
     assert len(theory) == 100 and theory["value"].max() > 1e119  # past float32's 3.4e38
