@@ -30,10 +30,10 @@ def redraws(tab: Tab, seconds: float) -> list[float]:
     """Play for seconds; the times (ms) at which the epoch on screen changed."""
     page = tab.page
     page.evaluate(WATCH)
-    page.get_by_text("Play", exact=True).click()
+    page.get_by_role("button", name="Play").click()
     page.wait_for_timeout(seconds * 1000)
     times = page.evaluate("() => window.__redraws")
-    page.get_by_text("Play", exact=True).click()  # pause
+    page.get_by_role("button", name="Pause").click()
     tab.wait()
     return times
 

@@ -41,7 +41,8 @@ class Setting:
 
     How it is shown: label and help are text keys (None: the page derives them: the lesson's
     "<lesson>.<name>" and "<lesson>.<name>_help" where that text exists, or torch's own name);
-    choice_text is a text key with "{choice}" for each choice's label (None: the choice itself);
+    choice_text is a text key with "{choice}" for each choice's label (None, or a choice without
+    that text: the choice itself, such as a torch name);
     step and format are a number widget's, widget "slider" draws a number as a slider; shown
     tells, from the other values, whether it applies at all (a slope only for leaky ReLU).
 
@@ -138,7 +139,7 @@ class Setting:
             if not math.isfinite(number) or number != int(number):
                 raise InputError("error.not_int", field=field, value=item)
             numbers.append(self._bounded(int(number), notices, field))
-        if not numbers:
+        if not numbers and self.default != ():  # a list that may be empty defaults to ()
             raise InputError("error.empty", field=field)
         return tuple(sorted(numbers))
 

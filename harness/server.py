@@ -3,6 +3,7 @@ app this way."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,9 +21,10 @@ def free_port() -> int:
 
 class Server:
     """`streamlit run app.py` on a free localhost port, stopped when the test ends. options are
-    extra command-line flags (the benchmarks and the class server use this class too)."""
+    extra command-line flags, env extra environment variables (the benchmarks and the class
+    server use this class too)."""
 
-    def __init__(self, *options: str) -> None:
+    def __init__(self, *options: str, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.started = time.monotonic()
@@ -31,6 +33,7 @@ class Server:
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
         )
         wait_healthy(self.url, self.stop)
         self.healthy = time.monotonic()

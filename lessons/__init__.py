@@ -4,13 +4,15 @@ LESSONS is the one list the navigation (app.py), the home page, the page-generic
 benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME.
 """
 
-LESSONS = ("explosion", "init", "loss", "optim", "schedules", "lab")
+LESSONS = ("explosion", "init", "loss", "optim", "schedules", "inside", "lab", "terrain")
 
 # Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
 TABS = {"init": ("gains", "methods", "derivations", "table"),
         "optim": ("lr", "momentum", "paths", "anatomy", "sweep"),
-        "schedules": ("curves", "applied", "range")}
+        "schedules": ("curves", "applied", "range"),
+        "inside": ("tensorboard", "hooks", "resume", "freeze"),
+        "terrain": ("sharpness", "surface", "noise", "weights")}
 
 
 def script(name: str) -> str:
@@ -39,4 +41,9 @@ RENAMED_PARAMS: dict[str, str] = {
         "xavier_uniform": ("gain",), "xavier_normal": ("gain",),
         "kaiming_uniform": ("a", "mode", "nonlinearity"),
         "kaiming_normal": ("a", "mode", "nonlinearity")}.items() for field in fields},
+    "lab_data": "lab_dataset", "lab_test": "lab_test_percent", "lab_act": "lab_activation",
+    "lab_opt": "lab_optimizer", "lab_skip": "lab_skip_bad_rows", "lab_depth": "lab_hidden_layers",
+    **{f"lab_w{layer}": f"lab_width_{layer}" for layer in range(1, 11)},
+    **{f"lab_f_{name}": f"lab_feature_{name}"
+       for name in ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")},
 }

@@ -55,11 +55,11 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
 
 
 def pinned_view(lesson: str, config, restore: Callable[[object], None], validate: Callable,
-                seed_field: str | None = "seed"):
+                seed_field: str | None = "seed", bar=None):
     """pin_bar, then A as the lesson uses it: validate(A) -> (Config, notices), as for its own
     controls (a link's A is read unvalidated), and the line naming what differs above the views.
-    None when nothing is pinned, or (with the reason shown) when A is refused."""
-    pinned = pin_bar(lesson, config, restore, seed_field)
+    None when nothing is pinned, or (with the reason shown) when A is refused. bar: as pin_bar's."""
+    pinned = pin_bar(lesson, config, restore, seed_field, bar)
     if pinned is None:
         return None
     try:

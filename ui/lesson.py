@@ -11,15 +11,16 @@ from ui.panels import show_error, show_notices
 
 
 def checked_views(lesson: str, config, validate: Callable, restore: Callable,
-                  seed_field: str | None = "seed"):
+                  seed_field: str | None = "seed", bar=None):
     """(B, A): the controls' Config validated, and the pinned view A (None when nothing is
     pinned), after showing the notices of what was clamped and the pin bar with the line naming
     what differs. None, with the error shown next to the controls' view, when the Config cannot
-    be used: the caller stops, and what the user typed stays in the controls."""
+    be used: the caller stops, and what the user typed stays in the controls. bar: a row of the
+    page's own for the pin buttons (ui.compare.pin_bar)."""
     try:
         config, notices = validate(config)
     except InputError as error:
         show_error(error)
         return None
     show_notices(notices)
-    return config, pinned_view(lesson, config, restore, validate, seed_field)
+    return config, pinned_view(lesson, config, restore, validate, seed_field, bar)

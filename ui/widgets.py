@@ -39,8 +39,11 @@ def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
     if setting.kind == "choice":
         choices = list(setting.choices)
         names = [str(choice) for choice in choices]  # the link holds text
-        label_of = (lambda name: t(setting.choice_text.format(choice=name))) \
-            if setting.choice_text else str
+
+        def label_of(name: str) -> str:
+            own = setting.choice_text.format(choice=name) if setting.choice_text else None
+            return t(own) if own and text.exists(own) else name
+
         chosen = choose(label, names, format_func=label_of, index=names.index(str(start)),
                         **common)
         return choices[names.index(chosen)]

@@ -3,63 +3,84 @@ validation, and the network they describe: a real nn.Sequential."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
+from core import activations
 from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.lab import plug
 from core.lab.data import DATASETS, FEATURES
+from core.settings import Setting, setting, validate_settings
 
-POINTS = Bound("points", 20, 2000)
-NOISE = Bound("noise", 0.0, 0.5)
-TEST_PERCENT = Bound("test_percent", 10, 90)
-# 0-6 hidden layers as the Playground, up to 10 for the deep sigmoid challenge
-DEPTH = Bound("hidden_layers", 0, 10)
-WIDTH = Bound("width", 1, 32)
-DROPOUT = Bound("dropout", 0.0, 0.9)
-L1 = Bound("l1", 0.0, 1.0)
-L2 = Bound("l2", 0.0, 1.0)
-LR = Bound("lr", 1e-5, 100.0)
-MOMENTUM = Bound("momentum", 0.0, 0.999)
-BATCH = Bound("batch", 1, 2000)
-BATCH_BATCHNORM = Bound("batch", 2, 2000)  # BatchNorm's batch statistics need two points
-INIT_STD = Bound("init_std", 0.0, 100.0)
-SLOPE = Bound("negative_slope", 0.0, 1.0)
-SEED = Bound("seed", 0, 2**31 - 1)
-BOUNDS = {"noise": NOISE, "points": POINTS, "test_percent": TEST_PERCENT, "slope": SLOPE,
-          "dropout": DROPOUT, "l1": L1, "l2": L2, "init_std": INIT_STD, "lr": LR,
-          "momentum": MOMENTUM, "batch": BATCH, "seed": SEED}  # the Config's numbers
+# The parts of the two settings that are lists: how many hidden layers (0-6 as the Playground, up
+# to 10 for the deep sigmoid challenge), each one's width, and each input feature's switch.
+HIDDEN_LAYERS = Setting(name="hidden_layers", kind="int", default=2, low=0, high=10, step=1)
+WIDTH = Setting(name="width", kind="int", default=8, low=1, high=32, step=1)
+FEATURE = Setting(name="feature", kind="bool", default=False)
+LAYERS = Bound("layer", 1, HIDDEN_LAYERS.high + 1)  # a layer's number: hidden ones, then output
+# BatchNorm's batch statistics need two points in a batch
+BATCH_BATCHNORM = Bound("batch", 2, 2000)
+NORMS = ("none", "BatchNorm1d", "LayerNorm", "GroupNorm")
+
+
+def _drawn(values: dict) -> bool:
+    """Whether the dataset is drawn (not the user's CSV)."""
+    return DATASETS[values.get("dataset", "circle")].draw is not None
+
+
+def _takes_slope(values: dict) -> bool:
+    return activations.ACTIVATIONS[values.get("activation", "tanh")].takes_slope
 
 
 @dataclass(frozen=True)
 class LabConfig:
-    dataset: str = "circle"
-    noise: float = 0.0
-    points: int = 500
-    test_percent: int = 20
+    """Every setting of the lab, each a control and a link parameter (core.settings); features
+    and widths are lists drawn part by part (FEATURE, HIDDEN_LAYERS and WIDTH), and
+    schedule_settings are the schedule's own (the schedules registry's Settings)."""
+
+    dataset: str = setting("circle", choices=DATASETS.keys(), choice_text="lab.dataset_{choice}")
+    noise: float = setting(0.0, low=0.0, high=0.5, step=0.05, widget="slider", shown=_drawn)
+    points: int = setting(500, low=20, high=2000, step=10, shown=_drawn)
+    csv: str = setting("", shown=lambda values: not _drawn(values))  # dataset "csv"
+    skip_bad_rows: bool = setting(False, shown=lambda values: not _drawn(values))
+    test_percent: int = setting(20, low=10, high=90, step=1, widget="slider")
     features: tuple[str, ...] = ("x1", "x2")
     widths: tuple[int, ...] = (8, 8)  # one width per hidden layer
-    activation: str = "tanh"
-    slope: float = 0.01  # leaky_relu's negative slope
-    batchnorm: bool = False
-    dropout: float = 0.0
-    l1: float = 0.0
-    l2: float = 0.0
-    init: str = "default"
-    init_std: float = 1.0  # the normal methods' std
-    loss: str = "BCEWithLogitsLoss"
-    optimizer: str = "SGD"
-    lr: float = 0.03
-    momentum: float = 0.0
-    schedule: str = "none"
+    activation: str = setting("tanh", choices=plug.ACTIVATIONS)
+    slope: float = setting(0.01, low=0.0, high=1.0, step=0.01, format="%.3f",
+                           shown=_takes_slope)  # leaky_relu's negative slope
+    norm: str = setting("none", choices=NORMS, choice_text="lab.norm_{choice}")
+    groups: int = setting(2, low=1, high=WIDTH.high, step=1,
+                          shown=lambda values: values.get("norm") == "GroupNorm")
+    dropout: float = setting(0.0, low=0.0, high=0.9, step=0.05, format="%.2f")
+    l1: float = setting(0.0, low=0.0, high=1.0, step=0.0001, format="%.4f")
+    l2: float = setting(0.0, low=0.0, high=1.0, step=0.0001, format="%.4f")
+    init: str = setting("default", choices=plug.INITS, choice_text="lab.init_{choice}")
+    init_std: float = setting(1.0, low=0.0, high=100.0, step=0.1, format="%.4f")  # normal's
+    # layers (hidden ones from 1, then the output) whose Linear and normalisation do not train
+    frozen: tuple[int, ...] = setting((), "ints", low=LAYERS.low, high=LAYERS.high)
+    # layers trained at their own learning rate (0 included): a second parameter group
+    own_lr_layers: tuple[int, ...] = setting((), "ints", low=LAYERS.low, high=LAYERS.high)
+    own_lr: float = setting(0.0, low=0.0, high=100.0, step=0.001, format="%.5f",
+                            shown=lambda values: bool(values.get("own_lr_layers")))
+    loss: str = setting("BCEWithLogitsLoss", choices=plug.LOSSES.keys())
+    optimizer: str = setting("SGD", choices=plug.OPTIMIZERS)
+    lr: float = setting(0.03, low=1e-5, high=100.0, step=0.01, format="%.5f")
+    momentum: float = setting(0.0, low=0.0, high=0.999, step=0.1, format="%.3f",
+                              shown=lambda values: values.get("optimizer", "SGD")
+                              in plug.MOMENTUM_TAKERS)
+    schedule: str = setting("none", choices=plug.SCHEDULES, choice_text="lab.schedule_{choice}")
     schedule_settings: tuple[tuple[str, object], ...] = ()  # those that differ from its preset
-    batch: int = 10
-    seed: int = 3
-    csv: str = ""  # the user's CSV (dataset "csv")
-    skip_bad_rows: bool = False
+    batch: int = setting(10, low=1, high=2000, step=1)
+    seed: int = setting(3, low=0, high=2**31 - 1, step=1)
+
+    @property
+    def batchnorm(self) -> bool:
+        return self.norm == "BatchNorm1d"
 
     def compared(self) -> dict:
         """Every schedule setting the lab offers at its value, the preset's too, for
@@ -77,34 +98,70 @@ def preset(dataset: str) -> LabConfig:
 
 
 def validate(config: LabConfig, task: str | None = None) -> tuple[LabConfig, list[Notice]]:
-    """Unknown choices raise InputError naming the field; numbers out of range are clamped with a
-    notice. task: the CSV's task when the dataset is the user's own."""
-    choices = {"dataset": DATASETS, "activation": plug.ACTIVATIONS, "init": plug.INITS,
-               "loss": plug.LOSSES, "optimizer": plug.OPTIMIZERS, "schedule": plug.SCHEDULES}
-    for field, allowed in choices.items():
-        if getattr(config, field) not in allowed:
-            raise InputError("error.unknown_choice", field=field, value=getattr(config, field))
+    """Every setting parsed (core.settings: unknown choices raise InputError naming the field,
+    numbers out of range are clamped with a notice), then what depends on several: the loss for
+    the task (task: the CSV's when the dataset is the user's own), the layers, BatchNorm's batch.
+    """
+    notices: list[Notice] = []
+    config = validate_settings(config, notices)
     for name in config.features:
         if name not in FEATURES:
             raise InputError("error.unknown_choice", field="features", value=name)
     if not config.features:
         raise InputError("error.lab.no_features")
-    notices: list[Notice] = []
     task = task or DATASETS[config.dataset].task
     loss = config.loss
     if not plug.fits(loss, task):
         loss = plug.losses_for(task)[0]
         notices.append(Notice("notice.lab.loss_task", {"loss": config.loss, "used": loss}))
-    widths = tuple(WIDTH.clamp(w, notices) for w in config.widths)
-    depth = DEPTH.clamp(len(widths), notices)
-    bounds = BOUNDS | ({"batch": BATCH_BATCHNORM} if config.batchnorm else {})
-    fields = {field: bound.clamp(getattr(config, field), notices)
-              for field, bound in bounds.items()}
-    features = tuple(name for name in FEATURES if name in config.features)
-    schedule_settings = plug.validate_schedule(config.schedule, config.schedule_settings,
-                                               notices)
-    return replace(config, loss=loss, widths=widths[:depth], features=features,
-                   schedule_settings=schedule_settings, **fields), notices
+    widths = tuple(WIDTH.parse(w, notices, "width") for w in config.widths)
+    widths = widths[:HIDDEN_LAYERS.bound.clamp(len(widths), notices)]
+    batch = BATCH_BATCHNORM.clamp(config.batch, notices) if config.batchnorm else config.batch
+    return replace(config, loss=loss, widths=widths, batch=batch,
+                   features=tuple(name for name in FEATURES if name in config.features),
+                   frozen=_layers(config.frozen, widths, "frozen", notices),
+                   own_lr_layers=_layers(config.own_lr_layers, widths, "own_lr_layers",
+                                         notices),
+                   schedule_settings=plug.validate_schedule(
+                       config.schedule, config.schedule_settings, notices)), notices
+
+
+def _layers(chosen: tuple[int, ...], widths: tuple[int, ...], field: str,
+            notices: list[Notice]) -> tuple[int, ...]:
+    """The chosen layers the network has (its hidden layers and the output), a notice for each
+    other one."""
+    count = len(widths) + 1
+    for layer in chosen:
+        if layer > count:
+            notices.append(Notice("notice.lab.no_such_layer",
+                                  {"field": field, "layer": layer, "count": count}))
+    return tuple(sorted({layer for layer in chosen if layer <= count}))
+
+
+def groups_for(config: LabConfig, width: int) -> int:
+    """GroupNorm's number of groups in a layer of width neurons: the groups asked for where they
+    divide the width, else the largest number that divides both (torch needs the layer's
+    neurons in equal groups)."""
+    return math.gcd(config.groups, width)
+
+
+def norm_layer(config: LabConfig, width: int) -> nn.Module | None:
+    """The normalisation after a hidden Linear of width outputs (none, or torch's own layer:
+    none of them draws anything at construction)."""
+    if config.norm == "BatchNorm1d":
+        return nn.BatchNorm1d(width)
+    if config.norm == "LayerNorm":
+        return nn.LayerNorm(width)
+    if config.norm == "GroupNorm":
+        return nn.GroupNorm(groups_for(config, width), width)
+    return None
+
+
+def norm_code(config: LabConfig, width: int) -> str | None:
+    """The same layer as a script writes it."""
+    if config.norm == "GroupNorm":
+        return f"nn.GroupNorm({groups_for(config, width)}, {width})"
+    return None if config.norm == "none" else f"nn.{config.norm}({width})"
 
 
 class Dropout(nn.Module):
@@ -133,8 +190,9 @@ def build(config: LabConfig, g: torch.Generator) -> nn.Sequential:
         plug.linear_default(linear, g)
         layers.append(linear)
         if i < len(config.widths):
-            if config.batchnorm:
-                layers.append(nn.BatchNorm1d(fan_out))
+            norm = norm_layer(config, fan_out)
+            if norm is not None:
+                layers.append(norm)
             layers.append(plug.Activation(config.activation, config.slope))
             if config.dropout:
                 layers.append(Dropout(config.dropout, g))
@@ -148,6 +206,40 @@ def build(config: LabConfig, g: torch.Generator) -> nn.Sequential:
 
 def linears(model: nn.Sequential) -> list[nn.Linear]:
     return [layer for layer in model if isinstance(layer, nn.Linear)]
+
+
+def layer_modules(model: nn.Sequential) -> list[list[nn.Module]]:
+    """Each layer's modules with parameters or statistics, layer 1 first: its Linear and the
+    normalisation after it (the output layer: its Linear). Freezing a layer freezes these."""
+    found: list[list[nn.Module]] = []
+    for module in model:
+        if isinstance(module, nn.Linear):
+            found.append([module])
+        elif isinstance(module, nn.BatchNorm1d | nn.LayerNorm | nn.GroupNorm):
+            found[-1].append(module)
+    return found
+
+
+def layer_indices(model: nn.Sequential) -> list[list[int]]:
+    """The same modules as their indices in the Sequential (model[i]), as a script names them."""
+    index = {id(module): i for i, module in enumerate(model)}
+    return [[index[id(module)] for module in modules] for modules in layer_modules(model)]
+
+
+def parameter_groups(config: LabConfig, model: nn.Sequential) -> list[dict] | list:
+    """The layers in config.frozen set requires_grad = False (the optimiser then leaves them: they
+    get no gradient); those in own_lr_layers make a second parameter group at own_lr. What
+    the optimiser is given: the parameters, or the two groups."""
+    layers = layer_modules(model)
+    for number in config.frozen:
+        for module in layers[number - 1]:
+            module.requires_grad_(False)
+    if not config.own_lr_layers:
+        return list(model.parameters())
+    own = [p for number in config.own_lr_layers for m in layers[number - 1]
+           for p in m.parameters()]
+    rest = [p for p in model.parameters() if all(p is not q for q in own)]
+    return [{"params": rest}, {"params": own, "lr": config.own_lr}]
 
 
 def penalty(config: LabConfig, model: nn.Sequential) -> torch.Tensor | None:

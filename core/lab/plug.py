@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from core import activations, initializers, losses, schedules
+from core import activations, initializers, losses, schedules, settings
 from core.errors import InputError, Notice
 from core.initializers import InitSpec
 from core.optim.registry import OPTIMIZERS as OPTIMISER_REGISTRY
@@ -143,8 +143,9 @@ def make_optimizer(name: str, lr: float, momentum: float, params) -> torch.optim
     return _spec(name, lr, momentum).make(params)
 
 
-def optimizer_code(name: str, lr: float, momentum: float) -> str:
-    return _spec(name, lr, momentum).code("model.parameters()")
+def optimizer_code(name: str, lr: float, momentum: float,
+                   params: str = "model.parameters()") -> str:
+    return _spec(name, lr, momentum).code(params)
 
 
 def _spec(name: str, lr: float, momentum: float) -> Spec:
@@ -169,6 +170,19 @@ def schedule_settings(name: str) -> tuple[schedules.Setting, ...]:
     if name == NO_SCHEDULE:
         return ()
     return tuple(s for s in schedules.SCHEDULERS[name].settings if s.name not in FED_LOSS)
+
+
+def as_setting(setting) -> settings.Setting:
+    """A schedule's setting as the one Setting type every widget is drawn from (its kind,
+    default, choices and bound; a float shown with six significant digits)."""
+    if isinstance(setting, settings.Setting):
+        return setting
+    bound = setting.bound
+    return settings.Setting(
+        name=setting.name, kind=setting.kind, default=setting.default,
+        choices=setting.choices, low=None if bound is None else bound.low,
+        high=None if bound is None else bound.high,
+        format="%.6g" if setting.kind == "float" else None)
 
 
 def schedule_values(name: str, settings: tuple[tuple[str, object], ...]) -> dict:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import inspect
 import textwrap
 
+import torch
+
 from core.lab import data, plug
-from core.lab.model import LabConfig
+from core.lab.model import LabConfig, build, layer_indices, norm_code
 
 PRINT_EVERY = 10  # the script prints the losses every this many epochs
 
@@ -30,8 +32,9 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
     for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
         layers.append(f"nn.Linear({fan_in}, {fan_out})")
         if i < len(config.widths):
-            if config.batchnorm:
-                layers.append(f"nn.BatchNorm1d({fan_out})")
+            norm = norm_code(config, fan_out)
+            if norm is not None:
+                layers.append(norm)
             layers.append(plug.activation_code(config.activation, config.slope))
             if config.dropout:
                 layers.append(f"nn.Dropout({config.dropout!r})")
@@ -67,8 +70,12 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
         "",
         "model = nn.Sequential(\n    " + ",\n    ".join(layers) + ",\n)",
         init.rstrip() or None,
+        *(["at_start = {name: value.clone() for name, value in model.state_dict().items()}"]
+          if _shows_layers(config) else []),
         f"loss_fn = nn.{config.loss}()",
-        f"optimizer = {plug.optimizer_code(config.optimizer, config.lr, config.momentum)}",
+        *_freezing(config),
+        "optimizer = " + plug.optimizer_code(config.optimizer, config.lr, config.momentum,
+                                             _parameters(config)),
         f"scheduler = {schedule}" if schedule else None,
         "weights = [layer.weight for layer in model if isinstance(layer, nn.Linear)]",
         "",
@@ -98,6 +105,7 @@ def to_script(config: LabConfig, epochs: int, every: int = PRINT_EVERY) -> str:
           if schedule else []),
         f"    if epoch % {every} == 0 or epoch == {epochs}:",
         '        print("epoch {}: train loss {!r}, test loss {!r}".format(epoch, *losses()))',
+        *(_layer_changes(config) if _shows_layers(config) else []),
     ]
     return "\n".join(line for line in lines if line is not None) + "\n"
 
@@ -107,3 +115,62 @@ def _csv_rows(config: LabConfig) -> list[float]:
     parsed = data.parse_csv(config.csv)
     return [value for point, label in zip(parsed.points.tolist(), parsed.labels.tolist(),
                                           strict=True) for value in (*point, label)]
+
+
+def _modules(config: LabConfig, layers: tuple[int, ...]) -> str:
+    """The parameters of those layers' modules (a layer's Linear and its normalisation), as a
+    script names them: model[i] in the Sequential."""
+    indices = layer_indices(build(config, torch.Generator()))  # a draw of its own
+    return "[" + ", ".join(f"*model[{i}].parameters()" for layer in layers
+                           for i in indices[layer - 1]) + "]"
+
+
+def _freezing(config: LabConfig) -> list[str]:
+    """The lines that freeze layers and gather those with their own learning rate."""
+    lines = []
+    if config.frozen:
+        lines += [f"# frozen: {_named(config.frozen)} get no gradient "
+                  "(BatchNorm's running statistics still move in train())",
+                  f"for p in {_modules(config, config.frozen)}:",
+                  "    p.requires_grad_(False)"]
+    if config.own_lr_layers:
+        lines += [f"# {_named(config.own_lr_layers)}: a parameter group "
+                  "with its own learning rate",
+                  f"own = {_modules(config, config.own_lr_layers)}",
+                  "rest = [p for p in model.parameters() if all(p is not q for q in own)]"]
+    return lines
+
+
+def _shows_layers(config: LabConfig) -> bool:
+    """Whether the script prints what each layer changed (where some are frozen or have their
+    own learning rate)."""
+    return bool(config.frozen or config.own_lr_layers)
+
+
+def _layer_changes(config: LabConfig) -> list[str]:
+    """Lines printing each layer's largest weight change since the start and, with BatchNorm, its
+    running_mean's, as the lab's table shows them."""
+    lines = ["", "# what each layer changed: the largest change of one value since the start"]
+    for number, indices in enumerate(layer_indices(build(config, torch.Generator())), start=1):
+        moved = [_moved(indices[0], "weight")]
+        text = "weights moved {!r}"
+        if config.batchnorm and len(indices) > 1:
+            moved.append(_moved(indices[1], "running_mean"))
+            text += ", running_mean moved {!r}"
+        lines += [f'print("layer {number}: {text}".format(', *(f"    {m}," for m in moved), "))"]
+    return lines
+
+
+def _moved(index: int, name: str) -> str:
+    return f'(model[{index}].{name} - at_start["{index}.{name}"]).abs().max().item()'
+
+
+def _parameters(config: LabConfig) -> str:
+    """What the optimiser is given: model.parameters(), or the two parameter groups."""
+    if not config.own_lr_layers:
+        return "model.parameters()"
+    return f'[{{"params": rest}}, {{"params": own, "lr": {config.own_lr!r}}}]'
+
+
+def _named(layers: tuple[int, ...]) -> str:
+    return ("layer " if len(layers) == 1 else "layers ") + ", ".join(map(str, layers))

@@ -25,8 +25,19 @@ import torch
 
 from core.errors import InputError, Notice
 from core.lab import data, plug
-from core.lab.model import LabConfig, build, linears, penalty, validate
+from core.lab.model import (
+    LabConfig,
+    build,
+    layer_modules,
+    linears,
+    parameter_groups,
+    penalty,
+    validate,
+)
+from core.lab.watch import watching
 
+CHANGE_COLUMNS = ["layer", "frozen", "lr", "weight_change", "running_mean_change",
+                  "train_forward_moves", "eval_forward_moves"]  # Trainer.layer_changes
 MAX_EPOCHS = 5000  # a session's run stops here
 GRID = 40  # cells per side of the decision surface and the neuron pictures
 EXTENT = 6.0  # the plane shown: [-6, 6]²
@@ -59,6 +70,11 @@ def draw_data(config: LabConfig, g: torch.Generator | None) -> tuple[Data, list[
         task = entry.task
     train, test = data.split(len(labels), config.test_percent, g)
     return Data(points, labels, train, test, task), notices
+
+
+def is_activation(layer: torch.nn.Module) -> bool:
+    """The modules whose output the per-layer charts call a hidden layer's activation."""
+    return isinstance(layer, plug.Activation)
 
 
 class CsvProblems(InputError):
@@ -97,7 +113,10 @@ class Trainer:
         self.loss_entry = plug.LOSSES[self.config.loss]
         self.model = build(self.config, self.generator)
         self.optimizer = plug.make_optimizer(self.config.optimizer, self.config.lr,
-                                             self.config.momentum, self.model.parameters())
+                                             self.config.momentum,
+                                             parameter_groups(self.config, self.model))
+        # the weights and running statistics at epoch 0, to say what each layer changed since
+        self.initial_state = copy.deepcopy(self.model.state_dict())
         self.schedule = plug.make_schedule(self.config.schedule, self.config.schedule_settings,
                                            self.optimizer)
         self.loss_fn = self.loss_entry.module()
@@ -125,34 +144,23 @@ class Trainer:
             if len(index) == 1 and config.batchnorm:  # BatchNorm needs two points (and the
                 continue  # script skips such a batch too)
             last = start + config.batch >= n
-            out, activations = self._forward(self.x_train[index], keep=last)
-            loss = self.loss_fn(out, self.y_train[index])
-            extra = penalty(config, model)
-            if extra is not None:
-                loss = loss + extra
-            self.optimizer.zero_grad()
-            loss.backward()
+            # the last batch's statistics, as the per-layer charts draw them, seen by hooks
+            with watching(model, is_activation) if last else contextlib.nullcontext() as seen:
+                out = model(self.x_train[index])
+                loss = self.loss_fn(out, self.y_train[index])
+                extra = penalty(config, model)
+                if extra is not None:
+                    loss = loss + extra
+                self.optimizer.zero_grad()
+                loss.backward()
             if last:
-                stats = (activations, [layer.weight.grad.std().item() if layer.weight.numel() > 1
-                                       else float("nan") for layer in linears(model)])
+                stats = seen.rows()
             self.optimizer.step()
         if self.schedule is not None:
             plug.step_schedule(config.schedule, config.schedule_settings, self.schedule,
                                self.epoch, float("nan") if loss is None else loss.item())
         self.epoch += 1
         self._record(stats)
-
-    def _forward(self, x: torch.Tensor, keep: bool) -> tuple[torch.Tensor, list[float]]:
-        """The Sequential's forward (module after module, as nn.Sequential does), keeping each
-        hidden layer's activation std when keep."""
-        if not keep:
-            return self.model(x), []
-        stds = []
-        for layer in self.model:
-            x = layer(x)
-            if isinstance(layer, plug.Activation):
-                stds.append(x.detach().std().item() if x.numel() > 1 else float("nan"))
-        return x, stds
 
     def train(self, epochs: int | None = None, seconds: float | None = None) -> None:
         """Run epochs epochs, or as many as fit in seconds (at least one), up to MAX_EPOCHS."""
@@ -208,13 +216,8 @@ class Trainer:
                              "test_loss": test_loss, "train_acc": train_acc,
                              "test_acc": test_acc,
                              "lr": self.optimizer.param_groups[0]["lr"]})
-        if stats is not None:
-            activations, grads = stats
-            for layer, grad in enumerate(grads, start=1):
-                self.layers.append({"epoch": self.epoch, "layer": layer,
-                                    "act_std": activations[layer - 1]
-                                    if layer <= len(activations) else float("nan"),
-                                    "grad_std": grad})
+        if stats is not None:  # the last batch's rows (core.lab.watch)
+            self.layers += [{"epoch": self.epoch, **row} for row in stats]
 
     def curves(self, points: int | None = None) -> pd.DataFrame:
         """One row per epoch; points: thinned to about that many epochs (and the last)."""
@@ -240,6 +243,53 @@ class Trainer:
                                  enumerate(linears(self.model), start=1)
                                  for w in layer.weight.detach().flatten().tolist()])
 
+    # ---- what each layer changed --------------------------------------------------------------
+    def layer_changes(self) -> pd.DataFrame:
+        """One row per layer (hidden ones from 1, then the output): whether it is frozen, its
+        learning rate now, the largest change of a weight of its Linear since epoch 0, and, where
+        it has BatchNorm, the largest change of its running_mean since epoch 0 and what one more
+        forward pass of the training points moves it by in train() and in eval() (on a copy)."""
+        with self.lock, one_thread():
+            moved = {mode: self._running_mean_moves(mode) for mode in ("train", "eval")}
+            rates = {id(p): group["lr"] for group in self.optimizer.param_groups
+                     for p in group["params"]}
+            rows = []
+            for number, modules in enumerate(layer_modules(self.model), start=1):
+                linear, norm = modules[0], modules[1] if len(modules) > 1 else None
+                weight = f"{self._name_of(linear)}.weight"
+                row = {"layer": number, "frozen": number in self.config.frozen,
+                       "lr": rates[id(linear.weight)],
+                       "weight_change": _largest_change(self.model.state_dict()[weight],
+                                                        self.initial_state[weight])}
+                if isinstance(norm, torch.nn.BatchNorm1d):
+                    mean = f"{self._name_of(norm)}.running_mean"
+                    row |= {"running_mean_change": _largest_change(
+                        self.model.state_dict()[mean], self.initial_state[mean]),
+                        "train_forward_moves": moved["train"][number],
+                        "eval_forward_moves": moved["eval"][number]}
+                rows.append(row)
+            return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+    def _name_of(self, module: torch.nn.Module) -> str:
+        return next(name for name, found in self.model.named_children() if found is module)
+
+    def _running_mean_moves(self, mode: str) -> dict[int, float]:
+        """By layer: how far one forward pass of the training points in mode ("train" or
+        "eval") moves each BatchNorm's running_mean, on a copy of the network (the run goes on
+        untouched); nan where BatchNorm cannot run in train() (a single training point)."""
+        model = copy.deepcopy(self.model)
+        model.train(mode == "train")
+        norms = {number: modules[1] for number, modules in
+                 enumerate(layer_modules(model), start=1)
+                 if len(modules) > 1 and isinstance(modules[1], torch.nn.BatchNorm1d)}
+        if mode == "train" and len(self.x_train) < 2:
+            return dict.fromkeys(norms, float("nan"))
+        before = {number: norm.running_mean.clone() for number, norm in norms.items()}
+        with torch.no_grad():
+            model(self.x_train)
+        return {number: _largest_change(norm.running_mean, before[number])
+                for number, norm in norms.items()}
+
     # ---- the plane --------------------------------------------------------------------------
     @torch.no_grad()
     def plane(self) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
@@ -263,3 +313,6 @@ class Trainer:
         prediction = self.loss_entry.predict(h).reshape(GRID, GRID)
         return prediction, neurons
 
+
+def _largest_change(now: torch.Tensor, before: torch.Tensor) -> float:
+    return (now - before).abs().max().item()

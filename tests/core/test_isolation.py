@@ -87,7 +87,8 @@ def walk(node):
 # default tab neither (its seeds are the anatomy tab's), so their two sessions differ only by a
 # seed no view uses, and must still be equal to each alone.
 SEED_KEYS = {"explosion": "explosion_seed", "init": "init_seed", "loss": None,
-             "optim": "optim_course_seed", "schedules": "schedules_seed", "lab": "lab_seed"}
+             "optim": "optim_course_seed", "schedules": "schedules_seed", "lab": "lab_seed",
+             "inside": "inside_seed", "terrain": "terrain_seed"}
 
 
 def with_seed(at: AppTest, page, seed: int) -> AppTest:

@@ -16,6 +16,7 @@ from torch import nn
 
 from core.errors import InputError
 from core.lab import challenges, data, model, pictures, plug, script, train
+from core.settings import settings_of
 from harness.scripts import printed_lines
 
 EPOCHS = 4
@@ -39,7 +40,7 @@ def script_losses(trainer: train.Trainer, epochs: int, every: int = 1) -> list[t
     """(epoch, train loss, test loss) as the shown script prints them (repr: every digit)."""
     lines = printed_lines(script.to_script(trainer.config, epochs, every))
     rows = []
-    for line in lines:
+    for line in (line for line in lines if line.startswith("epoch ")):
         head, rest = line.split(": train loss ")
         train_loss, test_loss = rest.split(", test loss ")
         rows.append((int(head.split()[1]), train_loss, test_loss))
@@ -65,7 +66,7 @@ def test_each_preset_trains_as_plain_pytorch(dataset):
 
 def test_every_option_at_once_trains_as_plain_pytorch():
     config = dataclasses.replace(
-        model.preset("moons"), noise=0.2, batchnorm=True, dropout=0.2, l1=0.001, l2=0.01,
+        model.preset("moons"), noise=0.2, norm="BatchNorm1d", dropout=0.2, l1=0.001, l2=0.01,
         init="kaiming_normal", optimizer="SGD", momentum=0.9, schedule="StepLR", batch=7,
         features=("x1", "x2", "x1x2", "sinx2"), widths=(5, 3, 6))
     trainer = run(config)
@@ -75,7 +76,8 @@ def test_every_option_at_once_trains_as_plain_pytorch():
 CHOICES = [("activation", name) for name in plug.ACTIVATIONS] + \
           [("init", name) for name in plug.INITS] + \
           [("optimizer", name) for name in plug.OPTIMIZERS] + \
-          [("schedule", name) for name in plug.SCHEDULES]
+          [("schedule", name) for name in plug.SCHEDULES] + \
+          [("norm", name) for name in model.NORMS]
 
 
 @pytest.mark.parametrize(("field", "choice"), CHOICES, ids=[f"{f}={c}" for f, c in CHOICES])
@@ -146,7 +148,7 @@ def test_the_deep_sigmoid_network_learns_with_batchnorm():
         challenges.CHALLENGES["deep_sigmoid"].start))
     check = challenges.CHALLENGES["deep_sigmoid"].passed
     stuck = run(start, 60)
-    fixed = run(dataclasses.replace(start, batchnorm=True), 60)
+    fixed = run(dataclasses.replace(start, norm="BatchNorm1d"), 60)
     assert not check(stuck.config, stuck.history)
     assert stuck.history[-1]["test_acc"] < 0.7  # the gradients vanish: it does not learn
     first_layer = [row["grad_std"] for row in stuck.layers if row["layer"] == 1]
@@ -168,7 +170,7 @@ def test_the_deep_sigmoid_challenge_passes_both_ways_its_task_names():
     start = dataclasses.replace(model.LabConfig(), **dict(challenges.DEEP_SIGMOID))
     check = challenges.CHALLENGES["deep_sigmoid"].passed
     assert model.validate(start)[0] == start  # the card's settings are a Config as they stand
-    for fix in ({"batchnorm": True},
+    for fix in ({"norm": "BatchNorm1d"},
                 {"init": "normal", "init_std": challenges.DEEP_SIGMOID_INIT_STD}):
         fixed = run_until(dataclasses.replace(start, **fix), check, 300)
         assert check(fixed.config, fixed.history), fix
@@ -182,8 +184,125 @@ def test_the_deep_sigmoid_challenge_passes_both_ways_its_task_names():
     assert not check(adam.config, adam.history)
 
 
+def test_the_deep_sigmoid_cards_words_are_what_its_runs_show():
+    """The card's hint: torch's sigmoid gain gives Xavier and Kaiming the std it names, and with
+    them the first layer's weight gradient stays about a millionth of the last layer's (read
+    from the run's own per-layer rows); nn.init.normal_ with std 3 lets it through. The card's
+    live line (gradient_reach) says the same ratio."""
+    gain_std = nn.init.calculate_gain("sigmoid") * (2 / (8 + 8)) ** 0.5
+    assert pytest.approx(gain_std, rel=1e-12) == challenges.DEEP_SIGMOID_GAIN_STD
+    assert f"{gain_std:.2f}" == "0.35"
+    start = dataclasses.replace(model.LabConfig(), **dict(challenges.DEEP_SIGMOID))
+    card = challenges.CHALLENGES["deep_sigmoid"]
+
+    def first_over_last(trainer: train.Trainer) -> float:
+        grads = {row["layer"]: row["grad_std"] for row in trainer.layers if row["epoch"] == 1}
+        return grads[1] / grads[len(start.widths) + 1]
+
+    for init in ("xavier_normal", "xavier_uniform", "kaiming_normal", "kaiming_uniform"):
+        stuck = run(dataclasses.replace(start, init=init), 1)
+        assert card.doing(stuck.config)
+        assert 1e-7 < first_over_last(stuck) < 1e-5, init  # "about a millionth"
+        assert card.said([stuck]) == {"epoch": 1, "ratio": first_over_last(stuck)}
+    fixed = run(dataclasses.replace(start, init="normal",
+                                    init_std=challenges.DEEP_SIGMOID_INIT_STD), 1)
+    assert first_over_last(fixed) > 0.1
+    assert not card.doing(dataclasses.replace(start, optimizer="Adam"))
+
+
+def test_batchnorm_at_batch_size_2_stays_at_chance_where_groupnorm_learns():
+    """The small-batch card: its words (two values a batch come out of BatchNorm1d as about -1
+    and +1, whatever they were; GroupNorm normalises each point alone), its run at batch size 2
+    stuck near chance, GroupNorm passing within the card's epochs, and the card's line naming each
+    run's normalisation and test accuracy, A first."""
+    # (values closer than about 0.01 come out smaller: BatchNorm adds eps = 1e-5 to the variance)
+    pair = torch.tensor([[0.3, -7.0, 100.0], [0.4, 5.0, 1e-3]])
+    assert torch.allclose(nn.BatchNorm1d(3).train()(pair).abs(), torch.ones(2, 3), atol=0.02)
+    assert torch.equal(nn.GroupNorm(1, 3)(pair[:1]), nn.GroupNorm(1, 3)(pair)[:1])
+    card = challenges.CHALLENGES["small_batch"]
+    start = dataclasses.replace(model.LabConfig(), **dict(card.start))
+    assert (start.norm, start.batch) == ("BatchNorm1d", 2)
+    stuck = run(start, challenges.SMALL_BATCH_EPOCHS)
+    assert max(row["test_acc"] for row in stuck.history) < 0.75
+    assert not card.passed(stuck.config, stuck.history)
+    fixed = run_until(dataclasses.replace(start, norm="GroupNorm", groups=2), card.passed,
+                      challenges.SMALL_BATCH_EPOCHS)
+    assert card.passed(fixed.config, fixed.history)
+    stuck_now = stuck.history[fixed.epoch]["test_acc"]
+    stuck.history = stuck.history[:fixed.epoch + 1]  # A as it stood at B's epoch
+    said = card.said([stuck, fixed])
+    assert said == {"epoch": fixed.epoch, "runs": f"BatchNorm1d {stuck_now:.0%}; GroupNorm "
+                    f"{fixed.history[-1]['test_acc']:.0%}"}
+    assert card.said([run(dataclasses.replace(start, batch=10), 1)]) is None  # not its task
+
+
+def test_groupnorm_uses_groups_that_divide_each_layer():
+    """GroupNorm with 4 groups on layers of 8 and 6 neurons: 4 groups of 2, then gcd(4, 6) = 2
+    groups of 3 (torch refuses groups that do not divide the channels), as the script builds."""
+    config = model.validate(small(model.LabConfig(norm="GroupNorm", groups=4, widths=(8, 6))))[0]
+    trainer = run(config, 2)
+    norms = [m for m in trainer.model if isinstance(m, nn.GroupNorm)]
+    assert [(m.num_groups, m.num_channels) for m in norms] == [(4, 8), (2, 6)]
+    with pytest.raises(ValueError):
+        nn.GroupNorm(4, 6)
+    assert "nn.GroupNorm(2, 6)" in script.to_script(config, 2)
+    assert script_losses(trainer, 2) == lab_losses(trainer)
+
+
+FREEZING = [("SGD", {"momentum": 0.9}), ("Adam", {"lr": 0.01})]
+
+
+@pytest.mark.parametrize(("optimizer", "options"), FREEZING, ids=[o for o, _ in FREEZING])
+def test_frozen_layers_and_their_own_rates_train_as_the_script(optimizer, options):
+    """Layer 1 frozen (requires_grad = False), layer 2 in a parameter group at lr 0, BatchNorm
+    after each: the script (requires_grad_, two parameter groups) prints the lab's losses and the
+    lab's table of what each layer changed, bit for bit. Frozen and lr-0 weights stay exactly
+    where they started; BatchNorm's running_mean still moves in both."""
+    config = model.validate(small(model.LabConfig(
+        norm="BatchNorm1d", frozen=(1,), own_lr_layers=(2,), own_lr=0.0, optimizer=optimizer,
+        widths=(8, 8, 4), **options)))[0]
+    trainer = run(config, 3)
+    assert script_losses(trainer, 3) == lab_losses(trainer)
+    table = trainer.layer_changes()
+    printed = [line for line in printed_lines(script.to_script(config, 3))
+               if line.startswith("layer ")]
+    for line, row in zip(printed, table.itertuples(), strict=True):
+        said = f"layer {row.layer}: weights moved {row.weight_change!r}"
+        if row.layer <= 3:
+            said += f", running_mean moved {row.running_mean_change!r}"
+        assert line == said
+    assert list(table["weight_change"][:2]) == [0.0, 0.0]  # frozen, and lr 0
+    assert table["weight_change"][2] > 0 and table["running_mean_change"][:2].min() > 0
+    assert list(table["frozen"]) == [True, False, False, False]
+    assert list(table["lr"]) == [config.lr, 0.0, config.lr, config.lr]
+    assert all(p.grad is None for p in trainer.model[0].parameters())
+
+
+def test_one_more_pass_moves_running_mean_in_train_and_not_in_eval():
+    """The table's last two columns against BatchNorm's own rule: a forward pass in train() sets
+    running_mean to 0.9 · running_mean + 0.1 · the batch's mean (momentum 0.1); eval() uses it and
+    leaves it. Layer 1's input is the training points themselves, so its batch mean is computed
+    here from the frozen Linear alone; the run itself is not moved."""
+    trainer = run(small(model.LabConfig(norm="BatchNorm1d", frozen=(1,))), 2)
+    before = trainer.model[1].running_mean.clone()
+    table = trainer.layer_changes()
+    with torch.no_grad():
+        batch_mean = trainer.model[0](trainer.x_train).mean(0)
+    expected = (0.1 * (batch_mean - before)).abs().max().item()
+    assert table["train_forward_moves"][0] == pytest.approx(expected, rel=1e-5)
+    assert list(table["eval_forward_moves"][:2]) == [0.0, 0.0]
+    assert torch.equal(trainer.model[1].running_mean, before)
+
+
+def test_layers_the_network_lacks_are_left_out_with_a_notice():
+    config, notices = model.validate(model.LabConfig(frozen=(1, 3, 7), own_lr_layers=(4,)))
+    assert (config.frozen, config.own_lr_layers) == ((1, 3), ())
+    assert [(n.key, n.params["layer"]) for n in notices] == [
+        ("notice.lab.no_such_layer", 7), ("notice.lab.no_such_layer", 4)]
+
+
 def test_plane_shows_what_the_network_computes():
-    trainer = run(small(model.LabConfig(widths=(3, 2), batchnorm=True)), 2)
+    trainer = run(small(model.LabConfig(widths=(3, 2), norm="BatchNorm1d")), 2)
     prediction, neurons = trainer.plane()
     assert [len(column) for column in neurons] == [2, 3, 2]
     axis = torch.linspace(-train.EXTENT, train.EXTENT, train.GRID)
@@ -282,7 +401,8 @@ def test_csv_with_values_is_regression_and_too_few_rows_is_an_error():
 
 def test_validation_clamps_with_notices_and_names_unknown_choices():
     config, notices = model.validate(model.LabConfig(lr=1e9, widths=(64,) * 12, points=5))
-    assert config.lr == model.LR.high and config.points == model.POINTS.low
+    kinds = settings_of(model.LabConfig)
+    assert config.lr == kinds["lr"].high == 100 and config.points == kinds["points"].low == 20
     assert config.widths == (32,) * 10
     assert {n.params["field"] for n in notices} >= {"lr", "points", "width", "hidden_layers"}
     with pytest.raises(InputError, match="activation"):
@@ -376,7 +496,7 @@ def test_batches_of_one_point_train_without_batchnorm_and_are_refused_with_it():
     trainer = train.Trainer(config)
     trainer.train(epochs=2)
     assert trainer.history[-1]["train_loss"] != trainer.history[0]["train_loss"]
-    with_batchnorm, notices = model.validate(model.LabConfig(batch=1, batchnorm=True))
+    with_batchnorm, notices = model.validate(model.LabConfig(batch=1, norm="BatchNorm1d"))
     assert with_batchnorm.batch == 2 and [n.params["field"] for n in notices] == ["batch"]
 
 
@@ -387,7 +507,7 @@ def test_a_run_trains_on_one_thread_whatever_thread_calls_it():
     the caller's thread count is left as it was."""
     import threading
 
-    config = model.validate(dataclasses.replace(model.preset("spiral"), batchnorm=True))[0]
+    config = model.validate(dataclasses.replace(model.preset("spiral"), norm="BatchNorm1d"))[0]
     single = run(config, 1)
     seen = {}
 

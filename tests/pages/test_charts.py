@@ -54,7 +54,7 @@ def test_a_legend_has_no_more_columns_than_fit_the_chart(open_page):
 def test_the_lab_layer_charts_show_every_layer_and_their_whole_title(open_page):
     """Six hidden layers: seven layers in one legend column ran past the half-width chart's
     bottom, and the title was cut at its parenthesis."""
-    at = open_page("lessons/lab.py", lab_depth=6)
+    at = open_page("lessons/lab.py", lab_hidden_layers=6)
     at.button(key="lab_step").click().run()
     titles = {"Activation std per layer": "(last batch of each epoch)",
               "Weight-gradient std per layer": "(last batch of each epoch)"}

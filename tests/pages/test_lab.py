@@ -18,6 +18,16 @@ def epoch(at) -> int:
     return int(at.metric[0].value)
 
 
+def play(at, playing: bool) -> None:
+    """Press Play (or Pause) until the run plays (or stands still)."""
+    def now() -> bool:
+        return "lab_play" in at.session_state and bool(at.session_state["lab_play"])
+
+    if now() != playing:
+        at.button(key="lab_play_button").click().run()
+    assert now() == playing
+
+
 def test_step_play_pause_reset(open_page):
     at = open_page(PAGE)
     assert epoch(at) == 0
@@ -26,16 +36,16 @@ def test_step_play_pause_reset(open_page):
     assert epoch(at) == 1
     at.button(key="lab_step").click().run()
     assert epoch(at) == 2
-    at.toggle(key="lab_play").set_value(True).run()  # AppTest runs the fragment with the page
+    play(at, True)  # AppTest runs the fragment with the page
     assert epoch(at) > 2
     playing_at = epoch(at)
-    at.toggle(key="lab_play").set_value(False).run()  # pause
+    play(at, False)  # pause
     assert epoch(at) == playing_at
     at.run()
     assert epoch(at) == playing_at
-    at.toggle(key="lab_play").set_value(True).run()
+    play(at, True)
     at.button(key="lab_step").click().run()  # one epoch pauses a playing run
-    assert not at.toggle(key="lab_play").value
+    assert not at.session_state["lab_play"]
     at.button(key="lab_reset").click().run()
     assert epoch(at) == 0
     assert not at.exception
@@ -44,15 +54,15 @@ def test_step_play_pause_reset(open_page):
 def test_a_new_setting_starts_a_new_run_from_epoch_0(open_page):
     at = open_page(PAGE)
     at.button(key="lab_step").click().run()
-    at.toggle(key="lab_bn").set_value(True).run()
+    at.selectbox(key="lab_norm").set_value("BatchNorm1d").run()
     assert epoch(at) == 0 and not at.exception
 
 
 def test_challenge_card_sets_its_settings(open_page):
     at = open_page(PAGE)
     at.button(key="lab_start_deep_sigmoid").click().run()
-    assert at.session_state["lab_depth"] == 10
-    assert at.session_state["lab_act"] == "sigmoid"
+    assert at.session_state["lab_hidden_layers"] == 10
+    assert at.session_state["lab_activation"] == "sigmoid"
     trainer = at.session_state["lab_trainer"]
     assert len(trainer.config.widths) == 10 and trainer.config.activation == "sigmoid"
     start = dict(challenges.CHALLENGES["deep_sigmoid"].start)
@@ -61,6 +71,10 @@ def test_challenge_card_sets_its_settings(open_page):
     assert dataclasses.replace(trainer.config, seed=model.LabConfig().seed) == \
         dataclasses.replace(model.LabConfig(), **start)
     assert trainer.config.lr == 0.1
+    at.button(key="lab_step").click().run()  # the card says what this run's gradients do
+    grads = {row["layer"]: row["grad_std"] for row in trainer.layers if row["epoch"] == 1}
+    said = f"This run, epoch 1: the first layer's weight gradient is {grads[1] / grads[11]:.1e}"
+    assert any(said in caption.value for caption in at.caption)
     assert not at.exception
 
 
@@ -70,8 +84,8 @@ def test_every_challenge_card_starts_from_every_one_of_its_settings(open_page, c
     from the same network: every setting but the seed (the spiral and learning-rate cards used
     to leave those three)."""
     at = open_page(PAGE)
-    at.selectbox(key="lab_act").set_value("sigmoid").run()
-    at.toggle(key="lab_bn").set_value(True).run()
+    at.selectbox(key="lab_activation").set_value("sigmoid").run()
+    at.selectbox(key="lab_norm").set_value("BatchNorm1d").run()
     at.slider(key="lab_noise").set_value(0.3).run()
     at.button(key=f"lab_start_{card}").click().run()
     config = at.session_state["lab_trainer"].config
@@ -83,7 +97,7 @@ def test_every_challenge_card_starts_from_every_one_of_its_settings(open_page, c
 
 def test_bad_csv_rows_are_named_and_nothing_typed_is_lost(open_page):
     at = open_page(PAGE)
-    at.selectbox(key="lab_data").set_value("csv").run()
+    at.selectbox(key="lab_dataset").set_value("csv").run()
     typed = "x1,x2,label\n1,2,1\n3,abc,0\n4,5\n-1,-2,0\n0,1,1\n1,0,0\n2,2,1\n"
     at.text_area(key="lab_csv").input(typed).run()
     errors = " ".join(error.value for error in at.error)
@@ -91,7 +105,7 @@ def test_bad_csv_rows_are_named_and_nothing_typed_is_lost(open_page):
     assert "row 4: 2 cells" in errors
     assert at.text_area(key="lab_csv").value == typed
     assert not at.metric  # no run until the user agrees to skip them
-    at.toggle(key="lab_skip").set_value(True).run()
+    at.toggle(key="lab_skip_bad_rows").set_value(True).run()
     assert at.text_area(key="lab_csv").value == typed
     warnings = " ".join(warning.value for warning in at.warning)
     assert "row 3, column x2" in warnings
@@ -103,7 +117,7 @@ def test_bad_csv_rows_are_named_and_nothing_typed_is_lost(open_page):
 def test_chinese(open_page):
     at = open_page(PAGE, lang="zh")
     assert at.title[0].value == "训练实验室：真实网络当场学习"
-    assert at.button(key="lab_step").label == "训练一个 epoch" and not at.exception
+    assert at.button(key="lab_step").label == "一个 epoch" and not at.exception
 
 
 def test_every_dataset_trains_on_the_page(open_page):
@@ -113,7 +127,7 @@ def test_every_dataset_trains_on_the_page(open_page):
     for name, entry in DATASETS.items():
         if entry.draw is None:
             continue
-        at.selectbox(key="lab_data").set_value(name).run()
+        at.selectbox(key="lab_dataset").set_value(name).run()
         at.button(key="lab_preset").click().run()
         at.button(key="lab_step").click().run()
         assert epoch(at) == 1, name
@@ -155,7 +169,7 @@ def test_pin_then_change_trains_both_each_as_alone(open_page):
     at.button(key="lab_step").click().run()
     at.button(key="lab_step").click().run()
     at.button(key="lab_pin_button").click().run()  # A keeps its run so far: epoch 2
-    at.toggle(key="lab_bn").set_value(True).run()  # B: a new run, from epoch 0
+    at.selectbox(key="lab_norm").set_value("BatchNorm1d").run()  # B: a new run, from epoch 0
     a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
     # A starts again with B (it stood at epoch 2): both are compared at the same epoch
     assert (a.epoch, b.epoch) == (0, 0) and b.config.batchnorm and not a.config.batchnorm
@@ -167,7 +181,7 @@ def test_pin_then_change_trains_both_each_as_alone(open_page):
     # each run is exactly the run of its Config alone (same draws: bit for bit)
     assert a.history == alone(a.config, 3).history
     assert b.history == alone(b.config, 3).history
-    assert "batchnorm: False → True" in " ".join(m.value for m in at.markdown)
+    assert "norm: none → BatchNorm1d" in " ".join(m.value for m in at.markdown)
     value, delta = loss_metrics(at)
     expected = b.history[-1]["train_loss"] - a.history[-1]["train_loss"]
     assert value == f"{b.history[-1]['train_loss']:.4f}" and delta == f"{expected:+.4f}"
@@ -269,14 +283,14 @@ def test_a_run_pinned_mid_way_starts_again_with_a_new_b(open_page):
     epoch 2) starts again with it, so the metrics' changes compare the same epoch; the runs are
     each their Config's own, from the same data and, where the shapes match, the same weights."""
     at = open_page(PAGE)
-    at.selectbox(key="lab_data").set_value("spiral").run()
+    at.selectbox(key="lab_dataset").set_value("spiral").run()
     at.button(key="lab_preset").click().run()
     at.button(key="lab_step").click().run()
     at.button(key="lab_step").click().run()
     at.button(key="lab_pin_button").click().run()
     a = at.session_state["lab_trainer_a"]
     assert a.epoch == 2 and a.history == alone(a.config, 2).history  # the twin of B so far
-    at.toggle(key="lab_bn").set_value(True).run()
+    at.selectbox(key="lab_norm").set_value("BatchNorm1d").run()
     a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
     assert (a.epoch, b.epoch) == (0, 0)
     assert a.history == alone(a.config, 0).history and b.history == alone(b.config, 0).history
@@ -309,7 +323,7 @@ def test_no_hidden_layer_says_why_there_is_no_activation_std(open_page):
     """With 0 hidden layers the network is one Linear layer: no activation std to chart (it was
     an empty chart), the page says why; the gradient std of that layer is charted."""
     at = open_page(PAGE)
-    at.number_input(key="lab_depth").set_value(0).run()
+    at.number_input(key="lab_hidden_layers").set_value(0).run()
     at.button(key="lab_step").click().run()
     assert at.session_state["lab_trainer"].config.widths == ()
     titles = chart_titles(at)
@@ -378,11 +392,120 @@ def test_compared_runs_share_the_curves_rows_and_fewer_while_playing(open_page):
     a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
     assert a.epoch == b.epoch == 600
     for playing, points in ((False, lab.CURVE_POINTS), (True, lab.PLAYING_POINTS)):
-        at.toggle(key="lab_play").set_value(playing).run()
+        play(at, playing)
         loss = chart_rows(at.get("vega_lite_chart")[0])
         for (view, series), rows in loss.groupby(["view", "series"]):
             epochs = rows["epoch"].tolist()
             assert epochs[0] == 0 and epochs[-1] == at.session_state["lab_trainer"].epoch
             assert points // 4 <= len(epochs) <= points // 2 + 2, (playing, view, series)
-    at.toggle(key="lab_play").set_value(False).run()
+    play(at, False)
+    assert not at.exception
+
+
+# ---- Links made before the settings were declared; a throwaway setting --------------------------
+
+def test_links_made_before_the_settings_were_declared_open_the_same_view(open_link):
+    """The lab's old parameters (lab_data, lab_act, lab_depth, lab_w3, lab_f_x1x2, lab_opt,
+    lab_test, and the BatchNorm switch lab_bn) open the view they made, with no notice that
+    any was ignored."""
+    at = open_link(PAGE, {"lab_data": "xor", "lab_act": "relu", "lab_depth": "3", "lab_w3": "5",
+                          "lab_f_x1x2": "true", "lab_opt": "Adam", "lab_test": "30",
+                          "lab_bn": "true", "lab_lr": "0.01"})
+    expected = dataclasses.replace(
+        model.LabConfig(), dataset="xor", activation="relu", widths=(8, 8, 5),
+        features=("x1", "x2", "x1x2"), optimizer="Adam", test_percent=30, norm="BatchNorm1d",
+        lr=0.01)
+    assert at.session_state["lab_trainer"].config == model.validate(expected)[0]
+    assert not at.warning, [w.value for w in at.warning]
+    assert not at.exception
+
+
+@pytest.fixture
+def extra_setting(monkeypatch):
+    """LabConfig with one more setting, and its texts: nothing else is written for it."""
+    from core import text
+    from core.settings import setting
+
+    @dataclasses.dataclass(frozen=True)
+    class WithExtra(model.LabConfig):
+        extra: float = setting(0.25, low=0.0, high=1.0, step=0.05)
+
+    monkeypatch.setattr(model, "LabConfig", WithExtra)
+    for lang, label in {"en": "A throwaway setting", "zh": "临时设置"}.items():
+        monkeypatch.setitem(text.strings(lang), "lab.extra", label)
+    return WithExtra
+
+
+def test_a_setting_added_to_the_config_is_drawn_linked_pinned_and_fuzzed(extra_setting):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from core import compare
+    from tests.pages.test_fuzz import interact_rounds
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["lab_extra"] = "0.5"  # in the link
+    at.switch_page(PAGE).run()
+    assert at.number_input(key="lab_extra").value == 0.5  # on the page
+    assert at.session_state["lab_trainer"].config.extra == 0.5
+    at.button(key="lab_pin_button").click().run()
+    at.number_input(key="lab_extra").set_value(1.5).run()  # clamped with a notice
+    assert at.session_state["lab_trainer"].config.extra == 1.0
+    assert any("extra" in w.value for w in at.warning)
+    pinned = compare.decode(at.query_params["lab_pin"], extra_setting, "lab_pin")
+    assert pinned.extra == 0.5  # A in the link
+    assert "extra: 0.5 → 1" in " ".join(m.value for m in at.markdown)
+    assert not at.exception
+
+    @settings(max_examples=4, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def fuzzed(data):  # the page fuzzer's own interactions, the extra setting among them
+        fresh = AppTest.from_file(APP, default_timeout=30)
+        fresh.switch_page(PAGE).run()
+        assert fresh.number_input(key="lab_extra").value == 0.25
+        interact_rounds(fresh, data, 2)
+
+    fuzzed()
+
+
+# ---- Normalisation choices, frozen layers -----------------------------------------------------
+
+def test_a_frozen_layer_and_its_batchnorm_in_the_link_pinned_against_none(open_link):
+    """lab_frozen=1 with BatchNorm: the page's sentence says layer 1's weights moved by 0 while
+    its running_mean moved, with the numbers of the run's own table; pinned, then unfrozen, the
+    table shows A's and B's columns side by side."""
+    at = open_link(PAGE, {"lab_norm": "BatchNorm1d", "lab_frozen": "1"})
+    at.button(key="lab_step").click().run()
+    at.button(key="lab_step").click().run()
+    trainer = at.session_state["lab_trainer"]
+    assert trainer.config.frozen == (1,) and trainer.config.norm == "BatchNorm1d"
+    row = trainer.layer_changes().iloc[0]
+    said = " ".join(m.value for m in at.markdown)
+    assert (f"Layer 1 is frozen: by epoch 2 its weights have moved by 0, but its "
+            f"BatchNorm's running_mean has moved by up to {row.running_mean_change:.3g}") in said
+    assert "eval() uses them instead of the batch's and leaves them as they are (moved by 0)" \
+        in said
+    at.button(key="lab_pin_button").click().run()
+    at.text_input(key="lab_frozen").input("").run()
+    assert at.session_state["lab_trainer"].config.frozen == ()
+    table = at.dataframe[-1].value
+    assert {"weights moved · A (pinned)", "weights moved · B (now)"} <= set(table.columns)
+    assert "frozen: [1] → []" in " ".join(m.value for m in at.markdown)
+    assert not at.exception
+
+
+def test_the_small_batch_card_says_each_runs_accuracy(open_page):
+    """The card starts BatchNorm at batch size 2; pinned, GroupNorm beside it: the card names
+    each run's normalisation and test accuracy at the shown epoch, A first."""
+    at = open_page(PAGE)
+    at.button(key="lab_start_small_batch").click().run()
+    assert at.session_state["lab_trainer"].config.batch == 2
+    at.button(key="lab_pin_button").click().run()
+    at.selectbox(key="lab_norm").set_value("GroupNorm").run()
+    at.button(key="lab_step").click().run()
+    a, b = at.session_state["lab_trainer_a"], at.session_state["lab_trainer"]
+    said = (f"Epoch 1, test accuracy: BatchNorm1d {a.history[-1]['test_acc']:.0%}; "
+            f"GroupNorm {b.history[-1]['test_acc']:.0%}.")
+    assert said in [caption.value for caption in at.caption]
     assert not at.exception
