@@ -35,10 +35,10 @@ def show_backward(config, result, place=st, view: str | None = None) -> None:
         kind, show = "ok", place.success
     elif not all(math.isfinite(v) for v in (verdict["first"], verdict["last"])):
         kind, show = "nonfinite", place.error
-    elif first < network.HEALTHY[0] and last < network.HEALTHY[0]:
-        kind, show = "vanished", place.warning
     elif first > network.HEALTHY[1] or last > network.HEALTHY[1]:
         kind, show = "exploded", place.error
+    elif first < network.HEALTHY[0] or last < network.HEALTHY[0]:
+        kind, show = "vanished", place.warning
     else:
         kind, show = "uneven", place.warning
     message = t(f"explosion.backward_{kind}", **verdict)

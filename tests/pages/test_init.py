@@ -10,7 +10,7 @@ import torch
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from core import activations, compare, init_lab, network
+from core import activations, compare, init_lab, initializers, network
 from tests.pages.conftest import APP, plain
 from tests.pages.vega import chart_specs, is_valid
 
@@ -320,3 +320,85 @@ def test_the_comparison_in_chinese_and_presenter_mode_is_valid_and_translated(op
         assert all(is_valid(spec) for spec in chart_specs(at))
         if state.get("lang") == "zh":
             assert not english_on(at)
+
+
+# ---- Every sentence computed from the numbers beside it ---------------------------------------
+
+def said(at) -> str:
+    return " ".join(plain(m.value) for m in [*at.markdown, *at.success, *at.warning, *at.error,
+                                             *at.caption])
+
+
+def test_the_line_under_the_matrix_lists_its_healthy_cells(open_page):
+    for side, verdict in (("forward", "forward_healthy"), ("backward", "backward_healthy")):
+        at = open_page(PAGE, init_side=side)
+        matrix = init_lab.matrix(init_lab.MatrixConfig(), backward=side == "backward")
+        short = {"std_one": "std=1", "sqrt_n": "sqrt(1/n)", "xavier": "Xavier",
+                 "xavier_gain": "Xavier+gain", "kaiming": "Kaiming",
+                 "linear_default": "nn.Linear default", "orthogonal": "Orthogonal"}
+        listed = []
+        for activation in activations.ACTIVATIONS:
+            rows = matrix[(matrix["activation"] == activation) & matrix[verdict]]
+            listed.append(f"{activation}: " + (", ".join(short[s] for s in rows["scheme"])
+                                                or "none"))
+        assert " · ".join(listed) in plain(" ".join(m.value for m in at.markdown)).replace(
+            "*", "")
+        values = chart_rows(at, 1)
+        column = "last_std" if side == "forward" else "first_grad_scale"
+        assert values[column].equals(matrix[column])  # nan where torch's is nan
+
+
+def test_sigmoid_behind_xavier_is_said_to_vanish_backward_with_its_numbers(open_page):
+    at = open_page(PAGE, init_activation="sigmoid", init_scheme="xavier", init_tab="derivations")
+    config = init_lab.cell(init_lab.MatrixConfig(), "sigmoid", "xavier")
+    run = network.run(config)
+    verdict = network.backward_verdict(config, run)
+    factors = network.backward_factors(config, run)
+    text = said(at)
+    assert "Backward: vanished. The first layer's weight gradient has std 0," in text
+    assert f"In float64 (the same weights and input): {verdict['first64']:.3g}" in text
+    assert f"by ×{factors['measured']:.3g} (the rms of σ'(h) there is {factors['slope']:.3g})" \
+        in text
+    assert "for tanh and sigmoid" not in text  # Glorot's derivation assumes a slope of 1 at 0
+
+
+def test_the_gains_tab_says_where_calculate_gain_is_the_rms_ratio(open_page):
+    at = open_page(PAGE)
+    table = init_lab.gains(init_lab.GainConfig())
+    kept = table.loc[table["keeps_rms"], "nonlinearity"].tolist()
+    assert f"calculate_gain is that exact ratio for {', '.join(kept)};" in said(at)
+    assert "tanh 1.667 ≠ 1.593" in said(at)
+    assert "the quantity calculate_gain actually preserves" not in said(at)
+
+
+def test_links_made_before_the_keys_were_derived_open_the_same_views(open_link):
+    at = open_link(PAGE, {"init_act": "relu", "init_depth": "20", "init_seed": "5",
+                          "init_scheme": "kaiming", "init_tab": "methods",
+                          "init_method": "uniform", "init_uniform_low": "-0.5",
+                          "init_gain_seed": "4"})
+    assert at.selectbox(key="init_activation").value == "relu"
+    assert at.number_input(key="init_matrix_depth").value == 20
+    assert at.number_input(key="init_matrix_seed").value == 5
+    assert at.selectbox(key="init_draw_init_method").value == "uniform"
+    assert at.number_input(key="init_draw_init_low").value == -0.5
+    assert not [w.value for w in at.warning if "Link parameter" in plain(w.value)]
+    run = network.run(init_lab.cell(init_lab.MatrixConfig(depth=20, seed=5), "relu", "kaiming"))
+    assert chart_rows(at, 0).query("series == \"x.std() of each layer's output\"")[
+        "value"].tolist() == positive(run.layers["std"])
+
+
+def test_dirac_shows_its_identity_on_a_conv_weight(open_page):
+    at = open_page(PAGE, init_tab="methods", init_draw_init_method="dirac",
+                   init_draw_fan_in=6, init_draw_fan_out=6)
+    result = init_lab.draw(init_lab.DrawConfig(initializers.InitSpec("dirac"), 6, 6))
+    assert result.identity == {"wired": 6, "zero": 0, "channels": 6, "difference": 0.0}
+    assert "6 of 6 output channels are exactly the input channel dirac_ wires them to" in said(at)
+    assert "nn.Conv1d(6, 6, 3).weight" in at.code[-2].value  # the methods tab's script
+
+
+def test_the_matrix_with_batchnorm_is_each_cells_network_with_batchnorm(open_page):
+    at = open_page(PAGE, init_matrix_batchnorm=True, init_matrix_depth=12)
+    config = init_lab.MatrixConfig(depth=12, batchnorm=True)
+    matrix = init_lab.matrix(config)
+    assert chart_rows(at, 1)["last_std"].tolist() == matrix["last_std"].tolist()
+    assert "nn.BatchNorm1d(width)" in at.code[-1].value
