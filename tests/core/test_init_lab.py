@@ -430,15 +430,34 @@ def test_xavier_with_sigmoid_vanishes_backward_by_its_slope():
 # ---- The matrix in the background ----------------------------------------------------------------
 
 def test_a_background_result_is_computed_once_and_kept():
+    """(In a thread of its own, so that a deadlock fails the test instead of hanging it: a
+    computation that ends before its callback is added calls back under the asker's lock.)"""
+    import threading
+
     from core.background import Background
 
-    made = []
-    background = Background(lambda key: made.append(key) or key * 2, keep=2)
-    assert background.wait(3, 5.0, "a") == 6 and background.ready(3) == 6
-    assert background.wait(3, 5.0, "b") == 6 and made == [3]  # kept: not made again
-    background.result(4)
-    background.result(5)
-    assert background.ready(3) is None  # keeps the last two
+    failures = []
+
+    def asks() -> None:
+        made = []
+        background = Background(lambda key: made.append(key) or key * 2, keep=2)
+        assert background.wait(3, 5.0, "a") == 6 and background.ready(3) == 6
+        assert background.wait(3, 5.0, "b") == 6 and made == [3]  # kept: not made again
+        background.result(4)
+        background.result(5)
+        assert background.ready(3) is None  # keeps the last two
+
+    def run() -> None:
+        try:
+            asks()
+        except AssertionError as failure:
+            failures.append(failure)
+
+    asking = threading.Thread(target=run, daemon=True)
+    asking.start()
+    asking.join(30)
+    assert not asking.is_alive(), "deadlocked"
+    assert not failures, failures
 
 
 def test_a_newer_ask_takes_the_older_one_off_the_queue():
