@@ -74,11 +74,14 @@ def lab() -> None:
     with column.container(gap="xxsmall" if presenting() else "xsmall"):
         st.button(t("explosion.course_example"), on_click=restore, args=(network.NetConfig(),),
                   width="stretch", key="explosion_course_example")
-        st.button(t("explosion.batchnorm_example"), on_click=restore,
-                  args=(network.BATCHNORM_COURSE,), width="stretch",
-                  key="explosion_batchnorm_example", help=t("explosion.batchnorm_example_help"))
+        # the course's BatchNorm demo under it; on a projector above the chart instead (the
+        # controls' column has no row to spare there)
+        (view if presenting() else st).button(
+            t("explosion.batchnorm_example"), on_click=restore, args=(network.BATCHNORM_COURSE,),
+            width="content" if presenting() else "stretch", key="explosion_batchnorm_example",
+            help=t("explosion.batchnorm_example_help"))
         # in presenter mode the two switches beside the std (a row less on a projector)
-        std, switches = st.columns([1.1, 1], gap="small", vertical_alignment="center") \
+        std, switches = st.columns([1, 1.15], gap="small", vertical_alignment="center") \
             if presenting() else (st.container(),) * 2
         with std:
             chosen["init.std"] = control(LESSON, network.NetConfig, "init.std", step=0.01,
