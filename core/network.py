@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import pandas as pd
 import torch
@@ -294,33 +295,40 @@ def batch_norm(h: torch.Tensor) -> torch.Tensor:
     return F.batch_norm(h, None, None, training=True, eps=BATCHNORM_EPS)
 
 
-def forward(config: NetConfig, weights, x: torch.Tensor, *, retain_grad: bool = False
-            ) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """The network itself: h = x Wᵀ (then BatchNorm), x = act(h), layer by layer; returns every
-    layer's output x and its activation's input h."""
+class Pass(NamedTuple):
+    """A forward pass, layer by layer: each layer's input, its product x Wᵀ, the activation's
+    input h (the product, behind a BatchNorm normalised) and its output."""
+    inputs: list[torch.Tensor]
+    products: list[torch.Tensor]
+    activation_inputs: list[torch.Tensor]
+    outputs: list[torch.Tensor]
+
+
+def forward(config: NetConfig, weights, x: torch.Tensor, *, retain_grad: bool = False) -> Pass:
+    """The network itself: x Wᵀ (then BatchNorm) = h, x = act(h), layer by layer. retain_grad:
+    each product and output keeps its gradient when the pass is backpropagated."""
     activation = activations.function(config.activation, config.negative_slope)
-    outputs, inputs = [], []
+    done = Pass([], [], [], [])
     for weight in weights:
-        h = F.linear(x, weight)
-        if config.batchnorm:
-            h = batch_norm(h)
+        done.inputs.append(x)
+        product = F.linear(x, weight)
+        h = batch_norm(product) if config.batchnorm else product
         x = activation(h)
         if retain_grad:
+            product.retain_grad()
             x.retain_grad()
-        outputs.append(x)
-        inputs.append(h)
-    return outputs, inputs
+        done.products.append(product)
+        done.activation_inputs.append(h)
+        done.outputs.append(x)
+    return done
 
 
-def _forward_backward(config: NetConfig, weights: list[torch.Tensor], x: torch.Tensor):
-    """Forward a batch, then backpropagate loss = output.mean(): (outputs, activation inputs,
-    loss), every weight's and output's .grad set."""
-    for weight in weights:
-        weight.requires_grad_()
-    outputs, inputs = forward(config, weights, x, retain_grad=True)
-    loss = outputs[-1].mean()
-    loss.backward()
-    return outputs, inputs, loss
+def _forward_backward(config: NetConfig, weights: list[torch.Tensor], x: torch.Tensor) -> Pass:
+    """Forward a batch, then backpropagate loss = output.mean(): every product's and output's
+    .grad set, and every weight's that requires one."""
+    done = forward(config, weights, x, retain_grad=True)
+    done.outputs[-1].mean().backward()
+    return done
 
 
 def run(config: NetConfig) -> NetResult:
@@ -328,11 +336,13 @@ def run(config: NetConfig) -> NetResult:
     stds is not a finite positive number (float32 overflows past 3.4e38 and underflows below
     1e-45), the same weights and input again in float64 (up to 1.8e308), whose numbers go on."""
     weights, x = draw(config)
-    weights = list(weights)  # each takes a gradient of its own
-    outputs, inputs, loss = _forward_backward(config, weights, x)
+    weights = [weight.requires_grad_() for weight in weights]  # each with a gradient of its own
+    done = _forward_backward(config, weights, x)
+    outputs = done.outputs
     with torch.no_grad():
         stacked = torch.stack(outputs).flatten(1)  # (depth, batch * width)
-        slopes = activations.slope(config.activation, config.negative_slope)(torch.stack(inputs))
+        slopes = activations.slope(config.activation, config.negative_slope)(
+            torch.stack(done.activation_inputs))
         layers = pd.DataFrame({
             "layer": range(config.depth),
             # each layer's own x.std(), exactly as the course prints it (a std over a dim of the
@@ -357,7 +367,7 @@ def run(config: NetConfig) -> NetResult:
         first_nan_std=_first(layers["std"].isna()),
         first_inf=_first(layers["has_inf"]),
         first_nan=_first(layers["has_nan"]),
-        loss=loss.item(),
+        loss=outputs[-1].mean().item(),
         **trend(layers["std"]),
     )
 
@@ -370,13 +380,17 @@ def has_float64_run(layers: pd.DataFrame) -> bool:
 
 
 def _float64_run(config: NetConfig, weights: list[torch.Tensor], x: torch.Tensor) -> dict:
-    """The float64 run's per-layer stds: outputs, weight gradients, output gradients."""
-    doubles = [weight.detach().double() for weight in weights]
-    outputs, _, _ = _forward_backward(config, doubles, x.double())
+    """The float64 run's per-layer stds: outputs, weight gradients, output gradients. Each
+    weight's gradient is made from its product's, (dL/d(x Wᵀ))ᵀ·x as autograd makes it, one
+    layer at a time: none is kept (they would double the float64 weights' memory)."""
+    doubles = (weight.detach().double() for weight in weights)
+    done = _forward_backward(config, doubles, x.double().requires_grad_())
     with torch.no_grad():
-        return {"run64_std": _each(outputs, torch.Tensor.std),
-                "run64_grad_std": _each([w.grad for w in doubles], torch.Tensor.std),
-                "run64_out_grad_rms": _each([o.grad for o in outputs], _rms)}
+        return {"run64_std": _each(done.outputs, torch.Tensor.std),
+                "run64_grad_std": [(product.grad.t() @ layer_input).std().item() for
+                                   product, layer_input in zip(done.products, done.inputs,
+                                                               strict=True)],
+                "run64_out_grad_rms": _each([o.grad for o in done.outputs], _rms)}
 
 
 def _rms(tensor: torch.Tensor) -> torch.Tensor:
@@ -546,7 +560,7 @@ def batchnorm_inits(config: NetConfig) -> pd.DataFrame:
         each = replace(config, batchnorm=True, initialize=initialize, init=spec)
         weights, x = draw(each)
         with torch.no_grad():
-            columns[name] = _each(forward(each, weights, x)[0], torch.Tensor.std)
+            columns[name] = _each(forward(each, weights, x).outputs, torch.Tensor.std)
     return pd.DataFrame(columns)
 
 
