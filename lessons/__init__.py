@@ -49,6 +49,20 @@ RENAMED_PARAMS: dict[str, str] = {
     "optim_sw_tol": "optim_sweep_tol", "optim_sw_nesterov": "optim_sweep_nesterov",
     # the schedules lesson: schedules_<field>
     "schedules_land": "schedules_landscape", "schedules_land_lr": "schedules_landscape_lr",
+    "init_depth": "init_matrix_depth", "init_width": "init_matrix_width",
+    "init_batch": "init_matrix_batch", "init_slope": "init_matrix_negative_slope",
+    "init_seed": "init_matrix_seed", "init_act": "init_activation",
+    "init_samples": "init_gains_samples", "init_gain_seed": "init_gains_seed",
+    "init_fan_in": "init_draw_fan_in", "init_fan_out": "init_draw_fan_out",
+    "init_method": "init_draw_init_method",
+    # a method's parameter had a control of its own per method (init_<method>_<field>)
+    **{f"init_{method}_{field}": f"init_draw_init_{field}" for method, fields in {
+        "normal": ("mean", "std"), "uniform": ("low", "high"),
+        "trunc_normal": ("mean", "std", "trunc_low", "trunc_high"), "constant": ("value",),
+        "orthogonal": ("gain",), "sparse": ("sparsity", "std"),
+        "xavier_uniform": ("gain",), "xavier_normal": ("gain",),
+        "kaiming_uniform": ("a", "mode", "nonlinearity"),
+        "kaiming_normal": ("a", "mode", "nonlinearity")}.items() for field in fields},
     "lab_data": "lab_dataset", "lab_test": "lab_test_percent", "lab_act": "lab_activation",
     "lab_opt": "lab_optimizer", "lab_skip": "lab_skip_bad_rows", "lab_depth": "lab_hidden_layers",
     **{f"lab_w{layer}": f"lab_width_{layer}" for layer in range(1, 11)},
