@@ -29,7 +29,7 @@ from pathlib import Path
 from bench.protocol import percentile, rss_mb, summary
 from classroom.serve import APP_ENV, Classroom
 from classroom.store import RedisStore
-from harness.follow import keep_timers, view_of
+from harness.follow import keep_up, view_of
 from harness.protocol import Session
 from harness.server import Server, free_port
 from lessons import LESSONS
@@ -113,8 +113,8 @@ async def lesson(url: str, pids: list[int], join: str, students: int, explore: f
                     move.reached[number] = time.monotonic() - move.start
             return check
 
-        tasks = [keep_timers(teacher, until, lambda *_: None)]
-        tasks += [keep_timers(s, until, seen(i)) for i, s in enumerate(sessions)]
+        tasks = [keep_up(teacher, until, lambda *_: None)]
+        tasks += [keep_up(s, until, seen(i)) for i, s in enumerate(sessions)]
         tasks += [explorer(sessions[i], until, interval, i, figures) for i in exploring]
         figures.cpu = -cpu_seconds(pids)
         await asyncio.gather(teacher_moves(teacher, seconds, interval, figures), *tasks)
