@@ -32,6 +32,7 @@ from classroom.store import RedisStore
 from harness.follow import keep_up, view_of
 from harness.protocol import Session
 from harness.server import Server, free_port
+from harness.warm import warm
 from lessons import LESSONS
 
 OPTIONS = ("--server.fileWatcherType", "none")
@@ -157,7 +158,9 @@ def report(name: str, figures: Figures, followers: int) -> None:
 def serve(processes: int):
     """One process with its own in-memory class, or a class server: (server, join query)."""
     if not processes:
-        return Server(*OPTIONS, env=APP_ENV), ""
+        server = Server(*OPTIONS, env=APP_ENV)
+        warm(server.url, list(LESSONS))  # as python -m classroom warms its processes
+        return server, ""
     room = Classroom(processes, free_port(), *OPTIONS)
     return room, f"teacher={RedisStore(room.redis_url).start_class()}"
 

@@ -32,7 +32,8 @@ from urllib.parse import urlencode
 
 from classroom.store import Lead, StoreDown, View, shared
 
-TICK = 0.05  # seconds between the relay's looks at the store and the sessions
+TICK = 0.05  # seconds between the relay's looks at the store and the sessions (at most)
+AT_ONCE = 2  # pushes in flight at once in a process: the class's runs take turns (see _scan)
 PRESENCE_TICK = 2.0  # seconds between counts of this process's students in the store
 RETRY = 1.0  # seconds before a session woken for a reason that still holds is woken again
 PERSONAL = ("lang", "present")  # a person's own settings, never taken from the teacher
@@ -110,6 +111,11 @@ class Relay:
         self._members: dict[str, Member] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._nudged = threading.Event()
+
+    def nudge(self) -> None:
+        """Look now, not at the next tick: a push has arrived, or the teacher has published."""
+        self._nudged.set()
 
     def join(self, session_id: str, member: Member) -> None:
         """Serve member's session from now on (starting the relay with the first, on a server)."""
@@ -128,7 +134,8 @@ class Relay:
         loop = Runtime.instance()._get_async_objs().eventloop
         counted = 0.0
         while True:
-            time.sleep(TICK)
+            self._nudged.wait(TICK)
+            self._nudged.clear()
             if not self._members:
                 continue
             try:
@@ -148,6 +155,7 @@ class Relay:
         try:
             for view in publish:
                 store.publish(view)
+                self.nudge()  # push it at once
             if present and time.monotonic() - counted > PRESENCE_TICK:
                 store.seen(present)
                 return time.monotonic()
@@ -157,11 +165,17 @@ class Relay:
 
     async def _scan(self, lead: Lead | None) -> tuple[list[View], dict[str, bool]]:
         """On the event loop: each member's due action on its idle session. Returns the views to
-        publish and the students present (browser -> exploring)."""
+        publish and the students present (browser -> exploring).
+
+        At most AT_ONCE pushes are in flight: the runs of a process share one interpreter lock,
+        and thirty at once each end near the end of them all (the event loop, which sends their
+        screens, waiting its turn behind them), while runs taking turns each end as soon as it
+        can; the next push starts as one arrives (Member.arrived nudges the relay)."""
         from streamlit.runtime import Runtime
 
         runtime = Runtime.instance()
         publish, present, now = [], {}, time.monotonic()
+        flying = sum(1 for member in self._members.values() if member.arriving)
         for session_id, member in list(self._members.items()):
             session = runtime.get_app_session(session_id)
             if session is None:
@@ -179,9 +193,12 @@ class Relay:
             if action == "publish":
                 member.published = _screen(session)
                 publish.append(member.published)
-            elif action is not None:
+            elif action == "push" and flying < AT_ONCE:
+                member.woken, flying = now, flying + 1
+                _push(session, member, lead)
+            elif action == "wake":
                 member.woken = now
-                _push(session, member, lead) if action == "push" else _wake(session)
+                _wake(session)
         return publish, present
 
 

@@ -195,10 +195,19 @@ def _bar(me: Member, lead: Lead | None) -> None:
 
 def after_run(page: str) -> None:
     """Last thing in every full run: a view asked for has arrived (its run, a history navigation,
-    has ended), or a student's own move came first."""
+    has ended), or a student's own move came first; the teacher's view goes to the class at once
+    (the relay sends what a fragment's run changes)."""
     me = member()
     if me.arriving:
         me.arrived(current_view(page), asked=get_script_run_ctx().is_history_navigation)
+        relay.nudge()  # the next student's turn
+    if me.role == "teacher" and current_view(page) != me.published:
+        try:
+            shared().publish(current_view(page))
+            me.published = current_view(page)
+            relay.nudge()
+        except StoreDown:
+            me.down = True
 
 
 def _teacher_counts() -> None:
