@@ -1,9 +1,9 @@
 """A server that holds a class all day: every TRIM_SECONDS in which the app has been quiet for
-QUIET_SECONDS (no run began), collect Python's garbage and hand the memory glibc holds free back to the system
-(malloc_trim), so that after a class has left the process returns to a steady size instead of
-keeping its peak. Never during a class: a full collection holds the interpreter lock, which
-every session's run needs, for a few hundred milliseconds (over a second on a loaded machine,
-seen in a profile of a class of 30 as a stall of every screen once a minute).
+QUIET_SECONDS (no run began), collect Python's garbage and hand the memory glibc holds free back
+to the system (malloc_trim), so that after a class has left the process returns to a steady size
+instead of keeping its peak. Never during a class: a full collection holds the interpreter
+lock, which every session's run needs, for a few hundred milliseconds (over a second on a loaded
+machine, seen in a profile of a class of 30 as a stall of every screen once a minute).
 
 Streamlit's own collection after each run is off (.streamlit/config.toml, for speed), so a
 closed session's cycles wait for Python's generational collector; with MALLOC_ARENA_MAX=2 (set by
