@@ -130,6 +130,7 @@ class Session:
         self.widgets: dict[str, Widget] = {}  # id -> widget, as of the last run
         self.main: list[str] = []  # ids of the widgets in the page's main area (not buttons)
         self.buttons: dict[str, Widget] = {}  # key -> button, anywhere on the page
+        self.texts: list[str] = []  # the texts of the last whole run's markdown and alerts
         self.page = ""  # the url path of the page shown (the server may switch it)
         self.query = ""  # the link's query string, as the server last set it
         self.timers: dict[str, float] = {}  # fragment id -> seconds between its own reruns
@@ -148,7 +149,7 @@ class Session:
 
     async def open(self, page: str, query: str = "", timeout: float = 60) -> Run:
         """Load page (its url path) as a browser would from /page?query."""
-        self.page, self.widgets, self.main, self.buttons = page, {}, [], {}
+        self.page, self.widgets, self.main, self.buttons, self.texts = page, {}, [], {}, []
         self._hash, self.query = "", query
         return await self.rerun(timeout=timeout)
 
@@ -265,8 +266,11 @@ class Session:
     def _element(self, msg: ForwardMsg, exceptions: list[str]) -> None:
         """Note an element: an exception's text, a widget's id, kind and value."""
         element = msg.delta.new_element
-        if element.WhichOneof("type") == "exception":
+        kind = element.WhichOneof("type")
+        if kind == "exception":
             exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind in ("markdown", "alert"):
+            self.texts.append(getattr(element, kind).body)
         widget = _widget(element)
         if widget:
             widget.fragment = msg.delta.fragment_id
@@ -285,6 +289,7 @@ class Session:
         if kind == "new_session":
             if not msg.metadata.run.fragment_ids:  # a whole run: the page is drawn afresh
                 self.widgets, self.main, self.buttons, self.timers = {}, [], {}, {}
+                self.texts = []
             self._hash = msg.new_session.page_script_hash
             self.page = self._paths.get(self._hash, self.page)
         elif kind == "navigation":
