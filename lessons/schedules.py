@@ -292,7 +292,8 @@ def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
                   args=(presets(name),), width="stretch", key="schedules_preset")
         with st.expander(t("schedules.course_setting"), expanded=False):
             chosen |= controls(LESSON, Config, LOOP)
-        scale = widget(SCALE, key_of(LESSON, "scale"), t("schedules.scale"))
+        scale = widget(SCALE, key_of(LESSON, "scale"), t("schedules.scale"),
+                       t("schedules.scale_help"))
     with view:
         wanted = with_values(Config(scheduler=name, settings=schedules.settings_differing(
             entry, values)), chosen)

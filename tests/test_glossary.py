@@ -29,7 +29,8 @@ def variants_used(entry: dict, texts: dict[tuple[str, str], str]) -> list[str]:
             continue
         for variant in entry["variants"]:
             for match in re.finditer(variant, text):
-                found.append(f"{stem}.toml {key}: …{text[max(0, match.start() - 12):match.end() + 12]}…")
+                around = text[max(0, match.start() - 12):match.end() + 12]
+                found.append(f"{stem}.toml {key}: …{around}…")
     return found
 
 

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.e2e
 PAGES = {
     "": ("How neural networks train, on real PyTorch", 0),
     "explosion": ("layer:0, std:16.0981502532959", 2),
-    "init": ("Weight initialisation for each activation", 3),
+    "init": ("Weight initialisation for each activation", 2),
     "loss": ("All 8 checks agree with torch", 1),
-    "optim": ("lr=0.0100 · converges", 1),
+    "optim": ("6 converge (solid), 4 converge while oscillating", 2),
     "schedules": ("StepLR", 1),
     "inside": ("loss/train", 1),
     "regularisation": ("The course's weight decay example (lesson 24)", 2),
