@@ -22,12 +22,7 @@ from harness.scripts import printed_lines
 EPOCHS = 4
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def run(config: model.LabConfig, epochs: int = EPOCHS) -> train.Trainer:

@@ -17,13 +17,7 @@ from core.terrain import sharpness
 from core.terrain.objective import Objective
 from core.terrain.run import Run
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def small_network(seed: int = 0) -> tuple[nn.Sequential, torch.Tensor, torch.Tensor]:

@@ -26,12 +26,7 @@ from harness.scripts import printed_lines
 ROUNDING = 1e-6
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def trained(epochs: int = 30, **settings) -> Run:
