@@ -412,7 +412,7 @@ def lesson() -> None:
 
     # ---- Pin and compare: A, a view kept, from the same cache as B's own ---------------------
     with pin_slot:
-        pinned = pin_bar("loss", config, restore, seed_field=None)
+        pinned = pin_bar("loss", config, restore)
         if pinned is not None:
             try:  # A from a link is checked as the controls' view is
                 pinned, _ = checked(pinned)
@@ -420,7 +420,7 @@ def lesson() -> None:
                 st.warning(t("error.compare.link", field="loss_pin"))
                 state["loss_pinned"] = pinned = None
         if pinned is not None:
-            st.markdown(describe(with_every_option(pinned), with_every_option(config)))
+            st.markdown(describe("loss", with_every_option(pinned), with_every_option(config)))
         pinned_result = compute(pinned) if pinned is not None else None
         label_a, label_b = labels()
 

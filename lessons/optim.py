@@ -272,8 +272,7 @@ def lr_tab() -> None:
             show_error(error)
             return
         show_notices(notices)
-        pinned = pinned_view("optim_lr", config, restore_lr, learning_rate.validate_lr,
-                             seed_field=None)
+        pinned = pinned_view("optim_lr", config, restore_lr, learning_rate.validate_lr)
         show_lr(config, result, None if pinned is None else compute_lr(pinned))
 
 
@@ -368,7 +367,7 @@ def momentum_tab() -> None:
             return
         show_notices(notices)
         pinned = pinned_view("optim_momentum", config, restore_momentum,
-                             momentum.validate_momentum, seed_field=None)
+                             momentum.validate_momentum)
         before = None if pinned is None else compute_momentum(pinned)
         show_chart(charts.optim_curves, beside(before and momentum_weights(before),
                                                momentum_weights(result)),
@@ -493,8 +492,7 @@ def paths_tab() -> None:
             show_error(error)
             return
         show_notices(notices)
-        pinned = pinned_view("optim_paths", config, restore_paths, paths.validate_path,
-                             seed_field=None)
+        pinned = pinned_view("optim_paths", config, restore_paths, paths.validate_path)
         show_paths(config, compute_paths(config),
                    None if pinned is None else compute_paths(pinned))
 
@@ -642,8 +640,7 @@ def landscape_run_anatomy(runs: paths.PathConfig) -> None:
         config, notices = anatomy.validate_anatomy(anatomy.AnatomyConfig(runs=runs, run=run,
                                                                           k=int(k)))
         show_notices(notices)
-        pinned = pinned_view("optim_anatomy", config, restore_anatomy, anatomy.validate_anatomy,
-                             seed_field=None)
+        pinned = pinned_view("optim_anatomy", config, restore_anatomy, anatomy.validate_anatomy)
         result = compute_anatomy(config.runs, config.run, config.k)
         before = None if pinned is None else compute_anatomy(pinned.runs, pinned.run, pinned.k)
         label = runs.runs[config.run - 1].label()
@@ -742,8 +739,7 @@ def sweep_tab() -> None:
             show_error(error)
             return
         show_notices(notices)
-        pinned = pinned_view("optim_sweep", config, restore_sweep, sweep.validate_sweep,
-                             seed_field=None)
+        pinned = pinned_view("optim_sweep", config, restore_sweep, sweep.validate_sweep)
         show_sweep(config, result, metric,
                    None if pinned is None else (pinned, compute_sweep(pinned)))
 

@@ -325,7 +325,7 @@ def applied_section(config: schedules.ScheduleConfig | None) -> None:
             else:
                 show_notices(notices)
                 pinned = pinned_view("schedules_applied", apply_config, restore_applied,
-                                     applied.validate, seed_field=None)
+                                     applied.validate)
                 show_applied(apply_config, runs,
                              None if pinned is None else (pinned, compute_applied(pinned)))
 

@@ -10,8 +10,7 @@ from ui.compare import pinned_view
 from ui.panels import show_error, show_notices
 
 
-def checked_views(lesson: str, config, validate: Callable, restore: Callable,
-                  seed_field: str | None = "seed", bar=None):
+def checked_views(lesson: str, config, validate: Callable, restore: Callable, bar=None):
     """(B, A): the controls' Config validated, and the pinned view A (None when nothing is
     pinned), after showing the notices of what was clamped and the pin bar with the line naming
     what differs. None, with the error shown next to the controls' view, when the Config cannot
@@ -23,4 +22,4 @@ def checked_views(lesson: str, config, validate: Callable, restore: Callable,
         show_error(error)
         return None
     show_notices(notices)
-    return config, pinned_view(lesson, config, restore, validate, seed_field, bar)
+    return config, pinned_view(lesson, config, restore, validate, bar)

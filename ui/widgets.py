@@ -29,6 +29,16 @@ def text_key(lesson: str, path: str, suffix: str = "") -> str:
     return f"{lesson}.{path.replace('.', '_')}{suffix}"
 
 
+def label_of(lesson: str, config_type: type, path: str) -> str:
+    """What the control of the setting at path is called: its own label where it has one, else
+    the lesson's text for it, else torch's own name for it (a scheduler's "step_size")."""
+    setting = settings_of(config_type).get(path)
+    if setting is not None and setting.label:
+        return t(setting.label)
+    key = text_key(lesson, path)
+    return t(key) if text.exists(key) else path.rpartition(".")[2]
+
+
 def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
            value=UNSET):
     """The widget of one setting, bound to the link under key, starting at value (default: the
@@ -67,15 +77,14 @@ def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
 
 def control(lesson: str, config_type: type, path: str, **options):
     """The widget of the setting at path of the lesson's Config, starting at the Config's
-    default; labelled by its text ("<lesson>.<path>", or the setting's own label), with its
+    default; labelled by label_of (its own label, its text "<lesson>.<path>"), with its
     help where that text exists. options override the Setting's fields (a step, a format)."""
     setting = settings_of(config_type)[path]
     if options:
         from dataclasses import replace
         setting = replace(setting, **options)
-    label = t(setting.label) if setting.label else t(text_key(lesson, path))
     help_key = setting.help or text_key(lesson, path, "_help")
-    return widget(setting, key_of(lesson, path), label,
+    return widget(setting, key_of(lesson, path), label_of(lesson, config_type, path),
                   t(help_key) if text.exists(help_key) else None,
                   value_at(config_type(), path))
 

@@ -93,7 +93,7 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     momentum = tab.page.get_by_label("momentum", exact=True).nth(1)  # run 2: SGD, momentum 0.9
     momentum.fill("0")
     momentum.press("Enter")
-    main = tab.expect_text("B differs from A in runs[2].values.momentum: 0.9 → 0.")
+    main = tab.expect_text("B differs from A in momentum [2]: 0.9 → 0.")
     assert "A (pinned)" in main and "B (now)" in main
     assert tab.rendered_charts(1) >= 1  # charts below the fold draw when scrolled to
     no_exception(tab)
@@ -103,7 +103,7 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     link = tab.page.url
     assert "optim_r1_SGD_momentum=0" in link
     again = Tab(browser, 1280, 720).open(link)  # a new tab: a new session, the link alone
-    main = again.expect_text("B differs from A in runs[2].values.momentum: 0.9 → 0.")
+    main = again.expect_text("B differs from A in momentum [2]: 0.9 → 0.")
     assert again.rendered_charts(1) >= 1
     again.screenshot("optim_compare_link")
     runs = "[data-testid='stHeading']:has-text('Optimisers (one trajectory each)')"

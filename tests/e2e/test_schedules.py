@@ -53,13 +53,13 @@ def test_pin_step_lr_gamma_01_then_05_and_reopen_the_link(server, browser):
     gamma = tab.page.get_by_label("gamma", exact=True)
     gamma.fill("0.5")
     gamma.press("Enter")
-    main = tab.expect_text("B differs from A in settings.gamma: 0.1 → 0.5.")
+    main = tab.expect_text("B differs from A in gamma: 0.1 → 0.5.")
     assert "StepLR (A, dashed) against StepLR (B): rate per epoch" in main
     assert "schedules_curves_pin=" in tab.page.url
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("schedules_compare")
     again = Tab(browser, 1280, 720).open(tab.page.url)  # a new session: the link alone
-    again.expect_text("B differs from A in settings.gamma: 0.1 → 0.5.")
+    again.expect_text("B differs from A in gamma: 0.1 → 0.5.")
     assert again.rendered_charts(1) >= 1
     again.open(tab.page.url + "&present=true")
     again.expect_text("B differs from A")

@@ -345,7 +345,7 @@ def test_pin_momentum_09_then_0_shows_both_runs_each_as_torch_computes(open_page
     at.number_input(key="optim_r1_SGD_momentum").set_value(0.37).run()
     assert not at.exception
     assert len(calls) == 1  # B's changed run only: A's four runs come from the cache
-    assert "B differs from A in runs[2].values.momentum: 0.9 → 0.37." in text_of(at)
+    assert "B differs from A in momentum [2]: 0.9 → 0.37." in text_of(at)
     a, b = paths.PathConfig(), paths.PathConfig(runs=(
         paths.PathConfig().runs[0], Spec.of("SGD", lr=1e-3, momentum=0.37),
         *paths.PathConfig().runs[2:]))
@@ -377,7 +377,7 @@ def test_a_link_with_a_and_b_opens_the_comparison(open_link):
         row = landscape_rows(link, view)
         row = row[row.index.str.startswith("2:")].iloc[0]
         assert [row["x"], row["y"]] == frame.loc[40, ["x", "y"]].tolist()
-    assert "runs[2].values.momentum: 0.9 → 0" in text_of(link)
+    assert "momentum [2]: 0.9 → 0" in text_of(link)
 
 
 def test_the_lr_tab_pins_its_own_view_with_the_verdicts_change(open_page):
@@ -450,7 +450,7 @@ def test_a_link_keeps_the_pin_of_a_tab_it_does_not_open(open_page):
     assert not any("optim_lr_pin" in w.value for w in link.warning)
     link.session_state["optim_tab_label"] = text.lookup("en", "optim.tab_lr")
     link.run()
-    assert "B differs from A in lr_max: 0.5 → 0.2." in text_of(link)
+    assert "B differs from A in Largest learning rate: 0.5 → 0.2." in text_of(link)
 
 
 def test_the_sweep_pins_its_own_view_with_both_maps(open_page):

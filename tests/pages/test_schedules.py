@@ -156,7 +156,7 @@ def test_pin_step_lr_gamma_01_then_05(open_page, monkeypatch):
     assert not at.exception
     assert len(calls) == 1  # B only: A's schedule comes from the cache
     # A's gamma is the preset it was pinned at (its Config leaves it out, the comparison not)
-    assert "B differs from A in settings.gamma: 0.1 → 0.37." in text_of(at)
+    assert "B differs from A in gamma: 0.1 → 0.37." in text_of(at)
     shown = rates_table(at)
     a = schedules.ScheduleConfig()
     b = schedules.ScheduleConfig(settings=(("gamma", 0.37),))
@@ -180,7 +180,7 @@ def test_a_link_with_a_and_b_opens_the_schedules_comparison(open_page):
         changes_of(schedules.ScheduleConfig())
     assert shown[shown["view"] == "B (now)"]["lr"].tolist() == \
         changes_of(schedules.ScheduleConfig(scheduler="CosineAnnealingLR"))
-    assert "scheduler: StepLR → CosineAnnealingLR" in text_of(link)
+    assert "Scheduler: StepLR → CosineAnnealingLR" in text_of(link)
 
 
 def test_the_applied_and_range_tabs_compare_too(open_page):
