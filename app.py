@@ -67,7 +67,8 @@ if presenting():
       [data-testid="stSidebarContent"] { zoom: 0.8; }
       /* folded, its button sits in the page's left margin, not in a band of its own above */
       .stMainBlockContainer { padding-top: 1rem !important; padding-left: 3.5rem; }
-      [data-testid="stHeader"] { background: transparent; pointer-events: none; }
+      [data-testid="stHeader"] { background: transparent; }
+      [data-testid="stHeader"], [data-testid="stHeader"] * { pointer-events: none; }
       [data-testid="stHeader"] button { pointer-events: auto; }
       [data-testid="stSelectboxVirtualDropdown"] { max-width: min(48rem, 90vw); }
     </style>""")

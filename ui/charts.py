@@ -36,12 +36,32 @@ def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_se
                        theme=None if large_type else "streamlit", key=key, on_select=on_select)
 
 
+# Presenter mode's type is this much larger than the page's (20 px against 16 px).
+LARGER = 1.25
+
+
 def _styled(chart, large_type: bool):
     """The chart in presenter mode's large type."""
     if large_type:
-        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
-            labelFontSize=16).configure_title(fontSize=20)
+        chart = (chart.configure_axis(labelFontSize=16, titleFontSize=18)
+                 .configure_legend(labelFontSize=16, titleFontSize=16)
+                 .configure_title(fontSize=20, subtitleFontSize=16).configure_text(fontSize=14))
     return chart
+
+
+def _larger_marks(spec):
+    """The spec with every text mark's own font size (a matrix's values in their cells, a rule's
+    label) LARGER, as presenter mode's type grows; configure_text reaches only those that set
+    none."""
+    if isinstance(spec, list):
+        return [_larger_marks(item) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    mark = spec.get("mark")
+    if isinstance(mark, dict) and mark.get("type") == "text" and "fontSize" in mark:
+        spec = spec | {"mark": mark | {"fontSize": round(mark["fontSize"] * LARGER, 1)}}
+    return {key: value if key in ("datasets", "data") else _larger_marks(value)
+            for key, value in spec.items()}
 
 
 def _with_font(spec: dict) -> dict:
@@ -77,7 +97,7 @@ def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) 
     with _altair_globals_lock, alt.theme.enable("none"), \
             alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
         spec = chart.to_dict(validate=False)
-    return _with_font(spec) | {"datasets": datasets}
+    return _with_font(_larger_marks(spec) if large_type else spec) | {"datasets": datasets}
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -85,6 +105,7 @@ def _data_less_spec(_build, name: str, large_type: bool, args: tuple, kwargs: tu
     """The spec of a chart whose rows are sent at draw time (show_chart's data): the empty data
     of build's alt.Chart() layers left out, so the rows given take their place."""
     spec = _styled(_build(*args, **dict(kwargs)), large_type).to_dict(validate=False)
+    spec = _larger_marks(spec) if large_type else spec
     spec.pop("data", None)
     datasets = spec.pop("datasets", {})
     for layer in spec.get("layer", []):
