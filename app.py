@@ -8,6 +8,7 @@ would then render its page without this shell.)
 import streamlit as st
 
 from core import text
+from harness.warm import warm_this_process
 from lessons import LESSONS, RENAMED_PARAMS, TABS, script
 from ui.links import check_link, drop_unusable_link_numbers, rename_link_params
 from ui.sockets import send_without_delay
@@ -90,3 +91,6 @@ try:
     page.run()
 finally:  # also when a page stops early on an input error
     check_link(url_at_start, link_notices, page.url_path, tabbed=page.url_path in TABS)
+    # Once per process, after its first page: each lesson's course view computed in the
+    # background, so a student's first visit to a lesson costs no more than a later one.
+    warm_this_process(list(LESSONS))
