@@ -13,6 +13,7 @@ second."""
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -68,21 +69,29 @@ def wait_for_warm_up(log: Path, give_up: float = 300) -> float:
     raise TimeoutError(f"no warm-up line on the server's stderr within {give_up:g} s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used so far (Linux's /proc: user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_run(browser, log: Path) -> dict:
     server = Server(log=log, warm_up=True)  # returns once /_stcore/health answers
     try:
         healthy = time.monotonic() - server.started
         home, _ = visit(browser, server.url)
         home_at = time.monotonic() - server.started
+        cpu_before = cpu_seconds(server.process.pid)
         warm_up = wait_for_warm_up(log)
         warmed_at = time.monotonic() - server.started
+        warm_up_cpu = cpu_seconds(server.process.pid) - cpu_before
         visits = {}
         for name in LESSONS:
             first, load = visit(browser, f"{server.url}/{name}")
             second, _ = visit(browser, f"{server.url}/{name}")
             visits[name] = (first, second, load)
         return {"healthy": healthy, "home": home_at, "warm_up": warm_up, "warmed": warmed_at,
-                "visits": visits}
+                "warm_up_cpu": warm_up_cpu, "visits": visits}
     finally:
         server.stop()
 
@@ -94,7 +103,7 @@ def report(runs: list[dict]) -> None:
     print(f"cold start over {len(runs)} runs (median): server healthy {median('healthy'):.2f} s"
           f" after the command; home drawn in chromium {median('home'):.2f} s; the warm-up it "
           f"starts took {median('warm_up'):.1f} s (done {median('warmed'):.1f} s after the "
-          "command)")
+          f"command; about {median('warm_up_cpu'):.1f} s of the server's CPU)")
     print("each lesson in a fresh browser after the warm-up, first visit / second visit "
           "(median over runs; target: within 0.5 s):")
     for name in LESSONS:
