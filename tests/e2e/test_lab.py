@@ -202,7 +202,8 @@ def test_the_comparison_fits_a_projector(server, browser):
         projector.expect_text("Unpin A")
         projector.page.get_by_role("tab", name="Network").click()  # a section's tab
         choose(projector, "Normalisation after each Linear", "BatchNorm1d")
-        projector.expect_text("B differs from A in Normalisation after each Linear: none → BatchNorm1d")
+        projector.expect_text(
+            "B differs from A in Normalisation after each Linear: none → BatchNorm1d")
         projector.open(projector.page.url)  # the link, opened at the top of the page
         projector.rendered_charts(2)
         page = projector.page

@@ -181,7 +181,8 @@ def test_pin_then_change_trains_both_each_as_alone(open_page):
     # each run is exactly the run of its Config alone (same draws: bit for bit)
     assert a.history == alone(a.config, 3).history
     assert b.history == alone(b.config, 3).history
-    assert "Normalisation after each Linear: none → BatchNorm1d" in " ".join(m.value for m in at.markdown)
+    assert "Normalisation after each Linear: none → BatchNorm1d" in " ".join(
+        m.value for m in at.markdown)
     value, delta = loss_metrics(at)
     expected = b.history[-1]["train_loss"] - a.history[-1]["train_loss"]
     assert value == f"{b.history[-1]['train_loss']:.4f}" and delta == f"{expected:+.4f}"
