@@ -1,4 +1,5 @@
-"""Entry point: page config, the shared sidebar (language, presenter mode) and navigation.
+"""Entry point: page config, the shared sidebar (language, presenter mode), navigation, and after
+the process's first page the warm-up of every lesson (harness.warm).
 
 Run with `streamlit run app.py`. Pages live in lessons/, computations in core/. (Not in pages/:
 Streamlit treats that folder as a legacy multipage app, and the first deep link on a fresh server
