@@ -8,9 +8,11 @@ would then render its page without this shell.)
 
 import streamlit as st
 
+from classroom import memory
 from core import text
 from harness.warm import warm_this_process
 from lessons import LESSONS, RENAMED_PARAMS, TABS, script
+from ui import follow, plan
 from ui.links import check_link, drop_unusable_link_numbers, rename_link_params
 from ui.sockets import send_without_delay
 from ui.text import presenting, t
@@ -22,6 +24,9 @@ SIDEBAR_WIDTH = 240  # pixels
 st.set_page_config(page_title="PyTorch training explorer", page_icon="🔥", layout="wide",
                    initial_sidebar_state="collapsed" if presenting() else SIDEBAR_WIDTH)
 send_without_delay()
+memory.keep_steady()  # a day of classes: back to a steady size after each
+follow.arrive()  # in a class: this session's role, the teacher's secret out of the link
+plan.take_from_link()  # a lesson plan a link carries
 rename_link_params(RENAMED_PARAMS)  # a link shared before a control was renamed still opens
 url_at_start = st.query_params.to_dict()  # before the widgets clean it, to report what they drop
 drop_unusable_link_numbers()
@@ -33,6 +38,8 @@ with st.sidebar:
     st.toggle(t("app.presenter"), key="present", help=t("app.presenter_help"),
               bind="query-params")
     st.caption(t("app.offline"))
+    follow.class_panel()
+    plan.plan_panel()
 
 # A desktop layout: at 1280 x 720 the title, the controls and the first chart fit on one screen
 # (.streamlit/config.toml's paddingTop sets the gap above the title); labels, buttons, metrics and
@@ -78,7 +85,9 @@ if presenting():
 pages = [st.Page(script("home"), title=t("nav.home"), default=True)] + [
     st.Page(script(name), title=t(f"nav.{name}"), url_path=name) for name in LESSONS]
 link_notices = st.container()
+class_bar = st.container()
 page = st.navigation(pages)
+follow.on_page(page.url_path, class_bar)  # a view on its way from the teacher; a student's bar
 if page.url_path:  # a lesson. Home draws without torch, which takes 1.6 s of a cold start to load.
     import torch
 
@@ -92,6 +101,7 @@ try:
     page.run()
 finally:  # also when a page stops early on an input error
     check_link(url_at_start, link_notices, page.url_path, tabbed=page.url_path in TABS)
+    follow.after_run(page.url_path)
     # Once per process, after its first page: each lesson's course view computed in the
     # background, so a student's first visit to a lesson costs no more than a later one.
     warm_this_process(list(LESSONS))

@@ -26,7 +26,7 @@ def server(post_script_gc: str | None = None, processes: int = 0):
     if post_script_gc:
         options += ["--runner.postScriptGC", post_script_gc]
     if processes:
-        from classroom import Classroom
+        from classroom.serve import Classroom
         from harness.server import free_port
         return Classroom(processes, free_port(), *options)
     return Server(*options)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from core.bounds import Bound
 from core.errors import InputError, Notice
 
-KINDS = ("float", "int", "bool", "choice", "ints", "text")
+KINDS = ("float", "int", "bool", "choice", "ints", "floats", "text")
 METADATA = "setting"  # the key of a Config field's metadata that holds its Setting
 
 
@@ -35,7 +35,8 @@ class Setting:
     """One value a user can set.
 
     kind: "float", "int", "bool", "choice" (one of choices), "ints" (a list of integers, typed as
-    text) or "text" (free text, such as a CSV). low and high bound a number: a value above high
+    text, kept sorted), "floats" (a list of numbers, typed as text, kept in order) or "text" (free
+    text, such as a CSV). low and high bound a number: a value above high
     is clamped with a notice, one below low too, unless below_low="refuse" (torch refuses it:
     an InputError). optional: None is a value (torch decides, as LBFGS's max_eval).
 
@@ -107,8 +108,8 @@ class Setting:
             if not isinstance(value, str):
                 raise InputError("error.not_text", field=field, value=value)
             return value
-        if self.kind == "ints":
-            return self._parse_ints(value, notices, field)
+        if self.kind in ("ints", "floats"):
+            return self._parse_numbers(value, notices, field)
         number = _number(value, field)
         if self.kind == "int":
             if number != int(number):
@@ -124,10 +125,12 @@ class Setting:
         if self.bound is None:
             return number
         clamped = Bound(field, self.bound.low, self.bound.high).clamp(number, notices)
-        return int(clamped) if self.kind in ("int", "ints") else clamped
+        return int(clamped) if self.kind in ("int", "ints") else float(clamped)
 
-    def _parse_ints(self, value, notices: list[Notice], field: str) -> tuple[int, ...]:
-        """Integers typed as "50, 125 160" (or a tuple of them): each checked, sorted."""
+    def _parse_numbers(self, value, notices: list[Notice], field: str) -> tuple:
+        """Numbers typed as "50, 125 160" (or a tuple of them), each checked and bounded: whole
+        numbers sorted (ints: milestones), any numbers in the order typed (floats: betas)."""
+        whole = self.kind == "ints"
         items = value if isinstance(value, tuple | list) \
             else str(value).replace(",", " ").split()
         numbers = []
@@ -135,23 +138,25 @@ class Setting:
             try:
                 number = float(item)
             except (TypeError, ValueError):
-                raise InputError("error.not_int", field=field, value=item) from None
-            if not math.isfinite(number) or number != int(number):
-                raise InputError("error.not_int", field=field, value=item)
-            numbers.append(self._bounded(int(number), notices, field))
+                raise InputError("error.not_int" if whole else "error.not_a_number", field=field,
+                                 value=item) from None
+            if not math.isfinite(number) or (whole and number != int(number)):
+                raise InputError("error.not_int" if whole else "error.not_a_number", field=field,
+                                 value=item)
+            numbers.append(self._bounded(int(number) if whole else number, notices, field))
         if not numbers and self.default != ():  # a list that may be empty defaults to ()
             raise InputError("error.empty", field=field)
-        return tuple(sorted(numbers))
+        return tuple(sorted(numbers)) if whole else tuple(numbers)
 
     def text(self, value) -> str:
-        """The value as a widget of this kind holds it (a list of integers is typed as text)."""
-        return ", ".join(map(str, value)) if self.kind == "ints" else value
+        """The value as a widget of this kind holds it (a list of numbers is typed as text)."""
+        return ", ".join(map(str, value)) if self.kind in ("ints", "floats") else value
 
     def torch_value(self, value):
         """What torch's constructor gets for value."""
         if self.to_value is not None:
             return self.to_value(value)
-        return list(value) if self.kind == "ints" else value
+        return list(value) if self.kind in ("ints", "floats") else value
 
     def code(self, value) -> str:
         """value as a script writes it."""
@@ -187,6 +192,8 @@ def _kind_of(default) -> str:
         return "text"
     if isinstance(default, tuple) and all(isinstance(v, int) for v in default):
         return "ints"
+    if isinstance(default, tuple) and all(isinstance(v, float) for v in default):
+        return "floats"
     raise TypeError(f"give the kind of a setting whose default is {default!r}")
 
 

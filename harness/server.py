@@ -23,12 +23,13 @@ def free_port() -> int:
 
 class Server:
     """`streamlit run app.py` on a free localhost port, stopped when the test ends. options are
-    extra command-line flags (the benchmarks and the class server use this class too); log: a
-    file for the server's stderr; warm_up: the app warms itself after its first page, as the
-    plain command does (harness.warm.warm_this_process; off by default, so that a test's or
-    benchmark's figures are the app's alone)."""
+    extra command-line flags, env extra environment variables (the benchmarks and the class
+    server use this class too); log: a file for the server's stderr; warm_up: the app warms
+    itself after its first page, as the plain command does (harness.warm.warm_this_process; off
+    by default, so that a test's or benchmark's figures are the app's alone)."""
 
-    def __init__(self, *options: str, log: Path | None = None, warm_up: bool = False) -> None:
+    def __init__(self, *options: str, env: dict[str, str] | None = None,
+                 log: Path | None = None, warm_up: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.started = time.monotonic()
@@ -38,7 +39,7 @@ class Server:
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log,
-            env=os.environ | {warm.SWITCH: "1" if warm_up else "0"},
+            env={**os.environ, warm.SWITCH: "1" if warm_up else "0", **(env or {})},
         )
         wait_healthy(self.url, self.stop)
         self.healthy = time.monotonic()

@@ -155,7 +155,8 @@ def network_lab() -> None:
     current = init_lab.NetworkView(config, activation, scheme)
     matrix = compute_matrix(config)
     with view:
-        pinned = pinned_view("init", current, restore, init_lab.validate_view)
+        pinned = pinned_view("init", current, restore, init_lab.validate_view,
+                             seed_field="matrix.seed")
         show_notices(notices)
         if pinned is None:
             show_matrix(config, matrix, activation, scheme, None)

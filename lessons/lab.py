@@ -14,6 +14,7 @@ the controls describe, in the same frames, from the same draws where the seeds m
 data and, where the shapes match, the same initial weights)."""
 
 import dataclasses
+import inspect
 
 import numpy as np
 import pandas as pd
@@ -23,12 +24,12 @@ import streamlit as st
 from core.charts import lab as charts
 from core.compare import column_each, side_by_side
 from core.errors import InputError
-from core.lab import data, model, pictures, plug, train
+from core.lab import checkpoint, data, model, pictures, plug, tensorboard, train, watch
 from core.lab.challenges import CHALLENGES
 from core.lab.script import to_script
 from core.network import HEALTHY
 from core.settings import settings_of, with_values
-from ui import widgets
+from ui import live, widgets
 from ui.charts import show_chart
 from ui.compare import labels, metric_change
 from ui.lesson import checked_views
@@ -217,32 +218,15 @@ def draw_controls(places: dict) -> dict:
 
 
 # ---- The runs: B's, and the pinned A's beside it ----------------------------------------------
+RUNS = "lab_runs"  # the runs kept in the session (ui.live.kept_runs)
+
+
 def runs(b_config: Config, a_config: Config | None) -> tuple[train.Trainer, train.Trainer | None]:
-    """B's run and the pinned A's (None when nothing is pinned). A run is kept while its Config
-    stays; a run just pinned is B's run so far, copied (the same weights, optimiser state and
-    generator), so A and B then train on in the same frames. When B is a new run (a changed
-    setting, from epoch 0), A starts again from epoch 0 with it: the two are then compared at
-    the same epoch, trained in the same frames from the same draws (A's run is its Config's, so
-    it comes back the same)."""
-    kept = st.session_state.get("lab_runs", [])  # (config, trainer) pairs
-
-    def take(config: Config) -> train.Trainer | None:
-        for i, pair in enumerate(kept):
-            if pair[0] == config:
-                return kept.pop(i)[1]
-        return None
-
-    b = take(b_config)
-    b_is_new = b is None
-    b = b or train.Trainer(b_config)
-    a = None
-    if a_config is not None:
-        a = take(a_config)
-        if a is None and a_config == b_config:
-            a = b.twin()
-        elif a is None or b_is_new:
-            a = train.Trainer(a_config)
-    st.session_state["lab_runs"] = [(b_config, b)] + ([(a_config, a)] if a else [])
+    """B's run and the pinned A's (None when nothing is pinned), kept while their Configs stay
+    (ui.live.kept_runs): a run just pinned is B's so far, copied, so A and B then train on in
+    the same frames; when B is a new run, A starts again from epoch 0 with it, from the same
+    draws (A's run is its Config's, so it comes back the same)."""
+    b, a = live.kept_runs(RUNS, b_config, a_config, train.Trainer, train.Trainer.twin)
     st.session_state["lab_trainer"], st.session_state["lab_trainer_a"] = b, a
     return b, a
 
@@ -263,7 +247,7 @@ def started_runs(config: Config, pinned: Config | None, places: dict, view):
 
 
 def reset() -> None:
-    st.session_state.pop("lab_runs", None)
+    live.forget(RUNS)
     stop()
 
 
@@ -380,6 +364,29 @@ def show_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
                    layer_title=t("lab.layer_axis"), height=200)
         show_layer_changes(runs)
         code_panel(to_script(trainer.config, max(trainer.epoch, 10)))
+        save_run(trainer)
+
+
+# A TensorBoard log trains the run again from epoch 0 with a recorder (the run is a function of
+# its settings, so it is this run): at most this many epochs, about 2 s of a click's time.
+LOG_EPOCHS = 500
+
+
+def save_run(trainer: train.Trainer) -> None:
+    """The run as the files a student keeps: a checkpoint (torch.save's .pt, which the lesson
+    Inside a training run resumes or finetunes from) and a TensorBoard log. Each is made only
+    when its button is clicked."""
+    epochs = min(trainer.epoch, LOG_EPOCHS)
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(t("lab.download_checkpoint", epoch=trainer.epoch),
+                        lambda: checkpoint.save(trainer), file_name=f"lab_epoch{trainer.epoch}.pt",
+                        mime="application/octet-stream", on_click="ignore",
+                        help=t("lab.download_checkpoint_help"), key="lab_save_checkpoint")
+    row.download_button(t("lab.download_log", epochs=epochs),
+                        lambda: tensorboard.run_log(train.Trainer(trainer.config), epochs),
+                        file_name=f"lab_tensorboard_{epochs}.tar.gz", mime="application/gzip",
+                        on_click="ignore", help=t("lab.download_log_help", most=LOG_EPOCHS),
+                        key="lab_save_log", disabled=epochs == 0)
 
 
 def show_curves(runs: dict, places: dict, points: int, views: dict, task: str) -> None:
@@ -421,6 +428,9 @@ def show_layer_stds(runs: dict, points: int, views: dict) -> None:
     frozen = sorted({layer for run in runs.values() for layer in run.config.frozen})
     if frozen:  # not drawn, and said why
         st.caption(t("lab.frozen_no_gradient", layers=", ".join(map(str, frozen))))
+    st.caption(t("lab.made_with_hooks"))
+    with st.expander(t("lab.hook_code")):
+        st.code(inspect.getsource(watch.LayerWatch), language="python")
 
 
 def show_challenges(runs: dict) -> None:
@@ -482,14 +492,6 @@ def frozen_sentence(trainer: train.Trainer, table: pd.DataFrame) -> str | None:
              weight=row["weight_change"])
 
 
-def playing_run(trainer: train.Trainer, trainer_a: train.Trainer | None) -> None:
-    """show_run on the browser's timer. A tick sent just before Pause was pressed can arrive
-    after the paused page is drawn: it reruns the page instead of drawing the views twice."""
-    if not st.session_state.get(PLAYING):
-        st.rerun()
-    show_run(trainer, trainer_a)
-
-
 # ---- The page -----------------------------------------------------------------------------
 st.title(t("lab.title"))
 explain(t("lab.lead"))
@@ -523,10 +525,5 @@ trainer, trainer_a = started
 with view:
     show_notices(trainer.notices)
     run_buttons(buttons, trainer)
-    # Playing: a fragment the browser reruns every TICK. Paused: no fragment at all. (The same
-    # fragment drawn again with run_every=None keeps the browser's timer running: its rerun
-    # requests never stop, and a slow network is then never idle.)
-    if st.session_state.get(PLAYING):
-        st.fragment(playing_run, run_every=TICK)(trainer, trainer_a)
-    else:
-        show_run(trainer, trainer_a)
+    # playing: redrawn in a fragment the browser reruns every TICK (ui.live)
+    live.live(PLAYING, show_run, trainer, trainer_a, tick=TICK)

@@ -1,6 +1,12 @@
 """Lesson 5: learning-rate schedules — every torch.optim.lr_scheduler in the course's setting, a
 schedule driving an optimiser on a landscape and on the course's 4x², and the learning-rate range
-test. Opens on the course's StepLR example."""
+test. Opens on the course's StepLR example.
+
+Every control is a setting (core.settings) drawn by ui.widgets, its key and link parameter
+derived: schedules_<field> for the Configs' own (the seed is the curves' and the range test's
+one, schedules_seed), schedules_<Scheduler>_<setting> for a scheduler's."""
+
+import math
 
 import pandas as pd
 import streamlit as st
@@ -12,22 +18,53 @@ from core.compare import side_by_side
 from core.errors import InputError
 from core.landscapes import LANDSCAPES
 from core.schedules import applied, range_test
+from core.settings import Setting, with_values
 from lessons import TABS
+from ui import widgets
 from ui.charts import show_chart
-from ui.compare import keep_pins, pinned_view
+from ui.compare import keep_pins
 from ui.compare import labels as view_labels
-from ui.controls import default, setting_text, setting_widget
+from ui.lesson import checked_config, checked_views
 from ui.links import choose, sections, set_controls
-from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import t
+from ui.panels import code_panel, csv_download, explain, in_digits, show_error
+from ui.text import presenting, t
+from ui.widgets import controls, key_of, widget
 
+LESSON = "schedules"
 Config, Apply, Range = schedules.ScheduleConfig, applied.ApplyConfig, range_test.RangeConfig
 HEIGHT = 300  # the charts fit 1280x720 beside their controls, in presenter mode too
+EVENTS_ROOM = 60  # the events' legend under a chart: its plot keeps its height
+# The rate's axis, a view of the rates (not a setting of the run): auto is log where the rates
+# span two decades
+SCALE = Setting("scale", "choice", "auto", choices=("auto", "linear", "log"),
+                choice_text="schedules.scale_{choice}")
+LOOP = ["lr", "max_epoch", "iteration"]  # the course's loop, folded under the scheduler
+
+
+def label_of(path: str) -> str:
+    """A setting named as its control is labelled: a scheduler's ("StepLR.gamma") by torch's own
+    name, the lesson's by its text."""
+    scheduler, _, setting = path.partition(".")
+    return setting if scheduler in schedules.SCHEDULERS else widgets.label_of(LESSON)(path)
+
+
+def widths() -> list[float]:
+    """The controls' and the view's widths: in presenter mode's large type a wider controls
+    column, so that a scheduler's whole name shows ("ReduceLROnPlat…" was cut)."""
+    return [1.45, 3] if presenting() else [1, 3]
+
+
+def spans_decades(rates: pd.Series, decades: float = 2) -> bool:
+    """Whether the positive rates span at least this many decades (ReduceLROnPlateau's 0.1 to
+    1e-4, LambdaLR's 0.1 ** (epoch // 20)): on a linear axis every cut after the first is
+    flat against 0."""
+    positive = rates[rates > 0]
+    return len(positive) > 0 and positive.max() >= 10 ** decades * positive.min()
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def compute(config: schedules.ScheduleConfig) -> schedules.ScheduleResult:
-    return schedules.run(config)  # about 0.2 s: 2000 real SGD steps (python -m bench.schedules)
+    return schedules.run(config)  # the loop and the real scheduler: python -m bench.schedules
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -41,49 +78,39 @@ def compute_range(config: range_test.RangeConfig) -> range_test.RangeResult:
 
 
 def setting_key(scheduler: str, setting: str) -> str:
-    return f"schedules_{scheduler}_{setting}"
+    """A scheduler's setting's widget: schedules_<Scheduler>_<setting>."""
+    return key_of(LESSON, f"{scheduler}.{setting}")
 
 
-def widget_value(setting: schedules.Setting, value=None):
-    """A setting's value (its preset by default) as its widget holds it."""
-    return setting_text(setting, setting.default if value is None else value)
-
-
-def presets(scheduler: str) -> dict:
-    return {setting_key(scheduler, s.name): widget_value(s)
-            for s in schedules.SCHEDULERS[scheduler].settings}
+def presets(scheduler: str, values: dict | None = None) -> dict:
+    """A scheduler's widgets at values (its preset by default), as they hold them."""
+    entry = schedules.SCHEDULERS[scheduler]
+    values = entry.preset() | (values or {})
+    return {setting_key(scheduler, s.name): widgets.held(s, values[s.name])
+            for s in entry.settings}
 
 
 def restore_schedule(config: schedules.ScheduleConfig) -> None:
     """The first tab's controls set to config (the pin bar's restore)."""
-    values = config.values()
-    set_controls({
-        "schedules_scheduler": config.scheduler, "schedules_lr": config.lr,
-        "schedules_max_epoch": config.max_epoch, "schedules_iteration": config.iteration,
-        "schedules_seed": config.seed,
-        **{setting_key(config.scheduler, s.name): widget_value(s, values[s.name])
-           for s in config.entry.settings}})
+    widgets.restore(LESSON, config)
+    set_controls(presets(config.scheduler, config.values()))
 
 
 def restore_applied(config: applied.ApplyConfig) -> None:
     """The applied tab's controls, and the schedule's in the first tab, set to config."""
     restore_schedule(config.schedule)
-    set_controls({"schedules_land": config.landscape, "schedules_land_lr": config.landscape_lr,
-                  "schedules_momentum": config.momentum})
+    widgets.restore(LESSON, config)
 
 
 def restore_range(config: range_test.RangeConfig) -> None:
-    set_controls({
-        "schedules_seed": config.seed, "schedules_start_lr": config.start_lr,
-        "schedules_end_lr": config.end_lr, "schedules_num_iter": config.num_iter,
-        "schedules_beta": config.beta, "schedules_diverge": config.diverge})
+    widgets.restore(LESSON, config)
 
 
 def back_to_course() -> None:
     """The course's StepLR example: every tab restored to its course Config (the restore its pin
     bar uses), every scheduler's settings to their presets, the first tab open."""
-    set_controls({
-        key: value for name in schedules.SCHEDULERS for key, value in presets(name).items()})
+    set_controls({key: value for name in schedules.SCHEDULERS
+                  for key, value in presets(name).items()} | {key_of(LESSON, "scale"): "auto"})
     restore_applied(Apply())
     restore_range(Range())
     st.session_state.update({"schedules_tab": TABS["schedules"][0],
@@ -95,19 +122,12 @@ def beside(pinned: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
     return now if pinned is None else side_by_side(pinned, now, *view_labels())
 
 
-def landscape_changed() -> None:
-    st.session_state["schedules_land_lr"] = applied.suggested_lr(
-        st.session_state["schedules_land"])
-
-
-def course_controls() -> int:
+def course_controls(config_type: type) -> dict:
     """What every tab's controls start with: the way back to the course's example, and this
     lesson's seed (the course's 1). Drawn in the open tab only, so one key serves them all."""
     st.button(t("schedules.back_to_course"), on_click=back_to_course, width="stretch",
               key="schedules_back")
-    return st.number_input(t("schedules.seed"), value=default(Config, "seed"), step=1,
-                           key="schedules_seed", help=t("schedules.seed_help"),
-                           bind="query-params")
+    return controls(LESSON, config_type, ["seed"])
 
 
 def rate_curves(config: schedules.ScheduleConfig,
@@ -193,10 +213,34 @@ def show_applied(config: applied.ApplyConfig, runs: applied.Applied,
                    title=t("schedules.applied_x_chart"), x_title=t("schedules.axis_step"),
                    y_title="x", log_y=False, height=HEIGHT + 40, integer_x=True,
                    colours=optim_charts.run_colours(parabola))  # each run as on the landscape
+    st.markdown(ends_text(config, runs))
     explain(t("schedules.applied_lead", name=config.schedule.scheduler,
               epochs=config.schedule.max_epoch))
-    st.dataframe(summary.rename(columns={"label": "run"}), hide_index=True)
+    st.dataframe(in_digits(summary.rename(columns={"label": "run"}), ["lr", "loss"], 4),
+                 hide_index=True)
     code_panel(applied.to_script(config))
+
+
+def ends_text(config: applied.ApplyConfig, runs: applied.Applied) -> str:
+    """Which run ends lower on each function, by its mean loss over the last steps, and what
+    that says of the noise: the sentence is the runs' numbers, never a general claim."""
+    ends = runs.ends.set_index("function")
+    where = {"landscape": t(f"optim.land_{config.landscape}"), "parabola": "4x²"}
+
+    def loss(value: float) -> str:
+        return f"{value:.3g}" if math.isfinite(value) else t("schedules.diverged_short")
+
+    parts = [t("schedules.ends_on", where=where[name], scheduled=loss(row.scheduled),
+               constant=loss(row.constant)) for name, row in ends.iterrows()]
+    lower = int((ends["scheduled"] < ends["constant"]).sum())
+    text = t("schedules.ends", name=config.schedule.scheduler, tail=applied.TAIL,
+             each=t("optim.count_separator").join(parts)) + " " + \
+        t(f"schedules.ends_lower_{min(lower, 2)}", name=config.schedule.scheduler)
+    if config.noise == 0 and lower == 0:
+        text += " " + t("schedules.ends_no_noise")
+    elif config.noise > 0 and lower == len(ends):
+        text += " " + t("schedules.ends_noise", noise=config.noise)
+    return text
 
 
 def show_range(config: range_test.RangeConfig, found: range_test.RangeResult,
@@ -232,135 +276,115 @@ def curves_section(pinnable: bool) -> schedules.ScheduleConfig | None:
     """Each scheduler's rate per epoch in the course's loop: its controls, the curve and the
     table; the schedule's Config (None where it is refused), which the applied tab runs too.
     pinnable: this tab is the open one, with its own pin."""
-    config = None
-    controls, view = st.columns([1, 3], gap="large")
-    with controls:
-        seed = course_controls()
+    column, view = st.columns(widths(), gap="large")
+    with column:
+        chosen = course_controls(Config)
         names = list(schedules.SCHEDULERS)
-        name = choose(t("schedules.scheduler"), names, key="schedules_scheduler",
-                      index=names.index(default(Config, "scheduler")),
+        name = choose(t("schedules.scheduler"), names, key=key_of(LESSON, "scheduler"),
+                      index=names.index(Config().scheduler),
                       format_func=lambda n: n if schedules.SCHEDULERS[n].course
                       else t("schedules.beyond_course", name=n))
         entry = schedules.SCHEDULERS[name]
         st.caption(t("schedules.preset_course" if entry.course else "schedules.preset_ours"))
-        values = {s.name: setting_widget(s, setting_key(name, s.name),
-                                         t(f"schedules.help_{s.name}"))
+        values = {s.name: widget(s, setting_key(name, s.name), s.label, t(s.help))
                   for s in entry.settings}
         st.button(t("schedules.preset_button"), on_click=set_controls,
                   args=(presets(name),), width="stretch", key="schedules_preset")
         with st.expander(t("schedules.course_setting"), expanded=False):
-            lr = st.number_input("lr", value=default(Config, "lr"), step=None,
-                                 format="%.6g", key="schedules_lr", bind="query-params")
-            max_epoch = st.number_input("max_epoch", value=default(Config, "max_epoch"),
-                                        step=10, key="schedules_max_epoch",
-                                        bind="query-params")
-            iteration = st.number_input("iteration", value=default(Config, "iteration"),
-                                        step=1, key="schedules_iteration",
-                                        bind="query-params")
-        log_y = st.toggle(t("schedules.log_axis"), key="schedules_log", bind="query-params")
+            chosen |= controls(LESSON, Config, LOOP)
+        scale = widget(SCALE, key_of(LESSON, "scale"), t("schedules.scale"))
     with view:
-        try:
-            config, notices = schedules.validate(Config(
-                scheduler=name, settings=schedules.settings_differing(entry, values),
-                lr=lr, max_epoch=max_epoch, iteration=iteration, seed=seed))
-            result = compute(config)
-        except InputError as error:
-            show_error(error)
-            config = None
-        else:
-            show_notices(notices)
-            pinned = pinned_view("schedules_curves", config, restore_schedule,
-                                 schedules.validate) if pinnable else None
-            before = None if pinned is None else compute(pinned)
-            curves = beside(before and rate_curves(pinned, before),
-                            rate_curves(config, result))
-            events = result.events.assign(label=result.events["event"].map(
-                lambda e: t(f"schedules.event_name_{e}")))
-            show_chart(charts.schedule_curves, curves, events,
-                       title=t("schedules.curves_chart", name=name) if pinned is None
-                       else t("schedules.curves_chart_compared", a=pinned.scheduler,
-                              b=name),
-                       x_title=t("schedules.axis_epoch"), y_title=t("schedules.axis_lr"),
-                       log_y=bool(log_y), height=HEIGHT)
-            st.markdown(t(f"schedules.about_{name}"))
-            st.caption(t("schedules.order_after" if entry.logged_after
-                         else "schedules.order_before"))
-            if len(result.events):
-                st.caption(t("schedules.events_note"))
-                with st.expander(t("schedules.events_title", count=len(result.events))):
-                    st.dataframe(events[["epoch", "label"]], hide_index=True)
-            changes = beside(before and rate_changes(before), rate_changes(result))
-            with st.expander(t("schedules.changes_title", count=len(changes))):
-                st.dataframe(changes, hide_index=True)
-                csv_download(result.rates, "schedules_rates")
-            code_panel(schedules.to_script(config))
+        wanted = with_values(Config(scheduler=name, settings=schedules.settings_differing(
+            entry, values)), chosen)
+        if not pinnable:  # the applied tab runs it: checked without a pin bar of its own
+            config = checked_config(wanted, schedules.validate, label_of)
+            return config if config is not None and ran(config) is not None else None
+        # no "A with another seed": the seed draws w, and the rates do not depend on it
+        checked = checked_views("schedules_curves", wanted, schedules.validate,
+                                restore_schedule, seed_field=None, label_of=label_of)
+        if checked is None or ran(checked[0]) is None:
+            return None
+        config, pinned = checked
+        show_curves(config, compute(config), scale,
+                    None if pinned is None else (pinned, compute(pinned)))
     return config
 
 
+def ran(config: schedules.ScheduleConfig) -> schedules.ScheduleResult | None:
+    """The schedule's run, or None with torch's refusal shown (OneCycleLR with fewer total
+    steps than the loop takes, ...)."""
+    try:
+        return compute(config)
+    except InputError as error:
+        show_error(error)
+        return None
+
+
+def show_curves(config: schedules.ScheduleConfig, result: schedules.ScheduleResult, scale: str,
+                pinned: tuple[schedules.ScheduleConfig, schedules.ScheduleResult] | None) -> None:
+    """The rate per epoch (A's dashed beside B's where pinned), the scheduler's events, what it
+    does, the epochs where the rate changes and the code."""
+    name, entry = config.scheduler, config.entry
+    curves = beside(pinned and rate_curves(*pinned), rate_curves(config, result))
+    events = result.events.assign(label=result.events["event"].map(
+        lambda e: t(f"schedules.event_name_{e}")))
+    log_y = scale == "log" or scale == "auto" and spans_decades(curves["lr"])
+    show_chart(charts.schedule_curves, curves, events,
+               title=t("schedules.curves_chart", name=name) if pinned is None
+               else t("schedules.curves_chart_compared", a=pinned[0].scheduler, b=name),
+               x_title=t("schedules.axis_epoch"),
+               y_title=t("schedules.axis_lr_log" if log_y else "schedules.axis_lr"),
+               log_y=log_y, height=HEIGHT + (EVENTS_ROOM if len(events) else 0))
+    st.markdown(t(f"schedules.about_{name}"))
+    st.caption(t("schedules.order_after" if entry.logged_after else "schedules.order_before"))
+    if len(result.events):
+        st.caption(t("schedules.events_note"))
+        with st.expander(t("schedules.events_title", count=len(result.events))):
+            st.dataframe(events[["epoch", "label"]], hide_index=True)
+    changes = beside(pinned and rate_changes(pinned[1]), rate_changes(result))
+    with st.expander(t("schedules.changes_title", count=len(changes))):
+        st.dataframe(changes, hide_index=True)
+        csv_download(result.rates, "schedules_rates")
+    code_panel(schedules.to_script(config))
+
+
 def applied_section(config: schedules.ScheduleConfig | None) -> None:
-    """A schedule applied: the curves tab's schedule on a landscape and on the course's 4x²."""
-    controls, view = st.columns([1, 3], gap="large")
-    with controls:
-        landscape = choose(t("schedules.landscape"), list(LANDSCAPES), key="schedules_land",
-                           index=list(LANDSCAPES).index(default(Apply, "landscape")),
-                           format_func=lambda n: t(f"optim.land_{n}"),
-                           on_change=landscape_changed)
-        land_lr = st.number_input(t("schedules.land_lr"), value=default(Apply, "landscape_lr"),
-                                  step=None, format="%.4g", key="schedules_land_lr",
-                                  bind="query-params")
-        momentum = st.number_input("momentum", value=default(Apply, "momentum"), step=0.05,
-                                   format="%.3f", key="schedules_momentum",
-                                   help=t("schedules.momentum_help"), bind="query-params")
+    """A schedule applied: the curves tab's schedule on a landscape and on the course's 4x²;
+    choosing another landscape sets its rate to the one it suggests."""
+    column, view = st.columns(widths(), gap="large")
+    with column:
+        chosen = controls(LESSON, Apply, ["landscape"])
+        was = f"{key_of(LESSON, 'landscape')}_was"
+        if st.session_state.get(was, chosen["landscape"]) != chosen["landscape"]:
+            set_controls({key_of(LESSON, "landscape_lr"):
+                          applied.suggested_lr(chosen["landscape"])})
+        st.session_state[was] = chosen["landscape"]
+        chosen |= controls(LESSON, Apply, ["landscape_lr", "momentum", "noise", "noise_seed"])
     with view:
         if config is None:
             st.info(t("schedules.applied_needs_schedule"))
-        else:
-            try:
-                apply_config, notices = applied.validate(Apply(
-                    schedule=config, landscape=landscape, landscape_lr=land_lr,
-                    momentum=momentum))
-                runs = compute_applied(apply_config)
-            except InputError as error:
-                show_error(error)
-            else:
-                show_notices(notices)
-                pinned = pinned_view("schedules_applied", apply_config, restore_applied,
-                                     applied.validate)
-                show_applied(apply_config, runs,
-                             None if pinned is None else (pinned, compute_applied(pinned)))
+            return
+        checked = checked_views("schedules_applied", with_values(Apply(schedule=config), chosen),
+                                applied.validate, restore_applied, seed_field="noise_seed",
+                                label_of=label_of)
+        if checked is not None:
+            apply_config, pinned = checked
+            show_applied(apply_config, compute_applied(apply_config),
+                         None if pinned is None else (pinned, compute_applied(pinned)))
 
 
 def range_section() -> None:
     """The learning-rate range test."""
-    controls, view = st.columns([1, 3], gap="large")
-    with controls:
-        seed = course_controls()
-        start_lr = st.number_input("start_lr", value=default(Range, "start_lr"), step=None,
-                                   format="%.3g", key="schedules_start_lr",
-                                   bind="query-params")
-        end_lr = st.number_input("end_lr", value=default(Range, "end_lr"), step=None,
-                                 format="%.3g", key="schedules_end_lr", bind="query-params")
-        num_iter = st.number_input("num_iter", value=default(Range, "num_iter"), step=10,
-                                   key="schedules_num_iter", bind="query-params")
-        beta = st.number_input(t("schedules.beta"), value=default(Range, "beta"), step=0.01,
-                               format="%.3f", key="schedules_beta",
-                               help=t("schedules.beta_help"), bind="query-params")
-        diverge = st.number_input(t("schedules.diverge"), value=default(Range, "diverge"),
-                                  step=0.5, key="schedules_diverge",
-                                  help=t("schedules.diverge_help"), bind="query-params")
+    column, view = st.columns(widths(), gap="large")
+    with column:
+        chosen = course_controls(Range)
+        chosen |= controls(LESSON, Range, ["start_lr", "end_lr", "num_iter", "beta", "diverge"])
     with view:
-        try:
-            range_config, notices = range_test.validate(Range(
-                seed=seed, start_lr=start_lr, end_lr=end_lr, num_iter=num_iter, beta=beta,
-                diverge=diverge))
-            found = compute_range(range_config)
-        except InputError as error:
-            show_error(error)
-        else:
-            show_notices(notices)
-            pinned = pinned_view("schedules_range", range_config, restore_range,
-                                 range_test.validate)
-            show_range(range_config, found,
+        checked = checked_views("schedules_range", with_values(Range(), chosen),
+                                range_test.validate, restore_range, label_of=label_of)
+        if checked is not None:
+            config, pinned = checked
+            show_range(config, compute_range(config),
                        None if pinned is None else compute_range(pinned))
 
 

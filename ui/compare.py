@@ -11,25 +11,29 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable
 
 import streamlit as st
 
 from core import compare
 from core.errors import InputError
+from ui import widgets
 from ui.links import put_in_link
 from ui.panels import shortcut_button
 from ui.text import quoted, t
-from ui.widgets import label_of
+
+FROM_CONFIG = object()  # seed_field's default: where the Config keeps its seed (seed_path)
 
 
-def pin_bar(lesson: str, config, restore: Callable[[object], None], bar=None):
+def pin_bar(lesson: str, config, restore: Callable[[object], None],
+            seed_field: str | None = FROM_CONFIG, bar=None):
     """The pin buttons for this lesson's view; returns A (the pinned Config) or None.
     config is B, the view the controls show now (validated). "A with another seed" is offered
-    where the Config has a seed (seed_path). bar: a horizontal container of the page's to put the
-    buttons in (beside buttons of its own), else a row of their own. Pin and unpin answer the
-    keyboard too (ui.panels.SHORTCUTS)."""
+    where the Config has a seed: by default the one seed_path finds, else the field seed_field
+    names (a dotted name reaches into a nested Config: "matrix.seed"; None: the view draws
+    nothing at random, though its Config keeps a seed). bar: a horizontal container of the
+    page's to put the buttons in (beside buttons of its own), else a row of their own. Pin and
+    unpin answer the keyboard too (ui.panels.SHORTCUTS)."""
     pinned_key, param = f"{lesson}_pinned", f"{lesson}_pin"
     state = st.session_state
     if pinned_key not in state and param in st.query_params:  # a shared link with a pinned view
@@ -52,7 +56,7 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None], bar=None):
                     args=(pinned_key, None))
     bar.button(t("compare.swap"), key=f"{lesson}_swap", on_click=_swap,
                args=(pinned_key, config, restore), help=t("compare.swap_help"))
-    seed = seed_path(pinned)
+    seed = seed_path(pinned) if seed_field is FROM_CONFIG else seed_field
     if seed is not None:
         bar.button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
                    args=(_next_seed(pinned, seed),), help=t("compare.reseed_help"))
@@ -60,11 +64,14 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None], bar=None):
 
 
 def pinned_view(lesson: str, config, restore: Callable[[object], None], validate: Callable,
-                bar=None):
-    """pin_bar, then A as the lesson uses it: validate(A) -> (Config, notices), as for its own
-    controls (a link's A is read unvalidated), and the line naming what differs above the views.
-    None when nothing is pinned, or (with the reason shown) when A is refused. bar: as pin_bar's."""
-    pinned = pin_bar(lesson, config, restore, bar)
+                seed_field: str | None = FROM_CONFIG, bar=None,
+                label_of: Callable[[str], str] | None = None):
+    """pin_bar (in bar, where given), then A as the lesson uses it: validate(A) -> (Config,
+    notices), as for its own controls (a link's A is read unvalidated), and the line naming what
+    differs above the views, each setting as label_of names it (by default as ui.widgets labels
+    the lesson's controls; a tab's pin bar, "<lesson>_<tab>", by the lesson's texts). None when
+    nothing is pinned, or (with the reason shown) when A is refused."""
+    pinned = pin_bar(lesson, config, restore, seed_field, bar)
     if pinned is None:
         return None
     try:
@@ -72,7 +79,8 @@ def pinned_view(lesson: str, config, restore: Callable[[object], None], validate
     except InputError as error:
         st.warning(quoted(error.key, **error.params))
         return None
-    st.markdown(describe(lesson, pinned, config))
+    st.markdown(describe(pinned, config,
+                         label_of or widgets.label_of(lesson.partition("_")[0])))
     return pinned
 
 
@@ -98,9 +106,9 @@ def seed_path(config) -> str | None:
     return None
 
 
-def _next_seed(config, path: str):
-    """config with the seed at path (dotted for a nested Config) one higher."""
-    name, _, rest = path.partition(".")
+def _next_seed(config, seed_field: str):
+    """config with the seed at seed_field (dotted for a nested Config) one higher."""
+    name, _, rest = seed_field.partition(".")
     value = getattr(config, name)
     return dataclasses.replace(config, **{name: _next_seed(value, rest) if rest else value + 1})
 
@@ -116,18 +124,17 @@ def _swap(pinned_key: str, config, restore: Callable[[object], None]) -> None:
     st.session_state[pinned_key] = config
 
 
-def describe(lesson: str, a, b) -> str:
-    """One line naming the settings that differ by their controls' labels (ui.widgets.label_of):
-    "Weight std σ_w: 1 → 0.0625; Depth (layers): 100 → 50". A table too long to read in a line
-    (a typed table) is said to have changed; a setting only one view has (a scheduler's own) is
-    said to be A's or B's alone. lesson: the lesson's name, or a tab's pin bar, named
-    "<lesson>_<tab>", whose settings are named by the lesson's texts."""
-    found = compare.differences(a, b)
+def describe(a, b, label_of: Callable[[str], str] | None = None) -> str:
+    """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50", each name as
+    label_of gives it where given (the control's label: "Weight std σ_w: 1 → 0.0625"). A table
+    too long to read in a line (a typed table) is said to have changed; a setting only one view
+    has (a scheduler's own) is said to be A's or B's alone, in words."""
+    found = [(name if label_of is None else label_of(name), x, y)
+             for name, x, y in compare.differences(a, b)]
     if not found:
         return t("compare.same")
     changes = []
-    for path, x, y in found:
-        name = _label(lesson.split("_")[0], type(b), path)
+    for name, x, y in found:
         if x is compare.ABSENT or y is compare.ABSENT:
             changes.append(t("compare.only_b" if x is compare.ABSENT else "compare.only_a",
                              name=name, value=_short(y if x is compare.ABSENT else x)))
@@ -136,13 +143,6 @@ def describe(lesson: str, a, b) -> str:
         else:
             changes.append(t("compare.change", name=name, a=_short(x), b=_short(y)))
     return t("compare.differs", what=t("compare.separator").join(changes))
-
-
-def _label(lesson: str, config_type: type, path: str) -> str:
-    """The label of the control at path ("runs[2].lr": the second run's, "lr [2]")."""
-    indices = re.findall(r"\[(\d+)\]", path)
-    label = label_of(lesson, config_type, re.sub(r"\[\d+\]", "", path))
-    return label + "".join(f" [{i}]" for i in indices)
 
 
 def metric_change(b: float, a: float | None, fmt: str, colour: str = "off") -> dict:

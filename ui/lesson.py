@@ -5,21 +5,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.errors import InputError
-from ui.compare import pinned_view
+from core.errors import InputError, Notice
+from ui.compare import FROM_CONFIG, pinned_view
 from ui.panels import show_error, show_notices
 
 
-def checked_views(lesson: str, config, validate: Callable, restore: Callable, bar=None):
+def checked_views(lesson: str, config, validate: Callable, restore: Callable,
+                  seed_field: str | None = FROM_CONFIG, bar=None,
+                  label_of: Callable[[str], str] | None = None):
     """(B, A): the controls' Config validated, and the pinned view A (None when nothing is
-    pinned), after showing the notices of what was clamped and the pin bar with the line naming
-    what differs. None, with the error shown next to the controls' view, when the Config cannot
-    be used: the caller stops, and what the user typed stays in the controls. bar: a row of the
-    page's own for the pin buttons (ui.compare.pin_bar)."""
+    pinned), after showing the notices of what was clamped and the pin bar (in bar, a horizontal
+    container of the page's, where given) with the line naming what differs. None, with the
+    error shown next to the controls' view, when the Config cannot be used: the caller stops,
+    and what the user typed stays in the controls. label_of names a field (a setting's path) as
+    its control is labelled, in the user's language (ui.widgets.label_of), in the messages and
+    on the line naming what differs."""
+    checked = checked_config(config, validate, label_of)
+    if checked is None:
+        return None
+    return checked, pinned_view(lesson, checked, restore, validate, seed_field, bar, label_of)
+
+
+def checked_config(config, validate: Callable, label_of: Callable[[str], str] | None = None):
+    """The Config validated, its notices shown; None, with its error shown, where it cannot be
+    used. Fields named by label_of, as checked_views does."""
     try:
         config, notices = validate(config)
     except InputError as error:
-        show_error(error)
+        show_error(labelled(error, label_of))
         return None
-    show_notices(notices)
-    return config, pinned_view(lesson, config, restore, validate, bar)
+    show_notices([labelled(notice, label_of) for notice in notices])
+    return config
+
+
+def labelled(message, label_of: Callable[[str], str] | None):
+    """An InputError or Notice with its field named by label_of (unchanged without one or
+    without a field)."""
+    field = message.params.get("field")
+    if label_of is None or not isinstance(field, str):
+        return message
+    params = message.params | {"field": label_of(field)}
+    if isinstance(message, Notice):
+        return Notice(message.key, params)
+    return InputError(message.key, **params)

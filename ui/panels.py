@@ -34,6 +34,14 @@ def code_panel(script: str) -> None:
         st.code(script, language="python")
 
 
+def in_digits(frame: pd.DataFrame, columns: list[str], digits: int = 6) -> pd.DataFrame:
+    """A table's numbers as text in so many significant digits: "6.69e-32" or "1.3e+31", where
+    the grid's own number format writes "0.0000000000007" or cuts the digits (the CSV download
+    keeps the numbers)."""
+    return frame.assign(**{column: frame[column].map(lambda v: f"{v:.{digits}g}")
+                           for column in columns if column in frame})
+
+
 def csv_download(frame: pd.DataFrame, name: str) -> None:
     """A button that downloads frame as CSV. The CSV is written only when clicked (writing it on
     every rerun was a large share of the optimiser page's rerun), and a click does not rerun."""

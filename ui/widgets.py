@@ -29,14 +29,14 @@ def text_key(lesson: str, path: str, suffix: str = "") -> str:
     return f"{lesson}.{path.replace('.', '_')}{suffix}"
 
 
-def label_of(lesson: str, config_type: type, path: str) -> str:
-    """What the control of the setting at path is called: its own label where it has one, else
-    the lesson's text for it, else torch's own name for it (a scheduler's "step_size")."""
-    setting = settings_of(config_type).get(path)
-    if setting is not None and setting.label:
-        return t(setting.label)
-    key = text_key(lesson, path)
-    return t(key) if text.exists(key) else path.rpartition(".")[2]
+def label_of(lesson: str):
+    """A function naming a lesson's setting by its path as its control is labelled (the text
+    "<lesson>.<path>" in the user's language), else by the path itself: for a message about a
+    field ("最大学习率: ..." beside the control labelled so, not "lr_max: ...")."""
+    def label(path: str) -> str:
+        key = text_key(lesson, path)
+        return t(key) if text.exists(key) else path
+    return label
 
 
 def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
@@ -59,7 +59,7 @@ def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
         return choices[names.index(chosen)]
     if setting.kind == "bool":
         return st.toggle(label, value=bool(start), bind="query-params", **common)
-    if setting.kind == "ints":
+    if setting.kind in ("ints", "floats"):
         return st.text_input(label, value=setting.text(start), bind="query-params", **common)
     if setting.kind == "text":
         return st.text_area(label, value=start, bind="query-params", **common)
@@ -77,16 +77,23 @@ def widget(setting: Setting, key: str, label: str, help_text: str | None = None,
 
 def control(lesson: str, config_type: type, path: str, **options):
     """The widget of the setting at path of the lesson's Config, starting at the Config's
-    default; labelled by label_of (its own label, its text "<lesson>.<path>"), with its
+    default; labelled by its text ("<lesson>.<path>", or the setting's own label), with its
     help where that text exists. options override the Setting's fields (a step, a format)."""
     setting = settings_of(config_type)[path]
     if options:
         from dataclasses import replace
         setting = replace(setting, **options)
+    return widget_at(lesson, path, setting, value_at(config_type(), path))
+
+
+def widget_at(lesson: str, path: str, setting: Setting, value=UNSET):
+    """The widget of a setting at path of a lesson (a Config's field, or a registry's setting
+    such as a loss's option at "options.margin"), its key, label and help derived from the
+    path as control's are."""
+    label = t(setting.label) if setting.label else t(text_key(lesson, path))
     help_key = setting.help or text_key(lesson, path, "_help")
-    return widget(setting, key_of(lesson, path), label_of(lesson, config_type, path),
-                  t(help_key) if text.exists(help_key) else None,
-                  value_at(config_type(), path))
+    return widget(setting, key_of(lesson, path), label,
+                  t(help_key) if text.exists(help_key) else None, value)
 
 
 def controls(lesson: str, config_type: type, paths: list[str] | None = None,
@@ -109,11 +116,11 @@ def restore(lesson: str, config, paths: list[str] | None = None) -> None:
     view swapped in): every declared setting, or those at paths."""
     kinds = settings_of(type(config))
     chosen = paths if paths is not None else list(kinds)
-    set_controls({key_of(lesson, path): _held(kinds[path], value_at(config, path))
+    set_controls({key_of(lesson, path): held(kinds[path], value_at(config, path))
                   for path in chosen})
 
 
-def _held(setting: Setting, value):
+def held(setting: Setting, value):
     """A value as its widget holds it: a choice's text, a list of integers typed as text."""
     if setting.kind == "choice":
         return str(value)

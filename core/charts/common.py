@@ -77,6 +77,11 @@ def red_rules(marks: pd.DataFrame, x: str, align: str = "left") -> list:
 # ---- Axes, legends and titles -----------------------------------------------------------------
 
 POSITIVE = "isFinite(datum.value) && datum.value > 0"  # what a log axis can show
+# A log axis's (or legend's) labels: plain numbers in three digits from 0.001 to 9999 ("4",
+# "0.01", "2350", not "4e+0", "1e-2" or "2345.99"), powers of ten written short outside ("1e-12",
+# "1e31", not "1e+31")
+LOG_LABELS = ("abs(datum.value) >= 0.001 && abs(datum.value) < 10000"
+              " ? format(datum.value, '.3~r') : replace(format(datum.value, '.0e'), 'e+', 'e')")
 
 
 def epoch_axis(title: str, field: str = "epoch") -> alt.X:

@@ -4,6 +4,7 @@ same quantity, and CTC's alignment lattices."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -15,16 +16,55 @@ SERIES_COLOURS = [PALETTE[0], "#59a14f", "#7f7f7f", "#b07aa1", "#9c755f", "#e157
 SERIES_DASHES = [[1, 0], [8, 4], [2, 3], [12, 3, 3, 3], [5, 2], [1, 5]]
 
 
-def _series(names: list[str], title: str) -> dict:
-    """Colour and dash of each loss's line, under one legend."""
-    legend = alt.Legend(orient="top", labelLimit=200, columns=2, symbolType="stroke",
-                        symbolStrokeWidth=3, symbolSize=300, title=None)
+def _series(names: list[str], title: str, columns: int = 2) -> dict:
+    """Colour and dash of each loss's line, under one legend in columns (0: no legend, where a
+    chart beside it names the same lines)."""
+    legend = alt.Legend(orient="top", labelLimit=200, columns=columns, symbolType="stroke",
+                        symbolStrokeWidth=3, symbolSize=300, title=None) if columns else None
     return {"color": alt.Color("series:N", sort=names, legend=legend, title=title or None,
                                scale=alt.Scale(domain=names,
                                                range=SERIES_COLOURS[: len(names)])),
             "strokeDash": alt.StrokeDash("series:N", sort=names, legend=legend,
                                          title=title or None, scale=alt.Scale(
                                              domain=names, range=SERIES_DASHES[: len(names)]))}
+
+
+LABEL_SIZE = 14  # a point's sample number, read from the back of a room
+
+
+def _placed(marks: pd.DataFrame, value: str, span: tuple[float, float], ceiling: float,
+            nonfinite_label: str) -> pd.DataFrame:
+    """The typed elements placed inside the plot, with a flag naming what was moved, so that
+    nothing is dropped and no point outside the axes shrinks the plot (Vega-Lite fits every
+    point in): not finite (at the left edge, at the top), above the top (↑ its value), left or
+    right of the x axis (← or → its x). at: each point's own x, for its tooltip."""
+    low, high = span
+    finite = marks["x"].map(math.isfinite) & marks[value].map(math.isfinite)
+    flags = []
+    for ok, x, y in zip(finite, marks["x"], marks[value], strict=True):
+        moved = [f"← x = {x:.3g}" if x < low else "", f"x = {x:.3g} →" if x > high else "",
+                 f"↑ {y:.3g}" if y > ceiling else ""]
+        flags.append(" ".join(m for m in moved if m) if ok else nonfinite_label)
+    return marks.assign(at=marks["x"], x=marks["x"].where(finite, low).clip(low, high),
+                        **{value: marks[value].where(finite, ceiling).clip(upper=ceiling)},
+                        flag=flags)
+
+
+def _point_labels(points: pd.DataFrame, width: float, height: float) -> list[str]:
+    """Each point's label: the samples drawn at its place (within a hundredth of the axes, per
+    view) named once, on the first of them ("1, 2"): coincident points printed their numbers
+    over one another."""
+    views = points[VIEW] if VIEW in points else [""] * len(points)
+    places = [(view, round(x * 100 / (width or 1)), round(y * 100 / (height or 1)))
+              for view, x, y in zip(views, points["x"], points["loss"], strict=True)]
+    samples: dict = {}
+    for place, sample in zip(places, points["sample"], strict=True):
+        samples.setdefault(place, {})[sample] = None
+    labels, seen = [], set()
+    for place in places:
+        labels.append("" if place in seen else ", ".join(map(str, samples[place])))
+        seen.add(place)
+    return labels
 
 
 def _threshold_layers(thresholds: pd.DataFrame, x: alt.X) -> list:
@@ -56,6 +96,8 @@ def loss_curve(
     top: float | None = None,
     series_title: str = "",
     title_width: int | None = None,
+    field: str = "loss",
+    legend: int = 2,
 ) -> alt.LayerChart:
     """The loss of one sample as a function of x (the true class's probability or logit), with the
     current samples as points on it. Points whose x or loss is not finite sit on the chart's edge
@@ -68,82 +110,105 @@ def loss_curve(
 
     Two views compared (core.compare.side_by_side: curve and marks with a VIEW column, A first):
     each view's curve and points in its own colour, A's curve dashed and its points rings, drawn
-    over B's, under a legend naming both (of a family, each view's own loss only)."""
-    title = wrapped(title, title_width)
+    over B's, under a legend naming both (of a family, each view's own loss only; a view's
+    lines of several class weights each drawn, in its colour).
+
+    field: the column of curve and marks drawn up the y axis, "loss", or "gradient" for the
+    same picture of d loss / d x (the marks' own gradient is their value). legend: the columns of
+    the lines' legend, 0 for none (where the loss chart beside it names the same lines)."""
+    if field != "loss":
+        curve = curve.drop(columns="loss").rename(columns={field: "loss"})
+        marks = marks.assign(loss=marks[field], sample_loss=marks[field])
     if VIEW in curve and "own" in curve:  # a view of one loss alone has no own (nan): keep it
-        curve = curve[curve["own"].fillna(True).astype(bool)].drop(columns=["series", "own"])
+        curve = curve[curve["own"].fillna(True).astype(bool)].drop(columns="own")
     low, high = float(curve["x"].min()), float(curve["x"].max())
     ceiling = float(curve["loss"].max()) if top is None else top
-    finite = marks["x"].map(math.isfinite) & marks["loss"].map(math.isfinite)
-    above = finite & (marks["loss"] > ceiling)
-    shown = marks.assign(
-        x=marks["x"].where(finite, low).clip(low, high),
-        loss=marks["loss"].where(finite, ceiling).clip(upper=ceiling),
-        flag=[nonfinite_label if not ok else f"↑ {value:.3g}" if up else ""
-              for ok, up, value in zip(finite, above, marks["loss"], strict=True)],
-    )
-    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0 if probability else low, high]))
-    y = alt.Y("loss:Q", title=y_title, scale=alt.Scale() if top is None else alt.Scale(
-        domain=[min(0.0, float(curve["loss"].min())), top], nice=False))
-    sample_tips = [alt.Tooltip("sample:Q", title=sample_title),
-                   alt.Tooltip("class:Q", title="class"),
-                   alt.Tooltip("x:Q", title=x_title, format=".4g"),
-                   alt.Tooltip("sample_loss:Q", title=sample_loss_title, format=".6g")]
-    curve_tips = [alt.Tooltip("x:Q", title=x_title, format=".4g"),
-                  alt.Tooltip("loss:Q", title=y_title, format=".4g")]
-    rules = _threshold_layers(thresholds, x) if thresholds is not None and len(thresholds) \
-        else []
+    shown = _placed(marks, "loss", (low, high), ceiling, nonfinite_label)
+    shown = shown.assign(label=_point_labels(shown, high - low, ceiling))
+    encoding = _Encoding(
+        x=alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0 if probability else low, high])),
+        y=alt.Y("loss:Q", title=y_title, scale=alt.Scale() if top is None else alt.Scale(
+            domain=[min(0.0, float(curve["loss"].min())), top], nice=False)),
+        curve_tips=[alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                    alt.Tooltip("loss:Q", title=y_title, format=".4g")],
+        sample_tips=[alt.Tooltip("sample:Q", title=sample_title),
+                     alt.Tooltip("class:Q", title="class"),
+                     alt.Tooltip("at:Q", title=x_title, format=".4g"),
+                     alt.Tooltip("sample_loss:Q", title=sample_loss_title, format=".6g")],
+        series_title=series_title, legend=legend)
+    rules = _threshold_layers(thresholds, encoding.x) \
+        if thresholds is not None and len(thresholds) else []
+    layers, legend_room = (_one_view if VIEW not in curve else _two_views)(
+        curve, shown, encoding)
+    flags = alt.Chart(shown).encode(x=encoding.x, y=encoding.y).transform_filter(
+        "datum.flag != ''").mark_text(dy=14, color=RED, fontWeight="bold").encode(
+        text=alt.Text("flag:N"))
+    # the legend's room is added, not taken from the plot: Streamlit fits the whole chart
+    return alt.layer(*rules, *layers, flags).properties(title=wrapped(title, title_width),
+                                                         height=height + legend_room)
 
-    def flags(points: alt.Chart) -> alt.Chart:
-        return points.transform_filter("datum.flag != ''").mark_text(
-            dy=14, color=RED, fontWeight="bold").encode(text=alt.Text("flag:N"))
 
-    if VIEW not in curve:
-        if "series" in curve:
-            names = list(dict.fromkeys(curve["series"]))
-            lines = alt.Chart(curve).mark_line(clip=True).encode(
-                x=x, y=y, **_series(names, series_title),
-                strokeWidth=alt.condition(alt.datum.own, alt.value(3.5), alt.value(2.5)),
-                tooltip=[alt.Tooltip("series:N", title=series_title or " "), *curve_tips])
-            own = alt.FieldEqualPredicate(field="own", equal=True)
-            line_layers = [lines.transform_filter(own), lines.transform_filter(~own)]
-            # the legend's two rows, not taken from the plot, and a taller plot for four lines
-            extra = 100
-        else:
-            line_layers = [alt.Chart(curve).mark_line(color=PALETTE[0], strokeWidth=3,
-                                                      clip=True).encode(
-                x=x, y=y, tooltip=curve_tips)]
-            extra = 0
-        points = alt.Chart(shown).encode(x=x, y=y, tooltip=sample_tips)
-        return alt.layer(
-            *rules,
-            *line_layers,
+@dataclass(frozen=True)
+class _Encoding:
+    """What loss_curve's layers share: its axes, tooltips and legend."""
+
+    x: alt.X
+    y: alt.Y
+    curve_tips: list
+    sample_tips: list
+    series_title: str
+    legend: int
+
+
+def _one_view(curve: pd.DataFrame, shown: pd.DataFrame, enc: _Encoding) -> tuple[list, int]:
+    """The curve (or a line per loss of a family, or per class weight: series, own) and the
+    points on it; with the height its legend takes."""
+    if "series" in curve:
+        names = list(dict.fromkeys(curve["series"]))
+        lines = alt.Chart(curve).mark_line(clip=True).encode(
+            x=enc.x, y=enc.y, **_series(names, enc.series_title, enc.legend),
+            strokeWidth=alt.condition(alt.datum.own, alt.value(3.5), alt.value(2.5)),
+            tooltip=[alt.Tooltip("series:N", title=enc.series_title or " "), *enc.curve_tips])
+        own = alt.FieldEqualPredicate(field="own", equal=True)
+        line_layers = [lines.transform_filter(own), lines.transform_filter(~own)]
+        room = 24 * math.ceil(len(names) / enc.legend) + 16 if enc.legend else 0
+    else:
+        line_layers = [alt.Chart(curve).mark_line(color=PALETTE[0], strokeWidth=3,
+                                                  clip=True).encode(
+            x=enc.x, y=enc.y, tooltip=enc.curve_tips)]
+        room = 0
+    points = alt.Chart(shown).encode(x=enc.x, y=enc.y, tooltip=enc.sample_tips)
+    return [*line_layers,
             points.mark_point(size=140, filled=True, color=PALETTE[1], opacity=0.85),
-            points.mark_text(dx=9, dy=-9, color=PALETTE[1], fontWeight="bold").encode(
-                text=alt.Text("sample:Q")),
-            flags(points),
-        ).properties(title=title, height=height + extra)
+            points.mark_text(dx=9, dy=-9, color=PALETTE[1], fontWeight="bold",
+                             fontSize=LABEL_SIZE, align="left").encode(
+                text=alt.Text("label:N"))], room
+
+
+def _two_views(curve: pd.DataFrame, shown: pd.DataFrame, enc: _Encoding) -> tuple[list, int]:
+    """A's and B's curves and points, each view in its colour, A dashed with rings drawn over
+    B's: where they coincide, A's dashes and rings show on B's line."""
     views = views_of(curve)  # A, B
+    view_tip = alt.Tooltip(f"{VIEW}:N", title=" ")
     color = alt.Color(f"{VIEW}:N", title=None, sort=views,
                       scale=alt.Scale(domain=views, range=[PALETTE[2], PALETTE[0]]),
-                      legend=alt.Legend(orient="top", labelLimit=320))
-    dash = view_dash(views, legend=None)  # the colour's legend names the views
+                      legend=alt.Legend(orient="top", labelLimit=320) if enc.legend else None)
+    lines = {"detail": alt.Detail("series:N"),
+             "tooltip": [view_tip, alt.Tooltip("series:N", title=enc.series_title or " "),
+                         *enc.curve_tips]} \
+        if "series" in curve else {"tooltip": [view_tip, *enc.curve_tips]}
     line = alt.Chart(curve).mark_line(strokeWidth=3, clip=True).encode(
-        x=x, y=y, color=color, strokeDash=dash,
-        tooltip=[alt.Tooltip(f"{VIEW}:N", title=" "), *curve_tips])
-    points = alt.Chart(shown).encode(x=x, y=y, color=color,
-                                     tooltip=[alt.Tooltip(f"{VIEW}:N", title=" "), *sample_tips])
+        x=enc.x, y=enc.y, color=color, strokeDash=view_dash(views, legend=None), **lines)
+    points = alt.Chart(shown).encode(x=enc.x, y=enc.y, color=color,
+                                     tooltip=[view_tip, *enc.sample_tips])
     is_a = alt.FieldEqualPredicate(field=VIEW, equal=views[0])
-    return alt.layer(  # A over B: where they coincide, A's dashes and rings show on B's line
-        *rules,
-        line.transform_filter(~is_a),
-        line.transform_filter(is_a),
-        points.transform_filter(~is_a).mark_point(size=140, filled=True, opacity=0.85),
-        points.transform_filter(~is_a).mark_text(dx=9, dy=-9, fontWeight="bold").encode(
-            text=alt.Text("sample:Q")),
-        points.transform_filter(is_a).mark_point(size=220, filled=False, strokeWidth=2.5),
-        flags(points),
-    ).properties(title=title, height=height + 40)  # the legend's row, not taken from the plot
+    return [line.transform_filter(~is_a), line.transform_filter(is_a),
+            points.transform_filter(~is_a).mark_point(size=140, filled=True, opacity=0.85),
+            points.transform_filter(~is_a).mark_text(
+                dx=9, dy=-9, fontWeight="bold", fontSize=LABEL_SIZE, align="left").encode(
+                text=alt.Text("label:N")),
+            points.transform_filter(is_a).mark_point(size=220, filled=False, strokeWidth=2.5),
+            ], 40 if enc.legend else 0
 
 
 def loss_comparison(
@@ -159,18 +224,20 @@ def loss_comparison(
     thresholds: pd.DataFrame | None = None,
     top: float | None = None,
     title_width: int | None = None,
+    nonfinite_label: str = "nan",
 ) -> alt.LayerChart:
     """Several losses of one element against the same quantity, one line each, dashed each its own
     way (the loss lesson's comparison): curves has loss, x, value; marks (loss, sample, x, value)
-    the typed elements on each loss's line. thresholds and top as in loss_curve."""
+    the typed elements on each loss's line. thresholds, top and nonfinite_label as in
+    loss_curve."""
     names = list(dict.fromkeys(curves["loss"]))
     lines = curves.rename(columns={"loss": "series"})
     ceiling = float(lines["value"].max()) if top is None else top
-    finite = marks["x"].map(math.isfinite) & marks["value"].map(math.isfinite)
-    points = marks[finite].rename(columns={"loss": "series"})
-    points = points.assign(shown=points["value"].clip(upper=ceiling))
-    x = alt.X("x:Q", title=x_title, scale=alt.Scale(
-        domain=[float(lines["x"].min()), float(lines["x"].max())], nice=False))
+    span = float(lines["x"].min()), float(lines["x"].max())
+    points = _placed(marks.rename(columns={"loss": "series"}).assign(
+        own=marks["value"]), "value", span, ceiling, nonfinite_label).rename(
+        columns={"value": "shown", "own": "value"})
+    x = alt.X("x:Q", title=x_title, scale=alt.Scale(domain=list(span), nice=False))
     y_scale = alt.Scale() if top is None else alt.Scale(
         domain=[min(0.0, float(lines["value"].min())), top], nice=False)
     series = _series(names, series_title)
@@ -188,14 +255,13 @@ def loss_comparison(
         shape=alt.value("diamond"),
         tooltip=[alt.Tooltip("series:N", title=series_title),
                  alt.Tooltip("sample:Q", title=sample_title),
-                 alt.Tooltip("x:Q", title=x_title, format=".4g"),
+                 alt.Tooltip("at:Q", title=x_title, format=".4g"),
                  alt.Tooltip("value:Q", title=y_title, format=".6g")])
-    # a point above the top sits on it, labelled with its value (MSE's 9 at an error of 3)
-    above = alt.Chart(points[points["value"] > ceiling].assign(
-        label=[f"↑ {v:.3g}" for v in points["value"][points["value"] > ceiling]])).mark_text(
+    # a point moved into the plot is labelled with what it holds (MSE's 9 at an error of 3)
+    moved = alt.Chart(points[points["flag"] != ""]).mark_text(
         dy=12, color=RED, fontWeight="bold").encode(
-        x=x, y=alt.Y("shown:Q", scale=y_scale), text=alt.Text("label:N"))
-    return alt.layer(*rules, line, dots, above).properties(
+        x=x, y=alt.Y("shown:Q", scale=y_scale), text=alt.Text("flag:N"))
+    return alt.layer(*rules, line, dots, moved).properties(
         title=wrapped(title, title_width), height=height)
 
 

@@ -10,12 +10,15 @@ import pandas as pd
 
 from core.charts.common import (
     DASHES,
+    LOG_LABELS,
     RED,
     columns_that_fit,
+    epoch_axis,
     picked_by_legend,
     red_rules,
     view_dashes,
     view_detail,
+    view_tooltip,
 )
 from core.compare import VIEW
 from core.values import finite_positive
@@ -36,16 +39,14 @@ def optim_curves(
     current: int | None = None,
     floor: float | None = None,
     legend_columns: int = 2,
-    dash: tuple[str, list[str]] | None = None,
     integer_x: bool = False,
     colours: list[str] | None = None,
 ) -> alt.LayerChart:
     """Lines of y against x, one per series. On a log axis, values it cannot show (zero, nan,
     inf) are left out, and so are values below floor; markers (columns x, label) draw a red rule
     where a series diverged, and current draws a grey rule at the step being looked at. With a
-    VIEW column (a pinned view beside the current one), A's lines are dashed; otherwise dash,
-    (column, its values in order), gives each value its own dash (the lr tab's verdicts). More
-    than ten series take twenty colours, so that no two share one. integer_x: x counts steps,
+    VIEW column (a pinned view beside the current one), A's lines are dashed. More than
+    twelve series take twenty colours, so that no two share one. integer_x: x counts steps,
     its ticks are whole numbers. colours: one per series in the order they first appear (a run
     in the landscape's colour). A legend of more than two rows adds its rows to height, so the
     plot keeps its own."""
@@ -56,30 +57,21 @@ def optim_curves(
     scale = alt.Scale(type="log") if log_y else alt.Scale()
     legend_columns = columns_that_fit(order, legend_columns)
     legend = alt.Legend(orient="top", columns=legend_columns, labelLimit=1000)
-    dashes = {}
-    if dash is not None and VIEW not in long:  # on the series, so its legend shows the dash too
-        legend = alt.Legend(orient="top", columns=legend_columns, labelLimit=1000,
-                            symbolType="stroke", symbolSize=500, symbolStrokeWidth=2.5)
-        field, kinds = dash
-        kind = long.drop_duplicates(series).set_index(series)[field]
-        dashes = {"strokeDash": alt.StrokeDash(f"{series}:N", title=None, sort=order,
-                                               legend=legend, scale=alt.Scale(domain=order, range=[
-                                                   DASHES[kinds.index(kind[name])]
-                                                   for name in order]))}
     pick, faded = picked_by_legend(series)
     lines = alt.Chart().mark_line(strokeWidth=2.5).encode(
         **faded,
         x=alt.X(f"{x}:Q", title=x_title,
                 axis=alt.Axis(format="d", tickMinStep=1) if integer_x else alt.Axis()),
         y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
-                axis=alt.Axis(format="~e") if log_y else alt.Axis()),
+                axis=alt.Axis(labelExpr=LOG_LABELS) if log_y else alt.Axis()),
         color=alt.Color(f"{series}:N", title=None, sort=order,
-                        scale=alt.Scale(domain=order, range=colours) if colours
-                        else alt.Scale(scheme="tableau20") if len(order) > 10 else alt.Scale(),
+                        scale=alt.Scale(domain=order, range=colours or LINE_COLOURS)
+                        if colours or len(order) <= len(LINE_COLOURS)
+                        else alt.Scale(scheme="tableau20"),
                         legend=legend),
         tooltip=[alt.Tooltip(f"{series}:N", title=" "), alt.Tooltip(f"{x}:Q", title=x_title),
                  alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
-        **view_dashes(long), **dashes,
+        **view_dashes(long),
     ).add_params(pick)
     if VIEW in long:
         lines = lines.encode(detail=view_detail(long, series), tooltip=[
@@ -97,7 +89,59 @@ def optim_curves(
                                                      height=height + 25 * max(rows - 2, 0))
 
 
+def lr_lines(
+    curves: pd.DataFrame,
+    *,
+    y: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    lr_title: str,
+    verdicts: list[str],
+    height: int,
+    log_y: bool = False,
+    floor: float | None = None,
+    y_domain: tuple[float, float] | None = None,
+    legend_shown: bool = True,
+) -> alt.LayerChart:
+    """The learning-rate runs (columns iteration, lr, series, verdict, y) as lines coloured by lr
+    on a ramp of dark to bright hues (its legend one bar above, however many rates: up to
+    thirty), each verdict (in the order of verdicts) its own dash, named by the page's sentence
+    under the charts. With a VIEW column, A's lines are dashed instead. On a log axis what it
+    cannot show (zero, nan, inf) and values below floor are left out; y_domain clips the y axis
+    (x per iteration, where a diverging run would flatten the others). legend_shown False leaves
+    the lr bar to a chart beside this one."""
+    if log_y:
+        shown = curves[finite_positive(curves[y])]
+        shown = shown if floor is None else shown[shown[y] >= floor]
+    else:
+        shown = curves[curves[y].map(math.isfinite)]
+    scale = alt.Scale(type="log") if log_y else alt.Scale(domain=list(y_domain), nice=False) \
+        if y_domain else alt.Scale()
+    compared = VIEW in curves
+    dash = view_dashes(curves, "top" if legend_shown else None) if compared else {
+        "strokeDash": alt.StrokeDash("verdict:N", legend=None, scale=alt.Scale(
+            domain=verdicts, range=DASHES[:len(verdicts)]))}
+    lines = alt.Chart(shown).mark_line(strokeWidth=2.5, clip=True).encode(
+        x=epoch_axis(x_title, "iteration"),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=scale,
+                axis=alt.Axis(labelExpr=LOG_LABELS) if log_y else alt.Axis()),
+        color=alt.Color("lr:Q", title=lr_title, scale=alt.Scale(
+            scheme={"name": "plasma", "extent": [0, 0.8]}),
+            legend=alt.Legend(orient="top", gradientLength=220) if legend_shown else None),
+        detail=view_detail(curves, "series"),
+        tooltip=[*([view_tooltip()] if compared else []), alt.Tooltip("series:N", title=" "),
+                 alt.Tooltip("verdict:N", title=" "), alt.Tooltip("iteration:Q", title=x_title),
+                 alt.Tooltip(f"{y}:Q", title=y_title, format=".6g")],
+        **dash)
+    return lines.properties(title=title, height=height)
+
+
 TRAJECTORY_COLOURS = ["#1f4e9c", "#e8710a", "#2a9d3a", "#9b3fb5"]
+# Up to twelve lines (the course's ten rates and the two thresholds), each dark or saturated
+# enough to be read on a projector: no light grey, yellow or pastel that vanishes on white
+LINE_COLOURS = ["#1f4e9c", "#e8710a", "#117733", "#882255", "#17a2b8", "#8c564b", "#aa4499",
+                "#111111", "#999933", "#cc3311", "#332288", "#44aa99"]
 
 
 def run_colours(paths: pd.DataFrame) -> list[str]:
@@ -139,7 +183,7 @@ def optim_landscape(
         x=alt.X("x:Q", scale=xs, title="x"), x2=alt.X2("x2"),
         y=alt.Y("y:Q", scale=ys, title="y"), y2=alt.Y2("y2"),
         color=alt.Color("level:Q", scale=shade, title=loss_title,
-                        legend=alt.Legend(format=".0e", orient="right")),
+                        legend=alt.Legend(labelExpr=LOG_LABELS, orient="right")),
         stroke=alt.Stroke("level:Q", scale=shade, legend=None),  # no hairline gaps
         tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f"),
                  alt.Tooltip("loss:Q", title=loss_title, format=".4g")],
@@ -219,21 +263,30 @@ def optim_sweep(
     height: int,
 ) -> alt.LayerChart:
     """Heat map over learning rate (log axis) × momentum. Cells where `value` is missing (nan or
-    negative: diverged, or never reached the tolerance) are drawn in black with missing_label."""
-    ok = cells[value].map(lambda v: math.isfinite(v) and v >= 0 and (v > 0 or not log_colour))
+    negative: diverged, or never reached the tolerance) are drawn in black with missing_label.
+    On a log colour scale an exact zero (float32 reached the minimum exactly) cannot be placed:
+    it takes the colour of the lowest positive value, the best, never the missing black (the
+    tooltip keeps the 0)."""
+    shown = cells.assign(ok=cells[value].map(lambda v: math.isfinite(v) and v >= 0),
+                         shade=cells[value])
+    if log_colour:
+        positive = shown.loc[shown["ok"] & (shown[value] > 0), value]
+        floor = float(positive.min()) if len(positive) else 1.0
+        shown["shade"] = shown[value].where(~(shown["ok"] & (shown[value] == 0)), floor)
     tips = [alt.Tooltip("lr:Q", format=".4g"), alt.Tooltip("momentum:Q", format=".4f"),
             alt.Tooltip("final_loss:Q", format=".4g"), alt.Tooltip("diverged_at:Q"),
             alt.Tooltip("steps_to_tol:Q")]
-    base = alt.Chart(cells.assign(ok=ok)).encode(
+    base = alt.Chart(shown).encode(
         x=alt.X("lr_lo:Q", scale=alt.Scale(type="log", nice=False), title="lr (log)",
-                axis=alt.Axis(format="~e")), x2=alt.X2("lr_hi"),
+                axis=alt.Axis(labelExpr=LOG_LABELS)), x2=alt.X2("lr_hi"),
         y=alt.Y("m_lo:Q", scale=alt.Scale(nice=False, zero=False), title="momentum"),
         y2=alt.Y2("m_hi"), tooltip=tips)
     good = base.transform_filter(alt.datum.ok).mark_rect().encode(
-        color=alt.Color(f"{value}:Q", title=value_title,
+        color=alt.Color("shade:Q", title=value_title,
                         scale=alt.Scale(type="log" if log_colour else "linear",
                                         scheme="viridis", reverse=True),
-                        legend=alt.Legend(format="~e" if log_colour else "d")))
+                        legend=alt.Legend(labelExpr=LOG_LABELS) if log_colour
+                        else alt.Legend(format="d")))
     bad = base.transform_filter(~alt.datum.ok).mark_rect(color="#111111")
     label = alt.Chart(pd.DataFrame({"text": [missing_label]})).mark_text(
         align="left", baseline="bottom", color="#111111", fontWeight="bold").encode(

@@ -8,7 +8,16 @@ import math
 import altair as alt
 import pandas as pd
 
-from core.charts.common import PALETTE, RED, red_rules, view_dashes, view_detail
+from core.charts.common import (
+    A_DASH,
+    B_DASH,
+    LOG_LABELS,
+    PALETTE,
+    RED,
+    red_rules,
+    view_dashes,
+    view_detail,
+)
 from core.compare import VIEW
 from core.values import finite_positive
 
@@ -42,7 +51,7 @@ def range_test(
     decades = range(math.floor(math.log10(steps["lr"].min())),
                     math.ceil(math.log10(steps["lr"].max())) + 1)
     x = alt.X("lr:Q", title=x_title, scale=alt.Scale(type="log"),
-              axis=alt.Axis(format="~e", values=[10.0 ** d for d in decades]))
+              axis=alt.Axis(labelExpr=LOG_LABELS, values=[10.0 ** d for d in decades]))
     # The y axis follows the smoothed loss, which the reading is about; a batch's loss that
     # shoots past it is clipped at the chart's top edge, not dropped.
     smoothed = steps["smoothed"][steps["smoothed"].map(math.isfinite)]
@@ -86,20 +95,30 @@ def schedule_curves(
 ) -> alt.LayerChart:
     """The learning rate per epoch (columns epoch, lr, series), one line per series, and the
     events a scheduler reported (columns epoch, label) as vertical rules, one colour per kind of
-    event, named in a legend under the chart. On a log axis a rate of 0 cannot be drawn: it is
-    left out of the line. With a VIEW column (a pinned view beside the current one), A's lines
-    are dashed instead of the second series of each view."""
+    event, named in a legend under the chart. With columns group and order (a parameter group's
+    rates recorded before and after scheduler.step()), a group has one colour and the order its
+    dash (before solid, after dashed): the course's LambdaLR has two groups, each recorded both
+    ways one epoch apart. On a log axis a rate of 0 cannot be drawn: it is left out of the line.
+    With a VIEW column (a pinned view beside the current one), A's lines are dashed instead."""
     shown = curves[finite_positive(curves["lr"])] if log_y else curves
     order = list(dict.fromkeys(curves["series"]))
+    kinds = curves.drop_duplicates("series").set_index("series")
+    grouped = {"group", "order"} <= set(curves)
+    colours = [PALETTE[int(kinds["group"][name]) % len(PALETTE)] for name in order] if grouped \
+        else PALETTE[:len(order)]
+    dashes = [B_DASH if kinds["order"][name] == "before" else A_DASH for name in order] \
+        if grouped else [B_DASH] * len(order)
+    legend = alt.Legend(orient="top", columns=2, labelLimit=360, symbolType="stroke",
+                        symbolStrokeWidth=2.5, symbolSize=400)
     lines = alt.Chart(shown).mark_line(strokeWidth=2.5, interpolate="step-after").encode(
         x=alt.X("epoch:Q", title=x_title, axis=alt.Axis(format="d", tickMinStep=1)),
         y=alt.Y("lr:Q", title=y_title, scale=alt.Scale(type="log") if log_y else alt.Scale(),
-                axis=alt.Axis(format="~e") if log_y else alt.Axis()),
+                axis=alt.Axis(labelExpr=LOG_LABELS) if log_y else alt.Axis()),
         color=alt.Color("series:N", title=None, sort=order,
-                        scale=alt.Scale(domain=order, range=PALETTE[:len(order)]),
-                        legend=alt.Legend(orient="top", columns=2, labelLimit=360)),
-        strokeDash=alt.StrokeDash("series:N", sort=order, legend=None, scale=alt.Scale(
-            domain=order, range=[[1, 0], [6, 3], [1, 0], [6, 3]][:len(order)])),
+                        scale=alt.Scale(domain=order, range=colours), legend=legend),
+        strokeDash=alt.StrokeDash("series:N", sort=order, legend=legend if grouped else None,
+                                  title=None,
+                                  scale=alt.Scale(domain=order, range=dashes)),
         tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("epoch:Q", title=x_title),
                  alt.Tooltip("lr:Q", title=y_title, format=".6g")])
     if VIEW in curves:

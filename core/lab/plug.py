@@ -112,7 +112,7 @@ FEEDS = {
 
 def _feed(entry: losses.Loss) -> tuple[str, ...]:
     """The entry's family and the kinds of the tables it is called on (default options)."""
-    specs = entry.specs({option.name: option.default for option in entry.options})
+    specs = entry.tables({option.name: option.default for option in entry.options})
     return (entry.family, *(spec.kind for spec in specs if not spec.optional))
 
 
@@ -165,7 +165,7 @@ FED_LOSS = ("loss_before", "loss_after", "change_epoch")
 STEP_LOSS = "loss.item()"  # the epoch's last batch loss, as a script names it
 
 
-def schedule_settings(name: str) -> tuple[schedules.Setting, ...]:
+def schedule_settings(name: str) -> tuple[settings.Setting, ...]:
     """The settings of schedule name the lab offers (none for no schedule)."""
     if name == NO_SCHEDULE:
         return ()

@@ -34,6 +34,7 @@ from core.lab.model import (
     penalty,
     validate,
 )
+from core.lab.watch import watching
 
 CHANGE_COLUMNS = ["layer", "frozen", "lr", "weight_change", "running_mean_change",
                   "train_forward_moves", "eval_forward_moves"]  # Trainer.layer_changes
@@ -71,6 +72,11 @@ def draw_data(config: LabConfig, g: torch.Generator | None) -> tuple[Data, list[
     return Data(points, labels, train, test, task), notices
 
 
+def is_activation(layer: torch.nn.Module) -> bool:
+    """The modules whose output the per-layer charts call a hidden layer's activation."""
+    return isinstance(layer, plug.Activation)
+
+
 class CsvProblems(InputError):
     """Bad rows in the user's CSV that the user has not agreed to skip: every one is listed."""
 
@@ -95,14 +101,6 @@ def one_thread():
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-def _grad_std(weight: torch.Tensor) -> float:
-    """The std of a weight's gradient; nan for a frozen layer (no gradient: requires_grad is
-    False) or a single weight."""
-    if weight.grad is None or weight.numel() < 2:
-        return float("nan")
-    return weight.grad.std().item()
 
 
 class Trainer:
@@ -146,33 +144,23 @@ class Trainer:
             if len(index) == 1 and config.batchnorm:  # BatchNorm needs two points (and the
                 continue  # script skips such a batch too)
             last = start + config.batch >= n
-            out, activations = self._forward(self.x_train[index], keep=last)
-            loss = self.loss_fn(out, self.y_train[index])
-            extra = penalty(config, model)
-            if extra is not None:
-                loss = loss + extra
-            self.optimizer.zero_grad()
-            loss.backward()
+            # the last batch's statistics, as the per-layer charts draw them, seen by hooks
+            with watching(model, is_activation) if last else contextlib.nullcontext() as seen:
+                out = model(self.x_train[index])
+                loss = self.loss_fn(out, self.y_train[index])
+                extra = penalty(config, model)
+                if extra is not None:
+                    loss = loss + extra
+                self.optimizer.zero_grad()
+                loss.backward()
             if last:
-                stats = (activations, [_grad_std(layer.weight) for layer in linears(model)])
+                stats = seen.rows()
             self.optimizer.step()
         if self.schedule is not None:
             plug.step_schedule(config.schedule, config.schedule_settings, self.schedule,
                                self.epoch, float("nan") if loss is None else loss.item())
         self.epoch += 1
         self._record(stats)
-
-    def _forward(self, x: torch.Tensor, keep: bool) -> tuple[torch.Tensor, list[float]]:
-        """The Sequential's forward (module after module, as nn.Sequential does), keeping each
-        hidden layer's activation std when keep."""
-        if not keep:
-            return self.model(x), []
-        stds = []
-        for layer in self.model:
-            x = layer(x)
-            if isinstance(layer, plug.Activation):
-                stds.append(x.detach().std().item() if x.numel() > 1 else float("nan"))
-        return x, stds
 
     def train(self, epochs: int | None = None, seconds: float | None = None) -> None:
         """Run epochs epochs, or as many as fit in seconds (at least one), up to MAX_EPOCHS."""
@@ -228,13 +216,8 @@ class Trainer:
                              "test_loss": test_loss, "train_acc": train_acc,
                              "test_acc": test_acc,
                              "lr": self.optimizer.param_groups[0]["lr"]})
-        if stats is not None:
-            activations, grads = stats
-            for layer, grad in enumerate(grads, start=1):
-                self.layers.append({"epoch": self.epoch, "layer": layer,
-                                    "act_std": activations[layer - 1]
-                                    if layer <= len(activations) else float("nan"),
-                                    "grad_std": grad})
+        if stats is not None:  # the last batch's rows (core.lab.watch)
+            self.layers += [{"epoch": self.epoch, **row} for row in stats]
 
     def curves(self, points: int | None = None) -> pd.DataFrame:
         """One row per epoch; points: thinned to about that many epochs (and the last)."""

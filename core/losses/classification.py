@@ -7,13 +7,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.losses.common import columns, reduce_grad
 from core.losses.registry import (
     Curve,
     Family,
     Loss,
-    Option,
     Options,
     Preset,
     Steps,
@@ -22,10 +20,15 @@ from core.losses.registry import (
     register_family,
 )
 from core.losses.tables import TableSpec
+from core.settings import Setting
 
 WEIGHT = TableSpec("weight", "weights", rows="1", optional=True)
-IGNORE_INDEX = Option("ignore_index", "int", -100, Bound("ignore_index", -1000, 1000), step=1,
-                      shown=lambda o: not o.get("soft_target", False))
+IGNORE_INDEX = Setting("ignore_index", "int", -100, low=-1000, high=1000, step=1,
+                       shown=lambda o: not o.get("soft_target", False))
+# CrossEntropyLoss's options (LinearCrossEntropyLoss takes them too)
+CE_OPTIONS = (Setting("soft_target", "bool", False, passed=False),
+              Setting("label_smoothing", "float", 0.0, low=0.0, high=1.0, step=0.05),
+              IGNORE_INDEX)
 COURSE_INPUTS = (("1", "2"), ("1", "3"), ("1", "3"))
 COURSE_TARGET = (("0",), ("1",), ("1",))
 
@@ -36,7 +39,8 @@ def _ce_tables(options: Options) -> tuple[TableSpec, ...]:
     return TableSpec("inputs", "logits"), target, WEIGHT
 
 
-def _cross_entropy(t: Tensors, options: Options, reduction: str) -> Steps:
+def cross_entropy(t: Tensors, options: Options, reduction: str) -> Steps:
+    """CrossEntropyLoss by hand on the logits t["inputs"]."""
     z, target = t["inputs"], t["target"]
     n, classes = z.shape
     shifted = z - z.max(dim=1, keepdim=True).values
@@ -81,8 +85,15 @@ def _cross_entropy(t: Tensors, options: Options, reduction: str) -> Steps:
         kwargs = {"weight": weight, "ignore_index": ignore_index}
         checks.append(("ce_is_nll", F.cross_entropy(z, target, reduction="none", **kwargs),
                        F.nll_loss(nn.LogSoftmax(dim=1)(z), target, reduction="none", **kwargs)))
+    weights = () if weight is None or options["soft_target"] else _picked(picked_weight, valid)
     return Steps(table, per_sample, denominator, kind, {"inputs": grad}, checks,
-                 softmax.gather(1, true_class[:, None])[:, 0])
+                 softmax.gather(1, true_class[:, None])[:, 0],
+                 curve=probability_curve(options, weights), curve_y=per_sample)
+
+
+def _picked(picked_weight: torch.Tensor, valid: torch.Tensor) -> tuple[float, ...]:
+    """The class weights the samples that count pick: a line of the curve each."""
+    return tuple(picked_weight[valid].tolist())
 
 
 def _nll(t: Tensors, options: Options, reduction: str) -> Steps:
@@ -105,12 +116,18 @@ def _nll(t: Tensors, options: Options, reduction: str) -> Steps:
         "weight": picked_weight.tolist(), "ignored": (~valid).tolist(),
         "loss": per_sample.tolist(),
     })
+    weights = () if weight is None else _picked(picked_weight, valid)
     return Steps(table, per_sample, denominator, "weights" if weight is not None else "count",
-                 {"inputs": grad}, [], picked)
+                 {"inputs": grad}, [], picked, curve=_input_curve(options, weights),
+                 curve_y=per_sample)
 
 
-def _probability_curve(options: Options) -> Curve:
-    return Curve("probability", 0.001, 1.0, lambda p: -p.log())
+def probability_curve(options: Options, weights: tuple[float, ...] = ()) -> Curve:
+    return Curve("probability", 0.001, 1.0, lambda p: -p.log(), weights)
+
+
+def _input_curve(options: Options, weights: tuple[float, ...] = ()) -> Curve:
+    return Curve("input", -6.0, 6.0, lambda x: -x, weights)
 
 
 # ---- The family compared: each loss of sample 0 as its true class's score moves ------------
@@ -156,11 +173,8 @@ register_family(Family(
 
 register(Loss(
     name="CrossEntropyLoss", module=nn.CrossEntropyLoss, tables=_ce_tables,
-    options=(Option("soft_target", "bool", False, to_torch=False),
-             Option("label_smoothing", "float", 0.0, Bound("label_smoothing", 0.0, 1.0),
-                    step=0.05),
-             IGNORE_INDEX),
-    steps=_cross_entropy, curve=_probability_curve, family="classification",
+    options=CE_OPTIONS,
+    steps=cross_entropy, curve=probability_curve, family="classification",
     functional=lambda t, o, r: F.cross_entropy(
         t["inputs"], t["target"], weight=t.get("weight"),
         ignore_index=-100 if o["soft_target"] else int(o["ignore_index"]),
@@ -176,7 +190,7 @@ register(Loss(
     tables=lambda o: (TableSpec("inputs", "log_probs"),
                       TableSpec("target", "indices", columns="1"), WEIGHT),
     options=(IGNORE_INDEX,), steps=_nll, family="classification",
-    curve=lambda o: Curve("input", -6.0, 6.0, lambda x: -x),
+    curve=_input_curve,
     functional=lambda t, o, r: F.nll_loss(t["inputs"], t["target"], weight=t.get("weight"),
                                           ignore_index=int(o["ignore_index"]), reduction=r),
     presets=(Preset("NLLLoss, weight=[1, 1]", {"inputs": COURSE_INPUTS, "target": COURSE_TARGET,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from core.bounds import Bound
-from core.losses.registry import Option, Options, Tensors
+from core.losses.registry import Tensors
 
 
 def reduce_grad(per_element_grad: torch.Tensor, reduction: str, denominator: torch.Tensor,
@@ -48,9 +47,3 @@ def weight_of(t: Tensors, name: str, shape: torch.Size) -> torch.Tensor:
 def count(tensor: torch.Tensor) -> torch.Tensor:
     return torch.tensor(float(tensor.numel()))
 
-
-def option_value(options: Options, option: Option) -> object:
-    return options[option.name]
-
-
-MARGIN = Bound("margin", -10.0, 10.0)

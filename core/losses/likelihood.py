@@ -10,10 +10,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.losses.common import count, per_element, reduce_grad
-from core.losses.registry import Curve, Loss, Option, Options, Preset, Steps, Tensors, register
+from core.losses.registry import Curve, Loss, Options, Preset, Steps, Tensors, register
 from core.losses.tables import TableSpec
+from core.settings import Setting
 
 POISSON_SEED = 0  # the course draws torch.randn((2, 2)) for both tables; here from this seed
 
@@ -98,9 +98,10 @@ register(Loss(
     tables=lambda o: (TableSpec("inputs", "values" if o["log_input"] else "positive"),
                       TableSpec("target", "values")),
     # eps only enters log(x + eps), which log_input=True never takes: its box is shown without
-    options=(Option("log_input", "bool", True), Option("full", "bool", False),
-             Option("eps", "float", 1e-8, Bound("eps", 0.0, 1.0), step=1e-8, own_help=True,
-                    shown=lambda o: not o["log_input"])),
+    options=(Setting("log_input", "bool", True), Setting("full", "bool", False),
+             Setting("eps", "float", 1e-8, low=0.0, high=1.0, step=1e-8, format="%.1e",
+                     help="loss.options_eps_help_PoissonNLLLoss",
+                     shown=lambda o: not o["log_input"])),
     steps=_poisson, family="likelihood",
     curve=lambda o: Curve("prediction_log", -3.0, 3.0, lambda v: v.exp() - v),
     functional=lambda t, o, r: F.poisson_nll_loss(
@@ -115,8 +116,9 @@ register(Loss(
     name="GaussianNLLLoss", module=nn.GaussianNLLLoss,
     tables=lambda o: (TableSpec("inputs", "values"), TableSpec("target", "values"),
                       TableSpec("var", "positive")),
-    options=(Option("full", "bool", False),
-             Option("eps", "float", 1e-6, Bound("eps", 1e-12, 1.0), step=1e-6, own_help=True)),
+    options=(Setting("full", "bool", False),
+             Setting("eps", "float", 1e-6, low=1e-12, high=1.0, step=1e-6, format="%.1e",
+                     help="loss.options_eps_help_GaussianNLLLoss")),
     steps=_gaussian, family="likelihood",
     curve=lambda o: Curve("gaussian", -3.0, 3.0, lambda e: 0.5 * e * e),
     functional=lambda t, o, r: F.gaussian_nll_loss(
@@ -130,7 +132,8 @@ register(Loss(
 register(Loss(
     name="HingeEmbeddingLoss", module=nn.HingeEmbeddingLoss,
     tables=lambda o: (TableSpec("inputs", "values"), TableSpec("target", "signs")),
-    options=(Option("margin", "float", 1.0, Bound("margin", -10.0, 10.0), own_help=True),),
+    options=(Setting("margin", "float", 1.0, low=-10.0, high=10.0, step=0.1,
+                     help="loss.options_margin_help_HingeEmbeddingLoss"),),
     steps=_hinge, family="hinge",
     curve=lambda o: Curve("distance", -1.0, 3.0,
                           lambda x: (float(o["margin"]) - x).clamp(min=0)),

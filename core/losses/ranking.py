@@ -8,12 +8,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.losses.common import reduce_grad
-from core.losses.registry import Curve, Loss, Option, Options, Preset, Steps, Tensors, register
+from core.losses.registry import Curve, Loss, Options, Preset, Steps, Tensors, register
 from core.losses.tables import TableSpec
-
-MARGIN = Option("margin", "float", 0.0, Bound("margin", -10.0, 10.0), own_help=True)
+from core.settings import Setting
 
 
 def _column(*values: str) -> tuple[tuple[str, ...], ...]:
@@ -103,7 +101,9 @@ register(Loss(
     tables=lambda o: (TableSpec("x1", "values", columns="1"),
                       TableSpec("x2", "values", columns="1"),
                       TableSpec("target", "signs", columns="1")),
-    options=(MARGIN,), steps=_margin_ranking, family="ranking", differentiable=("x1", "x2"),
+    options=(Setting("margin", "float", 0.0, low=-10.0, high=10.0, step=0.1,
+                     help="loss.options_margin_help_MarginRankingLoss"),),
+    steps=_margin_ranking, family="ranking", differentiable=("x1", "x2"),
     curve=lambda o: Curve("ranking", -4.0, 4.0,
                           lambda m: (float(o["margin"]) - m).clamp(min=0)),
     functional=lambda t, o, r: F.margin_ranking_loss(t["x1"], t["x2"], t["target"],
@@ -118,10 +118,13 @@ register(Loss(
     name="TripletMarginLoss", module=nn.TripletMarginLoss,
     tables=lambda o: (TableSpec("anchor", "values"), TableSpec("positive", "values"),
                       TableSpec("negative", "values")),
-    options=(Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0), own_help=True),
-             Option("p", "float", 2.0, Bound("p", 1.0, 3.0), step=1.0, own_help=True),
-             Option("eps", "float", 1e-6, Bound("eps", 0.0, 1.0), step=1e-6, own_help=True),
-             Option("swap", "bool", False)),
+    options=(Setting("margin", "float", 1.0, low=0.01, high=10.0, step=0.1,
+                     help="loss.options_margin_help_TripletMarginLoss"),
+             Setting("p", "float", 2.0, low=1.0, high=3.0, step=1.0,
+                     help="loss.options_p_help_TripletMarginLoss"),
+             Setting("eps", "float", 1e-6, low=0.0, high=1.0, step=1e-6, format="%.1e",
+                     help="loss.options_eps_help_TripletMarginLoss"),
+             Setting("swap", "bool", False)),
     steps=_triplet, family="ranking", differentiable=("anchor", "positive", "negative"),
     curve=lambda o: Curve("triplet", -4.0, 4.0,
                           lambda gap: (gap + float(o["margin"])).clamp(min=0)),
@@ -157,11 +160,12 @@ register(Loss(
     name="TripletMarginWithDistanceLoss", module=nn.TripletMarginWithDistanceLoss,
     tables=lambda o: (TableSpec("anchor", "values"), TableSpec("positive", "values"),
                       TableSpec("negative", "values")),
-    options=(Option("distance_function", "choice", "pairwise_distance",
-                    choices=tuple(DISTANCES), to_value=lambda v: DISTANCES[v][0],
-                    to_code=lambda v: DISTANCES[v][1]),
-             Option("margin", "float", 1.0, Bound("margin", 0.01, 10.0), own_help=True),
-             Option("swap", "bool", False)),
+    options=(Setting("distance_function", "choice", "pairwise_distance",
+                     choices=tuple(DISTANCES), to_value=lambda v: DISTANCES[v][0],
+                     to_code=lambda v: DISTANCES[v][1]),
+             Setting("margin", "float", 1.0, low=0.01, high=10.0, step=0.1,
+                     help="loss.options_margin_help_TripletMarginWithDistanceLoss"),
+             Setting("swap", "bool", False)),
     steps=_with_distance, family="ranking", differentiable=("anchor", "positive", "negative"),
     curve=lambda o: Curve("triplet", -4.0, 4.0,
                           lambda gap: (gap + float(o["margin"])).clamp(min=0)),

@@ -9,13 +9,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.losses.common import count, per_element, reduce_grad
 from core.losses.registry import (
     Curve,
     Family,
     Loss,
-    Option,
     Options,
     Preset,
     Steps,
@@ -24,6 +22,7 @@ from core.losses.registry import (
     register_family,
 )
 from core.losses.tables import TableSpec
+from core.settings import Setting
 
 TABLES = (TableSpec("inputs", "values"), TableSpec("target", "values"))
 COURSE = {"inputs": (("1", "1"), ("1", "1")), "target": (("3", "3"), ("3", "3"))}
@@ -98,7 +97,7 @@ def _regression(name: str, module: type[nn.Module], functional, loss_of, grad_of
                                               **{x.name: o[x.name] for x in options}),
         steps=_piecewise(loss_of, grad_of, stage), family="regression",
         curve=lambda o: Curve("error", -3.0, 3.0, lambda d: loss_of(d, o)),
-        presets=presets))
+        presets=presets, thresholds=tuple(o.name for o in options)))
 
 
 _regression("L1Loss", nn.L1Loss, F.l1_loss, lambda d, o: d.abs(), lambda d, o: d.sign(), (),
@@ -106,11 +105,11 @@ _regression("L1Loss", nn.L1Loss, F.l1_loss, lambda d, o: d.abs(), lambda d, o: d
 _regression("MSELoss", nn.MSELoss, F.mse_loss, lambda d, o: d * d, lambda d, o: 2 * d, (),
             (Preset("MSELoss", COURSE),))
 _regression("SmoothL1Loss", nn.SmoothL1Loss, F.smooth_l1_loss, _smooth_l1, _smooth_l1_grad,
-            (Option("beta", "float", 1.0, Bound("beta", 0.0, 10.0), threshold=True),),
+            (Setting("beta", "float", 1.0, low=0.0, high=10.0, step=0.1),),
             (Preset("SmoothL1Loss, errors in [-3, 3]", ERRORS, label="smooth_l1_errors"),),
             stage="quadratic")
 _regression("HuberLoss", nn.HuberLoss, F.huber_loss, _huber, _huber_grad,
-            (Option("delta", "float", 1.0, Bound("delta", 0.01, 10.0), threshold=True),),
+            (Setting("delta", "float", 1.0, low=0.01, high=10.0, step=0.1),),
             (Preset("HuberLoss, errors in [-3, 3]", ERRORS, label="huber_errors"),),
             stage="quadratic")
 

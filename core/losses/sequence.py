@@ -16,12 +16,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.errors import InputError
 from core.losses.registry import (
     Curve,
     Loss,
-    Option,
     Options,
     Preset,
     Steps,
@@ -30,13 +28,16 @@ from core.losses.registry import (
     register,
 )
 from core.losses.tables import Table, TableSpec, number
+from core.settings import Setting
 
 SPECS = (TableSpec("logits", "logits", rows="N·T"),
          TableSpec("targets", "labels", columns="S"),
          TableSpec("input_lengths", "lengths", columns="1"),
          TableSpec("target_lengths", "lengths", columns="1"))
-BLANK = Bound("blank", 0, 15)
 NEG_INF = float("-inf")
+# logits rows, N·T, one view computes: the course's 16 samples × 50 steps, its α, β and lattices
+# within a move's 300 ms of CPU (bench/loss.py); more is refused with a message that says so
+MAX_STEPS = 800
 
 
 # ---- Typed tables -> tensors, or a message naming table, row, column and rule ---------------
@@ -72,6 +73,9 @@ def parse(tables: dict[str, Table | None], options: Options) -> Tensors:
             raise InputError("error.loss.rows", table=name, rows=len(tables[name]), expected=n,
                              first="targets")
     logit_rows = tables["logits"]
+    if len(logit_rows) > MAX_STEPS:
+        raise InputError("error.loss.ctc_steps", table="logits", rows=len(logit_rows),
+                         most=MAX_STEPS)
     if len(logit_rows) % n:
         raise InputError("error.loss.ctc_rows", table="logits", rows=len(logit_rows), n=n)
     t_max, c = len(logit_rows) // n, len(logit_rows[0])
@@ -108,7 +112,7 @@ def parse(tables: dict[str, Table | None], options: Options) -> Tensors:
             "target_lengths": torch.tensor(target_lengths)}
 
 
-def fit(typed: dict[str, Table], classes: int) -> dict[str, Table]:
+def fit(typed: dict[str, Table], classes: int, options: Options) -> dict[str, Table]:
     """The logits cut or padded to C columns; the other tables as typed."""
     def cut(rows: Table | None, default: Table) -> Table:
         return rows if rows and rows[0] else default
@@ -200,6 +204,33 @@ def best_path(lp: torch.Tensor, states: list[int], blank: int) -> list[int]:
     return path[::-1]
 
 
+def _lattice(lp: torch.Tensor, lengths: list[int], states: list[list[int]]) -> tuple:
+    """(emit, α, β, log p): each step's log-probability of each state's label, the forward and
+    backward variables over time × extended label (β by the forward pass run backwards), and
+    each sample's log p, the logsumexp of α at its last step over its last two states."""
+    emit, skips = _emissions(lp, lengths, states)
+    alpha = forward_batch(emit, skips)
+    beta_reversed = forward_batch(*_emissions(lp, lengths, states, reverse=True))
+    beta = torch.full(alpha.shape, NEG_INF, dtype=torch.float64)
+    log_p = torch.empty(len(lengths), dtype=torch.float64)
+    for i, (length, own) in enumerate(zip(lengths, states, strict=True)):
+        beta[i, :length, :len(own)] = beta_reversed[i, :length, :len(own)].flip(0).flip(1)
+        log_p[i] = alpha[i, length - 1, max(len(own) - 2, 0):len(own)].logsumexp(0)
+    return emit, alpha, beta, log_p
+
+
+def _through_labels(emit: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor,
+                    states: list[list[int]], classes: int) -> torch.Tensor:
+    """log γ_t(k), (N, T, C): the probability of all paths through label k at step t (α·β
+    counts the step's emission twice), summed over the states labelled k."""
+    through = torch.where(torch.isfinite(emit), alpha + beta - emit, NEG_INF)
+    labels = torch.full((len(states), alpha.shape[2]), -1)
+    for i, own in enumerate(states):
+        labels[i, :len(own)] = torch.tensor(own)
+    picks = labels[:, None, :, None] == torch.arange(classes)  # (N, 1, S', C)
+    return torch.where(picks, through[..., None], NEG_INF).logsumexp(2)
+
+
 def _steps(t: Tensors, options: Options, reduction: str) -> Steps:
     blank, zero_infinity = int(options["blank"]), bool(options["zero_infinity"])
     n = len(t["input_lengths"])
@@ -210,21 +241,8 @@ def _steps(t: Tensors, options: Options, reduction: str) -> Steps:
     target_lengths = t["target_lengths"].tolist()
     targets = [t["targets"][i, :target_lengths[i]].tolist() for i in range(n)]
     states = [extended(target, blank) for target in targets]
-    emit, skips = _emissions(lp, lengths, states)
-    alpha = forward_batch(emit, skips)
-    beta_reversed = forward_batch(*_emissions(lp, lengths, states, reverse=True))
-    beta = torch.full(alpha.shape, NEG_INF, dtype=torch.float64)
-    log_p = torch.empty(n, dtype=torch.float64)
-    for i, (length, own) in enumerate(zip(lengths, states, strict=True)):
-        beta[i, :length, :len(own)] = beta_reversed[i, :length, :len(own)].flip(0).flip(1)
-        log_p[i] = alpha[i, length - 1, max(len(own) - 2, 0):len(own)].logsumexp(0)
-    # γ_t(k): the share of all paths through label k at step t (α·β counts emit twice)
-    through = torch.where(torch.isfinite(emit), alpha + beta - emit, NEG_INF)
-    labels = torch.full((n, alpha.shape[2]), -1)
-    for i, own in enumerate(states):
-        labels[i, :len(own)] = torch.tensor(own)
-    picks = labels[:, None, :, None] == torch.arange(c)  # (N, 1, S', C)
-    gamma = torch.where(picks, through[..., None], NEG_INF).logsumexp(2)  # (N, T, C)
+    emit, alpha, beta, log_p = _lattice(lp, lengths, states)
+    gamma = _through_labels(emit, alpha, beta, states, c)
     steps_used = torch.arange(t_max)[None, :, None] < t["input_lengths"][:, None, None]
     feasible = torch.isfinite(log_p)
     grads = torch.where(steps_used & feasible[:, None, None],
@@ -398,8 +416,8 @@ print("grad_logits", logits.grad.tolist())
 '''
 
 
-OPTIONS = (Option("blank", "int", 0, BLANK, step=1),
-           Option("zero_infinity", "bool", False))
+OPTIONS = (Setting("blank", "int", 0, low=0, high=15, step=1),
+           Setting("zero_infinity", "bool", False))
 
 register(Loss(
     name="CTCLoss", module=nn.CTCLoss, tables=lambda o: SPECS, options=OPTIONS, steps=_steps,

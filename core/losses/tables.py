@@ -14,17 +14,16 @@ from core.errors import InputError
 
 Table = tuple[tuple[str, ...], ...]
 
-# What a table holds. Its kind decides the rule its cells obey and the caption it gets.
-FLOAT_KINDS = ("logits", "log_probs", "values")  # any finite number
-KINDS = (*FLOAT_KINDS, "probabilities", "unit", "signs", "indices", "weights", "positive",
-         "index_lists", "labels", "lengths")
-
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One input of a loss. rows: "N" (one per sample) or "1"; columns: "C", "1", or "C|1" (one
-    value or one per column: torch broadcasts it). An optional table (weight, pos_weight) is passed
-    to the loss's constructor when it is switched on; the others to its call, in order."""
+    """One input of a loss. kind: what it holds, which decides the rule its cells obey and its
+    caption (loss.kind_KIND): logits, log_probs and values are any finite number; probabilities
+    and unit in [0, 1]; signs ±1; indices a class index; weights ≥ 0; positive > 0; index_lists
+    class indices padded with −1; labels and lengths (CTCLoss's, checked by its own parse).
+    rows: "N" (one per sample) or "1"; columns: "C", "1", or "C|1" (one value or one per column:
+    torch broadcasts it). An optional table (weight, pos_weight) is passed to the loss's
+    constructor when it is switched on; the others to its call, in order."""
 
     name: str
     kind: str

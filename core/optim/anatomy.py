@@ -14,16 +14,19 @@ import torch
 
 from core.bounds import Bound
 from core.errors import Notice
-from core.optim.common import SEED, STEPS
-from core.optim.paths import PathConfig, trajectory, validate_path
+from core.optim.common import MAX_RUNS
+from core.optim.paths import STEPS, PathConfig, trajectory, validate_path
+from core.settings import setting, validate_settings
+
+SEED = {"low": 0, "high": 2**31 - 1, "step": 1}
 
 
 @dataclass(frozen=True)
 class AnatomyConfig:
     """What the landscape run's anatomy shows: run `run` (1-based) of `runs` after k steps."""
     runs: PathConfig = field(default_factory=PathConfig)
-    run: int = 1
-    k: int = 10
+    run: int = setting(1, choices=tuple(range(1, MAX_RUNS + 1)))
+    k: int = setting(10, low=0, high=STEPS.high, step=1)
 
 
 def validate_anatomy(config: AnatomyConfig) -> tuple[AnatomyConfig, list[Notice]]:
@@ -32,6 +35,25 @@ def validate_anatomy(config: AnatomyConfig) -> tuple[AnatomyConfig, list[Notice]
     return replace(config, runs=runs,
                    run=Bound("run", 1, len(runs.runs)).clamp(int(config.run), notices),
                    k=Bound("k", 0, runs.steps).clamp(int(config.k), notices)), notices
+
+
+@dataclass(frozen=True)
+class CourseConfig:
+    """The course's anatomy example: set_seed(1)."""
+    seed: int = setting(1, **SEED)
+
+
+@dataclass(frozen=True)
+class ExerciseConfig:
+    """The course's exercise: one SGD with three groups, k steps with a gradient of ones."""
+    seed: int = setting(1, **SEED)
+    k: int = setting(10, low=1, high=STEPS.high, step=1)
+
+
+def validate_example(config):
+    """A CourseConfig or an ExerciseConfig: its settings of kind and in range."""
+    notices: list[Notice] = []
+    return validate_settings(config, notices), notices
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,7 @@ def _plain(value):
 
 # ---- the course's example: written once, as the script the page shows --------------------------
 
-COURSE_SEED = 1  # the course's anatomy example runs set_seed(1)
+COURSE_SEED = CourseConfig().seed  # the course's anatomy example runs set_seed(1)
 
 # Its prints in the course's order and with its labels. The seed is a private generator (the same
 # numbers as the course's torch.manual_seed, without touching torch's global one); the last two
@@ -155,23 +177,14 @@ def course_anatomy(seed: int = COURSE_SEED) -> str:
     return printed.getvalue()
 
 
-def clamp_seed(seed: int, notices: list) -> int:
-    return SEED.clamp(int(seed), notices)
-
-
 # ---- the course's exercise: one SGD, three parameter groups -------------------------------------
 
 EXERCISE = ((0.01, 0.9), (0.02, 0.8), (0.03, 0.7))  # the course's three groups: (lr, momentum)
 
 
-def three_groups(seed: int, k: int) -> pd.DataFrame:
-    """The course's exercise: one SGD with three parameter groups, each w = randn(2, 2) with a
-    gradient of ones, after k steps: each group's lr, momentum and momentum buffer."""
-    return exercise(seed, k)[0]
-
-
 def exercise(seed: int, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The exercise after k steps (group, lr, momentum, buffer, weight[0,0]), and each group's
+    """The course's exercise: one SGD with three parameter groups, each w = randn(2, 2) with a
+    gradient of ones, after k steps (group, lr, momentum, buffer, weight[0,0]), and each group's
     buffer after every step on the way (step, group, momentum, buffer)."""
     generator = torch.Generator().manual_seed(seed)
     weights = [torch.randn((2, 2), generator=generator, requires_grad=True) for _ in EXERCISE]
@@ -181,7 +194,7 @@ def exercise(seed: int, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     for w in weights:
         w.grad = torch.ones((2, 2))
     history = []
-    for step in range(1, min(max(k, 0), STEPS.high) + 1):
+    for step in range(1, k + 1):
         optimizer.step()
         history += [{"step": step, "group": i, "momentum": m,
                      "buffer": optimizer.state[w]["momentum_buffer"][0, 0].item()}

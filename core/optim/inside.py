@@ -37,12 +37,6 @@ class Inside:
     diverged_at: int | None  # the step after which the loss escaped (paths.run_path's), or None
 
 
-def step_inside(config: PathConfig, run: int, k: int) -> pd.DataFrame:
-    """Run `run`'s step k (1-based), or its last step where it diverged earlier: the table of
-    inside_step."""
-    return inside_step(config, run, k).table
-
-
 def inside_step(config: PathConfig, run: int, k: int) -> Inside:
     """Run `run`'s step k: each entry the rule gives (key, formula, evaluated, ours) beside
     torch's (torch) and whether they agree; an empty table when the optimiser has no rule or no

@@ -4,13 +4,14 @@ each run's verdict, and the two thresholds 1/8 and 1/4 run by torch."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
 
 from core.errors import InputError, Notice
-from core.optim.common import ITERATIONS, LR_COUNT, START, number, upper
+from core.optim.common import RATE, START
+from core.settings import setting, settings_of, validate_settings
 
 ONE_STEP_LR = 1 / 8  # 1 − 8·lr = 0: x₁ = 0
 LIMIT_LR = 1 / 4  # 1 − 8·lr = −1: x bounces between ±x₀ forever; beyond it, |x| grows
@@ -20,12 +21,14 @@ VERDICTS = ("converges", "oscillates_converging", "oscillates_forever", "diverge
 
 @dataclass(frozen=True)
 class LrConfig:
-    lr_min: float = 0.01
-    lr_max: float = 0.2
-    lr_count: int = 10
-    iterations: int = 100
-    x0: float = 2.0
-    thresholds: bool = False  # True: the course's 1/8 and 1/4 join the grid
+    """The course's multi-lr run: linspace(0.01, 0.2, 10), 100 iterations from x = 2."""
+
+    lr_min: float = setting(0.01, **RATE, step=0.01, format="%.4f")
+    lr_max: float = setting(0.2, **RATE, step=0.01, format="%.4f")
+    lr_count: int = setting(10, low=1, high=30, step=1)
+    iterations: int = setting(100, low=1, high=500, step=1)
+    x0: float = setting(2.0, **START, step=0.5)
+    thresholds: bool = setting(False)  # True: the course's 1/8 and 1/4 join the grid
 
     @property
     def lrs(self) -> list[float]:
@@ -33,20 +36,18 @@ class LrConfig:
         return sorted({*grid, ONE_STEP_LR, LIMIT_LR}) if self.thresholds else grid
 
 
+SETTINGS = settings_of(LrConfig)
+LR_COUNT, ITERATIONS = SETTINGS["lr_count"].bound, SETTINGS["iterations"].bound
+
+
 def validate_lr(config: LrConfig) -> tuple[LrConfig, list[Notice]]:
-    for name in ("lr_min", "lr_max", "x0"):
-        number(name, getattr(config, name))
-    if config.lr_min < 0:
-        raise InputError("error.optim.negative", field="lr_min", value=config.lr_min)
+    """Every setting of kind and in range, and the range of rates in order."""
+    notices: list[Notice] = []
+    config = validate_settings(config, notices)
     if config.lr_max < config.lr_min:
         raise InputError("error.optim.order", low="lr_min", high="lr_max",
                          low_value=config.lr_min, high_value=config.lr_max)
-    notices: list[Notice] = []
-    return replace(config, lr_count=LR_COUNT.clamp(config.lr_count, notices),
-                   lr_min=upper("lr_min", config.lr_min, notices, low=0.0),
-                   lr_max=upper("lr_max", config.lr_max, notices, low=0.0),
-                   x0=START.clamp(config.x0, notices),
-                   iterations=ITERATIONS.clamp(config.iterations, notices)), notices
+    return config, notices
 
 
 def verdict(xs: list[float]) -> str:
@@ -77,11 +78,6 @@ def descend_all(lrs: list[float], iterations: int, x0: float) -> tuple[torch.Ten
         losses.append(y.detach())
     losses.append(torch.pow(2 * x, 2).detach())
     return torch.stack(xs), torch.stack(losses)
-
-
-def descend(lr: float, iterations: int, x0: float) -> list[float]:
-    """The course's loop for one learning rate: x before each iteration and after the last."""
-    return descend_all([lr], iterations, x0)[0][:, 0].tolist()
 
 
 @dataclass(frozen=True)

@@ -3,51 +3,78 @@ with and without momentum."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
 
-from core.errors import InputError, Notice
-from core.optim.common import BETA_POINTS, ITERATIONS, START, number, upper
+from core.errors import Notice
+from core.optim.common import RATE, START
+from core.settings import setting, validate_settings
 
 
 @dataclass(frozen=True)
 class MomentumConfig:
-    betas: tuple[float, ...] = (0.98, 0.95, 0.9, 0.8)
-    points: int = 100
-    momentum: float = 0.9  # on the first run, lr = 0.01 (the course also tries 0.63)
-    lr_momentum: float = 0.01
-    lr_plain: float = 0.03
-    iterations: int = 100
-    x0: float = 2.0
+    """The course's momentum demo: the average's weights for four betas over 100 points, then
+    SGD on 4x² from x = 2 for 100 iterations, lr 0.01 with momentum 0.9 against lr 0.03."""
+
+    # each beta of an average: below 0 refused, 1 or more clamped just below 1
+    betas: tuple[float, ...] = setting((0.98, 0.95, 0.9, 0.8), low=0.0, below_low="refuse",
+                                       high=0.999)
+    points: int = setting(100, low=2, high=1000, step=10)
+    momentum: float = setting(0.9, **RATE, step=0.01, format="%.3f")  # the course also tries 0.63
+    lr_momentum: float = setting(0.01, **RATE, step=0.005, format="%.4f")
+    lr_plain: float = setting(0.03, **RATE, step=0.005, format="%.4f")
+    iterations: int = setting(100, low=1, high=500, step=10)
+    x0: float = setting(2.0, **START, step=0.5)
 
 
 def validate_momentum(config: MomentumConfig) -> tuple[MomentumConfig, list[Notice]]:
-    if not config.betas:
-        raise InputError("error.optim.empty_list", field="betas")
-    for beta in config.betas:
-        number("betas", beta)
-        if not 0 <= beta < 1:
-            raise InputError("error.optim.beta_range", field="betas", value=beta)
-    for name in ("momentum", "lr_momentum", "lr_plain", "x0"):
-        number(name, getattr(config, name))
-    for name in ("momentum", "lr_momentum", "lr_plain"):
-        if getattr(config, name) < 0:
-            raise InputError("error.optim.negative", field=name, value=getattr(config, name))
     notices: list[Notice] = []
-    return replace(config, points=BETA_POINTS.clamp(config.points, notices),
-                   momentum=upper("momentum", config.momentum, notices, low=0.0),
-                   lr_momentum=upper("lr_momentum", config.lr_momentum, notices, low=0.0),
-                   lr_plain=upper("lr_plain", config.lr_plain, notices, low=0.0),
-                   x0=START.clamp(config.x0, notices),
-                   iterations=ITERATIONS.clamp(config.iterations, notices)), notices
+    return validate_settings(config, notices), notices
+
+
+@dataclass(frozen=True)
+class Race:
+    """The two runs compared, as the page states it: where the run with momentum is ahead."""
+    ahead: tuple[tuple[int, int], ...]  # (first, last) iterations where its loss is the lower
+    last: int  # the last iteration
+    loss_momentum: float  # each run's loss at the last iteration
+    loss_plain: float
+    sign_changes: int  # how often the run with momentum's x changes sign (overshoots 0)
 
 
 @dataclass(frozen=True)
 class MomentumResult:
     weights: pd.DataFrame  # beta, t, weight = (1 − β)·β^t
     runs: pd.DataFrame  # run, iteration, x, loss
+    race: Race
+
+
+def race(runs: pd.DataFrame) -> Race:
+    """Where the first run (with momentum) has the lower loss, iteration by iteration, as runs of
+    consecutive iterations; both losses at the last iteration; how often its x changes sign."""
+    half = len(runs) // 2  # the run with momentum's rows, then the other's
+    first, second = runs.iloc[:half].reset_index(drop=True), runs.iloc[half:].reset_index(
+        drop=True)
+    below = (first["loss"] < second["loss"]).tolist()
+    ahead, start = [], None
+    for i, lower in enumerate([*below, False]):
+        if lower and start is None:
+            start = i
+        elif not lower and start is not None:
+            ahead.append((int(first["iteration"][start]), int(first["iteration"][i - 1])))
+            start = None
+    xs = first["x"].tolist()
+    return Race(tuple(ahead), int(first["iteration"].iloc[-1]), float(first["loss"].iloc[-1]),
+                float(second["loss"].iloc[-1]),
+                sum(a * b < 0 for a, b in zip(xs, xs[1:], strict=False)))
+
+
+def buffer_factor(momentum: float) -> float:
+    """What SGD's momentum buffer b ← m·b + g tends to with a constant gradient, in gradients:
+    1 + m + m² + … = 1/(1 − m), an unnormalised sum (10 at m = 0.9), not an average."""
+    return 1 / (1 - momentum)
 
 
 def run_momentum(config: MomentumConfig) -> MomentumResult:
@@ -70,7 +97,8 @@ def run_momentum(config: MomentumConfig) -> MomentumResult:
         runs.append(pd.DataFrame({"lr": lr, "momentum": momentum,
                                   "iteration": range(config.iterations), "x": xs,
                                   "loss": losses}))
-    return MomentumResult(weights, pd.concat(runs, ignore_index=True))
+    runs = pd.concat(runs, ignore_index=True)
+    return MomentumResult(weights, runs, race(runs))
 
 
 def momentum_script(config: MomentumConfig) -> str:

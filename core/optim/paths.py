@@ -12,40 +12,77 @@ import torch
 
 from core.errors import InputError, Notice
 from core.landscapes import LANDSCAPES, Landscape
-from core.optim.common import CONDITION, ESCAPE, MAX_RUNS, START, STEPS, escaped
+from core.optim.common import CONDITION, ESCAPE, MAX_RUNS, START, escaped
 from core.optim.registry import Spec, validate_spec
+from core.settings import setting, settings_of, validate_settings
+
+
+def takes_condition(values: dict) -> bool:
+    """Whether the chosen landscape has a condition number (the quadratic)."""
+    return LANDSCAPES[values.get("landscape", "rosenbrock")].takes_condition
 
 
 @dataclass(frozen=True)
-class PathConfig:
-    landscape: str = "rosenbrock"
-    condition: float = 10.0  # of the quadratic: the ratio of its two curvatures
-    start: tuple[float, float] = (-1.5, 2.0)
-    steps: int = 300
-    runs: tuple[Spec, ...] = (
-        Spec.of("SGD", lr=1e-3), Spec.of("SGD", lr=1e-3, momentum=0.9),
-        Spec.of("Adam", lr=0.05), Spec.of("RMSprop", lr=0.01),
-    )
-    zero_grad: bool = True  # False: the loop "forgets" optimizer.zero_grad()
+class OnLandscape:
+    """A landscape, its condition number where its formula has one, and a start point: the
+    landscape tab's and the sweep's first settings (by default Rosenbrock from (-1.5, 2))."""
+
+    landscape: str = setting("rosenbrock", choices=LANDSCAPES.keys(),
+                             choice_text="optim.land_{choice}")
+    condition: float = setting(10.0, **CONDITION, step=1.0, shown=takes_condition)
+    start_x: float = setting(-1.5, **START, step=0.1)
+    start_y: float = setting(2.0, **START, step=0.1)
 
     @property
     def surface(self) -> Landscape:
         return LANDSCAPES[self.landscape]
 
+    @property
+    def start(self) -> tuple[float, float]:
+        return self.start_x, self.start_y
+
+
+@dataclass(frozen=True)
+class PathConfig(OnLandscape):
+    """Up to four optimisers from one start on one landscape: by default the course's SGD with
+    and without momentum beside Adam and RMSprop on Rosenbrock, 300 steps."""
+
+    steps: int = setting(300, low=1, high=800, step=50)
+    runs: tuple[Spec, ...] = (
+        Spec.of("SGD", lr=1e-3), Spec.of("SGD", lr=1e-3, momentum=0.9),
+        Spec.of("Adam", lr=0.05), Spec.of("RMSprop", lr=0.01),
+    )
+    forget_zero_grad: bool = setting(False)  # True: the loop leaves out optimizer.zero_grad()
+
+    @property
+    def zero_grad(self) -> bool:
+        return not self.forget_zero_grad
+
+
+STEPS = settings_of(PathConfig)["steps"].bound
+# The runs' steps together, in plain optimiser steps (Spec.step_cost): 1,200, the course's four
+# runs of 300 steps, keep a change of the landscape, the start or the steps, which reruns every
+# run, at about 0.3 s of CPU on one thread (python -m bench.optim).
+STEP_BUDGET = 1200
+
 
 def validate_path(config: PathConfig) -> tuple[PathConfig, list[Notice]]:
-    if config.landscape not in LANDSCAPES:
-        raise InputError("error.unknown_choice", field="landscape", value=config.landscape)
+    """Every setting of kind and in range, each run's settings as torch takes them, and the
+    steps cut, with a notice, where the runs together would pass the step budget."""
+    notices: list[Notice] = []
+    config = validate_settings(config, notices)
     if not config.runs:
         raise InputError("error.optim.no_runs")
-    notices: list[Notice] = []
     runs = tuple(validate_spec(spec, i + 1, notices)
                  for i, spec in enumerate(config.runs[:MAX_RUNS]))
-    return replace(
-        config, runs=runs, steps=STEPS.clamp(config.steps, notices),
-        condition=CONDITION.clamp(float(config.condition), notices),
-        start=tuple(START.clamp(float(v), notices) for v in config.start),
-    ), notices
+    cost = sum(spec.step_cost() for spec in runs)
+    if config.steps * cost > STEP_BUDGET:
+        allowed = max(1, int(STEP_BUDGET // cost))
+        notices.append(Notice("notice.optim.step_budget", {
+            "steps": config.steps, "runs": len(runs), "cost": cost, "used": allowed,
+            "budget": STEP_BUDGET}))
+        config = replace(config, steps=allowed)
+    return replace(config, runs=runs), notices
 
 
 @dataclass(frozen=True)
@@ -130,10 +167,6 @@ def combine(config: PathConfig, runs: list[tuple]) -> PathResult:
              for i, (label, (_, _, frame)) in enumerate(zip(labels, runs, strict=True))]
     return PathResult(pd.concat(frames, ignore_index=True), tuple(stop for _, stop, _ in runs),
                       surface_grid(config), pd.concat(inner, ignore_index=True))
-
-
-def run_paths(config: PathConfig) -> PathResult:
-    return combine(config, [run_path(config, spec) for spec in config.runs])
 
 
 def _velocity(spec: Spec, optimizer: torch.optim.Optimizer) -> list[float]:

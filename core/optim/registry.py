@@ -1,12 +1,13 @@
 """The optimisers of torch.optim that run on a 2-D landscape, one entry each.
 
-An entry reads the optimiser's settings, their types and their defaults from torch itself
-(`inspect.signature` of the class); this module adds only what torch does not say: the bounds a
-typed value is clamped to, the choices of a text setting, which state entry is drawn as the
-velocity, and whether `step` needs a closure. A setting that is a pair in torch (`betas`, `etas`,
-`step_sizes`) is two settings here, `betas_0` and `betas_1`, so each is one number in a link.
-The explanation of each setting is the text `optim.help_<setting>` (or `optim.help_<Name>_<setting>`
-where one optimiser means something else by the same name).
+An entry reads the optimiser's settings, their kinds and their defaults from torch itself
+(`inspect.signature` of the class), each a core.settings.Setting; this module adds only what torch
+does not say: the bounds a typed value is refused below or clamped above (LIMITS), the choices of
+a text setting, which state entry is drawn as the velocity, and whether `step` needs a closure. A
+setting that is a pair in torch (`betas`, `etas`, `step_sizes`) is two settings here, `betas_0`
+and `betas_1`, so each is one number in a link. The explanation of each setting is the text
+`optim.help_<setting>` (or `optim.help_<Name>_<setting>` where one optimiser means something else
+by the same name).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import inspect
 import types
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Union, get_args, get_origin
 
@@ -22,52 +23,56 @@ import torch
 
 from core.errors import InputError, Notice
 from core.optim import rules
-from core.optim.common import SETTING_MAX, number, upper
+from core.optim.common import SETTING_MAX
+from core.settings import Setting
 
 # How torch computes, not what: on a CPU and two numbers they give the same steps, so not offered.
 IMPLEMENTATION = frozenset({"foreach", "fused", "capturable", "differentiable"})
 
-# (lowest, highest) of each setting a user can type: below the lowest torch refuses the value (an
-# error next to the input), above the highest it is clamped with a notice. Unlisted: [0, 1e6].
-BOUNDS = {
-    "betas_0": (0.0, 0.999999), "betas_1": (0.0, 0.999999), "rho": (0.0, 1.0),
-    "etas_0": (1e-6, 0.999999), "etas_1": (1.000001, SETTING_MAX),
-    "max_iter": (1, 100), "max_eval": (1, 200), "history_size": (1, 200),
-    "t0": (0.0, 1e9),
-    "beta2_decay": (-SETTING_MAX, 0.0), "d": (1.0, SETTING_MAX),
-    # one optimiser's own, as "Name.setting": LBFGS's strong-Wolfe line search divides by the
-    # difference of two step lengths, and with lr = 0 both are 0 (ZeroDivisionError in torch)
-    "LBFGS.lr": (1e-12, SETTING_MAX),
+# What torch's signature does not say. Every number is refused below its low (torch refuses it:
+# an error next to the input) and clamped above its high with a notice; unlisted: 0 to 1e6 (past
+# 1e6 torch cannot take a rate as a float32 scalar). "Name.setting" is one optimiser's own.
+LIMITS: dict[str, dict] = {
+    "betas_0": {"high": 0.999999}, "betas_1": {"high": 0.999999}, "rho": {"high": 1.0},
+    "etas_0": {"low": 1e-6, "high": 0.999999}, "etas_1": {"low": 1.000001},
+    "max_iter": {"low": 1, "high": 100}, "max_eval": {"low": 1, "high": 200},
+    "history_size": {"low": 1, "high": 200}, "t0": {"high": 1e9},
+    "beta2_decay": {"low": -SETTING_MAX, "high": 0.0}, "d": {"low": 1.0},
+    # LBFGS's strong-Wolfe line search divides by the difference of two step lengths, and with
+    # lr = 0 both are 0 (ZeroDivisionError in torch)
+    "LBFGS.lr": {"low": 1e-12},
+    "line_search_fn": {"kind": "choice", "choices": (None, "strong_wolfe")},  # torch's own
 }
-CHOICES = {"line_search_fn": (None, "strong_wolfe")}  # torch's own accepted values
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str  # torch's keyword, or keyword_i for element i of a pair
-    kind: type  # bool, int, float or str (a choice)
-    default: object  # torch's default (None: torch decides, e.g. LBFGS's max_eval)
-    low: float = 0.0
-    high: float = SETTING_MAX
-    choices: tuple = ()
-
-    @property
-    def keyword(self) -> str:
-        """The keyword torch takes it under (betas for betas_0)."""
-        return self.name.rsplit("_", 1)[0] if self.name[-1].isdigit() and self.name[-2] == "_" \
-            else self.name
-
-
-def _kind(annotation, default) -> type:
-    """bool, int, float or str from torch's annotation (float | Tensor is a float)."""
+def _kind(annotation, default) -> str:
+    """bool, int or float from torch's annotation (float | Tensor is a float)."""
     if isinstance(annotation, str):  # a postponed annotation
         annotation = eval(annotation, vars(torch.optim.optimizer), {"torch": torch})  # noqa: S307
     if get_origin(annotation) in (Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
-        return float if float in options else _kind(options[0], default)
-    if annotation in (bool, int, float, str):
-        return annotation
-    return type(default) if default is not None else float
+        return "float" if float in options else _kind(options[0], default)
+    if annotation in (bool, int, float):
+        return annotation.__name__
+    if isinstance(default, bool | int | float):
+        return type(default).__name__
+    return "float"
+
+
+def _setting(optimizer: type, name: str, kind: str, default) -> Setting:
+    """One setting as torch declares it, with its limits, shown under torch's own name."""
+    limits = {"low": 0.0, "high": SETTING_MAX} | LIMITS.get(name, {}) \
+        | LIMITS.get(f"{optimizer.__name__}.{name}", {})
+    kind = limits.pop("kind", kind)
+    if kind in ("int", "float") and default is not None:
+        default = int(default) if kind == "int" else float(default)
+    if kind not in ("int", "float"):
+        limits = {key: value for key, value in limits.items() if key == "choices"}
+    return Setting(name=name, kind=kind, default=default, below_low="refuse",
+                   optional=default is None and kind != "choice",
+                   label=name.replace("_0", "[0]").replace("_1", "[1]"),
+                   step=1 if kind == "int" else None,
+                   format="%.5g" if kind == "float" else None, **limits)
 
 
 def read_settings(optimizer: type[torch.optim.Optimizer]) -> tuple[Setting, ...]:
@@ -78,17 +83,18 @@ def read_settings(optimizer: type[torch.optim.Optimizer]) -> tuple[Setting, ...]
             continue
         default = parameter.default
         if isinstance(default, tuple):  # a pair: one number each
-            for i, value in enumerate(default):
-                key = f"{name}_{i}"
-                settings.append(Setting(key, float, None if value is None else float(value),
-                                        *BOUNDS.get(key, (0.0, SETTING_MAX))))
-            continue
-        kind = str if name in CHOICES else _kind(parameter.annotation, default)
-        if kind in (int, float) and not isinstance(default, bool) and default is not None:
-            default = kind(default)
-        bounds = BOUNDS.get(f"{optimizer.__name__}.{name}", BOUNDS.get(name, (0, SETTING_MAX)))
-        settings.append(Setting(name, kind, default, *bounds, choices=CHOICES.get(name, ())))
+            settings += [_setting(optimizer, f"{name}_{i}", "float", value)
+                         for i, value in enumerate(default)]
+        else:
+            settings.append(_setting(optimizer, name, _kind(parameter.annotation, default),
+                                     default))
     return tuple(settings)
+
+
+def keyword(setting: str) -> str:
+    """The keyword torch takes a setting under: betas for betas_0."""
+    head, _, index = setting.rpartition("_")
+    return head if index.isdigit() and head else setting
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,9 @@ class Optimizer:
 
     @cached_property
     def settings(self) -> tuple[Setting, ...]:
-        return read_settings(self.cls)
+        """torch's settings, each explained by this optimiser's help text for it."""
+        return tuple(replace(setting, help=self.help_key(setting.name))
+                     for setting in read_settings(self.cls))
 
     def setting(self, name: str) -> Setting:
         return next(s for s in self.settings if s.name == name)
@@ -166,11 +174,8 @@ class Spec:
         """The keyword arguments of the torch.optim class, pairs put back together."""
         kwargs: dict = {}
         for setting in self.entry.settings:
-            value = self.value(setting.name)
-            if setting.keyword != setting.name:
-                kwargs[setting.keyword] = (*kwargs.get(setting.keyword, ()), value)
-            else:
-                kwargs[setting.name] = value
+            value, name = self.value(setting.name), keyword(setting.name)
+            kwargs[name] = (*kwargs.get(name, ()), value) if name != setting.name else value
         return kwargs
 
     def make(self, params) -> torch.optim.Optimizer:
@@ -181,6 +186,16 @@ class Spec:
         arguments = ", ".join(f"{k}={v!r}" for k, v in self.kwargs().items())
         prefix = "torch.optim." if getattr(torch.optim, self.name, None) is self.entry.cls else ""
         return f"{prefix}{self.name}({params}, {arguments})"
+
+    def step_cost(self) -> float:
+        """What one step of this run costs, in plain optimiser steps (one loss, one backward and
+        one update, about 0.2 ms on one thread): a step that takes a closure evaluates it up to
+        max_eval times (torch's default max_iter·5/4), each with LBFGS's own bookkeeping about
+        0.4 of a plain step (python -m bench.optim)."""
+        if not self.entry.closure:
+            return 1.0
+        evaluations = self.value("max_eval") or self.value("max_iter") * 5 // 4
+        return max(1.0, 0.4 * evaluations)
 
     def label(self) -> str:
         """Short: lr and every setting that differs from torch's default."""
@@ -194,30 +209,16 @@ def _short(value) -> str:
 
 
 def validate_spec(spec: Spec, run: int, notices: list[Notice]) -> Spec:
-    """Each setting: a number where torch wants one, not below its lowest (an error naming the run
-    and the setting), clamped to its highest with a notice; then torch's own constructor checks
-    the combination (nesterov's rule, for one) and its message is shown."""
+    """Each setting parsed (a number where torch wants one, refused below its lowest with an
+    error naming the run and the setting, clamped to its highest with a notice); then torch's
+    own constructor checks the combination (nesterov's rule, for one) and its message is
+    shown. A field is named "r<i>.<setting>" (run i counted from 0, as its widgets are): the
+    page names it as its controls are labelled."""
     if spec.name not in OPTIMIZERS:
-        raise InputError("error.unknown_choice", field=f"run {run} optimizer", value=spec.name)
-    values = {}
-    for setting in spec.entry.settings:
-        value = spec.value(setting.name)
-        if setting.kind in (int, float) and value is not None:
-            number(f"run {run} {setting.name}", value)
-            if value < setting.low:
-                raise InputError("error.optim.run_below", run=run, field=setting.name,
-                                 value=value, low=setting.low)
-            if value > setting.high:
-                notices.append(Notice("notice.clamped", {
-                    "field": f"run {run} {setting.name}", "value": value, "low": setting.low,
-                    "high": setting.high, "used": setting.high}))
-                value = setting.high
-            value = setting.kind(upper(f"run {run} {setting.name}", value, notices)) \
-                if setting.kind is float else int(value)
-        elif setting.kind is str and value not in setting.choices:
-            raise InputError("error.unknown_choice", field=f"run {run} {setting.name}",
-                             value=value)
-        values[setting.name] = value
+        raise InputError("error.unknown_choice", field=f"r{run - 1}.name", value=spec.name)
+    values = {setting.name: setting.parse(spec.value(setting.name), notices,
+                                          f"r{run - 1}.{setting.name}")
+              for setting in spec.entry.settings}
     clean = Spec.of(spec.name, **values)
     try:
         clean.make([torch.zeros(2, requires_grad=True)])

@@ -4,45 +4,35 @@ batched tensor computation with exactly torch.optim.SGD's update rule."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
 
 from core.errors import InputError, Notice
-from core.landscapes import LANDSCAPES, Landscape
-from core.optim.common import (
-    CONDITION,
-    ESCAPE,
-    GRID,
-    START,
-    SWEEP_STEPS,
-    escaped,
-    first_index,
-    number,
-    upper,
-)
+from core.optim.common import ESCAPE, RATE, escaped, first_index
+from core.optim.paths import OnLandscape
+from core.settings import setting, settings_of, validate_settings
+
+POSITIVE = {"low": 1e-12, "below_low": "refuse", "high": 1e6}  # a rate or tolerance above 0
+GRID = {"low": 2, "high": 100, "step": 1}  # lr values or momentum values
 
 
 @dataclass(frozen=True)
-class SweepConfig:
-    landscape: str = "rosenbrock"
-    condition: float = 10.0
-    start: tuple[float, float] = (-1.5, 2.0)
-    lr_min: float = 1e-5
-    lr_max: float = 3e-3
-    lr_count: int = 40
-    momentum_min: float = 0.0
-    momentum_max: float = 0.99
-    momentum_count: int = 40
-    steps: int = 200
-    dampening: float = 0.0
-    nesterov: bool = False
-    tol: float = 1e-3  # steps to tolerance: the first step whose loss is below it
+class SweepConfig(OnLandscape):
+    """SGD over a grid of learning rate (log-spaced) × momentum on one landscape: by default
+    Rosenbrock's suggested range, 40 × 40 cells of 200 steps."""
 
-    @property
-    def surface(self) -> Landscape:
-        return LANDSCAPES[self.landscape]
+    lr_min: float = setting(1e-5, **POSITIVE, format="%.3g")
+    lr_max: float = setting(3e-3, **POSITIVE, format="%.3g")
+    lr_count: int = setting(40, **GRID)
+    momentum_min: float = setting(0.0, **RATE, step=0.05, format="%.3f")
+    momentum_max: float = setting(0.99, **RATE, step=0.05, format="%.3f")
+    momentum_count: int = setting(40, **GRID)
+    steps: int = setting(200, low=1, high=500, step=50)
+    dampening: float = setting(0.0, low=-1e6, high=1e6, step=0.1, format="%.3g")
+    nesterov: bool = setting(False)
+    tol: float = setting(1e-3, **POSITIVE, format="%.3g")  # steps to tolerance: first below it
 
     def grid(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Per cell, learning rate (log-spaced, fastest-varying) and momentum."""
@@ -52,35 +42,22 @@ class SweepConfig:
         return lr.flatten(), m.flatten()
 
 
+SETTINGS = settings_of(SweepConfig)
+GRID_SIZE, SWEEP_STEPS = SETTINGS["lr_count"].bound, SETTINGS["steps"].bound
+
+
 def validate_sweep(config: SweepConfig) -> tuple[SweepConfig, list[Notice]]:
-    if config.landscape not in LANDSCAPES:
-        raise InputError("error.unknown_choice", field="landscape", value=config.landscape)
-    for item in fields(config):
-        value = getattr(config, item.name)
-        if isinstance(value, float):
-            number(item.name, value)
-    for name in ("lr_min", "tol"):
-        if getattr(config, name) <= 0:
-            raise InputError("error.optim.positive", field=name, value=getattr(config, name))
-    if config.momentum_min < 0:
-        raise InputError("error.optim.negative", field="momentum_min", value=config.momentum_min)
+    """Every setting of kind and in range; both ranges in order; nesterov as torch.optim.SGD
+    takes it."""
+    notices: list[Notice] = []
+    config = validate_settings(config, notices)
     for low, high in (("lr_min", "lr_max"), ("momentum_min", "momentum_max")):
         if getattr(config, high) < getattr(config, low):
             raise InputError("error.optim.order", low=low, high=high,
                              low_value=getattr(config, low), high_value=getattr(config, high))
     if config.nesterov and (config.momentum_min <= 0 or config.dampening != 0):
         raise InputError("error.optim.sweep_nesterov")
-    notices: list[Notice] = []
-    return replace(
-        config, lr_count=GRID.clamp(config.lr_count, notices),
-        momentum_count=GRID.clamp(config.momentum_count, notices),
-        steps=SWEEP_STEPS.clamp(config.steps, notices),
-        condition=CONDITION.clamp(float(config.condition), notices),
-        start=tuple(START.clamp(float(v), notices) for v in config.start),
-        **{name: upper(name, getattr(config, name), notices, low=0.0)  # refused below 0 above
-           for name in ("lr_min", "lr_max", "momentum_min", "momentum_max", "tol")},
-        dampening=upper("dampening", config.dampening, notices),
-    ), notices
+    return config, notices
 
 
 def sweep_losses(config: SweepConfig, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -160,6 +137,26 @@ def summarise(config: SweepConfig, losses: torch.Tensor) -> SweepResult:
 
 def run_sweep(config: SweepConfig) -> SweepResult:
     return summarise(config, sweep_losses(config))
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Where the divergence edge lies, row by row of the sweep: at each momentum whose row has a
+    diverged cell, the smallest lr that diverged; and where the theory holds (the quadratic,
+    plain heavy-ball: no dampening, no nesterov), its stability limit lr < 2(1 + m)/L, L the
+    larger curvature (c, or 1 when c < 1)."""
+    first_diverging: pd.Series  # index momentum: the smallest diverging lr of that row
+    limits: pd.Series | None  # index momentum: 2(1 + m)/L, or None where the theory is not this
+
+
+def divergence_edge(config: SweepConfig, cells: pd.DataFrame) -> Edge:
+    diverged = cells[cells["diverged_at"] >= 0]
+    first = diverged.groupby("momentum")["lr"].min()
+    limits = None
+    if config.landscape == "quadratic" and not config.dampening and not config.nesterov:
+        curvature = max(1.0, config.condition)
+        limits = pd.Series(2 * (1 + first.index) / curvature, index=first.index)
+    return Edge(first, limits)
 
 
 def sweep_script(config: SweepConfig) -> str:

@@ -19,49 +19,39 @@ in a fixed shuffled order, cycled. Every draw comes from a generator seeded with
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from core.bounds import Bound
 from core.errors import InputError, Notice
 from core.optim.registry import Spec
+from core.settings import setting, settings_of, validate_settings
 
 POINTS, HIDDEN, BATCH, RADIUS = 256, 16, 32, 1.3
-NUM_ITER = Bound("num_iter", 10, 500)
-START_LR = Bound("start_lr", 1e-10, 1.0)
-END_LR = Bound("end_lr", 1e-6, 100.0)
-BETA = Bound("beta", 0.0, 0.999)
-DIVERGE = Bound("diverge", 1.1, 100.0)
 SKIP_START, SKIP_END = 10, 5  # torch-lr-finder's plot leaves these out of the suggestion
 MOMENTUM = 0.9
 
 
 @dataclass(frozen=True)
 class RangeConfig:
-    seed: int = 1
-    start_lr: float = 1e-7
-    end_lr: float = 10.0
-    num_iter: int = 100
-    beta: float = 0.98
-    diverge: float = 5.0
+    """torch-lr-finder's range_test: the rate from 1e-7 to 10 over 100 steps, the lesson's seed."""
+    seed: int = setting(1, low=0, high=2**31 - 1, step=1)
+    start_lr: float = setting(1e-7, low=1e-10, high=1.0, format="%.3g")
+    end_lr: float = setting(10.0, low=1e-6, high=100.0, format="%.3g")
+    num_iter: int = setting(100, low=10, high=500, step=10)
+    beta: float = setting(0.98, low=0.0, high=0.999, step=0.01, format="%.3f")
+    diverge: float = setting(5.0, low=1.1, high=100.0, step=0.5)
+
+
+SETTINGS = settings_of(RangeConfig)
 
 
 def validate(config: RangeConfig) -> tuple[RangeConfig, list[Notice]]:
-    for name in ("start_lr", "end_lr", "num_iter", "beta", "diverge", "seed"):
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value):
-            raise InputError("error.not_a_number", field=name, value=value)
+    """Its settings of kind and in range, and a range that grows."""
     notices: list[Notice] = []
-    config = replace(config, start_lr=START_LR.clamp(float(config.start_lr), notices),
-                     end_lr=END_LR.clamp(float(config.end_lr), notices),
-                     num_iter=NUM_ITER.clamp(int(config.num_iter), notices),
-                     beta=BETA.clamp(float(config.beta), notices),
-                     diverge=DIVERGE.clamp(float(config.diverge), notices),
-                     seed=Bound("seed", 0, 2**31 - 1).clamp(int(config.seed), notices))
+    config = validate_settings(config, notices)
     if config.end_lr <= config.start_lr:
         raise InputError("error.schedules.range_order", start_lr=config.start_lr,
                          end_lr=config.end_lr)

@@ -171,51 +171,51 @@ def test_a_pinned_schedule_names_its_preset_value():
     b = schedules.validate(schedules.ScheduleConfig(settings=(("gamma", 0.5),)))[0]
     gamma = dict(a.values())["gamma"]
     assert gamma == 0.1
-    assert compare.differences(a, b) == [("settings.gamma", gamma, 0.5)]
-    assert describe("schedules", a, b) == "B differs from A in gamma: 0.1 → 0.5."
+    # the schedules lesson names the scheduler with every setting, as one call
+    calls = ("StepLR(step_size=50, gamma=0.1)", "StepLR(step_size=50, gamma=0.5)")
+    assert compare.differences(a, b) == [("scheduler", *calls)]
+    assert describe(a, b) == f"B differs from A in scheduler: {calls[0]} → {calls[1]}."
     nested = applied.ApplyConfig()
     assert compare.differences(nested, replace(nested, schedule=b)) == [
-        ("schedule.settings.gamma", gamma, 0.5)]
+        ("schedule.scheduler", *calls)]
     # the lab's schedule settings go the same way (core.lab.plug.validate_schedule)
     lab_a = model.validate(model.LabConfig(schedule="StepLR"))[0]
     lab_b = model.validate(replace(lab_a, schedule_settings=(("gamma", 0.5),)))[0]
     assert lab_a.schedule_settings == ()
-    assert describe("lab", lab_a, lab_b) == "B differs from A in gamma: 0.1 → 0.5."
+    assert describe(lab_a, lab_b) == "B differs from A in schedule_settings.gamma: 0.1 → 0.5."
     # another scheduler: its settings are named as absent from the other view
     lab_c = model.validate(replace(lab_a, schedule="ExponentialLR"))[0]
     assert compare.differences(lab_a, lab_c)[0] == ("schedule", "StepLR", "ExponentialLR")
     step_size = schedules.SCHEDULERS["StepLR"].preset()["step_size"]
     assert ("schedule_settings.step_size", step_size, compare.ABSENT) in compare.differences(
         lab_a, lab_c)
-    assert f"step_size: {step_size} in A, not a setting of B" in describe("lab", lab_a, lab_c)
-    assert f"step_size: not a setting of A, {step_size} in B" in describe("lab", lab_c, lab_a)
+    assert (f"schedule_settings.step_size: {step_size} in A, not a setting of B"
+            in describe(lab_a, lab_c))
+    assert (f"schedule_settings.step_size: not a setting of A, {step_size} in B"
+            in describe(lab_c, lab_a))
 
 
 def test_the_line_names_each_setting_by_its_controls_label_in_the_users_language():
-    """The explosion's controls are labelled by their texts (explosion.init_std, ...); the line
-    says those labels, in Chinese too, not the Config's paths ("init.std")."""
+    """A pin bar names what differs as ui.widgets labels the lesson's controls (explosion.depth,
+    explosion.init_std), in Chinese too, not by the Config's paths ("init.std")."""
     import streamlit as st
 
     from core import network, text
     from ui.compare import describe
+    from ui.widgets import label_of
 
     a = network.NetConfig()
     b = replace(a, depth=50, init=replace(a.init, std=0.0625))
-    english = describe("explosion", a, b)
+    english = describe(a, b, label_of("explosion"))
     assert english == (f"B differs from A in {text.lookup('en', 'explosion.depth')}: 100 → 50; "
                        f"{text.lookup('en', 'explosion.init_std')}: 1 → 0.0625.")
     st.session_state["lang"] = "zh"
     try:
-        chinese = describe("explosion", a, b)
+        chinese = describe(a, b, label_of("explosion"))
     finally:
         del st.session_state["lang"]
     assert chinese == (f"B 与 A 的不同之处：{text.lookup('zh', 'explosion.depth')} 从 100 变为 "
                        f"50；{text.lookup('zh', 'explosion.init_std')} 从 1 变为 0.0625。")
-    # a tab's pin bar ("optim_lr") names its settings by the lesson's texts ("optim.lr_min")
-    from core.optim import learning_rate
-    lr = learning_rate.LrConfig()
-    assert describe("optim_lr", lr, replace(lr, lr_min=0.02)) == (
-        f"B differs from A in {text.lookup('en', 'optim.lr_min')}: 0.01 → 0.02.")
 
 
 def test_another_seed_is_offered_only_where_the_config_has_one():

@@ -13,8 +13,8 @@ from core import losses
 from core.charts import loss as charts
 from core.errors import InputError
 from core.losses import sequence
-from tests.core.ctc_inputs import ctc_configs
-from tests.core.test_losses import printed
+from tests.core.loss_inputs import ctc_configs
+from tests.core.test_losses import printed, within
 
 COURSE = "CTCLoss, the course's T=50, C=20, N=16, S=30 (seeded)"
 SMALL = "CTCLoss, small: T=8, C=4, target [1, 2, 2]"
@@ -114,9 +114,8 @@ def test_generated_inputs_loss_and_gradient_against_torch(cfg):
     out = loss_f(sequence.log_probs({**t, "logits": logits}), t["targets"], t["input_lengths"],
                  t["target_lengths"])
     out.sum().backward()
-    closed = torch.tensor(result.gradients["closed_form"].to_numpy(), dtype=torch.float32)
-    torch.testing.assert_close(closed, logits.grad.flatten(), rtol=1e-4,
-                               atol=result.grad_tolerance)
+    within(result.gradients["closed_form"].to_numpy(), logits.grad.flatten().double(),
+           result.gradients["tolerance"].to_numpy())
     assert result.checks["agrees"].all(), result.checks
 
 
@@ -132,7 +131,7 @@ def test_zero_infinity_zeroes_an_infeasible_sample():
 def test_the_lattice_is_alpha_and_the_best_path_walks_allowed_moves():
     cfg, _ = losses.validate(losses.from_preset(SMALL))
     result, t = losses.run(cfg), losses.parse(cfg)
-    cells, path = result.view.frames
+    cells, path = result.views[0].frames
     lp = t["logits"].double().log_softmax(1)  # one sample: its T rows
     alpha = sequence.forward(lp, sequence.extended([1, 2, 2], 0), 0)
     for row in cells.itertuples():
@@ -143,7 +142,7 @@ def test_the_lattice_is_alpha_and_the_best_path_walks_allowed_moves():
     assert moves.isin([0, 1, 2]).all() and path["s"].iloc[-1] >= 5 and path["s"].iloc[0] <= 1
     # the best path's probability is one of the alignments the loss adds up
     assert path["log_prob"].sum() <= -result.none[0] + 1e-9
-    chart = charts.ctc_lattices(*result.view.frames, **{k: k for k in result.view.texts})
+    chart = charts.ctc_lattices(*result.views[0].frames, **{k: k for k in result.views[0].texts})
     assert len(chart.to_dict()["layer"]) == 5  # each lattice's cells and path, and a heading
 
 

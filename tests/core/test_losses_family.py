@@ -143,15 +143,22 @@ def test_compare_only_the_losses_picked():
     assert losses.compare(cfg, ()).totals.empty
 
 
-def test_a_family_without_a_shared_quantity_compares_its_own_curves():
-    """BCELoss(sigmoid) and BCEWithLogitsLoss share the logit axis of their own curves."""
+def test_bce_and_bce_with_logits_compare_along_the_true_labels_logit():
+    """BCELoss(sigmoid) and BCEWithLogitsLoss share the logit of the true label: each computed
+    by torch on one element whose logit is set to each x, for a target of 1."""
     cfg = checked(losses.from_preset("BCELoss(sigmoid(x)), weight=[1, 1]"))
     found = losses.compare(cfg)
-    assert found.axis == "logit" and "x" not in found.elements
+    assert found.axis == "logit"
+    assert found.elements["x"].tolist() == [1, -2, 2, -2, -3, 4, -4, 5]  # z, or −z for y = 0
     assert set(found.curves["loss"]) == {"BCELoss", "BCEWithLogitsLoss"}
-    line = found.curves[found.curves["loss"] == "BCEWithLogitsLoss"]
-    z = torch.tensor(line["x"].to_numpy())
-    assert line["value"].tolist() == pytest.approx(F.softplus(-z).tolist())
+    for name, module in {"BCELoss": lambda z: nn.BCELoss(reduction="none")(
+            torch.sigmoid(z), torch.ones_like(z)),
+            "BCEWithLogitsLoss": lambda z: nn.BCEWithLogitsLoss(reduction="none")(
+                z, torch.ones_like(z))}.items():
+        line = found.curves[found.curves["loss"] == name]
+        z = torch.tensor(line["x"].to_numpy(), dtype=torch.float32)
+        torch.testing.assert_close(torch.tensor(line["value"].to_numpy(), dtype=torch.float32),
+                                   module(z))
 
 
 @settings(max_examples=25, deadline=None)
@@ -180,20 +187,25 @@ def test_generated_classification_curves_equal_torch(rows, targets, margin, p):
 
 # ---- Each option explained for the loss it belongs to ----------------------------------------
 
-def test_every_option_of_every_loss_has_its_help_in_both_languages():
+def help_key(option) -> str:
+    """The text an option is explained by on the page: its own, or the one of its name."""
+    return option.help or f"loss.options_{option.name}_help"
+
+
+def test_every_option_of_every_loss_has_its_label_and_help_in_both_languages():
     for loss in losses.LOSSES.values():
         for option in loss.options:
-            key = loss.help_key(option)
-            for lang in text.LANGUAGES:
-                assert key in text.strings(lang), (lang, key)
+            for key in (f"loss.options_{option.name}", help_key(option)):
+                for lang in text.LANGUAGES:
+                    assert key in text.strings(lang), (lang, key)
     poisson, gaussian, triplet = (losses.LOSSES[n] for n in (
         "PoissonNLLLoss", "GaussianNLLLoss", "TripletMarginLoss"))
-    eps = {loss.name: text.strings("en")[loss.help_key(
+    eps = {loss.name: text.strings("en")[help_key(
         next(o for o in loss.options if o.name == "eps"))] for loss in (poisson, gaussian,
-                                                                         triplet)}
+                                                                        triplet)}
     assert "log(x + eps)" in eps["PoissonNLLLoss"] and "variance" in eps["GaussianNLLLoss"]
     assert "norm" in eps["TripletMarginLoss"] and len(set(eps.values())) == 3
-    margins = {name: text.strings("en")[losses.LOSSES[name].help_key(
+    margins = {name: text.strings("en")[help_key(
         next(o for o in losses.LOSSES[name].options if o.name == "margin"))]
                for name in ("MultiMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss")}
     assert "true class" in margins["MultiMarginLoss"] and "cos" in margins["CosineEmbeddingLoss"]
@@ -203,8 +215,8 @@ def test_every_option_of_every_loss_has_its_help_in_both_languages():
 def test_poissons_eps_is_hidden_and_not_passed_where_it_has_no_effect():
     loss = losses.LOSSES["PoissonNLLLoss"]
     eps = next(o for o in loss.options if o.name == "eps")
-    assert not eps.shown({"log_input": True, "full": False})
-    assert eps.shown({"log_input": False, "full": False})
+    assert not eps.applies({"log_input": True, "full": False})
+    assert eps.applies({"log_input": False, "full": False})
     cfg = checked(losses.config("PoissonNLLLoss", dict(losses.from_preset(
         "PoissonNLLLoss, randn((2, 2)), seed 0").tables), {"eps": 0.5}))
     t = losses.parse(cfg)

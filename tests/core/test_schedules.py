@@ -5,6 +5,7 @@ test, and the validation of what a user types."""
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from dataclasses import replace
@@ -13,10 +14,12 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch.optim import lr_scheduler
 
 from core import schedules
 from core.errors import InputError
 from core.schedules import applied, range_test
+from core.schedules.registry import simple
 from harness.scripts import printed_lines
 
 COURSE = {name: schedules.validate(schedules.ScheduleConfig(scheduler=name))[0]
@@ -33,17 +36,25 @@ def rates(result, group=0, after=False):
     return frame[frame["group"] == group]["lr"].tolist()
 
 
+NUMBER = r"nan|-?inf|[-+\d.e]+"  # a rate torch made nan (ConstantLR's tiniest factor) prints nan
+
+
+def as_text(epochs: list[list[float]]) -> list[list[str]]:
+    """Rates as Python prints them, so a nan compares equal to a nan."""
+    return [[repr(rate) for rate in epoch] for epoch in epochs]
+
+
 def printed_rates(script: str) -> tuple[list[list[float]], float]:
     """Each epoch's printed get_last_lr() and the printed trained weight."""
     lines = printed_lines(script)
-    epochs = [[float(v) for v in re.findall(r"[-+\d.e]+", line.split(" lr ")[1])]
+    epochs = [[float(v) for v in re.findall(NUMBER, line.split(" lr ")[1])]
               for line in lines if line.startswith("epoch ")]
     return epochs, float(lines[-1].split()[-1])
 
 
 def printed_after(script: str) -> list[list[float]]:
     """Each epoch's get_last_lr() printed after scheduler.step() (the course's LambdaLR order)."""
-    return [[float(v) for v in re.findall(r"[-+\d.e]+", line.split(" lr ")[1])]
+    return [[float(v) for v in re.findall(NUMBER, line.split(" lr ")[1])]
             for line in printed_lines(script) if line.startswith("after step() epoch ")]
 
 
@@ -121,12 +132,12 @@ def test_the_shown_script_prints_the_same_rates(course_runs, name):
         assert after == []
 
 
-def setting_values(setting: schedules.Setting):
+def setting_values(setting):
     if setting.kind == "choice":
         return st.sampled_from(setting.choices)
     if setting.kind == "bool":
         return st.booleans()
-    low, high = schedules.BOUNDS[setting.name]
+    low, high = setting.low, setting.high
     if setting.kind == "ints":
         return st.lists(st.integers(max(low, 1), 40), min_size=1, max_size=4).map(tuple)
     if setting.kind == "int":
@@ -159,12 +170,12 @@ def test_any_settings_the_script_prints_what_core_computes(config):
         return
     epochs, w = printed_rates(schedules.to_script(config))
     groups = result.rates["group"].nunique()
-    assert epochs == [[rates(result, g)[e] for g in range(groups)]
-                      for e in range(config.max_epoch)]
+    assert as_text(epochs) == as_text([[rates(result, g)[e] for g in range(groups)]
+                                       for e in range(config.max_epoch)])
     if config.entry.logged_after:
-        assert printed_after(schedules.to_script(config)) == [
+        assert as_text(printed_after(schedules.to_script(config))) == as_text([
             [rates(result, g, after=True)[e] for g in range(groups)]
-            for e in range(config.max_epoch)]
+            for e in range(config.max_epoch)])
     assert w == result.weights["w"].iloc[-1] or (math.isnan(w) and math.isnan(
         result.weights["w"].iloc[-1]))
 
@@ -173,6 +184,7 @@ def test_core_leaves_torch_global_rng_alone():
     before = torch.get_rng_state()
     schedules.run(COURSE["StepLR"])
     range_test.run(range_test.RangeConfig(num_iter=20))
+    applied.run(applied.ApplyConfig(schedule=schedules.ScheduleConfig(max_epoch=10)))
     assert torch.equal(torch.get_rng_state(), before)
 
 
@@ -191,6 +203,10 @@ def test_bad_values_name_their_field():
         schedules.validate(schedules.ScheduleConfig(settings=(("step_size", 2.5),)))
     config, notices = schedules.validate(schedules.ScheduleConfig(max_epoch=10**9))
     assert config.max_epoch == schedules.MAX_EPOCH.high and notices
+    # the loop's steps: 1000 epochs of 50 iterations are cut to the step budget's epochs
+    config, notices = schedules.validate(schedules.ScheduleConfig(max_epoch=1000, iteration=50))
+    assert config.max_epoch == schedules.STEP_BUDGET // 50 == notices[-1].params["used"]
+    assert notices[-1].key == "notice.schedules.step_budget"
     short = schedules.ScheduleConfig("OneCycleLR", settings=(("total_steps", 50),))
     with pytest.raises(InputError, match="OneCycleLR"):
         schedules.run(schedules.validate(short)[0])
@@ -198,10 +214,39 @@ def test_bad_values_name_their_field():
 
 def test_a_new_entry_is_one_entry(monkeypatch):
     L = torch.optim.lr_scheduler  # noqa: N806
-    entry = schedules._simple(L.ExponentialLR, schedules.from_torch(L.ExponentialLR, "gamma", 0.5))
+    entry = simple(L.ExponentialLR, schedules.from_torch(L.ExponentialLR, "gamma", 0.5))
     monkeypatch.setitem(schedules.SCHEDULERS, "Halving", entry)
-    config = schedules.ScheduleConfig("Halving", max_epoch=5)
+    config, _ = schedules.validate(schedules.ScheduleConfig("Halving", max_epoch=5))
     assert rates(schedules.run(config)) == [0.1 * 0.5 ** e for e in range(5)]
+
+
+def test_every_scheduler_of_torch_is_in_the_registry():
+    """Fails the day torch.optim.lr_scheduler gains a scheduler the app lacks (MultiplicativeLR
+    was missing), as the optimisers' registry test does for torch.optim."""
+    torchs = {name for name, cls in vars(lr_scheduler).items()
+              if inspect.isclass(cls) and issubclass(cls, lr_scheduler.LRScheduler | lr_scheduler
+                                                     .ReduceLROnPlateau)
+              and cls not in (lr_scheduler.LRScheduler, lr_scheduler._LRScheduler)}
+    assert torchs == set(schedules.SCHEDULERS)
+    assert "MultiplicativeLR" in torchs
+
+
+@pytest.mark.parametrize("factor", schedules.FACTORS)
+def test_multiplicative_lr_multiplies_the_rate_by_its_factor_each_epoch(factor):
+    """MultiplicativeLR in the course's loop: lr_e = lr_(e-1) · factor(e), from torch's own
+    scheduler on a plain SGD, for each formula it offers."""
+    config, _ = schedules.validate(schedules.ScheduleConfig(
+        "MultiplicativeLR", settings=(("lr_lambda", factor),), max_epoch=60))
+    shown = rates(schedules.run(config))
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    scheduler = lr_scheduler.MultiplicativeLR(
+        optimizer, eval(f"lambda epoch: {factor}"))  # noqa: S307 (the registry's own constants)
+    expected = []
+    for _ in range(60):
+        expected.append(scheduler.get_last_lr()[0])
+        optimizer.step()
+        scheduler.step()
+    assert shown == expected
 
 
 # ---- A schedule applied ------------------------------------------------------------------------
@@ -217,12 +262,65 @@ def test_applied_runs_follow_the_schedule_and_the_script(name):
         course = rates(schedules.run(config.schedule))
         assert scheduled["lr"].tolist()[:-1] == course[:len(scheduled) - 1]
     lines = printed_lines(applied.to_script(config))
-    finals = [frame[frame["run"] == run].iloc[-1] for frame in (result.landscape, result.parabola)
-              for run in ("scheduled", "constant")]
+    runs = [(function, frame, run) for function, frame in (("landscape", result.landscape),
+                                                           ("parabola", result.parabola))
+            for run in ("scheduled", "constant")]
+    ends = result.ends.set_index("function")
     assert len(lines) == 4
-    for line, final in zip(lines, finals, strict=True):
+    for line, (function, frame, run) in zip(lines, runs, strict=True):
+        final = frame[frame["run"] == run].iloc[-1]
         assert f"step {int(final['step'])}:" in line
-        assert float(line.split("loss=")[1]) == final["loss"]
+        assert float(line.split("loss=")[1].split()[0]) == final["loss"]
+        assert float(line.split("mean loss=")[1]) == ends.loc[function, run]
+
+
+def noisy_tail(f, start: list[float], lr: float, config: applied.ApplyConfig,
+               scheduler_of) -> float:
+    """The applied tab's run written out with torch alone: SGD with momentum, the noise
+    sigma·N(0, 1) added to p.grad from a generator seeded with the Config's seed before each
+    step, the scheduler (or None) stepped after it; the mean loss of the last 20 steps."""
+    generator = torch.Generator().manual_seed(config.noise_seed)
+    p = torch.tensor(start, requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=lr, momentum=config.momentum)
+    scheduler = scheduler_of(optimizer)
+    losses = []
+    for step in range(config.schedule.max_epoch + 1):
+        loss = f(p)
+        losses.append(loss.item())
+        if step == config.schedule.max_epoch:
+            break
+        loss.backward()
+        p.grad.add_(torch.randn(p.shape, generator=generator), alpha=config.noise)
+        optimizer.step()
+        optimizer.zero_grad()
+        if scheduler is not None:
+            scheduler.step()
+    return sum(losses[-20:]) / 20
+
+
+@pytest.mark.parametrize("noise", [0.0, 1.0])
+def test_gradient_noise_is_what_a_torch_loop_adds_and_decides_which_run_ends_lower(noise):
+    """The course's StepLR on the default quadratic and on 4x²: each run's mean loss over its
+    last 20 steps, as a loop of torch alone computes it. With noise (the default, sigma 1) StepLR
+    ends lower on both, the claim the page's sentence makes; without, the constant rate does."""
+    config, _ = applied.validate(applied.ApplyConfig(noise=noise))
+    assert config.landscape == "quadratic" and config.schedule.scheduler == "StepLR"
+    ends = applied.run(config).ends.set_index("function")
+
+    def step_lr(optimizer):
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=50, gamma=0.1)
+
+    quadratic = ("landscape", lambda p: 0.5 * (p[0] ** 2 + 10.0 * p[1] ** 2), [-4.0, 2.0],
+                 config.landscape_lr)
+    parabola = ("parabola", lambda p: torch.pow(2 * p[0], 2), [2.0], config.schedule.lr)
+    for function, f, start, lr in (quadratic, parabola):
+        scheduled = noisy_tail(f, start, lr, config, step_lr)
+        constant = noisy_tail(f, start, lr, config, lambda optimizer: None)
+        assert ends.loc[function, "scheduled"] == scheduled
+        assert ends.loc[function, "constant"] == constant
+        assert (scheduled < constant) == (noise > 0), (function, scheduled, constant)
+    other, _ = applied.validate(applied.ApplyConfig(noise=noise, noise_seed=2))
+    assert applied.run(other).ends.equals(applied.run(config).ends) == (noise == 0)
 
 
 # ---- The range test ------------------------------------------------------------------------------
@@ -271,7 +369,7 @@ def test_a_diverging_applied_run_is_reported_at_its_step():
     on Rosenbrock makes both runs leave it: each (function, run) with the step its loss escaped,
     where its rows end."""
     config, _ = applied.validate(applied.ApplyConfig(schedule=COURSE["OneCycleLR"],
-                                                     landscape="himmelblau",
+                                                     landscape="himmelblau", noise=0.0,
                                                      landscape_lr=applied.suggested_lr(
                                                          "himmelblau")))
     result = applied.run(config)
@@ -282,7 +380,7 @@ def test_a_diverging_applied_run_is_reported_at_its_step():
     assert not math.isfinite(last["loss"]) or last["loss"] > applied.ESCAPE * max(
         scheduled["loss"].iloc[0], 1.0)
     config, _ = applied.validate(applied.ApplyConfig(schedule=COURSE["StepLR"],
-                                                     landscape_lr=0.05))
+                                                     landscape="rosenbrock", landscape_lr=0.05))
     result = applied.run(config)
     assert [(f, r) for f, r, _ in result.diverged.itertuples(index=False)] == [
         ("landscape", "scheduled"), ("landscape", "constant")]
@@ -299,3 +397,25 @@ def test_own_rates_are_declared_where_the_scheduler_ignores_the_optimizers_lr(na
     assert bool(config.entry.own_rates) == (a == b), (a[:3], b[:3])
     for setting in config.entry.own_rates:
         assert setting in config.values()
+
+
+@pytest.mark.parametrize("name", ["StepLR", "CyclicLR", "OneCycleLR", "ReduceLROnPlateau"])
+def test_the_loop_trains_w_as_torch_optim_sgd_does_epoch_by_epoch(name):
+    """The course's loop writes SGD's update with torch's own operations instead of autograd and
+    optimizer.step(): w after every epoch equal, bit for bit, to torch.optim.SGD stepped through
+    backward() under the same real scheduler (CyclicLR and OneCycleLR also cycle the momentum)."""
+    config, _ = schedules.validate(replace(COURSE[name], max_epoch=60))
+    shown = schedules.run(config).weights["w"].tolist()
+    generator = torch.Generator().manual_seed(config.seed)
+    w = torch.randn((1,), generator=generator, requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=config.lr, momentum=0.9)
+    scheduler = config.entry.build(optimizer, config.values(), config.max_epoch)
+    expected = []
+    for epoch in range(config.max_epoch):
+        for _ in range(config.iteration):
+            torch.pow(w - torch.zeros(1), 2).backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        expected.append(w.item())
+        config.entry.step(scheduler, epoch, config.values(), None)
+    assert shown == expected

@@ -1,24 +1,19 @@
 """Real-browser fixtures: a freshly started `streamlit run app.py` on localhost, and Debian's
 chromium driven by Playwright. Without chromium the tests skip with the reason, unless
-REQUIRE_BROWSER=1 (as in CI), where a missing browser fails them."""
+REQUIRE_SYSTEM_PACKAGES=1 (as in CI), where a missing browser fails them (harness.system)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
 from harness.browser import CHROMIUM, CHROMIUM_ARGS, Tab, missing_browser
 from harness.server import Server
+from harness.system import need
 
 
 @pytest.fixture(scope="session")
 def browser():
-    reason = missing_browser()
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests are required here, but {reason}")
-        pytest.skip(reason)
+    need(missing_browser())
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -245,3 +245,40 @@ def test_a_frozen_layer_keeps_its_weights_while_batchnorm_moves(server, tab):
         .scroll_into_view_if_needed()
     tab.screenshot("lab_frozen")
     assert tab.page.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_run_downloads_as_a_checkpoint_and_a_tensorboard_log(server, tab):
+    """The two files a student keeps of a run, as the browser downloads them: the checkpoint
+    torch.load(..., weights_only=True) reads, at the epoch shown, with the run's weights; the
+    TensorBoard log whose scalars, read by TensorBoard's own reader, are the run's losses."""
+    import io
+    from pathlib import Path
+
+    import torch
+
+    from core.lab import tensorboard
+    from core.lab.model import LabConfig, validate
+    from core.lab.train import Trainer
+
+    tab.open(f"{server.url}/lab")
+    for _ in range(3):
+        tab.page.get_by_role("button", name="One epoch").click()
+        tab.wait()
+    assert epoch(tab) == 3
+    same = Trainer(validate(LabConfig())[0])
+    same.train(epochs=3)
+    with tab.page.expect_download() as saving:
+        tab.page.get_by_role("button", name="Checkpoint at epoch 3 (.pt)").click()
+    saved = torch.load(io.BytesIO(Path(saving.value.path()).read_bytes()), weights_only=True)
+    assert saved["epoch"] == 2  # the course's loop index of the last epoch done
+    for name, weights in same.model.state_dict().items():
+        assert torch.equal(saved["model_state_dict"][name], weights), name
+    with tab.page.expect_download() as logging:
+        tab.page.get_by_role("button", name="TensorBoard log, epochs 0–3 (.tar.gz)").click()
+    scalars, histograms = tensorboard.read_back(Path(logging.value.path()).read_bytes())
+    losses = scalars[scalars["tag"] == "loss/train"].sort_values("step")
+    assert list(losses["step"]) == [0, 1, 2, 3]
+    # an event file keeps a scalar as float32: the run's float64 loss rounded to it
+    assert list(losses["value"]) == [pytest.approx(row["train_loss"], rel=1e-7)
+                                     for row in same.history]
+    assert len(histograms) and tab.external_requests() == []

@@ -68,7 +68,7 @@ def test_optim_anatomy_seed_link_and_back_to_the_course(server, tab):
 
 
 def test_optim_bad_input_and_chinese(server, tab):
-    tab.open(f"{server.url}/optim?optim_lr_min=0.3")
+    tab.open(f"{server.url}/optim?optim_lr_lr_min=0.3")
     main = tab.page.inner_text(MAIN)
     assert "lr_max (0.2) must not be smaller than lr_min (0.3)." in main
     tab.screenshot("optim_bad_input")
@@ -93,7 +93,7 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     momentum = tab.page.get_by_label("momentum", exact=True).nth(1)  # run 2: SGD, momentum 0.9
     momentum.fill("0")
     momentum.press("Enter")
-    main = tab.expect_text("B differs from A in momentum [2]: 0.9 → 0.")
+    main = tab.expect_text("B differs from A in Run 2, momentum: 0.9 → 0.")
     assert "A (pinned)" in main and "B (now)" in main
     assert tab.rendered_charts(1) >= 1  # charts below the fold draw when scrolled to
     no_exception(tab)
@@ -103,17 +103,15 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
     link = tab.page.url
     assert "optim_r1_SGD_momentum=0" in link
     again = Tab(browser, 1280, 720).open(link)  # a new tab: a new session, the link alone
-    main = again.expect_text("B differs from A in momentum [2]: 0.9 → 0.")
+    main = again.expect_text("B differs from A in Run 2, momentum: 0.9 → 0.")
     assert again.rendered_charts(1) >= 1
     again.screenshot("optim_compare_link")
-    runs = "[data-testid='stHeading']:has-text('Optimisers (one trajectory each)')"
-    again.page.locator(runs).evaluate("heading => heading.scrollIntoView()")
-    again.screenshot("optim_runs")  # every setting's label readable, two runs a row
+    again.page.get_by_text("Run 1", exact=True).first.scroll_into_view_if_needed()
+    again.screenshot("optim_runs")  # the four runs under the trajectories, labels readable
     again.open(link + "&present=true&lang=zh")
     again.expect_text("B 与 A 的不同之处")
     again.screenshot("optim_compare_zh_present")
-    again.page.locator("[data-testid='stHeading']:has-text('优化器（每个一条轨迹）')").evaluate(
-        "heading => heading.scrollIntoView()")
+    again.page.get_by_text("运行 1", exact=True).first.scroll_into_view_if_needed()
     again.screenshot("optim_runs_zh_present")
     assert tab.external_requests() == [] and again.external_requests() == []
     again.page.close()
@@ -121,29 +119,50 @@ def test_optim_pin_momentum_09_then_0_and_reopen_the_link(server, browser):
 
 
 FIRST_SCREEN = """() => {
-  const chart = [...document.querySelectorAll(
-    "[data-testid='stMain'] [data-testid='stVegaLiteChart']")].find(el => el.checkVisibility());
+  const visible = [...document.querySelectorAll(
+    "[data-testid='stMain'] [data-testid='stVegaLiteChart']")].filter(el => el.checkVisibility());
   const tabs = [...document.querySelector("[role='tablist']").querySelectorAll("[role='tab']")]
     .map(el => el.getBoundingClientRect().top);  // the lesson's tabs, not a tab's own
-  return {chart: chart ? chart.getBoundingClientRect().top : null,
-          rows: new Set(tabs.map(Math.round)).size};
+  const box = el => {
+    const r = el.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom};
+  };
+  return {charts: visible.map(box), rows: new Set(tabs.map(Math.round)).size};
 }"""
 
 
+def bottom_of(tab, text: str) -> float:
+    """Where the first element showing text ends on the page (px from the top)."""
+    box = tab.page.get_by_text(text, exact=True).first.bounding_box()
+    return box["y"] + box["height"]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_optim_presenter_mode_shows_each_tabs_first_chart(server, browser, lang):
-    """At 1280 x 720 on a projector the five tabs are one row, and each tab's first chart shows
-    at least 200 px on the first screen (tab 3's began at y = 615, tab 5's at 636)."""
+def test_optim_presenter_mode_puts_each_course_demo_on_the_first_screen(server, browser, lang):
+    """At 1280 x 720 on a projector the five tabs are one row, and each course demo's main view
+    is on the first screen: the lr tab's two charts whole with the course's upper ends above
+    them (the buttons were below the fold, the chart half shown), the momentum tab's average and
+    its two runs whole, the landscape and the sweep from their top; the landscape tab's runs
+    right under the trajectories (they were about 1,600 px below)."""
     from harness.browser import Tab
 
     tab = Tab(browser, 1280, 720)
-    for name in ("lr", "momentum", "paths", "sweep"):
+    upper = {"en": "upper 0.5", "zh": "上限 0.5"}[lang]
+    run = {"en": "Run 1", "zh": "运行 1"}[lang]
+    for name, whole in (("lr", 2), ("momentum", 2), ("paths", 0), ("sweep", 0)):
         tab.open(f"{server.url}/optim?present=true&lang={lang}&optim_tab={name}")
-        tab.rendered_charts(1)
+        tab.rendered_charts(max(whole, 1))
         tab.page.wait_for_timeout(300)
         found = tab.page.evaluate(FIRST_SCREEN)
         assert found["rows"] == 1, (name, found)
-        assert found["chart"] is not None and found["chart"] + 200 <= 720, (name, found)
+        charts = found["charts"]
+        assert charts and charts[0]["top"] + 200 <= 720, (name, found)
+        assert all(chart["bottom"] <= 720 for chart in charts[:whole]), (name, found)
+        if name == "lr":
+            assert bottom_of(tab, upper) <= charts[0]["top"], found
+        if name == "paths":
+            runs = tab.page.get_by_text(run, exact=True).first.bounding_box()
+            assert runs["y"] - charts[0]["bottom"] < 250, (runs, found)
         tab.screenshot(f"optim_present_{lang}_{name}")
     no_exception(tab)
     tab.page.close()
@@ -185,8 +204,8 @@ def test_formula_subscripts_are_drawn_by_the_shipped_font(server, tab):
 
 
 def test_a_legend_click_picks_a_line_in_the_browser_alone(server, tab):
-    """Clicking a rate in the legend fades the others at once, with no rerun on the server."""
-    tab.open(f"{server.url}/optim")
+    """Clicking a beta in the legend fades the others at once, with no rerun on the server."""
+    tab.open(f"{server.url}/optim?optim_tab=momentum")
     page = tab.page
     page.evaluate("""() => { window.__runs = 0;
       const app = document.querySelector("[data-testid='stApp']");
@@ -196,7 +215,7 @@ def test_a_legend_click_picks_a_line_in_the_browser_alone(server, tab):
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     opacities = "c => [...c.querySelectorAll('path')].map(p => p.getAttribute('opacity'))"
     assert "0.12" not in chart.evaluate(opacities)
-    chart.get_by_text("lr=0.0522", exact=False).first.click()
+    chart.get_by_text("β = 0.9", exact=True).first.click()
     page.wait_for_timeout(500)
     assert "0.12" in chart.evaluate(opacities) and "1" in chart.evaluate(opacities)
     assert page.evaluate("window.__runs") == 0

@@ -20,7 +20,9 @@ PAGES = {
     "loss": ("All 8 checks agree with torch", 1),
     "optim": ("lr=0.0100 · converges", 1),
     "schedules": ("StepLR", 1),
+    "inside": ("loss/train", 1),
     "lab": ("Training lab", 1),
+    "terrain": ("Sharpness against the stability line", 2),
 }
 
 

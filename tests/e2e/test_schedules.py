@@ -53,13 +53,14 @@ def test_pin_step_lr_gamma_01_then_05_and_reopen_the_link(server, browser):
     gamma = tab.page.get_by_label("gamma", exact=True)
     gamma.fill("0.5")
     gamma.press("Enter")
-    main = tab.expect_text("B differs from A in gamma: 0.1 → 0.5.")
+    main = tab.expect_text("B differs from A in Scheduler: StepLR(step_size=50, gamma=0.1) → "
+                           "StepLR(step_size=50, gamma=0.5).")
     assert "StepLR (A, dashed) against StepLR (B): rate per epoch" in main
     assert "schedules_curves_pin=" in tab.page.url
     assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.screenshot("schedules_compare")
     again = Tab(browser, 1280, 720).open(tab.page.url)  # a new session: the link alone
-    again.expect_text("B differs from A in gamma: 0.1 → 0.5.")
+    again.expect_text("gamma=0.1) → StepLR(step_size=50, gamma=0.5).")
     assert again.rendered_charts(1) >= 1
     again.open(tab.page.url + "&present=true")
     again.expect_text("B differs from A")
@@ -82,4 +83,24 @@ def test_pin_step_lr_gamma_01_then_05_and_reopen_the_link(server, browser):
     tab.screenshot("schedules_applied_compare")
     assert tab.external_requests() == [] and again.external_requests() == []
     again.page.close()
+    tab.page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_presenter_mode_shows_plateau_whole(server, browser, lang):
+    """At 1280 x 720 in presenter mode: the scheduler's whole name in its box ("ReduceLROnPlat…"
+    was cut), the rate chart whole on the first screen, on a log axis whose cuts read."""
+    from harness.browser import Tab
+
+    tab = Tab(browser, 1280, 720)
+    tab.open(f"{server.url}/schedules?present=true&lang={lang}"
+             "&schedules_scheduler=ReduceLROnPlateau")
+    tab.rendered_charts(1)
+    chosen = tab.page.get_by_role("combobox", name={"en": "Scheduler", "zh": "调度器"}[lang])
+    assert chosen.input_value() == "ReduceLROnPlateau"
+    assert chosen.evaluate("box => box.scrollWidth <= box.clientWidth + 1")  # not cut
+    chart = tab.page.locator("[data-testid='stVegaLiteChart']").first.bounding_box()
+    assert chart["y"] + chart["height"] <= 720, chart
+    tab.screenshot(f"schedules_present_{lang}_plateau")
+    assert tab.page.locator("[data-testid='stException']").count() == 0
     tab.page.close()

@@ -45,10 +45,15 @@ def test_a_chart_is_cached_on_its_data_by_value():
 
 def test_a_legend_has_no_more_columns_than_fit_the_chart(open_page):
     """Twelve rates with their verdicts in three columns ran past the chart's right edge, which
-    cut "lr=0.2278 · converges while oscillating" to a wrong "lr=0.2278 · converges"."""
-    at = open_page("lessons/optim.py", optim_lr_max=0.5, optim_lr_thresholds=True)
-    legend = chart_specs(at)[0]["layer"][0]["encoding"]["color"]["legend"]
-    assert legend["columns"] == 2
+    cut "lr=0.2278 · converges while oscillating" to a wrong "lr=0.2278 · converges". The rates
+    are a colour ramp now, one bar with no label to cut; the momentum tab's two long run labels
+    are one a row in its half-width chart."""
+    at = open_page("lessons/optim.py", optim_lr_lr_max=0.5, optim_lr_thresholds=True)
+    colour = chart_specs(at)[0]["encoding"]["color"]
+    assert colour["type"] == "quantitative" and "columns" not in colour["legend"]
+    at = open_page("lessons/optim.py", optim_tab="momentum")
+    legend = chart_specs(at)[1]["layer"][0]["encoding"]["color"]["legend"]
+    assert legend["columns"] == 1
 
 
 def test_the_lab_layer_charts_show_every_layer_and_their_whole_title(open_page):

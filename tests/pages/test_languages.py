@@ -14,7 +14,8 @@ TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text", 
 WIDGETS = ("button", "number_input", "selectbox", "toggle", "checkbox", "radio", "slider",
            "text_input", "tabs", "expander", "metric")
 # a key such as "init.title" shown as itself (not torch's "nn.init.calculate_gain")
-SECTIONS = "app|nav|home|common|compare|explosion|init|loss|optim|schedules|lab|error|notice"
+SECTIONS = ("app|nav|home|common|compare|explosion|init|loss|optim|schedules|inside|lab|terrain"
+            "|error|notice")
 RAW_KEY = re.compile(rf"(?<![\w.])(?:{SECTIONS})\.[a-z_]+\b")
 
 

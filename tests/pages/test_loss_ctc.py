@@ -52,7 +52,7 @@ def test_too_short_an_input_is_named_and_zero_infinity_zeroes_it(open_page):
     edit(at, "input_lengths", {0: {"lengths": "3"}})
     assert any("input_lengths, row 0, column 0: input length 3 is too short" in plain(e.value)
                for e in at.error)
-    at.toggle(key="loss_opt_zero_infinity").set_value(True).run()
+    at.toggle(key="loss_options_zero_infinity").set_value(True).run()
     assert not at.error and headline(at) == 0.0
 
 

@@ -31,7 +31,7 @@ def titles(at) -> list:
 
 def test_a_regression_loss_draws_l1_mse_smoothl1_and_huber_together(open_page):
     at = open_page(PAGE, loss_preset=HUBER)
-    at.number_input(key="loss_opt_delta").set_value(0.5).run()
+    at.number_input(key="loss_options_delta").set_value(0.5).run()
     curve = next(f for f in chart_data(at.get("vega_lite_chart")[0]) if "series" in f)
     assert set(curve["series"]) == {"HuberLoss", "L1Loss", "MSELoss", "SmoothL1Loss"}
     huber = curve[curve["series"] == "HuberLoss"]
@@ -82,15 +82,15 @@ def test_cross_entropy_and_multimargin_are_drawn_on_one_axis(open_page):
 
 def test_each_option_is_explained_for_its_own_loss(open_page):
     at = open_page(PAGE, loss_preset="PoissonNLLLoss, randn((2, 2)), seed 0")
-    assert not [n for n in at.number_input if n.key == "loss_opt_eps"]  # log_input on: no eps
-    at.toggle(key="loss_opt_log_input").set_value(False).run()
-    eps = at.number_input(key="loss_opt_eps")
-    assert eps.help == text.strings("en")["loss.option_eps_help_PoissonNLLLoss"]
+    assert not [n for n in at.number_input if n.key == "loss_options_eps"]  # log_input on: no eps
+    at.toggle(key="loss_options_log_input").set_value(False).run()
+    eps = at.number_input(key="loss_options_eps")
+    assert eps.help == text.strings("en")["loss.options_eps_help_PoissonNLLLoss"]
     assert "log(x + eps)" in eps.help
     at.selectbox(key="loss_preset").set_value("GaussianNLLLoss").run()
-    assert "variance" in at.number_input(key="loss_opt_eps").help
+    assert "variance" in at.number_input(key="loss_options_eps").help
     at.selectbox(key="loss_preset").set_value("MultiMarginLoss").run()
-    assert "true class" in at.number_input(key="loss_opt_margin").help
+    assert "true class" in at.number_input(key="loss_options_margin").help
     assert at.radio(key="loss_reduction").help == text.strings("en")["loss.reduction_help"]
     assert at.number_input(key="loss_classes").help == text.strings("en")["loss.classes_help"]
 
@@ -146,7 +146,7 @@ def test_chinese_presets_tabs_and_checks(open_page):
     assert [tab.label for tab in at.tabs][:4] == ["逐步计算", "归约", "梯度", "与 torch 核对"]
     checks = next(f for f in shown_frames(at) if "核对项" in f)
     assert list(checks.columns) == ["核对项", "最大 |差|", "一致"]
-    assert "闭式梯度 = 自动求导，对 inputs" in checks["核对项"].tolist()
+    assert "解析梯度 = 自动求导，对 inputs" in checks["核对项"].tolist()
 
 
 @pytest.mark.parametrize("preset", [HUBER, "SmoothL1Loss, errors in [-3, 3]", "CrossEntropyLoss",
@@ -163,13 +163,13 @@ def test_every_new_chart_is_valid_vega_lite(open_page, preset, present):
 def test_a_pinned_regression_view_draws_each_views_own_loss(open_page):
     at = open_page(PAGE, loss_preset=HUBER)
     at.button(key="loss_pin_button").click().run()
-    at.number_input(key="loss_opt_delta").set_value(2.0).run()
+    at.number_input(key="loss_options_delta").set_value(2.0).run()
     spec = chart_specs(at)[0]
     assert is_valid(spec)
     curve = next(f for f in chart_data(at.get("vega_lite_chart")[0]) if "view" in f
                  and "loss" in f and "sample" not in f)
     # A's and B's own loss, not the family twice
-    assert "series" not in curve and curve["view"].value_counts().to_dict() == {
+    assert set(curve["series"]) == {"HuberLoss"} and curve["view"].value_counts().to_dict() == {
         "A (pinned)": 201, "B (now)": 201}
     b = curve[curve["view"] == "B (now)"]
     x = torch.tensor(b["x"].to_numpy(), dtype=torch.float32)
@@ -193,3 +193,66 @@ def test_the_new_views_in_chinese_have_no_english(preset):
     english = english_only_phrases()
     assert not [p for s in shown_text(at) + [m.label for m in at.multiselect]
                 for p in english if p in s]
+
+
+# ---- A lecturer's second pass (issue 22) -----------------------------------------------------
+
+SATURATED = "BCELoss(sigmoid(x)), logits ±30"
+
+
+def test_the_gradients_tab_states_where_float32_rounds_sigmoid(open_page):
+    """The note says what torch.sigmoid does (found again in tests/core/test_losses_binary.py),
+    not the old "0 or 1 for |z| above about 17"."""
+    from core.losses.binary import float32_edges
+
+    at = open_page(PAGE, loss_preset=SATURATED)
+    edges = float32_edges()
+    note = next(m.value for m in at.markdown if "What float32 does" in m.value)
+    for value in edges.values():
+        assert f"z = {value:.4g}" in note
+    assert not [m.value for m in at.markdown if "exactly 0 or 1" in m.value]
+    assert titles(at)[:2] == ["Loss of one element vs the logit of its true label",
+                              "Its gradient w.r.t. that logit x, by autograd"]
+    at.selectbox(key="loss_preset").set_value("BCEWithLogitsLoss, weight=[1, 1]").run()
+    assert not [m.value for m in at.markdown if "What float32 does" in m.value]
+
+
+def test_the_example_and_the_loss_never_read_the_same(open_page):
+    """Both choices read "CrossEntropyLoss" before: an example named as its loss now reads as
+    the call."""
+    at = open_page(PAGE)
+    examples = set(at.selectbox(key="loss_preset").options)
+    assert not examples & set(at.selectbox(key="loss_loss").options)
+    assert "CrossEntropyLoss()" in examples
+
+
+def test_the_step_tables_loss_column_stays_in_sight(open_page):
+    """BCELoss's nine stages scrolled its loss column off the table's right edge: the loss (and
+    the sample and class naming the row) are pinned at the left."""
+    at = open_page(PAGE, loss_preset=SATURATED)
+    steps = next(d for d in at.dataframe if d.proto.editing_mode == d.proto.READ_ONLY
+                 and "log_1mx" in d.value)
+    pinned = {name for name, config in json.loads(steps.proto.columns).items()
+              if config.get("pinned")}
+    assert pinned == {"sample", "class", "loss"}
+
+
+def test_a_class_weight_shows_on_the_chart_against_a_pinned_view(open_page):
+    """CrossEntropyLoss with weight [1, 2] (B) against none (A): B's samples of class 1 sit on
+    the line w = 2, at twice A's loss, as torch computes each view's."""
+    from tests.pages.test_loss import edit
+
+    at = open_page(PAGE)
+    at.button(key="loss_pin_button").click().run()
+    at.toggle(key="loss_use_weight").set_value(True).run()
+    edit(at, "weight", {0: {"1": "2"}})
+    marks = next(f for f in chart_data(at.get("vega_lite_chart")[0]) if "sample_loss" in f)
+    a, b = (marks[marks["view"] == view] for view in ("A (pinned)", "B (now)"))
+    x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
+    target = torch.tensor([0, 1, 1])
+    assert a["loss"].tolist() == pytest.approx(
+        nn.CrossEntropyLoss(reduction="none")(x, target).tolist(), rel=1e-5)
+    assert b["loss"].tolist() == pytest.approx(nn.CrossEntropyLoss(
+        weight=torch.tensor([1.0, 2.0]), reduction="none")(x, target).tolist(), rel=1e-5)
+    lines = next(f for f in chart_data(at.get("vega_lite_chart")[0]) if "series" in f)
+    assert set(lines[lines["view"] == "B (now)"]["series"]) == {"w = 1", "w = 2"}

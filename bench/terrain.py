@@ -1,0 +1,109 @@
+"""Time the terrain lesson's computations, single-threaded as app.py runs them, on the lab's
+default network (2 hidden layers of 8, 500 points, batch 10) trained 50 epochs, and on the
+largest network the lesson can set (10 hidden layers of 32, the lab's 500 points); then the
+lesson playing in chromium (redraws a second while the sharpness is tracked every epoch), alone
+and with a pinned run A beside it.
+
+Run: python -m bench.terrain [--seconds 5] [--no-browser]
+Targets (default network): a sharpness check < 50 ms, a 41 × 41 slice < 300 ms, the noise scale
+< 50 ms; at least 10 redraws a second while playing."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+
+import torch
+
+from bench.timing import median_ms, peak_growth_mb
+from core.lab.model import LabConfig, validate
+from core.lab.train import Trainer
+from core.terrain import noise, sharpness, surface, weights
+from core.terrain.run import Run
+
+
+def computations(name: str, config: LabConfig, repeats: int) -> None:
+    run = Run(validate(config)[0])
+    run.train(epochs=50)
+    print(f"{name} ({run.objective.size} weights, {len(run.trainer.x_train)} training points, "
+          f"batch {run.config.batch}), at epoch {run.epoch}:")
+    def cold() -> sharpness.Eigen:  # from the first check's random start
+        with run.lock:
+            return sharpness.top_eigenvalue(sharpness.hessian_product(run.objective), run.start,
+                                            sharpness.COLD_ITERATIONS)
+
+    print(f"  sharpness check, warm-started: {median_ms(run.check, repeats):.2f} ms median "
+          f"({run.check().iterations} Hessian-vector products); from a random start "
+          f"{median_ms(cold, max(3, repeats // 5)):.1f} ms ({cold().iterations} products)")
+    plain = Trainer(run.config)
+    plain.train(epochs=50)
+    print(f"  one epoch: {median_ms(lambda: plain.train(epochs=1), repeats):.2f} ms as the lab "
+          f"trains it, {median_ms(lambda: run.train(epochs=1), repeats):.2f} ms with its "
+          "sharpness read after it")
+    for directions in ("random", "path"):
+        found = surface.run_slice(run, directions, 41, 1.0)
+        print(f"  {found.grid} x {found.grid} slice, {directions} directions, with the line: "
+              f"{median_ms(lambda d=directions: surface.run_slice(run, d, 41, 1.0), repeats):.0f}"
+              " ms median")
+    print(f"  noise scale (per-example gradients, 200 batches of 10): "
+          f"{median_ms(lambda: noise.run_noise(run, 10, 200), repeats):.1f} ms median")
+    picked = weights.Picked(1, 0, 0)
+    print(f"  network drawing: {median_ms(lambda: weights.drawing(run), repeats):.1f} ms, "
+          f"a weight opened: {median_ms(lambda: weights.open_weight(run, picked), repeats):.1f}"
+          " ms median")
+
+
+def memory() -> None:
+    """Peak memory of the heaviest views on the largest network (run first, in a fresh
+    process's terms: what they add on top of the imports)."""
+    largest = dataclasses.replace(LabConfig(), widths=(32,) * 10, batch=400)
+    run = Run(validate(largest)[0])
+    run.train(epochs=3)
+    growth = peak_growth_mb(lambda: (surface.run_slice(run, "random", 61, 1.0),
+                                     noise.run_noise(run, 10, 1000)))
+    print(f"largest network: slice (clamped to its flop budget) and noise with 1,000 batches "
+          f"raise the peak memory by {growth:.0f} MB")
+
+
+def playing(seconds: float) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from bench.playing import redraws, report
+    from bench.protocol import server
+    from harness.browser import CHROMIUM, CHROMIUM_ARGS, Tab
+
+    app = server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            print(f"the terrain lesson playing in chromium (sharpness tab), {seconds:g} s each:")
+            tab = Tab(browser).open(f"{app.url}/terrain")
+            report("edge of stability", redraws(tab, seconds), seconds)
+            tab.page.get_by_role("button", name="Pin this view as A").click()
+            tab.wait()
+            report("A and B together", redraws(tab, seconds), seconds)
+            browser.close()
+    finally:
+        app.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.terrain", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # as app.py runs it
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    memory()
+    computations("the lab's default network", LabConfig(), args.repeats)
+    computations("the lesson's largest network", dataclasses.replace(
+        LabConfig(), widths=(32,) * 10), max(3, args.repeats // 4))
+    if not args.no_browser:
+        playing(args.seconds)
+
+
+if __name__ == "__main__":
+    main()
