@@ -1,43 +1,65 @@
-"""Time the explosion page's computation (draws, forward, backward, statistics): the default view
-and the largest run the bounds allow. Prints medians, and the largest run's peak memory.
-Run: python -m bench.explosion"""
+"""Time the explosion page's computations (draws, forward and backward in float32, the float64 run
+where float32 overflows, statistics), single-threaded as the app runs them: the course's demo,
+its BatchNorm demo with the three initialisations beside it, and the largest run the bounds and
+the work budget allow, each with its draws kept and from a new seed. Prints CPU milliseconds of
+the thread that computes (what one move costs the server) and the largest run's peak memory.
+Run: python -m bench.explosion [--quick]
+Target: no move above 300 ms of CPU at any size a student can set."""
 
+import argparse
 from dataclasses import replace
 
 import torch
 
-from bench.timing import matmul_gflops, median_ms, normal_draws_per_s, peak_growth_mb
+from bench.timing import cpu_ms, matmul_gflops, normal_draws_per_s, peak_growth_mb
 from core import network
 
 
-def main() -> None:
+def largest() -> list[network.NetConfig]:
+    """The largest runs the bounds allow, each cut by the budgets: every width's largest batch."""
     default = network.NetConfig()
-    largest, _ = network.validate(replace(default, depth=network.DEPTH.high, width=512,
-                                          batch=network.BATCH.high))
+    return [network.validate(replace(default, depth=network.DEPTH.high, width=width,
+                                      batch=network.BATCH.high))[0]
+            for width in (256, 512, network.WIDTH.high)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.explosion", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    repeats = 3 if parser.parse_args(argv).quick else 9
     torch.set_num_threads(1)  # as app.py runs it
+    biggest = largest()
+    grown = peak_growth_mb(lambda: [cold(config) for config in biggest])  # first: its own peak
+    network.run(network.NetConfig())  # warm torch up once
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; CPU ms of one move, "
+          f"median of {repeats}")
+    views = {"course demo (100 x 256, batch 16, std = 1)": network.NetConfig(),
+             "std = sqrt(1/n), stays finite (no float64 run)": replace(
+                 network.NetConfig(), init=replace(network.NetConfig().init, std=1 / 16)),
+             "BatchNorm demo (seed 1, ReLU)": network.BATCHNORM_COURSE}
+    for config in biggest:
+        views[f"largest allowed: {config.depth} x {config.width}, batch {config.batch}"] = config
+    for name, config in views.items():
+        kept = cpu_ms(lambda c=config: network.run(c), repeats)
+        new = cpu_ms(lambda c=config: cold(c), max(2, repeats // 3))
+        print(f"  {name}: draws kept {kept:.0f} ms, new seed {new:.0f} ms")
+    course = network.BATCHNORM_COURSE
+    print(f"  BatchNorm's three initialisations (forward only): "
+          f"{cpu_ms(lambda: network.batchnorm_inits(course), repeats):.0f} ms")
+    moved = iter(replace(network.NetConfig(), init=replace(network.NetConfig().init,
+                                                           std=0.01 * k)) for k in range(1, 99))
+    print(f"  a std never asked before (its standard draw kept): "
+          f"{cpu_ms(lambda: network.run(next(moved)), repeats):.0f} ms")
+    deeper = iter(replace(network.NetConfig(), depth=100 + k) for k in range(1, 99))
+    print(f"  one layer deeper (the construction kept, the re-initialisation new): "
+          f"{cpu_ms(lambda: network.run(next(deeper)), repeats):.0f} ms")
+    print(f"  peak memory of the largest runs: +{grown:.0f} MB")
+    floors(network.NetConfig())
 
-    def cold(config):
-        network.CONSTRUCTION_STATES.clear()
-        network.STANDARD_DRAWS.clear()
-        network.run(config)
 
-    grown = peak_growth_mb(lambda: cold(largest))  # first, before anything else raised the peak
-    network.run(default)  # warm torch up once
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"default (100 x 256, batch 16), construction draws cached: "
-          f"{median_ms(lambda: network.run(default), 21):.1f} ms median")
-    print(f"default, from a new seed (all 13.1M draws):          "
-          f"{median_ms(lambda: cold(default), 11):.1f} ms median")
-    moved = [replace(default, init=replace(default.init, std=0.01 * k)) for k in range(1, 22)]
-    moves = iter(moved)
-    print(f"default, a std never asked before (standard draw kept):  "
-          f"{median_ms(lambda: network.run(next(moves)), 21):.1f} ms median")
-    size = f"{largest.depth} x {largest.width}, batch {largest.batch}"
-    print(f"largest allowed ({size}), cached:  "
-          f"{median_ms(lambda: network.run(largest), 5):.1f} ms median")
-    print(f"largest allowed ({size}), new seed: "
-          f"{median_ms(lambda: cold(largest), 5):.1f} ms median, peak memory +{grown:.0f} MB")
-    floors(default)
+def cold(config: network.NetConfig) -> None:
+    network.clear_draws()
+    network.run(config)
 
 
 def floors(config: network.NetConfig) -> None:
@@ -47,10 +69,11 @@ def floors(config: network.NetConfig) -> None:
     gflops, draws_per_s = matmul_gflops(config.width), normal_draws_per_s()
     work = 3 * config.depth * 2 * config.batch * config.width ** 2
     draws = 2 * config.depth * config.width ** 2
-    print(f"floor: {work / 1e9:.2f} GFLOP of matrix products at this CPU's {gflops:.0f} GFLOP/s "
-          f"({config.width}x{config.width} matmul, 1 thread) = {work / gflops / 1e6:.1f} ms; "
-          f"a new seed's {draws / 1e6:.1f}M draws at {draws_per_s / 1e6:.0f}M normal_ draws/s "
-          f"= {draws / draws_per_s * 1000:.0f} ms more")
+    print(f"floor: {work / 1e9:.2f} GFLOP of float32 matrix products at this CPU's {gflops:.0f} "
+          f"GFLOP/s ({config.width}x{config.width} matmul, 1 thread) = "
+          f"{work / gflops / 1e6:.1f} ms (the float64 run: about twice that again); a new "
+          f"seed's {draws / 1e6:.1f}M draws at {draws_per_s / 1e6:.0f}M normal_ draws/s = "
+          f"{draws / draws_per_s * 1000:.0f} ms more")
 
 
 if __name__ == "__main__":

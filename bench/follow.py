@@ -29,9 +29,10 @@ from pathlib import Path
 from bench.protocol import percentile, rss_mb, summary
 from classroom.serve import APP_ENV, Classroom
 from classroom.store import RedisStore
-from harness.follow import keep_timers, view_of
+from harness.follow import keep_up, view_of
 from harness.protocol import Session
 from harness.server import Server, free_port
+from harness.warm import warm
 from lessons import LESSONS
 
 OPTIONS = ("--server.fileWatcherType", "none")
@@ -113,8 +114,8 @@ async def lesson(url: str, pids: list[int], join: str, students: int, explore: f
                     move.reached[number] = time.monotonic() - move.start
             return check
 
-        tasks = [keep_timers(teacher, until, lambda *_: None)]
-        tasks += [keep_timers(s, until, seen(i)) for i, s in enumerate(sessions)]
+        tasks = [keep_up(teacher, until, lambda *_: None)]
+        tasks += [keep_up(s, until, seen(i)) for i, s in enumerate(sessions)]
         tasks += [explorer(sessions[i], until, interval, i, figures) for i in exploring]
         figures.cpu = -cpu_seconds(pids)
         await asyncio.gather(teacher_moves(teacher, seconds, interval, figures), *tasks)
@@ -157,7 +158,9 @@ def report(name: str, figures: Figures, followers: int) -> None:
 def serve(processes: int):
     """One process with its own in-memory class, or a class server: (server, join query)."""
     if not processes:
-        return Server(*OPTIONS, env=APP_ENV), ""
+        server = Server(*OPTIONS, env=APP_ENV)
+        warm(server.url, list(LESSONS))  # as python -m classroom warms its processes
+        return server, ""
     room = Classroom(processes, free_port(), *OPTIONS)
     return room, f"teacher={RedisStore(room.redis_url).start_class()}"
 

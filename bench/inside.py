@@ -1,13 +1,16 @@
 """Time the lesson "inside a training run", single-threaded as the app runs torch: writing a
 200-epoch lab run's TensorBoard log (the target: under 1 s), what recording each epoch's weights
 costs the training, each tab's view as the page computes it, and the hooks' collection of the
-lab's per-layer statistics. Prints one line per figure.
-Run: python -m bench.inside"""
+lab's per-layer statistics. Prints one line per figure. Then the server's CPU for each move a
+student can make on each tab (bench.moves), at the defaults and at the bounds.
+Run: python -m bench.inside [--no-server]"""
 
+import argparse
 import os
 
 import torch
 
+from bench.moves import Move, report, seeds
 from bench.timing import matmul_gflops, median_ms
 from core.inside import freeze, hooks, runs
 from core.lab import checkpoint, plug, tensorboard
@@ -66,13 +69,43 @@ def view_figures() -> None:
     print(f"finetuning, {epochs} epochs on each of two datasets and from scratch: {tune:.0f} ms")
 
 
-def main() -> None:
+RESUME = "inside_tab=resume&inside_epochs=200&inside_stop=0"
+DATASETS = ("circle", "xor", "gauss", "spiral", "moons")
+# the finetuning runs do not depend on the seed: each repeat another pair of datasets
+PAIRS = tuple(f"inside_source={source}&inside_target={target}" for source in DATASETS
+              for target in DATASETS if source != target)
+MOVES = [
+    Move("TensorBoard, default", "inside", vary=seeds("inside_logged_seed")),
+    Move("TensorBoard, 200 epochs", "inside", "inside_epochs=200",
+         seeds("inside_logged_seed")),
+    Move("TensorBoard, 200 epochs, Adam", "inside",
+         "inside_epochs=200&inside_logged_optimizer=Adam", seeds("inside_logged_seed")),
+    Move("hooks, default", "inside", "inside_tab=hooks", seeds("inside_seed")),
+    Move("resume, the course's", "inside", "inside_tab=resume", seeds("inside_run_seed")),
+    *(Move(f"resume, 200 epochs, batch {batch}", "inside", f"{RESUME}&inside_run_batch={batch}",
+           seeds("inside_run_seed")) for batch in (1, 10, 400)),
+    Move("resume, 200 epochs, Adam, stop at 100", "inside",
+         "inside_tab=resume&inside_epochs=200&inside_stop=100&inside_run_optimizer=Adam",
+         seeds("inside_run_seed")),
+    Move("freezing, default", "inside", "inside_tab=freeze", seeds("inside_seed")),
+    Move("freezing, 500 steps", "inside", "inside_tab=freeze&inside_steps=500",
+         seeds("inside_seed")),
+    Move("finetuning, 16 epochs", "inside", "inside_tab=freeze&inside_tune_epochs=16", PAIRS),
+]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.inside", description=__doc__)
+    parser.add_argument("--no-server", action="store_true", help="the computations only")
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, medians (ms); load "
           f"average {os.getloadavg()[0]:.1f}, float32 matmul {matmul_gflops():.0f} GFLOP/s "
           "(a quiet machine here: 88-109)")
     log_figures()
     view_figures()
+    if not args.no_server:
+        report("inside a training run", MOVES)
 
 
 if __name__ == "__main__":

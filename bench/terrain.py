@@ -4,9 +4,14 @@ largest network the lesson can set (10 hidden layers of 32, the lab's 500 points
 lesson playing in chromium (redraws a second while the sharpness is tracked every epoch), alone
 and with a pinned run A beside it.
 
-Run: python -m bench.terrain [--seconds 5] [--no-browser]
+Then the server's CPU for each move a student can make (bench.moves): a new run (its first
+sharpness check from a random start), One epoch, Play's ticks, each tab, alone and with A pinned,
+at the defaults and at the bounds (10 layers of 32, L1Loss whose Hessian power iteration found
+hardest, mini-batches of 1, the finest slice, the most noise batches).
+
+Run: python -m bench.terrain [--seconds 5] [--no-browser] [--no-server]
 Targets (default network): a sharpness check < 50 ms, a 41 × 41 slice < 300 ms, the noise scale
-< 50 ms; at least 10 redraws a second while playing."""
+< 50 ms; at least 10 redraws a second while playing; no move over 300 ms of CPU."""
 
 from __future__ import annotations
 
@@ -16,11 +21,43 @@ import os
 
 import torch
 
+from bench.moves import Move, report, seeds
 from bench.timing import median_ms, peak_growth_mb
 from core.lab.model import LabConfig, validate
 from core.lab.train import Trainer
 from core.terrain import noise, sharpness, surface, weights
 from core.terrain.run import Run
+
+LARGEST = "terrain_depth=10&terrain_width=32"
+HARDEST = LARGEST + "&terrain_loss=L1Loss&terrain_activation=sigmoid"  # the slowest first check
+BATCH_1 = "&terrain_full_batch=false&terrain_batch=1"
+SEEDS = seeds("terrain_seed")
+MOVES = [
+    Move("default (the edge of stability)", "terrain", vary=SEEDS, clicks=("terrain_step",)),
+    Move("default, playing", "terrain", vary=SEEDS, clicks=("terrain_play",), ticks=5),
+    Move("default, A and B playing", "terrain", vary=SEEDS,
+         clicks=("terrain_pin_button", "terrain_play"), ticks=5),
+    Move("largest network", "terrain", LARGEST, SEEDS, ("terrain_step",)),
+    Move("largest, L1Loss, sigmoid", "terrain", HARDEST, SEEDS, ("terrain_step",)),
+    Move("largest, L1Loss, sigmoid, batch 1", "terrain", HARDEST + BATCH_1, SEEDS,
+         ("terrain_step",)),
+    Move("the same, playing", "terrain", HARDEST + BATCH_1, SEEDS, ("terrain_play",), 5),
+    Move("the same, A and B playing", "terrain", HARDEST + BATCH_1, SEEDS,
+         ("terrain_pin_button", "terrain_play"), 5),
+    Move("largest, L1Loss, slice 61 x 61", "terrain",
+         HARDEST + "&terrain_tab=surface&terrain_surface_grid=61", SEEDS, ("terrain_step",)),
+    Move("largest, L1Loss, slice along the path", "terrain",
+         HARDEST + "&terrain_tab=surface&terrain_surface_directions=path", SEEDS,
+         ("terrain_step",)),
+    Move("largest, L1Loss, noise 1,000 batches of 1", "terrain",
+         HARDEST + "&terrain_tab=noise&terrain_noise_batches=1000&terrain_noise_batch=1", SEEDS,
+         ("terrain_step",)),
+    Move("largest, L1Loss, weights", "terrain", HARDEST + "&terrain_tab=weights", SEEDS,
+         ("terrain_step",)),
+    Move("largest, L1Loss, noise, A and B", "terrain",
+         HARDEST + "&terrain_tab=noise&terrain_noise_batches=1000", SEEDS,
+         ("terrain_pin_button", "terrain_step")),
+]
 
 
 def computations(name: str, config: LabConfig, repeats: int) -> None:
@@ -93,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-server", action="store_true", help="no moves over the protocol")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # as app.py runs it
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, load average "
@@ -101,6 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     computations("the lab's default network", LabConfig(), args.repeats)
     computations("the lesson's largest network", dataclasses.replace(
         LabConfig(), widths=(32,) * 10), max(3, args.repeats // 4))
+    if not args.no_server:
+        report("the terrain", MOVES)
     if not args.no_browser:
         playing(args.seconds)
 

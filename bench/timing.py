@@ -19,6 +19,17 @@ def median_ms(run, repeats: int, clock=time.perf_counter) -> float:
     return statistics.median(times)
 
 
+def cpu_ms(run, repeats: int) -> float:
+    """Median CPU time of the calling thread over repeats calls of run(), in milliseconds: what a
+    single-threaded computation costs the server, whatever else the machine is doing."""
+    times = []
+    for _ in range(repeats):
+        start = time.thread_time()
+        run()
+        times.append((time.thread_time() - start) * 1000)
+    return statistics.median(times)
+
+
 def peak_growth_mb(run) -> float:
     """How far run() raises the process's peak resident memory, in MB. Measured before anything
     else runs, it bounds what run() needs on top of the imports (issue 7: about 256 MB at most)."""

@@ -17,7 +17,7 @@ import os
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 PRESENCE_SECONDS = 10.0  # a browser not seen for this long no longer counts as in the class
@@ -54,16 +54,26 @@ class View:
 
 @dataclass(frozen=True)
 class Lead:
-    """The teacher's side of the class as a follower reads it in one poll."""
+    """The teacher's side of the class as a follower reads it in one look."""
 
     version: int  # goes up by one each time the teacher's view changes
     view: View | None
     plan: str | None  # the lesson plan as JSON (classroom.plans), or None
     step: int  # the plan's step the teacher is on, -1 before the first
+    active: bool = True  # False: no class (none started, or the teacher ended it)
+    class_id: str = ""  # which class: a new class (a new secret) has another
+
+
+NO_CLASS = Lead(0, None, None, -1, active=False)
 
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def class_id(held: str) -> str:
+    """A class's id, from the digest of its secret (which it does not reveal)."""
+    return digest(held)[:16]
 
 
 def new_secret() -> str:
@@ -79,7 +89,7 @@ class MemoryStore:
 
     def _clear(self) -> None:
         self._secret: str | None = None
-        self._lead = Lead(0, None, None, -1)
+        self._lead = NO_CLASS
         self._seen: dict[str, tuple[float, bool]] = {}  # browser -> (when, exploring)
 
     def start_class(self) -> str:
@@ -88,6 +98,7 @@ class MemoryStore:
         with self._lock:
             self._clear()
             self._secret = digest(secret)
+            self._lead = Lead(0, None, None, -1, class_id=class_id(self._secret))
         return secret
 
     def end_class(self) -> None:
@@ -103,21 +114,21 @@ class MemoryStore:
 
     def publish(self, view: View) -> int:
         with self._lock:
-            lead = self._lead
-            self._lead = Lead(lead.version + 1, view, lead.plan, lead.step)
+            self._lead = replace(self._lead, version=self._lead.version + 1, view=view)
             return self._lead.version
 
     def save_plan(self, plan: str | None, step: int) -> None:
         with self._lock:
-            self._lead = Lead(self._lead.version, self._lead.view, plan, step)
+            self._lead = replace(self._lead, plan=plan, step=step)
 
     def lead(self) -> Lead:
         return self._lead
 
-    def seen(self, browser: str, exploring: bool) -> None:
+    def seen(self, browsers: dict[str, bool]) -> None:
+        """These browsers are in the class now, each following (False) or exploring (True)."""
         with self._lock:
             now = time.monotonic()
-            self._seen[browser] = (now, exploring)
+            self._seen.update({b: (now, exploring) for b, exploring in browsers.items()})
             for old in [b for b, (when, _) in self._seen.items()
                         if when < now - PRESENCE_SECONDS]:
                 del self._seen[old]
@@ -127,10 +138,6 @@ class MemoryStore:
         since = time.monotonic() - PRESENCE_SECONDS
         recent = [exploring for when, exploring in list(self._seen.values()) if when >= since]
         return len(recent) - sum(recent), sum(recent)
-
-    def forget(self, browser: str) -> None:
-        with self._lock:
-            self._seen.pop(browser, None)
 
 
 class RedisStore:
@@ -178,7 +185,7 @@ class RedisStore:
         self._do(lambda pipe: pipe.delete(*self._keys()))
 
     def has_class(self) -> bool:
-        return bool(self._do(lambda pipe: pipe.exists(self._class))[0])
+        return bool(self._do(lambda pipe: pipe.hexists(self._class, "secret"))[0])
 
     def is_teacher(self, secret: str) -> bool:
         held = self._do(lambda pipe: pipe.hget(self._class, "secret"))[0]
@@ -201,19 +208,25 @@ class RedisStore:
         self._do(build)
 
     def lead(self) -> Lead:
-        fields = ("version", "page", "query", "plan", "step")
+        fields = ("secret", "version", "page", "query", "plan", "step")
         values = dict(zip(fields, self._do(lambda pipe: pipe.hmget(self._class, fields))[0],
                           strict=True))
+        if values["secret"] is None:
+            return NO_CLASS
         view = None if values["page"] is None else View(values["page"], values["query"] or "")
         return Lead(int(values["version"] or 0), view, values["plan"],
-                    int(values["step"] if values["step"] is not None else -1))
+                    int(values["step"] if values["step"] is not None else -1),
+                    class_id=class_id(values["secret"]))
 
-    def seen(self, browser: str, exploring: bool) -> None:
+    def seen(self, browsers: dict[str, bool]) -> None:
         now = time.time()
 
         def build(pipe):
-            pipe.zadd(self._presence[exploring], {browser: now})
-            pipe.zrem(self._presence[not exploring], browser)
+            for exploring in (False, True):
+                present = {b: now for b, flag in browsers.items() if flag == exploring}
+                if present:
+                    pipe.zadd(self._presence[exploring], present)
+                    pipe.zrem(self._presence[not exploring], *present)
             for key in self._presence.values():
                 pipe.zremrangebyscore(key, "-inf", now - PRESENCE_SECONDS)
                 pipe.expire(key, CLASS_HOURS * 3600)
@@ -224,9 +237,6 @@ class RedisStore:
         following, exploring = self._do(lambda pipe: [
             pipe.zcount(self._presence[flag], since, "+inf") for flag in (False, True)])
         return following, exploring
-
-    def forget(self, browser: str) -> None:
-        self._do(lambda pipe: [pipe.zrem(key, browser) for key in self._presence.values()])
 
 
 _shared: MemoryStore | RedisStore | None = None

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
+import numpy
 import torch
 
 IDENTITY_GAIN_NAMES = ("linear", "conv1d", "conv2d", "conv3d",
@@ -53,6 +54,23 @@ def gain_names() -> list[str]:
     return list(dict.fromkeys(name for entry in ACTIVATIONS.values() for name in entry.gain_names))
 
 
+class _GainNames(Collection):
+    """gain_names() as a setting's choices, read when asked: an activation registered later (a
+    throwaway in a test) brings its names with it, as ACTIVATIONS.keys() does."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(gain_names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in gain_names()
+
+    def __len__(self) -> int:
+        return len(gain_names())
+
+
+GAIN_NAMES = _GainNames()
+
+
 def by_gain_name(gain_name: str) -> Activation:
     return next(entry for entry in ACTIVATIONS.values() if gain_name in entry.gain_names)
 
@@ -72,6 +90,18 @@ def _compiled(expression: str) -> Callable[[torch.Tensor], torch.Tensor]:
     return eval(f"lambda x: {expression}", {"torch": torch})  # noqa: S307 (the table's own code)
 
 
+def slope(name: str, negative_slope: float) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The activation's derivative f'(h), elementwise, as autograd computes it for the backward
+    pass (each activation acts on every entry alone, so the gradient of f(h).sum() is f'(h))."""
+    function_ = function(name, negative_slope)
+
+    def derivative(h: torch.Tensor) -> torch.Tensor:
+        with torch.enable_grad():
+            h = h.detach().requires_grad_()
+            return torch.autograd.grad(function_(h).sum(), h)[0]
+    return derivative
+
+
 def gain(name: str, negative_slope: float) -> float:
     """nn.init.calculate_gain for the activation called name (its own formula where
     calculate_gain does not know it)."""
@@ -85,6 +115,32 @@ def gain_by_name(gain_name: str, negative_slope: float) -> float:
     """nn.init.calculate_gain(gain_name), with the negative slope where that name takes one."""
     param = negative_slope if by_gain_name(gain_name).takes_slope else None
     return torch.nn.init.calculate_gain(gain_name, param)
+
+
+def normal_moments(name: str, negative_slope: float) -> tuple[float, float]:
+    """E[act(z)] and E[act(z)²] for z ~ N(0, 1). For a piecewise-linear activation with
+    negative-side slope a, in closed form: (1 − a)/√(2π) and (1 + a²)/2 (ReLU: 1/√(2π) and 1/2).
+    A curved one by Gauss–Hermite quadrature in float64 (about 1e-12 for a smooth activation)."""
+    slope = piecewise_linear_slope(name, negative_slope)
+    if slope is not None:
+        return (1 - slope) / math.sqrt(2 * math.pi), (1 + slope**2) / 2
+    nodes, weights = numpy.polynomial.hermite_e.hermegauss(120)
+    weights = torch.from_numpy(weights / math.sqrt(2 * math.pi))
+    values = function(name, negative_slope)(torch.from_numpy(nodes))
+    return (weights * values).sum().item(), (weights * values**2).sum().item()
+
+
+def normal_std(name: str, negative_slope: float) -> float:
+    """The std of act(z) for z ~ N(0, 1): √(E[act(z)²] − E[act(z)]²) (ReLU: √(1/2 − 1/(2π)) ≈
+    0.584)."""
+    mean, second = normal_moments(name, negative_slope)
+    return math.sqrt(max(second - mean**2, 0.0))
+
+
+def rms_gain(name: str, negative_slope: float) -> float:
+    """The gain that restores the root mean square a layer of this activation takes from a
+    standard normal input: √(E[z²] / E[act(z)²]) = 1/√(E[act(z)²]) (ReLU: √2)."""
+    return 1 / math.sqrt(normal_moments(name, negative_slope)[1])
 
 
 def piecewise_linear_slope(name: str, negative_slope: float) -> float | None:

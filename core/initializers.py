@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -12,61 +13,41 @@ from torch.nn import init
 from core import activations
 from core.bounds import Bound
 from core.errors import InputError, Notice
-from core.settings import setting, settings_of
+from core.settings import Setting, setting, settings_of
 
 MODES = ("fan_in", "fan_out")
 VALUE = {"low": -1000.0, "high": 1000.0}  # a mean, a bound of uniform_ or trunc_normal_, a constant
-
-
-@dataclass(frozen=True)
-class InitSpec:
-    """One initialiser and all its parameters (each method reads the ones its entry lists).
-    The defaults are torch's where it has one."""
-
-    method: str = "normal"
-    mean: float = setting(0.0, **VALUE)
-    std: float = setting(1.0, low=0.0, high=1000.0)
-    low: float = setting(0.0, **VALUE)  # uniform_'s a
-    high: float = setting(1.0, **VALUE)  # uniform_'s b
-    trunc_low: float = setting(-2.0, **VALUE)  # trunc_normal_'s a
-    trunc_high: float = setting(2.0, **VALUE)  # trunc_normal_'s b
-    value: float = setting(0.5, **VALUE)  # constant_'s val (torch has no default)
-    gain: float = setting(1.0, low=0.0, high=100.0)  # xavier_*, orthogonal_
-    a: float = setting(0.0, low=0.0, high=100.0)  # kaiming_*'s negative slope
-    mode: str = "fan_in"
-    nonlinearity: str = "leaky_relu"
-    sparsity: float = setting(0.1, low=0.0, high=1.0)
-
-
-SPEC_SETTINGS = settings_of(InitSpec)
-
-
-# A Param's choices: every nonlinearity calculate_gain accepts (core.activations' table).
-GAIN_NAMES = ("<calculate_gain's nonlinearities>",)
+DIRAC_KERNEL = 3  # dirac_ fills a convolution's weight: here nn.Conv1d(fan_in, fan_out, 3)'s
 
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of an nn.init method: the InitSpec field that holds it, the keyword torch
-    takes it by, and its choices (a name; a number's bound is its InitSpec setting's)."""
+    """One parameter of an nn.init method: the InitSpec field that holds it (whose setting says
+    its bound or its choices) and the keyword torch takes it by."""
 
     field: str
     keyword: str
-    choices: tuple[str, ...] | None = None
     label: str | None = None  # locale key, where the field's own (init.<field>) would not do
+
+    @property
+    def setting(self) -> Setting:
+        return SPEC_SETTINGS[self.field]
 
     @property
     def bound(self) -> Bound | None:
         """A number's bound, declared on its InitSpec field (None for a name)."""
-        setting = SPEC_SETTINGS.get(self.field)
-        return None if setting is None else setting.bound
+        return self.setting.bound
+
+    @property
+    def choices(self) -> tuple | None:
+        """A name's choices, declared on its InitSpec field (None for a number)."""
+        return tuple(self.setting.choices) if self.setting.kind == "choice" else None
 
 
 MEAN, STD_PARAM = Param("mean", "mean"), Param("std", "std")
 GAIN_PARAM = Param("gain", "gain")
-KAIMING = (Param("a", "a", label="init.kaiming_a"),
-           Param("mode", "mode", choices=MODES),
-           Param("nonlinearity", "nonlinearity", choices=GAIN_NAMES))
+KAIMING = (Param("a", "a", label="init.kaiming_a"), Param("mode", "mode"),
+           Param("nonlinearity", "nonlinearity"))
 
 
 # ---- A method's formulas, by kind of distribution ------------------------------------------
@@ -97,10 +78,15 @@ def _kaiming_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
         _fan(spec, fan_in, fan_out))
 
 
+def _half_width(std: Callable) -> Callable:
+    """The half-width of a zero-mean uniform with that std, √3·std, as torch computes it."""
+    return lambda spec, fan_in, fan_out: math.sqrt(3.0) * std(spec, fan_in, fan_out)
+
+
 def _symmetric(std: Callable) -> Callable:
     """The bounds of a zero-mean uniform with that std: ±√3·std."""
     def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float]:
-        half = math.sqrt(3) * std(spec, fan_in, fan_out)
+        half = _half_width(std)(spec, fan_in, fan_out)
         return -half, half
     return bound
 
@@ -132,14 +118,34 @@ def _eye_fraction(spec: InitSpec, fan_in: int, fan_out: int) -> float:
     return min(fan_in, fan_out) / (fan_in * fan_out)
 
 
-def _eye_std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
-    p = _eye_fraction(spec, fan_in, fan_out)
-    return math.sqrt(p * (1 - p))
+def dirac_ones(spec: InitSpec, fan_in: int, fan_out: int) -> int:
+    """How many ones dirac_ puts in a (fan_out, fan_in, k) weight: in each of its groups, one per
+    output channel up to the input channels (the rest of the weight is 0)."""
+    return spec.groups * min(fan_out // spec.groups, fan_in)
 
 
-def _eye_cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
-    p = _eye_fraction(spec, fan_in, fan_out)
-    return (1 - p) * (value >= 0) + p * (value >= 1)
+def _dirac_fraction(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+    return dirac_ones(spec, fan_in, fan_out) / (fan_in * fan_out * DIRAC_KERNEL)
+
+
+def _ones_among_zeros(fraction: Callable[[InitSpec, int, int], float]) -> dict:
+    """The formulas of a weight of ones (the share fraction gives) among zeros."""
+    def std(spec: InitSpec, fan_in: int, fan_out: int) -> float:
+        p = fraction(spec, fan_in, fan_out)
+        return math.sqrt(p * (1 - p))
+
+    def cdf(spec: InitSpec, fan_in: int, fan_out: int, value: float) -> float:
+        p = fraction(spec, fan_in, fan_out)
+        return (1 - p) * (value >= 0) + p * (value >= 1)
+
+    return {"entry_mean": fraction, "entry_std": std, "cdf": cdf, "draws": False}
+
+
+def _groups_divide_the_outputs(spec: InitSpec, fan_in: int, fan_out: int) -> InputError | None:
+    if fan_out % spec.groups:
+        return InputError("error.init.groups", field="init.groups", groups=spec.groups,
+                          out=fan_out)
+    return None
 
 
 def _sparse_kept(spec: InitSpec, fan_out: int) -> float:
@@ -179,12 +185,19 @@ class Method:
     # the fill and its script, where torch's own function will not do (None: nn.init.<name>_)
     fill: Callable[[InitSpec, torch.Tensor, torch.Generator], torch.Tensor] | None = None
     script: Callable[[InitSpec, str, str | None], str] | None = None
-    # The standard fill this method's is a multiple of, bitwise, from the same generator state
-    # ("normal": normal_(0, 1), as torch's normal_ computes 0 + s·z; "orthogonal": orthogonal_
-    # with gain 1, which torch multiplies by the gain last), and the factor (None: not here).
-    # core.network keeps one standard fill for every std and gain.
+    # The standard fill the method's fill is a map of, bitwise, from the same generator state,
+    # and the map's parameter (None: not here). "normal": normal_(0, 1), times the std (torch's
+    # normal_ computes 0 + s·z); "orthogonal": orthogonal_ with gain 1, times the gain (torch
+    # multiplies by it last); "uniform": uniform_(0, 1)'s u, mapped to uniform_(-h, h) as torch
+    # maps it (uniform_map), the parameter h. core.network keeps one standard fill for every std,
+    # gain and bound.
     standard: str | None = None
-    standard_scale: Callable[[InitSpec, int, int], float | None] | None = None
+    standard_param: Callable[[InitSpec, int, int], float | None] | None = None
+    # the weight it fills: nn.Linear(fan_in, fan_out)'s (fan_out, fan_in), or with a kernel size
+    # nn.Conv1d(fan_in, fan_out, kernel)'s (fan_out, fan_in, kernel); and what that shape must
+    # satisfy (an InputError naming the rule, or None)
+    kernel: int | None = None
+    fits: Callable[[InitSpec, int, int], InputError | None] | None = None
 
     def spec(self, name: str) -> InitSpec:
         """The method called name with its default parameters: what its controls start at."""
@@ -216,11 +229,11 @@ def _sparse_script(spec: InitSpec, target: str, generator: str | None) -> str:
             f"    {target}.data[torch.randperm({target}.shape[0]{given})[:zeros], col] = 0")
 
 
-METHODS: dict[str, Method] = {
+METHODS: dict[str, Method] = {  # InitSpec's method is one of its keys
     "normal": Method((MEAN, STD_PARAM), weight_std=lambda spec, fi, fo: spec.std,
                      entry_mean=lambda spec, fi, fo: spec.mean,
                      standard="normal",
-                     standard_scale=lambda spec, fi, fo: None if spec.mean else spec.std),
+                     standard_param=lambda spec, fi, fo: None if spec.mean else spec.std),
     "uniform": Method((Param("low", "a"), Param("high", "b")),
                       weight_std=lambda spec, fi, fo: (spec.high - spec.low) / math.sqrt(12),
                       entry_mean=lambda spec, fi, fo: (spec.low + spec.high) / 2,
@@ -234,45 +247,64 @@ METHODS: dict[str, Method] = {
     "constant": Method((Param("value", "val"),), **_constant(lambda spec: spec.value)),
     "ones": Method(**_constant(lambda spec: 1.0)),
     "zeros": Method(**_constant(lambda spec: 0.0)),
-    "eye": Method(entry_mean=_eye_fraction, entry_std=_eye_std, cdf=_eye_cdf, draws=False),
+    "eye": Method(**_ones_among_zeros(_eye_fraction)),
+    "dirac": Method((Param("groups", "groups"),), kernel=DIRAC_KERNEL,
+                    fits=_groups_divide_the_outputs, note="init.dirac_note",
+                    **_ones_among_zeros(_dirac_fraction)),
     # an orthogonal matrix's root mean square is exactly gain/sqrt(max(fans)); its entries are
     # approximately normal for large fans
     "orthogonal": Method((GAIN_PARAM,), note="init.orthogonal_note", standard="orthogonal",
-                         standard_scale=lambda spec, fi, fo: spec.gain,
+                         standard_param=lambda spec, fi, fo: spec.gain,
                          entry_std=lambda spec, fi, fo: spec.gain / math.sqrt(max(fi, fo))),
     "sparse": Method((Param("sparsity", "sparsity"), STD_PARAM),
                      entry_std=lambda spec, fi, fo: spec.std * math.sqrt(_sparse_kept(spec, fo)),
                      cdf=_sparse_cdf, defaults=(("std", 0.01),), fill=_sparse_fill,
                      script=_sparse_script),
     "xavier_uniform": Method((GAIN_PARAM,), weight_std=_xavier_std,
-                             bound=_symmetric(_xavier_std), cdf=_uniform_cdf),
+                             bound=_symmetric(_xavier_std), cdf=_uniform_cdf,
+                             standard="uniform", standard_param=_half_width(_xavier_std)),
     "xavier_normal": Method((GAIN_PARAM,), weight_std=_xavier_std,
-                            standard="normal", standard_scale=_xavier_std),
+                            standard="normal", standard_param=_xavier_std),
     "kaiming_uniform": Method(KAIMING, weight_std=_kaiming_std, bound=_symmetric(_kaiming_std),
-                              cdf=_uniform_cdf, gain_from_nonlinearity=True),
+                              cdf=_uniform_cdf, gain_from_nonlinearity=True,
+                              standard="uniform", standard_param=_half_width(_kaiming_std)),
     "kaiming_normal": Method(KAIMING, weight_std=_kaiming_std, gain_from_nonlinearity=True,
-                             standard="normal", standard_scale=_kaiming_std),
+                             standard="normal", standard_param=_kaiming_std),
 }
 
 
-def choices_of(param: Param) -> tuple[str, ...]:
-    return tuple(activations.gain_names()) if param.choices == GAIN_NAMES else param.choices
+@dataclass(frozen=True)
+class InitSpec:
+    """One initialiser and all its parameters (each method reads the ones its entry lists).
+    The defaults are torch's where it has one."""
+
+    method: str = setting("normal", choices=METHODS.keys())
+    mean: float = setting(0.0, **VALUE)
+    std: float = setting(1.0, low=0.0, high=1000.0)
+    low: float = setting(0.0, **VALUE)  # uniform_'s a
+    high: float = setting(1.0, **VALUE)  # uniform_'s b
+    trunc_low: float = setting(-2.0, **VALUE)  # trunc_normal_'s a
+    trunc_high: float = setting(2.0, **VALUE)  # trunc_normal_'s b
+    value: float = setting(0.5, **VALUE)  # constant_'s val (torch has no default)
+    gain: float = setting(1.0, low=0.0, high=100.0)  # xavier_*, orthogonal_
+    a: float = setting(0.0, low=0.0, high=100.0)  # kaiming_*'s negative slope
+    mode: str = setting("fan_in", choices=MODES)
+    nonlinearity: str = setting("leaky_relu", choices=activations.GAIN_NAMES)
+    sparsity: float = setting(0.1, low=0.0, high=1.0)
+    groups: int = setting(1, low=1, high=1024, step=1)  # dirac_'s
+
+
+SPEC_SETTINGS = settings_of(InitSpec)
 
 
 def validate(spec: InitSpec, notices: list[Notice]) -> InitSpec:
-    """The method's parameters clamped into their bounds (a notice each); an InputError naming
-    the field for an unknown name, an empty range, or a zero the method cannot draw with."""
-    if spec.method not in METHODS:
-        raise InputError("error.unknown_choice", field="init", value=spec.method)
-    method = METHODS[spec.method]
-    changes = {}
-    for param in method.params:
-        value = getattr(spec, param.field)
-        if param.bound is not None:
-            changes[param.field] = param.bound.clamp(value, notices)
-        elif value not in choices_of(param):
-            raise InputError("error.unknown_choice", field=param.field, value=value)
-    spec = replace(spec, **changes)
+    """The method's parameters parsed by their settings (clamped into their bounds, a notice
+    each); an InputError naming the field for an unknown name, an empty range, or a zero the
+    method cannot draw with."""
+    method = METHODS[SPEC_SETTINGS["method"].parse(spec.method, notices, "init.method")]
+    spec = replace(spec, **{param.field: param.setting.parse(getattr(spec, param.field), notices,
+                                                             param.field)
+                            for param in method.params})
     for low, high in method.ranges:
         if not getattr(spec, low) < getattr(spec, high):
             raise InputError("error.init.empty_range", field=spec.method, low=getattr(spec, low),
@@ -281,6 +313,20 @@ def validate(spec: InitSpec, notices: list[Notice]) -> InitSpec:
         if getattr(spec, name) == 0:
             raise InputError("error.init.zero_std", field=spec.method)
     return spec
+
+
+def check_shape(spec: InitSpec, fan_in: int, fan_out: int) -> None:
+    """An InputError naming the rule when the method cannot fill a weight of these fans."""
+    fits = METHODS[spec.method].fits
+    error = fits(spec, fan_in, fan_out) if fits is not None else None
+    if error is not None:
+        raise error
+
+
+def shape(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[int, ...]:
+    """The weight the method fills for these fans (Method.kernel)."""
+    kernel = METHODS[spec.method].kernel
+    return (fan_out, fan_in) if kernel is None else (fan_out, fan_in, kernel)
 
 
 def _arguments(spec: InitSpec) -> dict:
@@ -317,10 +363,42 @@ def weight_std(spec: InitSpec, fan_in: int, fan_out: int) -> float | None:
 
 
 def standard_fill(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[str, float] | None:
-    """(standard, s) where the method's fill is bitwise s times that standard fill (Method)."""
+    """(standard, p): the method's fill is bitwise from_standard(standard, p, that standard fill)
+    (Method.standard). Cells of the init matrix with the same pair have the same weights."""
     method = METHODS[spec.method]
-    scale = None if method.standard is None else method.standard_scale(spec, fan_in, fan_out)
-    return None if scale is None else (method.standard, scale)
+    if method.standard is None or (method.standard == "uniform" and uniform_map() is None):
+        return None
+    param = method.standard_param(spec, fan_in, fan_out)
+    return None if param is None else (method.standard, param)
+
+
+def from_standard(standard: str, param: float, layer: torch.Tensor) -> torch.Tensor:
+    """A method's fill from its standard fill (standard_fill's pair)."""
+    if standard == "uniform":
+        return uniform_map()(layer, param)
+    return layer.detach() if param == 1 else param * layer  # 1·z is z: a view, not a copy
+
+
+def _uniform_from(u: torch.Tensor, half: float) -> torch.Tensor:
+    """from + u·(to − from) for from = −h, to = h (to − from = 2h is exact), with torch's own
+    add kernel: rounded as uniform_'s own kernel rounds it on the CPUs measured (one rounding,
+    fused, where torch's kernels are built for AVX2 and AVX-512; two with
+    ATEN_CPU_CAPABILITY=default)."""
+    low = torch.tensor(-half, dtype=torch.float32)
+    return torch.add(low, u, alpha=-2 * low.item())
+
+
+@functools.cache
+def uniform_map() -> Callable[[torch.Tensor, float], torch.Tensor] | None:
+    """How uniform_(-h, h) comes from its raw draw u = uniform_(0, 1) (both draw the same bits)
+    on this machine: _uniform_from, checked once on probes of several h against uniform_ itself,
+    bit for bit; None where it does not reproduce torch (then every uniform fill is drawn)."""
+    for half in (0.1082531754730548, 0.75, 1.7, 1 / 3):
+        drawn = torch.empty(4099).uniform_(-half, half, generator=torch.Generator().manual_seed(7))
+        u = torch.empty(4099).uniform_(0, 1, generator=torch.Generator().manual_seed(7))
+        if not torch.equal(_uniform_from(u, half), drawn):
+            return None
+    return _uniform_from
 
 
 def bound(spec: InitSpec, fan_in: int, fan_out: int) -> tuple[float, float] | None:

@@ -130,6 +130,7 @@ class Session:
         self.widgets: dict[str, Widget] = {}  # id -> widget, as of the last run
         self.main: list[str] = []  # ids of the widgets in the page's main area (not buttons)
         self.buttons: dict[str, Widget] = {}  # key -> button, anywhere on the page
+        self.texts: list[str] = []  # the texts of the last whole run's markdown and alerts
         self.page = ""  # the url path of the page shown (the server may switch it)
         self.query = ""  # the link's query string, as the server last set it
         self.timers: dict[str, float] = {}  # fragment id -> seconds between its own reruns
@@ -148,7 +149,7 @@ class Session:
 
     async def open(self, page: str, query: str = "", timeout: float = 60) -> Run:
         """Load page (its url path) as a browser would from /page?query."""
-        self.page, self.widgets, self.main, self.buttons = page, {}, [], {}
+        self.page, self.widgets, self.main, self.buttons, self.texts = page, {}, [], {}, []
         self._hash, self.query = "", query
         return await self.rerun(timeout=timeout)
 
@@ -207,21 +208,52 @@ class Session:
             state.query_string = self.query
         start = time.perf_counter()
         await self.ws.send(message.SerializeToString())
+        status, exceptions = await self._read_run(timeout)
+        return Run((time.perf_counter() - start) * 1000, status, exceptions)
+
+    async def pushed(self, wait: float, timeout: float = 60) -> Run | None:
+        """A run the server began on its own (the class's relay showing the teacher's view, or
+        waking the session), read to its end; None when none began within wait seconds. Its ms
+        count from its first message."""
+        async with self._turn:
+            try:
+                async with asyncio.timeout(wait):
+                    first = await self.ws.recv()  # cancelling recv loses nothing (websockets)
+            except TimeoutError:
+                return None
+            start = time.perf_counter()
+            msg = ForwardMsg()
+            msg.ParseFromString(first)
+            if msg.WhichOneof("type") != "new_session":  # not a run's start: noted, no run
+                self._note(msg, [])
+                return None
+            status, exceptions = await self._read_run(timeout, msg)
+            return Run((time.perf_counter() - start) * 1000, status, exceptions)
+
+    async def _read_run(self, timeout: float, msg: ForwardMsg | None = None) -> tuple[str, list]:
+        """Read the server's messages (msg, read already, first) until a run ends, following the
+        server through reruns it asks for itself: (its status, the exceptions it showed)."""
         exceptions: list[str] = []
         async with asyncio.timeout(timeout):
             while True:
-                msg = ForwardMsg()
-                msg.ParseFromString(await self.ws.recv())
-                kind = msg.WhichOneof("type")
-                if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                    self._element(msg, exceptions)
-                elif kind in ("new_session", "navigation", "page_info_changed", "auto_rerun"):
-                    self._follow(msg, kind)
-                elif kind == "script_finished":
-                    status = FINISHED.Name(msg.script_finished)
-                    if msg.script_finished != FINISHED.FINISHED_EARLY_FOR_RERUN:
-                        break
-        return Run((time.perf_counter() - start) * 1000, status, exceptions)
+                if msg is None:
+                    msg = ForwardMsg()
+                    msg.ParseFromString(await self.ws.recv())
+                status = self._note(msg, exceptions)
+                msg = None
+                if status and status != "FINISHED_EARLY_FOR_RERUN":
+                    return status, exceptions
+
+    def _note(self, msg: ForwardMsg, exceptions: list[str]) -> str:
+        """Take in one message; a run's status when it is the end of one, else ""."""
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._element(msg, exceptions)
+        elif kind in ("new_session", "navigation", "page_info_changed", "auto_rerun"):
+            self._follow(msg, kind)
+        elif kind == "script_finished":
+            return FINISHED.Name(msg.script_finished)
+        return ""
 
     def _into_link(self, widget: Widget) -> None:
         """A changed widget bound to the link writes its value there, as the browser does."""
@@ -231,11 +263,14 @@ class Session:
         params = [(k, v) for k, v in parse_qsl(self.query, keep_blank_values=True) if k != key]
         self.query = urlencode(params + [(key, v) for v in widget.in_link() or []])
 
-    def _element(self, msg, exceptions: list[str]) -> None:
+    def _element(self, msg: ForwardMsg, exceptions: list[str]) -> None:
         """Note an element: an exception's text, a widget's id, kind and value."""
         element = msg.delta.new_element
-        if element.WhichOneof("type") == "exception":
+        kind = element.WhichOneof("type")
+        if kind == "exception":
             exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind in ("markdown", "alert"):
+            self.texts.append(getattr(element, kind).body)
         widget = _widget(element)
         if widget:
             widget.fragment = msg.delta.fragment_id
@@ -254,6 +289,7 @@ class Session:
         if kind == "new_session":
             if not msg.metadata.run.fragment_ids:  # a whole run: the page is drawn afresh
                 self.widgets, self.main, self.buttons, self.timers = {}, [], {}, {}
+                self.texts = []
             self._hash = msg.new_session.page_script_hash
             self.page = self._paths.get(self._hash, self.page)
         elif kind == "navigation":

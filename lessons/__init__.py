@@ -4,7 +4,8 @@ LESSONS is the one list the navigation (app.py), the home page, the page-generic
 benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME.
 """
 
-LESSONS = ("explosion", "init", "loss", "optim", "schedules", "inside", "lab", "terrain")
+LESSONS = ("explosion", "init", "loss", "optim", "schedules", "inside", "regularisation",
+           "normalisation", "lab", "terrain")
 
 # Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.
@@ -12,6 +13,8 @@ TABS = {"init": ("gains", "methods", "derivations", "table"),
         "optim": ("lr", "momentum", "paths", "anatomy", "sweep"),
         "schedules": ("curves", "applied", "range"),
         "inside": ("tensorboard", "hooks", "resume", "freeze"),
+        "regularisation": ("fit", "scaling", "decay"),
+        "normalisation": ("batchnorm", "layers"),
         "terrain": ("sharpness", "surface", "noise", "weights")}
 
 
@@ -46,6 +49,20 @@ RENAMED_PARAMS: dict[str, str] = {
     "optim_sw_tol": "optim_sweep_tol", "optim_sw_nesterov": "optim_sweep_nesterov",
     # the schedules lesson: schedules_<field>
     "schedules_land": "schedules_landscape", "schedules_land_lr": "schedules_landscape_lr",
+    "init_depth": "init_matrix_depth", "init_width": "init_matrix_width",
+    "init_batch": "init_matrix_batch", "init_slope": "init_matrix_negative_slope",
+    "init_seed": "init_matrix_seed", "init_act": "init_activation",
+    "init_samples": "init_gains_samples", "init_gain_seed": "init_gains_seed",
+    "init_fan_in": "init_draw_fan_in", "init_fan_out": "init_draw_fan_out",
+    "init_method": "init_draw_init_method",
+    # a method's parameter had a control of its own per method (init_<method>_<field>)
+    **{f"init_{method}_{field}": f"init_draw_init_{field}" for method, fields in {
+        "normal": ("mean", "std"), "uniform": ("low", "high"),
+        "trunc_normal": ("mean", "std", "trunc_low", "trunc_high"), "constant": ("value",),
+        "orthogonal": ("gain",), "sparse": ("sparsity", "std"),
+        "xavier_uniform": ("gain",), "xavier_normal": ("gain",),
+        "kaiming_uniform": ("a", "mode", "nonlinearity"),
+        "kaiming_normal": ("a", "mode", "nonlinearity")}.items() for field in fields},
     "lab_data": "lab_dataset", "lab_test": "lab_test_percent", "lab_act": "lab_activation",
     "lab_opt": "lab_optimizer", "lab_skip": "lab_skip_bad_rows", "lab_depth": "lab_hidden_layers",
     **{f"lab_w{layer}": f"lab_width_{layer}" for layer in range(1, 11)},

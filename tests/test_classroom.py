@@ -16,7 +16,7 @@ import pytest
 
 from classroom.serve import COOKIE, Classroom
 from classroom.store import RedisStore
-from harness.follow import keep_timers, view_of
+from harness.follow import keep_up, view_of
 from harness.protocol import Session, run_sync
 from harness.server import free_port
 from harness.system import need_installed
@@ -101,7 +101,7 @@ def test_students_on_both_processes_follow_a_teacher_on_one(room):
                 await student.__aenter__()
                 await student.open("")
             until = time.monotonic() + 20
-            timers = [asyncio.create_task(keep_timers(s, until, lambda *_: None))
+            timers = [asyncio.create_task(keep_up(s, until, lambda *_: None))
                       for s in (teacher, *students)]
             waited = []
             for _ in range(2):

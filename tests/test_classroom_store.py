@@ -52,8 +52,9 @@ def test_the_store_keeps_a_digest_not_the_secret(redis_server):
 
 
 def test_each_new_view_gets_the_next_version(store):
+    assert store.lead() == stores.NO_CLASS
     store.start_class()
-    assert store.lead() == stores.Lead(0, None, None, -1)
+    assert (store.lead().version, store.lead().view, store.lead().active) == (0, None, True)
     first = View.of("explosion", {"ex_std": "0.0625", "ex_depth": "50"})
     assert store.publish(first) == 1
     second = View("init")
@@ -74,18 +75,28 @@ def test_the_plan_and_its_step_travel_with_the_lead(store):
     assert (store.lead().plan, store.lead().step) == (None, -1)
 
 
+def test_a_class_has_an_id_of_its_own_and_ends(store):
+    first = store.start_class()
+    one = store.lead().class_id
+    store.publish(View("init"))
+    assert store.lead().class_id == one and len(one) == 16 and one not in first
+    store.start_class()
+    assert store.lead().class_id != one  # a new class: every role is decided afresh
+    store.end_class()
+    assert store.lead() == stores.NO_CLASS
+    store.publish(View("init"))  # a late publish does not bring an ended class back
+    assert not store.lead().active and not store.has_class()
+
+
 def test_followers_and_explorers_are_counted_once_each(store, monkeypatch):
     store.start_class()
-    for browser in ("a", "b", "c"):
-        store.seen(browser, exploring=False)
-    store.seen("a", exploring=False)  # a reload: still one student
+    store.seen({"a": False, "b": False, "c": False})
+    store.seen({"a": False})  # a reload: still one student
     assert store.counts() == (3, 0)
-    store.seen("b", exploring=True)
+    store.seen({"b": True})
     assert store.counts() == (2, 1)
-    store.seen("b", exploring=False)  # rejoined
-    assert store.counts() == (3, 0)
-    store.forget("c")
-    assert store.counts() == (2, 0)
+    store.seen({"b": False, "c": True})  # one rejoined, another explores
+    assert store.counts() == (2, 1)
     monkeypatch.setattr(stores, "PRESENCE_SECONDS", -1.0)  # everyone seen is now too long ago
     assert store.counts() == (0, 0)
 
@@ -110,7 +121,7 @@ def test_a_lost_store_is_said_and_found_again_when_it_returns():
         with pytest.raises(StoreDown):
             store.lead()
         with pytest.raises(StoreDown):
-            store.seen("a", exploring=False)
+            store.seen({"a": False})
     finally:
         server.process.kill()
     again = RedisServer(server.port)  # a restarted store, empty: the client connects again

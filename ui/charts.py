@@ -97,7 +97,10 @@ def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) 
     with _altair_globals_lock, alt.theme.enable("none"), \
             alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
         spec = chart.to_dict(validate=False)
-    return _with_font(_larger_marks(spec) if large_type else spec) | {"datasets": datasets}
+    # the Arrow datasets beside those the chart carries itself (GeoJSON, which Altair hoists
+    # into the spec's datasets), as st.altair_chart merges them
+    spec = _larger_marks(spec) if large_type else spec
+    return _with_font(spec) | {"datasets": spec.get("datasets", {}) | datasets}
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

@@ -4,10 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import NamedTuple
+
+import streamlit as st
 
 from core.errors import InputError, Notice
+from core.settings import with_values
+from ui import widgets
 from ui.compare import FROM_CONFIG, pinned_view
 from ui.panels import show_error, show_notices
+from ui.text import presenting
 
 
 def checked_views(lesson: str, config, validate: Callable, restore: Callable,
@@ -48,3 +55,36 @@ def labelled(message, label_of: Callable[[str], str] | None):
     if isinstance(message, Notice):
         return Notice(message.key, params)
     return InputError(message.key, **params)
+
+
+class Section(NamedTuple):
+    view: object  # the views' column
+    checked: tuple | None  # checked_views' (B, A), or None when B cannot be used
+    buttons: object | None  # a row at the top of the views, before the pin buttons
+
+
+def section(lesson: str, config_type: type, validate: Callable, examples: dict[str, tuple],
+            restore: Callable | None = None, seed_field: str | None = FROM_CONFIG,
+            buttons: bool = False) -> Section:
+    """A lesson's section laid out the usual way: a column of controls (the way back to each
+    course example first, {key suffix: (label, Config)}, then every setting config_type
+    declares, ui.widgets) beside the views, where the Config they describe is checked
+    (checked_views, each field named as its control is labelled). restore: how a Config is put
+    back into the controls (default: every setting, widgets.restore). buttons: a row of the
+    page's own buttons at the top of the views, the pin buttons after them."""
+    restore = restore or partial(widgets.restore, lesson)
+    column, view = st.columns([1, 2] if presenting() else [1, 3], gap="large")
+    with column.container(gap="xxsmall" if presenting() else "xsmall"):
+        for name, (label, example) in examples.items():
+            st.button(label, on_click=restore, args=(example,), key=f"{lesson}_course_{name}",
+                      width="stretch")
+        chosen = widgets.controls(lesson, config_type)
+    with view:
+        bar = row = None
+        if buttons:
+            bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+            row = bar.container(horizontal=True, vertical_alignment="center", gap="small",
+                                width="content")
+        checked = checked_views(lesson, with_values(config_type(), chosen), validate, restore,
+                                seed_field, bar, widgets.label_of(lesson))
+    return Section(view, checked, row)

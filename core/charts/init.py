@@ -8,7 +8,28 @@ import altair as alt
 import pandas as pd
 
 from core.charts.common import PALETTE, RED
-from core.values import finite_positive
+
+LOG_SPAN = 6  # the colour scale's ends: 1e-6 and 1e6, clamped beyond
+
+
+def cell_label(value: float) -> str:
+    """A cell's number as the matrix writes it: two significant digits, and nan, inf and 0
+    written out (0 is a number that underflowed float32)."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return "0" if value == 0 else f"{value:.2g}"
+
+
+def _log10(value: float) -> float:
+    """Where a value sits on the log colour scale: 0 underflowed, so at the small end; inf at the
+    large end; nan nowhere (0, under a grey cell: Vega-Lite would drop a cell with no colour)."""
+    if math.isnan(value):
+        return 0.0
+    if value <= 0:
+        return -LOG_SPAN
+    return LOG_SPAN if math.isinf(value) else max(-LOG_SPAN, min(LOG_SPAN, math.log10(value)))
 
 
 def init_matrix(
@@ -19,26 +40,25 @@ def init_matrix(
     """A heatmap of one value per (activation, scheme) cell, on a log colour scale centred on 1.
 
     frame has columns activation, scheme, row, column (their labels), value (numbers, possibly
-    nan/inf/0), healthy (bool) and label (the text shown in the cell, which says "nan" or "inf"
-    where the value is not finite). Cells whose value cannot sit on the log scale are grey with
-    their label, never dropped; cells inside the healthy band get a thick green outline, the chosen
-    (activation, scheme) a black one. A click on a cell selects it: the selection parameter "cell"
-    carries its activation and scheme.
+    nan/inf/0), healthy (bool) and label (the text shown in the cell: cell_label). A cell whose
+    value is nan is grey with its label, never dropped; 0 (underflowed) and inf sit at the scale's
+    ends. Cells inside the healthy band get a thick green frame inside the cell (it cannot run
+    into a neighbour), the chosen (activation, scheme) a black dashed one. A click on a cell
+    selects it: the selection parameter "cell" carries its activation and scheme.
 
     With pinned_label (a pinned view's name), frame also has columns pinned and pinned_healthy:
     that view's value and verdict for the same cell, which each cell's tooltip adds."""
     # The look of each cell is data through fixed scales: Altair takes about 15 ms to build each
     # alt.condition, several times the rest of the chart. (scale=None breaks Streamlit's chart
-    # code in a layer with a selection.) log10 is 0 where the value has no logarithm (Vega-Lite
-    # would drop a cell with a null colour); a grey cell covers it.
-    on_scale = finite_positive(frame[value])
-    log10 = [math.log10(v) if ok else 0.0 for v, ok in zip(frame[value], on_scale, strict=True)]
-    shown = frame.assign(on_scale=on_scale, log10=log10,
+    # code in a layer with a selection.)
+    log10 = [_log10(v) for v in frame[value]]
+    shown = frame.assign(no_value=frame[value].isna(), log10=log10,
                          ink=["white" if abs(v) > 3 else "black" for v in log10])
     base = alt.Chart().encode(
         x=alt.X("column:N", sort=columns, title=None,
-                axis=alt.Axis(labelAngle=-30, labelLimit=160, labelOverlap=False)),
-        y=alt.Y("row:N", sort=rows, title=None),
+                axis=alt.Axis(labelAngle=-30, labelLimit=160, labelOverlap=False,
+                              labelFontSize=13)),
+        y=alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelFontSize=13)),
     )
     # The cells layer takes the tooltips and the clicks; the layers on top have neither, so
     # Vega-Lite lets the pointer through them.
@@ -49,28 +69,28 @@ def init_matrix(
     if pinned_label is not None:
         tooltip += [alt.Tooltip("pinned:Q", title=f"{pinned_label}: {value_title}", format=".4g"),
                     alt.Tooltip("pinned_healthy:N", title=f"{pinned_label}: {healthy_label}")]
-    cells = base.mark_rect().encode(
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         tooltip=tooltip,
         color=alt.Color("log10:Q", title=f"log10 {value_title}",
-                        scale=alt.Scale(scheme="redblue", domain=[-6, 6], clamp=True,
-                                        reverse=True, domainMid=0)),
-        stroke=alt.Stroke(f"{healthy}:N", legend=None, scale=alt.Scale(
-            domain=[True, False], range=["#1b7837", "white"])),
-        strokeWidth=alt.StrokeWidth(f"{healthy}:N", legend=None, scale=alt.Scale(
-            domain=[True, False], range=[4, 1])),
+                        scale=alt.Scale(scheme="redblue", domain=[-LOG_SPAN, LOG_SPAN],
+                                        clamp=True, reverse=True, domainMid=0)),
     ).add_params(pick)
-    not_finite = base.transform_filter("!datum.on_scale").mark_rect(
-        color="#bdbdbd", stroke="white", strokeWidth=1)
+    no_value = base.transform_filter("datum.no_value").mark_rect(
+        color="#bdbdbd", stroke="white", strokeWidth=2)
+    inset = {"width": alt.RelativeBandSize(0.86), "height": alt.RelativeBandSize(0.78)}
+    healthy_frame = base.transform_filter(f"datum.{healthy}").mark_rect(
+        fill=None, stroke="#1b7837", strokeWidth=3.5, **inset)
     activation, scheme = chosen
-    chosen_outline = base.transform_filter(
+    chosen_frame = base.transform_filter(
         (alt.datum.activation == activation) & (alt.datum.scheme == scheme)).mark_rect(
-        fill=None, stroke="black", strokeWidth=3, strokeDash=[4, 2])
-    text = base.mark_text(fontSize=12, fontWeight="bold").encode(
+        fill=None, stroke="black", strokeWidth=2.5, strokeDash=[4, 2],
+        width=alt.RelativeBandSize(0.97), height=alt.RelativeBandSize(0.94))
+    text = base.mark_text(fontSize=14, fontWeight="bold").encode(
         text=alt.Text("label:N"), color=alt.Color("ink:N", legend=None, scale=alt.Scale(
             domain=["white", "black"], range=["white", "black"])))
     # a fixed size per cell: a chart of bands does not stretch to its container
-    return alt.layer(cells, not_finite, chosen_outline, text, data=shown).properties(
-        title=title, width=alt.Step(58), height=alt.Step(height // len(rows)))
+    return alt.layer(cells, no_value, healthy_frame, chosen_frame, text, data=shown).properties(
+        title=title, width=alt.Step(62), height=alt.Step(height // len(rows)))
 
 
 def init_histogram(

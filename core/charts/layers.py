@@ -11,6 +11,7 @@ from core.values import finite_positive
 
 # Shared data: layers that draw the same DataFrame are built from alt.Chart() and get the frame
 # once, from alt.layer(..., data=frame) (see core.charts).
+COMPARISON_DASHES = ([7, 3], [2, 2])  # the first comparison dashed, the second dotted
 
 
 def layer_lines(
@@ -30,6 +31,9 @@ def layer_lines(
     legend order. Values that cannot sit on a log axis (nan, inf, zero) are left out of the lines,
     and a red rule marks each (layer, label) of nonfinite, where a run's measured values stop
     being finite, so nothing disappears silently.
+
+    The series in dashed (a float64 run, a theory) are drawn on top of the others, thinner and
+    dashed: where they agree with the measured line, both stay visible.
 
     A frame with a core.compare.VIEW column holds two views (A's rows first): the views are told
     apart by the dash (A dashed, B solid), the series by colour, and the series in dashed are
@@ -57,12 +61,14 @@ def layer_lines(
         tooltip=tooltip, **view_encoding,
     )
     is_comparison = alt.FieldOneOfPredicate(field="series", oneOf=dashed)
-    comparison = base.transform_filter(is_comparison)
-    layers = [  # comparisons underneath, so the measured line stays visible on top
-        comparison.mark_line(strokeWidth=1.5, opacity=0.8) if views
-        else comparison.mark_line(strokeDash=[6, 4], strokeWidth=2),
+    layers = [  # the measured lines wide underneath, the comparisons thin on top, the first last
         base.transform_filter(~is_comparison).mark_line(  # points would fill A's dashes in
-            strokeWidth=3, point=False if views else alt.OverlayMarkDef(size=14)),
+            strokeWidth=4 if not views else 3, opacity=0.75 if not views else 1,
+            point=False if views else alt.OverlayMarkDef(size=14)),
+        *(base.transform_filter(alt.datum.series == label).mark_line(
+            strokeWidth=1.5 if views else 2.5 - 0.5 * rank,
+            **({} if views else {"strokeDash": COMPARISON_DASHES[rank % 2]}))
+          for rank, label in reversed(list(enumerate(dashed)))),
     ]
     layers += red_rules(pd.DataFrame(nonfinite, columns=["x", "label"]), "layer")
     return alt.layer(*layers, data=shown).properties(title=title, height=height)

@@ -13,7 +13,7 @@ import torch.nn as nn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import activations, network, values
+from core import activations, initializers, network, values
 from core.cache import ByteBoundCache
 from core.errors import InputError
 from core.initializers import InitSpec
@@ -255,3 +255,246 @@ def test_orthogonal_with_a_gain_is_bitwise_the_gain_times_orthogonal_with_gain_o
              for _ in range(3)]
     assert all(torch.equal(a, b) for a, b in zip(network.draw_weights(config)[0], fresh,
                                                  strict=True))
+
+
+# ---- nn.Linear's own weights, kept and grown across depths ---------------------------------
+
+def test_the_default_init_is_the_weights_nn_linear_drew_at_construction():
+    config = replace(COURSE, depth=30, width=64, initialize=False)
+    torch.manual_seed(config.seed)
+    linears = [nn.Linear(64, 64, bias=False) for _ in range(30)]
+    x = torch.randn(config.batch, 64)
+    weights, drawn = network.draw(config)
+    assert all(torch.equal(w, linear.weight.data) for w, linear in zip(weights, linears,
+                                                                        strict=True))
+    assert torch.equal(drawn, x)  # the input is drawn right after construction
+
+
+def test_a_deeper_network_reuses_the_construction_of_a_shallower_one():
+    network.clear_draws()
+    shallow = network.construction(3, 64).upto(10)[0]
+    deep = network.construction(3, 64).upto(12)[0]
+    assert all(a is b for a, b in zip(shallow, deep[:10], strict=False))  # not drawn again
+    generator = torch.Generator().manual_seed(3)
+    for layer in deep:
+        expected = torch.empty(64, 64)
+        nn.init.kaiming_uniform_(expected, a=math.sqrt(5), generator=generator)
+        assert torch.equal(layer, expected)
+    assert torch.equal(network.construction(3, 64).upto(12)[1], generator.get_state())
+
+
+def test_a_run_leaves_the_kept_weights_as_they_were():
+    config = replace(COURSE, depth=6, width=32, initialize=False)
+    network.run(config)
+    kept = network.construction(config.seed, 32).upto(6)[0]
+    assert not any(w.requires_grad or w.grad is not None for w in kept)
+    scaled = replace(COURSE, depth=6, width=32)  # normal_(std=1): the standard draw itself
+    network.run(scaled)
+    standard, _ = network.STANDARD_DRAWS.get(("normal", 3, 32, 6), lambda: None)
+    assert not any(w.requires_grad or w.grad is not None for w in standard)
+
+
+@pytest.mark.parametrize("spec", [InitSpec("xavier_uniform", gain=g)
+                                  for g in (1.0, 5 / 3, math.sqrt(2), 0.75)]
+                         + [InitSpec("kaiming_uniform", a=math.sqrt(5)),
+                            InitSpec("kaiming_uniform", nonlinearity="relu")],
+                         ids=lambda s: f"{s.method}-{s.gain:.3f}-{s.a:.3f}")
+def test_a_uniform_fill_is_bitwise_the_map_of_one_standard_uniform_draw(spec):
+    """What lets the init matrix draw one uniform_(0, 1) per layer for every Xavier gain: torch's
+    uniform_(-h, h) is u·2h − h of its raw u, rounded as this CPU's kernel rounds it (fused on
+    AVX2 and AVX-512, not with ATEN_CPU_CAPABILITY=default; CI runs both)."""
+    for size in (256, 33, 3):
+        drawn = initializers.apply(spec, torch.empty(size, size),
+                                   torch.Generator().manual_seed(9))
+        u = torch.empty(size, size).uniform_(0, 1, generator=torch.Generator().manual_seed(9))
+        assert torch.equal(drawn, initializers.from_standard(
+            *initializers.standard_fill(spec, size, size), u))
+    config = replace(COURSE, depth=4, width=40, init=spec)
+    generator = torch.Generator()
+    generator.set_state(network._after_construction(config.seed, 4, 40))
+    fresh = [initializers.apply(spec, torch.empty(40, 40), generator) for _ in range(4)]
+    assert all(torch.equal(a, b) for a, b in zip(network.draw_weights(config)[0], fresh,
+                                                 strict=True))
+
+
+# ---- float64: the course's demo past float32's overflow ---------------------------------------
+
+def course_mlp64(config: network.NetConfig):
+    """The course's network with its weights and input cast to float64: each layer's output std,
+    each weight's gradient std and each output's gradient rms for loss = output.mean()."""
+    torch.manual_seed(config.seed)
+    linears = nn.ModuleList(
+        [nn.Linear(config.width, config.width, bias=False) for _ in range(config.depth)])
+    for linear in linears:
+        nn.init.normal_(linear.weight.data, std=config.init.std)
+    x = torch.randn(config.batch, config.width).double()
+    linears.double()
+    act = activations.function(config.activation, config.negative_slope)
+    outputs = []
+    for linear in linears:
+        x = act(linear(x))
+        x.retain_grad()
+        outputs.append(x)
+    x.mean().backward()
+    return ([o.std().item() for o in outputs], [lin.weight.grad.std().item() for lin in linears],
+            [o.grad.square().mean().sqrt().item() for o in outputs])
+
+
+def test_the_float64_run_goes_on_where_float32_overflows():
+    result = network.run(COURSE)
+    stds, grads, _ = course_mlp64(COURSE)
+    layers = result.layers
+    assert layers["run64_std"].tolist() == stds  # the same operations in float64, bit for bit
+    assert layers["run64_grad_std"].tolist() == grads
+    assert all(math.isfinite(v) and v > 1e38 for v in layers["run64_std"][31:])  # past float32
+    assert layers["grad_std"].isna().all()  # float32's backward: all nan, the chart was blank
+    assert all(math.isfinite(v) for v in layers["run64_grad_std"])
+    # the theory goes on too, past float32's 3.4e38: within ×2 of the float64 run everywhere
+    ratio = layers["run64_std"] / layers["theory_std"]
+    assert ratio.between(0.5, 2).all()
+    assert layers["theory_std"].iloc[-1] == pytest.approx(16.0**100, rel=1e-2)
+
+
+def test_a_run_that_stays_finite_has_no_float64_run():
+    result = network.run(replace(COURSE, init=InitSpec("normal", std=1 / 16)))
+    assert not network.has_float64_run(result.layers)
+    assert result.layers[list(network.RUN64)].isna().all(axis=None)
+
+
+def test_the_overflow_layer_is_computed_for_the_width():
+    """The theory text's "float32 overflows after L layers" for any width: the first layer whose
+    predicted std passes 3.4e38, which the course's network reaches as its first inf (layer 31)."""
+    assert network.overflow_layer(COURSE) == network.run(COURSE).first_inf == 31
+    wide = replace(COURSE, width=1024, depth=16)  # sqrt(n) = 32 per layer: 32**16 = 1.2e24
+    assert network.overflow_layer(wide) is None
+    assert network.overflow_layer(replace(wide, depth=40)) == 25  # 32**26 > 3.4e38 > 32**25
+    assert network.overflow_layer(replace(COURSE, init=InitSpec("normal", std=1 / 16))) is None
+
+
+# ---- The backward pass, layer by layer ------------------------------------------------------
+
+@pytest.mark.parametrize(("activation", "init", "per_layer"), [
+    ("tanh", InitSpec("xavier_uniform", gain=5 / 3), 1.10),  # the course's demo: grows back
+    ("sigmoid", InitSpec("xavier_uniform"), 0.236),  # sigmoid' <= 1/4: shrinks back
+    ("relu", InitSpec("kaiming_normal"), 1.0),
+    ("none", InitSpec("normal", std=1.0), 16.0),
+])
+def test_the_backward_factor_is_sqrt_n_w_times_the_rms_slope(activation, init, per_layer):
+    config = replace(COURSE, activation=activation, init=init)
+    result = network.run(config)
+    factors = network.backward_factors(config, result)
+    # the prediction from the weights and the slopes the run met, and the measured per-layer
+    # factor of the gradient's rms between the last layer and the first: within 3 % a layer
+    assert factors["predicted"] == pytest.approx(per_layer, rel=0.03)
+    assert factors["measured"] == pytest.approx(factors["predicted"], rel=0.03)
+    # measured from the gradients torch computes for the course's network (float64 where
+    # float32 under- or overflows: sigmoid's first layer's gradient is 0 in float32)
+    if network.has_float64_run(result.layers):
+        _, _, rms = course_mlp64(config) if init.method == "normal" else (None, None, None)
+        if rms is not None:
+            assert factors["total"] == pytest.approx(rms[0] / rms[-1], rel=1e-9)
+    assert factors["total"] == pytest.approx(factors["measured"] ** 99, rel=1e-6)
+
+
+def test_sigmoid_with_xavier_underflows_float32_and_the_float64_run_says_by_how_much():
+    config = replace(COURSE, activation="sigmoid", init=InitSpec("xavier_uniform"))
+    result = network.run(config)
+    assert result.layers["grad_std"].iloc[0] == 0.0  # float32's smallest number is 1.4e-45
+    assert 0 < result.layers["run64_grad_std"].iloc[0] < 1e-45
+
+
+# ---- BatchNorm: the course's cure ----------------------------------------------------------------
+
+def course_batchnorm(config: network.NetConfig, initialize=None) -> list[str]:
+    """The course's bn_and_initialize.py, step for step (its initialize() left out, as in the
+    course, unless a re-initialisation is given), returning what it prints."""
+    torch.manual_seed(config.seed)
+    linears = nn.ModuleList([nn.Linear(config.width, config.width, bias=False)
+                             for _ in range(config.depth)])
+    bns = nn.ModuleList([nn.BatchNorm1d(config.width) for _ in range(config.depth)])
+    for linear in linears if initialize else []:
+        initialize(linear.weight.data)
+    x = torch.randn((config.batch, config.width))
+    printed = []
+    for (i, linear), bn in zip(enumerate(linears), bns, strict=True):
+        x = linear(x)
+        x = bn(x)
+        x = torch.relu(x)
+        if torch.isnan(x.std()):
+            printed.append(f"output is nan in {i} layers")
+            break
+        printed.append("layers:{}, std:{}".format(i, x.std().item()))  # noqa: UP032 (as the course)
+    return printed
+
+
+def test_the_batchnorm_demo_prints_the_course_console():
+    config = network.BATCHNORM_COURSE
+    assert (config.seed, config.activation, config.initialize, config.batchnorm) == (
+        1, "relu", False, True)
+    result = network.run(config)
+    # the same operations as the course's code on this machine: the same bits, every line
+    assert result.console == course_batchnorm(config)
+    # layer 0 is the same on every CPU measured (AVX-512 and ATEN_CPU_CAPABILITY=default); from
+    # layer 1 on the low digits follow the CPU's matmul kernels (0.5803308486938477 on one,
+    # 0.5803307890892029 on the other)
+    assert result.console[0] == "layers:0, std:0.5751240849494934"
+    assert float(result.console[1].split("std:")[1]) == pytest.approx(0.58033, rel=1e-5)
+    printed = printed_lines(network.to_script(config))
+    assert printed[: len(result.console)] == result.console
+
+
+def test_with_batchnorm_the_std_settles_at_the_std_of_relu_of_a_standard_normal():
+    """Behind a train-mode BatchNorm every feature has mean 0 and variance 1 over the batch, so
+    each layer's output is ReLU of (about) N(0, 1): E[relu(z)] = 1/sqrt(2 pi), E[relu(z)^2] =
+    1/2, std = sqrt(1/2 - 1/(2 pi)) = 0.5838."""
+    settled = network.settled_std(network.BATCHNORM_COURSE)
+    assert settled == pytest.approx(math.sqrt(0.5 - 1 / (2 * math.pi)), rel=1e-15)
+    z = torch.randn(4_000_000, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    assert torch.relu(z).std().item() == pytest.approx(settled, rel=2e-3)
+    stds = network.run(network.BATCHNORM_COURSE).layers["std"]
+    # the run: 16 samples per feature, 4,096 entries a layer: each layer within 3 %, the mean
+    # over 100 layers within 1 %
+    assert (stds / settled).between(0.97, 1.03).all()
+    assert stds.mean() == pytest.approx(settled, rel=0.01)
+    assert network.run(network.BATCHNORM_COURSE).layers["theory_std"].eq(settled).all()
+
+
+@pytest.mark.parametrize("name", sorted(activations.ACTIVATIONS))
+def test_the_settled_std_of_every_activation_is_its_std_on_a_standard_normal(name):
+    z = torch.randn(4_000_000, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    measured = activations.function(name, 0.2)(z).std().item()
+    assert activations.normal_std(name, 0.2) == pytest.approx(measured, rel=2e-3)
+
+
+def test_with_batchnorm_the_initialisation_stops_mattering():
+    """std = 1, Kaiming and nn.Linear's default: the same per-layer std behind BatchNorm (which
+    divides out any scale of the weights: std = 1 and Kaiming are one normal draw scaled), as the
+    course's code computes each."""
+    config = network.BATCHNORM_COURSE
+    table = network.batchnorm_inits(config)
+    for name, initialize in (("std_one", lambda w: nn.init.normal_(w, std=1)),
+                             ("kaiming", nn.init.kaiming_normal_), ("linear_default", None)):
+        printed = course_batchnorm(config, initialize)
+        assert [float(line.split("std:")[1]) for line in printed] == table[name].tolist()
+    scale_free = (table["std_one"] / table["kaiming"] - 1).abs()
+    # the same to 5 digits at the first layer (BatchNorm divides the scale out, up to rounding);
+    # deeper, that rounding grows as any difference does in this network, to a few per cent
+    assert scale_free.iloc[0] < 1e-5 and scale_free.max() < 0.05
+    # and every init's every layer near where BatchNorm settles it (16 samples a feature: a
+    # layer's std spreads by about 1 % around it)
+    assert (table[["std_one", "kaiming", "linear_default"]] / network.settled_std(config)
+            ).stack().between(0.95, 1.05).all()
+    printed = printed_lines(network.batchnorm_inits_script(config))
+    for name in network.BATCHNORM_INITS:
+        assert [float(line.split()[2]) for line in printed if line.startswith(name)] == \
+            table[name].tolist()
+
+
+def test_batchnorm_needs_two_samples_and_the_budget_holds():
+    config, notices = network.validate(replace(network.BATCHNORM_COURSE, batch=1))
+    assert config.batch == 2 and notices[0].key == "explosion.batchnorm_batch"
+    config, notices = network.validate(replace(COURSE, depth=200, batch=128))
+    assert network.work(config) <= network.MAX_WORK < network.work(replace(config,
+                                                                           depth=config.depth + 1))
+    assert notices[-1].key == "explosion.work_budget"
+    assert network.validate(COURSE) == (COURSE, [])

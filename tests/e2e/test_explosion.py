@@ -66,9 +66,63 @@ def test_every_control_fits_a_projector_with_a_slope(server, browser):
     try:
         tab.open(f"{server.url}/explosion?present=true&explosion_activation=leaky_relu")
         tab.rendered_charts(1)
-        for label in ("Leaky ReLU slope a", "Width n (neurons per layer)", "Seed of the network"):
+        for label in ("Leaky ReLU slope a", "Width n (neurons per layer)",
+                      "Seed of the network", "BatchNorm"):
             box = tab.page.get_by_label(label, exact=True).bounding_box()
             assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (label, box)
         tab.screenshot("explosion_presenter_slope")
+    finally:
+        tab.page.close()
+
+
+def test_batchnorm_fixes_the_explosion_on_a_projector(server, browser):
+    """The course's demo pinned as A (it explodes), then BatchNorm switched on: B settles at
+    ReLU-free BatchNorm's std 1, every layer, on the first screen of a projector; and the course's
+    own BatchNorm demo one click away."""
+    from harness.browser import SCREENSHOTS
+    from harness.pages import ROOT
+
+    tab = Tab(browser, 1280, 720)
+    try:
+        tab.open(f"{server.url}/explosion?present=true")
+        tab.rendered_charts(2)
+        tab.page.get_by_role("button", name="Pin this view as A").click()
+        tab.expect_text("Unpin A")
+        tab.page.get_by_text("BatchNorm", exact=True).click()
+        tab.wait()
+        tab.expect_text("B differs from A in batchnorm: False → True.")
+        tab.expect_text("B (now): Stable")
+        tab.open(tab.page.url)  # the link, at the top of the page
+        tab.rendered_charts(3)
+        chart = tab.page.locator("[data-testid='stVegaLiteChart']").first.bounding_box()
+        assert chart["y"] >= 0 and chart["y"] + chart["height"] <= 720, chart
+        for label in ("BatchNorm", "Seed of the network"):
+            box = tab.page.get_by_text(label, exact=True).first.bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 720, (label, box)
+        path = tab.screenshot("explosion_batchnorm_presenter")
+        (ROOT / "docs" / "screenshots" / "explosion_batchnorm.png").write_bytes(path.read_bytes())
+        assert SCREENSHOTS in path.parents
+        tab.open(f"{server.url}/explosion?present=true")  # the course's BatchNorm demo
+        tab.page.get_by_role("button", name="The course's cure: BatchNorm").click()
+        tab.wait()
+        tab.expect_text("layers:0, std:0.5751240849494934")
+        assert tab.page.locator("[data-testid='stException']").count() == 0
+        assert not tab.external_requests()
+    finally:
+        tab.page.close()
+
+
+def test_the_course_demo_in_chinese_on_a_projector(server, browser):
+    tab = Tab(browser, 1280, 720)
+    try:
+        tab.open(f"{server.url}/explosion?present=true&lang=zh")
+        tab.rendered_charts(2)
+        chart = tab.page.locator("[data-testid='stVegaLiteChart']").first.bounding_box()
+        assert chart["y"] >= 0 and chart["y"] + chart["height"] <= 720, chart
+        tab.expect_text("回到课程的例子")
+        tab.screenshot("explosion_presenter_zh")
+        tab.open(f"{server.url}/explosion")
+        tab.rendered_charts(2)
+        tab.screenshot("explosion_normal")
     finally:
         tab.page.close()

@@ -21,6 +21,8 @@ PAGES = {
     "optim": ("lr=0.0100 · converges", 1),
     "schedules": ("StepLR", 1),
     "inside": ("loss/train", 1),
+    "regularisation": ("The course's weight decay example (lesson 24)", 2),
+    "normalisation": ("iteration:0, running mean: tensor([0.3000, 0.6000", 1),
     "lab": ("Training lab", 1),
     "terrain": ("Sharpness against the stability line", 2),
 }

@@ -17,9 +17,14 @@ from tests.pages.vega import chart_specs, is_valid
 PAGE = "lessons/explosion.py"
 
 
+def consoles(at) -> list[str]:
+    """The console panels (text; the shown scripts are python), A's first when compared."""
+    return [c.value for c in at.code if c.language == "text"]
+
+
 def code_text(at) -> str:
-    """The console panel: the first code block (the last one is the generated script)."""
-    return at.code[0].value
+    """The console panel (of B, when compared)."""
+    return consoles(at)[-1]
 
 
 def test_opens_on_the_course_demo(open_page):
@@ -159,8 +164,11 @@ def test_pin_then_change_shows_both_each_as_computed_alone(open_page):
     # both charts: A's line and B's, each the run of its own Config
     rows = chart_rows(at, 0)
     for view, run in (("A (pinned)", a), ("B (now)", b)):
-        assert measured(rows, view, "measured x.std() (float32)") == finite(run.layers["std"])
-        assert measured(rows, view, "std in float64") == finite(run.layers["std64"])
+        assert measured(rows, view, "x.std(), float32") == finite(run.layers["std"])
+    # A overflows: its float64 run goes on to layer 99; B stays finite and has none
+    float64 = "float64 run"
+    assert measured(rows, "A (pinned)", float64) == a.layers["run64_std"].tolist()
+    assert len(a.layers["run64_std"]) == 100 and measured(rows, "B (now)", float64) == []
     grads = chart_rows(at, 1)
     assert measured(grads, "B (now)", "std of ∂loss/∂W (weight gradient)") == \
         finite(b.layers["grad_std"])
@@ -171,7 +179,7 @@ def test_pin_then_change_shows_both_each_as_computed_alone(open_page):
     last_b = f"{b.layers['std'].iloc[-1]:.4g}"
     assert metrics["std of the last layer"] == (last_b, "A (pinned): nan")
     # the consoles, one each, and the table with a column each
-    assert [c.value for c in at.code[:2]] == ["\n".join(a.console), "\n".join(b.console)]
+    assert consoles(at) == ["\n".join(a.console), "\n".join(b.console)]
     table = at.dataframe[0].value
     assert table["std · A (pinned)"].tolist()[:30] == a.layers["std"].tolist()[:30]
     assert table["std · B (now)"].tolist() == b.layers["std"].tolist()
@@ -198,7 +206,7 @@ def test_swap_exchanges_a_and_b_and_unpin_ends_the_comparison(open_page):
     at.button(key="explosion_swap").click().run()
     assert at.number_input(key="explosion_init_std").value == 1.0  # the controls took A's settings
     assert "B differs from A in Weight std σ_w: 0.0625 → 1." in [m.value for m in at.markdown]
-    assert at.code[0].value == "\n".join(network.run(SCALED).console)  # A is now sqrt(1/n)
+    assert consoles(at)[0] == "\n".join(network.run(SCALED).console)  # A is now sqrt(1/n)
     at.button(key="explosion_unpin").click().run()
     assert len(at.metric) == 3 and not any(m.proto.delta for m in at.metric)
     assert "explosion_pin" not in at.query_params
@@ -210,7 +218,7 @@ def test_another_seed_keeps_a_and_moves_only_b_seed(open_page):
     at.button(key="explosion_reseed").click().run()
     assert at.number_input(key="explosion_seed").value == 4
     assert "B differs from A in Seed of the network: 3 → 4." in [m.value for m in at.markdown]
-    assert at.code[1].value == "\n".join(network.run(replace(COURSE, seed=4)).console)
+    assert consoles(at)[1] == "\n".join(network.run(replace(COURSE, seed=4)).console)
 
 
 def test_a_link_with_a_and_b_reproduces_both(open_page):
@@ -220,7 +228,7 @@ def test_a_link_with_a_and_b_reproduces_both(open_page):
     at.switch_page(PAGE).run()
     assert not at.exception
     a, b = network.run(COURSE), network.run(SCALED)
-    assert [c.value for c in at.code[:2]] == ["\n".join(a.console), "\n".join(b.console)]
+    assert consoles(at) == ["\n".join(a.console), "\n".join(b.console)]
     assert "B differs from A in Weight std σ_w: 1 → 0.0625." in [m.value for m in at.markdown]
 
 
@@ -234,7 +242,7 @@ def test_a_link_made_before_the_parameters_were_derived_opens_the_same_view(open
     assert at.number_input(key="explosion_init_std").value == 0.0625
     assert at.selectbox(key="explosion_activation").value == "tanh"
     a, b = network.run(COURSE), network.run(tanh)
-    assert [c.value for c in at.code[:2]] == ["\n".join(a.console), "\n".join(b.console)]
+    assert consoles(at) == ["\n".join(a.console), "\n".join(b.console)]
     assert not [w.value for w in at.warning if "Link parameter" in plain(w.value)]
     assert not any(param.startswith("ex_") for param in at.query_params)
 
@@ -277,3 +285,101 @@ def test_the_comparison_in_chinese_and_presenter_mode_is_valid_and_translated(op
         if state.get("lang") == "zh":
             assert not english_on(at)
             assert "A（已固定）：30" in [m.proto.delta for m in at.metric]
+
+
+# ---- Every sentence computed from the run beside it ------------------------------------------
+
+def texts(at) -> str:
+    return " ".join(plain(m.value) for m in [*at.markdown, *at.success, *at.warning, *at.error,
+                                             *at.caption])
+
+
+def test_the_course_demo_charts_are_not_blank_past_the_overflow(open_page):
+    at = open_page(PAGE)
+    result = network.run(COURSE)
+    forward, backward = chart_rows(at, 0), chart_rows(at, 1)
+    run64 = forward[forward["series"] == "float64 run"]
+    assert run64.sort_values("layer")["value"].tolist() == result.layers["run64_std"].tolist()
+    theory = forward[forward["series"] == "theory"]
+    assert len(theory) == 100 and theory["value"].max() > 1e119  # past float32's 3.4e38
+    grads64 = backward[backward["series"] == "float64 run"]
+    assert grads64.sort_values("layer")["value"].tolist() == \
+        result.layers["run64_grad_std"].tolist()  # float32's are all nan: this chart was empty
+    # the backward verdict says float32's nan and the float64 run's numbers
+    said = texts(at)
+    assert "Backward: not finite in float32" in said
+    first64 = result.layers["run64_grad_std"].iloc[0]
+    assert f"In float64 (the same weights and input): {first64:.3g}" in said
+
+
+def test_a_ratio_near_one_of_tiny_gradients_is_called_vanished(open_page):
+    """ReLU with std = sqrt(1/n): the first and last weight gradients within ×1.4 of each other,
+    but about 1e-17: the verdict says the scale, not only the ratio."""
+    at = open_page(PAGE)
+    at.selectbox(key="explosion_activation").set_value("relu").run()
+    at.button(key="explosion_std_scaled").click().run()
+    config = replace(COURSE, activation="relu", init=replace(COURSE.init, std=1 / 16))
+    verdict = network.backward_verdict(config, network.run(config))
+    assert verdict["grad_ratio"] < 2 and verdict["first"] < 1e-15
+    said = texts(at)
+    assert f"Backward: vanished. The first layer's weight gradient has std {verdict['first']:.3g}" \
+        in said
+    assert f"{verdict['first_grad_scale']:.2g} and {verdict['last_grad_scale']:.2g} times" in said
+    assert "Backward: healthy" not in said and "gradients reach every layer" not in said
+
+
+def test_the_theory_text_is_computed_for_the_width_in_use(open_page):
+    at = open_page(PAGE)
+    at.number_input(key="explosion_width").set_value(64).run()
+    said = texts(at)
+    # 8 per layer: 8**42 = 8.5e37 < 3.4e38 < 8**43 = 6.8e38
+    assert "after 43 layers that is 8^43 ≈ 6.8e+38" in said
+    assert "16³⁰" not in said
+
+
+def course_batchnorm_console() -> list[str]:
+    from tests.core.test_network import course_batchnorm
+    return course_batchnorm(network.BATCHNORM_COURSE)
+
+
+def test_the_batchnorm_demo_is_one_click_and_prints_the_course_console(open_page):
+    at = open_page(PAGE)
+    at.button(key="explosion_batchnorm_example").click().run()
+    assert at.toggle(key="explosion_batchnorm").value is True
+    assert at.toggle(key="explosion_initialize").value is False
+    assert at.selectbox(key="explosion_activation").value == "relu"
+    assert at.number_input(key="explosion_seed").value == 1
+    assert code_text(at) == "\n".join(course_batchnorm_console())
+    assert code_text(at).startswith("layers:0, std:0.5751240849494934")
+    # where it settles and why, computed: ReLU of a standard normal
+    result = network.run(network.BATCHNORM_COURSE)
+    said = texts(at)
+    assert f"= **{math.sqrt(0.5 - 1 / (2 * math.pi)):.4g}**" in said
+    assert f"{result.layers['std'].mean():.4g} on average" in said
+    # the three initialisations behind BatchNorm, as core computes them
+    inits = network.batchnorm_inits(network.BATCHNORM_COURSE)
+    rows = chart_rows(at, 2)
+    kaiming = rows[rows["series"] == "kaiming_normal_"].sort_values("layer")["value"].tolist()
+    assert kaiming == inits["kaiming"].tolist()
+    spread = (inits[["std_one", "kaiming", "linear_default"]].max(axis=1)
+              / inits[["std_one", "kaiming", "linear_default"]].min(axis=1) - 1).max()
+    assert f"at most {100 * spread:.2g} % at any layer" in said
+    # the shown scripts print the same numbers
+    scripts = [c.value for c in at.code if c.language == "python"]
+    assert any("nn.BatchNorm1d(width)" in s and "# net.initialize() is not called" in s
+               for s in scripts)
+
+
+def test_batchnorm_pinned_against_the_same_network_without_it(open_page):
+    at = open_page(PAGE)
+    at.button(key="explosion_batchnorm_example").click().run()
+    at.button(key="explosion_pin_button").click().run()
+    at.toggle(key="explosion_batchnorm").set_value(False).run()
+    assert not at.exception
+    without = replace(network.BATCHNORM_COURSE, batchnorm=False)
+    a, b = network.run(network.BATCHNORM_COURSE), network.run(without)
+    assert consoles(at) == ["\n".join(a.console), "\n".join(b.console)]
+    assert "B differs from A in batchnorm: True → False." in [m.value for m in at.markdown]
+    said = texts(at)
+    assert "A (pinned): Stable" in said
+    assert b.trend == "vanishes" and "B (now): Vanishes" in said  # nn.Linear's default, ReLU

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import text
 from harness.pages import app_pages
+from lessons import TABS, script
 from tests.pages.conftest import APP
 
 TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text", "info", "warning",
@@ -15,7 +16,7 @@ WIDGETS = ("button", "number_input", "selectbox", "toggle", "checkbox", "radio",
            "text_input", "tabs", "expander", "metric")
 # a key such as "init.title" shown as itself (not torch's "nn.init.calculate_gain")
 SECTIONS = ("app|nav|home|common|compare|explosion|init|loss|optim|schedules|inside|lab|terrain"
-            "|error|notice")
+            "|error|notice|regularisation(?:_[a-z]+)?|normalisation(?:_[a-z]+)?")
 RAW_KEY = re.compile(rf"(?<![\w.])(?:{SECTIONS})\.[a-z_]+\b")
 
 
@@ -45,9 +46,12 @@ def english_on(at: AppTest) -> list[str]:
     return sorted({p for item in shown_text(at) for p in phrases if p in item})
 
 
-def open_in(lang: str, page) -> AppTest:
+def open_in(lang: str, page, tab: str | None = None) -> AppTest:
+    """The page in lang, with one of its tabs open (its first by default)."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["lang"] = lang
+    if tab is not None:
+        at.session_state[f"{page.url_path}_tab"] = tab
     at.run()
     at.switch_page(page.script).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -62,3 +66,13 @@ def test_chinese_page_has_no_english_interface_text(page):
     assert not english_on(at)
     raw_keys = sorted({key for item in shown for key in RAW_KEY.findall(item)})
     assert not raw_keys
+
+
+@pytest.mark.parametrize(("lesson", "tab"), [(lesson, tab) for lesson, tabs in TABS.items()
+                                             for tab in tabs[1:]])
+def test_every_other_tab_in_chinese_too(lesson, tab):
+    page = next(p for p in app_pages() if p.script == script(lesson))
+    at = open_in("zh", page, tab)
+    assert at.session_state[f"{lesson}_tab"] == tab  # that tab is the one drawn
+    assert not english_on(at)
+    assert not sorted({key for item in shown_text(at) for key in RAW_KEY.findall(item)})

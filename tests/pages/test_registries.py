@@ -9,6 +9,7 @@ import torch
 
 from core import activations, init_lab, initializers, network, text
 from harness.scripts import printed_lines
+from tests.pages.test_init import keep_choices
 from tests.pages.test_languages import english_on
 
 ACTIVATION, METHOD = "softsign", "half_normal"
@@ -49,18 +50,20 @@ def test_the_explosion_page_runs_the_throwaway_activation(throwaway, open_page):
     assert not at.exception
     expected = network.run(network.NetConfig(activation=ACTIVATION))
     assert at.code[0].value == "\n".join(expected.console)
-    assert "torch.nn.functional.softsign(linear(x))" in at.code[-1].value
+    assert "x = torch.nn.functional.softsign(x)" in at.code[-1].value
 
 
 def test_the_init_page_has_a_matrix_row_a_gain_row_and_the_method(throwaway, open_page):
     for lang in text.LANGUAGES:
         at = open_page("lessons/init.py", lang=lang)
-        at.selectbox(key="init_act").set_value(ACTIVATION).run()
+        keep_choices(at, "init_activation")
+        at.selectbox(key="init_activation").set_value(ACTIVATION).run()
         assert not at.exception
         table = at.dataframe[0].value
         assert ACTIVATION in table.iloc[:, 0].tolist()  # the gains tab: a row of its own
         at = open_page("lessons/init.py", lang=lang, init_tab="methods")
-        at.selectbox(key="init_method").set_value(METHOD).run()
+        keep_choices(at, "init_draw_init_method")
+        at.selectbox(key="init_draw_init_method").set_value(METHOD).run()
         assert not at.exception
         metrics = [m.value for m in at.metric]
         assert metrics[0] == f"{math.sqrt(1 - 2 / math.pi):.5g}"
