@@ -79,8 +79,8 @@ def pinned_view(lesson: str, config, restore: Callable[[object], None], validate
     except InputError as error:
         st.warning(quoted(error.key, **error.params))
         return None
-    st.markdown(describe(pinned, config,
-                         label_of or widgets.label_of(lesson.partition("_")[0])))
+    label_of = label_of or widgets.label_of(lesson.partition("_")[0], type(config))
+    st.markdown(describe(pinned, config, label_of))
     return pinned
 
 

@@ -86,5 +86,5 @@ def section(lesson: str, config_type: type, validate: Callable, examples: dict[s
             row = bar.container(horizontal=True, vertical_alignment="center", gap="small",
                                 width="content")
         checked = checked_views(lesson, with_values(config_type(), chosen), validate, restore,
-                                seed_field, bar, widgets.label_of(lesson))
+                                seed_field, bar, widgets.label_of(lesson, config_type))
     return Section(view, checked, row)

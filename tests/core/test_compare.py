@@ -229,3 +229,22 @@ def test_another_seed_is_offered_only_where_the_config_has_one():
     assert seed_path(Outer()) == "seed"
     assert seed_path(Inner()) is None
     assert seed_path(learning_rate.LrConfig()) is None
+
+
+def test_a_setting_is_named_by_its_controls_label_never_by_its_path():
+    """ui.widgets.label_of names what differs as the control shows it: a nested Config's own
+    label (the inside lesson's run.lr is labelled inside.lr), the lesson's text for a nested path
+    (init's matrix.depth: init.matrix_depth), else torch's name, the path's last part, with an
+    index kept; never a dotted path."""
+    from core import init_lab, text
+    from core.inside import runs
+    from ui.widgets import label_of
+
+    inside = label_of("inside", runs.ResumeConfig)
+    assert inside("run.lr") == text.lookup("en", "inside.lr")
+    assert inside("epochs") == text.lookup("en", "inside.epochs")
+    init = label_of("init", init_lab.NetworkView)
+    assert init("matrix.depth") == text.lookup("en", "init.matrix_depth")
+    assert init("matrix.seed") == text.lookup("en", "init.matrix_seed")
+    assert label_of("lab")("schedule_settings.gamma") == "gamma"
+    assert label_of("optim")("runs[2].values.momentum") == "momentum [2]"

@@ -274,7 +274,7 @@ def test_a_pinned_preset_schedule_setting_is_named_at_its_value(open_page):
     at.button(key="lab_pin_button").click().run()
     at.number_input(key="lab_StepLR_gamma").set_value(0.5).run()
     shown = " ".join(m.value for m in at.markdown)
-    assert "B differs from A in schedule_settings.gamma: 0.1 → 0.5." in shown
+    assert "B differs from A in gamma: 0.1 → 0.5." in shown
     assert at.session_state["lab_trainer_a"].config.schedule_settings == ()
     assert not at.exception
 
