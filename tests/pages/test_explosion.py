@@ -379,7 +379,7 @@ def test_batchnorm_pinned_against_the_same_network_without_it(open_page):
     without = replace(network.BATCHNORM_COURSE, batchnorm=False)
     a, b = network.run(network.BATCHNORM_COURSE), network.run(without)
     assert consoles(at) == ["\n".join(a.console), "\n".join(b.console)]
-    assert "B differs from A in batchnorm: True → False." in [m.value for m in at.markdown]
+    assert "B differs from A in BatchNorm: True → False." in [m.value for m in at.markdown]
     said = texts(at)
     assert "A (pinned): Stable" in said
     assert b.trend == "vanishes" and "B (now): Vanishes" in said  # nn.Linear's default, ReLU
