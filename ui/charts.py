@@ -49,10 +49,14 @@ def _styled(chart, large_type: bool):
     return chart
 
 
+OWN_SIZES = ("labelFontSize", "titleFontSize")  # an axis's or legend's own, in points
+
+
 def _larger_marks(spec):
     """The spec with every text mark's own font size (a matrix's values in their cells, a rule's
-    label) LARGER, as presenter mode's type grows; configure_text reaches only those that set
-    none."""
+    label) and every axis's or legend's own label and title sizes (the init matrix's rows)
+    LARGER, as presenter mode's type grows; configure_text and configure_axis reach only those
+    that set none."""
     if isinstance(spec, list):
         return [_larger_marks(item) for item in spec]
     if not isinstance(spec, dict):
@@ -60,7 +64,13 @@ def _larger_marks(spec):
     mark = spec.get("mark")
     if isinstance(mark, dict) and mark.get("type") == "text" and "fontSize" in mark:
         spec = spec | {"mark": mark | {"fontSize": round(mark["fontSize"] * LARGER, 1)}}
-    return {key: value if key in ("datasets", "data") else _larger_marks(value)
+    for guide in ("axis", "legend"):
+        if isinstance(spec.get(guide), dict):
+            spec = spec | {guide: spec[guide] | {
+                size: round(spec[guide][size] * LARGER, 1)
+                for size in OWN_SIZES if isinstance(spec[guide].get(size), int | float)}}
+    # not the data, nor config: its sizes are presenter mode's already
+    return {key: value if key in ("datasets", "data", "config") else _larger_marks(value)
             for key, value in spec.items()}
 
 
