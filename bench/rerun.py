@@ -7,7 +7,9 @@ to the largest size its bounds allow; found at run time, so new pages are covere
 runs only its open tab (lessons.TABS) is timed tab by tab.
 
 Run: python -m bench.rerun [--repeats 20] [--pages explosion loss]
-Targets (issue 7): median under 60 ms for every default view, under 500 ms for the heaviest."""
+Targets (the README's): median under 30 ms for every view with its result cached, under 500 ms
+for the heaviest computed afresh. (Issue 7 set 60 ms when a one-line app took 44 ms here, most
+of it the 40 ms the server's sockets held each reply for; ui/sockets.py sends at once since.)"""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from harness.protocol import Session
 from lessons import TABS
 
 HUGE = 10**9
+TARGET_MS = 30  # median, a view with its result cached
 
 
 async def medians(session: Session, repeats: int) -> tuple[float, float, list[str]]:
@@ -91,7 +94,11 @@ def main(argv: list[str] | None = None) -> list[tuple]:
           f"(runner.postScriptGC {args.post_script_gc or 'as configured'}):")
     for page, view, same, fresh, errors in rows:
         print(f"  {page:12} {view[:70]:70} cached {same:6.0f} ms   new seed {fresh:6.0f} ms"
+              + ("" if same < TARGET_MS else f"   (cached over {TARGET_MS} ms)")
               + (f"   {len(errors)} exceptions: {errors[0]}" if errors else ""))
+    missed = sum(same >= TARGET_MS for _, _, same, _, _ in rows)
+    print(f"target: cached median under {TARGET_MS} ms; met by {len(rows) - missed} of "
+          f"{len(rows)} views")
     return rows
 
 

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
+from harness import warm
 from harness.pages import ROOT
 
 
@@ -22,18 +24,22 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on a free localhost port, stopped when the test ends. options are
     extra command-line flags, env extra environment variables (the benchmarks and the class
-    server use this class too)."""
+    server use this class too); log: a file for the server's stderr; warm_up: the app warms
+    itself after its first page, as the plain command does (harness.warm.warm_this_process; off
+    by default, so that a test's or benchmark's figures are the app's alone)."""
 
-    def __init__(self, *options: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *options: str, env: dict[str, str] | None = None,
+                 log: Path | None = None, warm_up: bool = False) -> None:
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.started = time.monotonic()
-        # stderr is not piped: nobody reads it, and a full pipe would stall a busy server
+        # stderr is not piped (a full pipe would stall a busy server): dropped, or written to log
+        self.log = log.open("w") if log is not None else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log,
+            env={**os.environ, warm.SWITCH: "1" if warm_up else "0", **(env or {})},
         )
         wait_healthy(self.url, self.stop)
         self.healthy = time.monotonic()
@@ -48,6 +54,8 @@ class Server:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        if self.log is not subprocess.DEVNULL:
+            self.log.close()
 
 
 def wait_healthy(url: str, give_up, seconds: float = 60) -> None:

@@ -34,7 +34,7 @@ from ui.charts import show_chart
 from ui.compare import labels, metric_change
 from ui.lesson import checked_views
 from ui.links import set_controls
-from ui.panels import code_panel, explain, show_error, show_notices
+from ui.panels import code_panel, explain, shortcut_button, show_error, show_notices
 from ui.text import presenting, quoted, t
 from ui.widgets import key_of
 
@@ -52,7 +52,6 @@ PLAYING_POINTS = 160
 # mode) pads its legends more, and left the plot a strip at 240.
 COMPARED_HEIGHT = {False: 300, True: 240}
 PLAYING = "lab_play"  # whether the run plays (set by the Play button and its shortcut)
-PLAY_SHORTCUT = "P"
 
 # The controls by section, in the order drawn. A setting of LabConfig no section names is drawn
 # at the end of the last, so a new setting needs no line here.
@@ -269,10 +268,9 @@ def run_buttons(place, trainer: train.Trainer) -> None:
     button's click is not dropped when reruns merge), and one it delivers twice (a rerun
     interrupted and replayed) sets the same state twice instead of flipping it back."""
     playing = st.session_state.get(PLAYING, False)
-    place.button(t("lab.pause" if playing else "lab.play"), key="lab_play_button",
-                 on_click=set_playing, args=(not playing,), shortcut=PLAY_SHORTCUT,
-                 type="primary" if not playing else "secondary",
-                 help=t("lab.play_help", shortcut=PLAY_SHORTCUT))
+    shortcut_button(place, "play", t("lab.pause" if playing else "lab.play"),
+                    t("lab.play_help"), key="lab_play_button", on_click=set_playing,
+                    args=(not playing,), type="primary" if not playing else "secondary")
     place.button(t("lab.step"), on_click=step, args=(trainer.epoch,), key="lab_step")
     place.button(t("lab.reset"), on_click=reset, key="lab_reset")
 

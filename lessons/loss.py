@@ -25,7 +25,7 @@ from ui.compare import describe, labels, metric_change, pin_bar
 from ui.links import put_in_link, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
 from ui.text import presenting, t
-from ui.widgets import held, key_of, text_key, widget, widget_at
+from ui.widgets import held, key_of, label_of, text_key, widget, widget_at
 
 LESSON = "loss"
 PRESETS = losses.presets()
@@ -353,7 +353,8 @@ def pinned_view(config: losses.LossConfig) -> losses.LossConfig | None:
         st.warning(t("error.compare.link", field=key_of(LESSON, "pin")))
         st.session_state[f"{LESSON}_pinned"] = None
         return None
-    st.markdown(describe(with_every_option(pinned), with_every_option(config)))
+    st.markdown(describe(with_every_option(pinned), with_every_option(config),
+                         label_of(LESSON, losses.LossConfig)))
     return pinned
 
 

@@ -36,12 +36,42 @@ def show_chart(build, *args, stretch: bool = True, key: str | None = None, on_se
                        theme=None if large_type else "streamlit", key=key, on_select=on_select)
 
 
+# Presenter mode's type is this much larger than the page's (20 px against 16 px).
+LARGER = 1.25
+
+
 def _styled(chart, large_type: bool):
     """The chart in presenter mode's large type."""
     if large_type:
-        chart = chart.configure_axis(labelFontSize=16, titleFontSize=18).configure_legend(
-            labelFontSize=16).configure_title(fontSize=20)
+        chart = (chart.configure_axis(labelFontSize=16, titleFontSize=18)
+                 .configure_legend(labelFontSize=16, titleFontSize=16)
+                 .configure_title(fontSize=20, subtitleFontSize=16).configure_text(fontSize=14))
     return chart
+
+
+OWN_SIZES = ("labelFontSize", "titleFontSize")  # an axis's or legend's own, in points
+
+
+def _larger_marks(spec):
+    """The spec with every text mark's own font size (a matrix's values in their cells, a rule's
+    label) and every axis's or legend's own label and title sizes (the init matrix's rows)
+    LARGER, as presenter mode's type grows; configure_text and configure_axis reach only those
+    that set none."""
+    if isinstance(spec, list):
+        return [_larger_marks(item) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    mark = spec.get("mark")
+    if isinstance(mark, dict) and mark.get("type") == "text" and "fontSize" in mark:
+        spec = spec | {"mark": mark | {"fontSize": round(mark["fontSize"] * LARGER, 1)}}
+    for guide in ("axis", "legend"):
+        if isinstance(spec.get(guide), dict):
+            spec = spec | {guide: spec[guide] | {
+                size: round(spec[guide][size] * LARGER, 1)
+                for size in OWN_SIZES if isinstance(spec[guide].get(size), int | float)}}
+    # not the data, nor config: its sizes are presenter mode's already
+    return {key: value if key in ("datasets", "data", "config") else _larger_marks(value)
+            for key, value in spec.items()}
 
 
 def _with_font(spec: dict) -> dict:
@@ -79,6 +109,7 @@ def _chart_spec(_build, name: str, large_type: bool, args: tuple, kwargs: dict) 
         spec = chart.to_dict(validate=False)
     # the Arrow datasets beside those the chart carries itself (GeoJSON, which Altair hoists
     # into the spec's datasets), as st.altair_chart merges them
+    spec = _larger_marks(spec) if large_type else spec
     return _with_font(spec) | {"datasets": spec.get("datasets", {}) | datasets}
 
 
@@ -87,6 +118,7 @@ def _data_less_spec(_build, name: str, large_type: bool, args: tuple, kwargs: tu
     """The spec of a chart whose rows are sent at draw time (show_chart's data): the empty data
     of build's alt.Chart() layers left out, so the rows given take their place."""
     spec = _styled(_build(*args, **dict(kwargs)), large_type).to_dict(validate=False)
+    spec = _larger_marks(spec) if large_type else spec
     spec.pop("data", None)
     datasets = spec.pop("datasets", {})
     for layer in spec.get("layer", []):

@@ -1,6 +1,7 @@
 """Pin a view and compare, on any lesson: Pin keeps the current view's Config as A; every change
-after that is B, drawn against A. Swap, unpin, and "same settings, another seed" (the spread the
-draw alone makes). A is in the link (LESSON_pin), so a shared link opens the comparison.
+after that is B, drawn against A. Swap, unpin, and where the view draws at random "A with another
+seed" (the spread the draw alone makes). A is in the link (LESSON_pin), so a shared link opens
+the comparison.
 
 The lesson gives its validated Config and a restore(config) callback that sets its widgets to a
 Config (the same one its "back to the course's example" button uses); results are the lesson's
@@ -16,17 +17,23 @@ import streamlit as st
 
 from core import compare
 from core.errors import InputError
+from ui import widgets
 from ui.links import put_in_link
+from ui.panels import shortcut_button
 from ui.text import quoted, t
+
+FROM_CONFIG = object()  # seed_field's default: where the Config keeps its seed (seed_path)
 
 
 def pin_bar(lesson: str, config, restore: Callable[[object], None],
-            seed_field: str | None = "seed", bar=None):
+            seed_field: str | None = FROM_CONFIG, bar=None):
     """The pin buttons for this lesson's view; returns A (the pinned Config) or None.
-    config is B, the view the controls show now (validated). seed_field names the Config's seed,
-    or None where the lesson draws nothing at random; a dotted name reaches into a nested Config
-    ("matrix.seed"). bar: a horizontal container of the page's to put the buttons in (beside
-    buttons of its own), else a row of their own."""
+    config is B, the view the controls show now (validated). "A with another seed" is offered
+    where the Config has a seed: by default the one seed_path finds, else the field seed_field
+    names (a dotted name reaches into a nested Config: "matrix.seed"; None: the view draws
+    nothing at random, though its Config keeps a seed). bar: a horizontal container of the
+    page's to put the buttons in (beside buttons of its own), else a row of their own. Pin and
+    unpin answer the keyboard too (ui.panels.SHORTCUTS)."""
     pinned_key, param = f"{lesson}_pinned", f"{lesson}_pin"
     state = st.session_state
     if pinned_key not in state and param in st.query_params:  # a shared link with a pinned view
@@ -42,25 +49,28 @@ def pin_bar(lesson: str, config, restore: Callable[[object], None],
     # one row of buttons as wide as their labels, wrapping in a narrow column
     bar = bar if bar is not None else st.container(horizontal=True, gap="small")
     if pinned is None:
-        bar.button(t("compare.pin"), key=f"{lesson}_pin_button", on_click=_pin,
-                   args=(pinned_key, config), help=t("compare.pin_help"))
+        shortcut_button(bar, "pin", t("compare.pin"), t("compare.pin_help"),
+                        key=f"{lesson}_pin_button", on_click=_pin, args=(pinned_key, config))
         return None
-    bar.button(t("compare.unpin"), key=f"{lesson}_unpin", on_click=_pin, args=(pinned_key, None))
+    shortcut_button(bar, "pin", t("compare.unpin"), key=f"{lesson}_unpin", on_click=_pin,
+                    args=(pinned_key, None))
     bar.button(t("compare.swap"), key=f"{lesson}_swap", on_click=_swap,
                args=(pinned_key, config, restore), help=t("compare.swap_help"))
-    if seed_field is not None:
+    seed = seed_path(pinned) if seed_field is FROM_CONFIG else seed_field
+    if seed is not None:
         bar.button(t("compare.reseed"), key=f"{lesson}_reseed", on_click=restore,
-                   args=(_next_seed(pinned, seed_field),), help=t("compare.reseed_help"))
+                   args=(_next_seed(pinned, seed),), help=t("compare.reseed_help"))
     return pinned
 
 
 def pinned_view(lesson: str, config, restore: Callable[[object], None], validate: Callable,
-                seed_field: str | None = "seed", bar=None,
+                seed_field: str | None = FROM_CONFIG, bar=None,
                 label_of: Callable[[str], str] | None = None):
     """pin_bar (in bar, where given), then A as the lesson uses it: validate(A) -> (Config,
     notices), as for its own controls (a link's A is read unvalidated), and the line naming what
-    differs above the views (each setting as label_of names it, where given). None when nothing
-    is pinned, or (with the reason shown) when A is refused."""
+    differs above the views, each setting as label_of names it (by default as ui.widgets labels
+    the lesson's controls; a tab's pin bar, "<lesson>_<tab>", by the lesson's texts). None when
+    nothing is pinned, or (with the reason shown) when A is refused."""
     pinned = pin_bar(lesson, config, restore, seed_field, bar)
     if pinned is None:
         return None
@@ -69,6 +79,7 @@ def pinned_view(lesson: str, config, restore: Callable[[object], None], validate
     except InputError as error:
         st.warning(quoted(error.key, **error.params))
         return None
+    label_of = label_of or widgets.label_of(lesson.partition("_")[0], type(config))
     st.markdown(describe(pinned, config, label_of))
     return pinned
 
@@ -80,6 +91,19 @@ def keep_pins(lessons: list[str]) -> None:
         param = f"{lesson}_pin"
         if param in st.query_params and param not in st.session_state:
             st.session_state[param] = st.query_params[param]
+
+
+def seed_path(config) -> str | None:
+    """Where a Config keeps the seed of its draws: its field named seed, else the first nested
+    Config's ("matrix.seed"); None for a view that draws nothing at random."""
+    fields = compare.compared_fields(config)
+    if "seed" in fields:
+        return "seed"
+    for name, value in fields.items():
+        inner = seed_path(value) if dataclasses.is_dataclass(value) else None
+        if inner is not None:
+            return f"{name}.{inner}"
+    return None
 
 
 def _next_seed(config, seed_field: str):
@@ -102,18 +126,23 @@ def _swap(pinned_key: str, config, restore: Callable[[object], None]) -> None:
 
 def describe(a, b, label_of: Callable[[str], str] | None = None) -> str:
     """One line naming the settings that differ: "std: 1 → 0.0625; depth: 100 → 50", each name as
-    label_of gives it where given (the control's label). A table too long to read in a line (a
-    typed table) is named only: "tables.inputs: changed"."""
+    label_of gives it where given (the control's label: "Weight std σ_w: 1 → 0.0625"). A table
+    too long to read in a line (a typed table) is said to have changed; a setting only one view
+    has (a scheduler's own) is said to be A's or B's alone, in words."""
     found = [(name if label_of is None else label_of(name), x, y)
              for name, x, y in compare.differences(a, b)]
     if not found:
         return t("compare.same")
     changes = []
     for name, x, y in found:
-        long = any(isinstance(v, tuple | list) and len(_short(v)) > SHORT for v in (x, y))
-        changes.append(f"{name}: {t('compare.changed')}" if long
-                       else f"{name}: {_short(x)} → {_short(y)}")
-    return t("compare.differs", what="; ".join(changes))
+        if x is compare.ABSENT or y is compare.ABSENT:
+            changes.append(t("compare.only_b" if x is compare.ABSENT else "compare.only_a",
+                             name=name, value=_short(y if x is compare.ABSENT else x)))
+        elif any(isinstance(v, tuple | list) and len(_short(v)) > SHORT for v in (x, y)):
+            changes.append(t("compare.changed", name=name))
+        else:
+            changes.append(t("compare.change", name=name, a=_short(x), b=_short(y)))
+    return t("compare.differs", what=t("compare.separator").join(changes))
 
 
 def metric_change(b: float, a: float | None, fmt: str, colour: str = "off") -> dict:
@@ -137,8 +166,6 @@ SHORT = 16  # characters of a table that describe shows; a longer one is said to
 
 
 def _short(value) -> str:
-    if value is compare.ABSENT:
-        return "—"
     if value and compare.named_pairs(value):  # settings as (name, value) pairs: "gamma=0.37"
         return ", ".join(f"{name}={_short(v)}" for name, v in value)
     if isinstance(value, tuple | list):

@@ -12,13 +12,13 @@ import streamlit as st
 from core.errors import InputError, Notice
 from core.settings import with_values
 from ui import widgets
-from ui.compare import pinned_view
+from ui.compare import FROM_CONFIG, pinned_view
 from ui.panels import show_error, show_notices
 from ui.text import presenting
 
 
 def checked_views(lesson: str, config, validate: Callable, restore: Callable,
-                  seed_field: str | None = "seed", bar=None,
+                  seed_field: str | None = FROM_CONFIG, bar=None,
                   label_of: Callable[[str], str] | None = None):
     """(B, A): the controls' Config validated, and the pinned view A (None when nothing is
     pinned), after showing the notices of what was clamped and the pin bar (in bar, a horizontal
@@ -64,7 +64,7 @@ class Section(NamedTuple):
 
 
 def section(lesson: str, config_type: type, validate: Callable, examples: dict[str, tuple],
-            restore: Callable | None = None, seed_field: str | None = "seed",
+            restore: Callable | None = None, seed_field: str | None = FROM_CONFIG,
             buttons: bool = False) -> Section:
     """A lesson's section laid out the usual way: a column of controls (the way back to each
     course example first, {key suffix: (label, Config)}, then every setting config_type
@@ -86,5 +86,5 @@ def section(lesson: str, config_type: type, validate: Callable, examples: dict[s
             row = bar.container(horizontal=True, vertical_alignment="center", gap="small",
                                 width="content")
         checked = checked_views(lesson, with_values(config_type(), chosen), validate, restore,
-                                seed_field, bar, widgets.label_of(lesson))
+                                seed_field, bar, widgets.label_of(lesson, config_type))
     return Section(view, checked, row)

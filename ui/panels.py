@@ -1,5 +1,5 @@
-"""What every lesson says the same way: notices and errors, explanations, the code panel and
-CSV downloads."""
+"""What every lesson says the same way: notices and errors, explanations, the code panel, CSV
+downloads and the buttons a key on the keyboard presses."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def show_error(error: InputError) -> None:
 def explain(markdown: str) -> None:
     """A paragraph of explanation: shown, or folded away in presenter mode (the teacher says it)."""
     if presenting():
-        with st.expander(t("common.explanation")):
+        with st.expander(t("common.folded_explanation")):
             st.markdown(markdown)
     else:
         st.markdown(markdown)
@@ -48,3 +48,19 @@ def csv_download(frame: pd.DataFrame, name: str) -> None:
     st.download_button(t("common.download_csv"), lambda: frame.to_csv(index=False),
                        file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
                        on_click="ignore")
+
+
+# The keyboard's shortcuts, one key per action across the app (a lesson's own buttons and the pin
+# bar share a page): Streamlit presses the button when its key is typed outside a text box, and
+# the button shows its key. C and R are Streamlit's own.
+SHORTCUTS = {"pin": "A", "play": "P"}
+
+
+def shortcut_button(place, action: str, label: str, help_text: str | None = None,
+                    **options) -> bool:
+    """place.button for action (a name in SHORTCUTS), pressed by its key too; its tooltip says
+    which. options as st.button's (key, on_click, args, type, ...)."""
+    key = SHORTCUTS[action]
+    said = t("common.shortcut", letter=key)
+    return place.button(label, shortcut=key, help=f"{help_text} {said}" if help_text else said,
+                        **options)

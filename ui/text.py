@@ -31,4 +31,8 @@ def quoted(key: str, **params: object) -> str:
 
 
 def presenting() -> bool:
-    return bool(st.session_state.get("present", False))
+    """Presenter mode: the sidebar's toggle, or before it is drawn in a session's first run, the
+    link it is bound to (app.py folds the sidebar away before drawing it)."""
+    if "present" in st.session_state:
+        return bool(st.session_state["present"])
+    return st.query_params.get("present", "").lower() == "true"

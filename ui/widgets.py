@@ -8,6 +8,8 @@ course's example, a pinned view swapped in): the same declaration serves all thr
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core import text
@@ -29,13 +31,23 @@ def text_key(lesson: str, path: str, suffix: str = "") -> str:
     return f"{lesson}.{path.replace('.', '_')}{suffix}"
 
 
-def label_of(lesson: str):
-    """A function naming a lesson's setting by its path as its control is labelled (the text
-    "<lesson>.<path>" in the user's language), else by the path itself: for a message about a
-    field ("最大学习率: ..." beside the control labelled so, not "lr_max: ...")."""
+def label_of(lesson: str, config_type: type | None = None):
+    """A function naming a lesson's setting by its path as its control is labelled, in the
+    user's language: the setting's own label (config_type's, nested Configs' included:
+    "matrix.depth"), else the text "<lesson>.<path>", else torch's own name for it, the path's
+    last part (a scheduler's "step_size"), never a dotted path; an index is kept
+    ("runs[2].lr": "lr [2]"). For a message about a field ("最大学习率: ..." beside the control
+    labelled so, not "lr_max: ...") and for the line naming what differs from a pinned view."""
+    settings = settings_of(config_type) if config_type is not None else {}
+
     def label(path: str) -> str:
-        key = text_key(lesson, path)
-        return t(key) if text.exists(key) else path
+        bare = re.sub(r"\[\d+\]", "", path)
+        setting, key = settings.get(bare), text_key(lesson, bare)
+        if setting is not None and setting.label:
+            name = t(setting.label)
+        else:
+            name = t(key) if text.exists(key) else bare.rpartition(".")[2]
+        return name + "".join(f" [{i}]" for i in re.findall(r"\[(\d+)\]", path))
     return label
 
 

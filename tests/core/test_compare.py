@@ -189,3 +189,62 @@ def test_a_pinned_schedule_names_its_preset_value():
     step_size = schedules.SCHEDULERS["StepLR"].preset()["step_size"]
     assert ("schedule_settings.step_size", step_size, compare.ABSENT) in compare.differences(
         lab_a, lab_c)
+    assert (f"schedule_settings.step_size: {step_size} in A, not a setting of B"
+            in describe(lab_a, lab_c))
+    assert (f"schedule_settings.step_size: not a setting of A, {step_size} in B"
+            in describe(lab_c, lab_a))
+
+
+def test_the_line_names_each_setting_by_its_controls_label_in_the_users_language():
+    """A pin bar names what differs as ui.widgets labels the lesson's controls (explosion.depth,
+    explosion.init_std), in Chinese too, not by the Config's paths ("init.std")."""
+    import streamlit as st
+
+    from core import network, text
+    from ui.compare import describe
+    from ui.widgets import label_of
+
+    a = network.NetConfig()
+    b = replace(a, depth=50, init=replace(a.init, std=0.0625))
+    english = describe(a, b, label_of("explosion"))
+    assert english == (f"B differs from A in {text.lookup('en', 'explosion.depth')}: 100 → 50; "
+                       f"{text.lookup('en', 'explosion.init_std')}: 1 → 0.0625.")
+    st.session_state["lang"] = "zh"
+    try:
+        chinese = describe(a, b, label_of("explosion"))
+    finally:
+        del st.session_state["lang"]
+    assert chinese == (f"B 与 A 的不同之处：{text.lookup('zh', 'explosion.depth')} 从 100 变为 "
+                       f"50；{text.lookup('zh', 'explosion.init_std')} 从 1 变为 0.0625。")
+
+
+def test_another_seed_is_offered_only_where_the_config_has_one():
+    from core import init_lab, network
+    from core.optim import learning_rate
+    from ui.compare import seed_path
+
+    assert seed_path(network.NetConfig()) == "seed"
+    assert seed_path(init_lab.NetworkView(init_lab.MatrixConfig(), "tanh", "xavier")) == \
+        "matrix.seed"
+    assert seed_path(Outer()) == "seed"
+    assert seed_path(Inner()) is None
+    assert seed_path(learning_rate.LrConfig()) is None
+
+
+def test_a_setting_is_named_by_its_controls_label_never_by_its_path():
+    """ui.widgets.label_of names what differs as the control shows it: a nested Config's own
+    label (the inside lesson's run.lr is labelled inside.lr), the lesson's text for a nested path
+    (init's matrix.depth: init.matrix_depth), else torch's name, the path's last part, with an
+    index kept; never a dotted path."""
+    from core import init_lab, text
+    from core.inside import runs
+    from ui.widgets import label_of
+
+    inside = label_of("inside", runs.ResumeConfig)
+    assert inside("run.lr") == text.lookup("en", "inside.lr")
+    assert inside("epochs") == text.lookup("en", "inside.epochs")
+    init = label_of("init", init_lab.NetworkView)
+    assert init("matrix.depth") == text.lookup("en", "init.matrix_depth")
+    assert init("matrix.seed") == text.lookup("en", "init.matrix_seed")
+    assert label_of("lab")("schedule_settings.gamma") == "gamma"
+    assert label_of("optim")("runs[2].values.momentum") == "momentum [2]"

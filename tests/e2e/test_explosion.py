@@ -7,7 +7,7 @@ from harness.browser import Tab
 
 pytestmark = pytest.mark.e2e
 
-DIFFERS = "B differs from A in init.std: 1 → 0.0625."
+DIFFERS = "B differs from A in Weight std σ_w: 1 → 0.0625."
 
 
 def pin_and_scale(tab) -> None:

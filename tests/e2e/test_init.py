@@ -64,7 +64,7 @@ def test_pin_a_cell_choose_another_and_reopen_the_link(server, tab, browser):
     matrix_cell(tab, "relu", "Kaiming").click()
     tab.page.wait_for_url("**init_scheme=kaiming**", timeout=15_000)
     tab.wait()
-    differs = "B differs from A in scheme: xavier_gain → kaiming."
+    differs = "B differs from A in Init of the chosen cell: xavier_gain → kaiming."
     for shown in (differs, "A (pinned): Stable", "B (now): Stable"):
         tab.expect_text(shown)
     assert "init_pin=" in tab.page.url

@@ -132,7 +132,7 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
     tab.page.get_by_role("button", name="Pin this view as A").click()
     tab.wait()
     choose(tab, "Normalisation after each Linear", "BatchNorm1d")
-    tab.expect_text("B differs from A in norm: none → BatchNorm1d")
+    tab.expect_text("B differs from A in Normalisation after each Linear: none → BatchNorm1d")
     link = tab.page.url
     assert "lab_pin=" in link and "lab_norm=BatchNorm1d" in link
     tab.page.get_by_role("button", name="Play").click()
@@ -146,7 +146,7 @@ def test_pin_change_and_reopen_the_link(server, tab, browser):
 
     shared = Tab(browser)  # a shared link opens the comparison
     shared.open(link)
-    shared.expect_text("B differs from A in norm: none → BatchNorm1d")
+    shared.expect_text("B differs from A in Normalisation after each Linear: none → BatchNorm1d")
     text = shared.expect_text("B (now)")  # the surfaces, each named by its run
     assert "A (pinned)" in text
     assert shared.rendered_charts(3) >= 3  # the curves and the weights
@@ -209,7 +209,8 @@ def test_the_comparison_fits_a_projector(server, browser):
         projector.expect_text("Unpin A")
         projector.page.get_by_role("tab", name="Network").click()  # a section's tab
         choose(projector, "Normalisation after each Linear", "BatchNorm1d")
-        projector.expect_text("B differs from A in norm: none → BatchNorm1d")
+        projector.expect_text(
+            "B differs from A in Normalisation after each Linear: none → BatchNorm1d")
         projector.open(projector.page.url)  # the link, opened at the top of the page
         projector.rendered_charts(2)
         page = projector.page

@@ -1,7 +1,10 @@
 """Every page as a desktop user first sees it, at 1280 x 720, in English and Chinese, in normal and
 presenter mode: the controls and the first chart without scrolling, no label or choice cut off,
-and Chinese drawn by the font the app ships (static/, tools/build_font.py), not by whatever the
-machine has installed. Screenshots: tests/e2e/screenshots/layout_<page>_<lang>_<mode>.png."""
+no number broken over two lines, and Chinese drawn by the font the app ships (static/,
+tools/build_font.py), not by whatever the machine has installed. In presenter mode the sidebar
+is folded away and no chart text is smaller than the projector needs; tables grow with the type;
+every chart opens full-screen; the A key pins. Screenshots:
+tests/e2e/screenshots/layout_<page>_<lang>_<mode>.png."""
 
 from __future__ import annotations
 
@@ -40,15 +43,32 @@ LAYOUT = """() => {
       cut.push(el.innerText.trim());
   }
   for (const input of document.querySelectorAll("[data-testid='stSelectbox'] input"))
-    if (input.scrollWidth > input.clientWidth + 1) cut.push(input.value);
+    if (input.getBoundingClientRect().right > 0 && input.scrollWidth > input.clientWidth + 1)
+      cut.push(input.value);  // (a folded sidebar's lie left of the screen)
   for (const tabs of document.querySelectorAll("[role='tablist']"))
     if (tabs.scrollWidth > tabs.clientWidth + 1) cut.push(tabs.innerText);
+  // A metric's value on more than one line ("1.71e-" over "15"), or wider than its metric.
+  const broken = [];
+  for (const value of document.querySelectorAll("[data-testid='stMetricValue']")) {
+    const range = document.createRange();
+    range.selectNodeContents(value);
+    const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+    const right = value.closest("[data-testid='stMetric']").getBoundingClientRect().right;
+    if (lines.size > 1 || range.getBoundingClientRect().right > right + 1)
+      broken.push(value.innerText);
+  }
+  const sidebar = document.querySelector("[data-testid='stSidebar']");
   // the first chart, or the first picture (the lab's decision surface is one)
   return {chart: top(":is([data-testid='stVegaLiteChart'], [data-testid='stImage'])"),
           widget: top(":is([data-testid='stNumberInput'], [data-testid='stSelectbox'],"
                       + " [data-testid='stSlider'], [data-testid='stRadio'])"),
-          cut};
+          cut, broken, sidebar: sidebar.getBoundingClientRect().width};
 }"""
+# The font sizes of every chart's text on view, in pixels.
+CHART_TEXT = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart'] svg text")]
+  .filter(text => text.textContent.trim() && text.checkVisibility())
+  .map(text => parseFloat(getComputedStyle(text).fontSize))"""
+SMALLEST_PRESENTED = 14  # px: chart text in presenter mode (Vega-Lite's own default is 11)
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +102,13 @@ def test_first_screen(server, desktop, path, lang, mode):
     else:
         assert path == ""  # every lesson draws a chart on opening
     assert layout["cut"] == []
+    assert layout["broken"] == []
+    if mode == "presenter":
+        assert layout["sidebar"] == 0, layout  # folded away, the lesson has the whole width
+        assert min(page.evaluate(CHART_TEXT), default=SMALLEST_PRESENTED) >= SMALLEST_PRESENTED
     assert desktop.external_requests() == []
     if lang == "zh":
-        assert_chinese_uses_the_shipped_font(desktop)
+        assert_chinese_uses_the_shipped_font(desktop, charts=path != "")
     assert cut_choices(page) == []
 
 
@@ -107,9 +131,10 @@ def cut_choices(page) -> list[str]:
     return cut
 
 
-def assert_chinese_uses_the_shipped_font(tab) -> None:
+def assert_chinese_uses_the_shipped_font(tab, charts: bool) -> None:
     """The title is drawn by the shipped font (what Chromium itself says it drew the text with,
-    not just the CSS), the font loaded, and every chart's Chinese text names it."""
+    not just the CSS), the font loaded, and every chart's Chinese text names it (charts: the
+    page draws charts with Chinese text, and at least one is found)."""
     page = tab.page
     assert page.evaluate(f"document.fonts.check('16px \"{FAMILY}\"', '损失')")
     loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded')"
@@ -122,6 +147,7 @@ def assert_chinese_uses_the_shipped_font(tab) -> None:
         "[data-testid='stVegaLiteChart'] svg text")]
         .filter(text => /{CHINESE}/.test(text.textContent))
         .map(text => getComputedStyle(text).fontFamily)""")
+    assert chart_fonts or not charts, "no Chinese text found in the page's charts"
     assert all(FAMILY in family for family in chart_fonts), set(chart_fonts)
 
 
@@ -147,3 +173,69 @@ def test_every_control_on_the_first_screen(server, desktop, path, lang, mode):
     assert len(controls) >= 8, controls  # course example, std and its two values, activation,
     # depth, batch, width, seed
     assert [label for label, bottom in controls if bottom > HEIGHT] == [], controls
+
+
+# The height of the first table's rows, header included (Streamlit's grid draws its text on a
+# canvas; its rows grow with the type, the text with them).
+TABLE_HEIGHT = """() => document.querySelector(
+  "[data-testid='stMain'] [data-testid='stDataFrame'] .dvn-scroller").firstElementChild
+  .getBoundingClientRect().height"""
+
+
+def test_tables_grow_with_presenter_modes_type(server, desktop):
+    """The initialisation lesson's table of every cell (its first table) in both modes."""
+    heights = {}
+    for mode in ("normal", "presenter"):
+        open_view(desktop, server.url, "init", "en", mode)
+        heights[mode] = desktop.page.evaluate(TABLE_HEIGHT)
+    assert heights["presenter"] >= 1.2 * heights["normal"], heights
+
+
+FULL_SCREEN = "[data-testid='stElementToolbar'] button[aria-label='Fullscreen']"
+LESSON_PAGES = [page.url_path for page in app_pages() if page.url_path]
+
+
+@pytest.mark.parametrize("path", LESSON_PAGES)
+def test_every_chart_on_view_opens_full_screen_in_presenter_mode(server, desktop, path):
+    """Each chart of the lesson's first view: its toolbar's full-screen button (shown on hover)
+    draws it across the projector's whole width, and Escape puts it back as it was."""
+    open_view(desktop, server.url, path, "en", "presenter")
+    page = desktop.page
+    charts = page.locator("[data-testid='stMain'] [data-testid='stVegaLiteChart']")
+    shown = [i for i in range(charts.count()) if charts.nth(i).is_visible()]
+    assert shown, "no chart on view"
+    for index in shown:
+        chart = charts.nth(index)
+        # mid-screen: its toolbar, above its top edge, on screen too
+        chart.evaluate("chart => chart.scrollIntoView({block: 'center'})")
+        width = chart.evaluate(f"chart => {DRAWN_WIDTH}")
+        chart.hover()
+        chart.locator("xpath=ancestor::div[@data-testid='stElementContainer'][1]").locator(
+            FULL_SCREEN).click()
+        page.wait_for_function(f"chart => {DRAWN_WIDTH} >= {0.9 * WIDTH}",
+                               arg=chart.element_handle())
+        page.keyboard.press("Escape")
+        page.wait_for_function(f"chart => {DRAWN_WIDTH} <= {width + 1}",
+                               arg=chart.element_handle())
+
+
+# How wide a chart's drawing is (its SVG, which Vega may draw anew as the chart resizes).
+DRAWN_WIDTH = "chart.querySelector('svg').getBoundingClientRect().width"
+
+
+PINNED = "[data-testid='stMain'] .st-key-explosion_unpin"
+
+
+def test_the_a_key_pins_and_unpins_but_not_inside_a_text_box(server, desktop):
+    open_view(desktop, server.url, "explosion", "en", "presenter")
+    page = desktop.page
+    page.get_by_label("Seed of the network", exact=True).press("a")  # typed into the seed box
+    desktop.wait()
+    assert page.locator(PINNED).count() == 0
+    page.locator("[data-testid='stMain'] h1").click()  # the page, not a text box, has focus
+    page.keyboard.press("a")
+    page.wait_for_selector(PINNED, timeout=30_000)
+    desktop.expect_text("A and B have the same settings.")
+    page.keyboard.press("a")
+    page.wait_for_selector(PINNED, state="detached", timeout=30_000)
+    assert "explosion_pin" not in page.url

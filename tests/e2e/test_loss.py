@@ -208,7 +208,7 @@ def test_the_comparison_in_presenter_mode(server, browser):
             projector.screenshot(shot)
         projector.open(f"{server.url}/loss?present=true&loss_pin={pin}"
                        "&loss_opt_label_smoothing=0.1")
-        projector.expect_text("options.label_smoothing: 0 → 0.1")
+        projector.expect_text("label_smoothing ε: 0 → 0.1")
         projector.rendered_charts(1)
         projector.page.wait_for_timeout(1500)
         assert_comparison_on_the_first_screen(projector)

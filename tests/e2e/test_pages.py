@@ -1,9 +1,13 @@
 """Every page opened by its own URL on a freshly started server, in a real browser."""
 
+import time
 from pathlib import Path
 
 import pytest
 
+from harness.browser import Tab
+from harness.server import Server
+from harness.warm import WARMED
 from lessons import LESSONS
 
 pytestmark = pytest.mark.e2e
@@ -65,3 +69,25 @@ def test_explosion_table_downloads_as_csv(server, tab):
     first = dict(zip(header, lines[1].split(","), strict=True))
     assert float(first["std"]) == pytest.approx(16.0981502532959, rel=1e-12)
     assert len(lines) == 1 + 100  # a header, then one row per layer
+
+
+def test_a_plain_server_warms_every_lesson_after_its_first_page(browser, tmp_path):
+    """`streamlit run app.py` runs no app code until a browser opens a page; after the first page
+    the app opens every lesson itself, in the background, and says so on stderr (bench.cold_start
+    times it, and the first visits after it)."""
+    log = tmp_path / "server.log"
+    server = Server(log=log, warm_up=True)
+    try:
+        tab = Tab(browser)
+        tab.open(server.url)
+        tab.expect_text("How neural networks train")
+        deadline = time.monotonic() + 180
+        while WARMED not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert WARMED in log.read_text(), log.read_text()[-2000:]
+        line = next(line for line in log.read_text().splitlines() if WARMED in line)
+        assert "exceptions" not in line, line
+        assert "warm-up stopped" not in log.read_text()
+        tab.page.close()
+    finally:
+        server.stop()

@@ -50,3 +50,17 @@ def every_text_exists():
     text.MISSING.clear()
     yield
     assert not text.MISSING, f"text keys missing from locales/: {sorted(text.MISSING)}"
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """The test computes what it expects on one thread, as app.py runs every page: torch's thread
+    count is per thread, and a matmul split over two threads sums in another order (the
+    explosion's float64 gradients and BatchNorm console differed from the page's in their last
+    digits, in runs where the test's thread used both cores)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -160,7 +160,7 @@ def pin_then_scale(at):
 def test_pin_then_change_shows_both_each_as_computed_alone(open_page):
     at = pin_then_scale(open_page(PAGE))
     a, b = network.run(COURSE), network.run(SCALED)
-    assert "B differs from A in init.std: 1 → 0.0625." in [m.value for m in at.markdown]
+    assert "B differs from A in Weight std σ_w: 1 → 0.0625." in [m.value for m in at.markdown]
     # both charts: A's line and B's, each the run of its own Config
     rows = chart_rows(at, 0)
     for view, run in (("A (pinned)", a), ("B (now)", b)):
@@ -205,7 +205,7 @@ def test_swap_exchanges_a_and_b_and_unpin_ends_the_comparison(open_page):
     at = pin_then_scale(open_page(PAGE))
     at.button(key="explosion_swap").click().run()
     assert at.number_input(key="explosion_init_std").value == 1.0  # the controls took A's settings
-    assert "B differs from A in init.std: 0.0625 → 1." in [m.value for m in at.markdown]
+    assert "B differs from A in Weight std σ_w: 0.0625 → 1." in [m.value for m in at.markdown]
     assert consoles(at)[0] == "\n".join(network.run(SCALED).console)  # A is now sqrt(1/n)
     at.button(key="explosion_unpin").click().run()
     assert len(at.metric) == 3 and not any(m.proto.delta for m in at.metric)
@@ -217,7 +217,7 @@ def test_another_seed_keeps_a_and_moves_only_b_seed(open_page):
     at.button(key="explosion_pin_button").click().run()
     at.button(key="explosion_reseed").click().run()
     assert at.number_input(key="explosion_seed").value == 4
-    assert "B differs from A in seed: 3 → 4." in [m.value for m in at.markdown]
+    assert "B differs from A in Seed of the network: 3 → 4." in [m.value for m in at.markdown]
     assert consoles(at)[1] == "\n".join(network.run(replace(COURSE, seed=4)).console)
 
 
@@ -229,7 +229,7 @@ def test_a_link_with_a_and_b_reproduces_both(open_page):
     assert not at.exception
     a, b = network.run(COURSE), network.run(SCALED)
     assert consoles(at) == ["\n".join(a.console), "\n".join(b.console)]
-    assert "B differs from A in init.std: 1 → 0.0625." in [m.value for m in at.markdown]
+    assert "B differs from A in Weight std σ_w: 1 → 0.0625." in [m.value for m in at.markdown]
 
 
 def test_a_link_made_before_the_parameters_were_derived_opens_the_same_view(open_link):
@@ -379,7 +379,7 @@ def test_batchnorm_pinned_against_the_same_network_without_it(open_page):
     without = replace(network.BATCHNORM_COURSE, batchnorm=False)
     a, b = network.run(network.BATCHNORM_COURSE), network.run(without)
     assert consoles(at) == ["\n".join(a.console), "\n".join(b.console)]
-    assert "B differs from A in batchnorm: True → False." in [m.value for m in at.markdown]
+    assert "B differs from A in BatchNorm: True → False." in [m.value for m in at.markdown]
     said = texts(at)
     assert "A (pinned): Stable" in said
     assert b.trend == "vanishes" and "B (now): Vanishes" in said  # nn.Linear's default, ReLU

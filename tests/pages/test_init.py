@@ -208,8 +208,8 @@ def pinned_then_changed(open_page):
 
 def test_pin_then_change_shows_both_cells_and_the_matrix_against_a(open_page):
     at = pinned_then_changed(open_page)
-    assert "B differs from A in matrix.depth: 20 → 10; scheme: xavier_gain → kaiming." in [
-        m.value for m in at.markdown]
+    assert ("B differs from A in Depth (layers): 20 → 10; "
+            "Init of the chosen cell: xavier_gain → kaiming." in [m.value for m in at.markdown])
     # the cell chart: A's cell and B's, each as the network computes its Config alone
     rows = chart_rows(at, 0)
     for view, cell in (("A (pinned): relu + Xavier+gain", RELU_XAVIER),
@@ -242,12 +242,12 @@ def test_swap_exchanges_the_views_and_the_reseed_moves_the_matrix_seed(open_page
     at.button(key="init_swap").click().run()
     assert at.number_input(key="init_matrix_depth").value == 20
     assert at.selectbox(key="init_scheme").value == "xavier_gain"
-    assert "B differs from A in matrix.depth: 10 → 20; scheme: kaiming → xavier_gain." in [
-        m.value for m in at.markdown]
+    assert ("B differs from A in Depth (layers): 10 → 20; "
+            "Init of the chosen cell: kaiming → xavier_gain." in [m.value for m in at.markdown])
     at.button(key="init_reseed").click().run()
     assert at.number_input(key="init_matrix_seed").value == 4
     assert at.number_input(key="init_matrix_depth").value == 10  # A's settings, the next seed
-    assert "B differs from A in matrix.seed: 3 → 4." in [m.value for m in at.markdown]
+    assert "B differs from A in Seed of the network: 3 → 4." in [m.value for m in at.markdown]
 
 
 def test_a_link_with_a_and_b_reproduces_both(open_page):
@@ -257,8 +257,8 @@ def test_a_link_with_a_and_b_reproduces_both(open_page):
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert "B differs from A in matrix.depth: 20 → 10; scheme: xavier_gain → kaiming." in [
-        m.value for m in at.markdown]
+    assert ("B differs from A in Depth (layers): 20 → 10; "
+            "Init of the chosen cell: xavier_gain → kaiming." in [m.value for m in at.markdown])
     rows = chart_rows(at, 0)
     run = network.run(init_lab.cell(RELU_XAVIER.matrix, "relu", "xavier_gain"))
     assert lines(rows, "A (pinned): relu + Xavier+gain", "x.std() of each layer's output") == \

@@ -181,7 +181,8 @@ def test_pin_then_change_trains_both_each_as_alone(open_page):
     # each run is exactly the run of its Config alone (same draws: bit for bit)
     assert a.history == alone(a.config, 3).history
     assert b.history == alone(b.config, 3).history
-    assert "norm: none → BatchNorm1d" in " ".join(m.value for m in at.markdown)
+    assert "Normalisation after each Linear: none → BatchNorm1d" in " ".join(
+        m.value for m in at.markdown)
     value, delta = loss_metrics(at)
     expected = b.history[-1]["train_loss"] - a.history[-1]["train_loss"]
     assert value == f"{b.history[-1]['train_loss']:.4f}" and delta == f"{expected:+.4f}"
@@ -273,7 +274,7 @@ def test_a_pinned_preset_schedule_setting_is_named_at_its_value(open_page):
     at.button(key="lab_pin_button").click().run()
     at.number_input(key="lab_StepLR_gamma").set_value(0.5).run()
     shown = " ".join(m.value for m in at.markdown)
-    assert "B differs from A in schedule_settings.gamma: 0.1 → 0.5." in shown
+    assert "B differs from A in gamma: 0.1 → 0.5." in shown
     assert at.session_state["lab_trainer_a"].config.schedule_settings == ()
     assert not at.exception
 
@@ -454,7 +455,7 @@ def test_a_setting_added_to_the_config_is_drawn_linked_pinned_and_fuzzed(extra_s
     assert any("extra" in w.value for w in at.warning)
     pinned = compare.decode(at.query_params["lab_pin"], extra_setting, "lab_pin")
     assert pinned.extra == 0.5  # A in the link
-    assert "extra: 0.5 → 1" in " ".join(m.value for m in at.markdown)
+    assert "A throwaway setting: 0.5 → 1" in " ".join(m.value for m in at.markdown)
     assert not at.exception
 
     @settings(max_examples=4, deadline=None,
@@ -491,7 +492,7 @@ def test_a_frozen_layer_and_its_batchnorm_in_the_link_pinned_against_none(open_l
     assert at.session_state["lab_trainer"].config.frozen == ()
     table = at.dataframe[-1].value
     assert {"weights moved · A (pinned)", "weights moved · B (now)"} <= set(table.columns)
-    assert "frozen: [1] → []" in " ".join(m.value for m in at.markdown)
+    assert "the output layer is last): [1] → []" in " ".join(m.value for m in at.markdown)
     assert not at.exception
 
 

@@ -431,7 +431,7 @@ def test_pin_then_sum_shows_both_views_as_core_computes_each(open_page):
 def test_label_smoothing_against_none(open_page):
     at = pinned_course(open_page)
     at.number_input(key="loss_options_label_smoothing").set_value(0.1).run()
-    assert described(at) == "B differs from A in options.label_smoothing: 0 → 0.1."
+    assert described(at) == "B differs from A in label_smoothing ε: 0 → 0.1."
     b = course(options=(("label_smoothing", 0.1),))
     x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
     smoothed = nn.CrossEntropyLoss(label_smoothing=0.1)(x, torch.tensor([0, 1, 1])).item()
@@ -445,7 +445,7 @@ def test_a_weight_against_none(open_page):
     at = pinned_course(open_page)
     at.toggle(key="loss_use_weight").set_value(True).run()
     edit(at, "weight", {0: {"1": "2"}})
-    assert described(at) == "B differs from A in tables.weight: — → [[1, 2]]."
+    assert described(at) == "B differs from A in weight: not a setting of A, [[1, 2]] in B."
     x = torch.tensor([[1.0, 2.0], [1.0, 3.0], [1.0, 3.0]])
     weighted = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0]))(x, torch.tensor([0, 1, 1]))
     assert headline(at) == pytest.approx(weighted.item(), abs=5e-5)
@@ -456,7 +456,7 @@ def test_a_weight_against_none(open_page):
 def test_edited_tables_are_named_not_dumped(open_page):
     at = pinned_course(open_page)
     edit(at, "inputs", {1: {"1": "7"}})
-    assert described(at) == "B differs from A in tables.inputs: changed."
+    assert described(at) == "B differs from A in inputs: changed."
 
 
 def test_swap_restores_every_control_of_another_loss_and_unpin_ends_it(open_page):
@@ -465,7 +465,7 @@ def test_swap_restores_every_control_of_another_loss_and_unpin_ends_it(open_page
     at.selectbox(key="loss_preset").set_value(bce).run()
     at.button(key="loss_pin_button").click().run()
     at.selectbox(key="loss_preset").set_value("MSELoss").run()
-    assert "loss: BCELoss → MSELoss" in described(at)
+    assert "Loss function: BCELoss → MSELoss" in described(at)
     assert any("another quantity" in c.value for c in at.caption)  # A's curve: another axis
     at.button(key="loss_swap").click().run()
     assert at.selectbox(key="loss_loss").value == "BCELoss"
@@ -473,7 +473,7 @@ def test_swap_restores_every_control_of_another_loss_and_unpin_ends_it(open_page
     assert at.toggle(key="loss_use_weight").value
     assert headline(at) == pytest.approx(
         losses.run(losses.validate(losses.from_preset(bce))[0]).losses["mean"], abs=5e-5)
-    assert "loss: MSELoss → BCELoss" in described(at)
+    assert "Loss function: MSELoss → BCELoss" in described(at)
     at.button(key="loss_unpin").click().run()
     assert not any("B differs" in m.value for m in at.markdown)
     assert at.metric[0].proto.delta == ""
@@ -494,8 +494,8 @@ def test_a_link_with_a_and_b_opens_the_comparison(open_page):
     assert not fresh.exception and not fresh.warning
     b = course(reduction="sum", tables=losses.config(
         "CrossEntropyLoss", losses.decode(b_tables)).tables)
-    assert described(fresh) == ("B differs from A in tables.inputs: changed; "
-                                "options.label_smoothing: 0.1 → 0; reduction: mean → sum.")
+    assert described(fresh) == ("B differs from A in inputs: changed; "
+                                "label_smoothing ε: 0.1 → 0; reduction: mean → sum.")
     assert_view_is(fresh, A_LABEL, a)
     assert_view_is(fresh, B_LABEL, b)
     assert headline(fresh) == pytest.approx(losses.run(b).losses["sum"], abs=5e-5)
