@@ -14,7 +14,10 @@ def finite_positive(values: pd.Series) -> pd.Series:
 
 def agreeing_digits(value: float, reference: float) -> int:
     """How many leading significant digits of value agree with reference's (0 when their
-    magnitudes differ), as both print with 17 significant digits."""
+    magnitudes differ), as both print with 17 significant digits. A value that is not finite
+    agrees in every digit only with itself (inf with inf), nan with nothing."""
+    if not (math.isfinite(value) and math.isfinite(reference)):
+        return 17 if value == reference else 0
     mine, theirs = f"{value:.16e}", f"{reference:.16e}"
     (mine_digits, mine_exp), (their_digits, their_exp) = mine.split("e"), theirs.split("e")
     if mine_exp != their_exp or (value < 0) != (reference < 0):

@@ -42,7 +42,9 @@ def activation_code(name: str, slope: float) -> str:
 # ---- Initialisation: "default" is nn.Linear's own; the others are nn.init methods ------------
 
 DEFAULT_INIT = "default"  # nn.Linear's own initialisation, not an nn.init method
-INITS = (DEFAULT_INIT, *initializers.METHODS)
+# every nn.init method that fills a Linear's weight (dirac_ fills a convolution's only)
+INITS = (DEFAULT_INIT, *(name for name, method in initializers.METHODS.items()
+                         if method.kernel is None))
 
 
 def linear_default(layer: nn.Linear, g: torch.Generator | None) -> None:

@@ -132,6 +132,9 @@ def test_agreeing_digits_counts_leading_significant_digits():
     assert values.agreeing_digits(1.5, 1.4) == 1
     assert values.agreeing_digits(1.0, 9.9) == 0  # different magnitudes
     assert values.agreeing_digits(-1.5, 1.5) == 0
+    assert values.agreeing_digits(math.inf, math.inf) == 17
+    assert values.agreeing_digits(math.nan, math.nan) == 0  # a diverged pair agrees on nothing
+    assert values.agreeing_digits(math.inf, 1.5) == 0
 
 
 def test_generated_script_prints_the_course_numbers():
