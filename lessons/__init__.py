@@ -6,6 +6,8 @@ benchmarks read: lesson NAME lives in lessons/NAME.py and opens at the URL /NAME
 
 LESSONS = ("explosion", "init", "loss", "optim", "schedules", "inside", "regularisation",
            "normalisation", "lab", "terrain")
+# The lessons that go past the course's own (the home page counts the others as the course's)
+BEYOND_THE_COURSE = ("lab", "terrain")
 
 # Lessons whose tabs run only the open one (ui.links.sections): the tab ids, the first opening by
 # default. The link parameter NAME_tab takes an id; the benchmarks time every tab.

@@ -85,11 +85,6 @@ def test_chinese_interface(open_page):
     assert "layer:0, std:16.0981502532959" in code_text(at)
 
 
-def test_home_links_to_every_lesson(open_page):
-    at = open_page("lessons/home.py")
-    assert "Exploding and vanishing gradients" in " ".join(s.value for s in at.subheader)
-
-
 def test_std_preset_survives_a_nonsense_width(open_page):
     at = open_page(PAGE)
     at.number_input(key="explosion_width").set_value(0).run()

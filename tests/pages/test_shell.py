@@ -31,3 +31,16 @@ def test_no_two_buttons_share_a_key_and_pin_and_unpin_answer_theirs(open_page, p
     assert unpin.key.endswith("_unpin")
     assert len(set(shortcuts(at))) == len(shortcuts(at)), shortcuts(at)
 
+
+
+def test_home_numbers_the_lessons_in_the_courses_order_and_counts_the_courses_own(open_page):
+    at = open_page("lessons/home.py")
+    assert [s.value for s in at.subheader] == [
+        "1 · Exploding and vanishing gradients", "2 · Weight initialisation for each activation",
+        "3 · Loss functions", "4 · Optimisers", "5 · Learning-rate schedules",
+        "6 · Inside a training run", "7 · Regularisation: weight decay and dropout",
+        "8 · Normalisation layers", "9 · Training lab", "10 · Read the terrain"]
+    assert at.markdown[0].value.startswith("8 lessons from the course, on weight initialisation")
+    assert len(at.get("page_link")) == 10
+    zh = open_page("lessons/home.py", lang="zh")
+    assert "正则化与标准化的 8 节课" in zh.markdown[0].value
