@@ -66,23 +66,18 @@ def lab() -> None:
     """The controls and every view they drive: a move reruns this, not the page."""
     # At 1280 x 720 every control is on the first screen, in presenter mode's large type too:
     # the way back to the course's example first (as on the schedules lesson), then the lesson's
-    # own settings (the std, its two course values, the two switches, the activation), then the
-    # network's size and draw; tight gaps, and in presenter mode a wider column with two of
-    # those to a row (the two whose labels wrap side by side, so a row is as tall as one).
-    column, view = st.columns([1.25, 1.4] if presenting() else [1, 3], gap="large")
+    # own settings (the std, the two switches beside it, its two course values, the
+    # activation), then the network's size and draw two to a row; the course's BatchNorm demo
+    # above the chart (the controls' column has no row to spare).
+    column, view = st.columns([1.25, 1.4] if presenting() else [1.3, 2.7], gap="large")
     chosen = {}
     with column.container(gap="xxsmall" if presenting() else "xsmall"):
         st.button(t("explosion.course_example"), on_click=restore, args=(network.NetConfig(),),
                   width="stretch", key="explosion_course_example")
-        # the course's BatchNorm demo under it; on a projector above the chart instead (the
-        # controls' column has no row to spare there)
-        (view if presenting() else st).button(
-            t("explosion.batchnorm_example"), on_click=restore, args=(network.BATCHNORM_COURSE,),
-            width="content" if presenting() else "stretch", key="explosion_batchnorm_example",
-            help=t("explosion.batchnorm_example_help"))
-        # in presenter mode the two switches beside the std (a row less on a projector)
-        std, switches = st.columns([1, 1.15], gap="small", vertical_alignment="center") \
-            if presenting() else (st.container(),) * 2
+        view.button(t("explosion.batchnorm_example"), on_click=restore,
+                    args=(network.BATCHNORM_COURSE,), key="explosion_batchnorm_example",
+                    help=t("explosion.batchnorm_example_help"))
+        std, switches = st.columns([1.1, 1], gap="small", vertical_alignment="center")
         with std:
             chosen["init.std"] = control(LESSON, network.NetConfig, "init.std", step=0.01,
                                          format="%.5f")
@@ -93,10 +88,9 @@ def lab() -> None:
                        key="explosion_std_scaled")
         with switches:
             chosen |= controls(LESSON, network.NetConfig, SWITCHES)
-        # in presenter mode two controls to a row: the activation beside its slope (a row of
-        # its own put the network's width and seed below a projector's 720 px)
-        pairs = [st.columns(2, gap="small") for _ in range(3)] if presenting() \
-            else [(st.container(gap="xsmall"),) * 2 for _ in range(3)]
+        # two controls to a row: the activation beside its slope (a row of its own put the
+        # network's width and seed below 720 px)
+        pairs = [st.columns(2, gap="small") for _ in range(3)]
         rest = [path for path in PATHS[1:] if path not in SWITCHES]
         for place, path in zip([place for pair in pairs for place in pair], rest, strict=True):
             with place:
