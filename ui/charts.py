@@ -45,18 +45,19 @@ def _styled(chart, large_type: bool):
     if large_type:
         chart = (chart.configure_axis(labelFontSize=16, titleFontSize=18)
                  .configure_legend(labelFontSize=16, titleFontSize=16)
+                 .configure_header(labelFontSize=16, titleFontSize=16)
                  .configure_title(fontSize=20, subtitleFontSize=16).configure_text(fontSize=14))
     return chart
 
 
-OWN_SIZES = ("labelFontSize", "titleFontSize")  # an axis's or legend's own, in points
+OWN_SIZES = ("labelFontSize", "titleFontSize")  # a guide's own (axis, legend, facet header)
 
 
 def _larger_marks(spec):
     """The spec with every text mark's own font size (a matrix's values in their cells, a rule's
-    label) and every axis's or legend's own label and title sizes (the init matrix's rows)
-    LARGER, as presenter mode's type grows; configure_text and configure_axis reach only those
-    that set none."""
+    label) and every axis's, legend's or facet header's own label and title sizes (the init
+    matrix's rows, a facet's panel titles) LARGER, as presenter mode's type grows;
+    configure_text, configure_axis and configure_header reach only those that set none."""
     if isinstance(spec, list):
         return [_larger_marks(item) for item in spec]
     if not isinstance(spec, dict):
@@ -64,7 +65,7 @@ def _larger_marks(spec):
     mark = spec.get("mark")
     if isinstance(mark, dict) and mark.get("type") == "text" and "fontSize" in mark:
         spec = spec | {"mark": mark | {"fontSize": round(mark["fontSize"] * LARGER, 1)}}
-    for guide in ("axis", "legend"):
+    for guide in ("axis", "legend", "header"):
         if isinstance(spec.get(guide), dict):
             spec = spec | {guide: spec[guide] | {
                 size: round(spec[guide][size] * LARGER, 1)
