@@ -60,7 +60,7 @@ def test_explosion_std_preset_redraws_the_chart(server, tab):
 def test_explosion_table_downloads_as_csv(server, tab):
     """The CSV is written on the click (deferred), and holds the course's numbers."""
     tab.open(f"{server.url}/explosion")
-    tab.page.get_by_role("tab", name="Why it happens").click()
+    tab.page.get_by_role("tab", name="The numbers, layer by layer").click()
     with tab.page.expect_download() as download:
         tab.page.get_by_test_id("stDownloadButton").get_by_role("button").click()
     assert download.value.suggested_filename == "explosion_layers.csv"
