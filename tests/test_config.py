@@ -110,3 +110,18 @@ def test_pages_leave_no_files(tmp_path, monkeypatch):
     assert [path for path in map(Path, written)
             if temporary not in path.parents or path.exists()] == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_magic_is_off_and_no_page_relies_on_it():
+    """Magic is off (.streamlit/config.toml says why), and no page has a bare expression magic
+    would have drawn: every expression statement in a page is a call (or a docstring)."""
+    from streamlit import config
+
+    assert config.get_option("runner.magicEnabled") is False
+    bare = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "lessons").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Expr) and not isinstance(
+                    node.value, ast.Call | ast.Await | ast.Yield | ast.Constant):
+                bare.append(f"{path.name}:{node.lineno}")
+    assert bare == []
