@@ -104,7 +104,7 @@ def test_a_pinned_resume_draws_both_views(open_link):
     at = tab(open_link, "resume")
     at.button(key="inside_resume_pin_button").click().run()
     at.toggle(key="inside_random_state").set_value(True).run()
-    assert "random_state: False → True" in shown(at)
+    assert "B differs from A in Restore the random state: False → True" in shown(at)
     assert set(chart_rows(at)["view"]) == {"A (pinned)", "B (now)"}
 
 

@@ -176,7 +176,7 @@ def test_pinned_then_changed_both_train_each_as_alone(open_page):
     b, a = runs(at)
     assert (a.epoch, b.epoch) == (3, 3)
     assert a.checks == alone(a.config, 3).checks and b.checks == alone(b.config, 3).checks
-    assert "lr: 0.25 → 0.1" in text(at) and not at.exception
+    assert "B differs from A in Learning rate: 0.25 → 0.1" in text(at) and not at.exception
 
 
 @pytest.mark.parametrize("tab", TABS["terrain"])
