@@ -90,7 +90,7 @@ def test_batchnorm_fixes_the_explosion_on_a_projector(server, browser):
         tab.expect_text("Unpin A")
         tab.page.get_by_text("BatchNorm", exact=True).click()
         tab.wait()
-        tab.expect_text("B differs from A in batchnorm: False → True.")
+        tab.expect_text("B differs from A in BatchNorm: False → True.")
         tab.expect_text("B (now): Stable")
         tab.open(tab.page.url)  # the link, at the top of the page
         tab.rendered_charts(3)
