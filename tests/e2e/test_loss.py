@@ -329,6 +329,9 @@ def test_tables_grow_with_presenter_mode_switched_on(server, tab):
     is switched on in the page, not only when a link opens in it: a table drawn before kept the
     size it was first drawn with."""
     tab.open(f"{server.url}/loss")
+    # the page's timer runs the tables' redraw: brought to the front, as a teacher's page is (run
+    # after the module's other tests, its timer did not fire within 30 s without this)
+    tab.page.bring_to_front()
     tab.rendered_charts(1)
     plain = tab.page.evaluate(GRID_FONTS)
     assert plain and set(plain) == {14.0}
