@@ -30,10 +30,12 @@ def redraws(tab: Tab, seconds: float) -> list[float]:
     """Play for seconds; the times (ms) at which the epoch on screen changed."""
     page = tab.page
     page.evaluate(WATCH)
-    page.get_by_role("button", name="Play").click()
+    button = page.get_by_role("button", name="Play")
+    switch = None if button.count() else page.get_by_text("Play", exact=True)  # a toggle's label
+    (switch or button).click()
     page.wait_for_timeout(seconds * 1000)
     times = page.evaluate("() => window.__redraws")
-    pause = page.get_by_role("button", name="Pause")
+    pause = switch or page.get_by_role("button", name="Pause")
     if pause.count():  # a run that reached its end (the regularisation lesson's) paused itself
         pause.click()
     tab.wait()
