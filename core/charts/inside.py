@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from core.charts.common import (
+    LOG_LABELS,
     PALETTE,
     POSITIVE,
     VIEW_LEGEND_ROOM,
@@ -75,7 +76,7 @@ def apart(frame: pd.DataFrame, *, title: str, x_title: str, y_title: str, same_l
     differ = alt.Chart().transform_filter("datum.difference > 0").mark_line(
         point=True, color=PALETTE[0]).encode(
         x=x, y=alt.Y("difference:Q", title=y_title, scale=alt.Scale(type="log"),
-                      axis=alt.Axis(format="~e")),
+                      axis=alt.Axis(labelExpr=LOG_LABELS)),
         tooltip=tooltip, **view_dashes(frame, legend="bottom"))
     same = alt.Chart().transform_filter("datum.difference == 0").transform_calculate(
         label=f"'{same_label}'")

@@ -9,6 +9,7 @@ import altair as alt
 
 from core.charts.common import (
     LAYER_LEGEND,
+    LOG_LABELS,
     PALETTE,
     POSITIVE,
     VIEW_LEGEND_ROOM,
@@ -58,7 +59,7 @@ def lab_layer_stds(band: tuple[float, float], *, title: str, x_title: str, y_tit
     lines = alt.Chart().transform_filter(POSITIVE).mark_line(strokeWidth=2).encode(
         x=epoch_axis(x_title),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
-                axis=alt.Axis(format="~e")),
+                axis=alt.Axis(labelExpr=LOG_LABELS)),
         color=alt.Color("layer:O", title=layer_title, scale=alt.Scale(scheme="viridis"),
                         legend=LAYER_LEGEND),
         tooltip=tooltip if views is None else [view_tooltip(), *tooltip],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts.common import PALETTE, red_rules, view_dash, views_of
+from core.charts.common import LOG_LABELS, PALETTE, red_rules, view_dash, views_of
 from core.compare import VIEW
 from core.values import finite_positive
 
@@ -54,7 +54,7 @@ def layer_lines(
     base = alt.Chart().encode(
         x=alt.X("layer:Q", title=x_title, scale=alt.Scale(domain=[0, int(long["layer"].max())])),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
-                axis=alt.Axis(format="~e")),
+                axis=alt.Axis(labelExpr=LOG_LABELS)),
         color=alt.Color("series:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]),
                         legend=alt.Legend(orient="top", labelLimit=320)),

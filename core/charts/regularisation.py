@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.charts.common import (
     LAYER_LEGEND,
+    LOG_LABELS,
     PALETTE,
     POSITIVE,
     VIEW_LEGEND_ROOM,
@@ -77,7 +78,7 @@ def loss_curves(nets: tuple[str, ...], sets: tuple[str, ...], *, title: str, x_t
     lines = alt.Chart().transform_filter(POSITIVE).mark_line(strokeWidth=2.5).encode(
         x=epoch_axis(x_title, "iteration"),
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
-                axis=alt.Axis(format="~e")),
+                axis=alt.Axis(labelExpr=LOG_LABELS)),
         color=alt.Color("net:N", title=None, sort=list(nets),
                         scale=alt.Scale(domain=list(nets), range=PALETTE[:len(nets)]),
                         legend=alt.Legend(orient="top", labelLimit=320)),
