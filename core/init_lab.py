@@ -313,13 +313,8 @@ def validate_matrix(config: MatrixConfig) -> tuple[MatrixConfig, list[Notice]]:
     net, more = network.validate(cell(config, "none", "std_one"))
     notices += more
     config = replace(config, depth=net.depth, batch=net.batch)
-    if matrix_work(config) > MATRIX_WORK:
-        allowed = max(1, MATRIX_WORK // matrix_work(replace(config, depth=1)))
-        notices.append(Notice("init.matrix_budget", {
-            "depth": config.depth, "width": config.width, "batch": config.batch,
-            "used": allowed}))
-        config = replace(config, depth=allowed)
-    return config, notices
+    return network.within_work(config, matrix_work, MATRIX_WORK, "init.matrix_budget",
+                               notices), notices
 
 
 def cell(config: MatrixConfig, activation: str, scheme: str) -> network.NetConfig:

@@ -14,7 +14,7 @@ import math
 import textwrap
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -94,13 +94,19 @@ def validate(config: NetConfig) -> tuple[NetConfig, list[Notice]]:
     if config.batchnorm and config.batch < 2:  # a batch of one has no variance to divide by
         notices.append(Notice("explosion.batchnorm_batch", {"batch": config.batch}))
         config = replace(config, batch=2)
-    if work(config) > MAX_WORK:
-        allowed = max(1, MAX_WORK // work(replace(config, depth=1)))
-        notices.append(Notice("explosion.work_budget", {
-            "depth": config.depth, "width": config.width, "batch": config.batch,
-            "used": allowed}))
-        config = replace(config, depth=allowed)
+    config = within_work(config, work, MAX_WORK, "explosion.work_budget", notices)
     return replace(config, init=initializers.validate(config.init, notices)), notices
+
+
+def within_work(config, work: Callable, budget: float, notice: str, notices: list[Notice]):
+    """config (a network's or the init matrix's: depth, width, batch) with as many layers as
+    budget allows where work(config), which grows with the depth, is over it, with a notice."""
+    if work(config) > budget:
+        allowed = max(1, int(budget // work(replace(config, depth=1))))
+        notices.append(Notice(notice, {"depth": config.depth, "width": config.width,
+                                       "batch": config.batch, "used": allowed}))
+        config = replace(config, depth=allowed)
+    return config
 
 
 @dataclass(frozen=True)
