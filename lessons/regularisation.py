@@ -171,8 +171,10 @@ def live_views(pair: fit.Pair, pair_a: fit.Pair | None) -> None:
         show_chart(charts.loss_curves, tuple(names.values()), tuple(sets.values()),
                    data=as_table(losses.assign(net=losses["net"].map(names),
                                                set=losses["set"].map(sets))),
-                   title=wrapped(t("regularisation.loss_title"), 26 if presenting() else 60),
-                   x_title=t("regularisation.iteration"),
+                   # on a projector the plot is shorter than the axis's title: the title says it
+                   title=[t("regularisation.loss_title"), t("regularisation.loss_axis")]
+                   if presenting() else wrapped(t("regularisation.loss_title"), 60),
+                   x_title=t("regularisation.iteration"), y_axis_title=not presenting(),
                    y_title=t("regularisation.loss_axis"), height=height,
                    stops=tuple((int(row.iteration), named(
                        None if pair_a is None else getattr(row, compare.VIEW),

@@ -64,20 +64,22 @@ def fit_rows(curves: pd.DataFrame, points: pd.DataFrame, net_names: dict[str, st
                      ignore_index=True)
 
 
-def loss_curves(nets: tuple[str, ...], sets: tuple[str, ...], *, title: str, x_title: str,
-                y_title: str, height: int, stops: tuple[tuple[int, str], ...] = (),
-                views: tuple[str, str] | None = None) -> alt.LayerChart:
+def loss_curves(nets: tuple[str, ...], sets: tuple[str, ...], *, title: str | list[str],
+                x_title: str, y_title: str, height: int,
+                stops: tuple[tuple[int, str], ...] = (), views: tuple[str, str] | None = None,
+                y_axis_title: bool = True) -> alt.LayerChart:
     """Each network's training and test loss (rows iteration, net, set, value; nets and sets
     name them in legend order, the training set first) on a log scale: a colour per network,
     its test loss fainter. Values that cannot sit on a log axis are left out of the lines, and
     stops (iteration, label) draw a red rule where a loss stops being finite. views: a pinned A
-    dashed beside B."""
+    dashed beside B. Without y_axis_title the axis is left untitled (y_title names the values in
+    the tooltip): on a plot shorter than its title, the title ran past the chart's top."""
     tooltip = [alt.Tooltip("net:N", title=" "), alt.Tooltip("set:N", title="  "),
                alt.Tooltip("iteration:Q", title=x_title),
                alt.Tooltip("value:Q", title=y_title, format=".6g")]
     lines = alt.Chart().transform_filter(POSITIVE).mark_line(strokeWidth=2.5).encode(
         x=epoch_axis(x_title, "iteration"),
-        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
+        y=alt.Y("value:Q", title=y_title if y_axis_title else None, scale=alt.Scale(type="log"),
                 axis=alt.Axis(labelExpr=LOG_LABELS)),
         color=alt.Color("net:N", title=None, sort=list(nets),
                         scale=alt.Scale(domain=list(nets), range=PALETTE[:len(nets)]),
