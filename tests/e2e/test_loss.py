@@ -17,12 +17,25 @@ pytestmark = pytest.mark.e2e
 ROW, HEADER = 35, 35  # st.data_editor's row and header heights, in pixels
 
 
+def settled_box(tab, element) -> dict:
+    """The element's box once it has stopped moving (the same in two looks 300 ms apart, within
+    10 s): a click aimed while the layout still moves opens another cell than the one meant
+    (twice in CI runs on a loaded machine the typed value never showed)."""
+    box = element.bounding_box()
+    for _ in range(33):
+        tab.page.wait_for_timeout(300)
+        box, before = element.bounding_box(), box
+        if box == before:
+            break
+    return box
+
+
 def type_into_cell(tab, table: int, row: int, text: str) -> None:
     """st.data_editor draws on a canvas: double-click the cell (last column of row) to open its
     overlay editor (a textarea.gdg-input), replace the text, press Enter. (A single click and
     typing drops the first key.)"""
     grid = tab.page.locator("[data-testid='stDataFrame']").nth(table)
-    box = grid.bounding_box()
+    box = settled_box(tab, grid)
     tab.page.mouse.dblclick(box["x"] + box["width"] - 25, box["y"] + HEADER + ROW * row + ROW / 2)
     cell = tab.page.locator("textarea.gdg-input")
     cell.wait_for(timeout=10_000)
