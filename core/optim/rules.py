@@ -369,7 +369,8 @@ def adafactor(grad, param, state, group):
     return [step, Entry("variance", "vₜ = (1 − t^c)·vₜ₋₁ + t^c·gₜ², c = beta2_decay", variance,
                         clause + "(1 − {t}^{c})·{v0} + {t}^{c}·{g}²", numbers),
             Entry("param", "θₜ = θₜ₋₁·(1 − γ·λ) − αₜ·uₜ/max(1, RMS(uₜ)/d), uₜ = gₜ/√max(vₜ, ε₁²), "
-                           "αₜ = max(ε₂, RMS(θₜ₋₁))·min(γ, 1/√t)", param - alpha / clip * update,
+                           "αₜ = max(ε₂, RMS(θₜ₋₁))·min(γ, 1/√t)",
+                  param.add(update, alpha=-alpha / clip),  # as torch adds it: one rounding
                   decay + "αₜ = max({eps2}, {rms})·min({lr}, 1/√{t}) = {alpha}; "
                   "uₜ = {g}/√max({v}, {eps1}²) = {u}; {p0} − {alpha}·{u}/max(1, RMS({u})/{d})",
                   numbers)]
