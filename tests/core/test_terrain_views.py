@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from core.lab import plug
+from core.lab.train import one_thread as torch_on_one_thread
 from core.terrain import config as terrain_config
 from core.terrain import noise, script, surface, weights
 from core.terrain.run import Run
@@ -46,11 +47,8 @@ def plain_loss(run: Run, vector: torch.Tensor) -> float:
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    made = trained(30)
-    torch.set_num_threads(threads)
-    return made
+    with torch_on_one_thread():  # the module's run, before the per-test fixture applies
+        return trained(30)
 
 
 # ---- the slice -------------------------------------------------------------------------------

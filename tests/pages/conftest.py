@@ -58,9 +58,7 @@ def one_torch_thread():
     count is per thread, and a matmul split over two threads sums in another order (the
     explosion's float64 gradients and BatchNorm console differed from the page's in their last
     digits, in runs where the test's thread used both cores)."""
-    import torch
+    from core.lab.train import one_thread
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_thread():
+        yield

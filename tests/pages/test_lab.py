@@ -139,17 +139,11 @@ def test_every_dataset_trains_on_the_page(open_page):
 
 def alone(config, epochs: int):
     """What the lab computes for config alone: its own run, trained epochs epochs, on one thread
-    as app.py runs it (torch's thread count is per thread: the test's own differs, and a matmul
-    split over two threads sums in another order)."""
+    as app.py runs it (conftest's one_torch_thread)."""
     from core.lab.train import Trainer
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = Trainer(config)
-        run.catch_up(epochs)
-    finally:
-        torch.set_num_threads(threads)
+    run = Trainer(config)
+    run.catch_up(epochs)
     return run
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import torch
 
 from core.terrain import config as terrain
 from core.terrain import sharpness
@@ -35,15 +34,11 @@ def runs(at) -> list[Run]:
 
 
 def alone(config, epochs: int) -> Run:
-    """The run of a lab Config by itself, as a test builds it."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = Run(config)
-        run.train(epochs=epochs)
-        return run
-    finally:
-        torch.set_num_threads(threads)
+    """The run of a lab Config by itself, as a test builds it (on one thread: conftest's
+    one_torch_thread)."""
+    run = Run(config)
+    run.train(epochs=epochs)
+    return run
 
 
 def step(at, times: int = 1):
