@@ -31,6 +31,7 @@ def redraws(tab: Tab, seconds: float) -> list[float]:
     page = tab.page
     page.evaluate(WATCH)
     button = page.get_by_role("button", name="Play")
+    button.or_(page.get_by_text("Play", exact=True)).first.wait_for()  # the page drawn
     switch = None if button.count() else page.get_by_text("Play", exact=True)  # a toggle's label
     (switch or button).click()
     page.wait_for_timeout(seconds * 1000)
@@ -50,25 +51,31 @@ def report(name: str, times: list[float], seconds: float) -> None:
           f"p50 {percentile(gaps, 50):.0f} ms, p95 {percentile(gaps, 95):.0f} ms")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.playing", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    args = parser.parse_args(argv)
+def alone_then_pinned(path: str, what: str, alone: str, seconds: float) -> None:
+    """On a server of its own, the lesson at path playing in chromium for seconds, then again
+    with its view pinned as A (A and B training together): the redraws of each printed."""
     from playwright.sync_api import sync_playwright
 
     app = server()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            print(f"the training lab playing in chromium, {args.seconds:g} s each:")
-            tab = Tab(browser).open(f"{app.url}/lab")
-            report("default network", redraws(tab, args.seconds), args.seconds)
+            print(f"{what} playing in chromium, {seconds:g} s each:")
+            tab = Tab(browser).open(f"{app.url}/{path}")
+            report(alone, redraws(tab, seconds), seconds)
             tab.page.get_by_role("button", name="Pin this view as A").click()
             tab.wait()
-            report("A and B together", redraws(tab, args.seconds), args.seconds)
+            report("A and B together", redraws(tab, seconds), seconds)
             browser.close()
     finally:
         app.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.playing", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    alone_then_pinned("lab", "the training lab", "default network", args.seconds)
 
 
 if __name__ == "__main__":

@@ -104,25 +104,10 @@ def memory() -> None:
 
 
 def playing(seconds: float) -> None:
-    from playwright.sync_api import sync_playwright
+    from bench.playing import alone_then_pinned
 
-    from bench.playing import redraws, report
-    from bench.protocol import server
-    from harness.browser import CHROMIUM, CHROMIUM_ARGS, Tab
-
-    app = server()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            print(f"the terrain lesson playing in chromium (sharpness tab), {seconds:g} s each:")
-            tab = Tab(browser).open(f"{app.url}/terrain")
-            report("edge of stability", redraws(tab, seconds), seconds)
-            tab.page.get_by_role("button", name="Pin this view as A").click()
-            tab.wait()
-            report("A and B together", redraws(tab, seconds), seconds)
-            browser.close()
-    finally:
-        app.stop()
+    alone_then_pinned("terrain", "the terrain lesson (sharpness tab)", "edge of stability",
+                      seconds)
 
 
 def main(argv: list[str] | None = None) -> None:
