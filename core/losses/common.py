@@ -23,6 +23,20 @@ def reduce_grad(per_element_grad: torch.Tensor, reduction: str, denominator: tor
                        reduced, 0.0)
 
 
+FLOAT32_EPS = torch.finfo(torch.float32).eps
+
+
+def cancelling_tolerance(norm: torch.Tensor, like: torch.Tensor, reduction: str,
+                         denominator: torch.Tensor, terms: int = 1) -> torch.Tensor:
+    """How far float32 may take a cosine's gradient from its closed form: the gradient w.r.t. a
+    vector is the difference of terms of size 1/‖x‖ (norm: one per row), which cancel for
+    parallel vectors and leave a few of their last digits, in torch's order and in any other.
+    8 float32 steps of each of terms such terms (the row's distances through that vector), on
+    top of the usual 1e-5."""
+    steps = 8 * terms * FLOAT32_EPS / norm.reshape(-1, 1)
+    return 1e-5 + reduce_grad(steps.expand_as(like), reduction, denominator)
+
+
 def columns(prefix: str, values: torch.Tensor) -> dict[str, list[float]]:
     """An N x C tensor as C columns prefix[c] of a per-sample table."""
     return {f"{prefix}[{c}]": values[:, c].tolist() for c in range(values.shape[1])}

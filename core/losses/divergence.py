@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from core.losses.common import columns, count, per_element, reduce_grad
+from core.losses.common import cancelling_tolerance, columns, count, per_element, reduce_grad
 from core.losses.registry import (
     REDUCTIONS,
     Curve,
@@ -26,7 +26,6 @@ from core.settings import Setting
 KL_INPUTS = ((0.5, 0.3, 0.2), (0.2, 0.3, 0.5))
 KL_TARGET = (("0.9", "0.05", "0.05"), ("0.1", "0.7", "0.2"))
 COSINE_EPS = 1e-12  # torch's cosine_embedding_loss adds it to each squared norm
-FLOAT32_EPS = torch.finfo(torch.float32).eps
 
 
 def _text(rows) -> tuple[tuple[str, ...], ...]:
@@ -80,12 +79,9 @@ def _cosine(t: Tensors, options: Options, reduction: str) -> Steps:
     denominator = count(loss)
     grads = {"x1": reduce_grad(dloss_dcos[:, None] * dcos_dx1, reduction, denominator),
              "x2": reduce_grad(dloss_dcos[:, None] * dcos_dx2, reduction, denominator)}
-    # Each gradient is the difference of two terms of size about 1/‖x‖, which cancel for
-    # parallel vectors: float32 leaves a few of their last digits, in torch's order and in this
-    # one (found by the generated inputs: x1 = (1.5, 0, 0), x2 = (2⁻⁸, 0, 0), y = −1 left
-    # 1.5e-5 of 256-sized terms). The tolerance is 8 float32 steps of those terms.
-    tolerance = {name: 1e-5 + reduce_grad(8 * FLOAT32_EPS / mag.sqrt()[:, None].expand_as(x1),
-                                          reduction, denominator)
+    # found by the generated inputs: x1 = (1.5, 0, 0), x2 = (2⁻⁸, 0, 0), y = −1 left 1.5e-5 of
+    # 256-sized terms
+    tolerance = {name: cancelling_tolerance(mag.sqrt(), x1, reduction, denominator)
                  for name, mag in (("x1", mag1), ("x2", mag2))}
     table = pd.DataFrame({"sample": range(len(y)), "x1_dot_x2": (x1 * x2).sum(1).tolist(),
                           "norm_x1": mag1.sqrt().tolist(), "norm_x2": mag2.sqrt().tolist(),

@@ -307,12 +307,32 @@ def test_generated_inputs_every_stage_and_gradient_equal_torch(name):
 
 def test_a_zero_anchor_with_the_cosine_distance_has_torchs_gradient():
     """Found by the generated inputs: at a zero anchor the two distances' gradients are each
-    about 1e8 and cancel; the closed form must round as torch's backward does (0, not 8)."""
+    about 1e8 and cancel; the closed form rounds as torch's backward does (0, not 8)."""
     cfg, _ = losses.validate(losses.config(
         "TripletMarginWithDistanceLoss",
         {"anchor": (("0.0",),), "positive": (("1.0",),), "negative": (("0.003",),)},
         {"distance_function": "cosine_distance"}, "none"))
     assert_matches_torch(cfg)
+    anchor = losses.run(cfg).gradients.query("table == 'anchor'")
+    assert anchor["closed_form"].tolist() == anchor["autograd"].tolist() == [0.0]
+
+
+@pytest.mark.parametrize("small", [1.1e-5, 4.97e-5, 1.3e-4])
+def test_a_short_anchor_beside_the_cosine_distances_terms_is_within_their_float32_steps(small):
+    """Found by the generated inputs: an anchor (0, small) and a negative (1, 2) give the
+    anchor's second gradient entry as the difference of two terms of size 1/small, exactly 0 in
+    closed form and a few float32 steps of those terms in torch's order (0.002 at 4.97e-5); the
+    tolerance the page shows is 8 steps of each term, not the 1e-5 that fits unit vectors."""
+    cfg, _ = losses.validate(losses.config(
+        "TripletMarginWithDistanceLoss",
+        {"anchor": (("0.0", "0.0"), ("0.0", repr(small))), "positive": (("0.0", "0.0"),) * 2,
+         "negative": (("0.0", "0.0"), ("1.0", "2.0"))},
+        {"distance_function": "cosine_distance"}, "none"))
+    assert_matches_torch(cfg)
+    anchor = losses.run(cfg).gradients.query("table == 'anchor'")
+    terms = 1 / np.float32(small)
+    assert anchor["tolerance"].iloc[3] == pytest.approx(1e-5 + 16 * np.finfo(np.float32).eps
+                                                        * terms, rel=1e-6)
 
 
 # ---- Every invalid table gives an InputError naming it, never another exception ------------
