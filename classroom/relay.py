@@ -132,6 +132,10 @@ class Relay:
         from streamlit.runtime import Runtime
 
         loop = Runtime.instance()._get_async_objs().eventloop
+        if not isinstance(loop, asyncio.AbstractEventLoop):  # AppTest's stand-in runtime
+            with self._lock:
+                self._thread = None  # a real runtime's first member starts the relay again
+            return
         counted = 0.0
         while True:
             self._nudged.wait(TICK)
