@@ -15,7 +15,7 @@ from lessons import LESSONS, RENAMED_PARAMS, TABS, script
 from ui import follow, plan
 from ui.links import check_link, drop_unusable_link_numbers, rename_link_params
 from ui.sockets import send_without_delay
-from ui.text import drawn_afresh, presenting, probe_type_size, t
+from ui.text import presenting, t
 
 SIDEBAR_WIDTH = 240  # pixels
 
@@ -40,7 +40,6 @@ with st.sidebar:
     st.caption(t("app.offline"))
     follow.class_panel()
     plan.plan_panel()
-    probe_type_size()  # out of the lesson's way, also while the sidebar is folded
 
 # A desktop layout: at 1280 x 720 the title, the controls and the first chart fit on one screen
 # (.streamlit/config.toml's paddingTop sets the gap above the title); labels, buttons, metrics and
@@ -99,8 +98,7 @@ if page.url_path:  # a lesson. Home draws without torch, which takes 1.6 s of a 
     # matrix, measured).
     torch.set_num_threads(1)
 try:
-    with drawn_afresh():  # tables drawn again at a new type size
-        page.run()
+    page.run()
 finally:  # also when a page stops early on an input error
     check_link(url_at_start, link_notices, page.url_path, tabbed=page.url_path in TABS)
     follow.after_run(page.url_path)

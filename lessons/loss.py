@@ -24,7 +24,7 @@ from ui.charts import show_chart
 from ui.compare import describe, labels, metric_change, pin_bar
 from ui.links import put_in_link, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import presenting, t
+from ui.text import drawn_type_size, presenting, probe_type_size, t
 from ui.widgets import held, key_of, label_of, text_key, widget, widget_at
 
 LESSON = "loss"
@@ -58,6 +58,24 @@ def compare(config: losses.LossConfig, names: tuple[str, ...]) -> losses.Compari
 @st.cache_data(max_entries=16, show_spinner=False)
 def views_of(config: losses.LossConfig, sample: int) -> tuple:
     return losses.views(config, sample)
+
+
+GRIDS_DRAWN = "loss_grids_drawn"  # the root type size the tables were last drawn at, and how
+# many times they were drawn afresh for a new one
+
+
+def drawn_afresh() -> str:
+    """The key of the container that holds the lesson, another each time the browser reports
+    another root type size: a table (a canvas) keeps the type size it found when first drawn,
+    and in the run that switches presenter mode that can be the old one (the new stylesheet
+    arrives with the tables; the old one leaves only when the run ends), so once the browser
+    has drawn the new size the lesson is drawn afresh."""
+    drawn = drawn_type_size()
+    size, times = st.session_state.get(GRIDS_DRAWN, (None, 0))
+    if drawn is not None and drawn != size:
+        times += size is not None  # the first report is the size the page was first drawn at
+        st.session_state[GRIDS_DRAWN] = drawn, times
+    return f"loss_drawn_{times}"
 
 
 # ---- The tables the editors start from -------------------------------------------------------
@@ -628,6 +646,12 @@ if not presenting():
 def lesson() -> None:
     """The whole playground: its controls, tables and views depend on one another, so a click
     or an edit reruns this fragment only (not the app's shell and sidebar)."""
+    with st.container(key=drawn_afresh()):
+        playground()
+    probe_type_size()
+
+
+def playground() -> None:
     start, from_link = opening_example()
     pickers, controls, (main, tables) = layout()
     preset_name, loss = pick_example(pickers, start)

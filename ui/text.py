@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from contextlib import AbstractContextManager, nullcontext
 
 import streamlit as st
 
@@ -31,59 +30,36 @@ def quoted(key: str, **params: object) -> str:
                      for name, value in params.items()})
 
 
-PLAIN_TYPE_SIZE = 16  # px: Streamlit's root type size
-PRESENTER_TYPE_SIZE = 20  # px: presenter mode's (app.py's stylesheet)
-DRAWN = "type_size_drawn"  # the root type size the page was last drawn at, and times drawn afresh
-PROBE = "type_size_probe"
-
-# Reports the page's root type size as the browser has drawn it, when it differs from the size
-# the server last knew (data.px): looked at a frame after each change to the page once no run is
-# in progress (a run's new stylesheet is then in, and an old one gone: Streamlit removes an
-# element a run no longer draws only when the run ends).
-_PROBE = st.components.v2.component(PROBE, js="""
+# The page's root type size as the browser has drawn it: looked at after each change to the page
+# (a frame later, once a run's stylesheet is in) and reported when it differs from the last report
+TYPE_SIZE = "root_type_size"
+_TYPE_SIZE_PROBE = st.components.v2.component(TYPE_SIZE, js="""
 export default function({ data, setStateValue }) {
-  let known = data.px, frame = 0;
-  const app = document.querySelector("[data-testid='stApp']");
+  let reported = data.px, frame = 0;
   const look = () => {
     frame = 0;
-    if (app && app.dataset.testScriptState !== "notRunning") return;  // looked at again after
     const px = parseFloat(getComputedStyle(document.documentElement).fontSize);
-    if (px !== known) { known = px; setStateValue("px", px); }
+    if (px !== reported) { reported = px; setStateValue("px", px); }
   };
   const observer = new MutationObserver(() => { frame ||= requestAnimationFrame(look); });
-  observer.observe(document.body, { childList: true, subtree: true, attributes: true,
-                                    attributeFilter: ["data-test-script-state"] });
+  observer.observe(document.body, { childList: true, subtree: true });
   frame = requestAnimationFrame(look);
   return () => { observer.disconnect(); cancelAnimationFrame(frame); };
 }""")
 
 
-def drawn_afresh() -> AbstractContextManager:
-    """Where the page is drawn: a new container each time the browser reports a root type size
-    other than the one the page was drawn at. A table (a canvas) keeps the type size it found
-    when first drawn, and in the run that switches presenter mode that is often the old one, so
-    once the browser has drawn the new size the page is drawn afresh. Until the first switch the
-    page is drawn in place (a keyed container around it redrew a page opened by a link once
-    more, just after its first run: its headline gone for a frame)."""
-    size, times = _drawn()
-    reported = (st.session_state.get(PROBE) or {}).get("px")
-    if reported is not None and reported != size:
-        times += 1
-        st.session_state[DRAWN] = reported, times
-    return st.container(key=f"drawn_{times}") if times else nullcontext()
-
-
-def _drawn() -> tuple[float, int]:
-    """The root type size the page was last drawn at, and how many times it was drawn afresh
-    (at first, the size of the mode the session starts in)."""
-    return st.session_state.setdefault(
-        DRAWN, (PRESENTER_TYPE_SIZE if presenting() else PLAIN_TYPE_SIZE, 0))
+def drawn_type_size() -> float | None:
+    """The root type size in pixels the browser last reported having drawn (None before its
+    first report, and where no browser draws the page: AppTest, a protocol client)."""
+    reported = st.session_state.get(TYPE_SIZE)
+    return reported.get("px") if reported else None
 
 
 def probe_type_size() -> None:
-    """The invisible element that reports the root type size drawn (its report reruns the app;
-    without a browser, in AppTest or a protocol client, it never reports)."""
-    _PROBE(key=PROBE, data={"px": _drawn()[0]}, on_px_change=lambda: None, height=0)
+    """The invisible element that reports drawn_type_size (its report reruns the enclosing
+    fragment)."""
+    _TYPE_SIZE_PROBE(key=TYPE_SIZE, data={"px": drawn_type_size()}, on_px_change=lambda: None,
+                     height=0)
 
 
 def presenting() -> bool:

@@ -331,3 +331,27 @@ def test_the_compare_title_is_whole_on_a_projector(server, projector, lang, tab_
     for line in title.all():
         box = line.bounding_box()
         assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+
+
+GRID_FONTS = """() => [...document.querySelectorAll('.stDataFrameGlideDataEditor')].map(
+    e => parseFloat(getComputedStyle(e).getPropertyValue('--gdg-base-font-style').split(' ')[1]))"""
+
+
+def test_tables_grow_with_presenter_mode_switched_on(server, tab):
+    """Every table (the editors and the step tables) takes presenter mode's larger type when it
+    is switched on in the page, not only when a link opens in it, and the plain type when it is
+    switched off again: a table keeps the size it found when first drawn, and in the run that
+    switches the mode the stylesheet arrives with the tables. Switched twice each way."""
+    tab.open(f"{server.url}/loss")
+    tab.rendered_charts(1)
+    plain = tab.page.evaluate(GRID_FONTS)
+    assert plain and set(plain) == {14.0}
+    for _ in range(2):
+        for check in ("size > 17", "size == 14"):
+            expand = tab.page.locator("[data-testid='stExpandSidebarButton']")
+            if expand.is_visible():  # presenter mode folds the sidebar
+                expand.click()
+            tab.page.get_by_text("Presenter mode").click()
+            tab.wait()
+            tab.page.wait_for_function(f"(({GRID_FONTS})()).every(size => {check})",
+                                       timeout=30_000)

@@ -91,36 +91,3 @@ def test_a_plain_server_warms_every_lesson_after_its_first_page(browser, tmp_pat
         tab.page.close()
     finally:
         server.stop()
-
-
-GRID_FONTS = """() => [...document.querySelectorAll('.stDataFrameGlideDataEditor')].map(
-    e => parseFloat(getComputedStyle(e).getPropertyValue('--gdg-base-font-style').split(' ')[1]))"""
-
-
-def every_table_at(tables: int, check: str) -> str:
-    """A script true once the page shows that many tables, each with a type size that passes
-    check (a JS expression of size)."""
-    return (f"(sizes => sizes.length === {tables} && sizes.every(size => {check}))"
-            f"(({GRID_FONTS})())")
-
-
-# pages with tables, and how many: the loss lesson's editors and step tables (in a fragment),
-# the normalisation lesson's, the lab's (its views in a fragment of their own)
-@pytest.mark.parametrize(("path", "tables"), [("loss", 11), ("normalisation", 5), ("lab", 1)])
-def test_tables_take_the_type_size_of_presenter_mode_switched_on_and_off(server, tab, path,
-                                                                          tables):
-    """Every table takes presenter mode's larger type when it is switched on in the page, not
-    only when a link opens in it, and the plain type when it is switched off again: a table (a
-    canvas) keeps the size it found when first drawn, and in the run that switches the mode the
-    new stylesheet arrives with the tables (the old one leaves when the run ends). Switched
-    twice each way."""
-    tab.open(f"{server.url}/{path}")
-    tab.page.wait_for_function(every_table_at(tables, "size == 14"), timeout=30_000)
-    for _ in range(2):
-        for check in ("size > 17", "size == 14"):
-            expand = tab.page.locator("[data-testid='stExpandSidebarButton']")
-            if expand.is_visible():  # presenter mode folds the sidebar
-                expand.click()
-            tab.page.get_by_text("Presenter mode").click()
-            tab.wait()
-            tab.page.wait_for_function(every_table_at(tables, check), timeout=30_000)

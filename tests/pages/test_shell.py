@@ -1,14 +1,11 @@
 """The shell every lesson shares: its keyboard shortcuts, one key per action on every page (the
 browser test in tests/e2e/test_layout.py presses them)."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.elements.lib.shortcut_utils import normalize_shortcut
 
 from harness.pages import app_pages
 from ui.panels import SHORTCUTS
-from ui.text import DRAWN, PLAIN_TYPE_SIZE, PRESENTER_TYPE_SIZE, PROBE
 
 LESSONS = [page for page in app_pages() if page.url_path]
 
@@ -47,23 +44,3 @@ def test_home_numbers_the_lessons_in_the_courses_order_and_counts_the_courses_ow
     assert len(at.get("page_link")) == 10
     zh = open_page("lessons/home.py", lang="zh")
     assert "正则化与标准化的 8 节课" in zh.markdown[0].value
-
-
-def test_the_page_is_drawn_afresh_when_the_browser_reports_another_type_size(open_page):
-    """Presenter mode's tables (canvases) keep the type size they were first drawn at: the page
-    is drawn again in a new container once the browser's probe reports the size it has drawn,
-    and only when that differs from the size the page was drawn at."""
-    at = open_page("lessons/normalisation.py")
-    assert at.session_state[DRAWN] == (PLAIN_TYPE_SIZE, 0)  # no browser: nothing reported
-    at.session_state[PROBE] = {"px": float(PLAIN_TYPE_SIZE)}
-    at.run()
-    assert at.session_state[DRAWN] == (PLAIN_TYPE_SIZE, 0)
-    at.session_state[PROBE] = {"px": float(PRESENTER_TYPE_SIZE)}
-    at.run()
-    assert at.session_state[DRAWN] == (PRESENTER_TYPE_SIZE, 1)
-    assert not at.exception
-
-
-def test_presenter_type_size_is_the_one_its_stylesheet_sets():
-    source = (Path(__file__).resolve().parents[2] / "app.py").read_text()
-    assert f"html, .stApp {{ font-size: {PRESENTER_TYPE_SIZE}px; }}" in source
