@@ -24,7 +24,7 @@ from ui.charts import show_chart
 from ui.compare import describe, labels, metric_change, pin_bar
 from ui.links import put_in_link, set_controls
 from ui.panels import code_panel, csv_download, explain, show_error, show_notices
-from ui.text import drawn_type_size, presenting, probe_type_size, t
+from ui.text import presenting, t
 from ui.widgets import held, key_of, label_of, text_key, widget, widget_at
 
 LESSON = "loss"
@@ -60,22 +60,36 @@ def views_of(config: losses.LossConfig, sample: int) -> tuple:
     return losses.views(config, sample)
 
 
-GRIDS_DRAWN = "loss_grids_drawn"  # the root type size the tables were last drawn at, and how
-# many times they were drawn afresh for a new one
+GRIDS_PRESENTING = "loss_grids_presenting"  # the mode the tables were last drawn in
+WAITED = "loss_grids_waited"  # a run after the switch has been drawn: the stylesheet is in
 
 
-def drawn_afresh() -> str:
-    """The key of the container that holds the lesson, another each time the browser reports
-    another root type size: a table (a canvas) keeps the type size it found when first drawn,
-    and in the run that switches presenter mode that can be the old one (the new stylesheet
-    arrives with the tables; the old one leaves only when the run ends), so once the browser
-    has drawn the new size the lesson is drawn afresh."""
-    drawn = drawn_type_size()
-    size, times = st.session_state.get(GRIDS_DRAWN, (None, 0))
-    if drawn is not None and drawn != size:
-        times += size is not None  # the first report is the size the page was first drawn at
-        st.session_state[GRIDS_DRAWN] = drawn, times
-    return f"loss_drawn_{times}"
+def grid_key(path: str) -> str:
+    """A table's key, another for presenter mode: a table (a canvas) keeps the type size it was
+    first drawn in, so a switched mode draws every table afresh (see tables_in_mode)."""
+    key = key_of(LESSON, path)
+    return f"{key}_presenting" if st.session_state.get(GRIDS_PRESENTING) else key
+
+
+def tables_in_mode() -> None:
+    """After presenter mode was switched, the tables under their new keys: not in the run that
+    switched it (a table drawn then reads the type size before the mode's stylesheet is in the
+    page, and keeps it: 14 px of 17.5 after about half of the switches), but in the next, which
+    the browser asks for once it has drawn that run (the fragment's run_every, lesson_view)."""
+    state = st.session_state
+    if state.setdefault(GRIDS_PRESENTING, presenting()) == presenting():
+        return
+    if state.pop(WAITED, False):
+        state[GRIDS_PRESENTING] = presenting()
+        st.rerun()  # the whole page: its fragment registered again, without the timer
+    state[WAITED] = True
+
+
+def lesson_view():
+    """The playground as a fragment; just after presenter mode was switched, one the browser
+    reruns half a second after drawing it (tables_in_mode)."""
+    pending = st.session_state.get(GRIDS_PRESENTING, presenting()) != presenting()
+    return st.fragment(lesson, run_every=0.5 if pending else None)
 
 
 # ---- The tables the editors start from -------------------------------------------------------
@@ -257,7 +271,7 @@ def editor(spec: losses.TableSpec, rows: tuple, height: int) -> tuple:
     frame.index.name = t("loss.axis_sample")
     st.caption(table_caption(spec))
     edited = st.data_editor(
-        frame, key=key_of(LESSON, f"table.{spec.name}"), num_rows="dynamic" if dynamic else "fixed",
+        frame, key=grid_key(f"table.{spec.name}"), num_rows="dynamic" if dynamic else "fixed",
         column_config={c: st.column_config.TextColumn(c, default=spec.fill) for c in columns},
         height=height, width="stretch", hide_index=not dynamic, row_height=row_height(),
         placeholder="")
@@ -367,7 +381,7 @@ def shape_text(result: losses.LossResult) -> str:
     return t("loss.none_shape", shape=" × ".join(map(str, result.none_shape)))
 
 
-def per_element(result: losses.LossResult, pinned: losses.LossResult | None,
+def per_element(result: losses.LossResult, pinned: losses.LossResult | None, key: str,
                 height: int | str = "auto") -> None:
     """torch's reduction='none': B's in its own shape, or A's and B's side by side, one row per
     element, where their shapes match."""
@@ -375,12 +389,12 @@ def per_element(result: losses.LossResult, pinned: losses.LossResult | None,
         label_a, label_b = labels()
         both = beside(elements(pinned), elements(result), "loss", label_a, label_b)
         if both is not None:
-            st.dataframe(both, hide_index=True, height=height)
+            st.dataframe(both, hide_index=True, height=height, key=grid_key(key))
             return
         st.caption(t("loss.pinned_shapes", view=label_a, now=label_b,
                      a=" × ".join(map(str, pinned.none_shape)) or "1",
                      b=" × ".join(map(str, result.none_shape)) or "1"))
-    st.dataframe(none_frame(result), height=height)
+    st.dataframe(none_frame(result), height=height, key=grid_key(key))
 
 
 def show_headline(config: losses.LossConfig, result: losses.LossResult,
@@ -392,7 +406,7 @@ def show_headline(config: losses.LossConfig, result: losses.LossResult,
         st.caption(t("loss.metric_chosen", reduction="none") + " · " + shape_text(result))
         # on a projector two rows in sight (more scroll), so the curves stay on its screen
         shown_rows = min(len(result.none), 2 if presenting() else 6)
-        per_element(result, before, height=3 + row_height() * (1 + shown_rows))
+        per_element(result, before, "chosen", height=3 + row_height() * (1 + shown_rows))
     else:
         st.metric(t("loss.metric_chosen", reduction=reduction),
                   f"{result.losses[reduction]:.4f}", **metric_change(
@@ -416,7 +430,7 @@ def show_other_numbers(config: losses.LossConfig, result: losses.LossResult,
                                   ".4f"))
     if config.reduction != "none":
         with st.expander(t("loss.metric_other", reduction="none") + " · " + shape_text(result)):
-            per_element(result, before)
+            per_element(result, before, "elements")
     agree = bool(result.checks["agrees"].all())
     (st.success if agree else st.warning)(t("loss.all_agree" if agree else "loss.some_differ",
                                             count=len(result.checks)))
@@ -500,7 +514,7 @@ def show_steps(config: losses.LossConfig, result: losses.LossResult) -> None:
     explain(t(f"loss.steps_{config.loss}"))
     pinned = {c: st.column_config.Column(pinned=True)
               for c in ("sample", "class", "loss") if c in result.steps}
-    st.dataframe(result.steps, hide_index=True, column_config=pinned)
+    st.dataframe(result.steps, hide_index=True, column_config=pinned, key=grid_key("steps"))
     for key, params in result.notes:  # a hand check the course makes, against torch
         st.markdown(t(key, **params))
     csv_download(result.steps, "loss_steps")
@@ -526,7 +540,7 @@ def show_gradients(config: losses.LossConfig, result: losses.LossResult) -> None
     explain(t(f"loss.grad_{config.loss}") + " " + t(f"loss.grad_reduction_{config.reduction}"))
     for key, params in result.grad_notes:  # what float32 does to it, computed
         st.markdown(t(key, **params))
-    st.dataframe(result.gradients, hide_index=True)
+    st.dataframe(result.gradients, hide_index=True, key=grid_key("gradients"))
     csv_download(result.gradients, "loss_gradients")
 
 
@@ -535,7 +549,8 @@ def show_checks(result: losses.LossResult) -> None:
         t("loss.checks_check"): [t(f"loss.check_{c}", table=table) for c, table in zip(
             result.checks["check"], result.checks["table"], strict=True)],
         t("loss.checks_diff"): result.checks["max_abs_diff"],
-        t("loss.checks_agrees"): result.checks["agrees"]}), hide_index=True)
+        t("loss.checks_agrees"): result.checks["agrees"]}), hide_index=True,
+        key=grid_key("checks"))
 
 
 def compare_view(config: losses.LossConfig, family: list[str]) -> None:
@@ -560,14 +575,14 @@ def compare_view(config: losses.LossConfig, family: list[str]) -> None:
                    title_width=60 if presenting() else 90,
                    nonfinite_label=t("loss.nonfinite_marker"))
         st.caption(t(f"loss.compare_curve_note_{found.axis}"))
-    st.dataframe(found.totals, hide_index=True, width="content")
+    st.dataframe(found.totals, hide_index=True, width="content", key=grid_key("totals"))
     table = found.elements
     if table["class"].nunique() <= 1:
         table = table.drop(columns="class")
     columns = {"sample": t("loss.axis_sample"), "class": t("loss.compare_class")}
     if "x" in table:
         columns["x"] = t(f"loss.compare_x_{found.axis}")
-    st.dataframe(table.rename(columns=columns), hide_index=True)
+    st.dataframe(table.rename(columns=columns), hide_index=True, key=grid_key("compared"))
 
 
 def show_tabs(config: losses.LossConfig, result: losses.LossResult) -> None:
@@ -646,12 +661,7 @@ if not presenting():
 def lesson() -> None:
     """The whole playground: its controls, tables and views depend on one another, so a click
     or an edit reruns this fragment only (not the app's shell and sidebar)."""
-    with st.container(key=drawn_afresh()):
-        playground()
-    probe_type_size()
-
-
-def playground() -> None:
+    st.session_state.setdefault(GRIDS_PRESENTING, presenting())
     start, from_link = opening_example()
     pickers, controls, (main, tables) = layout()
     preset_name, loss = pick_example(pickers, start)
@@ -671,8 +681,9 @@ def playground() -> None:
             st.caption(t("loss.kept_as_typed"))
     else:
         show_view(config, notices + more, main)
+    tables_in_mode()
 
 
-st.fragment(lesson)()
+lesson_view()()
 if presenting():  # folded, under the lesson: the projector's first screen holds the view
     explain(t("loss.lead"))

@@ -30,38 +30,6 @@ def quoted(key: str, **params: object) -> str:
                      for name, value in params.items()})
 
 
-# The page's root type size as the browser has drawn it: looked at after each change to the page
-# (a frame later, once a run's stylesheet is in) and reported when it differs from the last report
-TYPE_SIZE = "root_type_size"
-_TYPE_SIZE_PROBE = st.components.v2.component(TYPE_SIZE, js="""
-export default function({ data, setStateValue }) {
-  let reported = data.px, frame = 0;
-  const look = () => {
-    frame = 0;
-    const px = parseFloat(getComputedStyle(document.documentElement).fontSize);
-    if (px !== reported) { reported = px; setStateValue("px", px); }
-  };
-  const observer = new MutationObserver(() => { frame ||= requestAnimationFrame(look); });
-  observer.observe(document.body, { childList: true, subtree: true });
-  frame = requestAnimationFrame(look);
-  return () => { observer.disconnect(); cancelAnimationFrame(frame); };
-}""")
-
-
-def drawn_type_size() -> float | None:
-    """The root type size in pixels the browser last reported having drawn (None before its
-    first report, and where no browser draws the page: AppTest, a protocol client)."""
-    reported = st.session_state.get(TYPE_SIZE)
-    return reported.get("px") if reported else None
-
-
-def probe_type_size() -> None:
-    """The invisible element that reports drawn_type_size (its report reruns the enclosing
-    fragment)."""
-    _TYPE_SIZE_PROBE(key=TYPE_SIZE, data={"px": drawn_type_size()}, on_px_change=lambda: None,
-                     height=0)
-
-
 def presenting() -> bool:
     """Presenter mode: the sidebar's toggle, or before it is drawn in a session's first run, the
     link it is bound to (app.py folds the sidebar away before drawing it)."""
