@@ -31,8 +31,8 @@ def cancelling_tolerance(norm: torch.Tensor, like: torch.Tensor, reduction: str,
     """How far float32 may take a cosine's gradient from its closed form: the gradient w.r.t. a
     vector is the difference of terms of size 1/‖x‖ (norm: one per row), which cancel for
     parallel vectors and leave a few of their last digits, in torch's order and in any other.
-    8 float32 steps of each of terms such terms (the row's distances through that vector), on
-    top of the usual 1e-5."""
+    8 float32 steps of each such term (terms: how many distances of the row pass through that
+    vector), on top of the usual 1e-5."""
     steps = 8 * terms * FLOAT32_EPS / norm.reshape(-1, 1)
     return 1e-5 + reduce_grad(steps.expand_as(like), reduction, denominator)
 
